@@ -1,0 +1,116 @@
+namespace EdgeNet.Formats.Enb;
+
+public enum QuantizationKind : byte
+{
+    None = 0,
+    PerTensor = 1,
+    PerChannel = 2,
+}
+
+/// <summary>
+/// Affine quantization: real = scale × (q − zero_point). Per-tensor has one pair; per-channel has
+/// one pair per index of <see cref="Axis"/> (TFLite int8: weights per output channel, zero point 0).
+/// </summary>
+public sealed class QuantizationParams : IEquatable<QuantizationParams>
+{
+    public static readonly QuantizationParams None = new(QuantizationKind.None, -1, [], []);
+
+    public QuantizationParams(QuantizationKind kind, int axis, float[] scales, int[] zeroPoints)
+    {
+        ArgumentNullException.ThrowIfNull(scales);
+        ArgumentNullException.ThrowIfNull(zeroPoints);
+        if (scales.Length != zeroPoints.Length)
+        {
+            throw new ArgumentException($"{scales.Length} scales but {zeroPoints.Length} zero points");
+        }
+
+        Kind = kind;
+        Axis = axis;
+        Scales = scales;
+        ZeroPoints = zeroPoints;
+    }
+
+    public static QuantizationParams PerTensor(float scale, int zeroPoint) =>
+        new(QuantizationKind.PerTensor, -1, [scale], [zeroPoint]);
+
+    public static QuantizationParams PerChannel(int axis, float[] scales, int[]? zeroPoints = null) =>
+        new(QuantizationKind.PerChannel, axis, scales, zeroPoints ?? new int[scales.Length]);
+
+    public QuantizationKind Kind { get; }
+
+    public int Axis { get; }
+
+    public IReadOnlyList<float> Scales { get; }
+
+    public IReadOnlyList<int> ZeroPoints { get; }
+
+    /// <summary>Bytes this record takes on disk.</summary>
+    internal int EncodedSize => 1 + 4 + 4 + (8 * Scales.Count);
+
+    /// <summary>Returns the problem with these parameters for a tensor of <paramref name="type"/> and <paramref name="dims"/>, or null.</summary>
+    internal string? Validate(ElementType type, IReadOnlyList<long> dims)
+    {
+        var traits = ElementTypeTraits.Of(type);
+        switch (Kind)
+        {
+            case QuantizationKind.None:
+                return Axis != -1 || Scales.Count != 0 ? "kind none must have axis -1 and no scales" : null;
+            case QuantizationKind.PerTensor:
+                if (Axis != -1 || Scales.Count != 1)
+                {
+                    return "per-tensor quantization needs axis -1 and exactly one scale";
+                }
+
+                break;
+            case QuantizationKind.PerChannel:
+                if (Axis < 0 || Axis >= dims.Count)
+                {
+                    return $"per-channel axis {Axis} is outside the tensor's rank {dims.Count}";
+                }
+
+                if (Scales.Count != dims[Axis])
+                {
+                    return $"per-channel quantization along axis {Axis} needs {dims[Axis]} scales, found {Scales.Count}";
+                }
+
+                break;
+            default:
+                return $"unknown quantization kind {(byte)Kind}";
+        }
+
+        if (!traits.IsQuantized)
+        {
+            return $"element type {traits.Name} cannot carry quantization parameters (only i8 and i32 can)";
+        }
+
+        for (int i = 0; i < Scales.Count; i++)
+        {
+            if (!float.IsFinite(Scales[i]) || Scales[i] <= 0)
+            {
+                return $"scale[{i}] = {Scales[i]} must be finite and > 0";
+            }
+
+            if (ZeroPoints[i] < traits.MinZeroPoint || ZeroPoints[i] > traits.MaxZeroPoint)
+            {
+                return $"zero_point[{i}] = {ZeroPoints[i]} is outside [{traits.MinZeroPoint}, {traits.MaxZeroPoint}] for {traits.Name}";
+            }
+        }
+
+        return null;
+    }
+
+    public bool Equals(QuantizationParams? other) =>
+        other is not null && other.Kind == Kind && other.Axis == Axis &&
+        Scales.SequenceEqual(other.Scales) && ZeroPoints.SequenceEqual(other.ZeroPoints);
+
+    public override bool Equals(object? obj) => Equals(obj as QuantizationParams);
+
+    public override int GetHashCode() => HashCode.Combine(Kind, Axis, Scales.Count);
+
+    public override string ToString() => Kind switch
+    {
+        QuantizationKind.None => "-",
+        QuantizationKind.PerTensor => $"s={Scales[0]:G4} zp={ZeroPoints[0]}",
+        _ => $"per-channel axis {Axis} ({Scales.Count}) s=[{Scales.Min():G3}..{Scales.Max():G3}]",
+    };
+}

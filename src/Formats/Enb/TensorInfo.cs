@@ -1,0 +1,17 @@
+namespace EdgeNet.Formats.Enb;
+
+/// <summary>One row of the tensor table: a weight tensor stored in the data section.</summary>
+public sealed record TensorInfo(
+    string Name,
+    ElementType Type,
+    IReadOnlyList<long> Dims,
+    long Offset,
+    long ByteSize,
+    QuantizationParams Quantization,
+    ulong Hash)
+{
+    /// <summary>Number of elements (product of dims; 1 for a scalar).</summary>
+    public long ElementCount => Dims.Aggregate(1L, (a, d) => a * d);
+
+    public string ShapeText => "[" + string.Join(", ", Dims) + "]";
+}
