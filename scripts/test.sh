@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the solution in Release and runs every MSTest project; ends with one summary line
+# "Tests: N passed, N failed, N skipped".
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+log="$(mktemp)"
+dotnet build EdgeNet.sln -c Release -nologo -v q 2>&1 | tail -n 20
+build=${PIPESTATUS[0]}
+if [ "$build" != 0 ]; then echo "Tests: 0 passed, 1 failed (the build failed)"; exit 1; fi
+dotnet test EdgeNet.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+read -r passed failed skipped < <(grep -E '^(Passed|Failed)!' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' |
+  awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
+rm -f "$log"
+echo "Tests: $passed passed, $failed failed, $skipped skipped"
+if [ "$rc" = 0 ] && [ "$passed" = 0 ]; then echo "test: no test ran" >&2; exit 1; fi
+exit "$rc"

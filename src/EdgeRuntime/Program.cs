@@ -1,0 +1,3 @@
+using EdgeNet.Runtime.Cli;
+
+return EdgenetCli.Run(args, Console.Out, Console.Error);

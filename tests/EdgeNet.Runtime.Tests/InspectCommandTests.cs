@@ -1,0 +1,103 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Runtime.Cli;
+
+namespace EdgeNet.Runtime.Tests;
+
+[TestClass]
+public sealed class InspectCommandTests
+{
+    private static string WriteMlpBlob(string dir)
+    {
+        // The chapter's MLP shape (784 -> 100 relu -> 10 softmax), weights from a fixed seed.
+        var rng = new Random(3);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        var w = new BlobWriter();
+        w.SetMetadata("general.architecture", "mlp");
+        w.SetMetadata("general.name", "chapter-mlp");
+        w.SetMetadata("training.dataset", "mnist-digits");
+        w.SetMetadata("training.accuracy", EnbValue.F32(0.9479f));
+        w.SetMetadata("general.input_shape", EnbValue.Ints(28, 28, 1));
+        int k1 = w.AddF32("dense.kernel", [784, 100], Rand(78_400));
+        int b1 = w.AddF32("dense.bias", [100], Rand(100));
+        int k2 = w.AddF32("dense_1.kernel", [100, 10], Rand(1000));
+        int b2 = w.AddF32("dense_1.bias", [10], Rand(10));
+        w.Graph = new GraphDef(
+            [new ValueInfo("input", ElementType.F32, -1, 28, 28, 1), new ValueInfo("flat", ElementType.F32, -1, 784),
+             new ValueInfo("hidden", ElementType.F32, -1, 100), new ValueInfo("logits", ElementType.F32, -1, 10), new ValueInfo("probs", ElementType.F32, -1, 10)],
+            [0], [4],
+            [
+                new OperatorDef(Opcode.Flatten, [TensorRef.Value(0)], [1], []),
+                new OperatorDef(Opcode.Dense, [TensorRef.Value(1), TensorRef.Weight(k1), TensorRef.Weight(b1)], [2], [new("units", EnbValue.I32(100)), new("activation", EnbValue.String("relu"))]),
+                new OperatorDef(Opcode.Dense, [TensorRef.Value(2), TensorRef.Weight(k2), TensorRef.Weight(b2)], [3], [new("units", EnbValue.I32(10))]),
+                new OperatorDef(Opcode.Softmax, [TensorRef.Value(3)], [4], []),
+            ]);
+        string path = Path.Combine(dir, "mlp.enb");
+        w.Write(path);
+        return path;
+    }
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = EdgenetCli.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [TestMethod]
+    public void Inspect_prints_header_metadata_tensors_and_layers()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgenet-inspect-");
+        try
+        {
+            string path = WriteMlpBlob(dir.FullName);
+            var (code, output, err) = Run("inspect", path, "--verify");
+            Assert.AreEqual(0, code, err);
+            StringAssert.Contains(output, ".enb version 1, alignment 64");
+            StringAssert.Contains(output, "training.accuracy     f32         0.9479");
+            StringAssert.Contains(output, "general.input_shape   array[i32]  [28, 28, 1]");
+            StringAssert.Contains(output, "Tensors (4, 318,040 bytes)");
+            StringAssert.Contains(output, "dense.kernel    f32   [784, 100]");
+            StringAssert.Contains(output, "inputs input f32[N, 28, 28, 1]; outputs probs f32[N, 10]");
+            StringAssert.Contains(output, "dense    flat, dense.kernel, dense.bias");
+            StringAssert.Contains(output, "units=100 activation=\"relu\"");
+            StringAssert.Contains(output, "verified: all 4 tensor hashes match");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void Inspect_of_a_corrupt_blob_prints_one_clear_line_and_exits_2()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgenet-inspect-");
+        try
+        {
+            string path = WriteMlpBlob(dir.FullName);
+            byte[] b = File.ReadAllBytes(path);
+            b[^30] ^= 0xFF; // a weight byte of the last tensor (40 bytes, then 24 bytes of padding)
+            File.WriteAllBytes(path, b);
+            var (code, _, err) = Run("inspect", path, "--verify");
+            Assert.AreEqual(2, code);
+            StringAssert.Contains(err, path);
+            StringAssert.Contains(err, "field 'tensors[3].hash'");
+            StringAssert.Contains(err, "dense_1.bias");
+
+            File.WriteAllBytes(path, b.AsSpan(0, 1000).ToArray());
+            (code, _, err) = Run("inspect", path);
+            Assert.AreEqual(2, code);
+            StringAssert.Contains(err, "field 'file_size' at byte 96");
+            StringAssert.Contains(err, "truncated");
+
+            (code, _, err) = Run("inspect", Path.Combine(dir.FullName, "missing.enb"));
+            Assert.AreEqual(2, code);
+            StringAssert.Contains(err, "no such blob file");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}
