@@ -1,0 +1,152 @@
+using EdgeNet.Trainer.Tensors;
+
+namespace EdgeNet.Trainer.Autograd;
+
+/// <summary>Computes input gradients of one recorded op from its output gradients (null = zero).</summary>
+internal delegate Tensor?[] BackwardFn(Tensor?[] outputGrads);
+
+/// <summary>
+/// Records the ops run while it is active and computes gradients by reverse-mode automatic
+/// differentiation, as <c>tf.GradientTape</c>: <c>using var tape = new GradientTape();</c>,
+/// run the forward pass, then <c>tape.Gradient(loss, model.TrainableVariables)</c>.
+/// Trainable variables are watched automatically; other tensors with <see cref="Watch"/>.
+/// </summary>
+public sealed class GradientTape : IDisposable
+{
+    [ThreadStatic] private static List<GradientTape>? t_active;
+    [ThreadStatic] private static int t_paused;
+
+    private readonly List<TapeRecord> _records = [];
+    private readonly HashSet<Tensor> _connected = new(ReferenceEqualityComparer.Instance);
+    private readonly bool _watchAccessedVariables;
+    private bool _used;
+    private bool _disposed;
+
+    public GradientTape(bool persistent = false, bool watchAccessedVariables = true)
+    {
+        Persistent = persistent;
+        _watchAccessedVariables = watchAccessedVariables;
+        (t_active ??= []).Add(this);
+    }
+
+    /// <summary>A persistent tape can compute several gradients; otherwise one.</summary>
+    public bool Persistent { get; }
+
+    internal static bool IsRecording => t_paused == 0 && t_active is { Count: > 0 };
+
+    public void Watch(Tensor t) => _connected.Add(t);
+
+    public void Watch(Variable v) => _connected.Add(v.Value);
+
+    private bool Tracks(Tensor t) =>
+        _connected.Contains(t) || (_watchAccessedVariables && t.Variable is { Trainable: true });
+
+    /// <summary>Called by every differentiable op after its forward pass.</summary>
+    internal static void Record(Tensor[] inputs, Tensor[] outputs, BackwardFn backward)
+    {
+        if (!IsRecording)
+        {
+            return;
+        }
+
+        foreach (var tape in t_active!)
+        {
+            if (tape._disposed || !inputs.Any(tape.Tracks))
+            {
+                continue;
+            }
+
+            tape._records.Add(new TapeRecord(inputs, outputs, backward));
+            foreach (var o in outputs)
+            {
+                tape._connected.Add(o);
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> without recording (used for backward passes and metrics).</summary>
+    internal static T NoRecord<T>(Func<T> body)
+    {
+        t_paused++;
+        try
+        {
+            return body();
+        }
+        finally
+        {
+            t_paused--;
+        }
+    }
+
+    public Tensor?[] Gradient(Tensor target, IEnumerable<Variable> sources) => Gradient(target, sources.Select(v => v.Value).ToList());
+
+    /// <summary>
+    /// d(sum of <paramref name="target"/>)/d(source) for each source; null where the target does not
+    /// depend on that source (Keras returns None there).
+    /// </summary>
+    public Tensor?[] Gradient(Tensor target, IReadOnlyList<Tensor> sources)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_used && !Persistent)
+        {
+            throw new InvalidOperationException("a non-persistent GradientTape can compute gradients only once; create it with persistent: true to call Gradient again");
+        }
+
+        _used = true;
+        return NoRecord(() =>
+        {
+            var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance)
+            {
+                [target] = Tensor.Ones(target.Shape, target.Backend),
+            };
+            for (int i = _records.Count - 1; i >= 0; i--)
+            {
+                var rec = _records[i];
+                var outGrads = new Tensor?[rec.Outputs.Length];
+                bool any = false;
+                for (int k = 0; k < outGrads.Length; k++)
+                {
+                    if (grads.TryGetValue(rec.Outputs[k], out var g))
+                    {
+                        outGrads[k] = g;
+                        any = true;
+                    }
+                }
+
+                if (!any)
+                {
+                    continue;
+                }
+
+                var inGrads = rec.Backward(outGrads);
+                for (int k = 0; k < rec.Inputs.Length; k++)
+                {
+                    if (inGrads[k] is not { } gi || !Tracks(rec.Inputs[k]))
+                    {
+                        continue;
+                    }
+
+                    var input = rec.Inputs[k];
+                    grads[input] = grads.TryGetValue(input, out var prev) ? Ops.Add(prev, gi) : gi;
+                }
+            }
+
+            return sources.Select(s => grads.GetValueOrDefault(s)).ToArray();
+        });
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        t_active?.Remove(this);
+        _records.Clear();
+        _connected.Clear();
+    }
+
+    private sealed record TapeRecord(Tensor[] Inputs, Tensor[] Outputs, BackwardFn Backward);
+}

@@ -1,0 +1,59 @@
+using EdgeNet.Trainer.Backends;
+using EdgeNet.Trainer.Tensors;
+
+namespace EdgeNet.Trainer.Autograd;
+
+public static partial class Ops
+{
+    public static Tensor Relu(Tensor x) => Activate(x, Activation.Relu);
+
+    public static Tensor Sigmoid(Tensor x) => Activate(x, Activation.Sigmoid);
+
+    public static Tensor Tanh(Tensor x) => Activate(x, Activation.Tanh);
+
+    public static Tensor Activate(Tensor x, Activation act)
+    {
+        if (act == Activation.Linear)
+        {
+            return x;
+        }
+
+        var y = NewLike(x);
+        x.Backend.ActivationForward(act, x.Storage, y.Storage, x.Size);
+        GradientTape.Record([x], [y], g =>
+        {
+            var dx = NewLike(x);
+            x.Backend.ActivationBackward(act, y.Storage, g[0]!.Storage, dx.Storage, x.Size);
+            return Grads(dx);
+        });
+        return y;
+    }
+
+    /// <summary>Softmax over the last axis (tf.nn.softmax).</summary>
+    public static Tensor Softmax(Tensor x)
+    {
+        int cols = x.Shape.Last, rows = x.Shape.Rows;
+        var y = NewLike(x);
+        x.Backend.Softmax(x.Storage, y.Storage, rows, cols);
+        GradientTape.Record([x], [y], g =>
+        {
+            var dx = NewLike(x);
+            x.Backend.SoftmaxBackward(y.Storage, g[0]!.Storage, dx.Storage, rows, cols);
+            return Grads(dx);
+        });
+        return y;
+    }
+
+    /// <summary>Inverted dropout: zeroes a fraction <paramref name="rate"/> and scales the rest by 1/(1−rate).</summary>
+    public static Tensor Dropout(Tensor x, float rate, ulong seed)
+    {
+        if (rate is < 0 or >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, "dropout rate must be in [0, 1)");
+        }
+
+        var mask = NewLike(x);
+        x.Backend.DropoutMask(mask.Storage, x.Size, rate, seed);
+        return Mul(x, mask);
+    }
+}

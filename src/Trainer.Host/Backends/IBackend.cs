@@ -1,0 +1,195 @@
+namespace EdgeNet.Trainer.Backends;
+
+public enum Activation
+{
+    Linear,
+    Relu,
+    Sigmoid,
+    Tanh,
+}
+
+public enum BinaryOp
+{
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+public enum UnaryOp
+{
+    Neg,
+    Square,
+    Exp,
+    Log,
+    Sqrt,
+    Abs,
+}
+
+/// <summary>Geometry of a 2-D convolution or pooling window over NHWC input.</summary>
+public readonly record struct Conv2DGeometry(
+    int Batch, int InH, int InW, int InC,
+    int KH, int KW, int OutC,
+    int StrideH, int StrideW,
+    int PadTop, int PadLeft,
+    int OutH, int OutW)
+{
+    /// <summary>Keras padding: 'valid' (no padding) or 'same' (output = ceil(in / stride), extra padding at the bottom/right).</summary>
+    public static Conv2DGeometry Create(int batch, int inH, int inW, int inC, int kh, int kw, int outC, int strideH, int strideW, bool same)
+    {
+        if (kh < 1 || kw < 1 || strideH < 1 || strideW < 1)
+        {
+            throw new ArgumentException($"kernel {kh}x{kw} and strides {strideH}x{strideW} must be >= 1");
+        }
+
+        int outH, outW, padTop = 0, padLeft = 0;
+        if (same)
+        {
+            outH = (inH + strideH - 1) / strideH;
+            outW = (inW + strideW - 1) / strideW;
+            padTop = Math.Max(((outH - 1) * strideH) + kh - inH, 0) / 2;
+            padLeft = Math.Max(((outW - 1) * strideW) + kw - inW, 0) / 2;
+        }
+        else
+        {
+            if (inH < kh || inW < kw)
+            {
+                throw new ArgumentException($"input {inH}x{inW} is smaller than the {kh}x{kw} window with padding 'valid'; use padding 'same' or a smaller kernel");
+            }
+
+            outH = ((inH - kh) / strideH) + 1;
+            outW = ((inW - kw) / strideW) + 1;
+        }
+
+        return new Conv2DGeometry(batch, inH, inW, inC, kh, kw, outC, strideH, strideW, padTop, padLeft, outH, outW);
+    }
+
+    public int InputSize => Batch * InH * InW * InC;
+
+    public int OutputSize => Batch * OutH * OutW * OutC;
+
+    public int KernelSize => KH * KW * InC * OutC;
+}
+
+/// <summary>
+/// The compute backend: storage and the forward/backward kernels every op needs. Shapes are
+/// given as sizes; all tensors are dense row-major floats (NHWC images, HWIO conv kernels).
+/// The CPU backend implements it with SIMD; the OpenCL backend with device kernels.
+/// </summary>
+public interface IBackend : IDisposable
+{
+    string Name { get; }
+
+    /// <summary>A buffer of <paramref name="length"/> floats; contents undefined unless <paramref name="zero"/>.</summary>
+    Storage Allocate(int length, bool zero = false);
+
+    void Upload(ReadOnlySpan<float> source, Storage destination, int offset = 0);
+
+    void Download(Storage source, Span<float> destination, int offset = 0);
+
+    void Fill(Storage destination, float value);
+
+    void Copy(Storage source, int sourceOffset, Storage destination, int destinationOffset, int length);
+
+    /// <summary>c[M,N] = alpha·op(a)[M,K]·op(b)[K,N] + beta·c, row-major, contiguous.</summary>
+    void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, Storage a, Storage b, float beta, Storage c);
+
+    /// <summary>y[r,c] = x[r,c] + bias[c]; x,y: [rows, cols], bias: [cols]. In place allowed.</summary>
+    void AddBias(Storage x, Storage bias, Storage y, int rows, int cols);
+
+    /// <summary>db[c] (+)= Σ_r dy[r,c]; dy: [rows, cols].</summary>
+    void BiasGrad(Storage dy, Storage db, int rows, int cols, bool accumulate);
+
+    /// <summary>y = act(x), n elements. In place allowed.</summary>
+    void ActivationForward(Activation act, Storage x, Storage y, int n);
+
+    /// <summary>dx = dy · act'(x) computed from the forward output y.</summary>
+    void ActivationBackward(Activation act, Storage y, Storage dy, Storage dx, int n);
+
+    /// <summary>y[i] = a[i] op b[i mod bLength] (b broadcast over a's leading dims; bLength divides n; bLength 1 = scalar).</summary>
+    void Binary(BinaryOp op, Storage a, Storage b, Storage y, int n, int bLength);
+
+    /// <summary>y = op(x).</summary>
+    void Unary(UnaryOp op, Storage x, Storage y, int n);
+
+    /// <summary>y = x·scale + shift.</summary>
+    void Affine(Storage x, Storage y, int n, float scale, float shift);
+
+    /// <summary>y[o, i] = Σ_r x[o, r, i] over [outer, reduce, inner]; mean divides by reduce.</summary>
+    void ReduceSum(Storage x, Storage y, int outer, int reduce, int inner, bool mean);
+
+    /// <summary>y[o, i] = max_r x[o, r, i]; argmax (as float index r) into idx.</summary>
+    void ReduceMax(Storage x, Storage y, Storage idx, int outer, int reduce, int inner);
+
+    /// <summary>dx[o, r, i] = (r == idx[o, i]) ? dy[o, i] : 0.</summary>
+    void ReduceMaxBackward(Storage dy, Storage idx, Storage dx, int outer, int reduce, int inner);
+
+    /// <summary>y[o, r, i] = x[o, i] (the reverse of a reduction: broadcast along r).</summary>
+    void Broadcast(Storage x, Storage y, int outer, int reduce, int inner, float scale);
+
+    /// <summary>Row softmax: y[r,:] = softmax(x[r,:]); [rows, cols].</summary>
+    void Softmax(Storage x, Storage y, int rows, int cols);
+
+    /// <summary>dx = y ⊙ (dy − Σ dy⊙y) per row.</summary>
+    void SoftmaxBackward(Storage y, Storage dy, Storage dx, int rows, int cols);
+
+    /// <summary>
+    /// Sparse categorical cross-entropy per row. fromLogits: loss = logsumexp(z) − z[label], probs = softmax(z);
+    /// else loss = −log(clip(p[label], eps, 1−eps)). labels: [rows] float class indices.
+    /// </summary>
+    void SparseCrossEntropy(Storage input, Storage labels, Storage loss, Storage probs, int rows, int cols, bool fromLogits, float eps);
+
+    /// <summary>Backward of <see cref="SparseCrossEntropy"/> given dloss[rows]: dz = (softmax − onehot)·g or dp = −g/p at the label.</summary>
+    void SparseCrossEntropyBackward(Storage input, Storage probs, Storage labels, Storage dloss, Storage dinput, int rows, int cols, bool fromLogits, float eps);
+
+    /// <summary>y[r, labels[r]] = 1, else 0; [rows, depth]. Out-of-range labels give a zero row.</summary>
+    void OneHot(Storage labels, Storage y, int rows, int depth);
+
+    /// <summary>y[o, i] = x[o, index, i] for x [outer, count, inner] (a slice along one axis).</summary>
+    void Slice(Storage x, Storage y, int outer, int count, int inner, int start, int length);
+
+    /// <summary>dx[o, start.., i] (+)= dy: the scatter of <see cref="Slice"/> (accumulates).</summary>
+    void SliceBackward(Storage dy, Storage dx, int outer, int count, int inner, int start, int length);
+
+    /// <summary>im2col convolution: y[B,OH,OW,F] = conv(x[B,H,W,C], w[KH,KW,C,F]).</summary>
+    void Conv2DForward(in Conv2DGeometry g, Storage x, Storage w, Storage y);
+
+    /// <summary>dx[B,H,W,C] from dy[B,OH,OW,F] and w.</summary>
+    void Conv2DBackwardData(in Conv2DGeometry g, Storage dy, Storage w, Storage dx);
+
+    /// <summary>dw[KH,KW,C,F] from x and dy.</summary>
+    void Conv2DBackwardFilter(in Conv2DGeometry g, Storage x, Storage dy, Storage dw);
+
+    /// <summary>y[B,OH,OW,C] = max over each window of x[B,H,W,C] (padding excluded). OutC = InC.</summary>
+    void MaxPoolForward(in Conv2DGeometry g, Storage x, Storage y);
+
+    /// <summary>dx: each dy goes to the first position in its window where x equals y.</summary>
+    void MaxPoolBackward(in Conv2DGeometry g, Storage x, Storage y, Storage dy, Storage dx);
+
+    /// <summary>
+    /// LSTM cell from pre-activations z[B,4U] (gate order i, f, g, o as Keras) and cPrev[B,U]:
+    /// c = σ(f)·cPrev + σ(i)·tanh(g), h = σ(o)·tanh(c).
+    /// </summary>
+    void LstmCellForward(Storage z, Storage cPrev, Storage h, Storage c, int batch, int units);
+
+    /// <summary>dz[B,4U] and dcPrev[B,U] from dh and dc (either may be null = zero).</summary>
+    void LstmCellBackward(Storage z, Storage cPrev, Storage c, Storage? dh, Storage? dc, Storage dz, Storage dcPrev, int batch, int units);
+
+    /// <summary>y[r,:] = table[idx[r],:]; idx: [rows] float indices, table: [vocab, dim].</summary>
+    void Gather(Storage table, Storage idx, Storage y, int rows, int vocab, int dim);
+
+    /// <summary>dtable[idx[r],:] += dy[r,:].</summary>
+    void GatherBackward(Storage dy, Storage idx, Storage dtable, int rows, int vocab, int dim);
+
+    /// <summary>Dropout mask with keep probability 1−rate, scaled by 1/(1−rate) (inverted dropout).</summary>
+    void DropoutMask(Storage mask, int n, float rate, ulong seed);
+
+    /// <summary>Adam in place: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; p −= lrT · m / (√v + ε̂).</summary>
+    void AdamUpdate(Storage param, Storage grad, Storage m, Storage v, int n, float lrT, float beta1, float beta2, float epsHat);
+
+    /// <summary>SGD in place with momentum (velocity may be null when momentum is 0).</summary>
+    void SgdUpdate(Storage param, Storage grad, Storage? velocity, int n, float lr, float momentum, bool nesterov);
+
+    /// <summary>Number of non-finite values (NaN or ±∞) in the first n elements.</summary>
+    int CountNonFinite(Storage x, int n);
+}

@@ -1,0 +1,66 @@
+using System.Text.Json.Nodes;
+using EdgeNet.Trainer.Autograd;
+using EdgeNet.Trainer.Keras.Initializers;
+using EdgeNet.Trainer.Tensors;
+
+namespace EdgeNet.Trainer.Keras.Layers;
+
+/// <summary>
+/// Fully connected layer (tf.keras.layers.Dense): y = activation(x·kernel + bias) over the last axis.
+/// kernel: [input_dim, units]; bias: [units].
+/// </summary>
+public sealed class Dense : Layer
+{
+    public Dense(int units, string? activation = null, bool useBias = true,
+        Initializer? kernelInitializer = null, Initializer? biasInitializer = null, string? name = null)
+        : base(name)
+    {
+        if (units < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(units), units, "Dense needs at least one unit");
+        }
+
+        Units = units;
+        Activation = Activations.Normalize(activation);
+        UseBias = useBias;
+        KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
+        BiasInitializer = biasInitializer ?? Initializer.Zeros;
+    }
+
+    public int Units { get; }
+
+    public string Activation { get; }
+
+    public bool UseBias { get; }
+
+    public Initializer KernelInitializer { get; }
+
+    public Initializer BiasInitializer { get; }
+
+    public Variable? Kernel { get; private set; }
+
+    public Variable? Bias { get; private set; }
+
+    public override void Build(Shape inputShape)
+    {
+        Kernel = AddWeight("kernel", [inputShape.Last, Units], KernelInitializer);
+        Bias = UseBias ? AddWeight("bias", [Units], BiasInitializer) : null;
+    }
+
+    public override Tensor Call(Tensor input, bool training = false)
+    {
+        var y = Ops.Dense(input, Kernel!, Bias?.Value, Activations.Fused(Activation));
+        return Activations.ApplyAfterFused(Activation, y);
+    }
+
+    public override JsonObject GetConfig() => new()
+    {
+        ["name"] = Name,
+        ["units"] = Units,
+        ["activation"] = Activation,
+        ["use_bias"] = UseBias,
+    };
+
+    internal static Dense FromConfig(JsonObject c) =>
+        new((int)c["units"]!, (string?)c["activation"], (bool?)c["use_bias"] ?? true, name: (string?)c["name"]);
+}

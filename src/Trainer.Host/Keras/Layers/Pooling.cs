@@ -1,0 +1,42 @@
+using System.Text.Json.Nodes;
+using EdgeNet.Trainer.Autograd;
+using EdgeNet.Trainer.Tensors;
+
+namespace EdgeNet.Trainer.Keras.Layers;
+
+/// <summary>Max pooling over NHWC windows (tf.keras.layers.MaxPool2D). Strides default to the pool size.</summary>
+public sealed class MaxPool2D : Layer
+{
+    public MaxPool2D(int[]? poolSize = null, int[]? strides = null, string padding = "valid", string? name = null)
+        : base(name)
+    {
+        PoolSize = poolSize is null ? [2, 2] : poolSize.Length == 1 ? [poolSize[0], poolSize[0]] : poolSize;
+        Strides = strides is null ? PoolSize : strides.Length == 1 ? [strides[0], strides[0]] : strides;
+        Padding = padding.ToLowerInvariant() is "same" or "valid" ? padding.ToLowerInvariant() : throw new ArgumentException($"padding must be 'same' or 'valid', not '{padding}'");
+    }
+
+    public MaxPool2D(int poolSize, int strides, string padding = "valid", string? name = null)
+        : this([poolSize, poolSize], [strides, strides], padding, name)
+    {
+    }
+
+    public int[] PoolSize { get; }
+
+    public int[] Strides { get; }
+
+    public string Padding { get; }
+
+    public override Tensor Call(Tensor input, bool training = false) =>
+        Ops.MaxPool2D(input, PoolSize[0], PoolSize[1], Strides[0], Strides[1], Padding == "same");
+
+    public override JsonObject GetConfig() => new()
+    {
+        ["name"] = Name,
+        ["pool_size"] = new JsonArray(PoolSize[0], PoolSize[1]),
+        ["strides"] = new JsonArray(Strides[0], Strides[1]),
+        ["padding"] = Padding,
+    };
+
+    internal static MaxPool2D FromConfig(JsonObject c) =>
+        new(c["pool_size"]!.AsArray().Select(n => (int)n!).ToArray(), c["strides"]!.AsArray().Select(n => (int)n!).ToArray(), (string)c["padding"]!, (string?)c["name"]);
+}

@@ -1,0 +1,140 @@
+using System.Text.Json.Nodes;
+using EdgeNet.Trainer.Autograd;
+using EdgeNet.Trainer.Keras.Initializers;
+using EdgeNet.Trainer.Tensors;
+
+namespace EdgeNet.Trainer.Keras.Layers;
+
+/// <summary>
+/// One LSTM step (tf.keras.layers.LSTMCell), gate order i, f, c, o as Keras.
+/// kernel: [input_dim, 4·units]; recurrent_kernel: [units, 4·units]; bias: [4·units] with the
+/// forget-gate part initialized to 1 (unit_forget_bias).
+/// </summary>
+public sealed class LSTMCell : Layer
+{
+    public LSTMCell(int units, string? name = null)
+        : base(name)
+    {
+        Units = units;
+    }
+
+    public int Units { get; }
+
+    public Variable? Kernel { get; private set; }
+
+    public Variable? RecurrentKernel { get; private set; }
+
+    public Variable? Bias { get; private set; }
+
+    public override void Build(Shape inputShape)
+    {
+        Kernel = AddWeight("kernel", [inputShape.Last, 4 * Units], Initializer.GlorotUniform);
+        RecurrentKernel = AddWeight("recurrent_kernel", [Units, 4 * Units], Initializer.Orthogonal);
+        var bias = new float[4 * Units];
+        Array.Fill(bias, 1f, Units, Units);
+        Bias = AddWeight("bias", [4 * Units], Initializer.Constant(bias));
+    }
+
+    /// <summary>Zero (h, c) for a batch (tf.keras.layers.LSTMCell.get_initial_state).</summary>
+    public (Tensor H, Tensor C) GetInitialState(int batchSize) =>
+        (Tensor.Zeros(new Shape(batchSize, Units)), Tensor.Zeros(new Shape(batchSize, Units)));
+
+    /// <summary>One step: (output, new state) = cell(x, state); output is h.</summary>
+    public (Tensor Output, (Tensor H, Tensor C) State) Apply(Tensor input, (Tensor H, Tensor C) state)
+    {
+        if (!Built)
+        {
+            Build(input.Shape);
+            Built = true;
+        }
+
+        var (h, c) = Ops.LstmCell(input, state.H, state.C, Kernel!, RecurrentKernel!, Bias!);
+        return (h, (h, c));
+    }
+
+    public override Tensor Call(Tensor input, bool training = false) =>
+        throw new InvalidOperationException($"LSTMCell '{Name}' needs a state: call Apply(x, state), or wrap it in an LSTM layer");
+
+    public override JsonObject GetConfig() => new() { ["name"] = Name, ["units"] = Units };
+}
+
+/// <summary>
+/// LSTM over a sequence (tf.keras.layers.LSTM): [B, T, features] → last output [B, units]
+/// (or all outputs [B, T, units] with returnSequences).
+/// </summary>
+public sealed class LSTM : Layer
+{
+    private readonly LSTMCell _cell;
+
+    public LSTM(int units, bool returnSequences = false, string? name = null)
+        : base(name)
+    {
+        Units = units;
+        ReturnSequences = returnSequences;
+        _cell = new LSTMCell(units, name: (name ?? Name) + "_cell");
+    }
+
+    public int Units { get; }
+
+    public bool ReturnSequences { get; }
+
+    public LSTMCell Cell => _cell;
+
+    public override void Build(Shape inputShape)
+    {
+        if (inputShape.Rank != 3)
+        {
+            throw new ArgumentException($"LSTM '{Name}' expects [batch, time, features], got {inputShape}");
+        }
+
+        _cell.Build(new Shape(inputShape[0], inputShape[2]));
+    }
+
+    public override Tensor Call(Tensor input, bool training = false)
+    {
+        int batch = input.Shape[0], steps = input.Shape[1];
+        var state = _cell.GetInitialState(batch);
+        var outputs = new List<Tensor>(ReturnSequences ? steps : 0);
+        Tensor last = state.H;
+        for (int t = 0; t < steps; t++)
+        {
+            (last, state) = _cell.Apply(Ops.Take(input, 1, t), state);
+            if (ReturnSequences)
+            {
+                outputs.Add(Ops.Reshape(last, batch, 1, Units));
+            }
+        }
+
+        return ReturnSequences ? Ops.Concat(outputs, 1) : last;
+    }
+
+    public override JsonObject GetConfig() => new() { ["name"] = Name, ["units"] = Units, ["return_sequences"] = ReturnSequences };
+
+    internal static LSTM FromConfig(JsonObject c) => new((int)c["units"]!, (bool?)c["return_sequences"] ?? false, (string?)c["name"]);
+}
+
+/// <summary>Token ids → dense vectors (tf.keras.layers.Embedding). embeddings: [input_dim, output_dim].</summary>
+public sealed class Embedding : Layer
+{
+    public Embedding(int inputDim, int outputDim, string? name = null)
+        : base(name)
+    {
+        InputDim = inputDim;
+        OutputDim = outputDim;
+    }
+
+    public int InputDim { get; }
+
+    public int OutputDim { get; }
+
+    public Variable? Embeddings { get; private set; }
+
+    public override void Build(Shape inputShape) =>
+        Embeddings = AddWeight("embeddings", [InputDim, OutputDim], Initializer.RandomUniform());
+
+    public override Tensor Call(Tensor input, bool training = false) => Ops.Gather(Embeddings!, input);
+
+    public override JsonObject GetConfig() => new() { ["name"] = Name, ["input_dim"] = InputDim, ["output_dim"] = OutputDim };
+
+    internal static Embedding FromConfig(JsonObject c) => new((int)c["input_dim"]!, (int)c["output_dim"]!, (string?)c["name"]);
+}

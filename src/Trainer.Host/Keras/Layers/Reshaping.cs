@@ -1,0 +1,114 @@
+using System.Text.Json.Nodes;
+using EdgeNet.Trainer.Autograd;
+using EdgeNet.Trainer.Tensors;
+
+namespace EdgeNet.Trainer.Keras.Layers;
+
+/// <summary>Flattens all but the batch axis (tf.keras.layers.Flatten): [B, ...] → [B, prod(...)].</summary>
+public sealed class Flatten(string? name = null) : Layer(name)
+{
+    public override Tensor Call(Tensor input, bool training = false) => Ops.Reshape(input, input.Shape[0], -1);
+
+    internal static Flatten FromConfig(JsonObject c) => new((string?)c["name"]);
+}
+
+/// <summary>Reshapes each sample (tf.keras.layers.Reshape): [B, ...] → [B, targetShape...].</summary>
+public sealed class Reshape : Layer
+{
+    public Reshape(int[] targetShape, string? name = null)
+        : base(name)
+    {
+        TargetShape = targetShape;
+    }
+
+    public int[] TargetShape { get; }
+
+    public override Tensor Call(Tensor input, bool training = false) => Ops.Reshape(input, [input.Shape[0], .. TargetShape]);
+
+    public override JsonObject GetConfig() => new() { ["name"] = Name, ["target_shape"] = new JsonArray(TargetShape.Select(d => (JsonNode)d).ToArray()) };
+
+    internal static Reshape FromConfig(JsonObject c) => new(c["target_shape"]!.AsArray().Select(n => (int)n!).ToArray(), (string?)c["name"]);
+}
+
+/// <summary>Softmax over the last axis (tf.keras.layers.Softmax).</summary>
+public sealed class Softmax(string? name = null) : Layer(name)
+{
+    public override Tensor Call(Tensor input, bool training = false) => Ops.Softmax(input);
+
+    internal static Softmax FromConfig(JsonObject c) => new((string?)c["name"]);
+}
+
+/// <summary>An activation as a layer (tf.keras.layers.Activation).</summary>
+public sealed class ActivationLayer : Layer
+{
+    public ActivationLayer(string activation, string? name = null)
+        : base(name)
+    {
+        Activation = Activations.Normalize(activation);
+    }
+
+    public string Activation { get; }
+
+    public override Tensor Call(Tensor input, bool training = false) => Activations.Apply(Activation, input);
+
+    public override JsonObject GetConfig() => new() { ["name"] = Name, ["activation"] = Activation };
+
+    internal static ActivationLayer FromConfig(JsonObject c) => new((string)c["activation"]!, (string?)c["name"]);
+}
+
+/// <summary>Inverted dropout while training; identity at inference (tf.keras.layers.Dropout).</summary>
+public sealed class Dropout : Layer
+{
+    public Dropout(float rate, string? name = null)
+        : base(name)
+    {
+        Rate = rate is >= 0 and < 1 ? rate : throw new ArgumentOutOfRangeException(nameof(rate), rate, "rate must be in [0, 1)");
+    }
+
+    public float Rate { get; }
+
+    public override Tensor Call(Tensor input, bool training = false) =>
+        training && Rate > 0 ? Ops.Dropout(input, Rate, KerasBackend.NextSeed()) : input;
+
+    public override JsonObject GetConfig() => new() { ["name"] = Name, ["rate"] = Rate };
+
+    internal static Dropout FromConfig(JsonObject c) => new((float)c["rate"]!, (string?)c["name"]);
+}
+
+/// <summary>One-hot encodes integer ids (as tf.one_hot in the chapter's char model): [B, T] → [B, T, depth].</summary>
+public sealed class OneHot : Layer
+{
+    public OneHot(int depth, string? name = null)
+        : base(name)
+    {
+        Depth = depth;
+    }
+
+    public int Depth { get; }
+
+    public override Tensor Call(Tensor input, bool training = false) => Ops.OneHot(input, Depth);
+
+    public override JsonObject GetConfig() => new() { ["name"] = Name, ["depth"] = Depth };
+
+    internal static OneHot FromConfig(JsonObject c) => new((int)c["depth"]!, (string?)c["name"]);
+}
+
+/// <summary>Concatenates its inputs along the last axis (tf.keras.layers.Concatenate).</summary>
+public sealed class Concatenate(string? name = null) : Layer(name)
+{
+    public override Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false) => Ops.Concat(inputs, -1);
+
+    public override Tensor Call(Tensor input, bool training = false) => input;
+
+    internal static Concatenate FromConfig(JsonObject c) => new((string?)c["name"]);
+}
+
+/// <summary>Adds its inputs element-wise (tf.keras.layers.Add).</summary>
+public sealed class AddLayer(string? name = null) : Layer(name)
+{
+    public override Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false) => inputs.Skip(1).Aggregate(inputs[0], Ops.Add);
+
+    public override Tensor Call(Tensor input, bool training = false) => input;
+
+    internal static AddLayer FromConfig(JsonObject c) => new((string?)c["name"]);
+}

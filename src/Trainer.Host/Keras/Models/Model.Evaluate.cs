@@ -1,0 +1,63 @@
+using EdgeNet.Trainer.Autograd;
+using EdgeNet.Trainer.Tensors;
+
+namespace EdgeNet.Trainer.Keras.Models;
+
+public partial class Model
+{
+    /// <summary>Loss and metrics over (x, y) in batches (model.evaluate); metrics are reset first.</summary>
+    public Dictionary<string, double> Evaluate(NDArray x, NDArray y, int batchSize = 32, int verbose = 1)
+    {
+        EnsureCompiled();
+        if (x.Count != y.Count)
+        {
+            throw new ArgumentException($"x has {x.Count} samples but y has {y.Count}");
+        }
+
+        var loss = new Metrics.Mean("loss");
+        foreach (var m in Metrics)
+        {
+            m.ResetState();
+        }
+
+        float[] xStage = new float[batchSize * x.SampleSize];
+        float[] yStage = new float[batchSize * y.SampleSize];
+        int[] idx = new int[batchSize];
+        for (int start = 0; start < x.Count; start += batchSize)
+        {
+            int n = Math.Min(batchSize, x.Count - start);
+            for (int i = 0; i < n; i++)
+            {
+                idx[i] = start + i;
+            }
+
+            using var scope = TensorScope.Begin();
+            var xb = x.Gather(idx.AsSpan(0, n), xStage);
+            var yb = y.Gather(idx.AsSpan(0, n), yStage);
+            GradientTape.NoRecord(() =>
+            {
+                var yPred = Apply(xb, training: false);
+                loss.Update(Loss!.Apply(yb, yPred).Item(), n);
+                foreach (var m in Metrics)
+                {
+                    m.UpdateState(yb, yPred);
+                }
+
+                return 0;
+            });
+        }
+
+        var result = new Dictionary<string, double>(StringComparer.Ordinal) { ["loss"] = loss.Result() };
+        foreach (var m in Metrics)
+        {
+            result[m.Name] = m.Result();
+        }
+
+        if (verbose > 0)
+        {
+            Console.WriteLine("evaluate: " + FormatLogs(result));
+        }
+
+        return result;
+    }
+}

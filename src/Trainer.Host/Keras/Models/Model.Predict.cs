@@ -1,0 +1,41 @@
+using EdgeNet.Trainer.Autograd;
+using EdgeNet.Trainer.Tensors;
+
+namespace EdgeNet.Trainer.Keras.Models;
+
+public partial class Model
+{
+    /// <summary>Outputs for every sample of <paramref name="x"/>, computed in batches (model.predict).</summary>
+    public NDArray Predict(NDArray x, int batchSize = 32)
+    {
+        float[]? result = null;
+        int[]? outShape = null;
+        float[] stage = new float[batchSize * x.SampleSize];
+        int[] idx = new int[batchSize];
+        for (int start = 0; start < x.Count; start += batchSize)
+        {
+            int n = Math.Min(batchSize, x.Count - start);
+            for (int i = 0; i < n; i++)
+            {
+                idx[i] = start + i;
+            }
+
+            using var scope = TensorScope.Begin();
+            var xb = x.Gather(idx.AsSpan(0, n), stage);
+            var y = GradientTape.NoRecord(() => Apply(xb, training: false));
+            int per = y.Size / n;
+            if (result is null)
+            {
+                outShape = [x.Count, .. y.Shape.AsSpan()[1..].ToArray()];
+                result = new float[x.Count * per];
+            }
+
+            y.Backend.Download(y.Storage, result.AsSpan(start * per, n * per));
+        }
+
+        return result is null ? new NDArray([], 0) : new NDArray(result, outShape!);
+    }
+
+    /// <summary>Outputs for one batch tensor without recording gradients.</summary>
+    public Tensor Predict(Tensor x) => GradientTape.NoRecord(() => Apply(x, training: false));
+}

@@ -1,0 +1,145 @@
+using EdgeNet.Trainer.Autograd;
+using EdgeNet.Trainer.Backends;
+using EdgeNet.Trainer.Tensors;
+
+namespace EdgeNet.Trainer.Keras.Optimizers;
+
+/// <summary>A gradient that is NaN or infinite; nothing was updated.</summary>
+public sealed class NonFiniteGradientException : Exception
+{
+    public NonFiniteGradientException(string message) : base(message) { }
+
+    public NonFiniteGradientException() { }
+
+    public NonFiniteGradientException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>
+/// Base of the optimizers (tf.keras.optimizers.Optimizer). <see cref="ApplyGradients"/> checks every
+/// gradient for NaN/∞ first and updates nothing if one is bad; slot variables (momenta) live on the
+/// variables' device.
+/// </summary>
+public abstract class Optimizer
+{
+    private readonly Dictionary<Variable, Storage[]> _slots = new(ReferenceEqualityComparer.Instance);
+
+    protected Optimizer(string name, float learningRate)
+    {
+        Name = name;
+        LearningRate = learningRate;
+    }
+
+    public string Name { get; }
+
+    public float LearningRate { get; set; }
+
+    /// <summary>Number of update steps applied so far.</summary>
+    public long Iterations { get; set; }
+
+    /// <summary>Check gradients for NaN/∞ before applying (on by default; one pass over each gradient).</summary>
+    public bool CheckFinite { get; set; } = true;
+
+    protected abstract int SlotCount { get; }
+
+    public void ApplyGradients(IEnumerable<(Tensor? Gradient, Variable Variable)> gradsAndVars)
+    {
+        var pairs = gradsAndVars.ToList();
+        foreach (var (g, v) in pairs)
+        {
+            if (g is null)
+            {
+                continue;
+            }
+
+            if (!g.Shape.Equals(v.Shape))
+            {
+                throw new ArgumentException($"gradient {g.Shape} does not match variable '{v.Name}' {v.Shape}");
+            }
+
+            if (CheckFinite)
+            {
+                int bad = g.Backend.CountNonFinite(g.Storage, g.Size);
+                if (bad > 0)
+                {
+                    throw new NonFiniteGradientException(
+                        $"the gradient of '{v.Name}' {v.Shape} has {bad} NaN or infinite values at step {Iterations + 1}; no variable was updated. " +
+                        "Fix: lower the learning rate, check the inputs and labels for NaN or out-of-range values, or use a loss from logits");
+                }
+            }
+        }
+
+        Iterations++;
+        foreach (var (g, v) in pairs)
+        {
+            if (g is not null)
+            {
+                Update(v, g, Slots(v));
+            }
+        }
+    }
+
+    public void ApplyGradients(IReadOnlyList<Tensor?> grads, IReadOnlyList<Variable> variables)
+    {
+        if (grads.Count != variables.Count)
+        {
+            throw new ArgumentException($"{grads.Count} gradients for {variables.Count} variables");
+        }
+
+        ApplyGradients(grads.Zip(variables, (g, v) => (g, v)));
+    }
+
+    /// <summary>The optimizer state of one variable (for checkpoints): slot buffers in order.</summary>
+    public Storage[] Slots(Variable v)
+    {
+        if (!_slots.TryGetValue(v, out var s))
+        {
+            s = new Storage[SlotCount];
+            for (int i = 0; i < s.Length; i++)
+            {
+                s[i] = v.Backend.Allocate(v.Shape.Size, zero: true);
+            }
+
+            _slots[v] = s;
+        }
+
+        return s;
+    }
+
+    internal bool HasSlots(Variable v) => _slots.ContainsKey(v);
+
+    protected abstract void Update(Variable v, Tensor grad, Storage[] slots);
+}
+
+/// <summary>Adam (Kingma and Ba) with Keras defaults β1 0.9, β2 0.999, ε 1e-7.</summary>
+public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+    : Optimizer("adam", learningRate)
+{
+    public float Beta1 { get; } = beta1;
+
+    public float Beta2 { get; } = beta2;
+
+    public float Epsilon { get; } = epsilon;
+
+    protected override int SlotCount => 2;
+
+    protected override void Update(Variable v, Tensor grad, Storage[] slots)
+    {
+        double t = Iterations;
+        float lrT = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
+        v.Backend.AdamUpdate(v.Value.Storage, grad.Storage, slots[0], slots[1], v.Shape.Size, lrT, Beta1, Beta2, Epsilon);
+    }
+}
+
+/// <summary>Stochastic gradient descent with optional (Nesterov) momentum, as Keras.</summary>
+public sealed class SGD(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false)
+    : Optimizer("sgd", learningRate)
+{
+    public float Momentum { get; } = momentum;
+
+    public bool Nesterov { get; } = nesterov;
+
+    protected override int SlotCount => Momentum == 0 ? 0 : 1;
+
+    protected override void Update(Variable v, Tensor grad, Storage[] slots) =>
+        v.Backend.SgdUpdate(v.Value.Storage, grad.Storage, slots.Length > 0 ? slots[0] : null, v.Shape.Size, LearningRate, Momentum, Nesterov);
+}

@@ -1,0 +1,55 @@
+namespace EdgeNet.Trainer.Tensors;
+
+/// <summary>
+/// A host-side array with a shape, the C# stand-in for the NumPy arrays Keras' Fit/Evaluate/Predict
+/// take. Dimension 0 indexes samples. Integer labels are exact float values.
+/// </summary>
+public sealed class NDArray
+{
+    public NDArray(float[] data, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        Shape = new Shape(shape);
+        if (Shape.Size != data.Length)
+        {
+            throw new ArgumentException($"{data.Length} values do not fill shape {Shape} ({Shape.Size})");
+        }
+
+        Data = data;
+    }
+
+    public float[] Data { get; }
+
+    public Shape Shape { get; }
+
+    /// <summary>Number of samples (dimension 0).</summary>
+    public int Count => Shape.Rank == 0 ? 1 : Shape[0];
+
+    /// <summary>Values per sample.</summary>
+    public int SampleSize => Count == 0 ? 0 : Data.Length / Count;
+
+    public Shape SampleShape => new(Shape.AsSpan()[1..].ToArray());
+
+    /// <summary>Copies the samples at <paramref name="indices"/> into a device tensor of shape [indices.Length, ...].</summary>
+    public Tensor Gather(ReadOnlySpan<int> indices, float[] staging)
+    {
+        int s = SampleSize;
+        for (int i = 0; i < indices.Length; i++)
+        {
+            Data.AsSpan(indices[i] * s, s).CopyTo(staging.AsSpan(i * s, s));
+        }
+
+        return Tensor.FromArray(staging.AsSpan(0, indices.Length * s), new Shape([indices.Length, .. SampleShape.AsSpan().ToArray()]));
+    }
+
+    /// <summary>Samples [start, start+count) as a new array.</summary>
+    public NDArray Slice(int start, int count)
+    {
+        int s = SampleSize;
+        return new NDArray(Data.AsSpan(start * s, count * s).ToArray(), [count, .. SampleShape.AsSpan().ToArray()]);
+    }
+
+    public Tensor ToTensor() => Tensor.FromArray(Data, Shape);
+
+    public override string ToString() => $"NDArray{Shape}";
+}

@@ -1,0 +1,164 @@
+using System.Globalization;
+using EdgeNet.Trainer.Autograd;
+using EdgeNet.Trainer.Backends;
+
+namespace EdgeNet.Trainer.Tensors;
+
+/// <summary>
+/// A dense float tensor on one backend. Created inside a <see cref="TensorScope"/> it is released
+/// when the scope ends; otherwise when disposed (or never, for long-lived tensors such as
+/// variables). Integer data (labels, token ids) are stored as exact float values.
+/// </summary>
+public sealed class Tensor : IDisposable
+{
+    private bool _disposed;
+
+    internal Tensor(Storage storage, Shape shape, bool register = true)
+    {
+        if (shape.Size > storage.Length)
+        {
+            throw new ArgumentException($"shape {shape} needs {shape.Size} elements but the storage has {storage.Length}");
+        }
+
+        Storage = storage;
+        Shape = shape;
+        if (register)
+        {
+            TensorScope.Register(this);
+        }
+    }
+
+    public Shape Shape { get; }
+
+    public Storage Storage { get; }
+
+    public IBackend Backend => Storage.Backend;
+
+    public int Size => Shape.Size;
+
+    public int Rank => Shape.Rank;
+
+    /// <summary>The variable this tensor holds the value of, if any.</summary>
+    public Variable? Variable { get; internal set; }
+
+    internal TensorScope? Scope { get; set; }
+
+    public bool IsDisposed => _disposed;
+
+    /// <summary>A new uninitialized tensor on <paramref name="backend"/> (default: <see cref="Device.Current"/>).</summary>
+    public static Tensor Empty(Shape shape, IBackend? backend = null) =>
+        new((backend ?? Device.Current).Allocate(shape.Size), shape);
+
+    public static Tensor Zeros(Shape shape, IBackend? backend = null) =>
+        new((backend ?? Device.Current).Allocate(shape.Size, zero: true), shape);
+
+    public static Tensor Full(Shape shape, float value, IBackend? backend = null)
+    {
+        var t = Empty(shape, backend);
+        t.Backend.Fill(t.Storage, value);
+        return t;
+    }
+
+    public static Tensor Ones(Shape shape, IBackend? backend = null) => Full(shape, 1f, backend);
+
+    public static Tensor Scalar(float value, IBackend? backend = null) => Full(new Shape(), value, backend);
+
+    public static Tensor FromArray(ReadOnlySpan<float> data, Shape shape, IBackend? backend = null)
+    {
+        if (data.Length != shape.Size)
+        {
+            throw new ArgumentException($"{data.Length} values do not fill shape {shape} ({shape.Size} elements)");
+        }
+
+        var t = Empty(shape, backend);
+        t.Backend.Upload(data, t.Storage);
+        return t;
+    }
+
+    public static Tensor FromArray(float[] data, params int[] shape) => FromArray(data, new Shape(shape));
+
+    /// <summary>A 2-D tensor from rows, e.g. the chapter's <c>tf.constant([[1., 2., 3.], [4., 5., 6.]])</c>.</summary>
+    public static Tensor FromRows(float[][] rows)
+    {
+        int cols = rows.Length == 0 ? 0 : rows[0].Length;
+        if (rows.Any(r => r.Length != cols))
+        {
+            throw new ArgumentException("all rows must have the same length");
+        }
+
+        return FromArray(rows.SelectMany(r => r).ToArray(), rows.Length, cols);
+    }
+
+    /// <summary>Copies the values to the host.</summary>
+    public float[] ToArray()
+    {
+        ThrowIfDisposed();
+        var r = new float[Size];
+        Backend.Download(Storage, r);
+        return r;
+    }
+
+    /// <summary>The single value of a one-element tensor.</summary>
+    public float Item()
+    {
+        if (Size != 1)
+        {
+            throw new InvalidOperationException($"Item() needs a one-element tensor; this one has shape {Shape}");
+        }
+
+        return ToArray()[0];
+    }
+
+    public Tensor Reshape(params int[] shape) => Ops.Reshape(this, shape);
+
+    internal void ThrowIfDisposed()
+    {
+        if (_disposed || Storage.IsReleased)
+        {
+            throw new ObjectDisposedException(nameof(Tensor), $"tensor {Shape} was released: it was created in a TensorScope that has ended; keep it with scope.Keep(tensor)");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        Storage.Release();
+    }
+
+    public override string ToString()
+    {
+        if (_disposed)
+        {
+            return $"Tensor{Shape} (released)";
+        }
+
+        var v = ToArray();
+        const int Shown = 12;
+        string vals = string.Join(", ", v.Take(Shown).Select(x => x.ToString("G6", CultureInfo.InvariantCulture)));
+        return $"Tensor{Shape} [{vals}{(v.Length > Shown ? ", ..." : "")}]";
+    }
+
+    public static Tensor operator +(Tensor a, Tensor b) => Ops.Add(a, b);
+    public static Tensor operator -(Tensor a, Tensor b) => Ops.Sub(a, b);
+    public static Tensor operator *(Tensor a, Tensor b) => Ops.Mul(a, b);
+    public static Tensor operator /(Tensor a, Tensor b) => Ops.Div(a, b);
+    public static Tensor operator +(Tensor a, float b) => Ops.Affine(a, 1f, b);
+    public static Tensor operator -(Tensor a, float b) => Ops.Affine(a, 1f, -b);
+    public static Tensor operator *(Tensor a, float b) => Ops.Affine(a, b, 0f);
+    public static Tensor operator /(Tensor a, float b) => Ops.Affine(a, 1f / b, 0f);
+    public static Tensor operator +(float a, Tensor b) => Ops.Affine(b, 1f, a);
+    public static Tensor operator -(float a, Tensor b) => Ops.Affine(b, -1f, a);
+    public static Tensor operator *(float a, Tensor b) => Ops.Affine(b, a, 0f);
+    public static Tensor operator -(Tensor a) => Ops.Affine(a, -1f, 0f);
+
+    public static Tensor Add(Tensor a, Tensor b) => a + b;
+    public static Tensor Subtract(Tensor a, Tensor b) => a - b;
+    public static Tensor Multiply(Tensor a, Tensor b) => a * b;
+    public static Tensor Divide(Tensor a, Tensor b) => a / b;
+    public static Tensor Negate(Tensor a) => -a;
+}
