@@ -14,24 +14,26 @@ public static partial class Ops
     public static Tensor Div(Tensor a, Tensor b) => Binary(BinaryOp.Div, a, b);
 
     /// <summary>
-    /// Element-wise a op b. Shapes must be equal, or one operand's shape a suffix of the other's
-    /// (a scalar, or a [C] bias against [N, C]): NumPy broadcasting along leading axes.
+    /// Element-wise a op b with NumPy broadcasting. The common cases (equal shapes, a scalar, or a
+    /// [C] bias against [N, C]) run in one kernel; other broadcasts ([N, 1] against [N, C]) expand
+    /// the operand first.
     /// </summary>
     private static Tensor Binary(BinaryOp op, Tensor a, Tensor b)
     {
         var be = SameBackend(a, b);
-        if (a.Size < b.Size || (a.Size == b.Size && a.Rank < b.Rank))
+        if (!IsSuffix(a.Shape, b.Shape))
         {
-            // Make the larger operand the left one; materialize a broadcast copy of the small left one.
-            if (op is BinaryOp.Add or BinaryOp.Mul)
+            if (IsSuffix(b.Shape, a.Shape) && op is BinaryOp.Add or BinaryOp.Mul)
             {
                 return Binary(op, b, a);
             }
 
-            return Binary(op, BroadcastTo(a, b.Shape), b);
+            var target = BroadcastShape(a.Shape, b.Shape, op);
+            var ax = a.Shape.Equals(target) ? a : BroadcastTo(a, target);
+            var bx = b.Shape.Equals(target) ? b : BroadcastTo(b, target);
+            return Binary(op, ax, bx);
         }
 
-        CheckSuffix(a.Shape, b.Shape, op);
         int n = a.Size, bl = b.Size;
         var y = NewLike(a);
         be.Binary(op, a.Storage, b.Storage, y.Storage, n, bl);
@@ -64,28 +66,44 @@ public static partial class Ops
         return y;
     }
 
-    private static void CheckSuffix(Shape big, Shape small, BinaryOp op)
+    /// <summary>True when <paramref name="small"/> (less leading 1s) is a trailing part of <paramref name="big"/>, or a scalar.</summary>
+    private static bool IsSuffix(Shape big, Shape small)
     {
-        if (small.Size == 1)
+        if (small.Size == 1 && big.Size >= 1)
         {
-            return;
+            return true;
         }
 
         var bs = big.AsSpan();
         var ss = small.AsSpan();
-        // Leading 1s of the small shape do not matter ([1, C] against [N, C]).
-        while (ss.Length > 0 && ss[0] == 1 && ss.Length > 1)
+        while (ss.Length > 1 && ss[0] == 1)
         {
             ss = ss[1..];
         }
 
-        if (ss.Length > bs.Length || !bs[(bs.Length - ss.Length)..].SequenceEqual(ss))
-        {
-            throw new ArgumentException($"{op}: shapes {big} and {small} do not broadcast (the smaller must match the trailing dimensions of the larger)");
-        }
+        return ss.Length <= bs.Length && bs[(bs.Length - ss.Length)..].SequenceEqual(ss) && big.Size >= small.Size;
     }
 
-    /// <summary>Sums a gradient of the big shape down to the broadcast operand's shape.</summary>
+    private static Shape BroadcastShape(Shape a, Shape b, BinaryOp op)
+    {
+        int rank = Math.Max(a.Rank, b.Rank);
+        var dims = new int[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            int da = i - (rank - a.Rank) >= 0 ? a[i - (rank - a.Rank)] : 1;
+            int db = i - (rank - b.Rank) >= 0 ? b[i - (rank - b.Rank)] : 1;
+            if (da != db && da != 1 && db != 1)
+            {
+                throw new ArgumentException($"{op}: shapes {a} and {b} do not broadcast (dimension {i}: {da} vs {db})");
+            }
+
+            dims[i] = Math.Max(da, db);
+        }
+
+        return new Shape(dims);
+    }
+
+    /// <summary>Sums a gradient of the big shape down to the suffix operand's shape.</summary>
     private static Tensor SumToSuffix(Tensor g, Shape target)
     {
         if (g.Size == target.Size)
@@ -98,13 +116,47 @@ public static partial class Ops
         return y;
     }
 
-    /// <summary>Repeats <paramref name="x"/> (whose shape is a suffix of <paramref name="shape"/>) along leading axes.</summary>
+    /// <summary>NumPy broadcast of <paramref name="x"/> to <paramref name="shape"/> (tf.broadcast_to), one expanded axis at a time.</summary>
     public static Tensor BroadcastTo(Tensor x, Shape shape)
     {
-        CheckSuffix(shape, x.Shape, BinaryOp.Add);
-        var y = New(shape, x.Backend);
-        x.Backend.Broadcast(x.Storage, y.Storage, 1, shape.Size / x.Size, x.Size, 1f);
-        GradientTape.Record([x], [y], g => Grads(SumToSuffix(g[0]!, x.Shape)));
+        if (x.Rank > shape.Rank)
+        {
+            throw new ArgumentException($"cannot broadcast {x.Shape} to the lower-rank {shape}");
+        }
+
+        var cur = x.Rank == shape.Rank ? x : Reshape(x, [.. Enumerable.Repeat(1, shape.Rank - x.Rank), .. x.Shape.AsSpan().ToArray()]);
+        for (int axis = 0; axis < shape.Rank; axis++)
+        {
+            if (cur.Shape[axis] == shape[axis])
+            {
+                continue;
+            }
+
+            if (cur.Shape[axis] != 1)
+            {
+                throw new ArgumentException($"cannot broadcast {x.Shape} to {shape} (dimension {axis})");
+            }
+
+            cur = ExpandAxis(cur, axis, shape[axis]);
+        }
+
+        return cur;
+    }
+
+    /// <summary>Repeats a size-1 axis n times; the gradient sums over it.</summary>
+    private static Tensor ExpandAxis(Tensor x, int axis, int n)
+    {
+        var (outer, _, inner) = AxisSplit(x.Shape, axis);
+        var dims = x.Shape.Dims;
+        dims[axis] = n;
+        var y = New(new Shape(dims), x.Backend);
+        x.Backend.Broadcast(x.Storage, y.Storage, outer, n, inner, 1f);
+        GradientTape.Record([x], [y], g =>
+        {
+            var dx = NewLike(x);
+            x.Backend.ReduceSum(g[0]!.Storage, dx.Storage, outer, n, inner, mean: false);
+            return Grads(dx);
+        });
         return y;
     }
 
