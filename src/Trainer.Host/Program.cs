@@ -1,1 +1,1 @@
-return 0;
+return EdgeNet.Trainer.Cli.Cli.Run(args);

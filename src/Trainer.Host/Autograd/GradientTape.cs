@@ -3,7 +3,8 @@ using EdgeNet.Trainer.Tensors;
 namespace EdgeNet.Trainer.Autograd;
 
 /// <summary>Computes input gradients of one recorded op from its output gradients (null = zero).</summary>
-internal delegate Tensor?[] BackwardFn(Tensor?[] outputGrads);
+/// <paramref name="need"/>[k] tells whether input k's gradient is wanted; ops may skip the others.
+internal delegate Tensor?[] BackwardFn(Tensor?[] outputGrads, bool[] need);
 
 /// <summary>
 /// Records the ops run while it is active and computes gradients by reverse-mode automatic
@@ -118,7 +119,13 @@ public sealed class GradientTape : IDisposable
                     continue;
                 }
 
-                var inGrads = rec.Backward(outGrads);
+                var need = new bool[rec.Inputs.Length];
+                for (int k = 0; k < need.Length; k++)
+                {
+                    need[k] = Tracks(rec.Inputs[k]);
+                }
+
+                var inGrads = rec.Backward(outGrads, need);
                 for (int k = 0; k < rec.Inputs.Length; k++)
                 {
                     if (inGrads[k] is not { } gi || !Tracks(rec.Inputs[k]))

@@ -20,7 +20,7 @@ public static partial class Ops
 
         var y = NewLike(x);
         x.Backend.ActivationForward(act, x.Storage, y.Storage, x.Size);
-        GradientTape.Record([x], [y], g =>
+        GradientTape.Record([x], [y], (g, need) =>
         {
             var dx = NewLike(x);
             x.Backend.ActivationBackward(act, y.Storage, g[0]!.Storage, dx.Storage, x.Size);
@@ -35,7 +35,7 @@ public static partial class Ops
         int cols = x.Shape.Last, rows = x.Shape.Rows;
         var y = NewLike(x);
         x.Backend.Softmax(x.Storage, y.Storage, rows, cols);
-        GradientTape.Record([x], [y], g =>
+        GradientTape.Record([x], [y], (g, need) =>
         {
             var dx = NewLike(x);
             x.Backend.SoftmaxBackward(y.Storage, g[0]!.Storage, dx.Storage, rows, cols);

@@ -32,7 +32,7 @@ public static partial class Ops
         }
 
         Tensor[] inputs = bias is null ? [x, kernel] : [x, kernel, bias];
-        GradientTape.Record(inputs, [y], grads =>
+        GradientTape.Record(inputs, [y], (grads, need) =>
         {
             var dz = grads[0]!;
             if (act != Activation.Linear)
@@ -41,8 +41,13 @@ public static partial class Ops
                 be.ActivationBackward(act, y.Storage, grads[0]!.Storage, dz.Storage, y.Size);
             }
 
-            var dx = NewLike(x);
-            be.Conv2DBackwardData(g, dz.Storage, kernel.Storage, dx.Storage);       // dx: [B,H,W,C]
+            Tensor? dx = null;
+            if (need[0])
+            {
+                dx = NewLike(x);
+                be.Conv2DBackwardData(g, dz.Storage, kernel.Storage, dx.Storage);   // dx: [B,H,W,C]
+            }
+
             var dk = NewLike(kernel);
             be.Conv2DBackwardFilter(g, x.Storage, dz.Storage, dk.Storage);          // dk: [KH,KW,C,F]
             if (bias is null)
@@ -68,7 +73,7 @@ public static partial class Ops
         var g = Conv2DGeometry.Create(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], poolH, poolW, x.Shape[3], strideH, strideW, samePadding);
         var y = New(new Shape(g.Batch, g.OutH, g.OutW, g.OutC), x.Backend);
         x.Backend.MaxPoolForward(g, x.Storage, y.Storage);
-        GradientTape.Record([x], [y], grads =>
+        GradientTape.Record([x], [y], (grads, need) =>
         {
             var dx = NewLike(x);
             x.Backend.MaxPoolBackward(g, x.Storage, y.Storage, grads[0]!.Storage, dx.Storage);

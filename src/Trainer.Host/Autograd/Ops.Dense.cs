@@ -25,7 +25,7 @@ public static partial class Ops
 
         var y = New(new Shape(m, n), be);
         be.Gemm(transposeA, transposeB, m, n, k, 1f, a.Storage, b.Storage, 0f, y.Storage);
-        GradientTape.Record([a, b], [y], g =>
+        GradientTape.Record([a, b], [y], (g, need) =>
         {
             var gy = g[0]!;
             // dA = dY·opBᵀ (shaped like A), dB = opAᵀ·dY (shaped like B)
@@ -65,7 +65,7 @@ public static partial class Ops
         }
 
         Tensor[] inputs = bias is null ? [x, kernel] : [x, kernel, bias];
-        GradientTape.Record(inputs, [y], g =>
+        GradientTape.Record(inputs, [y], (g, need) =>
         {
             var dz = g[0]!;
             if (act != Activation.Linear)
@@ -74,8 +74,13 @@ public static partial class Ops
                 be.ActivationBackward(act, y.Storage, g[0]!.Storage, dz.Storage, y.Size);
             }
 
-            var dx = NewLike(x);
-            be.Gemm(false, true, rows, inDim, units, 1f, dz.Storage, kernel.Storage, 0f, dx.Storage);   // dx[rows,in] = dz·Kᵀ
+            Tensor? dx = null;
+            if (need[0])
+            {
+                dx = NewLike(x);
+                be.Gemm(false, true, rows, inDim, units, 1f, dz.Storage, kernel.Storage, 0f, dx.Storage);   // dx[rows,in] = dz·Kᵀ
+            }
+
             var dk = NewLike(kernel);
             be.Gemm(true, false, inDim, units, rows, 1f, x.Storage, dz.Storage, 0f, dk.Storage);      // dK[in,units] = xᵀ·dz
             if (bias is null)

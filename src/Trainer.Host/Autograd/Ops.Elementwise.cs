@@ -37,7 +37,7 @@ public static partial class Ops
         int n = a.Size, bl = b.Size;
         var y = NewLike(a);
         be.Binary(op, a.Storage, b.Storage, y.Storage, n, bl);
-        GradientTape.Record([a, b], [y], g =>
+        GradientTape.Record([a, b], [y], (g, need) =>
         {
             var gy = g[0]!;
             Tensor? ga = null, gb = null;
@@ -151,7 +151,7 @@ public static partial class Ops
         dims[axis] = n;
         var y = New(new Shape(dims), x.Backend);
         x.Backend.Broadcast(x.Storage, y.Storage, outer, n, inner, 1f);
-        GradientTape.Record([x], [y], g =>
+        GradientTape.Record([x], [y], (g, need) =>
         {
             var dx = NewLike(x);
             x.Backend.ReduceSum(g[0]!.Storage, dx.Storage, outer, n, inner, mean: false);
@@ -165,7 +165,7 @@ public static partial class Ops
     {
         var y = NewLike(x);
         x.Backend.Affine(x.Storage, y.Storage, x.Size, scale, shift);
-        GradientTape.Record([x], [y], g => Grads(Affine(g[0]!, scale, 0f)));
+        GradientTape.Record([x], [y], (g, need) => Grads(Affine(g[0]!, scale, 0f)));
         return y;
     }
 
@@ -183,7 +183,7 @@ public static partial class Ops
     {
         var y = NewLike(x);
         x.Backend.Unary(op, x.Storage, y.Storage, x.Size);
-        GradientTape.Record([x], [y], g =>
+        GradientTape.Record([x], [y], (g, need) =>
         {
             var gy = g[0]!;
             return Grads(op switch
@@ -224,7 +224,7 @@ public static partial class Ops
 
         var y = Tensor.FromArray(v, x.Shape, x.Backend);
         var m = Tensor.FromArray(mask, x.Shape, x.Backend);
-        GradientTape.Record([x], [y], g => Grads(Mul(g[0]!, m)));
+        GradientTape.Record([x], [y], (g, need) => Grads(Mul(g[0]!, m)));
         return y;
     }
 }

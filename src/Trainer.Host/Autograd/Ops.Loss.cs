@@ -24,7 +24,7 @@ public static partial class Ops
         var loss = New(new Shape(rows), be);
         var probs = fromLogits ? NewLike(yPred) : null;
         be.SparseCrossEntropy(yPred.Storage, yTrue.Storage, loss.Storage, probs?.Storage ?? yPred.Storage, rows, cols, fromLogits, Epsilon);
-        GradientTape.Record([yTrue, yPred], [loss], g =>
+        GradientTape.Record([yTrue, yPred], [loss], (g, need) =>
         {
             var dx = NewLike(yPred);
             be.SparseCrossEntropyBackward(yPred.Storage, probs?.Storage ?? yPred.Storage, yTrue.Storage, g[0]!.Storage, dx.Storage, rows, cols, fromLogits, Epsilon);

@@ -25,13 +25,18 @@ public static partial class Ops
         var h = New(new Shape(batch, units), be);
         var c = New(new Shape(batch, units), be);
         be.LstmCellForward(z.Storage, cPrev.Storage, h.Storage, c.Storage, batch, units);
-        GradientTape.Record([x, hPrev, cPrev, kernel, recurrentKernel, bias], [h, c], g =>
+        GradientTape.Record([x, hPrev, cPrev, kernel, recurrentKernel, bias], [h, c], (g, need) =>
         {
             var dz = NewLike(z);
             var dcPrev = NewLike(cPrev);
             be.LstmCellBackward(z.Storage, cPrev.Storage, c.Storage, g[0]?.Storage, g[1]?.Storage, dz.Storage, dcPrev.Storage, batch, units);
-            var dx = NewLike(x);
-            be.Gemm(false, true, batch, inDim, 4 * units, 1f, dz.Storage, kernel.Storage, 0f, dx.Storage);            // dx = dz·Kᵀ
+            Tensor? dx = null;
+            if (need[0])
+            {
+                dx = NewLike(x);
+                be.Gemm(false, true, batch, inDim, 4 * units, 1f, dz.Storage, kernel.Storage, 0f, dx.Storage);        // dx = dz·Kᵀ
+            }
+
             var dh = NewLike(hPrev);
             be.Gemm(false, true, batch, units, 4 * units, 1f, dz.Storage, recurrentKernel.Storage, 0f, dh.Storage);   // dh = dz·Rᵀ
             var dk = NewLike(kernel);

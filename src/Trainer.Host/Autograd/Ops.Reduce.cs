@@ -48,7 +48,7 @@ public static partial class Ops
         var (outer, reduce, inner, outDims) = Split(x.Shape, axis, keepDims);
         var y = New(new Shape(outDims), x.Backend);
         x.Backend.ReduceSum(x.Storage, y.Storage, outer, reduce, inner, mean);
-        GradientTape.Record([x], [y], g =>
+        GradientTape.Record([x], [y], (g, need) =>
         {
             var dx = NewLike(x);
             x.Backend.Broadcast(g[0]!.Storage, dx.Storage, outer, reduce, inner, mean ? 1f / reduce : 1f);
@@ -64,7 +64,7 @@ public static partial class Ops
         var y = New(new Shape(outDims), x.Backend);
         var idx = New(new Shape(outDims), x.Backend);
         x.Backend.ReduceMax(x.Storage, y.Storage, idx.Storage, outer, reduce, inner);
-        GradientTape.Record([x], [y], g =>
+        GradientTape.Record([x], [y], (g, need) =>
         {
             var dx = NewLike(x);
             x.Backend.ReduceMaxBackward(g[0]!.Storage, idx.Storage, dx.Storage, outer, reduce, inner);

@@ -40,7 +40,7 @@ public static partial class Ops
         dims[ax] = length;
         var y = New(new Shape(dims), x.Backend);
         x.Backend.Slice(x.Storage, y.Storage, outer, count, inner, start, length);
-        GradientTape.Record([x], [y], g =>
+        GradientTape.Record([x], [y], (g, need) =>
         {
             var dx = Tensor.Zeros(x.Shape, x.Backend);
             x.Backend.SliceBackward(g[0]!.Storage, dx.Storage, outer, count, inner, start, length);
@@ -87,7 +87,7 @@ public static partial class Ops
             start += xs[i].Shape[ax];
         }
 
-        GradientTape.Record([.. xs], [y], g =>
+        GradientTape.Record([.. xs], [y], (g, need) =>
         {
             var grads = new Tensor?[xs.Count];
             for (int i = 0; i < xs.Count; i++)
@@ -117,7 +117,7 @@ public static partial class Ops
         int vocab = table.Shape[0], dim = table.Shape[1];
         var y = New(new Shape([.. indices.Shape.Dims, dim]), be);
         be.Gather(table.Storage, indices.Storage, y.Storage, indices.Size, vocab, dim);
-        GradientTape.Record([table, indices], [y], g =>
+        GradientTape.Record([table, indices], [y], (g, need) =>
         {
             var dt = Tensor.Zeros(table.Shape, be);
             be.GatherBackward(g[0]!.Storage, indices.Storage, dt.Storage, indices.Size, vocab, dim);

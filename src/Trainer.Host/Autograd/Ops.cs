@@ -56,7 +56,7 @@ public static partial class Ops
 
         x.Storage.AddRef();
         var y = new Tensor(x.Storage, s);
-        GradientTape.Record([x], [y], g => Grads(Reshape(g[0]!, x.Shape.Dims)));
+        GradientTape.Record([x], [y], (g, need) => Grads(Reshape(g[0]!, x.Shape.Dims)));
         return y;
     }
 

@@ -354,6 +354,11 @@ public sealed partial class CpuBackend : IBackend
     public int CountNonFinite(Storage x, int n)
     {
         var xs = S(x)[..n];
+        if (float.IsFinite(TensorPrimitives.Sum(xs)))
+        {
+            return 0; // NaN and ±∞ propagate into the sum; a finite sum means every value is finite.
+        }
+
         int bad = 0;
         foreach (float v in xs)
         {

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using EdgeNet.Formats.Data;
+using EdgeNet.Formats.Enb;
+using EdgeNet.Trainer.Keras.Optimizers;
+
+namespace EdgeNet.Trainer.Cli;
+
+/// <summary>The <c>edgenet-train</c> command line.</summary>
+public static class Cli
+{
+    public static int Run(string[] args)
+    {
+        var root = new RootCommand("EdgeNet trainer: Keras-style training of the chapter's models, quantization and export.")
+        {
+            TrainCommands.ImageCommand("mlp"),
+            TrainCommands.ImageCommand("cnn"),
+            TrainCommands.LstmCommand(),
+        };
+        return root.Parse(args).Invoke();
+    }
+
+    /// <summary>Expected failures (bad data, bad blob, NaN) print one clear line and exit 2.</summary>
+    internal static int Guard(Action action)
+    {
+        try
+        {
+            action();
+            return 0;
+        }
+        catch (Exception e) when (e is DatasetException or EnbFormatException or NonFiniteGradientException or ArgumentException or InvalidDataException or FileNotFoundException)
+        {
+            Console.Error.WriteLine($"edgenet-train: {e.Message}");
+            return 2;
+        }
+    }
+}

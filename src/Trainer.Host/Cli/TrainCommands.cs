@@ -1,0 +1,174 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using EdgeNet.Formats.Data;
+using EdgeNet.Trainer.Data;
+using EdgeNet.Trainer.Keras;
+using EdgeNet.Trainer.Keras.Losses;
+using EdgeNet.Trainer.Keras.Models;
+using EdgeNet.Trainer.Keras.Optimizers;
+using EdgeNet.Trainer.Models;
+using EdgeNet.Trainer.Tensors;
+using Spectre.Console;
+
+namespace EdgeNet.Trainer.Cli;
+
+/// <summary><c>edgenet-train mlp|cnn|lstm</c>: the chapter's models on digits, Fashion-MNIST, MNIST or text.</summary>
+internal static class TrainCommands
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static Command ImageCommand(string kind)
+    {
+        var data = new Option<string>("--data") { Description = "digits | fashion | mnist[=PATH] (mnist.npz or an IDX folder) | digits=FOLDER | fashion=FOLDER", DefaultValueFactory = _ => "digits" };
+        var steps = new Option<int?>("--steps") { Description = "random batches to train on (default 6000: the chapter's 5 epochs of 60,000 at batch 50)" };
+        var epochs = new Option<int?>("--epochs") { Description = "passes over this dataset's training split instead of --steps" };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 50 };
+        var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3f };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        var limit = new Option<int?>("--train-limit") { Description = "use only the first N training samples (quick runs)" };
+        var output = new Option<string?>("--out") { Description = "save the trained float model (weights + optimizer state) here" };
+        var device = DeviceOptions.Create();
+        var cmd = new Command(kind, kind == "mlp" ? "Train the chapter's MLP (Flatten-Dense100 relu-Dense10)." : "Train the chapter's CNN (2x Conv5x5+MaxPool, Dense1024, Dense10).")
+        {
+            data, steps, epochs, batch, lr, seed, limit, output, device,
+        };
+        cmd.SetAction(p => Cli.Guard(() =>
+        {
+            using var backend = DeviceOptions.Select(p.GetValue(device));
+            KerasBackend.SetRandomSeed(p.GetValue(seed));
+            var split = LoadImages(p.GetValue(data)!);
+            var train = p.GetValue(limit) is int n ? split.Train.Take(n) : split.Train;
+            int bs = p.GetValue(batch);
+            int total = p.GetValue(epochs) is int e ? e * ((train.Count + bs - 1) / bs) : p.GetValue(steps) ?? 6000;
+            Model model = kind == "mlp" ? new MLP() : new CNN();
+            model.Compile(new Adam(p.GetValue(lr)), new SparseCategoricalCrossentropy());
+            Console.WriteLine($"{kind} on {train.Name} ({train.Count} samples), {total} batches of {bs}, Adam {p.GetValue(lr).ToString(Inv)}, device {backend.Name}");
+            var sw = Stopwatch.StartNew();
+            Progress(total, (onStep) => ChapterLoop.TrainRandomBatches(model, train, total, bs, p.GetValue(lr), p.GetValue(seed), onStep));
+            double secs = sw.Elapsed.TotalSeconds;
+            double acc = ChapterLoop.Accuracy(model, split.Test);
+            Console.WriteLine($"trained {total} steps in {secs.ToString("F1", Inv)} s ({(total / secs).ToString("F1", Inv)} steps/s)");
+            Console.WriteLine($"test accuracy: {acc.ToString("F6", Inv)} on {split.Test.Name} ({split.Test.Count} samples)");
+            if (p.GetValue(output) is { } path)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                model.Save(path);
+                Console.WriteLine($"saved {path}");
+            }
+        }));
+        return cmd;
+    }
+
+    public static Command LstmCommand()
+    {
+        var data = new Option<string>("--data") { Description = "text (the fortunes corpus) or text=FILE|FOLDER", DefaultValueFactory = _ => "text" };
+        var steps = new Option<int>("--steps") { Description = "random batches (the chapter: 1000)", DefaultValueFactory = _ => 1000 };
+        var seq = new Option<int>("--seq-length") { DefaultValueFactory = _ => 40 };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 50 };
+        var units = new Option<int>("--units") { DefaultValueFactory = _ => 256 };
+        var lr = new Option<float>("--lr") { DefaultValueFactory = _ => 1e-3f };
+        var maxChars = new Option<int>("--max-chars") { Description = "read at most this much text", DefaultValueFactory = _ => 2_000_000 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        var length = new Option<int>("--sample-length") { Description = "characters to generate per temperature", DefaultValueFactory = _ => 200 };
+        var device = DeviceOptions.Create();
+        var cmd = new Command("lstm", "Train the chapter's char LSTM (LSTMCell 256) and print samples at temperatures 0.2, 0.5, 1.0, 1.2.")
+        {
+            data, steps, seq, batch, units, lr, maxChars, seed, length, device,
+        };
+        cmd.SetAction(p => Cli.Guard(() =>
+        {
+            using var backend = DeviceOptions.Select(p.GetValue(device));
+            KerasBackend.SetRandomSeed(p.GetValue(seed));
+            string spec = p.GetValue(data)!;
+            var corpus = TextCorpus.Load(spec.StartsWith("text=", StringComparison.Ordinal) ? spec[5..] : null, p.GetValue(maxChars), p.GetValue(seed));
+            var model = new CharRNN(corpus.NumChars, p.GetValue(units));
+            model.Compile(new Adam(p.GetValue(lr)), new SparseCategoricalCrossentropy());
+            int total = p.GetValue(steps), sl = p.GetValue(seq), bs = p.GetValue(batch);
+            Console.WriteLine($"char LSTM on {corpus.RawText.Length:N0} chars ({corpus.NumChars} distinct), {total} batches of {bs}x{sl}, device {backend.Name}");
+            var losses = new List<float>();
+            var sw = Stopwatch.StartNew();
+            Progress(total, onStep =>
+            {
+                for (int s = 0; s < total; s++)
+                {
+                    var (x, y) = corpus.GetBatch(sl, bs);
+                    using var scope = TensorScope.Begin();
+                    float loss = model.TrainOnBatch(x.ToTensor(), y.ToTensor());
+                    losses.Add(loss);
+                    onStep(s, loss);
+                }
+            });
+            double secs = sw.Elapsed.TotalSeconds;
+            float last = losses.Skip(Math.Max(0, losses.Count - 50)).Average();
+            Console.WriteLine($"trained {total} steps in {secs.ToString("F1", Inv)} s ({(total / secs).ToString("F2", Inv)} steps/s); mean loss of the last 50 batches {last.ToString("F4", Inv)}");
+            var (seedX, _) = corpus.GetBatch(sl, 1);
+            var rng = new Random(p.GetValue(seed));
+            foreach (float temperature in new[] { 0.2f, 0.5f, 1.0f, 1.2f })
+            {
+                var x = seedX.Data.ToArray();
+                var text = new System.Text.StringBuilder();
+                for (int t = 0; t < p.GetValue(length); t++)
+                {
+                    int next = model.Sample(new NDArray(x, 1, sl), temperature, rng)[0];
+                    text.Append(corpus.Chars[next]);
+                    Array.Copy(x, 1, x, 0, sl - 1);
+                    x[^1] = next;
+                }
+
+                Console.WriteLine($"diversity {temperature.ToString("F6", Inv)}:");
+                Console.WriteLine(text.ToString());
+                Console.WriteLine();
+            }
+        }));
+        return cmd;
+    }
+
+    /// <summary>digits | fashion | mnist, each optionally =PATH.</summary>
+    internal static DatasetSplit LoadImages(string spec)
+    {
+        string name = spec.Split('=', 2)[0];
+        string? path = spec.Contains('=', StringComparison.Ordinal) ? spec.Split('=', 2)[1] : null;
+        return name switch
+        {
+            "digits" => Datasets.LoadDigits(path),
+            "fashion" => Datasets.LoadFashionMnist(path),
+            "mnist" => Datasets.LoadMnist(path),
+            _ => throw new DatasetException($"unknown dataset '{spec}': use digits, fashion or mnist (optionally =PATH)"),
+        };
+    }
+
+    /// <summary>A Spectre.Console progress bar over the steps with the running loss; plain lines when not interactive.</summary>
+    private static void Progress(int total, Action<Action<int, float>> run)
+    {
+        double ema = double.NaN;
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            run((s, loss) =>
+            {
+                ema = double.IsNaN(ema) ? loss : (0.98 * ema) + (0.02 * loss);
+                if ((s + 1) % Math.Max(1, total / 10) == 0)
+                {
+                    Console.WriteLine($"  step {s + 1}/{total}  loss {ema.ToString("F4", Inv)}");
+                }
+            });
+            return;
+        }
+
+        AnsiConsole.Progress().AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("training", maxValue: total);
+                run((s, loss) =>
+                {
+                    ema = double.IsNaN(ema) ? loss : (0.98 * ema) + (0.02 * loss);
+                    task.Increment(1);
+                    if (s % 20 == 0 || s == total - 1)
+                    {
+                        task.Description = $"batch {s + 1}/{total} loss {ema.ToString("F4", Inv)}";
+                    }
+                });
+            });
+    }
+}

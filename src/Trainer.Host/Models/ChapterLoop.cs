@@ -1,0 +1,66 @@
+using EdgeNet.Formats.Data;
+using EdgeNet.Trainer.Autograd;
+using EdgeNet.Trainer.Keras.Losses;
+using EdgeNet.Trainer.Keras.Metrics;
+using EdgeNet.Trainer.Keras.Models;
+using EdgeNet.Trainer.Keras.Optimizers;
+using EdgeNet.Trainer.Tensors;
+
+namespace EdgeNet.Trainer.Models;
+
+/// <summary>
+/// The chapter's training and evaluation loops: random batches drawn with replacement
+/// (MNISTLoader.get_batch), Adam, sparse categorical cross-entropy, and test accuracy in batches.
+/// </summary>
+public static class ChapterLoop
+{
+    /// <summary>Trains on <paramref name="steps"/> random batches; calls <paramref name="onStep"/> with (step, loss).</summary>
+    public static void TrainRandomBatches(Model model, ImageDataset train, int steps, int batchSize, float learningRate, int seed, Action<int, float>? onStep = null)
+    {
+        if (model.Optimizer is null)
+        {
+            model.Compile(new Adam(learningRate), new SparseCategoricalCrossentropy());
+        }
+
+        var rng = new Random(seed);
+        var x = new NDArray(train.Images, train.Count, train.Height, train.Width, train.Channels);
+        var y = new NDArray(train.LabelsAsFloat(), train.Count);
+        var xStage = new float[batchSize * train.SampleSize];
+        var yStage = new float[batchSize];
+        var idx = new int[batchSize];
+        for (int step = 0; step < steps; step++)
+        {
+            for (int i = 0; i < batchSize; i++)
+            {
+                idx[i] = rng.Next(train.Count);
+            }
+
+            using var scope = TensorScope.Begin();
+            float loss = model.TrainOnBatch(x.Gather(idx, xStage), y.Gather(idx, yStage));
+            onStep?.Invoke(step, loss);
+        }
+    }
+
+    /// <summary>Sparse categorical accuracy on <paramref name="test"/>, in batches (the chapter's evaluation).</summary>
+    public static double Accuracy(Model model, ImageDataset test, int batchSize = 50)
+    {
+        var metric = new SparseCategoricalAccuracy();
+        var x = new NDArray(test.Images, test.Count, test.Height, test.Width, test.Channels);
+        var stage = new float[batchSize * test.SampleSize];
+        var idx = new int[batchSize];
+        for (int start = 0; start < test.Count; start += batchSize)
+        {
+            int n = Math.Min(batchSize, test.Count - start);
+            for (int i = 0; i < n; i++)
+            {
+                idx[i] = start + i;
+            }
+
+            using var scope = TensorScope.Begin();
+            var yPred = GradientTape.NoRecord(() => model.Apply(x.Gather(idx.AsSpan(0, n), stage)));
+            metric.UpdateState(Tensor.FromArray(test.Labels.AsSpan(start, n).ToArray().Select(l => (float)l).ToArray(), n), yPred);
+        }
+
+        return metric.Result();
+    }
+}
