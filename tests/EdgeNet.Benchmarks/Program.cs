@@ -18,6 +18,12 @@ public static class Program
     {
         string what = args.Length > 0 ? args[0] : "all";
         double seconds = args.Length > 1 ? double.Parse(args[1], Inv) : 3;
+        if (what == "profile-cnn")
+        {
+            Profile.Cnn();
+            return 0;
+        }
+
         if (what is "gemm" or "all")
         {
             GemmBench(1024, seconds);

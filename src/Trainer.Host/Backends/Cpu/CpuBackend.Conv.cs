@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace EdgeNet.Trainer.Backends.Cpu;
@@ -7,7 +8,7 @@ namespace EdgeNet.Trainer.Backends.Cpu;
 public sealed partial class CpuBackend
 {
     /// <summary>Upper bound of one im2col chunk (floats): images are processed in groups that fit.</summary>
-    private const int ColsBudget = 8 << 20;
+    private const int ColsBudget = 1 << 20;
 
     private static int ImagesPerChunk(in Conv2DGeometry g)
     {
@@ -240,19 +241,52 @@ public sealed partial class CpuBackend
 
     public void MaxPoolBackward(in Conv2DGeometry g, Storage x, Storage y, Storage dy, Storage dx)
     {
-        // Each dy[b,oh,ow,c] goes to the first window position where x equals the max (as TensorFlow does).
+        // Each dy[b,oh,ow,c] goes to the first window position where x equals the max (as TensorFlow
+        // does). Channels are contiguous in NHWC, so a vector of channels is handled at once with a
+        // "still looking" mask.
         float[] xs = A(x), ys = A(y), gs = A(dy), ds = A(dx);
         var geo = g;
         Array.Clear(ds, 0, g.InputSize);
         ForImages(g.Batch, (long)g.OutH * g.OutW * g.InC * g.KH * g.KW, b =>
         {
             int C = geo.InC;
+            int w = Vector<float>.Count;
             for (int oh = 0; oh < geo.OutH; oh++)
             {
                 for (int ow = 0; ow < geo.OutW; ow++)
                 {
                     int o = (((b * geo.OutH) + oh) * geo.OutW + ow) * C;
-                    for (int c = 0; c < C; c++)
+                    int c0 = 0;
+                    for (; c0 <= C - w; c0 += w)
+                    {
+                        var m = new Vector<float>(ys, o + c0);
+                        var gv = new Vector<float>(gs, o + c0);
+                        var looking = Vector<int>.AllBitsSet;
+                        for (int kh = 0; kh < geo.KH; kh++)
+                        {
+                            int ih = (oh * geo.StrideH) - geo.PadTop + kh;
+                            if (ih < 0 || ih >= geo.InH)
+                            {
+                                continue;
+                            }
+
+                            for (int kw = 0; kw < geo.KW; kw++)
+                            {
+                                int iw = (ow * geo.StrideW) - geo.PadLeft + kw;
+                                if (iw < 0 || iw >= geo.InW)
+                                {
+                                    continue;
+                                }
+
+                                int i = ((((b * geo.InH) + ih) * geo.InW + iw) * C) + c0;
+                                var hit = Vector.Equals(new Vector<float>(xs, i), m) & looking;
+                                (new Vector<float>(ds, i) + Vector.ConditionalSelect(hit, gv, Vector<float>.Zero)).CopyTo(ds, i);
+                                looking &= ~hit;
+                            }
+                        }
+                    }
+
+                    for (int c = c0; c < C; c++)
                     {
                         float m = ys[o + c];
                         bool done = false;

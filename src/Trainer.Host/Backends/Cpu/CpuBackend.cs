@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace EdgeNet.Trainer.Backends.Cpu;
@@ -83,35 +84,57 @@ public sealed partial class CpuBackend : IBackend
 
     public void ActivationBackward(Activation act, Storage y, Storage dy, Storage dx, int n)
     {
+        // y, dy, dx: [n]; the derivative is written in terms of the forward output y.
         var ys = S(y)[..n];
         var g = S(dy)[..n];
         var d = S(dx)[..n];
+        int i = 0;
+        int w = Vector<float>.Count;
+        var one = Vector<float>.One;
         switch (act)
         {
             case Activation.Linear:
                 g.CopyTo(d);
-                break;
+                return;
             case Activation.Relu:
-                for (int i = 0; i < n; i++)
+                for (; i <= n - w; i += w)
+                {
+                    var yv = new Vector<float>(ys[i..]);
+                    Vector.ConditionalSelect(Vector.GreaterThan(yv, Vector<float>.Zero), new Vector<float>(g[i..]), Vector<float>.Zero).CopyTo(d[i..]);
+                }
+
+                for (; i < n; i++)
                 {
                     d[i] = ys[i] > 0 ? g[i] : 0f;
                 }
 
-                break;
+                return;
             case Activation.Sigmoid:
-                for (int i = 0; i < n; i++)
+                for (; i <= n - w; i += w)
+                {
+                    var yv = new Vector<float>(ys[i..]);
+                    (new Vector<float>(g[i..]) * yv * (one - yv)).CopyTo(d[i..]);
+                }
+
+                for (; i < n; i++)
                 {
                     d[i] = g[i] * ys[i] * (1 - ys[i]);
                 }
 
-                break;
+                return;
             case Activation.Tanh:
-                for (int i = 0; i < n; i++)
+                for (; i <= n - w; i += w)
+                {
+                    var yv = new Vector<float>(ys[i..]);
+                    (new Vector<float>(g[i..]) * (one - (yv * yv))).CopyTo(d[i..]);
+                }
+
+                for (; i < n; i++)
                 {
                     d[i] = g[i] * (1 - (ys[i] * ys[i]));
                 }
 
-                break;
+                return;
             default:
                 throw new ArgumentOutOfRangeException(nameof(act), act, null);
         }

@@ -106,54 +106,119 @@ public static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// Splits C into one contiguous block of rows (or of columns, when C is wide and short) per
+    /// thread; each thread runs the serial blocked GEMM on its block with its own packing buffers,
+    /// so there is one fork/join per call and packing is parallel too.
+    /// </summary>
     private static void Run(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
         double flops = 2.0 * m * n * k;
         int threads = flops < 2e6 ? 1 : Math.Max(1, MaxThreads);
-        for (int jc = 0; jc < n; jc += NC)
+        if (threads > 1 && m < 4 * MC && n < 4 * NR && k >= 8 * KC)
         {
-            int nc = Math.Min(NC, n - jc);
-            int panels = (nc + NR - 1) / NR;
-            for (int pc = 0; pc < k; pc += KC)
+            SplitK(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+        }
+        else if (threads > 1 && m >= n && m >= 2 * MR)
+        {
+            int chunks = Math.Min(threads, (m + MR - 1) / MR);
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
             {
-                int kc = Math.Min(KC, k - pc);
-                float betaBlock = pc == 0 ? beta : 1f;
+                int i0 = Split(m, chunks, t, MR), i1 = Split(m, chunks, t + 1, MR);
+                float* at = ta ? a + i0 : a + ((long)i0 * lda);
+                Serial(ta, tb, i1 - i0, n, k, alpha, at, lda, b, ldb, beta, c + ((long)i0 * ldc), ldc);
+            });
+        }
+        else if (threads > 1 && n >= 2 * NR)
+        {
+            int chunks = Math.Min(threads, (n + NR - 1) / NR);
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                int j0 = Split(n, chunks, t, NR), j1 = Split(n, chunks, t + 1, NR);
+                float* bt = tb ? b + ((long)j0 * ldb) : b + j0;
+                Serial(ta, tb, m, j1 - j0, k, alpha, a, lda, bt, ldb, beta, c + j0, ldc);
+            });
+        }
+        else
+        {
+            Serial(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        }
+    }
+
+    /// <summary>
+    /// Small C, long K (a weight gradient summed over many positions): each thread multiplies one
+    /// K range into its own partial C, then the partials are added.
+    /// </summary>
+    private static void SplitK(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int threads)
+    {
+        int chunks = Math.Min(threads, (k + KC - 1) / KC);
+        float[] partial = System.Buffers.ArrayPool<float>.Shared.Rent((chunks - 1) * m * n);
+        try
+        {
+            fixed (float* pp = partial)
+            {
+                float* parts = pp;
+                Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
                 {
-                    // The calling thread packs B into its own buffer; workers only read it.
-                    t_packB ??= GC.AllocateUninitializedArray<float>(((NC + NR - 1) / NR) * NR * KC, pinned: true);
-                    fixed (float* pB = t_packB)
+                    int k0 = Split(k, chunks, t, KC), k1 = Split(k, chunks, t + 1, KC);
+                    float* at = ta ? a + ((long)k0 * lda) : a + k0;
+                    float* bt = tb ? b + k0 : b + ((long)k0 * ldb);
+                    if (t == 0)
                     {
-                        float* packB = pB;
-                        PackB(tb, b, ldb, pc, jc, kc, nc, packB);
-                        int mBlocks = (m + MC - 1) / MC;
-                        if (threads > 1 && mBlocks >= threads)
-                        {
-                            Parallel.For(0, mBlocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, ib =>
-                            {
-                                int ic = ib * MC;
-                                MacroBlock(ta, a, lda, ic, Math.Min(MC, m - ic), pc, kc, packB, jc, nc, 0, panels, alpha, betaBlock, c, ldc);
-                            });
-                        }
-                        else if (threads > 1 && panels >= 2)
-                        {
-                            // Few rows (a small batch): split the column panels instead, each thread packing its A block.
-                            int chunks = Math.Min(threads, panels);
-                            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-                            {
-                                int p0 = panels * t / chunks, p1 = panels * (t + 1) / chunks;
-                                for (int ic = 0; ic < m; ic += MC)
-                                {
-                                    MacroBlock(ta, a, lda, ic, Math.Min(MC, m - ic), pc, kc, packB, jc, nc, p0, p1, alpha, betaBlock, c, ldc);
-                                }
-                            });
-                        }
-                        else
-                        {
-                            for (int ic = 0; ic < m; ic += MC)
-                            {
-                                MacroBlock(ta, a, lda, ic, Math.Min(MC, m - ic), pc, kc, packB, jc, nc, 0, panels, alpha, betaBlock, c, ldc);
-                            }
-                        }
+                        Serial(ta, tb, m, n, k1 - k0, alpha, at, lda, bt, ldb, beta, c, ldc);
+                    }
+                    else
+                    {
+                        Serial(ta, tb, m, n, k1 - k0, alpha, at, lda, bt, ldb, 0f, parts + ((long)(t - 1) * m * n), n);
+                    }
+                });
+                for (int t = 1; t < chunks; t++)
+                {
+                    float* src = parts + ((long)(t - 1) * m * n);
+                    for (int i = 0; i < m; i++)
+                    {
+                        var row = new Span<float>(c + ((long)i * ldc), n);
+                        System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(src + ((long)i * n), n), row);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(partial);
+        }
+    }
+
+    /// <summary>Start of chunk <paramref name="t"/> of <paramref name="chunks"/> over [0, n), aligned to <paramref name="align"/>.</summary>
+    private static int Split(int n, int chunks, int t, int align)
+    {
+        if (t >= chunks)
+        {
+            return n;
+        }
+
+        int units = (n + align - 1) / align;
+        return Math.Min(n, (int)((long)units * t / chunks) * align);
+    }
+
+    /// <summary>The single-threaded blocked GEMM: NC column blocks × KC depth blocks × MC row blocks.</summary>
+    private static void Serial(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        t_packB ??= GC.AllocateUninitializedArray<float>(((NC + NR - 1) / NR) * NR * KC, pinned: true);
+        fixed (float* packB = t_packB)
+        {
+            for (int jc = 0; jc < n; jc += NC)
+            {
+                int nc = Math.Min(NC, n - jc);
+                int panels = (nc + NR - 1) / NR;
+                for (int pc = 0; pc < k; pc += KC)
+                {
+                    int kc = Math.Min(KC, k - pc);
+                    float betaBlock = pc == 0 ? beta : 1f;
+                    PackB(tb, b, ldb, pc, jc, kc, nc, packB);
+                    for (int ic = 0; ic < m; ic += MC)
+                    {
+                        MacroBlock(ta, a, lda, ic, Math.Min(MC, m - ic), pc, kc, packB, jc, nc, 0, panels, alpha, betaBlock, c, ldc);
                     }
                 }
             }
@@ -223,21 +288,24 @@ public static unsafe class Gemm
             }
             else
             {
-                // op(B)[k, j] = B[j, k]
-                for (int kk = 0; kk < kc; kk++)
+                // op(B)[k, j] = B[j, k]: read each row of B along k (contiguous), scatter into the panel.
+                for (int j = 0; j < NR; j++)
                 {
-                    int j = 0;
-                    for (; j < w; j++)
+                    if (j < w)
                     {
-                        d[j] = b[((long)(j0 + j) * ldb) + pc + kk];
+                        float* src = b + ((long)(j0 + j) * ldb) + pc;
+                        for (int kk = 0; kk < kc; kk++)
+                        {
+                            d[(kk * NR) + j] = src[kk];
+                        }
                     }
-
-                    for (; j < NR; j++)
+                    else
                     {
-                        d[j] = 0;
+                        for (int kk = 0; kk < kc; kk++)
+                        {
+                            d[(kk * NR) + j] = 0;
+                        }
                     }
-
-                    d += NR;
                 }
             }
         }
