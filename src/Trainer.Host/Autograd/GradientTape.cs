@@ -100,6 +100,10 @@ public sealed class GradientTape : IDisposable
             {
                 [target] = Tensor.Ones(target.Shape, target.Backend),
             };
+
+            // Sums the tape made itself and may therefore add into in place (a gradient handed back by
+            // an op can be shared, e.g. Add passes its output gradient through unchanged).
+            var owned = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
             for (int i = _records.Count - 1; i >= 0; i--)
             {
                 var rec = _records[i];
@@ -134,7 +138,20 @@ public sealed class GradientTape : IDisposable
                     }
 
                     var input = rec.Inputs[k];
-                    grads[input] = grads.TryGetValue(input, out var prev) ? Ops.Add(prev, gi) : gi;
+                    if (!grads.TryGetValue(input, out var prev))
+                    {
+                        grads[input] = gi;
+                    }
+                    else if (owned.Contains(prev) && prev.Shape.Equals(gi.Shape))
+                    {
+                        prev.Backend.Binary(Backends.BinaryOp.Add, prev.Storage, gi.Storage, prev.Storage, prev.Size, gi.Size);
+                    }
+                    else
+                    {
+                        var sum = Ops.Add(prev, gi);
+                        owned.Add(sum);
+                        grads[input] = sum;
+                    }
                 }
             }
 
