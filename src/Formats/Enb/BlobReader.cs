@@ -185,8 +185,9 @@ public sealed unsafe class BlobReader : IDisposable
         where T : unmanaged, IConvertible
     {
         var p = t.Quantization;
+        bool perChannel = p.Kind is QuantizationKind.PerChannel or QuantizationKind.PerChannelSymmetric;
         long inner = 1;
-        if (p.Kind == QuantizationKind.PerChannel)
+        if (perChannel)
         {
             for (int d = p.Axis + 1; d < t.Dims.Count; d++)
             {
@@ -196,7 +197,7 @@ public sealed unsafe class BlobReader : IDisposable
 
         for (int i = 0; i < q.Length; i++)
         {
-            int c = p.Kind == QuantizationKind.PerChannel ? (int)(i / inner % t.Dims[p.Axis]) : 0;
+            int c = perChannel ? (int)(i / inner % t.Dims[p.Axis]) : 0;
             float scale = p.Kind == QuantizationKind.None ? 1f : p.Scales[c];
             int zp = p.Kind == QuantizationKind.None ? 0 : p.ZeroPoints[c];
             result[i] = scale * (q[i].ToInt32(null) - zp);
@@ -483,13 +484,14 @@ public sealed unsafe class BlobReader : IDisposable
     {
         long at = r.Offset;
         byte kind = r.U8(f + ".kind");
-        if (kind > (byte)QuantizationKind.PerChannel)
+        if (kind > (byte)QuantizationKind.PerChannelSymmetric)
         {
             throw r.ErrorAt(at, f + ".kind", $"unknown quantization kind {kind}");
         }
 
         int axis = r.I32(f + ".axis");
-        int count = r.Count(f + ".count", 8);
+        bool symmetric = kind == (byte)QuantizationKind.PerChannelSymmetric;
+        int count = r.Count(f + ".count", symmetric ? 4 : 8);
         var scales = new float[count];
         var zps = new int[count];
         for (int i = 0; i < count; i++)
@@ -497,7 +499,7 @@ public sealed unsafe class BlobReader : IDisposable
             scales[i] = r.F32($"{f}.scales[{i}]");
         }
 
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < count && !symmetric; i++)
         {
             zps[i] = r.I32($"{f}.zero_points[{i}]");
         }

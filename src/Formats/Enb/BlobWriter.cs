@@ -312,9 +312,12 @@ public sealed class BlobWriter
             w.Write(s);
         }
 
-        foreach (int z in q.ZeroPoints)
+        if (q.Kind != QuantizationKind.PerChannelSymmetric)
         {
-            w.Write(z);
+            foreach (int z in q.ZeroPoints)
+            {
+                w.Write(z);
+            }
         }
     }
 

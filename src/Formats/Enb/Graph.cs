@@ -14,6 +14,7 @@ public enum Opcode : ushort
     Softmax = 9,
     Lstm = 10,
     Embedding = 11,
+    OneHot = 12,
     Quantize = 20,
     Dequantize = 21,
 }

@@ -5,6 +5,9 @@ public enum QuantizationKind : byte
     None = 0,
     PerTensor = 1,
     PerChannel = 2,
+
+    /// <summary>Per-channel with every zero point 0 (TFLite's weight scheme); zero points are not stored.</summary>
+    PerChannelSymmetric = 3,
 }
 
 /// <summary>
@@ -33,8 +36,11 @@ public sealed class QuantizationParams : IEquatable<QuantizationParams>
     public static QuantizationParams PerTensor(float scale, int zeroPoint) =>
         new(QuantizationKind.PerTensor, -1, [scale], [zeroPoint]);
 
+    /// <summary>Per-channel parameters; without zero points, symmetric (all zero, not stored).</summary>
     public static QuantizationParams PerChannel(int axis, float[] scales, int[]? zeroPoints = null) =>
-        new(QuantizationKind.PerChannel, axis, scales, zeroPoints ?? new int[scales.Length]);
+        zeroPoints is null
+            ? new(QuantizationKind.PerChannelSymmetric, axis, scales, new int[scales.Length])
+            : new(QuantizationKind.PerChannel, axis, scales, zeroPoints);
 
     public QuantizationKind Kind { get; }
 
@@ -45,8 +51,6 @@ public sealed class QuantizationParams : IEquatable<QuantizationParams>
     public IReadOnlyList<int> ZeroPoints { get; }
 
     /// <summary>Bytes this record takes on disk.</summary>
-    internal int EncodedSize => 1 + 4 + 4 + (8 * Scales.Count);
-
     /// <summary>Returns the problem with these parameters for a tensor of <paramref name="type"/> and <paramref name="dims"/>, or null.</summary>
     internal string? Validate(ElementType type, IReadOnlyList<long> dims)
     {
@@ -63,6 +67,12 @@ public sealed class QuantizationParams : IEquatable<QuantizationParams>
 
                 break;
             case QuantizationKind.PerChannel:
+            case QuantizationKind.PerChannelSymmetric:
+                if (Kind == QuantizationKind.PerChannelSymmetric && ZeroPoints.Any(z => z != 0))
+                {
+                    return "symmetric per-channel quantization has zero points of 0";
+                }
+
                 if (Axis < 0 || Axis >= dims.Count)
                 {
                     return $"per-channel axis {Axis} is outside the tensor's rank {dims.Count}";
@@ -111,6 +121,7 @@ public sealed class QuantizationParams : IEquatable<QuantizationParams>
     {
         QuantizationKind.None => "-",
         QuantizationKind.PerTensor => $"s={Scales[0]:G4} zp={ZeroPoints[0]}",
+        QuantizationKind.PerChannelSymmetric => $"symmetric axis {Axis} ({Scales.Count}) s=[{Scales.Min():G3}..{Scales.Max():G3}]",
         _ => $"per-channel axis {Axis} ({Scales.Count}) s=[{Scales.Min():G3}..{Scales.Max():G3}]",
     };
 }

@@ -20,6 +20,7 @@ public static partial class Ops
 
         var y = NewLike(x);
         x.Backend.ActivationForward(act, x.Storage, y.Storage, x.Size);
+        Export.GraphTracer.Record(ActName(act), [x], [y]);
         GradientTape.Record([x], [y], (g, need) =>
         {
             var dx = NewLike(x);
@@ -35,6 +36,7 @@ public static partial class Ops
         int cols = x.Shape.Last, rows = x.Shape.Rows;
         var y = NewLike(x);
         x.Backend.Softmax(x.Storage, y.Storage, rows, cols);
+        Export.GraphTracer.Record("softmax", [x], [y]);
         GradientTape.Record([x], [y], (g, need) =>
         {
             var dx = NewLike(x);
@@ -43,6 +45,14 @@ public static partial class Ops
         });
         return y;
     }
+
+    internal static string ActName(Activation act) => act switch
+    {
+        Activation.Relu => "relu",
+        Activation.Sigmoid => "sigmoid",
+        Activation.Tanh => "tanh",
+        _ => "linear",
+    };
 
     /// <summary>Inverted dropout: zeroes a fraction <paramref name="rate"/> and scales the rest by 1/(1−rate).</summary>
     public static Tensor Dropout(Tensor x, float rate, ulong seed)

@@ -32,6 +32,7 @@ public static partial class Ops
         }
 
         Tensor[] inputs = bias is null ? [x, kernel] : [x, kernel, bias];
+        Export.GraphTracer.Record("conv2d", inputs, [y], ("strides", Formats.Enb.EnbValue.Ints(strideH, strideW)), ("padding", Formats.Enb.EnbValue.String(samePadding ? "same" : "valid")), ("activation", Formats.Enb.EnbValue.String(ActName(act))));
         GradientTape.Record(inputs, [y], (grads, need) =>
         {
             var dz = grads[0]!;
@@ -73,6 +74,7 @@ public static partial class Ops
         var g = Conv2DGeometry.Create(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], poolH, poolW, x.Shape[3], strideH, strideW, samePadding);
         var y = New(new Shape(g.Batch, g.OutH, g.OutW, g.OutC), x.Backend);
         x.Backend.MaxPoolForward(g, x.Storage, y.Storage);
+        Export.GraphTracer.Record("max_pool2d", [x], [y], ("pool_size", Formats.Enb.EnbValue.Ints(poolH, poolW)), ("strides", Formats.Enb.EnbValue.Ints(strideH, strideW)), ("padding", Formats.Enb.EnbValue.String(samePadding ? "same" : "valid")));
         GradientTape.Record([x], [y], (grads, need) =>
         {
             var dx = NewLike(x);

@@ -25,6 +25,7 @@ public static partial class Ops
         var h = New(new Shape(batch, units), be);
         var c = New(new Shape(batch, units), be);
         be.LstmCellForward(z.Storage, cPrev.Storage, h.Storage, c.Storage, batch, units);
+        Export.GraphTracer.Record("lstm_cell", [x, hPrev, cPrev, kernel, recurrentKernel, bias], [h, c], ("units", Formats.Enb.EnbValue.I32(units)));
         GradientTape.Record([x, hPrev, cPrev, kernel, recurrentKernel, bias], [h, c], (g, need) =>
         {
             var dz = NewLike(z);

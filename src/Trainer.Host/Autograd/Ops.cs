@@ -56,6 +56,11 @@ public static partial class Ops
 
         x.Storage.AddRef();
         var y = new Tensor(x.Storage, s);
+        if (Export.GraphTracer.Current is not null)
+        {
+            Export.GraphTracer.Record("reshape", [x], [y], ("shape", Formats.Enb.EnbValue.Ints(s.Rank > 0 ? s.AsSpan()[1..].ToArray() : [])));
+        }
+
         GradientTape.Record([x], [y], (g, need) => Grads(Reshape(g[0]!, x.Shape.Dims)));
         return y;
     }

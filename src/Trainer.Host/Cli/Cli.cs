@@ -15,6 +15,7 @@ public static class Cli
             TrainCommands.ImageCommand("mlp"),
             TrainCommands.ImageCommand("cnn"),
             TrainCommands.LstmCommand(),
+            ExportCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -5,6 +5,33 @@ using EdgeNet.Trainer.Tensors;
 
 namespace EdgeNet.Trainer.Models;
 
+/// <summary>Rebuilds the chapter's subclassed models from a saved file (their class name and sizes).</summary>
+public static class ChapterModels
+{
+    public static Model? TryCreate(string className, EdgeNet.Formats.Enb.BlobReader r)
+    {
+        Model? m = className switch
+        {
+            nameof(MLP) => new MLP(),
+            nameof(CNN) => new CNN(),
+            nameof(CharRNN) => new CharRNN((int)r.Tensors[r.FindTensor(r.Tensors.First(t => t.Name.EndsWith("/recurrent_kernel", StringComparison.Ordinal)).Name) - 1].Dims[0],
+                (int)r.Tensors.First(t => t.Name.EndsWith("/recurrent_kernel", StringComparison.Ordinal)).Dims[0]),
+            nameof(QNetwork) => new QNetwork(),
+            _ => null,
+        };
+        if (m is null)
+        {
+            return null;
+        }
+
+        // Build with the saved shapes: one forward pass on a zero batch.
+        using var scope = TensorScope.Begin();
+        var shape = m is CharRNN ? new Shape(1, 2) : m is QNetwork ? new Shape(1, 4) : new Shape(1, 28, 28, 1);
+        GradientTape.NoRecord(() => m.Apply(Tensor.Zeros(shape)));
+        return m;
+    }
+}
+
 /// <summary>The chapter's MLP: Flatten → Dense(100, relu) → Dense(10) → softmax.</summary>
 public sealed class MLP : Model
 {

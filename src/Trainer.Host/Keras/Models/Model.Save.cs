@@ -36,6 +36,12 @@ public partial class Model
         w.SetMetadata("general.architecture", "keras");
         w.SetMetadata("general.name", Name);
         w.SetMetadata("general.created_by", "EdgeNet.Trainer");
+        w.SetMetadata("keras.class", GetType().Name);
+        foreach (var (k, v) in Metadata)
+        {
+            w.SetMetadata(k, v);
+        }
+
         if (includeConfig && ToConfig() is { } config)
         {
             w.SetMetadata(ConfigKey, config.ToJsonString());
@@ -82,8 +88,16 @@ public partial class Model
         LoadFrom(r);
     }
 
+    /// <summary>Extra key-values saved with the model (e.g. a char model's vocabulary) and read back by Load.</summary>
+    public Dictionary<string, EnbValue> Metadata { get; } = new(StringComparer.Ordinal);
+
     private void LoadFrom(BlobReader r)
     {
+        foreach (var (k, v) in r.Metadata.Where(kv => kv.Key.StartsWith("text.", StringComparison.Ordinal) || kv.Key.StartsWith("training.", StringComparison.Ordinal)))
+        {
+            Metadata[k] = v;
+        }
+
         var vars = Variables;
         if (vars.Count == 0)
         {
@@ -134,12 +148,20 @@ public partial class Model
     public static Model Load(string path, Optimizer? optimizer = null)
     {
         using var r = BlobReader.Open(path, new BlobReadOptions { VerifyTensorHashes = true });
-        if (r.GetMetadata(ConfigKey) is not { } cfg)
+        Model model;
+        if (r.GetMetadata(ConfigKey) is { } cfg)
+        {
+            model = FromConfig(JsonNode.Parse(cfg.AsString())!.AsObject());
+        }
+        else if (r.GetMetadata("keras.class") is { } cls && Trainer.Models.ChapterModels.TryCreate(cls.AsString(), r) is { } chapter)
+        {
+            model = chapter;
+        }
+        else
         {
             throw new InvalidDataException($"{path}: has no architecture (metadata '{ConfigKey}'): it holds weights only; construct the model in code and call LoadWeights");
         }
 
-        var model = FromConfig(JsonNode.Parse(cfg.AsString())!.AsObject());
         if (optimizer is not null && r.GetMetadata("training.loss") is { } loss)
         {
             model.Compile(optimizer, Losses.Loss.Get(loss.AsString()));

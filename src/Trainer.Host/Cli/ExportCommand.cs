@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeNet.Trainer.Export;
+using EdgeNet.Trainer.Keras.Models;
+using Spectre.Console;
+
+namespace EdgeNet.Trainer.Cli;
+
+/// <summary><c>edgenet-train export MODEL --to FILE --quantize f32|f16|int8</c> with an accuracy report.</summary>
+internal static class ExportCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "a float model saved by 'edgenet-train mlp|cnn --out'" };
+        var to = new Option<string>("--to") { Description = "the .enb blob to write", Required = true };
+        var quantize = new Option<string>("--quantize") { Description = "f32 | f16 | int8 | all (writes FILE with -f32/-f16/-int8 suffixes and compares them)", DefaultValueFactory = _ => "int8" };
+        var calibration = new Option<int>("--calibration") { Description = "representative samples for int8 activation ranges", DefaultValueFactory = _ => 500 };
+        var percentile = new Option<double?>("--percentile") { Description = "calibrate ranges on this percentile (e.g. 99.99) instead of min/max" };
+        var data = new Option<string>("--data") { Description = "dataset for calibration and the accuracy report: digits | fashion | mnist[=PATH]", DefaultValueFactory = _ => "digits" };
+        var evalLimit = new Option<int>("--eval-limit") { Description = "test samples for the accuracy report", DefaultValueFactory = _ => int.MaxValue };
+        var cmd = new Command("export", "Quantize a trained model and export it as an .enb blob for the edge runtime, with an accuracy report.")
+        {
+            model, to, quantize, calibration, percentile, data, evalLimit,
+        };
+        cmd.SetAction(p => Cli.Guard(() =>
+        {
+            var m = Model.Load(p.GetValue(model)!);
+            var split = TrainCommands.LoadImages(p.GetValue(data)!);
+            string target = p.GetValue(to)!;
+            string q = p.GetValue(quantize)!.ToLowerInvariant();
+            var schemes = q == "all"
+                ? new[] { QuantizationScheme.F32, QuantizationScheme.F16, QuantizationScheme.Int8 }
+                : [q switch
+                {
+                    "f32" => QuantizationScheme.F32,
+                    "f16" => QuantizationScheme.F16,
+                    "int8" => QuantizationScheme.Int8,
+                    _ => throw new ArgumentException($"--quantize must be f32, f16, int8 or all, not '{q}'"),
+                }];
+            var reports = new List<ExportReport>();
+            foreach (var scheme in schemes)
+            {
+                string path = schemes.Length == 1 ? target : Suffixed(target, scheme);
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                var options = new QuantizationOptions
+                {
+                    Scheme = scheme,
+                    CalibrationSamples = p.GetValue(calibration),
+                    Calibration = p.GetValue(percentile) is null ? CalibrationMethod.MinMax : CalibrationMethod.Percentile,
+                    Percentile = p.GetValue(percentile) ?? 99.99,
+                };
+                reports.Add(ModelExporter.Export(m, path, options, split, p.GetValue(evalLimit)));
+            }
+
+            Print(reports);
+        }));
+        return cmd;
+    }
+
+    private static string Suffixed(string path, QuantizationScheme s)
+    {
+        string ext = Path.GetExtension(path);
+        return path[..^ext.Length] + "-" + s.ToString().ToLowerInvariant() + ext;
+    }
+
+    internal static void Print(IReadOnlyList<ExportReport> reports)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        long f32 = reports.FirstOrDefault(r => r.Scheme == QuantizationScheme.F32)?.Bytes ?? 0;
+        var table = new Table().AddColumns("blob", "scheme", "bytes", "vs f32", "float acc", "blob acc", "Δ points");
+        foreach (var r in reports)
+        {
+            table.AddRow(Markup.Escape(r.Path), r.Scheme.ToString().ToLowerInvariant(), r.Bytes.ToString("N0", inv),
+                f32 > 0 ? (100.0 * r.Bytes / f32).ToString("F1", inv) + "%" : "-",
+                r.FloatAccuracy?.ToString("F4", inv) ?? "-", r.QuantizedAccuracy?.ToString("F4", inv) ?? "-",
+                r.FloatAccuracy is { } fa && r.QuantizedAccuracy is { } qa ? (100 * (qa - fa)).ToString("+0.00;-0.00", inv) : "-");
+        }
+
+        AnsiConsole.Write(table);
+        foreach (var r in reports.Where(r => r.Scheme != QuantizationScheme.F32))
+        {
+            var layers = new Table().Title($"per-layer error, {r.Scheme.ToString().ToLowerInvariant()} (relative to each layer's max |activation|)").AddColumns("value", "max rel", "mean rel");
+            foreach (var l in r.Layers)
+            {
+                layers.AddRow(Markup.Escape(l.Value), l.MaxRelative.ToString("E2", inv), l.MeanRelative.ToString("E2", inv));
+            }
+
+            AnsiConsole.Write(layers);
+        }
+    }
+}

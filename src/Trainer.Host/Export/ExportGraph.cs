@@ -1,0 +1,193 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Trainer.Autograd;
+using EdgeNet.Trainer.Tensors;
+
+namespace EdgeNet.Trainer.Export;
+
+/// <summary>A reference from an export node to an activation value or a weight.</summary>
+internal readonly record struct ExportRef(bool IsWeight, int Index);
+
+internal sealed record ExportNode(string Kind, List<ExportRef> Inputs, int Output, List<KeyValuePair<string, EnbValue>> Attributes, string Layer)
+{
+    public EnbValue? Attr(string key) => Attributes.FirstOrDefault(a => a.Key == key).Value;
+}
+
+/// <summary>
+/// The float graph of a traced forward pass: values (activations, batch dimension −1), the
+/// variables used as weights, and nodes in execution order. A chain of LSTMCell steps over the time
+/// slices of one sequence is folded into a single <c>lstm</c> node.
+/// </summary>
+internal sealed class ExportGraph
+{
+    public List<(string Name, int[] Dims)> Values { get; } = [];
+
+    public List<Variable> Weights { get; } = [];
+
+    public List<ExportNode> Nodes { get; } = [];
+
+    /// <summary>For each value, the position of the traced tensor that produced it (for calibration): (op index, output index); (-1, 0) for the input.</summary>
+    public List<(int Op, int Output)> Sources { get; } = [];
+
+    public int Input { get; private set; }
+
+    public int Output { get; private set; }
+
+    private static readonly HashSet<string> Passthrough = ["relu", "tanh", "sigmoid", "softmax", "max_pool2d", "reshape", "one_hot"];
+
+    public static ExportGraph FromTrace(Tensor input, Tensor output, IReadOnlyList<TracedOp> ops)
+    {
+        var g = new ExportGraph();
+        var valueOf = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
+        var weightOf = new Dictionary<Variable, int>(ReferenceEqualityComparer.Instance);
+        var slices = new Dictionary<Tensor, (int Value, int Start)>(ReferenceEqualityComparer.Instance);
+        LstmChain? chain = null;
+
+        g.Input = g.AddValue("input", input, valueOf, (-1, 0));
+
+        int Value(Tensor t, string kind)
+        {
+            if (chain is not null && ReferenceEquals(t, chain.H))
+            {
+                FinishChain();
+            }
+
+            return valueOf.TryGetValue(t, out int v)
+                ? v
+                : throw new NotSupportedException($"op '{kind}' reads a tensor {t.Shape} that is neither the model input nor the output of an exportable op (a constant or an unsupported op feeds it)");
+        }
+
+        ExportRef Weight(Tensor t, string kind)
+        {
+            if (t.Variable is not { } v)
+            {
+                throw new NotSupportedException($"op '{kind}' uses a constant tensor {t.Shape} as a weight; only model variables can be exported");
+            }
+
+            if (!weightOf.TryGetValue(v, out int i))
+            {
+                i = g.Weights.Count;
+                weightOf[v] = i;
+                g.Weights.Add(v);
+            }
+
+            return new ExportRef(true, i);
+        }
+
+        void FinishChain()
+        {
+            var c = chain!;
+            chain = null;
+            int steps = g.Values[c.Source].Dims[1];
+            if (c.Steps != steps)
+            {
+                throw new NotSupportedException($"an LSTM cell loop ran {c.Steps} of the sequence's {steps} steps; only full-sequence loops export as an lstm op");
+            }
+
+            int outV = g.AddValue(c.Layer + "/h", c.H, valueOf, (c.LastOp, 0));
+            g.Nodes.Add(new ExportNode("lstm", [new(false, c.Source), c.Kernel, c.Recurrent, c.Bias], outV,
+                [new("units", EnbValue.I32(c.H.Shape[1])), new("return_sequences", EnbValue.Bool(false))], c.Layer));
+        }
+
+        for (int i = 0; i < ops.Count; i++)
+        {
+            var op = ops[i];
+            switch (op.Kind)
+            {
+                case "slice" when (int)op.Attributes.First(a => a.Key == "axis").Value.AsInt64() == 1 && op.Attributes.First(a => a.Key == "length").Value.AsInt64() == 1:
+                    slices[op.Outputs[0]] = (Value(op.Inputs[0], op.Kind), (int)op.Attributes.First(a => a.Key == "start").Value.AsInt64());
+                    continue;
+                case "reshape" when slices.TryGetValue(op.Inputs[0], out var s):
+                    slices[op.Outputs[0]] = s;
+                    continue;
+                case "lstm_cell":
+                {
+                    if (!slices.TryGetValue(op.Inputs[0], out var step))
+                    {
+                        throw new NotSupportedException("an LSTM cell's input is not a time step of a sequence (x[:, t, :]); only such loops export");
+                    }
+
+                    string layer = LayerOf(op.Inputs[3]);
+                    if (chain is null)
+                    {
+                        if (step.Start != 0 || !IsZero(op.Inputs[1]) || !IsZero(op.Inputs[2]))
+                        {
+                            throw new NotSupportedException("an exported LSTM loop must start at t = 0 from the zero initial state");
+                        }
+
+                        chain = new LstmChain(step.Value, Weight(op.Inputs[3], op.Kind), Weight(op.Inputs[4], op.Kind), Weight(op.Inputs[5], op.Kind), layer);
+                    }
+                    else if (step.Value != chain.Source || step.Start != chain.Steps || !ReferenceEquals(op.Inputs[1], chain.H) || !ReferenceEquals(op.Inputs[2], chain.C) || layer != chain.Layer)
+                    {
+                        throw new NotSupportedException("LSTM cell steps must run in order over one sequence with the same cell");
+                    }
+
+                    chain.Steps++;
+                    chain.H = op.Outputs[0];
+                    chain.C = op.Outputs[1];
+                    chain.LastOp = i;
+                    continue;
+                }
+            }
+
+            List<ExportRef> inputs;
+            string layerName;
+            switch (op.Kind)
+            {
+                case "dense":
+                case "conv2d":
+                    inputs = [new(false, Value(op.Inputs[0], op.Kind)), .. op.Inputs.Skip(1).Select(t => Weight(t, op.Kind))];
+                    layerName = LayerOf(op.Inputs[1]);
+                    break;
+                case "embedding":
+                    inputs = [new(false, Value(op.Inputs[0], op.Kind)), Weight(op.Inputs[1], op.Kind)];
+                    layerName = LayerOf(op.Inputs[1]);
+                    break;
+                case var k when Passthrough.Contains(k):
+                    inputs = [new(false, Value(op.Inputs[0], op.Kind))];
+                    layerName = k + "_" + g.Nodes.Count;
+                    break;
+                default:
+                    throw new NotSupportedException($"op '{op.Kind}' cannot be exported to a blob (the runtime runs dense, conv2d, max_pool2d, reshape, relu/tanh/sigmoid/softmax, one_hot, embedding and LSTM loops); write the model with layers");
+            }
+
+            int outValue = g.AddValue(layerName, op.Outputs[0], valueOf, (i, 0));
+            g.Nodes.Add(new ExportNode(op.Kind, inputs, outValue, op.Attributes, layerName));
+        }
+
+        if (chain is not null && ReferenceEquals(output, chain.H))
+        {
+            FinishChain();
+        }
+
+        g.Output = valueOf.TryGetValue(output, out int o) ? o : throw new NotSupportedException("the model's output is not produced by an exportable op");
+        return g;
+    }
+
+    private int AddValue(string name, Tensor t, Dictionary<Tensor, int> valueOf, (int, int) source)
+    {
+        var dims = t.Shape.Dims;
+        dims[0] = -1;
+        Values.Add((name, dims));
+        Sources.Add(source);
+        valueOf[t] = Values.Count - 1;
+        return Values.Count - 1;
+    }
+
+    private static string LayerOf(Tensor weight) =>
+        weight.Variable is { } v && v.Name.LastIndexOf('/') is int k and > 0 ? v.Name[..k] : "layer";
+
+    private static bool IsZero(Tensor t) => t.Variable is null && t.ToArray().All(v => v == 0);
+
+    private sealed class LstmChain(int source, ExportRef kernel, ExportRef recurrent, ExportRef bias, string layer)
+    {
+        public int Source { get; } = source;
+        public ExportRef Kernel { get; } = kernel;
+        public ExportRef Recurrent { get; } = recurrent;
+        public ExportRef Bias { get; } = bias;
+        public string Layer { get; } = layer;
+        public int Steps { get; set; }
+        public Tensor? H { get; set; }
+        public Tensor? C { get; set; }
+        public int LastOp { get; set; }
+    }
+}

@@ -1,0 +1,241 @@
+using System.Globalization;
+using EdgeNet.Formats.Data;
+using EdgeNet.Formats.Enb;
+using EdgeNet.Trainer.Autograd;
+using EdgeNet.Trainer.Keras.Models;
+using EdgeNet.Trainer.Models;
+using EdgeNet.Trainer.Tensors;
+
+namespace EdgeNet.Trainer.Export;
+
+/// <summary>Per-layer error of a quantized model against the float one, on calibration samples.</summary>
+public sealed record LayerError(string Value, double MaxRelative, double MeanRelative);
+
+/// <summary>What an export measured: sizes, accuracies and per-layer quantization error.</summary>
+public sealed record ExportReport(string Path, QuantizationScheme Scheme, long Bytes, double? FloatAccuracy, double? QuantizedAccuracy, IReadOnlyList<LayerError> Layers);
+
+/// <summary>
+/// Exports a trained model as an .enb blob the edge runtime runs: traces one forward pass into a
+/// graph, calibrates int8 activation ranges on representative samples, writes weights in the
+/// chosen scheme with provenance metadata, and measures the blob's accuracy with the
+/// <see cref="ReferenceInterpreter"/> at export time.
+/// </summary>
+public static class ModelExporter
+{
+    /// <summary>
+    /// Image classifiers: <paramref name="data"/> gives the calibration samples (its training split)
+    /// and the accuracy measured at export (its test split, up to <paramref name="evalLimit"/> samples).
+    /// </summary>
+    public static ExportReport Export(Model model, string path, QuantizationOptions options, DatasetSplit data, int evalLimit = int.MaxValue)
+    {
+        var train = data.Train;
+        var test = data.Test.Take(evalLimit);
+        int[] sample = [train.Height, train.Width, train.Channels];
+        var calib = Batches(train, Math.Min(options.CalibrationSamples, train.Count));
+        double floatAcc = ChapterLoop.Accuracy(model, test);
+        var meta = new Dictionary<string, EnbValue>
+        {
+            ["general.input_shape"] = EnbValue.Ints(sample),
+            ["input.normalization"] = EnbValue.Floats(1f / 255f, 0f),
+            ["general.class_names"] = EnbValue.Strings([.. train.ClassNames]),
+            ["training.dataset"] = EnbValue.String(train.Name.Split('/')[0]),
+            ["training.accuracy"] = EnbValue.F32((float)floatAcc),
+        };
+        var report = Write(model, path, options, sample, calib, meta);
+        double quantAcc = BlobAccuracy(path, test);
+        RewriteAccuracy(path, quantAcc);
+        return report with { FloatAccuracy = floatAcc, QuantizedAccuracy = quantAcc };
+    }
+
+    /// <summary>Sequence models (the char LSTM): calibration batches of token ids [N, T].</summary>
+    public static ExportReport ExportSequence(Model model, string path, QuantizationOptions options, IReadOnlyList<NDArray> calibration, IReadOnlyDictionary<string, EnbValue> metadata)
+    {
+        int[] sample = calibration[0].SampleShape.Dims;
+        var meta = new Dictionary<string, EnbValue>(metadata) { ["general.input_shape"] = EnbValue.Ints(sample) };
+        return Write(model, path, options, sample, calibration.Select(a => (a.Data, a.Count)).ToList(), meta);
+    }
+
+    private static List<(float[] Data, int Count)> Batches(ImageDataset d, int n)
+    {
+        var list = new List<(float[], int)>();
+        for (int s = 0; s < n; s += 50)
+        {
+            int k = Math.Min(50, n - s);
+            list.Add((d.Images.AsSpan(s * d.SampleSize, k * d.SampleSize).ToArray(), k));
+        }
+
+        return list;
+    }
+
+    private static ExportReport Write(Model model, string path, QuantizationOptions options, int[] sample, List<(float[] Data, int Count)> calib, Dictionary<string, EnbValue> meta)
+    {
+        // 1. Trace the float model into a graph.
+        ExportGraph graph;
+        using (var scope = TensorScope.Begin())
+        using (var tracer = GraphTracer.Begin())
+        {
+            var x = Tensor.FromArray(calib[0].Data.AsSpan(0, calib[0].Data.Length / calib[0].Count), new Shape([1, .. sample]));
+            var y = GradientTape.NoRecord(() => model.Apply(x));
+            graph = ExportGraph.FromTrace(x, y, tracer.Ops);
+        }
+
+        // 2. Observe every activation on the calibration samples (ranges for int8; references for the error report).
+        var observed = Observe(model, graph, sample, calib, options);
+        float[] min = observed.Select(o => o.Min).ToArray();
+        float[] max = observed.Select(o => o.Max).ToArray();
+
+        // 3. Write the blob.
+        var w = new BlobWriter();
+        w.SetMetadata("general.architecture", model.Name);
+        w.SetMetadata("general.name", $"{model.Name}-{options.Scheme.ToString().ToLowerInvariant()}");
+        w.SetMetadata("general.created_by", "EdgeNet.Trainer export");
+        foreach (var (k, v) in meta)
+        {
+            w.SetMetadata(k, v);
+        }
+
+        w.SetMetadata("quantization.version", EnbValue.U32(1));
+        w.SetMetadata("quantization.scheme", options.Scheme.ToString().ToLowerInvariant());
+        if (options.Scheme == QuantizationScheme.Int8)
+        {
+            w.SetMetadata("quantization.calibration", $"{options.Calibration.ToString().ToLowerInvariant()} over {calib.Sum(c => c.Count)} samples" +
+                (options.Calibration == CalibrationMethod.Percentile ? $" ({options.Percentile.ToString(CultureInfo.InvariantCulture)}th percentile)" : ""));
+        }
+
+        w.SetMetadata("quantization.accuracy", EnbValue.F32(float.NaN));
+        BlobBuilder.Build(graph, options.Scheme, min, max, w);
+        w.Write(path);
+
+        // 4. Per-layer error of the written blob against the float activations, on the first calibration batch.
+        var errors = LayerErrors(path, graph, calib[0], observed);
+        return new ExportReport(path, options.Scheme, new FileInfo(path).Length, null, null, errors);
+    }
+
+    private sealed class Observation
+    {
+        public float Min = float.PositiveInfinity;
+        public float Max = float.NegativeInfinity;
+        public float[]? FirstBatch;
+        public List<float> Sample = [];
+    }
+
+    private static Observation[] Observe(Model model, ExportGraph graph, int[] sample, List<(float[] Data, int Count)> calib, QuantizationOptions options)
+    {
+        var obs = graph.Values.Select(_ => new Observation()).ToArray();
+        var rng = new Random(5);
+        foreach (var (data, count) in calib)
+        {
+            using var scope = TensorScope.Begin();
+            using var tracer = GraphTracer.Begin();
+            var x = Tensor.FromArray(data, new Shape([count, .. sample]));
+            GradientTape.NoRecord(() => model.Apply(x));
+            for (int v = 0; v < graph.Values.Count; v++)
+            {
+                var (op, output) = graph.Sources[v];
+                float[] values = op < 0 ? data : tracer.Ops[op].Outputs[output].ToArray();
+                var o = obs[v];
+                o.FirstBatch ??= values;
+                foreach (float f in values)
+                {
+                    o.Min = Math.Min(o.Min, f);
+                    o.Max = Math.Max(o.Max, f);
+                }
+
+                if (options.Calibration == CalibrationMethod.Percentile)
+                {
+                    for (int i = 0; i < Math.Min(values.Length, 20_000); i++)
+                    {
+                        o.Sample.Add(values[rng.Next(values.Length)]);
+                    }
+                }
+            }
+        }
+
+        if (options.Calibration == CalibrationMethod.Percentile)
+        {
+            foreach (var o in obs.Where(o => o.Sample.Count > 0))
+            {
+                o.Sample.Sort();
+                double p = options.Percentile / 100;
+                o.Min = o.Sample[(int)((1 - p) * (o.Sample.Count - 1))];
+                o.Max = o.Sample[(int)(p * (o.Sample.Count - 1))];
+            }
+        }
+
+        return obs;
+    }
+
+    private static List<LayerError> LayerErrors(string path, ExportGraph graph, (float[] Data, int Count) batch, Observation[] observed)
+    {
+        using var r = BlobReader.Open(path);
+        var seen = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        new ReferenceInterpreter(r).Run(batch.Data, batch.Count, (name, values) => seen[name] = values);
+        var errors = new List<LayerError>();
+        for (int v = 1; v < graph.Values.Count; v++)
+        {
+            string name = graph.Values[v].Name;
+            if (!seen.TryGetValue(name, out var q) || observed[v].FirstBatch is not { } f || f.Length != q.Length)
+            {
+                continue;
+            }
+
+            double scale = Math.Max(1e-12, f.Max(Math.Abs));
+            double maxRel = 0, sum = 0;
+            for (int i = 0; i < f.Length; i++)
+            {
+                double e = Math.Abs(f[i] - q[i]) / scale;
+                maxRel = Math.Max(maxRel, e);
+                sum += e;
+            }
+
+            errors.Add(new LayerError(name, maxRel, sum / f.Length));
+        }
+
+        return errors;
+    }
+
+    /// <summary>Accuracy of a blob on a test set with the reference interpreter.</summary>
+    public static double BlobAccuracy(string path, ImageDataset test)
+    {
+        using var r = BlobReader.Open(path, new BlobReadOptions { VerifyTensorHashes = true });
+        var interp = new ReferenceInterpreter(r);
+        int correct = 0;
+        for (int s = 0; s < test.Count; s += 100)
+        {
+            int k = Math.Min(100, test.Count - s);
+            float[] probs = interp.Run(test.Images.AsSpan(s * test.SampleSize, k * test.SampleSize).ToArray(), k);
+            int classes = probs.Length / k;
+            for (int i = 0; i < k; i++)
+            {
+                correct += System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probs.AsSpan(i * classes, classes)) == test.Labels[s + i] ? 1 : 0;
+            }
+        }
+
+        return (double)correct / test.Count;
+    }
+
+    /// <summary>Stores the measured accuracy in the blob's metadata (an atomic rewrite).</summary>
+    private static void RewriteAccuracy(string path, double accuracy)
+    {
+        byte[] bytes;
+        using (var r = BlobReader.Open(path))
+        {
+            var w = new BlobWriter(r.Header.Alignment);
+            foreach (var (k, v) in r.Metadata)
+            {
+                w.SetMetadata(k, k == "quantization.accuracy" ? EnbValue.F32((float)accuracy) : v);
+            }
+
+            for (int i = 0; i < r.Tensors.Count; i++)
+            {
+                var t = r.Tensors[i];
+                w.AddTensor(t.Name, t.Type, t.Dims.ToArray(), r.GetTensorBytes(i), t.Quantization);
+            }
+
+            w.Graph = r.Graph;
+            bytes = w.ToArray();
+        }
+
+        AtomicFile.Write(path, s => s.Write(bytes));
+    }
+}

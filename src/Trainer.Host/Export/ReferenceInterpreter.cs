@@ -1,0 +1,438 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Trainer.Backends;
+
+namespace EdgeNet.Trainer.Export;
+
+/// <summary>
+/// A plain scalar interpreter of a blob's graph: float ops in float, int8 ops in integers with
+/// the requantization of <see cref="Quantization"/>. It is the reference the exporter measures
+/// quantized accuracy with, written independently of the edge runtime's SIMD kernels.
+/// </summary>
+public sealed class ReferenceInterpreter
+{
+    private readonly BlobReader _blob;
+    private readonly GraphDef _g;
+    private readonly Dictionary<int, float[]> _floatWeights = [];
+
+    public ReferenceInterpreter(BlobReader blob)
+    {
+        _blob = blob;
+        _g = blob.Graph ?? throw new ArgumentException($"{blob.FileName}: the blob has no graph to run");
+    }
+
+    /// <summary>Runs a batch of <paramref name="batch"/> samples; returns the graph's first output as floats.</summary>
+    public float[] Run(float[] input, int batch, Action<string, float[]>? observe = null)
+    {
+        var f = new Dictionary<int, float[]>();
+        var q = new Dictionary<int, int[]>();
+        f[_g.Inputs[0]] = input;
+        foreach (var op in _g.Operators)
+        {
+            int x = op.Inputs[0].Index, y = op.Outputs[0];
+            var yv = _g.Values[y];
+            int ySize = batch * yv.Dims.Skip(1).Aggregate(1, (a, d) => a * d);
+            switch (op.Opcode)
+            {
+                case Opcode.Quantize:
+                {
+                    var p = yv.Quantization;
+                    q[y] = f[x].Select(v => (int)Quantization.Quantize(v, p.Scales[0], p.ZeroPoints[0])).ToArray();
+                    break;
+                }
+
+                case Opcode.Dequantize:
+                {
+                    var p = _g.Values[x].Quantization;
+                    f[y] = q[x].Select(v => Quantization.Dequantize(v, p.Scales[0], p.ZeroPoints[0])).ToArray();
+                    break;
+                }
+
+                case Opcode.Reshape or Opcode.Flatten:
+                    if (q.TryGetValue(x, out var qi))
+                    {
+                        q[y] = qi;
+                    }
+                    else
+                    {
+                        f[y] = f[x];
+                    }
+
+                    break;
+                case Opcode.Dense when yv.Type == ElementType.I8:
+                    q[y] = DenseInt8(op, q[x], batch);
+                    break;
+                case Opcode.Dense:
+                    f[y] = DenseFloat(op, f[x], batch);
+                    break;
+                case Opcode.Conv2D when yv.Type == ElementType.I8:
+                    q[y] = ConvInt8(op, q[x], batch);
+                    break;
+                case Opcode.Conv2D:
+                    f[y] = ConvFloat(op, f[x], batch);
+                    break;
+                case Opcode.MaxPool2D when yv.Type == ElementType.I8:
+                    q[y] = MaxPool(op, q[x].Select(v => (float)v).ToArray(), batch).Select(v => (int)v).ToArray();
+                    break;
+                case Opcode.MaxPool2D:
+                    f[y] = MaxPool(op, f[x], batch);
+                    break;
+                case Opcode.Relu:
+                    f[y] = f[x].Select(v => Math.Max(v, 0f)).ToArray();
+                    break;
+                case Opcode.Tanh:
+                    f[y] = f[x].Select(MathF.Tanh).ToArray();
+                    break;
+                case Opcode.Sigmoid:
+                    f[y] = f[x].Select(v => 1f / (1f + MathF.Exp(-v))).ToArray();
+                    break;
+                case Opcode.Softmax:
+                    f[y] = Softmax(f[x], yv.Dims[^1]);
+                    break;
+                case Opcode.OneHot:
+                {
+                    int depth = yv.Dims[^1];
+                    var o = new float[ySize];
+                    for (int i = 0; i < f[x].Length; i++)
+                    {
+                        int c = (int)f[x][i];
+                        if (c >= 0 && c < depth)
+                        {
+                            o[(i * depth) + c] = 1;
+                        }
+                    }
+
+                    f[y] = o;
+                    break;
+                }
+
+                case Opcode.Embedding:
+                {
+                    var table = Weight(op.Inputs[1].Index);
+                    int dim = _blob.Tensors[op.Inputs[1].Index].Dims[1] is var d ? (int)d : 0;
+                    var o = new float[ySize];
+                    for (int i = 0; i < f[x].Length; i++)
+                    {
+                        Array.Copy(table, (int)f[x][i] * dim, o, i * dim, dim);
+                    }
+
+                    f[y] = o;
+                    break;
+                }
+
+                case Opcode.Lstm:
+                    f[y] = Lstm(op, f[x], batch);
+                    break;
+                default:
+                    throw new NotSupportedException($"the reference interpreter has no {op.Opcode}");
+            }
+
+            if (observe is not null)
+            {
+                var p = yv.Quantization;
+                observe(yv.Name, f.TryGetValue(y, out var fy) ? fy : q[y].Select(v => Quantization.Dequantize(v, p.Scales[0], p.ZeroPoints[0])).ToArray());
+            }
+        }
+
+        int output = _g.Outputs[0];
+        return f.TryGetValue(output, out var r) ? r : throw new InvalidOperationException("the graph's output is not float");
+    }
+
+    private float[] Weight(int tensor)
+    {
+        if (!_floatWeights.TryGetValue(tensor, out var w))
+        {
+            w = _blob.ReadAsFloat(tensor);
+            _floatWeights[tensor] = w;
+        }
+
+        return w;
+    }
+
+    private static float Act(string? act, float v) => act switch
+    {
+        "relu" => Math.Max(v, 0f),
+        "tanh" => MathF.Tanh(v),
+        "sigmoid" => 1f / (1f + MathF.Exp(-v)),
+        _ => v,
+    };
+
+    private float[] DenseFloat(OperatorDef op, float[] x, int batch)
+    {
+        var k = _blob.Tensors[op.Inputs[1].Index];
+        int inDim = (int)k.Dims[0], units = (int)k.Dims[1];
+        var w = Weight(op.Inputs[1].Index);
+        var b = op.Inputs.Count > 2 ? Weight(op.Inputs[2].Index) : new float[units];
+        string? act = op.Attribute("activation")?.AsString();
+        int rows = x.Length / inDim;
+        var y = new float[rows * units];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < units; c++)
+            {
+                double s = b[c];
+                for (int i = 0; i < inDim; i++)
+                {
+                    s += (double)x[(r * inDim) + i] * w[(i * units) + c];
+                }
+
+                y[(r * units) + c] = Act(act, (float)s);
+            }
+        }
+
+        return y;
+    }
+
+    private (int Zx, int Zy, int Lo, int[] Bias, int[] Mult, int[] Shift, sbyte[] W) IntParams(OperatorDef op)
+    {
+        var xq = _g.Values[op.Inputs[0].Index].Quantization;
+        var yq = _g.Values[op.Outputs[0]].Quantization;
+        bool relu = op.Attribute("activation")?.AsString() == "relu";
+        var requant = _blob.GetTensorData<int>(op.Inputs[3].Index);
+        int channels = requant.Length / 2;
+        return (xq.ZeroPoints[0], yq.ZeroPoints[0], relu ? Math.Max(-128, yq.ZeroPoints[0]) : -128,
+            _blob.GetTensorData<int>(op.Inputs[2].Index).ToArray(), requant[..channels].ToArray(),
+            requant[channels..].ToArray(), _blob.GetTensorData<sbyte>(op.Inputs[1].Index).ToArray());
+    }
+
+    private int[] DenseInt8(OperatorDef op, int[] x, int batch)
+    {
+        var k = _blob.Tensors[op.Inputs[1].Index];
+        int inDim = (int)k.Dims[0], units = (int)k.Dims[1];
+        var (zx, zy, lo, bias, mult, shift, w) = IntParams(op);
+        int rows = x.Length / inDim;
+        var y = new int[rows * units];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < units; c++)
+            {
+                int acc = bias[c];
+                for (int i = 0; i < inDim; i++)
+                {
+                    acc += (x[(r * inDim) + i] - zx) * w[(i * units) + c];
+                }
+
+                y[(r * units) + c] = Math.Clamp(zy + Quantization.MultiplyByQuantizedMultiplier(acc, mult[c], shift[c]), lo, 127);
+            }
+        }
+
+        return y;
+    }
+
+    private Conv2DGeometry ConvGeometry(OperatorDef op, int batch, int outC, int kh, int kw)
+    {
+        var xv = _g.Values[op.Inputs[0].Index];
+        int[] strides = op.Attribute("strides")?.AsInt32Array() ?? [1, 1];
+        bool same = op.Attribute("padding")?.AsString() == "same";
+        return Conv2DGeometry.Create(batch, xv.Dims[1], xv.Dims[2], xv.Dims[3], kh, kw, outC, strides[0], strides[1], same);
+    }
+
+    private float[] ConvFloat(OperatorDef op, float[] x, int batch)
+    {
+        var k = _blob.Tensors[op.Inputs[1].Index];
+        var g = ConvGeometry(op, batch, (int)k.Dims[3], (int)k.Dims[0], (int)k.Dims[1]);
+        var w = Weight(op.Inputs[1].Index);
+        var b = op.Inputs.Count > 2 ? Weight(op.Inputs[2].Index) : new float[g.OutC];
+        string? act = op.Attribute("activation")?.AsString();
+        var y = new float[g.OutputSize];
+        Parallel.For(0, g.Batch, img =>
+        {
+            var patch = new float[g.KH * g.KW * g.InC];
+            var acc = new float[g.OutC];
+            for (int oh = 0; oh < g.OutH; oh++)
+            {
+                for (int ow = 0; ow < g.OutW; ow++)
+                {
+                    Patch(g, img, oh, ow, x, patch, 0f);
+                    b.CopyTo(acc, 0);
+                    for (int i = 0; i < patch.Length; i++)
+                    {
+                        if (patch[i] != 0)
+                        {
+                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(w.AsSpan(i * g.OutC, g.OutC), patch[i], acc, acc);
+                        }
+                    }
+
+                    int o = (((img * g.OutH) + oh) * g.OutW + ow) * g.OutC;
+                    for (int c = 0; c < g.OutC; c++)
+                    {
+                        y[o + c] = Act(act, acc[c]);
+                    }
+                }
+            }
+        });
+        return y;
+    }
+
+    private int[] ConvInt8(OperatorDef op, int[] x, int batch)
+    {
+        var k = _blob.Tensors[op.Inputs[1].Index];
+        var g = ConvGeometry(op, batch, (int)k.Dims[3], (int)k.Dims[0], (int)k.Dims[1]);
+        var (zx, zy, lo, bias, mult, shift, w8) = IntParams(op);
+        int[] w = w8.Select(v => (int)v).ToArray();
+        var y = new int[g.OutputSize];
+        Parallel.For(0, g.Batch, img =>
+        {
+            var patch = new int[g.KH * g.KW * g.InC];
+            var acc = new int[g.OutC];
+            for (int oh = 0; oh < g.OutH; oh++)
+            {
+                for (int ow = 0; ow < g.OutW; ow++)
+                {
+                    // Padded taps hold zx, so (x − zx) is 0 there, as in TFLite.
+                    Patch(g, img, oh, ow, x, patch, zx);
+                    bias.CopyTo(acc, 0);
+                    for (int i = 0; i < patch.Length; i++)
+                    {
+                        int d = patch[i] - zx;
+                        if (d != 0)
+                        {
+                            var wr = w.AsSpan(i * g.OutC, g.OutC);
+                            for (int c = 0; c < g.OutC; c++)
+                            {
+                                acc[c] += d * wr[c];
+                            }
+                        }
+                    }
+
+                    int o = (((img * g.OutH) + oh) * g.OutW + ow) * g.OutC;
+                    for (int c = 0; c < g.OutC; c++)
+                    {
+                        y[o + c] = Math.Clamp(zy + Quantization.MultiplyByQuantizedMultiplier(acc[c], mult[c], shift[c]), lo, 127);
+                    }
+                }
+            }
+        });
+        return y;
+    }
+
+    /// <summary>patch[(kh·KW+kw)·C+ci] = x[img, oh·s−pt+kh, ow·s−pl+kw, ci], or <paramref name="pad"/> outside the image.</summary>
+    private static void Patch<T>(Conv2DGeometry g, int img, int oh, int ow, T[] x, T[] patch, T pad)
+    {
+        int p = 0;
+        for (int kh = 0; kh < g.KH; kh++)
+        {
+            int ih = (oh * g.StrideH) - g.PadTop + kh;
+            for (int kw = 0; kw < g.KW; kw++)
+            {
+                int iw = (ow * g.StrideW) - g.PadLeft + kw;
+                bool inside = ih >= 0 && ih < g.InH && iw >= 0 && iw < g.InW;
+                int src = (((img * g.InH) + ih) * g.InW + iw) * g.InC;
+                for (int ci = 0; ci < g.InC; ci++)
+                {
+                    patch[p++] = inside ? x[src + ci] : pad;
+                }
+            }
+        }
+    }
+
+    private float[] MaxPool(OperatorDef op, float[] x, int batch)
+    {
+        var xv = _g.Values[op.Inputs[0].Index];
+        int[] pool = op.Attribute("pool_size")?.AsInt32Array() ?? [2, 2];
+        int[] strides = op.Attribute("strides")?.AsInt32Array() ?? pool;
+        bool same = op.Attribute("padding")?.AsString() == "same";
+        var g = Conv2DGeometry.Create(batch, xv.Dims[1], xv.Dims[2], xv.Dims[3], pool[0], pool[1], xv.Dims[3], strides[0], strides[1], same);
+        var y = new float[g.OutputSize];
+        for (int b = 0; b < g.Batch; b++)
+        {
+            for (int oh = 0; oh < g.OutH; oh++)
+            {
+                for (int ow = 0; ow < g.OutW; ow++)
+                {
+                    for (int c = 0; c < g.InC; c++)
+                    {
+                        float m = float.NegativeInfinity;
+                        for (int kh = 0; kh < g.KH; kh++)
+                        {
+                            for (int kw = 0; kw < g.KW; kw++)
+                            {
+                                int ih = (oh * g.StrideH) - g.PadTop + kh, iw = (ow * g.StrideW) - g.PadLeft + kw;
+                                if (ih >= 0 && ih < g.InH && iw >= 0 && iw < g.InW)
+                                {
+                                    m = Math.Max(m, x[((((b * g.InH) + ih) * g.InW + iw) * g.InC) + c]);
+                                }
+                            }
+                        }
+
+                        y[((((b * g.OutH) + oh) * g.OutW + ow) * g.InC) + c] = m;
+                    }
+                }
+            }
+        }
+
+        return y;
+    }
+
+    private static float[] Softmax(float[] x, int cols)
+    {
+        var y = new float[x.Length];
+        for (int r = 0; r < x.Length / cols; r++)
+        {
+            double max = double.NegativeInfinity, sum = 0;
+            for (int c = 0; c < cols; c++)
+            {
+                max = Math.Max(max, x[(r * cols) + c]);
+            }
+
+            for (int c = 0; c < cols; c++)
+            {
+                sum += Math.Exp(x[(r * cols) + c] - max);
+            }
+
+            for (int c = 0; c < cols; c++)
+            {
+                y[(r * cols) + c] = (float)(Math.Exp(x[(r * cols) + c] - max) / sum);
+            }
+        }
+
+        return y;
+    }
+
+    private float[] Lstm(OperatorDef op, float[] x, int batch)
+    {
+        var xv = _g.Values[op.Inputs[0].Index];
+        int steps = xv.Dims[1], features = xv.Dims[2];
+        var k = Weight(op.Inputs[1].Index);
+        var rk = Weight(op.Inputs[2].Index);
+        var b = Weight(op.Inputs[3].Index);
+        int units = (int)_blob.Tensors[op.Inputs[2].Index].Dims[0];
+        var h = new float[batch * units];
+        var c = new float[batch * units];
+        var z = new double[4 * units];
+        static double Sig(double v) => 1 / (1 + Math.Exp(-v));
+        for (int t = 0; t < steps; t++)
+        {
+            var hn = new float[batch * units];
+            for (int s = 0; s < batch; s++)
+            {
+                for (int j = 0; j < 4 * units; j++)
+                {
+                    double acc = b[j];
+                    for (int i = 0; i < features; i++)
+                    {
+                        acc += x[(((s * steps) + t) * features) + i] * k[(i * 4 * units) + j];
+                    }
+
+                    for (int i = 0; i < units; i++)
+                    {
+                        acc += h[(s * units) + i] * rk[(i * 4 * units) + j];
+                    }
+
+                    z[j] = acc;
+                }
+
+                for (int u = 0; u < units; u++)
+                {
+                    double ig = Sig(z[u]), fg = Sig(z[units + u]), gg = Math.Tanh(z[(2 * units) + u]), og = Sig(z[(3 * units) + u]);
+                    double cn = (fg * c[(s * units) + u]) + (ig * gg);
+                    c[(s * units) + u] = (float)cn;
+                    hn[(s * units) + u] = (float)(og * Math.Tanh(cn));
+                }
+            }
+
+            h = hn;
+        }
+
+        return h;
+    }
+}
