@@ -10,6 +10,10 @@ public static class EdgenetCli
     {
         var root = new RootCommand("EdgeNet edge runtime: run, evaluate and inspect .enb model blobs on the board.");
         root.Subcommands.Add(InspectCommand(stdout, stderr));
+        root.Subcommands.Add(RunCommands.Run(stdout, stderr));
+        root.Subcommands.Add(RunCommands.Eval(stdout, stderr));
+        root.Subcommands.Add(RunCommands.Generate(stdout, stderr));
+        root.Subcommands.Add(RunCommands.Bench(stdout, stderr));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
         return root.Parse(args).Invoke(config);
     }
@@ -37,7 +41,7 @@ public static class EdgenetCli
     }
 
     /// <summary>Turns the expected failures into one clear line and exit code 2; bugs still crash loudly.</summary>
-    private static int Guard(TextWriter stderr, Action action)
+    internal static int Guard(TextWriter stderr, Action action)
     {
         try
         {
@@ -54,7 +58,7 @@ public static class EdgenetCli
             stderr.WriteLine($"edgenet: {e.Message}");
             return 2;
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is UnauthorizedAccessException or Interpreter.RuntimeModelException or Formats.Data.DatasetException or InvalidDataException or ArgumentException)
         {
             stderr.WriteLine($"edgenet: {e.Message}");
             return 2;

@@ -153,7 +153,8 @@ public partial class Model
         {
             model = FromConfig(JsonNode.Parse(cfg.AsString())!.AsObject());
         }
-        else if (r.GetMetadata("keras.class") is { } cls && Trainer.Models.ChapterModels.TryCreate(cls.AsString(), r) is { } chapter)
+        else if ((r.GetMetadata("keras.class")?.AsString() ?? ChapterClassFromName(r.GetMetadata("general.name")?.AsString())) is { } cls
+            && Trainer.Models.ChapterModels.TryCreate(cls, r) is { } chapter)
         {
             model = chapter;
         }
@@ -170,6 +171,15 @@ public partial class Model
         model.LoadFrom(r);
         return model;
     }
+
+    private static string? ChapterClassFromName(string? name) => name switch
+    {
+        "mlp" => "MLP",
+        "cnn" => "CNN",
+        "rnn" => "CharRNN",
+        "q_network" => "QNetwork",
+        _ => null,
+    };
 
     /// <summary>JSON architecture of a Sequential or functional model; null for subclassed models.</summary>
     public JsonObject? ToConfig()

@@ -1,0 +1,287 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using EdgeNet.Formats.Data;
+using EdgeNet.Runtime.Interpreter;
+using EdgeNet.Runtime.Kernels.Simd;
+using Interp = EdgeNet.Runtime.Interpreter.Interpreter;
+
+namespace EdgeNet.Runtime.Cli;
+
+/// <summary>run, eval, generate and bench: the runtime's commands that execute a model.</summary>
+internal static class RunCommands
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private static Option<string> Variant() => new("--kernels") { Description = "simd (default) or reference", DefaultValueFactory = _ => "simd" };
+
+    private static Option<int> Threads() => new("--threads") { Description = "worker threads (default 1: leave the board's other cores to the control loop)", DefaultValueFactory = _ => 1 };
+
+    private static InterpreterOptions Options(ParseResult p, Option<string> variant, Option<int> threads, int maxBatch) => new()
+    {
+        MaxBatch = maxBatch,
+        Threads = p.GetValue(threads),
+        Variant = p.GetValue(variant) switch
+        {
+            "simd" => KernelVariant.Simd,
+            "reference" => KernelVariant.Reference,
+            var v => throw new ArgumentException($"--kernels must be simd or reference, not '{v}'"),
+        },
+    };
+
+    public static Command Run(TextWriter o, TextWriter e)
+    {
+        var model = new Argument<string>("model");
+        var input = new Option<string>("--input") { Description = "PNG/JPEG/BMP, PGM, raw bytes or an IDX images file", Required = true };
+        var index = new Option<int>("--index") { Description = "image index within an IDX file", DefaultValueFactory = _ => 0 };
+        var invert = new Option<bool>("--invert") { Description = "invert pixels (dark digit on a light background, e.g. a camera photo)" };
+        var variant = Variant();
+        var threads = Threads();
+        var cmd = new Command("run", "Classify one image with an image model.") { model, input, index, invert, variant, threads };
+        cmd.SetAction(p => EdgenetCli.Guard(e, () =>
+        {
+            using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, 1));
+            int[] shape = ModelInfo.InputShape(it.Blob);
+            if (shape.Length != 3)
+            {
+                throw new RuntimeModelException($"{p.GetValue(model)}: 'run' is for image models [H, W, C]; this one takes {string.Join("x", shape)} (use 'generate' for text models)");
+            }
+
+            var (scale, offset) = ModelInfo.Normalization(it.Blob);
+            float[] pixels = ImageInput.Read(p.GetValue(input)!, shape[0], shape[1], p.GetValue(index), p.GetValue(invert));
+            var dst = it.Input(1);
+            for (int i = 0; i < pixels.Length; i++)
+            {
+                dst[i] = (pixels[i] * scale) + offset;
+            }
+
+            var sw = Stopwatch.StartNew();
+            it.Invoke(1);
+            double us = sw.Elapsed.TotalMicroseconds;
+            var probs = it.Output(1).ToArray();
+            var names = ModelInfo.ClassNames(it.Blob, probs.Length);
+            var top = probs.Select((v, i) => (v, i)).OrderByDescending(t => t.v).Take(3).ToArray();
+            o.WriteLine($"prediction: {names[top[0].i]} ({top[0].v.ToString("P1", Inv)})  [{us.ToString("F0", Inv)} us]");
+            foreach (var (v, i) in top.Skip(1))
+            {
+                o.WriteLine($"            {names[i]} ({v.ToString("P1", Inv)})");
+            }
+        }));
+        return cmd;
+    }
+
+    public static Command Eval(TextWriter o, TextWriter e)
+    {
+        var model = new Argument<string>("model");
+        var data = new Option<string>("--data") { Description = "digits (the 2,000-sample test split) | fashion | mnist | an IDX folder | mnist.npz", DefaultValueFactory = _ => "digits" };
+        var limit = new Option<int>("--limit") { DefaultValueFactory = _ => int.MaxValue };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 50 };
+        var variant = Variant();
+        var threads = Threads();
+        var cmd = new Command("eval", "Accuracy of an image model on a test set, on this machine.") { model, data, limit, batch, variant, threads };
+        cmd.SetAction(p => EdgenetCli.Guard(e, () =>
+        {
+            string spec = p.GetValue(data)!;
+            var test = (spec switch
+            {
+                "digits" => Datasets.LoadDigits().Test,
+                "fashion" => Datasets.LoadFashionMnist().Test,
+                "mnist" => Datasets.LoadMnist().Test,
+                _ when spec.EndsWith(".npz", StringComparison.Ordinal) => Datasets.LoadMnist(spec).Test,
+                _ when Directory.Exists(spec) && File.Exists(Path.Combine(spec, "0.json")) => Datasets.LoadDigits(spec).Test,
+                _ => Datasets.LoadMnist(spec).Test,
+            }).Take(p.GetValue(limit));
+            int bs = Math.Max(1, p.GetValue(batch));
+            using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, bs));
+            var (scale, offset) = ModelInfo.Normalization(it.Blob);
+            int correct = 0;
+            var sw = Stopwatch.StartNew();
+            for (int s = 0; s < test.Count; s += bs)
+            {
+                int n = Math.Min(bs, test.Count - s);
+                var dst = it.Input(n);
+                var src = test.Images.AsSpan(s * test.SampleSize, n * test.SampleSize);
+                // The datasets hold pixels / 255; the model wants raw · scale + offset.
+                for (int i = 0; i < src.Length; i++)
+                {
+                    dst[i] = (src[i] * 255f * scale) + offset;
+                }
+
+                it.Invoke(n);
+                var y = it.Output(n);
+                int classes = y.Length / n;
+                for (int i = 0; i < n; i++)
+                {
+                    correct += System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.Slice(i * classes, classes)) == test.Labels[s + i] ? 1 : 0;
+                }
+            }
+
+            o.WriteLine($"accuracy: {((double)correct / test.Count).ToString("F4", Inv)} ({correct}/{test.Count}) on {test.Name} in {sw.Elapsed.TotalMilliseconds.ToString("F0", Inv)} ms, kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({PackedGemm.Isa})");
+        }));
+        return cmd;
+    }
+
+    public static Command Generate(TextWriter o, TextWriter e)
+    {
+        var model = new Argument<string>("model");
+        var seed = new Option<string>("--seed") { Description = "starting text (padded or cut to the model's sequence length)", DefaultValueFactory = _ => "the " };
+        var temperature = new Option<float>("--temperature") { DefaultValueFactory = _ => 1f };
+        var length = new Option<int>("--length") { DefaultValueFactory = _ => 200 };
+        var rngSeed = new Option<int>("--random-seed") { DefaultValueFactory = _ => 1 };
+        var variant = Variant();
+        var threads = Threads();
+        var cmd = new Command("generate", "Generate text with a char-LSTM model (the chapter's sampling with a temperature).") { model, seed, temperature, length, rngSeed, variant, threads };
+        cmd.SetAction(p => EdgenetCli.Guard(e, () =>
+        {
+            using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, 1));
+            string vocab = it.Blob.GetMetadata("text.vocabulary")?.AsString() ?? throw new RuntimeModelException($"{p.GetValue(model)}: no 'text.vocabulary' metadata: not a char model");
+            int seqLength = it.InputSampleSize;
+            float t = p.GetValue(temperature);
+            if (!(t > 0))
+            {
+                throw new ArgumentException("--temperature must be > 0");
+            }
+
+            var window = new float[seqLength];
+            string start = p.GetValue(seed)!.ToLowerInvariant();
+            for (int i = 0; i < seqLength; i++)
+            {
+                char c = i - (seqLength - start.Length) is var k && k >= 0 && k < start.Length ? start[k] : ' ';
+                int id = vocab.IndexOf(c, StringComparison.Ordinal);
+                window[i] = Math.Max(0, id < 0 ? vocab.IndexOf(' ', StringComparison.Ordinal) : id);
+            }
+
+            var rng = new Random(p.GetValue(rngSeed));
+            var text = new System.Text.StringBuilder(start);
+            var logp = new double[vocab.Length];
+            for (int n = 0; n < p.GetValue(length); n++)
+            {
+                window.CopyTo(it.Input(1));
+                it.Invoke(1);
+                var probs = it.Output(1);
+                double sum = 0;
+                for (int c = 0; c < probs.Length; c++)
+                {
+                    logp[c] = Math.Exp(Math.Log(Math.Max(probs[c], 1e-30)) / t);
+                    sum += logp[c];
+                }
+
+                double u = rng.NextDouble() * sum, acc = 0;
+                int pick = probs.Length - 1;
+                for (int c = 0; c < probs.Length; c++)
+                {
+                    acc += logp[c];
+                    if (u < acc)
+                    {
+                        pick = c;
+                        break;
+                    }
+                }
+
+                text.Append(vocab[pick]);
+                Array.Copy(window, 1, window, 0, seqLength - 1);
+                window[^1] = pick;
+            }
+
+            o.WriteLine(text.ToString());
+        }));
+        return cmd;
+    }
+
+    public static Command Bench(TextWriter o, TextWriter e)
+    {
+        var model = new Argument<string>("model");
+        var batches = new Option<string>("--batch") { Description = "comma-separated batch sizes", DefaultValueFactory = _ => "1,50" };
+        var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 2 };
+        var variant = Variant();
+        var threads = Threads();
+        var profile = new Option<bool>("--profile") { Description = "also print the time of each operator" };
+        var cmd = new Command("bench", "Latency percentiles, throughput, arena and peak memory, and allocations per Invoke.") { model, batches, seconds, variant, threads, profile };
+        cmd.SetAction(p => EdgenetCli.Guard(e, () =>
+        {
+            foreach (int b in p.GetValue(batches)!.Split(',').Select(s => int.Parse(s, Inv)))
+            {
+                using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, b));
+                var rng = new Random(1);
+                var input = it.Input(b);
+                for (int i = 0; i < input.Length; i++)
+                {
+                    input[i] = (float)rng.NextDouble();
+                }
+
+                var r = Measure(it, b, p.GetValue(seconds));
+                if (p.GetValue(profile))
+                {
+                    var ticks = new long[it.OperatorCount];
+                    for (int i = 0; i < 20; i++)
+                    {
+                        it.InvokeProfiled(b, ticks);
+                    }
+
+                    var g = it.Blob.Graph!;
+                    for (int i = 0; i < ticks.Length; i++)
+                    {
+                        o.WriteLine($"  op {i,2} {g.Operators[i].Opcode,-10} -> {g.Values[g.Operators[i].Outputs[0]].Name,-24} {(ticks[i] * 1e6 / Stopwatch.Frequency / 20).ToString("F1", Inv),10} us");
+                    }
+                }
+
+                o.WriteLine($"batch {b,3}: p50 {r.P50.ToString("F1", Inv)} us  p90 {r.P90.ToString("F1", Inv)} us  p99 {r.P99.ToString("F1", Inv)} us  " +
+                    $"throughput {(b * 1e6 / r.P50).ToString("F0", Inv)} samples/s  arena {it.ArenaBytes.ToString("N0", Inv)} B  allocated/invoke {r.AllocatedPerInvoke} B  " +
+                    $"kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({PackedGemm.Isa}, int8 lanes {Int8Gemm.Lanes}), threads {it.Options.Threads}");
+            }
+
+            o.WriteLine($"peak RSS {(PeakRssBytes() / 1048576.0).ToString("F1", Inv)} MiB");
+        }));
+        return cmd;
+    }
+
+    internal static (double P50, double P90, double P99, long AllocatedPerInvoke) Measure(Interp it, int batch, double seconds)
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            it.Invoke(batch);
+        }
+
+        var times = new List<double>(100_000);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int calls = 0;
+        var total = Stopwatch.StartNew();
+        var sw = new Stopwatch();
+        while (total.Elapsed.TotalSeconds < seconds || calls < 20)
+        {
+            sw.Restart();
+            it.Invoke(batch);
+            sw.Stop();
+            if (times.Count < times.Capacity)
+            {
+                times.Add(sw.Elapsed.TotalMicroseconds);
+            }
+
+            calls++;
+        }
+
+        long allocated = (GC.GetAllocatedBytesForCurrentThread() - before - ((long)times.Capacity * 0)) / calls;
+        times.Sort();
+        return (times[times.Count / 2], times[(int)(times.Count * 0.9)], times[(int)(times.Count * 0.99)], allocated);
+    }
+
+    /// <summary>VmHWM from /proc/self/status (Linux), else the process peak working set.</summary>
+    internal static long PeakRssBytes()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line[6..].Trim().Split(' ')[0], Inv) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return Process.GetCurrentProcess().PeakWorkingSet64;
+    }
+}

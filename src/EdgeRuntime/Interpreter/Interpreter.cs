@@ -1,0 +1,190 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Runtime.Ops;
+using EdgeNet.Runtime.Planning;
+
+namespace EdgeNet.Runtime.Interpreter;
+
+/// <summary>
+/// Runs an .enb blob: memory-maps it, prepares one kernel per operator (reference or SIMD), plans
+/// every activation and scratch buffer into one arena before the first run, and then
+/// <see cref="Invoke"/> only computes. Everything that can be wrong with a blob is reported at
+/// <see cref="Load"/>; Invoke allocates nothing.
+/// </summary>
+public sealed unsafe class Interpreter : IDisposable
+{
+    private readonly BlobReader _blob;
+    private readonly OpKernel[] _kernels;
+    private readonly long[] _scratchOffsets;
+    private readonly byte[] _arenaArray;
+    private readonly byte* _arena;
+    private readonly WorkerPool _pool;
+    private readonly ValueSlot _input;
+    private readonly ValueSlot _output;
+
+    private Interpreter(BlobReader blob, InterpreterOptions options)
+    {
+        _blob = blob;
+        Options = options;
+        var g = blob.Graph ?? throw new RuntimeModelException($"{blob.FileName}: the blob has weights but no graph; export it with 'edgenet-train export'");
+        if (options.MaxBatch < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxBatch must be at least 1");
+        }
+
+        if (g.Inputs.Count != 1 || g.Outputs.Count != 1)
+        {
+            throw new RuntimeModelException($"{blob.FileName}: the graph has {g.Inputs.Count} inputs and {g.Outputs.Count} outputs; this runtime runs single-input, single-output models");
+        }
+
+        Values = g.Values.Select((v, i) => new ValueSlot(i, v) { Root = i }).ToArray();
+        _input = Values[g.Inputs[0]];
+        _output = Values[g.Outputs[0]];
+        if (_input.Info.Type != ElementType.F32 || _output.Info.Type != ElementType.F32)
+        {
+            throw new RuntimeModelException($"{blob.FileName}: model input and output must be f32 (quantized models quantize and dequantize inside the graph)");
+        }
+
+        _pool = new WorkerPool(options.Threads);
+        var ctx = new PrepareContext(blob, Values, options, _pool);
+        _kernels = new OpKernel[g.Operators.Count];
+        for (int i = 0; i < _kernels.Length; i++)
+        {
+            _kernels[i] = Create(g.Operators[i], i, ctx);
+            if (_kernels[i].AliasesInput)
+            {
+                Values[g.Operators[i].Outputs[0]].Root = Values[g.Operators[i].Inputs.First(r => !r.IsWeight).Index].Root;
+            }
+        }
+
+        // Lifetimes of root buffers: from the producing op to the last op that reads any alias.
+        var first = new Dictionary<int, int>();
+        var last = new Dictionary<int, int>();
+        first[_input.Root] = 0;
+        for (int i = 0; i < _kernels.Length; i++)
+        {
+            var op = g.Operators[i];
+            foreach (var r in op.Inputs.Where(r => !r.IsWeight))
+            {
+                int root = Values[r.Index].Root;
+                last[root] = Math.Max(last.GetValueOrDefault(root, i), i);
+            }
+
+            int outRoot = Values[op.Outputs[0]].Root;
+            first.TryAdd(outRoot, i);
+            last[outRoot] = Math.Max(last.GetValueOrDefault(outRoot, i), i);
+        }
+
+        last[_input.Root] = Math.Max(last.GetValueOrDefault(_input.Root, 0), 0);
+        last[_output.Root] = _kernels.Length;
+        var planner = new GreedyMemoryPlanner();
+        var bufferOf = new Dictionary<int, int>();
+        foreach (var (root, f) in first)
+        {
+            long bytes = Values.Where(v => v.Root == root).Max(v => v.Bytes(options.MaxBatch));
+            bufferOf[root] = planner.Add(bytes, f, last.GetValueOrDefault(root, f));
+        }
+
+        var scratchIds = new int[_kernels.Length];
+        for (int i = 0; i < _kernels.Length; i++)
+        {
+            long s = _kernels[i].ScratchBytes(options.MaxBatch);
+            scratchIds[i] = s > 0 ? planner.Add(s, i, i) : -1;
+        }
+
+        var (offsets, size) = planner.Plan();
+        foreach (var v in Values)
+        {
+            v.Offset = bufferOf.TryGetValue(v.Root, out int b) ? offsets[b] : 0;
+        }
+
+        _scratchOffsets = scratchIds.Select(id => id < 0 ? 0 : offsets[id]).ToArray();
+        ArenaBytes = size;
+        _arenaArray = GC.AllocateArray<byte>((int)checked(size + GreedyMemoryPlanner.Alignment), pinned: true);
+        fixed (byte* p = _arenaArray)
+        {
+            _arena = (byte*)(((nint)p + GreedyMemoryPlanner.Alignment - 1) & ~(nint)(GreedyMemoryPlanner.Alignment - 1));
+        }
+    }
+
+    public InterpreterOptions Options { get; }
+
+    public IReadOnlyList<ValueSlot> Values { get; }
+
+    public BlobReader Blob => _blob;
+
+    /// <summary>Bytes of the planned arena (all activations and scratch at MaxBatch).</summary>
+    public long ArenaBytes { get; }
+
+    public int InputSampleSize => _input.SampleElements;
+
+    public int OutputSampleSize => _output.SampleElements;
+
+    /// <summary>Loads and prepares a blob; every problem with it is reported here.</summary>
+    public static Interpreter Load(string path, InterpreterOptions? options = null)
+    {
+        options ??= new InterpreterOptions();
+        var blob = BlobReader.Open(path, new BlobReadOptions { VerifyTensorHashes = options.VerifyTensorHashes });
+        try
+        {
+            return new Interpreter(blob, options);
+        }
+        catch
+        {
+            blob.Dispose();
+            throw;
+        }
+    }
+
+    private static OpKernel Create(OperatorDef op, int i, PrepareContext ctx) => op.Opcode switch
+    {
+        Opcode.Dense => new DenseOp(op, i, ctx),
+        Opcode.Conv2D => new Conv2DOp(op, i, ctx),
+        Opcode.MaxPool2D => new MaxPool2DOp(op, i, ctx),
+        Opcode.Reshape or Opcode.Flatten => new ReshapeOp(op, i, ctx),
+        Opcode.Relu or Opcode.Tanh or Opcode.Sigmoid or Opcode.Softmax => new ActivationOp(op, i, ctx),
+        Opcode.Quantize or Opcode.Dequantize => new QuantizeOp(op, i, ctx),
+        Opcode.OneHot => new OneHotOp(op, i, ctx),
+        Opcode.Embedding => new EmbeddingOp(op, i, ctx),
+        Opcode.Lstm => new LstmOp(op, i, ctx),
+        _ => throw new RuntimeModelException($"{ctx.Blob.FileName}: operator {i} is {op.Opcode}, which this runtime does not implement; update EdgeNet or export without it"),
+    };
+
+    /// <summary>The input buffer for <paramref name="batch"/> samples (a span into the arena).</summary>
+    public Span<float> Input(int batch = 1) => new((float*)(_arena + _input.Offset), CheckBatch(batch) * _input.SampleElements);
+
+    /// <summary>The output of the last <see cref="Invoke"/> for <paramref name="batch"/> samples.</summary>
+    public ReadOnlySpan<float> Output(int batch = 1) => new((float*)(_arena + _output.Offset), CheckBatch(batch) * _output.SampleElements);
+
+    private int CheckBatch(int batch) =>
+        batch >= 1 && batch <= Options.MaxBatch ? batch : throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be 1..{Options.MaxBatch} (the MaxBatch this interpreter was planned for)");
+
+    /// <summary>Runs the graph on the first <paramref name="batch"/> samples of <see cref="Input"/>. Allocates nothing.</summary>
+    public void Invoke(int batch = 1)
+    {
+        CheckBatch(batch);
+        for (int i = 0; i < _kernels.Length; i++)
+        {
+            _kernels[i].Eval(_arena, _arena + _scratchOffsets[i], batch);
+        }
+    }
+
+    /// <summary>Invoke that adds each operator's elapsed ticks into <paramref name="ticks"/> (for bench --profile).</summary>
+    public void InvokeProfiled(int batch, long[] ticks)
+    {
+        CheckBatch(batch);
+        for (int i = 0; i < _kernels.Length; i++)
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            _kernels[i].Eval(_arena, _arena + _scratchOffsets[i], batch);
+            ticks[i] += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+        }
+    }
+
+    public int OperatorCount => _kernels.Length;
+
+    public void Dispose()
+    {
+        _pool.Dispose();
+        _blob.Dispose();
+    }
+}

@@ -1,0 +1,51 @@
+using EdgeNet.Formats.Enb;
+
+namespace EdgeNet.Runtime.Interpreter;
+
+/// <summary>An activation value of the graph and where it lives in the arena.</summary>
+public sealed class ValueSlot
+{
+    internal ValueSlot(int index, ValueInfo info)
+    {
+        Index = index;
+        Info = info;
+        SampleElements = info.Dims.Skip(info.Dims[0] < 0 ? 1 : 0).Aggregate(1, (a, d) => checked(a * d));
+        ElementSize = info.Type switch
+        {
+            ElementType.F32 => 4,
+            ElementType.I8 => 1,
+            _ => throw new RuntimeModelException($"value '{info.Name}' has element type {info.Type}; activations are f32 or i8"),
+        };
+        HasBatch = info.Dims[0] < 0;
+    }
+
+    public int Index { get; }
+
+    public ValueInfo Info { get; }
+
+    /// <summary>Elements per sample (all dims but a leading batch dimension).</summary>
+    public int SampleElements { get; }
+
+    public int ElementSize { get; }
+
+    public bool HasBatch { get; }
+
+    /// <summary>Offset in the arena (set by the planner).</summary>
+    public long Offset { get; internal set; }
+
+    /// <summary>The value this one aliases (reshape), or its own index.</summary>
+    internal int Root { get; set; }
+
+    public int Elements(int batch) => HasBatch ? batch * SampleElements : SampleElements;
+
+    public long Bytes(int batch) => (long)Elements(batch) * ElementSize;
+
+    /// <summary>Dimension <paramref name="i"/> of one sample (after the batch axis).</summary>
+    public int SampleDim(int i) => Info.Dims[(HasBatch ? 1 : 0) + i];
+
+    public int SampleRank => Info.Dims.Count - (HasBatch ? 1 : 0);
+
+    public float Scale => Info.Quantization.Scales.Count > 0 ? Info.Quantization.Scales[0] : 1f;
+
+    public int ZeroPoint => Info.Quantization.ZeroPoints.Count > 0 ? Info.Quantization.ZeroPoints[0] : 0;
+}

@@ -1,0 +1,63 @@
+namespace EdgeNet.Runtime.Kernels.Reference;
+
+/// <summary>Scalar activations and softmax.</summary>
+public static unsafe class Activations
+{
+    /// <summary>In place; act: 0 linear, 1 relu, 2 tanh, 3 sigmoid.</summary>
+    public static void Apply(int act, float* x, int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            x[i] = act switch
+            {
+                1 => Math.Max(x[i], 0f),
+                2 => MathF.Tanh(x[i]),
+                3 => 1f / (1f + MathF.Exp(-x[i])),
+                _ => x[i],
+            };
+        }
+    }
+
+    // x, y: [rows, cols]
+    public static void Softmax(float* x, float* y, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* xr = x + ((long)r * cols), yr = y + ((long)r * cols);
+            float max = float.NegativeInfinity;
+            for (int c = 0; c < cols; c++)
+            {
+                max = Math.Max(max, xr[c]);
+            }
+
+            float sum = 0;
+            for (int c = 0; c < cols; c++)
+            {
+                yr[c] = MathF.Exp(xr[c] - max);
+                sum += yr[c];
+            }
+
+            for (int c = 0; c < cols; c++)
+            {
+                yr[c] /= sum;
+            }
+        }
+    }
+
+    /// <summary>q = clamp(round_half_away(x / scale) + zp, −128, 127).</summary>
+    public static void Quantize(float* x, sbyte* q, int n, float scale, int zp)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            q[i] = (sbyte)Math.Clamp((int)MathF.Round(x[i] / scale, MidpointRounding.AwayFromZero) + zp, -128, 127);
+        }
+    }
+
+    public static void Dequantize(sbyte* q, float* x, int n, float scale, int zp)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            x[i] = scale * (q[i] - zp);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+namespace EdgeNet.Runtime.Kernels.Reference;
+
+/// <summary>Window geometry of a conv or pool over NHWC input, Keras padding rules.</summary>
+public readonly record struct Window(int InH, int InW, int InC, int KH, int KW, int SH, int SW, int PadTop, int PadLeft, int OutH, int OutW)
+{
+    public static Window Create(int inH, int inW, int inC, int kh, int kw, int sh, int sw, bool same)
+    {
+        int outH, outW, pt = 0, pl = 0;
+        if (same)
+        {
+            outH = (inH + sh - 1) / sh;
+            outW = (inW + sw - 1) / sw;
+            pt = Math.Max(((outH - 1) * sh) + kh - inH, 0) / 2;
+            pl = Math.Max(((outW - 1) * sw) + kw - inW, 0) / 2;
+        }
+        else
+        {
+            outH = ((inH - kh) / sh) + 1;
+            outW = ((inW - kw) / sw) + 1;
+        }
+
+        return new Window(inH, inW, inC, kh, kw, sh, sw, pt, pl, outH, outW);
+    }
+
+    public int Patch => KH * KW * InC;
+}
+
+/// <summary>Scalar direct convolution, float and int8.</summary>
+public static unsafe class Conv2D
+{
+    // x: [B, H, W, C]  w: [KH, KW, C, F]  b: [F]  y: [B, OH, OW, F]
+    public static void F32(float* x, int batch, in Window g, float* w, float* b, int f, int act, float* y)
+    {
+        for (int n = 0; n < batch; n++)
+        {
+            for (int oh = 0; oh < g.OutH; oh++)
+            {
+                for (int ow = 0; ow < g.OutW; ow++)
+                {
+                    for (int c = 0; c < f; c++)
+                    {
+                        float s = b[c];
+                        for (int kh = 0; kh < g.KH; kh++)
+                        {
+                            int ih = (oh * g.SH) - g.PadTop + kh;
+                            for (int kw = 0; kw < g.KW; kw++)
+                            {
+                                int iw = (ow * g.SW) - g.PadLeft + kw;
+                                if (ih < 0 || ih >= g.InH || iw < 0 || iw >= g.InW)
+                                {
+                                    continue;
+                                }
+
+                                for (int ci = 0; ci < g.InC; ci++)
+                                {
+                                    s += x[((((long)n * g.InH + ih) * g.InW + iw) * g.InC) + ci] * w[((((long)kh * g.KW + kw) * g.InC + ci) * f) + c];
+                                }
+                            }
+                        }
+
+                        y[((((long)n * g.OutH + oh) * g.OutW + ow) * f) + c] = act == 1 ? Math.Max(s, 0f) : s;
+                    }
+                }
+            }
+        }
+    }
+
+    // x int8 (zero point zx; padding contributes 0)  w int8 symmetric  bias int32  requant [2, F]
+    public static void Int8(sbyte* x, int batch, in Window g, int zx, sbyte* w, int* bias, int* requant, int f, int zy, int lo, sbyte* y)
+    {
+        for (int n = 0; n < batch; n++)
+        {
+            for (int oh = 0; oh < g.OutH; oh++)
+            {
+                for (int ow = 0; ow < g.OutW; ow++)
+                {
+                    for (int c = 0; c < f; c++)
+                    {
+                        int acc = bias[c];
+                        for (int kh = 0; kh < g.KH; kh++)
+                        {
+                            int ih = (oh * g.SH) - g.PadTop + kh;
+                            for (int kw = 0; kw < g.KW; kw++)
+                            {
+                                int iw = (ow * g.SW) - g.PadLeft + kw;
+                                if (ih < 0 || ih >= g.InH || iw < 0 || iw >= g.InW)
+                                {
+                                    continue;
+                                }
+
+                                for (int ci = 0; ci < g.InC; ci++)
+                                {
+                                    acc += (x[((((long)n * g.InH + ih) * g.InW + iw) * g.InC) + ci] - zx) * w[((((long)kh * g.KW + kw) * g.InC + ci) * f) + c];
+                                }
+                            }
+                        }
+
+                        y[((((long)n * g.OutH + oh) * g.OutW + ow) * f) + c] = Requantize.Apply(acc, requant[c], requant[f + c], zy, lo);
+                    }
+                }
+            }
+        }
+    }
+
+    // Max pooling; x, y: [B, H, W, C] → [B, OH, OW, C]; T is float or sbyte.
+    public static void MaxPool<T>(T* x, int batch, in Window g, T* y)
+        where T : unmanaged, IComparable<T>
+    {
+        for (int n = 0; n < batch; n++)
+        {
+            for (int oh = 0; oh < g.OutH; oh++)
+            {
+                for (int ow = 0; ow < g.OutW; ow++)
+                {
+                    for (int c = 0; c < g.InC; c++)
+                    {
+                        bool any = false;
+                        T m = default;
+                        for (int kh = 0; kh < g.KH; kh++)
+                        {
+                            for (int kw = 0; kw < g.KW; kw++)
+                            {
+                                int ih = (oh * g.SH) - g.PadTop + kh, iw = (ow * g.SW) - g.PadLeft + kw;
+                                if (ih < 0 || ih >= g.InH || iw < 0 || iw >= g.InW)
+                                {
+                                    continue;
+                                }
+
+                                T v = x[((((long)n * g.InH + ih) * g.InW + iw) * g.InC) + c];
+                                if (!any || v.CompareTo(m) > 0)
+                                {
+                                    m = v;
+                                    any = true;
+                                }
+                            }
+                        }
+
+                        y[((((long)n * g.OutH + oh) * g.OutW + ow) * g.InC) + c] = m;
+                    }
+                }
+            }
+        }
+    }
+}

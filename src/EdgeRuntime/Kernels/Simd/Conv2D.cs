@@ -1,0 +1,117 @@
+using System.Numerics.Tensors;
+using EdgeNet.Runtime.Kernels.Reference;
+
+namespace EdgeNet.Runtime.Kernels.Simd;
+
+/// <summary>Convolution as im2col of one image into scratch, then the packed GEMM; vector max pooling.</summary>
+public static unsafe class Conv2D
+{
+    /// <summary>cols[(oh·OW+ow), (kh·KW+kw)·C+ci] = x[oh·s−pt+kh, ow·s−pl+kw, ci], <paramref name="pad"/> outside. x: one image [H, W, C].</summary>
+    public static void Im2Col<T>(T* x, in Window g, T* cols, T pad, int ld)
+        where T : unmanaged
+    {
+        int row = 0;
+        int run = g.KW * g.InC;
+        for (int oh = 0; oh < g.OutH; oh++)
+        {
+            for (int ow = 0; ow < g.OutW; ow++, row++)
+            {
+                T* r = cols + ((long)row * ld);
+                int iw0 = (ow * g.SW) - g.PadLeft;
+                int lo = Math.Max(0, -iw0), hi = Math.Min(g.KW, g.InW - iw0);
+                for (int kh = 0; kh < g.KH; kh++)
+                {
+                    var seg = new Span<T>(r + (kh * run), run);
+                    int ih = (oh * g.SH) - g.PadTop + kh;
+                    if (ih < 0 || ih >= g.InH || lo >= hi)
+                    {
+                        seg.Fill(pad);
+                        continue;
+                    }
+
+                    seg[..(lo * g.InC)].Fill(pad);
+                    new ReadOnlySpan<T>(x + (((long)ih * g.InW) + iw0 + lo) * g.InC, (hi - lo) * g.InC).CopyTo(seg[(lo * g.InC)..]);
+                    seg[(hi * g.InC)..].Fill(pad);
+                }
+
+                for (int j = g.Patch; j < ld; j++)
+                {
+                    r[j] = pad;
+                }
+            }
+        }
+    }
+
+    /// <summary>Im2col of an int8 image widened to int16 (the int8 GEMM's input), padding with the zero point.</summary>
+    public static void Im2ColWiden(sbyte* x, in Window g, short* cols, short pad, int ld)
+    {
+        int row = 0;
+        int run = g.KW * g.InC;
+        for (int oh = 0; oh < g.OutH; oh++)
+        {
+            for (int ow = 0; ow < g.OutW; ow++, row++)
+            {
+                short* r = cols + ((long)row * ld);
+                int iw0 = (ow * g.SW) - g.PadLeft;
+                int lo = Math.Max(0, -iw0), hi = Math.Min(g.KW, g.InW - iw0);
+                for (int kh = 0; kh < g.KH; kh++)
+                {
+                    var seg = new Span<short>(r + (kh * run), run);
+                    int ih = (oh * g.SH) - g.PadTop + kh;
+                    if (ih < 0 || ih >= g.InH || lo >= hi)
+                    {
+                        seg.Fill(pad);
+                        continue;
+                    }
+
+                    seg[..(lo * g.InC)].Fill(pad);
+                    TensorPrimitives.ConvertChecked<sbyte, short>(new ReadOnlySpan<sbyte>(x + (((long)ih * g.InW) + iw0 + lo) * g.InC, (hi - lo) * g.InC), seg[(lo * g.InC)..]);
+                    seg[(hi * g.InC)..].Fill(pad);
+                }
+
+                for (int j = g.Patch; j < ld; j++)
+                {
+                    r[j] = pad;
+                }
+            }
+        }
+    }
+
+    public static void MaxPool(float* x, int batch, in Window g, float* y) => MaxPoolT(x, batch, g, y);
+
+    public static void MaxPool(sbyte* x, int batch, in Window g, sbyte* y) => MaxPoolT(x, batch, g, y);
+
+    private static void MaxPoolT<T>(T* x, int batch, in Window g, T* y)
+        where T : unmanaged, System.Numerics.INumber<T>, System.Numerics.IMinMaxValue<T>
+    {
+        int c = g.InC;
+        for (int n = 0; n < batch; n++)
+        {
+            for (int oh = 0; oh < g.OutH; oh++)
+            {
+                for (int ow = 0; ow < g.OutW; ow++)
+                {
+                    var dst = new Span<T>(y + ((((long)n * g.OutH + oh) * g.OutW + ow) * c), c);
+                    dst.Fill(T.MinValue);
+                    for (int kh = 0; kh < g.KH; kh++)
+                    {
+                        int ih = (oh * g.SH) - g.PadTop + kh;
+                        if (ih < 0 || ih >= g.InH)
+                        {
+                            continue;
+                        }
+
+                        for (int kw = 0; kw < g.KW; kw++)
+                        {
+                            int iw = (ow * g.SW) - g.PadLeft + kw;
+                            if (iw >= 0 && iw < g.InW)
+                            {
+                                TensorPrimitives.Max(dst, new ReadOnlySpan<T>(x + ((((long)n * g.InH + ih) * g.InW + iw) * c), c), dst);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Runtime.Interpreter;
+using EdgeNet.Runtime.Kernels;
+using EdgeNet.Runtime.Kernels.Reference;
+using EdgeNet.Runtime.Kernels.Simd;
+using Ref = EdgeNet.Runtime.Kernels.Reference;
+using SimdConv = EdgeNet.Runtime.Kernels.Simd.Conv2D;
+
+namespace EdgeNet.Runtime.Ops;
+
+/// <summary>
+/// Conv2D over NHWC, float or full int8. x: [B, H, W, C]  kernel: [KH, KW, C, F]  bias: [F]
+/// y: [B, OH, OW, F]. The SIMD path im2cols one image at a time into scratch (per thread) and
+/// runs the packed GEMM.
+/// </summary>
+internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
+{
+    private readonly Window _g;
+    private readonly int _f;
+    private readonly int _act;
+    private readonly bool _int8;
+    private readonly int _ldCols;
+    private readonly float[] _w = [], _b = [], _packed = [], _biasPadded = [];
+    private readonly sbyte[] _qw = [];
+    private readonly int[] _qbias = [], _requant = [], _bias0 = [];
+    private readonly short[] _qpacked = [];
+    private readonly int _zx, _zy, _lo;
+    private readonly RequantTable? _table;
+    private readonly int _threads;
+    private byte* _arena;
+    private byte* _scratch;
+    private int _batch;
+
+    public Conv2DOp(OperatorDef op, int index, PrepareContext ctx)
+        : base(op, index, ctx)
+    {
+        var x = Inputs.Length == 1 ? Inputs[0] : throw Fail("takes one value input");
+        var k = Weight(0);
+        if (x.SampleRank != 3 || k.Dims.Count != 4 || k.Dims[2] != x.SampleDim(2))
+        {
+            throw Fail($"input {x.Info.ShapeText} and kernel {k.ShapeText} do not fit ([N, H, W, C] and [KH, KW, C, F])");
+        }
+
+        int[] strides = AttrInts("strides", [1, 1]);
+        string padding = Attr("padding", "valid");
+        _f = (int)k.Dims[3];
+        _g = Window.Create(x.SampleDim(0), x.SampleDim(1), x.SampleDim(2), (int)k.Dims[0], (int)k.Dims[1], strides[0], strides[1], padding == "same");
+        if (Output.SampleRank != 3 || Output.SampleDim(0) != _g.OutH || Output.SampleDim(1) != _g.OutW || Output.SampleDim(2) != _f)
+        {
+            throw Fail($"output {Output.Info.ShapeText} is not [N, {_g.OutH}, {_g.OutW}, {_f}] for this kernel, stride and padding");
+        }
+
+        _act = Attr("activation", "linear") switch { "linear" => 0, "relu" => 1, "tanh" => 2, "sigmoid" => 3, var a => throw Fail($"unknown activation '{a}'") };
+        _int8 = Output.Info.Type == ElementType.I8;
+        _threads = Pool.Threads;
+        _ldCols = _int8 ? Int8Gemm.RowLength(_g.Patch) : _g.Patch;
+        if (_int8)
+        {
+            if (x.Info.Type != ElementType.I8 || k.Type != ElementType.I8 || WeightCount != 3 || Weight(2).ElementCount != 2L * _f || _act > 1)
+            {
+                throw Fail("an int8 Conv2D needs int8 input and kernel, an i32 bias, an i32 requant table [2, F], and a linear or relu activation");
+            }
+
+            _zx = x.ZeroPoint;
+            _zy = Output.ZeroPoint;
+            _lo = _act == 1 ? Math.Max(-128, _zy) : -128;
+            _qw = Pin(Blob.GetTensorData<sbyte>(WeightIndex(0)));
+            _qbias = Pin(Blob.GetTensorData<int>(WeightIndex(1)));
+            _requant = Pin(Blob.GetTensorData<int>(WeightIndex(2)));
+            if (Simd)
+            {
+                _table = new RequantTable(_requant, _requant.Length / 2);
+                _qpacked = Int8Gemm.Pack(_qw, _g.Patch, _f);
+                _bias0 = GC.AllocateArray<int>(Int8Gemm.Panels(_f) * Int8Gemm.Lanes, pinned: true);
+                for (int c = 0; c < _f; c++)
+                {
+                    long sum = 0;
+                    for (int i = 0; i < _g.Patch; i++)
+                    {
+                        sum += _qw[(i * _f) + c];
+                    }
+
+                    // Padding is filled with zx in im2col, so every tap carries x − zx: fold zx·Σw into the bias.
+                    _bias0[c] = checked(_qbias[c] - (int)(_zx * sum));
+                }
+            }
+
+            return;
+        }
+
+        if (x.Info.Type != ElementType.F32)
+        {
+            throw Fail($"a float Conv2D needs an f32 input; '{x.Info.Name}' is {x.Info.Type}");
+        }
+
+        _w = FloatWeight(0);
+        _b = WeightCount > 1 ? FloatWeight(1) : new float[_f];
+        if (Simd)
+        {
+            _packed = PackedGemm.Pack(_w, _g.Patch, _f);
+            _biasPadded = PackedGemm.PadBias(_b, _f);
+        }
+        else
+        {
+            _w = Pin<float>(_w);
+            _b = Pin<float>(_b);
+        }
+    }
+
+    private static T[] Pin<T>(ReadOnlySpan<T> s)
+        where T : unmanaged
+    {
+        var a = GC.AllocateArray<T>(s.Length, pinned: true);
+        s.CopyTo(a);
+        return a;
+    }
+
+    private long PerThreadScratch => Simd
+        ? ((long)_g.OutH * _g.OutW * ((_ldCols * (_int8 ? 2 : 4)) + (_int8 ? _f * 4 : 0))) + 64
+        : 0;
+
+    public override long ScratchBytes(int maxBatch) => PerThreadScratch * _threads;
+
+    public override void Eval(byte* arena, byte* scratch, int batch)
+    {
+        if (!Simd)
+        {
+            fixed (float* w = _w, b = _b)
+            fixed (sbyte* qw = _qw)
+            fixed (int* qb = _qbias, rq = _requant)
+            {
+                if (_int8)
+                {
+                    Ref.Conv2D.Int8(Q(arena, Inputs[0]), batch, _g, _zx, qw, qb, rq, _f, _zy, _lo, Q(arena, Output));
+                }
+                else
+                {
+                    Ref.Conv2D.F32(F(arena, Inputs[0]), batch, _g, w, b, _f, _act == 1 ? 1 : 0, F(arena, Output));
+                    Ref.Activations.Apply(_act, F(arena, Output), Output.Elements(batch));
+                }
+            }
+
+            return;
+        }
+
+        _arena = arena;
+        _scratch = scratch;
+        _batch = batch;
+        if (_threads > 1 && batch > 1)
+        {
+            Pool.For(this);
+        }
+        else
+        {
+            Run(0, 1);
+        }
+
+        if (!_int8 && _act > 1)
+        {
+            Kernels.Simd.Activations.Apply(_act, F(arena, Output), Output.Elements(batch));
+        }
+    }
+
+    public void Run(int chunk, int chunks)
+    {
+        byte* mine = _scratch + (chunk * PerThreadScratch);
+        int rows = _g.OutH * _g.OutW;
+        int inImage = _g.InH * _g.InW * _g.InC;
+        for (int n = chunk; n < _batch; n += chunks)
+        {
+            if (_int8)
+            {
+                short* cols = (short*)mine;
+                int* acc = (int*)(mine + ((((long)rows * _ldCols * 2) + 63) / 64 * 64));
+                SimdConv.Im2ColWiden(Q(_arena, Inputs[0]) + ((long)n * inImage), _g, cols, (short)_zx, _ldCols);
+                fixed (short* w = _qpacked)
+                fixed (int* b0 = _bias0, rq = _requant)
+                {
+                    Int8Gemm.Run(cols, _ldCols, rows, _g.Patch, w, b0, _f, acc, _f, 0, Int8Gemm.Panels(_f));
+                    _table!.Block(acc, rows, 0, _f, _zy, _lo, Q(_arena, Output) + ((long)n * rows * _f));
+                }
+            }
+            else
+            {
+                float* cols = (float*)mine;
+                SimdConv.Im2Col(F(_arena, Inputs[0]) + ((long)n * inImage), _g, cols, 0f, _ldCols);
+                fixed (float* w = _packed, b = _biasPadded)
+                {
+                    PackedGemm.Run(cols, _ldCols, rows, _g.Patch, w, b, _f, _act == 1 ? 1 : 0, F(_arena, Output) + ((long)n * rows * _f), _f, 0, PackedGemm.Panels(_f));
+                }
+            }
+        }
+    }
+}

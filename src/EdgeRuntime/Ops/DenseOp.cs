@@ -1,0 +1,215 @@
+using System.Numerics.Tensors;
+using EdgeNet.Formats.Enb;
+using EdgeNet.Runtime.Interpreter;
+using EdgeNet.Runtime.Kernels;
+using EdgeNet.Runtime.Kernels.Simd;
+using Ref = EdgeNet.Runtime.Kernels.Reference;
+
+namespace EdgeNet.Runtime.Ops;
+
+/// <summary>
+/// Dense: y = act(x·kernel + bias) over the last axis. Float (f32, f16 or int8-weight-only kernels,
+/// all computed in f32) or full int8 (int8 in and out, int32 bias, requantization table).
+/// x: [rows, k]  kernel: [k, n]  bias: [n]  y: [rows, n].
+/// </summary>
+internal sealed unsafe class DenseOp : OpKernel, IParallelWork
+{
+    private readonly int _k;
+    private readonly int _n;
+    private readonly int _act;           // 0 linear, 1 relu, 2 tanh, 3 sigmoid
+    private readonly bool _int8;
+    private readonly float[] _w = [];     // reference f32 [k, n]
+    private readonly float[] _b = [];
+    private readonly float[] _packed = [];
+    private readonly float[] _biasPadded = [];
+    private readonly sbyte[] _qw = [];
+    private readonly int[] _qbias = [];
+    private readonly int[] _requant = [];
+    private readonly short[] _qpacked = [];
+    private readonly int[] _bias0 = [];
+    private readonly int _zx;
+    private readonly int _zy;
+    private readonly int _lo;
+    private readonly RequantTable? _table;
+
+    // Parallel work arguments (set before each pool.For).
+    private byte* _arena;
+    private byte* _scratch;
+    private int _rows;
+
+    public DenseOp(OperatorDef op, int index, PrepareContext ctx)
+        : base(op, index, ctx)
+    {
+        var x = Inputs.Length == 1 ? Inputs[0] : throw Fail("takes one value input");
+        var kernel = Weight(0);
+        if (kernel.Dims.Count != 2)
+        {
+            throw Fail($"kernel '{kernel.Name}' has shape {kernel.ShapeText}; Dense needs [in, units]");
+        }
+
+        _k = (int)kernel.Dims[0];
+        _n = (int)kernel.Dims[1];
+        if (x.SampleDim(x.SampleRank - 1) != _k || Output.SampleDim(Output.SampleRank - 1) != _n)
+        {
+            throw Fail($"input '{x.Info.Name}' {x.Info.ShapeText} and output {Output.Info.ShapeText} do not fit kernel {kernel.ShapeText}");
+        }
+
+        _act = Attr("activation", "linear") switch
+        {
+            "linear" => 0,
+            "relu" => 1,
+            "tanh" => 2,
+            "sigmoid" => 3,
+            var a => throw Fail($"unknown activation '{a}'"),
+        };
+        _int8 = Output.Info.Type == ElementType.I8;
+        if (_int8)
+        {
+            if (x.Info.Type != ElementType.I8 || kernel.Type != ElementType.I8 || WeightCount != 3 || Weight(1).Type != ElementType.I32 || Weight(2).Type != ElementType.I32 || Weight(2).ElementCount != 2L * _n)
+            {
+                throw Fail("an int8 Dense needs an int8 input, an int8 kernel, an i32 bias [units] and an i32 requant table [2, units]");
+            }
+
+            if (_act > 1)
+            {
+                throw Fail("int8 Dense supports linear and relu activations only");
+            }
+
+            _zx = x.ZeroPoint;
+            _zy = Output.ZeroPoint;
+            _lo = _act == 1 ? Math.Max(-128, _zy) : -128;
+            _qw = Pinned(Blob.GetTensorData<sbyte>(WeightIndex(0)));
+            _qbias = Pinned(Blob.GetTensorData<int>(WeightIndex(1)));
+            _requant = Pinned(Blob.GetTensorData<int>(WeightIndex(2)));
+            if (Simd)
+            {
+                _table = new RequantTable(_requant, _requant.Length / 2);
+                _qpacked = Int8Gemm.Pack(_qw, _k, _n);
+                _bias0 = GC.AllocateArray<int>(Int8Gemm.Panels(_n) * Int8Gemm.Lanes, pinned: true);
+                for (int c = 0; c < _n; c++)
+                {
+                    long sum = 0;
+                    for (int i = 0; i < _k; i++)
+                    {
+                        sum += _qw[(i * _n) + c];
+                    }
+
+                    _bias0[c] = checked(_qbias[c] - (int)(_zx * sum));
+                }
+            }
+
+            return;
+        }
+
+        if (x.Info.Type != ElementType.F32)
+        {
+            throw Fail($"a float Dense needs an f32 input; '{x.Info.Name}' is {x.Info.Type}");
+        }
+
+        _w = FloatWeight(0);
+        _b = WeightCount > 1 ? FloatWeight(1) : new float[_n];
+        if (_b.Length != _n)
+        {
+            throw Fail($"bias has {_b.Length} values for {_n} units");
+        }
+
+        if (Simd)
+        {
+            _packed = PackedGemm.Pack(_w, _k, _n);
+            _biasPadded = PackedGemm.PadBias(_b, _n);
+        }
+        else
+        {
+            _w = Pinned<float>(_w);
+            _b = Pinned<float>(_b);
+        }
+    }
+
+    private static T[] Pinned<T>(ReadOnlySpan<T> s)
+        where T : unmanaged
+    {
+        var a = GC.AllocateArray<T>(s.Length, pinned: true);
+        s.CopyTo(a);
+        return a;
+    }
+
+    // int8 SIMD: int32 accumulators [rows, n], then the int16-widened input [rows, k even].
+    private long AccBytes(int rows) => ((long)rows * _n * sizeof(int) + 63) / 64 * 64;
+
+    public override long ScratchBytes(int maxBatch)
+    {
+        int rows = Inputs[0].Elements(maxBatch) / _k;
+        return _int8 && Simd ? AccBytes(rows) + ((long)rows * Int8Gemm.RowLength(_k) * sizeof(short)) : 0;
+    }
+
+    public override void Eval(byte* arena, byte* scratch, int batch)
+    {
+        int rows = Inputs[0].Elements(batch) / _k;
+        if (!Simd)
+        {
+            fixed (float* w = _w, b = _b)
+            fixed (sbyte* qw = _qw)
+            fixed (int* qb = _qbias, rq = _requant)
+            {
+                if (_int8)
+                {
+                    Ref.Dense.Int8(Q(arena, Inputs[0]), rows, _k, _zx, qw, qb, rq, _n, _zy, _lo, Q(arena, Output));
+                }
+                else
+                {
+                    Ref.Dense.F32(F(arena, Inputs[0]), rows, _k, w, b, _n, _act == 1 ? 1 : 0, F(arena, Output));
+                    Ref.Activations.Apply(_act, F(arena, Output), rows * _n);
+                }
+            }
+
+            return;
+        }
+
+        _arena = arena;
+        _scratch = scratch;
+        _rows = rows;
+        if (_int8)
+        {
+            Int8Gemm.WidenRows(Q(arena, Inputs[0]), rows, _k, (short*)(scratch + AccBytes(rows)), 0);
+        }
+
+        if ((long)rows * _k * _n >= 1 << 18)
+        {
+            Pool.For(this);
+        }
+        else
+        {
+            Run(0, 1);
+        }
+
+        if (!_int8 && _act > 1)
+        {
+            Kernels.Simd.Activations.Apply(_act, F(arena, Output), rows * _n);
+        }
+    }
+
+    public void Run(int chunk, int chunks)
+    {
+        if (_int8)
+        {
+            int panels = Int8Gemm.Panels(_n);
+            int p0 = panels * chunk / chunks, p1 = panels * (chunk + 1) / chunks;
+            int* acc = (int*)_scratch;
+            fixed (short* w = _qpacked)
+            fixed (int* b0 = _bias0, rq = _requant)
+            {
+                short* x = (short*)(_scratch + AccBytes(_rows));
+                Int8Gemm.Run(x, Int8Gemm.RowLength(_k), _rows, _k, w, b0, _n, acc, _n, p0, p1);
+                _table!.Block(acc, _rows, p0 * Int8Gemm.Lanes, Math.Min(_n, p1 * Int8Gemm.Lanes), _zy, _lo, Q(_arena, Output));
+            }
+
+            return;
+        }
+
+        int fp = PackedGemm.Panels(_n);
+        fixed (float* w = _packed, b = _biasPadded)
+        {
+            PackedGemm.Run(F(_arena, Inputs[0]), _k, _rows, _k, w, b, _n, _act == 1 ? 1 : 0, F(_arena, Output), _n, fp * chunk / chunks, fp * (chunk + 1) / chunks);
+        }
+    }
+}

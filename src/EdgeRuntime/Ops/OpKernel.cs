@@ -1,0 +1,101 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Runtime.Interpreter;
+
+namespace EdgeNet.Runtime.Ops;
+
+/// <summary>What an op sees while it prepares: the blob, the values, the chosen variant.</summary>
+public sealed class PrepareContext
+{
+    internal PrepareContext(BlobReader blob, IReadOnlyList<ValueSlot> values, InterpreterOptions options, WorkerPool pool)
+    {
+        Blob = blob;
+        Values = values;
+        Options = options;
+        Pool = pool;
+    }
+
+    public BlobReader Blob { get; }
+
+    public IReadOnlyList<ValueSlot> Values { get; }
+
+    public InterpreterOptions Options { get; }
+
+    public bool Simd => Options.Variant == KernelVariant.Simd;
+
+    internal WorkerPool Pool { get; }
+}
+
+/// <summary>
+/// One operator as tflite-micro structures kernels: the constructor is Prepare (checks types and
+/// shapes, converts and packs weights, computes quantization constants, sizes its scratch);
+/// <see cref="Eval"/> only computes, on buffers planned before, and allocates nothing.
+/// </summary>
+public abstract unsafe class OpKernel
+{
+    protected OpKernel(OperatorDef op, int index, PrepareContext ctx)
+    {
+        Op = op;
+        Index = index;
+        Blob = ctx.Blob;
+        Inputs = op.Inputs.Where(r => !r.IsWeight).Select(r => ctx.Values[r.Index]).ToArray();
+        Output = ctx.Values[op.Outputs[0]];
+        Simd = ctx.Simd;
+        Pool = ctx.Pool;
+    }
+
+    public OperatorDef Op { get; }
+
+    public int Index { get; }
+
+    protected BlobReader Blob { get; }
+
+    protected ValueSlot[] Inputs { get; }
+
+    protected ValueSlot Output { get; }
+
+    protected bool Simd { get; }
+
+    internal WorkerPool Pool { get; }
+
+    /// <summary>Scratch bytes Eval needs at <paramref name="maxBatch"/> (planned into the arena).</summary>
+    public virtual long ScratchBytes(int maxBatch) => 0;
+
+    /// <summary>True when the output may share the input's buffer (reshape).</summary>
+    public virtual bool AliasesInput => false;
+
+    public abstract void Eval(byte* arena, byte* scratch, int batch);
+
+    protected RuntimeModelException Fail(string problem) =>
+        new($"{Blob.FileName}: operator {Index} ({Op.Opcode} -> '{Output.Info.Name}'): {problem}");
+
+    /// <summary>The weight at input position <paramref name="k"/> (after the value inputs).</summary>
+    protected int WeightIndex(int k)
+    {
+        var weights = Op.Inputs.Where(r => r.IsWeight).ToArray();
+        return k < weights.Length ? weights[k].Index : throw Fail($"needs weight input {k} but has {weights.Length}");
+    }
+
+    protected TensorInfo Weight(int k) => Blob.Tensors[WeightIndex(k)];
+
+    protected int WeightCount => Op.Inputs.Count(r => r.IsWeight);
+
+    protected static float* F(byte* arena, ValueSlot v) => (float*)(arena + v.Offset);
+
+    protected static sbyte* Q(byte* arena, ValueSlot v) => (sbyte*)(arena + v.Offset);
+
+    protected string Attr(string key, string fallback) => Op.Attribute(key)?.AsString() ?? fallback;
+
+    protected int[] AttrInts(string key, int[] fallback) => Op.Attribute(key)?.AsInt32Array() ?? fallback;
+
+    /// <summary>A float copy of a weight (f16 widened, int8 dequantized): used by float kernels.</summary>
+    protected float[] FloatWeight(int k)
+    {
+        var t = Weight(k);
+        if (t.Type == ElementType.I32)
+        {
+            throw Fail($"weight '{t.Name}' is i32; a float layer needs f32, f16 or int8 weights");
+        }
+
+        return Blob.ReadAsFloat(WeightIndex(k));
+    }
+}

@@ -1,0 +1,229 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Runtime.Kernels.Reference;
+using Ref = EdgeNet.Runtime.Kernels.Reference;
+using SimdAct = EdgeNet.Runtime.Kernels.Simd.Activations;
+using SimdConv = EdgeNet.Runtime.Kernels.Simd.Conv2D;
+
+namespace EdgeNet.Runtime.Ops;
+
+/// <summary>Max pooling over NHWC windows, float or int8 (same scale in and out).</summary>
+internal sealed unsafe class MaxPool2DOp : OpKernel
+{
+    private readonly Window _g;
+    private readonly bool _int8;
+
+    public MaxPool2DOp(OperatorDef op, int index, PrepareContext ctx)
+        : base(op, index, ctx)
+    {
+        var x = Inputs[0];
+        int[] pool = AttrInts("pool_size", [2, 2]);
+        int[] strides = AttrInts("strides", pool);
+        _g = Window.Create(x.SampleDim(0), x.SampleDim(1), x.SampleDim(2), pool[0], pool[1], strides[0], strides[1], Attr("padding", "valid") == "same");
+        _int8 = x.Info.Type == ElementType.I8;
+        if (x.Info.Type != Output.Info.Type || Output.SampleDim(0) != _g.OutH || Output.SampleDim(1) != _g.OutW || Output.SampleDim(2) != _g.InC)
+        {
+            throw Fail($"output {Output.Info.ShapeText} does not match pooling {x.Info.ShapeText} by {pool[0]}x{pool[1]} stride {strides[0]}");
+        }
+
+        if (_int8 && (x.Scale != Output.Scale || x.ZeroPoint != Output.ZeroPoint))
+        {
+            throw Fail("int8 max pooling needs the same scale and zero point in and out");
+        }
+    }
+
+    public override void Eval(byte* arena, byte* scratch, int batch)
+    {
+        if (_int8)
+        {
+            if (Simd)
+            {
+                SimdConv.MaxPool(Q(arena, Inputs[0]), batch, _g, Q(arena, Output));
+            }
+            else
+            {
+                Ref.Conv2D.MaxPool(Q(arena, Inputs[0]), batch, _g, Q(arena, Output));
+            }
+        }
+        else if (Simd)
+        {
+            SimdConv.MaxPool(F(arena, Inputs[0]), batch, _g, F(arena, Output));
+        }
+        else
+        {
+            Ref.Conv2D.MaxPool(F(arena, Inputs[0]), batch, _g, F(arena, Output));
+        }
+    }
+}
+
+/// <summary>Reshape / Flatten: the output aliases the input's buffer; nothing runs.</summary>
+internal sealed unsafe class ReshapeOp : OpKernel
+{
+    public ReshapeOp(OperatorDef op, int index, PrepareContext ctx)
+        : base(op, index, ctx)
+    {
+        if (Inputs[0].SampleElements != Output.SampleElements || Inputs[0].Info.Type != Output.Info.Type)
+        {
+            throw Fail($"cannot reshape {Inputs[0].Info.ShapeText} into {Output.Info.ShapeText}");
+        }
+    }
+
+    public override bool AliasesInput => true;
+
+    public override void Eval(byte* arena, byte* scratch, int batch)
+    {
+    }
+}
+
+/// <summary>relu / tanh / sigmoid / softmax on float values.</summary>
+internal sealed unsafe class ActivationOp : OpKernel
+{
+    private readonly int _act;
+
+    public ActivationOp(OperatorDef op, int index, PrepareContext ctx)
+        : base(op, index, ctx)
+    {
+        _act = op.Opcode switch { Opcode.Relu => 1, Opcode.Tanh => 2, Opcode.Sigmoid => 3, _ => 4 };
+        if (Inputs[0].Info.Type != ElementType.F32 || Output.Info.Type != ElementType.F32 || Inputs[0].SampleElements != Output.SampleElements)
+        {
+            throw Fail("activations run on f32 values of equal shape");
+        }
+    }
+
+    public override void Eval(byte* arena, byte* scratch, int batch)
+    {
+        int n = Output.Elements(batch);
+        float* x = F(arena, Inputs[0]), y = F(arena, Output);
+        if (_act == 4)
+        {
+            int cols = Output.SampleDim(Output.SampleRank - 1);
+            if (Simd)
+            {
+                SimdAct.Softmax(x, y, n / cols, cols);
+            }
+            else
+            {
+                Ref.Activations.Softmax(x, y, n / cols, cols);
+            }
+
+            return;
+        }
+
+        Buffer.MemoryCopy(x, y, (long)n * 4, (long)n * 4);
+        if (Simd)
+        {
+            SimdAct.Apply(_act, y, n);
+        }
+        else
+        {
+            Ref.Activations.Apply(_act, y, n);
+        }
+    }
+}
+
+/// <summary>f32 → int8 with the output value's scale and zero point, and back.</summary>
+internal sealed unsafe class QuantizeOp : OpKernel
+{
+    private readonly bool _quantize;
+
+    public QuantizeOp(OperatorDef op, int index, PrepareContext ctx)
+        : base(op, index, ctx)
+    {
+        _quantize = op.Opcode == Opcode.Quantize;
+        var (from, to) = _quantize ? (ElementType.F32, ElementType.I8) : (ElementType.I8, ElementType.F32);
+        if (Inputs[0].Info.Type != from || Output.Info.Type != to || Inputs[0].SampleElements != Output.SampleElements)
+        {
+            throw Fail($"{op.Opcode} converts {from} to {to} of the same shape");
+        }
+
+        var q = _quantize ? Output : Inputs[0];
+        if (q.Info.Quantization.Kind != QuantizationKind.PerTensor)
+        {
+            throw Fail($"value '{q.Info.Name}' needs per-tensor quantization parameters");
+        }
+    }
+
+    public override long ScratchBytes(int maxBatch) => _quantize && Simd ? Output.Bytes(maxBatch) * 4 : 0;
+
+    public override void Eval(byte* arena, byte* scratch, int batch)
+    {
+        int n = Output.Elements(batch);
+        if (_quantize)
+        {
+            if (Simd)
+            {
+                SimdAct.Quantize(F(arena, Inputs[0]), Q(arena, Output), n, Output.Scale, Output.ZeroPoint, (float*)scratch);
+            }
+            else
+            {
+                Ref.Activations.Quantize(F(arena, Inputs[0]), Q(arena, Output), n, Output.Scale, Output.ZeroPoint);
+            }
+        }
+        else if (Simd)
+        {
+            SimdAct.Dequantize(Q(arena, Inputs[0]), F(arena, Output), n, Inputs[0].Scale, Inputs[0].ZeroPoint);
+        }
+        else
+        {
+            Ref.Activations.Dequantize(Q(arena, Inputs[0]), F(arena, Output), n, Inputs[0].Scale, Inputs[0].ZeroPoint);
+        }
+    }
+}
+
+/// <summary>Class ids (as floats) → one-hot rows: [..] → [.., depth].</summary>
+internal sealed unsafe class OneHotOp : OpKernel
+{
+    private readonly int _depth;
+
+    public OneHotOp(OperatorDef op, int index, PrepareContext ctx)
+        : base(op, index, ctx)
+    {
+        _depth = Output.SampleDim(Output.SampleRank - 1);
+        if (Inputs[0].SampleElements * _depth != Output.SampleElements)
+        {
+            throw Fail($"one-hot of {Inputs[0].Info.ShapeText} cannot be {Output.Info.ShapeText}");
+        }
+    }
+
+    public override void Eval(byte* arena, byte* scratch, int batch)
+    {
+        int n = Inputs[0].Elements(batch);
+        float* x = F(arena, Inputs[0]), y = F(arena, Output);
+        new Span<float>(y, n * _depth).Clear();
+        for (int i = 0; i < n; i++)
+        {
+            int c = (int)x[i];
+            if (c >= 0 && c < _depth)
+            {
+                y[((long)i * _depth) + c] = 1f;
+            }
+        }
+    }
+}
+
+/// <summary>Token ids → rows of the embedding table.</summary>
+internal sealed unsafe class EmbeddingOp : OpKernel
+{
+    private readonly float[] _table;
+    private readonly int _vocab;
+    private readonly int _dim;
+
+    public EmbeddingOp(OperatorDef op, int index, PrepareContext ctx)
+        : base(op, index, ctx)
+    {
+        var t = Weight(0);
+        _vocab = (int)t.Dims[0];
+        _dim = (int)t.Dims[1];
+        _table = FloatWeight(0);
+    }
+
+    public override void Eval(byte* arena, byte* scratch, int batch)
+    {
+        int n = Inputs[0].Elements(batch);
+        float* x = F(arena, Inputs[0]), y = F(arena, Output);
+        for (int i = 0; i < n; i++)
+        {
+            int id = Math.Clamp((int)x[i], 0, _vocab - 1);
+            _table.AsSpan(id * _dim, _dim).CopyTo(new Span<float>(y + ((long)i * _dim), _dim));
+        }
+    }
+}
