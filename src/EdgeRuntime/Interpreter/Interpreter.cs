@@ -92,6 +92,7 @@ public sealed unsafe class Interpreter : IDisposable
         }
 
         var (offsets, size) = planner.Plan();
+        UnsharedBytes = planner.TotalBytes;
         foreach (var v in Values)
         {
             v.Offset = bufferOf.TryGetValue(v.Root, out int b) ? offsets[b] : 0;
@@ -114,6 +115,9 @@ public sealed unsafe class Interpreter : IDisposable
 
     /// <summary>Bytes of the planned arena (all activations and scratch at MaxBatch).</summary>
     public long ArenaBytes { get; }
+
+    /// <summary>What the buffers would take without sharing (the planner's saving is the difference to <see cref="ArenaBytes"/>).</summary>
+    public long UnsharedBytes { get; }
 
     public int InputSampleSize => _input.SampleElements;
 

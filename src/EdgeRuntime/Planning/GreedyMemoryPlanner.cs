@@ -25,6 +25,9 @@ public sealed class GreedyMemoryPlanner
 
     public int Count => _buffers.Count;
 
+    /// <summary>Sum of all buffer sizes (aligned), i.e. the arena without any sharing.</summary>
+    public long TotalBytes => _buffers.Sum(b => (b.Size + Alignment - 1) / Alignment * Alignment);
+
     /// <summary>Computes offsets; returns them by buffer id and the arena size.</summary>
     public (long[] Offsets, long ArenaSize) Plan()
     {

@@ -1,0 +1,164 @@
+using EdgeNet.Formats.Data;
+using EdgeNet.Formats.Enb;
+using EdgeNet.Runtime.Interpreter;
+using EdgeNet.Trainer.Autograd;
+using EdgeNet.Trainer.Export;
+using EdgeNet.Trainer.Keras;
+using EdgeNet.Trainer.Keras.Layers;
+using EdgeNet.Trainer.Keras.Models;
+using EdgeNet.Trainer.Tensors;
+using Interp = EdgeNet.Runtime.Interpreter.Interpreter;
+
+namespace EdgeNet.Runtime.Tests;
+
+/// <summary>
+/// Every kernel variant on the same inputs: the runtime's reference and SIMD kernels against the
+/// trainer's CPU backend (float) and the trainer's independent int8 reference interpreter (int8,
+/// bit-exact), on odd shapes, strides and paddings.
+/// </summary>
+[TestClass]
+public sealed class GoldenKernelTests
+{
+    private static float[] Rand(int n, int seed, float lo = 0, float hi = 1)
+    {
+        var r = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => lo + ((hi - lo) * (float)r.NextDouble())).ToArray();
+    }
+
+    /// <summary>Small image models covering conv strides/paddings, pooling, odd dense sizes; no final softmax so int8 outputs compare exactly.</summary>
+    private static IEnumerable<(string Name, Func<Sequential> Make, int[] Sample)> ImageModels()
+    {
+        yield return ("conv same s1 + pool + dense", () => new Sequential([new Conv2D(5, [3, 3], padding: "same", activation: "relu"), new MaxPool2D([2, 2]), new Flatten(), new Dense(7)]), [9, 11, 3]);
+        yield return ("conv valid s2 + dense relu", () => new Sequential([new Conv2D(17, [5, 3], strides: [2, 2], padding: "valid", activation: "relu"), new Flatten(), new Dense(33, activation: "relu"), new Dense(3)]), [13, 9, 1]);
+        yield return ("conv same s2 odd + pool same", () => new Sequential([new Conv2D(33, [2, 2], strides: [2, 2], padding: "same"), new MaxPool2D([3, 3], [1, 1], "same"), new Flatten(), new Dense(1)]), [7, 5, 2]);
+        yield return ("mlp 127 -> 17 -> 5", () => new Sequential([new Flatten(), new Dense(17, activation: "relu"), new Dense(5)]), [127, 1, 1]);
+    }
+
+    private static string Temp(string name) => Path.Combine(Path.GetTempPath(), $"golden-{name.Replace(' ', '_')}-{Guid.NewGuid():N}.enb");
+
+    [TestMethod]
+    public void Float_kernels_reference_and_simd_match_the_trainer()
+    {
+        foreach (var (name, make, sample) in ImageModels())
+        {
+            KerasBackend.SetRandomSeed(3);
+            var model = make();
+            int per = sample.Aggregate(1, (a, d) => a * d);
+            const int Batch = 3;
+            var x = Rand(Batch * per, 5);
+            float[] expected;
+            using (var scope = TensorScope.Begin())
+            {
+                expected = model.Predict(Tensor.FromArray(x, [Batch, .. sample])).ToArray();
+            }
+
+            foreach (var scheme in new[] { QuantizationScheme.F32, QuantizationScheme.F16 })
+            {
+                string path = Temp(name);
+                try
+                {
+                    ExportSequenceless(model, path, scheme, x, Batch, sample);
+                    foreach (var variant in new[] { KernelVariant.Reference, KernelVariant.Simd })
+                    {
+                        using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant });
+                        x.CopyTo(it.Input(Batch));
+                        it.Invoke(Batch);
+                        var y = it.Output(Batch).ToArray();
+                        double tol = scheme == QuantizationScheme.F16 ? 2e-2 : 1e-4;
+                        for (int i = 0; i < y.Length; i++)
+                        {
+                            Assert.AreEqual(expected[i], y[i], tol * Math.Max(1, Math.Abs(expected[i])), $"{name} {scheme} {variant} [{i}]");
+                        }
+                    }
+                }
+                finally
+                {
+                    File.Delete(path);
+                }
+            }
+        }
+    }
+
+    [TestMethod]
+    public void Int8_kernels_are_bit_exact_against_the_trainers_integer_reference()
+    {
+        foreach (var (name, make, sample) in ImageModels())
+        {
+            KerasBackend.SetRandomSeed(4);
+            var model = make();
+            int per = sample.Aggregate(1, (a, d) => a * d);
+            const int Batch = 4;
+            var x = Rand(Batch * per, 6);
+            string path = Temp(name);
+            try
+            {
+                ExportSequenceless(model, path, QuantizationScheme.Int8, x, Batch, sample);
+                float[] expected;
+                using (var r = BlobReader.Open(path))
+                {
+                    Assert.IsTrue(r.Graph!.Operators.Any(o => o.Opcode == Opcode.Quantize), "the blob runs in int8");
+                    expected = new ReferenceInterpreter(r).Run(x, Batch);
+                }
+
+                foreach (var variant in new[] { KernelVariant.Reference, KernelVariant.Simd })
+                {
+                    using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant });
+                    x.CopyTo(it.Input(Batch));
+                    it.Invoke(Batch);
+                    CollectionAssert.AreEqual(expected, it.Output(Batch).ToArray(), $"{name} int8 {variant}: outputs differ from the integer reference");
+                }
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    [TestMethod]
+    public void Lstm_reference_and_simd_match_the_trainer_in_f32_and_int8_weights()
+    {
+        KerasBackend.SetRandomSeed(8);
+        var model = new Sequential([new OneHot(11), new LSTM(13), new Dense(11)]);
+        const int Batch = 2, Steps = 6;
+        var ids = Enumerable.Range(0, Batch * Steps).Select(i => (float)(i * 7 % 11)).ToArray();
+        float[] expected;
+        using (var scope = TensorScope.Begin())
+        {
+            expected = model.Predict(Tensor.FromArray(ids, Batch, Steps)).ToArray();
+        }
+
+        foreach (var scheme in new[] { QuantizationScheme.F32, QuantizationScheme.Int8 })
+        {
+            string path = Temp("lstm");
+            try
+            {
+                ModelExporter.ExportSequence(model, path, new QuantizationOptions { Scheme = scheme }, [new NDArray(ids, Batch, Steps)], new Dictionary<string, EnbValue>());
+                using (var r = BlobReader.Open(path))
+                {
+                    Assert.AreEqual(1, r.Graph!.Operators.Count(o => o.Opcode == Opcode.Lstm), "the cell loop folds into one lstm op");
+                }
+
+                foreach (var variant in new[] { KernelVariant.Reference, KernelVariant.Simd })
+                {
+                    using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant });
+                    ids.CopyTo(it.Input(Batch));
+                    it.Invoke(Batch);
+                    var y = it.Output(Batch).ToArray();
+                    double tol = scheme == QuantizationScheme.Int8 ? 5e-2 : 1e-4;
+                    for (int i = 0; i < y.Length; i++)
+                    {
+                        Assert.AreEqual(expected[i], y[i], tol * Math.Max(1, Math.Abs(expected[i])), $"lstm {scheme} {variant} [{i}]");
+                    }
+                }
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    private static void ExportSequenceless(Model model, string path, QuantizationScheme scheme, float[] x, int batch, int[] sample) =>
+        ModelExporter.ExportSequence(model, path, new QuantizationOptions { Scheme = scheme }, [new NDArray(x, [batch, .. sample])], new Dictionary<string, EnbValue>());
+}
