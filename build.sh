@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 case "${1:-}" in
   demo) shift; scripts/setup.sh; exec scripts/demo.sh "$@" ;;
-  test) shift; scripts/setup.sh; exec scripts/test.sh "$@" ;;
+  test) shift; scripts/setup.sh --arm64; exec scripts/test.sh "$@" ;;
   *) echo "usage: ./build.sh demo|test" >&2; exit 2 ;;
 esac

@@ -17,7 +17,8 @@ internal static class ImageInput
 
         byte[] bytes = File.ReadAllBytes(path);
         (byte[] Pixels, int H, int W) img;
-        if (bytes.Length >= 4 && bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 8)
+        bool gzip = bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+        if (gzip || (bytes.Length >= 4 && bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 8))
         {
             var (dims, data) = Formats.Data.Idx.ReadBytes(path);
             if (dims.Length != 3 || index >= dims[0])

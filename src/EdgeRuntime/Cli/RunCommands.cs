@@ -37,7 +37,8 @@ internal static class RunCommands
         var invert = new Option<bool>("--invert") { Description = "invert pixels (dark digit on a light background, e.g. a camera photo)" };
         var variant = Variant();
         var threads = Threads();
-        var cmd = new Command("run", "Classify one image with an image model.") { model, input, index, invert, variant, threads };
+        var raw = new Option<bool>("--print-outputs") { Description = "also print every output value (for comparing machines)" };
+        var cmd = new Command("run", "Classify one image with an image model.") { model, input, index, invert, variant, threads, raw };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, 1));
@@ -65,6 +66,11 @@ internal static class RunCommands
             foreach (var (v, i) in top.Skip(1))
             {
                 o.WriteLine($"            {names[i]} ({v.ToString("P1", Inv)})");
+            }
+
+            if (p.GetValue(raw))
+            {
+                o.WriteLine("outputs: " + string.Join(" ", probs.Select(v => v.ToString("R", Inv))));
             }
         }));
         return cmd;
