@@ -70,7 +70,7 @@ internal static class ExportCommand
         var table = new Table().AddColumns("blob", "scheme", "bytes", "vs f32", "float acc", "blob acc", "Δ points");
         foreach (var r in reports)
         {
-            table.AddRow(Markup.Escape(r.Path), r.Scheme.ToString().ToLowerInvariant(), r.Bytes.ToString("N0", inv),
+            table.AddRow(Markup.Escape(Path.GetFileName(r.Path)), r.Scheme.ToString().ToLowerInvariant(), r.Bytes.ToString("N0", inv),
                 f32 > 0 ? (100.0 * r.Bytes / f32).ToString("F1", inv) + "%" : "-",
                 r.FloatAccuracy?.ToString("F4", inv) ?? "-", r.QuantizedAccuracy?.ToString("F4", inv) ?? "-",
                 r.FloatAccuracy is { } fa && r.QuantizedAccuracy is { } qa ? (100 * (qa - fa)).ToString("+0.00;-0.00", inv) : "-");
