@@ -24,6 +24,14 @@ public static class Program
             return 0;
         }
 
+        if (what is "inference" or "all")
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Inference.Run(threads, seconds / 3);
+            }
+        }
+
         if (what is "gemm" or "all")
         {
             GemmBench(1024, seconds);
@@ -65,10 +73,72 @@ public static class Program
                 reps++;
             }
 
-            Console.WriteLine($"sgemm {n}^3 {Gemm.KernelName} threads={threads}: {2.0 * n * n * n * reps / sw.Elapsed.TotalSeconds / 1e9:F1} GFLOP/s");
+            double gflops = 2.0 * n * n * n * reps / sw.Elapsed.TotalSeconds / 1e9;
+            Console.WriteLine($"sgemm {n}^3 {Gemm.KernelName} threads={threads}: {gflops:F1} GFLOP/s = {gflops / Roofline(threads):P0} of the FMA roofline ({Roofline(threads):F0} GFLOP/s)");
         }
 
         Gemm.MaxThreads = Environment.ProcessorCount;
+    }
+
+    /// <summary>
+    /// The machine's FMA peak, measured: independent Vector512 (or Vector256) FMA chains with no
+    /// memory traffic, per thread, times threads.
+    /// </summary>
+    private static double Roofline(int threads)
+    {
+        s_roofline ??= MeasureFmaPeak();
+        return s_roofline.Value * threads;
+    }
+
+    private static double? s_roofline;
+
+    private static double MeasureFmaPeak()
+    {
+        const int Iters = 20_000_000;
+        var sw = Stopwatch.StartNew();
+        double best = 0;
+        for (int rep = 0; rep < 3; rep++)
+        {
+            sw.Restart();
+            float r = FmaChains(Iters);
+            double secs = sw.Elapsed.TotalSeconds;
+            int lanes = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : 8;
+            best = Math.Max(best, 2.0 * 8 * lanes * Iters / secs / 1e9 + (r == 12345 ? 1 : 0));
+        }
+
+        return best;
+    }
+
+    private static float FmaChains(int iters)
+    {
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            var a = System.Runtime.Intrinsics.Vector512.Create(1.0001f);
+            var b = System.Runtime.Intrinsics.Vector512.Create(0.9999f);
+            System.Runtime.Intrinsics.Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+            for (int i = 0; i < iters; i++)
+            {
+                c0 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a, c0, b); c1 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a, c1, b);
+                c2 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a, c2, b); c3 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a, c3, b);
+                c4 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a, c4, b); c5 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a, c5, b);
+                c6 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a, c6, b); c7 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a, c7, b);
+            }
+
+            return (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7)[0];
+        }
+
+        var x = System.Runtime.Intrinsics.Vector256.Create(1.0001f);
+        var y = System.Runtime.Intrinsics.Vector256.Create(0.9999f);
+        System.Runtime.Intrinsics.Vector256<float> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default;
+        for (int i = 0; i < iters; i++)
+        {
+            d0 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x, d0, y); d1 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x, d1, y);
+            d2 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x, d2, y); d3 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x, d3, y);
+            d4 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x, d4, y); d5 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x, d5, y);
+            d6 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x, d6, y); d7 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(x, d7, y);
+        }
+
+        return (d0 + d1 + d2 + d3 + d4 + d5 + d6 + d7)[0];
     }
 
     /// <summary>Median-free simple figure: steps per second of TrainOnBatch on fixed random data after warm-up.</summary>

@@ -18,9 +18,10 @@ internal static class ExportCommand
         var percentile = new Option<double?>("--percentile") { Description = "calibrate ranges on this percentile (e.g. 99.99) instead of min/max" };
         var data = new Option<string>("--data") { Description = "dataset for calibration and the accuracy report: digits | fashion | mnist[=PATH]", DefaultValueFactory = _ => "digits" };
         var evalLimit = new Option<int>("--eval-limit") { Description = "test samples for the accuracy report", DefaultValueFactory = _ => int.MaxValue };
+        var onnx = new Option<string?>("--onnx") { Description = "also write the float model as ONNX (opset 17) here" };
         var cmd = new Command("export", "Quantize a trained model and export it as an .enb blob for the edge runtime, with an accuracy report.")
         {
-            model, to, quantize, calibration, percentile, data, evalLimit,
+            model, to, quantize, calibration, percentile, data, evalLimit, onnx,
         };
         cmd.SetAction(p => Cli.Guard(() =>
         {
@@ -53,6 +54,11 @@ internal static class ExportCommand
             }
 
             Print(reports);
+            if (p.GetValue(onnx) is { } onnxPath)
+            {
+                OnnxExporter.Export(m, onnxPath, [split.Train.Height, split.Train.Width, split.Train.Channels], split.Train.Images.AsSpan(0, split.Train.SampleSize).ToArray());
+                Console.WriteLine($"wrote {onnxPath} (ONNX opset 17)");
+            }
         }));
         return cmd;
     }
