@@ -58,9 +58,9 @@ public sealed class GoldenKernelTests
                 try
                 {
                     ExportSequenceless(model, path, scheme, x, Batch, sample);
-                    foreach (var variant in new[] { KernelVariant.Reference, KernelVariant.Simd })
+                    foreach (var (variant, threads) in new[] { (KernelVariant.Reference, 1), (KernelVariant.Simd, 1), (KernelVariant.Simd, 2) })
                     {
-                        using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant });
+                        using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant, Threads = threads });
                         x.CopyTo(it.Input(Batch));
                         it.Invoke(Batch);
                         var y = it.Output(Batch).ToArray();
@@ -100,12 +100,17 @@ public sealed class GoldenKernelTests
                     expected = new ReferenceInterpreter(r).Run(x, Batch);
                 }
 
-                foreach (var variant in new[] { KernelVariant.Reference, KernelVariant.Simd })
+                foreach (var (variant, threads) in new[] { (KernelVariant.Reference, 1), (KernelVariant.Simd, 1), (KernelVariant.Simd, 2) })
                 {
-                    using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant });
+                    using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant, Threads = threads });
                     x.CopyTo(it.Input(Batch));
                     it.Invoke(Batch);
-                    CollectionAssert.AreEqual(expected, it.Output(Batch).ToArray(), $"{name} int8 {variant}: outputs differ from the integer reference");
+                    CollectionAssert.AreEqual(expected, it.Output(Batch).ToArray(), $"{name} int8 {variant} x{threads}: outputs differ from the integer reference");
+
+                    // Batch 1 on two threads splits each image's rows.
+                    x.AsSpan(0, per).CopyTo(it.Input(1));
+                    it.Invoke(1);
+                    CollectionAssert.AreEqual(expected.AsSpan(0, expected.Length / Batch).ToArray(), it.Output(1).ToArray(), $"{name} int8 {variant} x{threads} batch 1");
                 }
             }
             finally

@@ -146,7 +146,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
         _arena = arena;
         _scratch = scratch;
         _batch = batch;
-        if (_threads > 1 && batch > 1)
+        if (_threads > 1)
         {
             Pool.For(this);
         }
@@ -161,32 +161,44 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
         }
     }
 
+    /// <summary>
+    /// Work items are (image, row range): whole images when the batch covers the threads, else each
+    /// image's output rows split between them (batch 1 on two cores).
+    /// </summary>
     public void Run(int chunk, int chunks)
     {
         byte* mine = _scratch + (chunk * PerThreadScratch);
-        int rows = _g.OutH * _g.OutW;
+        int allRows = _g.OutH * _g.OutW;
         int inImage = _g.InH * _g.InW * _g.InC;
-        for (int n = chunk; n < _batch; n += chunks)
+        int parts = _batch >= chunks ? 1 : (chunks + _batch - 1) / _batch;
+        for (int item = chunk; item < _batch * parts; item += chunks)
         {
+            int n = item / parts, part = item % parts;
+            int rowStart = allRows * part / parts, rows = (allRows * (part + 1) / parts) - rowStart;
+            if (rows == 0)
+            {
+                continue;
+            }
+
             if (_int8)
             {
                 short* cols = (short*)mine;
                 int* acc = (int*)(mine + ((((long)rows * _ldCols * 2) + 63) / 64 * 64));
-                SimdConv.Im2ColWiden(Q(_arena, Inputs[0]) + ((long)n * inImage), _g, cols, (short)_zx, _ldCols);
+                SimdConv.Im2ColWiden(Q(_arena, Inputs[0]) + ((long)n * inImage), _g, cols, (short)_zx, _ldCols, rowStart, rows);
                 fixed (short* w = _qpacked)
                 fixed (int* b0 = _bias0, rq = _requant)
                 {
                     Int8Gemm.Run(cols, _ldCols, rows, _g.Patch, w, b0, _f, acc, _f, 0, Int8Gemm.Panels(_f));
-                    _table!.Block(acc, rows, 0, _f, _zy, _lo, Q(_arena, Output) + ((long)n * rows * _f));
+                    _table!.Block(acc, rows, 0, _f, _zy, _lo, Q(_arena, Output) + ((((long)n * allRows) + rowStart) * _f));
                 }
             }
             else
             {
                 float* cols = (float*)mine;
-                SimdConv.Im2Col(F(_arena, Inputs[0]) + ((long)n * inImage), _g, cols, 0f, _ldCols);
+                SimdConv.Im2Col(F(_arena, Inputs[0]) + ((long)n * inImage), _g, cols, 0f, _ldCols, rowStart, rows);
                 fixed (float* w = _packed, b = _biasPadded)
                 {
-                    PackedGemm.Run(cols, _ldCols, rows, _g.Patch, w, b, _f, _act == 1 ? 1 : 0, F(_arena, Output) + ((long)n * rows * _f), _f, 0, PackedGemm.Panels(_f));
+                    PackedGemm.Run(cols, _ldCols, rows, _g.Patch, w, b, _f, _act == 1 ? 1 : 0, F(_arena, Output) + ((((long)n * allRows) + rowStart) * _f), _f, 0, PackedGemm.Panels(_f));
                 }
             }
         }

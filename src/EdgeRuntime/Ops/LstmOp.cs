@@ -9,8 +9,12 @@ namespace EdgeNet.Runtime.Ops;
 /// recurrent: [U, 4U]  bias: [4U]  y: [B, U]. Weights may be f32, f16 or int8 (weight-only:
 /// dequantized at Prepare; the cell state and all arithmetic are f32, see docs/quantization.md).
 /// </summary>
-internal sealed unsafe class LstmOp : OpKernel
+internal sealed unsafe class LstmOp : OpKernel, EdgeNet.Runtime.Interpreter.IParallelWork
 {
+    private float* _h;
+    private float* _z2;
+    private int _batch;
+
     private readonly int _t, _f, _u;
     private readonly float[] _k, _r, _b;
     private readonly float[] _kp = [], _rp = [], _bp = [], _zeroBias = [];
@@ -44,29 +48,54 @@ internal sealed unsafe class LstmOp : OpKernel
         }
     }
 
-    // z1, z2: [B, 4U]; h, c: [B, U]
-    public override long ScratchBytes(int maxBatch) => ((2L * maxBatch * 4 * _u) + (2L * maxBatch * _u) + (5L * _u)) * sizeof(float);
+    // z1: [B·T, 4U] (x·K + b for every step), z2: [B, 4U]; h, c: [B, U]
+    public override long ScratchBytes(int maxBatch) => (((long)maxBatch * _t * 4 * _u) + (1L * maxBatch * 4 * _u) + (2L * maxBatch * _u) + (5L * _u)) * sizeof(float);
+
+    /// <summary>z2 = h·R over the recurrent kernel's panels, split between threads.</summary>
+    public void Run(int chunk, int chunks)
+    {
+        int panels = PackedGemm.Panels(4 * _u);
+        fixed (float* rp = _rp, zb = _zeroBias)
+        {
+            PackedGemm.Run(_h, _u, _batch, _u, rp, zb, 4 * _u, 0, _z2, 4 * _u, panels * chunk / chunks, panels * (chunk + 1) / chunks);
+        }
+    }
 
     public override void Eval(byte* arena, byte* scratch, int batch)
     {
         float* x = F(arena, Inputs[0]);
-        float* z1 = (float*)scratch, z2 = z1 + (batch * 4 * _u), h = z2 + (batch * 4 * _u), c = h + (batch * _u), act = c + (batch * _u);
+        float* zx = (float*)scratch, z2 = zx + ((long)batch * _t * 4 * _u), h = z2 + (batch * 4 * _u), c = h + (batch * _u), act = c + (batch * _u);
+        float* z1 = zx;
         new Span<float>(h, 2 * batch * _u).Clear();
+        if (Simd)
+        {
+            // One GEMM for x·K + b of all B·T rows ([b, t] order, as x is laid out).
+            fixed (float* kp = _kp, bp = _bp)
+            {
+                PackedGemm.Run(x, _f, batch * _t, _f, kp, bp, 4 * _u, 0, zx, 4 * _u, 0, PackedGemm.Panels(4 * _u));
+            }
+        }
+
+        _h = h;
+        _z2 = z2;
+        _batch = batch;
         for (int t = 0; t < _t; t++)
         {
             if (Simd)
             {
-                fixed (float* kp = _kp, rp = _rp, bp = _bp, zb = _zeroBias)
+                if (Pool.Threads > 1 && batch * _u * 4 * _u >= 1 << 16)
                 {
-                    int panels = PackedGemm.Panels(4 * _u);
-                    PackedGemm.Run(x + (t * _f), _t * _f, batch, _f, kp, bp, 4 * _u, 0, z1, 4 * _u, 0, panels);
-                    PackedGemm.Run(h, _u, batch, _u, rp, zb, 4 * _u, 0, z2, 4 * _u, 0, panels);
+                    Pool.For(this);
+                }
+                else
+                {
+                    Run(0, 1);
                 }
 
-                TensorPrimitives.Add(new ReadOnlySpan<float>(z1, batch * 4 * _u), new ReadOnlySpan<float>(z2, batch * 4 * _u), new Span<float>(z1, batch * 4 * _u));
                 for (int s = 0; s < batch; s++)
                 {
-                    var z = new Span<float>(z1 + (s * 4 * _u), 4 * _u);
+                    var z = new Span<float>(z2 + (s * 4 * _u), 4 * _u);
+                    TensorPrimitives.Add(z, new ReadOnlySpan<float>(zx + ((((long)s * _t) + t) * 4 * _u), 4 * _u), z);
                     var a = new Span<float>(act, 4 * _u);
                     TensorPrimitives.Sigmoid(z[..(2 * _u)], a[..(2 * _u)]);
                     TensorPrimitives.Tanh(z.Slice(2 * _u, _u), a.Slice(2 * _u, _u));

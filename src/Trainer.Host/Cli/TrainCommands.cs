@@ -22,7 +22,7 @@ internal static class TrainCommands
     {
         var data = new Option<string>("--data") { Description = "digits | fashion | mnist[=PATH] (mnist.npz or an IDX folder) | digits=FOLDER | fashion=FOLDER", DefaultValueFactory = _ => "digits" };
         var steps = new Option<int?>("--steps") { Description = "random batches to train on (default 6000: the chapter's 5 epochs of 60,000 at batch 50)" };
-        var epochs = new Option<int?>("--epochs") { Description = "passes over this dataset's training split instead of --steps" };
+        var epochs = new Option<int?>("--epochs") { Description = "Keras Fit epochs (each sample once per epoch, shuffled) instead of --steps random batches; saves the curves next to --out" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 50 };
         var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3f };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
@@ -45,7 +45,21 @@ internal static class TrainCommands
             model.Compile(new Adam(p.GetValue(lr)), new SparseCategoricalCrossentropy());
             Console.WriteLine($"{kind} on {train.Name} ({train.Count} samples), {total} batches of {bs}, Adam {p.GetValue(lr).ToString(Inv)}, device {backend.Name}");
             var sw = Stopwatch.StartNew();
-            Progress(total, (onStep) => ChapterLoop.TrainRandomBatches(model, train, total, bs, p.GetValue(lr), p.GetValue(seed), onStep));
+            if (p.GetValue(epochs) is int ep)
+            {
+                // Keras' Fit: every epoch visits each training sample once, in a new shuffled order.
+                var history = model.Fit(new NDArray(train.Images, train.Count, train.Height, train.Width, train.Channels), new NDArray(train.LabelsAsFloat(), train.Count),
+                    epochs: ep, batchSize: bs, verbose: AnsiConsole.Profile.Capabilities.Interactive ? 1 : 2);
+                if (p.GetValue(output) is { } outPath)
+                {
+                    history.SavePlot(Path.ChangeExtension(outPath, ".png"));
+                }
+            }
+            else
+            {
+                Progress(total, (onStep) => ChapterLoop.TrainRandomBatches(model, train, total, bs, p.GetValue(lr), p.GetValue(seed), onStep));
+            }
+
             double secs = sw.Elapsed.TotalSeconds;
             double acc = ChapterLoop.Accuracy(model, split.Test);
             Console.WriteLine($"trained {total} steps in {secs.ToString("F1", Inv)} s ({(total / secs).ToString("F1", Inv)} steps/s)");

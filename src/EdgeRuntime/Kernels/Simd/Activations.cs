@@ -38,7 +38,11 @@ public static unsafe class Activations
     public static void Dequantize(sbyte* q, float* x, int n, float scale, int zp)
     {
         var d = new Span<float>(x, n);
-        TensorPrimitives.ConvertChecked<sbyte, float>(new ReadOnlySpan<sbyte>(q, n), d);
+        for (int i = 0; i < n; i++)
+        {
+            d[i] = q[i];
+        }
+
         TensorPrimitives.Subtract(d, zp, d);
         TensorPrimitives.Multiply(d, scale, d);
     }

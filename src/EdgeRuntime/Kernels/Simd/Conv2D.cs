@@ -7,16 +7,16 @@ namespace EdgeNet.Runtime.Kernels.Simd;
 public static unsafe class Conv2D
 {
     /// <summary>cols[(oh·OW+ow), (kh·KW+kw)·C+ci] = x[oh·s−pt+kh, ow·s−pl+kw, ci], <paramref name="pad"/> outside. x: one image [H, W, C].</summary>
-    public static void Im2Col<T>(T* x, in Window g, T* cols, T pad, int ld)
+    public static void Im2Col<T>(T* x, in Window g, T* cols, T pad, int ld, int rowStart = 0, int rowCount = int.MaxValue)
         where T : unmanaged
     {
-        int row = 0;
         int run = g.KW * g.InC;
-        for (int oh = 0; oh < g.OutH; oh++)
+        int end = Math.Min(g.OutH * g.OutW, rowStart + Math.Min(rowCount, (g.OutH * g.OutW) - rowStart));
+        for (int row = rowStart; row < end; row++)
         {
-            for (int ow = 0; ow < g.OutW; ow++, row++)
+            int oh = row / g.OutW, ow = row % g.OutW;
             {
-                T* r = cols + ((long)row * ld);
+                T* r = cols + ((long)(row - rowStart) * ld);
                 int iw0 = (ow * g.SW) - g.PadLeft;
                 int lo = Math.Max(0, -iw0), hi = Math.Min(g.KW, g.InW - iw0);
                 for (int kh = 0; kh < g.KH; kh++)
@@ -43,15 +43,15 @@ public static unsafe class Conv2D
     }
 
     /// <summary>Im2col of an int8 image widened to int16 (the int8 GEMM's input), padding with the zero point.</summary>
-    public static void Im2ColWiden(sbyte* x, in Window g, short* cols, short pad, int ld)
+    public static void Im2ColWiden(sbyte* x, in Window g, short* cols, short pad, int ld, int rowStart = 0, int rowCount = int.MaxValue)
     {
-        int row = 0;
         int run = g.KW * g.InC;
-        for (int oh = 0; oh < g.OutH; oh++)
+        int end = Math.Min(g.OutH * g.OutW, rowStart + Math.Min(rowCount, (g.OutH * g.OutW) - rowStart));
+        for (int row = rowStart; row < end; row++)
         {
-            for (int ow = 0; ow < g.OutW; ow++, row++)
+            int oh = row / g.OutW, ow = row % g.OutW;
             {
-                short* r = cols + ((long)row * ld);
+                short* r = cols + ((long)(row - rowStart) * ld);
                 int iw0 = (ow * g.SW) - g.PadLeft;
                 int lo = Math.Max(0, -iw0), hi = Math.Min(g.KW, g.InW - iw0);
                 for (int kh = 0; kh < g.KH; kh++)
@@ -65,7 +65,7 @@ public static unsafe class Conv2D
                     }
 
                     seg[..(lo * g.InC)].Fill(pad);
-                    TensorPrimitives.ConvertChecked<sbyte, short>(new ReadOnlySpan<sbyte>(x + (((long)ih * g.InW) + iw0 + lo) * g.InC, (hi - lo) * g.InC), seg[(lo * g.InC)..]);
+                    Int8Gemm.Widen(x + ((((long)ih * g.InW) + iw0 + lo) * g.InC), r + (kh * run) + (lo * g.InC), (hi - lo) * g.InC);
                     seg[(hi * g.InC)..].Fill(pad);
                 }
 

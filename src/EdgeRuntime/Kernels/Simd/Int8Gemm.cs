@@ -68,13 +68,42 @@ public static unsafe partial class Int8Gemm
         return plain;
     }
 
+    /// <summary>dst[i] = src[i] widened from int8 to int16, 32 at a time.</summary>
+    public static void Widen(sbyte* src, short* dst, int n)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 32 <= n; i += 32)
+            {
+                var v = Vector256.Load(src + i);
+                Vector256.Store(Vector256.WidenLower(v), dst + i);
+                Vector256.Store(Vector256.WidenUpper(v), dst + i + 16);
+            }
+        }
+        else
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                var v = Vector128.Load(src + i);
+                Vector128.Store(Vector128.WidenLower(v), dst + i);
+                Vector128.Store(Vector128.WidenUpper(v), dst + i + 8);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            dst[i] = src[i];
+        }
+    }
+
     /// <summary>Widens int8 rows [rows, k] to int16 rows of <see cref="RowLength"/> (the odd tail padded with <paramref name="pad"/>).</summary>
     public static void WidenRows(sbyte* x, int rows, int k, short* dst, short pad)
     {
         int ld = RowLength(k);
         for (int r = 0; r < rows; r++)
         {
-            System.Numerics.Tensors.TensorPrimitives.ConvertChecked<sbyte, short>(new ReadOnlySpan<sbyte>(x + ((long)r * k), k), new Span<short>(dst + ((long)r * ld), k));
+            Widen(x + ((long)r * k), dst + ((long)r * ld), k);
             if (ld > k)
             {
                 dst[((long)r * ld) + k] = pad;
