@@ -42,14 +42,16 @@ internal static class TrainCommands
             int bs = p.GetValue(batch);
             int total = p.GetValue(epochs) is int e ? e * ((train.Count + bs - 1) / bs) : p.GetValue(steps) ?? 6000;
             Model model = kind == "mlp" ? new MLP() : new CNN();
-            model.Compile(new Adam(p.GetValue(lr)), new SparseCategoricalCrossentropy());
+            model.Compile(new Adam(p.GetValue(lr)), new SparseCategoricalCrossentropy(), new Keras.Metrics.SparseCategoricalAccuracy());
             Console.WriteLine($"{kind} on {train.Name} ({train.Count} samples), {total} batches of {bs}, Adam {p.GetValue(lr).ToString(Inv)}, device {backend.Name}");
             var sw = Stopwatch.StartNew();
             if (p.GetValue(epochs) is int ep)
             {
                 // Keras' Fit: every epoch visits each training sample once, in a new shuffled order.
+                var test = split.Test;
                 var history = model.Fit(new NDArray(train.Images, train.Count, train.Height, train.Width, train.Channels), new NDArray(train.LabelsAsFloat(), train.Count),
-                    epochs: ep, batchSize: bs, verbose: AnsiConsole.Profile.Capabilities.Interactive ? 1 : 2);
+                    epochs: ep, batchSize: bs, verbose: AnsiConsole.Profile.Capabilities.Interactive ? 1 : 2,
+                    validationData: (new NDArray(test.Images, test.Count, test.Height, test.Width, test.Channels), new NDArray(test.LabelsAsFloat(), test.Count)));
                 if (p.GetValue(output) is { } outPath)
                 {
                     history.SavePlot(Path.ChangeExtension(outPath, ".png"));
