@@ -9,10 +9,13 @@ mkdir -p "$work"
 command -v qemu-aarch64-static >/dev/null || { echo "arm64: qemu-aarch64-static missing (scripts/setup.sh --arm64)" >&2; exit 1; }
 "$root/firmware-tools/publish.sh" linux-x64 "$work/x64" >/dev/null
 "$root/firmware-tools/publish.sh" linux-arm64 "$work/arm64" >/dev/null
+"$root/firmware-tools/publish.sh" linux-arm64-dotprod "$work/arm64-dotprod" >/dev/null
 train="dotnet $root/src/Trainer.Host/bin/Release/net10.0/edgenet-train.dll"
-if [ ! -f "$work/mlp-f32.enb" ]; then
+if [ ! -f "$work/cnn-int8.enb" ]; then
   $train mlp --data digits --steps 300 --seed 5 --out "$work/mlp.keras.enb" >/dev/null
   $train export "$work/mlp.keras.enb" --to "$work/mlp.enb" --quantize all --eval-limit 200 --calibration 200 >/dev/null
+  $train cnn --data digits --steps 40 --seed 5 --out "$work/cnn.keras.enb" >/dev/null
+  $train export "$work/cnn.keras.enb" --to "$work/cnn.enb" --quantize all --eval-limit 50 --calibration 100 >/dev/null
 fi
 qemu="qemu-aarch64-static -L /usr/aarch64-linux-gnu"
 digits="$root/data/mnist-digits"
@@ -23,19 +26,25 @@ d = json.load(open(sys.argv[1]))["data"][:784]
 open(sys.argv[2], "wb").write(bytes(int(round(v * 255)) for v in d))
 PY
 fail=0
-for scheme in f32 int8; do
-  blob="$work/mlp-$scheme.enb"
+for blobname in mlp-f32 mlp-int8 cnn-f32 cnn-int8; do
+  blob="$work/$blobname.enb"
+  scheme="$blobname"
   x64=$("$work/x64/edgenet" run "$blob" --input "$work/digit.raw" --print-outputs | sed -n 's/^outputs: //p')
   arm=$($qemu "$work/arm64/edgenet" run "$blob" --input "$work/digit.raw" --print-outputs | sed -n 's/^outputs: //p')
-  python3 - "$x64" "$arm" "$scheme" <<'PY' || fail=1
+  dot=$($qemu -cpu max "$work/arm64-dotprod/edgenet" run "$blob" --input "$work/digit.raw" --print-outputs | sed -n 's/^outputs: //p')
+  for pair in "arm64:$arm" "arm64-dotprod:$dot"; do
+    python3 - "$x64" "${pair#*:}" "$scheme" "${pair%%:*}" <<'PY' || fail=1
 import sys
 a = [float(v) for v in sys.argv[1].split()]; b = [float(v) for v in sys.argv[2].split()]
 d = max(abs(x - y) for x, y in zip(a, b)) if len(a) == len(b) and a else float("inf")
-print(f"arm64: {sys.argv[3]} outputs vs x64: max |diff| = {d:.2e} over {len(a)} values")
+print(f"{sys.argv[4]}: {sys.argv[3]} outputs vs x64: max |diff| = {d:.2e} over {len(a)} values")
 sys.exit(0 if d <= 1e-5 else 1)
 PY
+  done
 done
 isa=$($qemu "$work/arm64/edgenet" eval "$work/mlp-int8.enb" --limit 100 | tee /dev/stderr)
 case "$isa" in *advsimd*) ;; *) echo "arm64: the arm64 build does not report AdvSimd kernels" >&2; fail=1 ;; esac
-[ "$fail" = 0 ] && echo "arm64: NativeAOT linux-arm64 ($(stat -c %s "$work/arm64/edgenet") bytes) under qemu matches x64 and uses AdvSimd: ok"
+dotisa=$($qemu -cpu max "$work/arm64-dotprod/edgenet" eval "$work/mlp-int8.enb" --limit 100 | tee /dev/stderr)
+case "$dotisa" in *sdot*) ;; *) echo "arm64: the dotprod build does not run the SDOT int8 kernel" >&2; fail=1 ;; esac
+[ "$fail" = 0 ] && echo "arm64: NativeAOT linux-arm64 ($(stat -c %s "$work/arm64/edgenet") bytes; +dotprod $(stat -c %s "$work/arm64-dotprod/edgenet")) under qemu matches x64 and uses AdvSimd (and SDOT): ok"
 exit "$fail"

@@ -122,7 +122,7 @@ internal static class RunCommands
                 }
             }
 
-            o.WriteLine($"accuracy: {((double)correct / test.Count).ToString("F4", Inv)} ({correct}/{test.Count}) on {test.Name} in {sw.Elapsed.TotalMilliseconds.ToString("F0", Inv)} ms, kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({PackedGemm.Isa})");
+            o.WriteLine($"accuracy: {((double)correct / test.Count).ToString("F4", Inv)} ({correct}/{test.Count}) on {test.Name} in {sw.Elapsed.TotalMilliseconds.ToString("F0", Inv)} ms, kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({PackedGemm.Isa}, int8 {Int8Gemm.Isa})");
         }));
         return cmd;
     }

@@ -116,7 +116,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
     }
 
     private long PerThreadScratch => Simd
-        ? ((long)_g.OutH * _g.OutW * ((_ldCols * (_int8 ? 2 : 4)) + (_int8 ? _f * 4 : 0))) + 64
+        ? ((long)_g.OutH * _g.OutW * ((_ldCols * (_int8 ? Int8Gemm.RowElementSize : 4)) + (_int8 ? _f * 4 : 0))) + 64
         : 0;
 
     public override long ScratchBytes(int maxBatch) => PerThreadScratch * _threads;
@@ -182,9 +182,17 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
 
             if (_int8)
             {
-                short* cols = (short*)mine;
-                int* acc = (int*)(mine + ((((long)rows * _ldCols * 2) + 63) / 64 * 64));
-                SimdConv.Im2ColWiden(Q(_arena, Inputs[0]) + ((long)n * inImage), _g, cols, (short)_zx, _ldCols, rowStart, rows);
+                byte* cols = mine;
+                int* acc = (int*)(mine + ((((long)rows * _ldCols * Int8Gemm.RowElementSize) + 63) / 64 * 64));
+                if (Int8Gemm.RowElementSize == 1)
+                {
+                    SimdConv.Im2Col(Q(_arena, Inputs[0]) + ((long)n * inImage), _g, (sbyte*)cols, (sbyte)_zx, _ldCols, rowStart, rows);
+                }
+                else
+                {
+                    SimdConv.Im2ColWiden(Q(_arena, Inputs[0]) + ((long)n * inImage), _g, (short*)cols, (short)_zx, _ldCols, rowStart, rows);
+                }
+
                 fixed (short* w = _qpacked)
                 fixed (int* b0 = _bias0, rq = _requant)
                 {

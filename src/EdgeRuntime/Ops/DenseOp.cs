@@ -139,7 +139,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
     public override long ScratchBytes(int maxBatch)
     {
         int rows = Inputs[0].Elements(maxBatch) / _k;
-        return _int8 && Simd ? AccBytes(rows) + ((long)rows * Int8Gemm.RowLength(_k) * sizeof(short)) : 0;
+        return _int8 && Simd ? AccBytes(rows) + ((long)rows * Int8Gemm.RowLength(_k) * Int8Gemm.RowElementSize) : 0;
     }
 
     public override void Eval(byte* arena, byte* scratch, int batch)
@@ -170,7 +170,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
         _rows = rows;
         if (_int8)
         {
-            Int8Gemm.WidenRows(Q(arena, Inputs[0]), rows, _k, (short*)(scratch + AccBytes(rows)), 0);
+            Int8Gemm.PrepareRows(Q(arena, Inputs[0]), rows, _k, scratch + AccBytes(rows));
         }
 
         if ((long)rows * _k * _n >= 1 << 18)
@@ -198,7 +198,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             fixed (short* w = _qpacked)
             fixed (int* b0 = _bias0, rq = _requant)
             {
-                short* x = (short*)(_scratch + AccBytes(_rows));
+                byte* x = _scratch + AccBytes(_rows);
                 Int8Gemm.Run(x, Int8Gemm.RowLength(_k), _rows, _k, w, b0, _n, acc, _n, p0, p1);
                 _table!.Block(acc, _rows, p0 * Int8Gemm.Lanes, Math.Min(_n, p1 * Int8Gemm.Lanes), _zy, _lo, Q(_arena, Output));
             }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace EdgeNet.Runtime.Kernels.Simd;
@@ -17,17 +18,23 @@ public static unsafe partial class Int8Gemm
 {
     private static readonly int VectorLanes = Avx512BW.IsSupported ? 16 : Avx2.IsSupported ? 8 : 4;
 
+    /// <summary>arm64 with the dot-product extension (SDOT): int8 rows, four k's per lane.</summary>
+    public static bool DotProduct { get; } = VectorLanes == 4 && Dp.IsSupported;
+
     /// <summary>Output channels per packed panel.</summary>
-    public static int Lanes { get; } = VectorLanes >= 8 ? 2 * VectorLanes : 4;
+    public static int Lanes { get; } = VectorLanes >= 8 ? 2 * VectorLanes : DotProduct ? 8 : 4;
 
     private static bool Pairs => VectorLanes >= 8;
 
-    public static string Isa => VectorLanes switch { 16 => "avx512bw vpmaddwd", 8 => "avx2 vpmaddwd", _ => "vector128 widening" };
+    public static string Isa => VectorLanes switch { 16 => "avx512bw vpmaddwd", 8 => "avx2 vpmaddwd", _ => DotProduct ? "arm64 sdot" : "vector128 widening" };
 
     public static int Panels(int n) => (n + Lanes - 1) / Lanes;
 
-    /// <summary>Row length (in int16) of the widened activations for depth k: k rounded up to even.</summary>
-    public static int RowLength(int k) => (k + 1) / 2 * 2;
+    /// <summary>Bytes per element of the prepared activation rows: 1 (int8, SDOT) or 2 (int16).</summary>
+    public static int RowElementSize => DotProduct ? 1 : 2;
+
+    /// <summary>Row length (elements) of the prepared activations for depth k: even for pairs, a multiple of 4 for SDOT.</summary>
+    public static int RowLength(int k) => DotProduct ? (k + 3) / 4 * 4 : Pairs ? (k + 1) / 2 * 2 : k;
 
     /// <summary>Packs int8 weights [k, n] for this machine's kernel.</summary>
     public static short[] Pack(ReadOnlySpan<sbyte> w, int k, int n)
@@ -50,6 +57,30 @@ public static unsafe partial class Int8Gemm
             }
 
             return packed;
+        }
+
+        if (DotProduct)
+        {
+            // [panel][k/4][8 channels][4 k's] int8, stored in a short[] buffer (two int8 per element).
+            int quads = (k + 3) / 4;
+            var dot = GC.AllocateArray<short>((panels * quads * nr * 4 / 2) + 8, pinned: true);
+            fixed (short* d = dot)
+            {
+                sbyte* b = (sbyte*)d;
+                for (int p = 0; p < panels; p++)
+                {
+                    for (int i = 0; i < k; i++)
+                    {
+                        for (int j = 0; j < nr; j++)
+                        {
+                            int col = (p * nr) + j;
+                            b[((((long)p * quads) + (i / 4)) * nr * 4) + (j * 4) + (i % 4)] = col < n ? w[(i * n) + col] : (sbyte)0;
+                        }
+                    }
+                }
+            }
+
+            return dot;
         }
 
         var plain = GC.AllocateArray<short>(panels * k * nr, pinned: true);
@@ -97,34 +128,110 @@ public static unsafe partial class Int8Gemm
         }
     }
 
-    /// <summary>Widens int8 rows [rows, k] to int16 rows of <see cref="RowLength"/> (the odd tail padded with <paramref name="pad"/>).</summary>
-    public static void WidenRows(sbyte* x, int rows, int k, short* dst, short pad)
+    /// <summary>
+    /// Prepares int8 rows [rows, k] for <see cref="Run"/>: int16 rows (pairs) or padded int8 rows
+    /// (SDOT) of <see cref="RowLength"/> elements. The padding meets zero weights.
+    /// </summary>
+    public static void PrepareRows(sbyte* x, int rows, int k, void* dst)
     {
         int ld = RowLength(k);
         for (int r = 0; r < rows; r++)
         {
-            Widen(x + ((long)r * k), dst + ((long)r * ld), k);
-            if (ld > k)
+            if (DotProduct)
             {
-                dst[((long)r * ld) + k] = pad;
+                sbyte* d = (sbyte*)dst + ((long)r * ld);
+                Buffer.MemoryCopy(x + ((long)r * k), d, k, k);
+                for (int j = k; j < ld; j++)
+                {
+                    d[j] = 0;
+                }
+            }
+            else
+            {
+                short* d = (short*)dst + ((long)r * ld);
+                Widen(x + ((long)r * k), d, k);
+                for (int j = k; j < ld; j++)
+                {
+                    d[j] = 0;
+                }
             }
         }
     }
 
     /// <summary>acc[r, c] = bias0[c] + Σ_i x[r, i]·w[i, c] for output panels [p0, p1). x: int16 rows of length lda (even).</summary>
-    public static void Run(short* x, int lda, int rows, int k, short* packed, int* bias0, int n, int* acc, int ldo, int p0, int p1)
+    public static void Run(void* xv, int lda, int rows, int k, short* packed, int* bias0, int n, int* acc, int ldo, int p0, int p1)
     {
         int nr = Lanes;
         int pairs = (k + 1) / 2;
+        short* x = (short*)xv;
         for (int p = p0; p < p1; p++)
         {
             int cols = Math.Min(nr, n - (p * nr));
+            if (DotProduct)
+            {
+                int quads = (k + 3) / 4;
+                PanelDot((sbyte*)xv, lda, rows, quads, (sbyte*)packed + ((long)p * quads * nr * 4), bias0 + (p * nr), acc + (p * nr), ldo, cols);
+                continue;
+            }
+
             switch (VectorLanes)
             {
                 case 16: Panel512(x, lda, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
                 case 8: Panel256(x, lda, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
                 default: Panel128(x, lda, rows, k, packed + ((long)p * k * nr), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
             }
+        }
+    }
+
+    /// <summary>arm64 SDOT: 4 rows × 8 channels, each lane adds four int8 products per instruction.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PanelDot(sbyte* x, int lda, int rows, int quads, sbyte* w, int* bias0, int* accOut, int ldo, int nr)
+    {
+        var b0 = Vector128.Load(bias0);
+        var b1 = Vector128.Load(bias0 + 4);
+        int r = 0;
+        for (; r + 4 <= rows; r += 4)
+        {
+            Vector128<int> s00 = b0, s01 = b1, s10 = b0, s11 = b1, s20 = b0, s21 = b1, s30 = b0, s31 = b1;
+            int* x0 = (int*)(x + ((long)r * lda)), x1 = (int*)(x + ((long)(r + 1) * lda)), x2 = (int*)(x + ((long)(r + 2) * lda)), x3 = (int*)(x + ((long)(r + 3) * lda));
+            sbyte* wp = w;
+            for (int q = 0; q < quads; q++, wp += 32)
+            {
+                var w0 = Vector128.Load(wp);
+                var w1 = Vector128.Load(wp + 16);
+                var a = Vector128.Create(x0[q]).AsSByte(); s00 = Dp.DotProduct(s00, w0, a); s01 = Dp.DotProduct(s01, w1, a);
+                a = Vector128.Create(x1[q]).AsSByte(); s10 = Dp.DotProduct(s10, w0, a); s11 = Dp.DotProduct(s11, w1, a);
+                a = Vector128.Create(x2[q]).AsSByte(); s20 = Dp.DotProduct(s20, w0, a); s21 = Dp.DotProduct(s21, w1, a);
+                a = Vector128.Create(x3[q]).AsSByte(); s30 = Dp.DotProduct(s30, w0, a); s31 = Dp.DotProduct(s31, w1, a);
+            }
+
+            OutDot(accOut + ((long)r * ldo), s00, s01, nr);
+            OutDot(accOut + ((long)(r + 1) * ldo), s10, s11, nr);
+            OutDot(accOut + ((long)(r + 2) * ldo), s20, s21, nr);
+            OutDot(accOut + ((long)(r + 3) * ldo), s30, s31, nr);
+        }
+
+        for (; r < rows; r++)
+        {
+            Vector128<int> s00 = b0, s01 = b1;
+            int* x0 = (int*)(x + ((long)r * lda));
+            sbyte* wp = w;
+            for (int q = 0; q < quads; q++, wp += 32)
+            {
+                var a = Vector128.Create(x0[q]).AsSByte();
+                s00 = Dp.DotProduct(s00, Vector128.Load(wp), a);
+                s01 = Dp.DotProduct(s01, Vector128.Load(wp + 16), a);
+            }
+
+            OutDot(accOut + ((long)r * ldo), s00, s01, nr);
+        }
+    }
+
+    private static void OutDot(int* dst, Vector128<int> v0, Vector128<int> v1, int nr)
+    {
+        for (int j = 0; j < nr; j++)
+        {
+            dst[j] = j < 4 ? v0[j] : v1[j - 4];
         }
     }
 
