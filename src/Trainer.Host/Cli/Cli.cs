@@ -16,6 +16,7 @@ public static class Cli
             TrainCommands.ImageCommand("cnn"),
             TrainCommands.LstmCommand(),
             ExportCommand.Create(),
+            DeviceOptions.DevicesCommand(),
         };
         return root.Parse(args).Invoke();
     }
@@ -28,7 +29,7 @@ public static class Cli
             action();
             return 0;
         }
-        catch (Exception e) when (e is DatasetException or EnbFormatException or NonFiniteGradientException or ArgumentException or InvalidDataException or FileNotFoundException)
+        catch (Exception e) when (e is DatasetException or EnbFormatException or NonFiniteGradientException or ArgumentException or InvalidDataException or FileNotFoundException or Backends.OpenCL.OpenClException)
         {
             Console.Error.WriteLine($"edgenet-train: {e.Message}");
             return 2;

@@ -1,33 +1,67 @@
 using System.CommandLine;
 using EdgeNet.Trainer.Backends;
 using EdgeNet.Trainer.Backends.Cpu;
+using EdgeNet.Trainer.Backends.OpenCL;
 
 namespace EdgeNet.Trainer.Cli;
 
-/// <summary>The --device option: cpu (more backends plug in here).</summary>
+/// <summary>The --device option: cpu, opencl[:N|:NAME], or auto (first GPU, else an OpenCL CPU device, else cpu).</summary>
 internal static class DeviceOptions
 {
     public static Option<string> Create() => new("--device")
     {
-        Description = "compute device: cpu",
+        Description = "compute device: auto (first OpenCL GPU, else OpenCL CPU device, else cpu), cpu, opencl, opencl:N or opencl:NAME",
         DefaultValueFactory = _ => "cpu",
     };
 
     /// <summary>Makes the chosen backend current; disposing the handle restores the previous one.</summary>
     public static DeviceHandle Select(string? spec)
     {
-        IBackend backend = (spec ?? "cpu").ToLowerInvariant() switch
+        string s = (spec ?? "cpu").ToLowerInvariant();
+        IBackend backend = s switch
         {
             "cpu" => CpuBackend.Instance,
-            _ => throw new ArgumentException($"unknown device '{spec}'; use cpu"),
+            "auto" => OpenClDevices.List() is { Count: > 0 } ? OpenClBackend.Create() : CpuBackend.Instance,
+            "opencl" => OpenClBackend.Create(),
+            _ when s.StartsWith("opencl:", StringComparison.Ordinal) => OpenClBackend.Create(spec![7..]),
+            _ => throw new ArgumentException($"unknown device '{spec}'; use cpu, auto, opencl, opencl:N or opencl:NAME"),
         };
         return new DeviceHandle(backend, Device.Use(backend));
+    }
+
+    public static Command DevicesCommand()
+    {
+        var cmd = new Command("devices", "List the OpenCL platforms and devices the trainer can use.");
+        cmd.SetAction(_ =>
+        {
+            var devices = OpenClDevices.List();
+            Console.WriteLine($"cpu: the CPU backend ({Environment.ProcessorCount} threads, GEMM {Gemm.KernelName})");
+            if (devices.Count == 0)
+            {
+                Console.WriteLine("opencl: no platform found (install an OpenCL driver, e.g. pocl-opencl-icd)");
+            }
+
+            foreach (var d in devices)
+            {
+                Console.WriteLine($"opencl:{d.Index}: {d}");
+            }
+
+            return 0;
+        });
+        return cmd;
     }
 
     internal sealed class DeviceHandle(IBackend backend, IDisposable restore) : IDisposable
     {
         public string Name => backend.Name;
 
-        public void Dispose() => restore.Dispose();
+        public void Dispose()
+        {
+            restore.Dispose();
+            if (backend is not CpuBackend)
+            {
+                backend.Dispose();
+            }
+        }
     }
 }

@@ -1,0 +1,294 @@
+// EdgeNet OpenCL kernels: every op of IBackend, forward and backward side by side.
+// Row-major float buffers; images NHWC, conv kernels HWIO. One work-item per output element
+// unless a comment says otherwise. Compiled once per context (PoCL caches the binaries).
+
+// ---- GEMM: C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C -------------------------------
+#define TS 16
+// GPU variant: 16x16 work-group tiles staged in local memory.
+__kernel void gemm_tiled(int ta, int tb, int M, int N, int K, float alpha,
+                         __global const float* A, __global const float* B, float beta, __global float* C) {
+  const int col = get_global_id(0), row = get_global_id(1);
+  const int lc = get_local_id(0), lr = get_local_id(1);
+  __local float As[TS][TS + 1];
+  __local float Bs[TS][TS + 1];
+  float acc = 0.0f;
+  for (int t = 0; t < K; t += TS) {
+    const int ak = t + lc, bk = t + lr;
+    As[lr][lc] = (row < M && ak < K) ? (ta ? A[ak * M + row] : A[row * K + ak]) : 0.0f;
+    Bs[lr][lc] = (col < N && bk < K) ? (tb ? B[col * K + bk] : B[bk * N + col]) : 0.0f;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int k = 0; k < TS; k++) acc += As[lr][k] * Bs[k][lc];
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  if (row < M && col < N) C[row * N + col] = alpha * acc + (beta == 0.0f ? 0.0f : beta * C[row * N + col]);
+}
+
+// CPU-device variant: each work-item computes an 8x16 block with explicit float16 vectors
+// (PoCL vectorizes these well; the tiled kernel runs ~50x slower there).
+__kernel void gemm_block(int ta, int tb, int M, int N, int K, float alpha,
+                         __global const float* A, __global const float* B, float beta, __global float* C) {
+  const int c0 = get_global_id(0) * 16, r0 = get_global_id(1) * 8;
+  if (r0 >= M || c0 >= N) return;
+  float16 acc[8];
+  for (int i = 0; i < 8; i++) acc[i] = (float16)(0.0f);
+  const int full = (c0 + 16 <= N) && !tb;
+  for (int k = 0; k < K; k++) {
+    float16 b;
+    if (full) {
+      b = vload16(0, B + k * N + c0);
+    } else {
+      float t[16];
+      for (int j = 0; j < 16; j++) { int c = c0 + j; t[j] = c < N ? (tb ? B[c * K + k] : B[k * N + c]) : 0.0f; }
+      b = vload16(0, t);
+    }
+    for (int i = 0; i < 8; i++) {
+      int r = r0 + i;
+      float a = r < M ? (ta ? A[k * M + r] : A[r * K + k]) : 0.0f;
+      acc[i] = mad((float16)(a), b, acc[i]);
+    }
+  }
+  for (int i = 0; i < 8; i++) {
+    int r = r0 + i;
+    if (r >= M) break;
+    float t[16];
+    vstore16(acc[i], 0, t);
+    for (int j = 0; j < 16 && c0 + j < N; j++) {
+      int o = r * N + c0 + j;
+      C[o] = alpha * t[j] + (beta == 0.0f ? 0.0f : beta * C[o]);
+    }
+  }
+}
+
+// ---- element-wise ------------------------------------------------------------------------
+__kernel void fill(__global float* y, float v) { y[get_global_id(0)] = v; }
+
+__kernel void add_bias(__global const float* x, __global const float* b, __global float* y, int cols) {
+  int i = get_global_id(0); y[i] = x[i] + b[i % cols];
+}
+
+// db[c] (+)= sum_r dy[r, c]
+__kernel void bias_grad(__global const float* dy, __global float* db, int rows, int cols, int accumulate) {
+  int c = get_global_id(0); float s = 0.0f;
+  for (int r = 0; r < rows; r++) s += dy[r * cols + c];
+  db[c] = accumulate ? db[c] + s : s;
+}
+
+// act: 0 linear, 1 relu, 2 sigmoid, 3 tanh
+__kernel void act_fwd(int act, __global const float* x, __global float* y) {
+  int i = get_global_id(0); float v = x[i];
+  y[i] = act == 1 ? fmax(v, 0.0f) : act == 2 ? 1.0f / (1.0f + exp(-v)) : act == 3 ? tanh(v) : v;
+}
+
+__kernel void act_bwd(int act, __global const float* y, __global const float* dy, __global float* dx) {
+  int i = get_global_id(0); float v = y[i], g = dy[i];
+  dx[i] = act == 1 ? (v > 0.0f ? g : 0.0f) : act == 2 ? g * v * (1.0f - v) : act == 3 ? g * (1.0f - v * v) : g;
+}
+
+// op: 0 add, 1 sub, 2 mul, 3 div; b repeats every bl elements
+__kernel void binary_op(int op, __global const float* a, __global const float* b, __global float* y, int bl) {
+  int i = get_global_id(0); float u = a[i], v = b[i % bl];
+  y[i] = op == 0 ? u + v : op == 1 ? u - v : op == 2 ? u * v : u / v;
+}
+
+// op: 0 neg, 1 square, 2 exp, 3 log, 4 sqrt, 5 abs
+__kernel void unary_op(int op, __global const float* x, __global float* y) {
+  int i = get_global_id(0); float v = x[i];
+  y[i] = op == 0 ? -v : op == 1 ? v * v : op == 2 ? exp(v) : op == 3 ? log(v) : op == 4 ? sqrt(v) : fabs(v);
+}
+
+__kernel void affine(__global const float* x, __global float* y, float scale, float shift) {
+  int i = get_global_id(0); y[i] = x[i] * scale + shift;
+}
+
+// ---- reductions over [outer, reduce, inner] ----------------------------------------------
+__kernel void reduce_sum(__global const float* x, __global float* y, int reduce, int inner, float scale) {
+  int g = get_global_id(0), o = g / inner, i = g % inner; float s = 0.0f;
+  for (int r = 0; r < reduce; r++) s += x[(o * reduce + r) * inner + i];
+  y[g] = s * scale;
+}
+
+__kernel void reduce_max(__global const float* x, __global float* y, __global float* idx, int reduce, int inner) {
+  int g = get_global_id(0), o = g / inner, i = g % inner;
+  int best = 0; float bv = x[o * reduce * inner + i];
+  for (int r = 1; r < reduce; r++) { float v = x[(o * reduce + r) * inner + i]; if (v > bv || isnan(v)) { bv = v; best = r; } }
+  y[g] = bv; idx[g] = (float)best;
+}
+
+// dx[o, r, i] = r == idx[o, i] ? dy[o, i] : 0   (one work-item per dx element)
+__kernel void reduce_max_bwd(__global const float* dy, __global const float* idx, __global float* dx, int reduce, int inner) {
+  int g = get_global_id(0), i = g % inner, r = (g / inner) % reduce, o = g / (inner * reduce);
+  dx[g] = (int)idx[o * inner + i] == r ? dy[o * inner + i] : 0.0f;
+}
+
+// y[o, r, i] = x[o, i] * scale
+__kernel void broadcast(__global const float* x, __global float* y, int reduce, int inner, float scale) {
+  int g = get_global_id(0), i = g % inner, o = g / (inner * reduce);
+  y[g] = x[o * inner + i] * scale;
+}
+
+// ---- softmax and cross-entropy (one work-item per row) -----------------------------------
+__kernel void softmax(__global const float* x, __global float* y, int cols) {
+  int r = get_global_id(0); __global const float* xr = x + r * cols; __global float* yr = y + r * cols;
+  float m = -INFINITY; for (int c = 0; c < cols; c++) m = fmax(m, xr[c]);
+  float s = 0.0f; for (int c = 0; c < cols; c++) { float e = exp(xr[c] - m); yr[c] = e; s += e; }
+  for (int c = 0; c < cols; c++) yr[c] /= s;
+}
+
+__kernel void softmax_bwd(__global const float* y, __global const float* dy, __global float* dx, int cols) {
+  int r = get_global_id(0); float dot = 0.0f;
+  for (int c = 0; c < cols; c++) dot += y[r * cols + c] * dy[r * cols + c];
+  for (int c = 0; c < cols; c++) dx[r * cols + c] = y[r * cols + c] * (dy[r * cols + c] - dot);
+}
+
+__kernel void sparse_ce(__global const float* in, __global const float* labels, __global float* loss, __global float* probs,
+                        int cols, int fromLogits, float eps) {
+  int r = get_global_id(0); int label = (int)labels[r]; __global const float* x = in + r * cols;
+  if (fromLogits) {
+    float m = -INFINITY; for (int c = 0; c < cols; c++) m = fmax(m, x[c]);
+    float s = 0.0f; for (int c = 0; c < cols; c++) { float e = exp(x[c] - m); probs[r * cols + c] = e; s += e; }
+    for (int c = 0; c < cols; c++) probs[r * cols + c] /= s;
+    loss[r] = log(s) + m - x[label];
+  } else {
+    loss[r] = -log(clamp(x[label], eps, 1.0f - eps));
+  }
+}
+
+__kernel void sparse_ce_bwd(__global const float* in, __global const float* probs, __global const float* labels, __global const float* dloss,
+                            __global float* din, int cols, int fromLogits, float eps) {
+  int r = get_global_id(0); int label = (int)labels[r]; float g = dloss[r];
+  for (int c = 0; c < cols; c++) {
+    float v;
+    if (fromLogits) v = probs[r * cols + c] * g - (c == label ? g : 0.0f);
+    else { float p = in[r * cols + label]; v = c == label ? ((p < eps || p > 1.0f - eps) ? 0.0f : -g / p) : 0.0f; }
+    din[r * cols + c] = v;
+  }
+}
+
+__kernel void one_hot(__global const float* labels, __global float* y, int depth) {
+  int g = get_global_id(0), r = g / depth, c = g % depth; float l = labels[r];
+  y[g] = ((int)l == c && (float)c == l) ? 1.0f : 0.0f;
+}
+
+// ---- slicing along one axis of [outer, count, inner] -------------------------------------
+__kernel void slice_fwd(__global const float* x, __global float* y, int count, int inner, int start, int length) {
+  int g = get_global_id(0), i = g % inner, l = (g / inner) % length, o = g / (inner * length);
+  y[g] = x[(o * count + start + l) * inner + i];
+}
+
+__kernel void slice_bwd(__global const float* dy, __global float* dx, int count, int inner, int start, int length) {
+  int g = get_global_id(0), i = g % inner, l = (g / inner) % length, o = g / (inner * length);
+  dx[(o * count + start + l) * inner + i] += dy[g];
+}
+
+// ---- convolution by im2col + GEMM, and max pooling ---------------------------------------
+// geometry: B, H, W, C, KH, KW, F, SH, SW, PT, PL, OH, OW in g[0..12]
+__kernel void im2col(__global const float* x, __global float* cols, __constant int* g) {
+  int e = get_global_id(0); int C = g[3], KH = g[4], KW = g[5], OH = g[11], OW = g[12];
+  int kkc = KH * KW * C; int row = e / kkc, j = e % kkc;
+  int ci = j % C, kw = (j / C) % KW, kh = j / (C * KW);
+  int ow = row % OW, oh = (row / OW) % OH, b = row / (OW * OH);
+  int ih = oh * g[7] - g[9] + kh, iw = ow * g[8] - g[10] + kw;
+  cols[e] = (ih >= 0 && ih < g[1] && iw >= 0 && iw < g[2]) ? x[((b * g[1] + ih) * g[2] + iw) * C + ci] : 0.0f;
+}
+
+// the adjoint, gathered: dx[b, ih, iw, ci] = sum of the cols entries that read it
+__kernel void col2im(__global const float* cols, __global float* dx, __constant int* g) {
+  int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], KH = g[4], KW = g[5], SH = g[7], SW = g[8], OH = g[11], OW = g[12];
+  int ci = e % C, iw = (e / C) % W, ih = (e / (C * W)) % H, b = e / (C * W * H);
+  float s = 0.0f;
+  for (int kh = 0; kh < KH; kh++) {
+    int t = ih + g[9] - kh; if (t < 0 || t % SH) continue; int oh = t / SH; if (oh >= OH) continue;
+    for (int kw = 0; kw < KW; kw++) {
+      int u = iw + g[10] - kw; if (u < 0 || u % SW) continue; int ow = u / SW; if (ow >= OW) continue;
+      s += cols[((b * OH + oh) * OW + ow) * (KH * KW * C) + (kh * KW + kw) * C + ci];
+    }
+  }
+  dx[e] = s;
+}
+
+__kernel void maxpool_fwd(__global const float* x, __global float* y, __constant int* g) {
+  int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], OH = g[11], OW = g[12];
+  int c = e % C, ow = (e / C) % OW, oh = (e / (C * OW)) % OH, b = e / (C * OW * OH);
+  float m = -INFINITY;
+  for (int kh = 0; kh < g[4]; kh++) for (int kw = 0; kw < g[5]; kw++) {
+    int ih = oh * g[7] - g[9] + kh, iw = ow * g[8] - g[10] + kw;
+    if (ih >= 0 && ih < H && iw >= 0 && iw < W) m = fmax(m, x[((b * H + ih) * W + iw) * C + c]);
+  }
+  y[e] = m;
+}
+
+// dx gathered: a window's dy goes to the first position (row-major in the window) where x equals the max
+__kernel void maxpool_bwd(__global const float* x, __global const float* y, __global const float* dy, __global float* dx, __constant int* g) {
+  int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], KH = g[4], KW = g[5], SH = g[7], SW = g[8], OH = g[11], OW = g[12];
+  int c = e % C, iw = (e / C) % W, ih = (e / (C * W)) % H, b = e / (C * W * H);
+  float s = 0.0f;
+  for (int kh = 0; kh < KH; kh++) {
+    int t = ih + g[9] - kh; if (t < 0 || t % SH) continue; int oh = t / SH; if (oh >= OH) continue;
+    for (int kw = 0; kw < KW; kw++) {
+      int u = iw + g[10] - kw; if (u < 0 || u % SW) continue; int ow = u / SW; if (ow >= OW) continue;
+      int o = ((b * OH + oh) * OW + ow) * C + c; float m = y[o]; int first = -1;
+      for (int a = 0; a < KH && first < 0; a++) for (int d = 0; d < KW; d++) {
+        int jh = oh * SH - g[9] + a, jw = ow * SW - g[10] + d;
+        if (jh >= 0 && jh < H && jw >= 0 && jw < W && x[((b * H + jh) * W + jw) * C + c] == m) { first = a * KW + d; break; }
+      }
+      if (first == kh * KW + kw) s += dy[o];
+    }
+  }
+  dx[e] = s;
+}
+
+// ---- LSTM cell (gates i, f, g, o), one work-item per (batch, unit) -----------------------
+float sigm(float v) { return 1.0f / (1.0f + exp(-v)); }
+
+__kernel void lstm_fwd(__global const float* z, __global const float* cp, __global float* h, __global float* c, int units) {
+  int e = get_global_id(0), b = e / units, u = e % units; __global const float* zr = z + b * 4 * units;
+  float i = sigm(zr[u]), f = sigm(zr[units + u]), gg = tanh(zr[2 * units + u]), o = sigm(zr[3 * units + u]);
+  float cn = f * cp[e] + i * gg; c[e] = cn; h[e] = o * tanh(cn);
+}
+
+__kernel void lstm_bwd(__global const float* z, __global const float* cp, __global const float* c, __global const float* dh, __global const float* dc,
+                       int hasDh, int hasDc, __global float* dz, __global float* dcp, int units) {
+  int e = get_global_id(0), b = e / units, u = e % units; __global const float* zr = z + b * 4 * units; __global float* dzr = dz + b * 4 * units;
+  float i = sigm(zr[u]), f = sigm(zr[units + u]), gg = tanh(zr[2 * units + u]), o = sigm(zr[3 * units + u]);
+  float tc = tanh(c[e]); float gh = hasDh ? dh[e] : 0.0f; float gc = (hasDc ? dc[e] : 0.0f) + gh * o * (1.0f - tc * tc);
+  dzr[u] = gc * gg * i * (1.0f - i); dzr[units + u] = gc * cp[e] * f * (1.0f - f);
+  dzr[2 * units + u] = gc * i * (1.0f - gg * gg); dzr[3 * units + u] = gh * tc * o * (1.0f - o); dcp[e] = gc * f;
+}
+
+// ---- embedding --------------------------------------------------------------------------
+__kernel void gather_rows(__global const float* table, __global const float* idx, __global float* y, int dim) {
+  int e = get_global_id(0); y[e] = table[(int)idx[e / dim] * dim + e % dim];
+}
+
+// dtable[v, d] += sum over rows with idx == v (one work-item per table element, no atomics)
+__kernel void gather_bwd(__global const float* dy, __global const float* idx, __global float* dtable, int rows, int dim) {
+  int e = get_global_id(0), v = e / dim, d = e % dim; float s = 0.0f;
+  for (int r = 0; r < rows; r++) if ((int)idx[r] == v) s += dy[r * dim + d];
+  dtable[e] += s;
+}
+
+// ---- dropout: the same SplitMix64 stream as the CPU backend, element i from state seed + (i+1)·γ
+__kernel void dropout_mask(__global float* m, ulong seed, float keep) {
+  int i = get_global_id(0);
+  ulong z = seed + (ulong)(i + 1) * 0x9E3779B97F4A7C15UL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL; z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL; z ^= z >> 31;
+  float u = (float)(z >> 40) * (1.0f / 16777216.0f);
+  m[i] = u < keep ? 1.0f / keep : 0.0f;
+}
+
+// ---- optimizers, in place ----------------------------------------------------------------
+__kernel void adam(__global float* p, __global const float* g, __global float* m, __global float* v, float lrT, float b1, float b2, float eps) {
+  int i = get_global_id(0); float gi = g[i];
+  float mi = b1 * m[i] + (1.0f - b1) * gi, vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+  m[i] = mi; v[i] = vi; p[i] -= lrT * mi / (sqrt(vi) + eps);
+}
+
+__kernel void sgd(__global float* p, __global const float* g, __global float* vel, float lr, float momentum, int nesterov, int hasVel) {
+  int i = get_global_id(0);
+  if (!hasVel) { p[i] -= lr * g[i]; return; }
+  float v = momentum * vel[i] - lr * g[i]; vel[i] = v; p[i] += nesterov ? momentum * v - lr * g[i] : v;
+}
+
+__kernel void count_nonfinite(__global const float* x, __global int* count) {
+  if (!isfinite(x[get_global_id(0)])) atomic_inc(count);
+}

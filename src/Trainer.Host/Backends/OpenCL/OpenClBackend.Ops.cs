@@ -1,0 +1,190 @@
+namespace EdgeNet.Trainer.Backends.OpenCL;
+
+/// <summary>The IBackend kernels: thin launches of Kernels.cl, shapes as in <see cref="IBackend"/>.</summary>
+public sealed partial class OpenClBackend
+{
+    public void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, Storage a, Storage b, float beta, Storage c)
+    {
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (Device.IsGpu)
+        {
+            Launch2D("gemm_tiled", n, m, 16, 16, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
+        }
+        else
+        {
+            Launch2D("gemm_block", (n + 15) / 16, (m + 7) / 8, 0, 0, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
+        }
+    }
+
+    public void AddBias(Storage x, Storage bias, Storage y, int rows, int cols) => Launch("add_bias", rows * cols, x, bias, y, cols);
+
+    public void BiasGrad(Storage dy, Storage db, int rows, int cols, bool accumulate) => Launch("bias_grad", cols, dy, db, rows, cols, accumulate);
+
+    private static int Act(Activation a) => a switch { Activation.Relu => 1, Activation.Sigmoid => 2, Activation.Tanh => 3, _ => 0 };
+
+    public void ActivationForward(Activation act, Storage x, Storage y, int n) => Launch("act_fwd", n, Act(act), x, y);
+
+    public void ActivationBackward(Activation act, Storage y, Storage dy, Storage dx, int n) => Launch("act_bwd", n, Act(act), y, dy, dx);
+
+    public void Binary(BinaryOp op, Storage a, Storage b, Storage y, int n, int bLength) => Launch("binary_op", n, (int)op, a, b, y, bLength);
+
+    public void Unary(UnaryOp op, Storage x, Storage y, int n) => Launch("unary_op", n, (int)op, x, y);
+
+    public void Affine(Storage x, Storage y, int n, float scale, float shift) => Launch("affine", n, x, y, scale, shift);
+
+    public void ReduceSum(Storage x, Storage y, int outer, int reduce, int inner, bool mean) =>
+        Launch("reduce_sum", outer * inner, x, y, reduce, inner, mean ? 1f / reduce : 1f);
+
+    public void ReduceMax(Storage x, Storage y, Storage idx, int outer, int reduce, int inner) => Launch("reduce_max", outer * inner, x, y, idx, reduce, inner);
+
+    public void ReduceMaxBackward(Storage dy, Storage idx, Storage dx, int outer, int reduce, int inner) =>
+        Launch("reduce_max_bwd", outer * reduce * inner, dy, idx, dx, reduce, inner);
+
+    public void Broadcast(Storage x, Storage y, int outer, int reduce, int inner, float scale) =>
+        Launch("broadcast", outer * reduce * inner, x, y, reduce, inner, scale);
+
+    public void Softmax(Storage x, Storage y, int rows, int cols) => Launch("softmax", rows, x, y, cols);
+
+    public void SoftmaxBackward(Storage y, Storage dy, Storage dx, int rows, int cols) => Launch("softmax_bwd", rows, y, dy, dx, cols);
+
+    public void SparseCrossEntropy(Storage input, Storage labels, Storage loss, Storage probs, int rows, int cols, bool fromLogits, float eps)
+    {
+        // Labels are checked on the host first: a bad label must be an error, not a device fault.
+        var l = new float[rows];
+        Download(labels, l);
+        for (int r = 0; r < rows; r++)
+        {
+            if (l[r] < 0 || l[r] >= cols || l[r] != MathF.Floor(l[r]))
+            {
+                throw new ArgumentOutOfRangeException(nameof(labels), $"label {l[r]} at row {r} is not a class index in 0..{cols - 1}: check that the labels match the model's {cols} outputs");
+            }
+        }
+
+        Launch("sparse_ce", rows, input, labels, loss, probs, cols, fromLogits, eps);
+    }
+
+    public void SparseCrossEntropyBackward(Storage input, Storage probs, Storage labels, Storage dloss, Storage dinput, int rows, int cols, bool fromLogits, float eps) =>
+        Launch("sparse_ce_bwd", rows, input, probs, labels, dloss, dinput, cols, fromLogits, eps);
+
+    public void OneHot(Storage labels, Storage y, int rows, int depth) => Launch("one_hot", rows * depth, labels, y, depth);
+
+    public void Slice(Storage x, Storage y, int outer, int count, int inner, int start, int length) =>
+        Launch("slice_fwd", outer * length * inner, x, y, count, inner, start, length);
+
+    public void SliceBackward(Storage dy, Storage dx, int outer, int count, int inner, int start, int length) =>
+        Launch("slice_bwd", outer * length * inner, dy, dx, count, inner, start, length);
+
+    private Storage Geometry(in Conv2DGeometry g)
+    {
+        var s = Allocate(13);
+        int[] v = [g.Batch, g.InH, g.InW, g.InC, g.KH, g.KW, g.OutC, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.OutH, g.OutW];
+        Upload(System.Runtime.InteropServices.MemoryMarshal.Cast<int, float>(v), s);
+        return s;
+    }
+
+    public void Conv2DForward(in Conv2DGeometry g, Storage x, Storage w, Storage y)
+    {
+        // cols[B·OH·OW, KKC] = im2col(x); y[B·OH·OW, F] = cols · w
+        int rows = g.Batch * g.OutH * g.OutW, kkc = g.KH * g.KW * g.InC;
+        var geo = Geometry(g);
+        var cols = Allocate(rows * kkc);
+        try
+        {
+            Launch("im2col", rows * kkc, x, cols, geo);
+            Gemm(false, false, rows, g.OutC, kkc, 1f, cols, w, 0f, y);
+        }
+        finally
+        {
+            cols.Release();
+            geo.Release();
+        }
+    }
+
+    public void Conv2DBackwardData(in Conv2DGeometry g, Storage dy, Storage w, Storage dx)
+    {
+        int rows = g.Batch * g.OutH * g.OutW, kkc = g.KH * g.KW * g.InC;
+        var geo = Geometry(g);
+        var cols = Allocate(rows * kkc);
+        try
+        {
+            Gemm(false, true, rows, kkc, g.OutC, 1f, dy, w, 0f, cols);   // dcols = dy · wᵀ
+            Launch("col2im", g.InputSize, cols, dx, geo);
+        }
+        finally
+        {
+            cols.Release();
+            geo.Release();
+        }
+    }
+
+    public void Conv2DBackwardFilter(in Conv2DGeometry g, Storage x, Storage dy, Storage dw)
+    {
+        int rows = g.Batch * g.OutH * g.OutW, kkc = g.KH * g.KW * g.InC;
+        var geo = Geometry(g);
+        var cols = Allocate(rows * kkc);
+        try
+        {
+            Launch("im2col", rows * kkc, x, cols, geo);
+            Gemm(true, false, kkc, g.OutC, rows, 1f, cols, dy, 0f, dw);  // dw = colsᵀ · dy
+        }
+        finally
+        {
+            cols.Release();
+            geo.Release();
+        }
+    }
+
+    public void MaxPoolForward(in Conv2DGeometry g, Storage x, Storage y)
+    {
+        var geo = Geometry(g);
+        Launch("maxpool_fwd", g.OutputSize, x, y, geo);
+        geo.Release();
+    }
+
+    public void MaxPoolBackward(in Conv2DGeometry g, Storage x, Storage y, Storage dy, Storage dx)
+    {
+        var geo = Geometry(g);
+        Launch("maxpool_bwd", g.InputSize, x, y, dy, dx, geo);
+        geo.Release();
+    }
+
+    public void LstmCellForward(Storage z, Storage cPrev, Storage h, Storage c, int batch, int units) =>
+        Launch("lstm_fwd", batch * units, z, cPrev, h, c, units);
+
+    public void LstmCellBackward(Storage z, Storage cPrev, Storage c, Storage? dh, Storage? dc, Storage dz, Storage dcPrev, int batch, int units) =>
+        Launch("lstm_bwd", batch * units, z, cPrev, c, dh ?? c, dc ?? c, dh is not null, dc is not null, dz, dcPrev, units);
+
+    public void Gather(Storage table, Storage idx, Storage y, int rows, int vocab, int dim) => Launch("gather_rows", rows * dim, table, idx, y, dim);
+
+    public void GatherBackward(Storage dy, Storage idx, Storage dtable, int rows, int vocab, int dim) =>
+        Launch("gather_bwd", vocab * dim, dy, idx, dtable, rows, dim);
+
+    public void DropoutMask(Storage mask, int n, float rate, ulong seed) => Launch("dropout_mask", n, mask, seed, 1f - rate);
+
+    public void AdamUpdate(Storage param, Storage grad, Storage m, Storage v, int n, float lrT, float beta1, float beta2, float epsHat) =>
+        Launch("adam", n, param, grad, m, v, lrT, beta1, beta2, epsHat);
+
+    public void SgdUpdate(Storage param, Storage grad, Storage? velocity, int n, float lr, float momentum, bool nesterov) =>
+        Launch("sgd", n, param, grad, velocity ?? grad, lr, momentum, nesterov, velocity is not null && momentum != 0);
+
+    public int CountNonFinite(Storage x, int n)
+    {
+        var counter = Allocate(1);
+        try
+        {
+            Fill(counter, 0f); // all-zero bits: int 0
+            Launch("count_nonfinite", n, x, counter);
+            var r = new float[1];
+            Download(counter, r);
+            return BitConverter.SingleToInt32Bits(r[0]);
+        }
+        finally
+        {
+            counter.Release();
+        }
+    }
+}

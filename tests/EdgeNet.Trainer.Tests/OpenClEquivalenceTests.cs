@@ -1,0 +1,211 @@
+using EdgeNet.Trainer.Autograd;
+using EdgeNet.Trainer.Backends;
+using EdgeNet.Trainer.Backends.Cpu;
+using EdgeNet.Trainer.Backends.OpenCL;
+using EdgeNet.Trainer.Keras;
+using EdgeNet.Trainer.Keras.Losses;
+using EdgeNet.Trainer.Keras.Models;
+using EdgeNet.Trainer.Keras.Optimizers;
+using EdgeNet.Trainer.Models;
+using EdgeNet.Trainer.Tensors;
+using static EdgeNet.Trainer.Tests.GradientCheck;
+
+namespace EdgeNet.Trainer.Tests;
+
+/// <summary>Runs a test only where an OpenCL platform exists (CI installs PoCL); elsewhere it is skipped with a message.</summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]
+internal sealed class OpenClAvailableAttribute : ConditionBaseAttribute
+{
+    public OpenClAvailableAttribute()
+        : base(ConditionMode.Include)
+    {
+        IgnoreMessage = "no OpenCL platform on this machine: install pocl-opencl-icd (scripts/setup.sh does)";
+    }
+
+    public override bool IsConditionMet => OpenClDevices.List().Count > 0;
+
+    public override string GroupName => "OpenCL";
+}
+
+/// <summary>
+/// In the style of ggml's test-backend-ops: every op's forward and backward on OpenCL against the
+/// CPU backend on the same random inputs, over odd shapes, strides and paddings.
+/// </summary>
+[TestClass]
+[OpenClAvailable]
+public sealed class OpenClEquivalenceTests
+{
+    private static OpenClBackend? s_cl;
+
+    private static OpenClBackend Cl => s_cl ??= OpenClBackend.Create();
+
+    [ClassCleanup]
+    public static void Cleanup() => s_cl?.Dispose();
+
+    private static (float[] Y, float[][] Grads) Run(IBackend be, Func<Tensor[], Tensor> f, float[][] values, int[][] shapes, bool[]? diff)
+    {
+        using var device = Device.Use(be);
+        var vars = values.Select((v, i) => new Variable($"x{i}", Tensor.FromArray(v, shapes[i]))).ToArray();
+        using var scope = TensorScope.Begin();
+        using var tape = new GradientTape();
+        var y = f(vars.Select(v => v.Value).ToArray());
+        var rng = new Random(77);
+        var r = Tensor.FromArray(Enumerable.Range(0, y.Size).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(), y.Shape);
+        var loss = Ops.ReduceSum(Ops.Mul(y, r));
+        var grads = tape.Gradient(loss, vars);
+        var result = (y.ToArray(), grads.Select((g, i) => diff is not null && !diff[i] ? [] : g?.ToArray() ?? new float[values[i].Length]).ToArray());
+        foreach (var v in vars)
+        {
+            v.Value.Dispose();
+        }
+
+        return result;
+    }
+
+    private static void Same(string what, Func<Tensor[], Tensor> f, float[][] values, int[][] shapes, double tol = 1e-4, bool[]? diff = null)
+    {
+        var cpu = Run(CpuBackend.Instance, f, values, shapes, diff);
+        var cl = Run(Cl, f, values, shapes, diff);
+        Close(what + " forward", cpu.Y, cl.Y, tol);
+        for (int k = 0; k < values.Length; k++)
+        {
+            Close($"{what} d/dinput{k}", cpu.Grads[k], cl.Grads[k], tol);
+        }
+    }
+
+    private static void Close(string what, float[] expected, float[] actual, double tol)
+    {
+        Assert.HasCount(expected.Length, actual, what);
+        double scale = Math.Max(1, expected.Length == 0 ? 1 : expected.Max(v => Math.Abs(v)));
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.AreEqual(expected[i], actual[i], tol * scale, $"{what} [{i}]");
+        }
+    }
+
+    [TestMethod]
+    public void Gemm_every_transpose_and_odd_shapes()
+    {
+        foreach (int m in new[] { 1, 3, 17, 33, 127 })
+        {
+            foreach (int n in new[] { 1, 17, 33 })
+            {
+                foreach (var (ta, tb) in new[] { (false, false), (true, false), (false, true), (true, true) })
+                {
+                    int k = 127 - m + 3;
+                    Same($"matmul {m}x{n}x{k} {ta}/{tb}", t => Ops.MatMul(t[0], t[1], ta, tb),
+                        [Rand(m * k, m), Rand(k * n, n)], [ta ? [k, m] : [m, k], tb ? [n, k] : [k, n]], 1e-4);
+                }
+            }
+        }
+    }
+
+    [TestMethod]
+    public void Dense_with_activations_and_bias()
+    {
+        foreach (var act in new[] { Activation.Linear, Activation.Relu, Activation.Sigmoid, Activation.Tanh })
+        {
+            Same($"dense {act}", t => Ops.Dense(t[0], t[1], t[2], act), [Rand(17 * 33, 1), Rand(33 * 3, 2), Rand(3, 3)], [[17, 33], [33, 3], [3]]);
+        }
+    }
+
+    [TestMethod]
+    public void Conv2D_strides_and_paddings()
+    {
+        foreach (var (s, same) in new[] { (1, true), (1, false), (2, true), (2, false) })
+        {
+            Same($"conv2d s{s} {(same ? "same" : "valid")}", t => Ops.Conv2D(t[0], t[1], t[2], s, s, same, Activation.Relu),
+                [Rand(3 * 9 * 7 * 3, 4), Rand(3 * 3 * 3 * 5, 5), Rand(5, 6)], [[3, 9, 7, 3], [3, 3, 3, 5], [5]]);
+        }
+    }
+
+    [TestMethod]
+    public void MaxPool_softmax_reductions_and_elementwise()
+    {
+        var distinct = Enumerable.Range(0, 2 * 7 * 5 * 3).Select(i => (float)(i * 37 % 210) * 0.01f).ToArray();
+        Same("maxpool 2x2", t => Ops.MaxPool2D(t[0], 2, 2, 2, 2, false), [distinct], [[2, 7, 5, 3]]);
+        Same("maxpool 3x3 s1 same", t => Ops.MaxPool2D(t[0], 3, 3, 1, 1, true), [distinct], [[2, 7, 5, 3]]);
+        Same("softmax", t => Ops.Softmax(t[0]), [Rand(3 * 17, 7)], [[3, 17]]);
+        Same("reduce_sum", t => Ops.ReduceSum(t[0], 1), [Rand(2 * 3 * 5, 8)], [[2, 3, 5]]);
+        Same("reduce_mean", t => Ops.ReduceMean(t[0]), [Rand(33, 9)], [[33]]);
+        Same("reduce_max", t => Ops.ReduceMax(t[0], -1), [distinct], [[6, 35]]);
+        Same("broadcast ops", t => (t[0] * t[1]) - (t[0] / t[2]) + 2f, [Rand(12, 10), Rand(4, 11), Rand(12, 12, 0.5f, 2)], [[3, 4], [4], [3, 4]]);
+        Same("unary", t => Ops.Exp(t[0]) + Ops.Square(t[0]) + Ops.Sqrt(Ops.Abs(t[0])), [Rand(17, 13, avoidAbsBelow: 0.1f)], [[17]]);
+        Same("log", t => Ops.Log(t[0]), [Rand(17, 14, 0.5f, 2f)], [[17]]);
+    }
+
+    [TestMethod]
+    public void Losses_slices_embedding_and_lstm()
+    {
+        float[] labels = [2, 0, 16];
+        Same("sparse ce logits", t => Ops.SparseCategoricalCrossentropy(t[1], t[0], fromLogits: true), [Rand(3 * 17, 15), labels], [[3, 17], [3]], diff: [true, false]);
+        Same("sparse ce probs", t => Ops.SparseCategoricalCrossentropy(t[1], Ops.Softmax(t[0])), [Rand(3 * 17, 16), labels], [[3, 17], [3]], diff: [true, false]);
+        Same("one-hot + slice + concat", t => Ops.Concat([Ops.Take(Ops.OneHot(t[0], 5), 1, 1), t[1]]), [[1, 4, 0, 2, 3, 3], Rand(6, 17)], [[3, 2], [3, 2]], diff: [false, true]);
+        Same("gather", t => Ops.Gather(t[0], t[1]), [Rand(7 * 3, 18), [6, 0, 6, 2]], [[7, 3], [4]], diff: [true, false]);
+        Same("lstm cell", t => Ops.LstmCell(t[0], t[1], t[2], t[3], t[4], t[5]).H,
+            [Rand(3 * 4, 19), Rand(3 * 5, 20), Rand(3 * 5, 21), Rand(4 * 20, 22), Rand(5 * 20, 23), Rand(20, 24)],
+            [[3, 4], [3, 5], [3, 5], [4, 20], [5, 20], [20]]);
+        Same("dropout", t => Ops.Dropout(t[0], 0.3f, 42), [Rand(33, 25)], [[33]]);
+    }
+
+    [TestMethod]
+    public void Optimizer_updates_and_nan_detection_match()
+    {
+        foreach (Optimizer opt in new Optimizer[] { new Adam(0.01f), new SGD(0.1f, momentum: 0.9f, nesterov: true) })
+        {
+            float[] Step(IBackend be, Optimizer o)
+            {
+                using var d = Device.Use(be);
+                var v = new Variable("w", Tensor.FromArray(Rand(33, 26), 33));
+                using var scope = TensorScope.Begin();
+                o.ApplyGradients([(Tensor.FromArray(Rand(33, 27), 33), v)]);
+                o.ApplyGradients([(Tensor.FromArray(Rand(33, 28), 33), v)]);
+                return v.Numpy();
+            }
+
+            Optimizer Fresh() => opt is Adam ? new Adam(0.01f) : new SGD(0.1f, momentum: 0.9f, nesterov: true);
+            Close(opt.Name, Step(CpuBackend.Instance, Fresh()), Step(Cl, Fresh()), 1e-6);
+        }
+
+        using var dev = Device.Use(Cl);
+        using var s = TensorScope.Begin();
+        var bad = Tensor.FromArray([1f, float.NaN, float.PositiveInfinity, 3f], 4);
+        Assert.AreEqual(2, Cl.CountNonFinite(bad.Storage, 4));
+    }
+
+    [TestMethod]
+    public void Mlp_and_cnn_training_losses_agree_step_by_step()
+    {
+        var data = EdgeNet.Formats.Data.Datasets.LoadDigits().Train;
+        foreach (var (name, steps, batch) in new[] { ("mlp", 200, 50), ("cnn", 12, 8) })
+        {
+            float[] Train(IBackend be)
+            {
+                using var d = Device.Use(be);
+                KerasBackend.SetRandomSeed(5);
+                Model model = name == "mlp" ? new MLP() : new CNN();
+                model.Compile(new Adam(1e-3f), new SparseCategoricalCrossentropy());
+                var losses = new float[steps];
+                for (int s = 0; s < steps; s++)
+                {
+                    int start = (s * batch) % (data.Count - batch);
+                    using var scope = TensorScope.Begin();
+                    var x = Tensor.FromArray(data.Images.AsSpan(start * 784, batch * 784), new Shape(batch, 28, 28, 1));
+                    var y = Tensor.FromArray(data.LabelsAsFloat().AsSpan(start, batch), new Shape(batch));
+                    losses[s] = model.TrainOnBatch(x, y);
+                }
+
+                return losses;
+            }
+
+            var cpu = Train(CpuBackend.Instance);
+            var cl = Train(Cl);
+            for (int s = 0; s < steps; s++)
+            {
+                Assert.AreEqual(cpu[s], cl[s], 2e-3 * Math.Max(1, Math.Abs(cpu[s])), $"{name} loss at step {s}");
+            }
+
+            Assert.IsLessThan(cpu[0], cpu[^1], $"{name} learns");
+        }
+    }
+}
