@@ -37,6 +37,11 @@ public static class Program
             GemmBench(1024, seconds);
         }
 
+        if (what is "opencl" or "all")
+        {
+            OpenClBench(seconds);
+        }
+
         if (what is "train" or "all" or "mlp")
         {
             Console.WriteLine($"mlp train steps/s (b50): {TrainSteps(new MLP(), [50, 28, 28, 1], 10, seconds):F1}");
@@ -53,6 +58,43 @@ public static class Program
         }
 
         return 0;
+    }
+
+    /// <summary>SGEMM 1024³ and the chapter models' training steps/s on the first OpenCL device.</summary>
+    private static void OpenClBench(double seconds)
+    {
+        if (EdgeNet.Trainer.Backends.OpenCL.OpenClDevices.List().Count == 0)
+        {
+            Console.WriteLine("opencl: no platform");
+            return;
+        }
+
+        using var cl = EdgeNet.Trainer.Backends.OpenCL.OpenClBackend.Create();
+        const int N = 1024;
+        var rng = new Random(1);
+        var a = cl.Allocate(N * N);
+        var b = cl.Allocate(N * N);
+        var c = cl.Allocate(N * N);
+        cl.Upload(Enumerable.Range(0, N * N).Select(_ => (float)rng.NextDouble()).ToArray(), a);
+        cl.Upload(Enumerable.Range(0, N * N).Select(_ => (float)rng.NextDouble()).ToArray(), b);
+        cl.Gemm(false, false, N, N, N, 1, a, b, 0, c);
+        cl.Finish();
+        var sw = Stopwatch.StartNew();
+        int reps = 0;
+        while (sw.Elapsed.TotalSeconds < seconds / 2 || reps < 2)
+        {
+            cl.Gemm(false, false, N, N, N, 1, a, b, 0, c);
+            cl.Finish();
+            reps++;
+        }
+
+        Console.WriteLine($"opencl sgemm {N}^3 on {cl.Device.Name}: {2.0 * N * N * N * reps / sw.Elapsed.TotalSeconds / 1e9:F1} GFLOP/s");
+        using (EdgeNet.Trainer.Backends.Device.Use(cl))
+        {
+            Console.WriteLine($"opencl mlp train steps/s (b50): {TrainSteps(new MLP(), [50, 28, 28, 1], 10, seconds):F1}");
+            Console.WriteLine($"opencl cnn train steps/s (b50): {TrainSteps(new CNN(), [50, 28, 28, 1], 10, seconds):F2}");
+            Console.WriteLine($"opencl char-lstm train steps/s (b50): {TrainSteps(new CharRNN(60), [50, 40], 60, seconds):F2}");
+        }
     }
 
     private static void GemmBench(int n, double seconds)

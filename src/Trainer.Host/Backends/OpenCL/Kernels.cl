@@ -182,13 +182,20 @@ __kernel void slice_bwd(__global const float* dy, __global float* dx, int count,
 
 // ---- convolution by im2col + GEMM, and max pooling ---------------------------------------
 // geometry: B, H, W, C, KH, KW, F, SH, SW, PT, PL, OH, OW in g[0..12]
+// one work-item per (output row, kh): copies the KW·C run of that kernel row (zero outside the image)
 __kernel void im2col(__global const float* x, __global float* cols, __constant int* g) {
-  int e = get_global_id(0); int C = g[3], KH = g[4], KW = g[5], OH = g[11], OW = g[12];
-  int kkc = KH * KW * C; int row = e / kkc, j = e % kkc;
-  int ci = j % C, kw = (j / C) % KW, kh = j / (C * KW);
+  int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], KH = g[4], KW = g[5], OH = g[11], OW = g[12];
+  int kh = e % KH, row = e / KH;
   int ow = row % OW, oh = (row / OW) % OH, b = row / (OW * OH);
-  int ih = oh * g[7] - g[9] + kh, iw = ow * g[8] - g[10] + kw;
-  cols[e] = (ih >= 0 && ih < g[1] && iw >= 0 && iw < g[2]) ? x[((b * g[1] + ih) * g[2] + iw) * C + ci] : 0.0f;
+  int ih = oh * g[7] - g[9] + kh, iw0 = ow * g[8] - g[10];
+  __global float* dst = cols + (long)row * (KH * KW * C) + kh * KW * C;
+  if (ih < 0 || ih >= H) { for (int j = 0; j < KW * C; j++) dst[j] = 0.0f; return; }
+  __global const float* src = x + ((long)(b * H + ih) * W) * C;
+  for (int kw = 0; kw < KW; kw++) {
+    int iw = iw0 + kw;
+    if (iw < 0 || iw >= W) { for (int ci = 0; ci < C; ci++) dst[kw * C + ci] = 0.0f; }
+    else { for (int ci = 0; ci < C; ci++) dst[kw * C + ci] = src[iw * C + ci]; }
+  }
 }
 
 // the adjoint, gathered: dx[b, ih, iw, ci] = sum of the cols entries that read it
@@ -291,4 +298,10 @@ __kernel void sgd(__global float* p, __global const float* g, __global float* ve
 
 __kernel void count_nonfinite(__global const float* x, __global int* count) {
   if (!isfinite(x[get_global_id(0)])) atomic_inc(count);
+}
+
+// out[c, r] = in[r, c] for in [rows, cols] (so the CPU-device GEMM reads B row-major)
+__kernel void transpose(__global const float* in, __global float* out, int rows, int cols) {
+  int e = get_global_id(0), r = e / cols, c = e % cols;
+  out[c * rows + r] = in[e];
 }

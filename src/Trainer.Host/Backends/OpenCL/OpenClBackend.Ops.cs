@@ -14,9 +14,23 @@ public sealed partial class OpenClBackend
         {
             Launch2D("gemm_tiled", n, m, 16, 16, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
         }
+        else if (transB)
+        {
+            // The float16 block kernel wants B row-major: transpose B [n, k] into a pooled [k, n] first.
+            var bt = Allocate(n * k);
+            try
+            {
+                Launch("transpose", n * k, b, bt, n, k);
+                Launch2D("gemm_block", (n + 15) / 16, (m + 7) / 8, 0, 0, transA ? 1 : 0, 0, m, n, k, alpha, a, bt, beta, c);
+            }
+            finally
+            {
+                bt.Release();
+            }
+        }
         else
         {
-            Launch2D("gemm_block", (n + 15) / 16, (m + 7) / 8, 0, 0, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
+            Launch2D("gemm_block", (n + 15) / 16, (m + 7) / 8, 0, 0, transA ? 1 : 0, 0, m, n, k, alpha, a, b, beta, c);
         }
     }
 
@@ -94,7 +108,7 @@ public sealed partial class OpenClBackend
         var cols = Allocate(rows * kkc);
         try
         {
-            Launch("im2col", rows * kkc, x, cols, geo);
+            Launch("im2col", rows * g.KH, x, cols, geo);
             Gemm(false, false, rows, g.OutC, kkc, 1f, cols, w, 0f, y);
         }
         finally
@@ -128,7 +142,7 @@ public sealed partial class OpenClBackend
         var cols = Allocate(rows * kkc);
         try
         {
-            Launch("im2col", rows * kkc, x, cols, geo);
+            Launch("im2col", rows * g.KH, x, cols, geo);
             Gemm(true, false, kkc, g.OutC, rows, 1f, cols, dy, 0f, dw);  // dw = colsᵀ · dy
         }
         finally

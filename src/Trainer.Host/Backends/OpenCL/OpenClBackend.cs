@@ -33,6 +33,8 @@ public sealed unsafe partial class OpenClBackend : IBackend
     private readonly Dictionary<int, Stack<nint>> _pool = [];
     private readonly Lock _lock = new();
     private long _allocatedBytes;
+    private readonly Dictionary<string, (long Ticks, int Calls)>? _profile =
+        Environment.GetEnvironmentVariable("EDGENET_CL_PROFILE") == "1" ? new(StringComparer.Ordinal) : null;
     private bool _disposed;
 
     public OpenClBackend(OpenClDeviceInfo device)
@@ -291,8 +293,23 @@ public sealed unsafe partial class OpenClBackend : IBackend
         {
             SetArgs(k, name, args);
             nuint global = (nuint)n;
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             Check(_cl.EnqueueNdrangeKernel(_queue, k, 1, null, &global, null, 0, null, null), "clEnqueueNDRangeKernel", name);
+            Profile(name, t0);
         }
+    }
+
+    /// <summary>With EDGENET_CL_PROFILE=1, waits for each kernel and sums its time (printed at Dispose).</summary>
+    private void Profile(string name, long t0)
+    {
+        if (_profile is null)
+        {
+            return;
+        }
+
+        _cl.Finish(_queue);
+        var (ticks, calls) = _profile.GetValueOrDefault(name);
+        _profile[name] = (ticks + System.Diagnostics.Stopwatch.GetTimestamp() - t0, calls + 1);
     }
 
     /// <summary>Runs a 2-D kernel (global rounded up to the local size when one is given).</summary>
@@ -308,7 +325,9 @@ public sealed unsafe partial class OpenClBackend : IBackend
             global[1] = (nuint)(ly > 0 ? (gy + ly - 1) / ly * ly : gy);
             local[0] = (nuint)lx;
             local[1] = (nuint)ly;
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             Check(_cl.EnqueueNdrangeKernel(_queue, k, 2, null, global, lx > 0 ? local : null, 0, null, null), "clEnqueueNDRangeKernel", name);
+            Profile(name, t0);
         }
     }
 
@@ -324,6 +343,14 @@ public sealed unsafe partial class OpenClBackend : IBackend
 
         _disposed = true;
         _cl.Finish(_queue);
+        if (_profile is not null)
+        {
+            foreach (var (name, (ticks, calls)) in _profile.OrderByDescending(p => p.Value.Ticks))
+            {
+                Console.Error.WriteLine($"opencl profile: {name,-18} {calls,7} calls {ticks * 1000.0 / System.Diagnostics.Stopwatch.Frequency,10:F1} ms");
+            }
+        }
+
         foreach (var stack in _pool.Values)
         {
             foreach (var m in stack)
