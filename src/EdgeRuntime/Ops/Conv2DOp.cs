@@ -21,11 +21,8 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
     private readonly bool _int8;
     private readonly int _ldCols;
     private readonly float[] _w = [], _b = [], _packed = [], _biasPadded = [];
-    private readonly sbyte[] _qw = [];
-    private readonly int[] _qbias = [], _requant = [], _bias0 = [];
-    private readonly short[] _qpacked = [];
     private readonly int _zx, _zy, _lo;
-    private readonly RequantTable? _table;
+    private readonly Int8Layer? _q;
     private readonly int _threads;
     private byte* _arena;
     private byte* _scratch;
@@ -64,27 +61,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
             _zx = x.ZeroPoint;
             _zy = Output.ZeroPoint;
             _lo = _act == 1 ? Math.Max(-128, _zy) : -128;
-            _qw = Pin(Blob.GetTensorData<sbyte>(WeightIndex(0)));
-            _qbias = Pin(Blob.GetTensorData<int>(WeightIndex(1)));
-            _requant = Pin(Blob.GetTensorData<int>(WeightIndex(2)));
-            if (Simd)
-            {
-                _table = new RequantTable(_requant, _requant.Length / 2);
-                _qpacked = Int8Gemm.Pack(_qw, _g.Patch, _f);
-                _bias0 = GC.AllocateArray<int>(Int8Gemm.Panels(_f) * Int8Gemm.Lanes, pinned: true);
-                for (int c = 0; c < _f; c++)
-                {
-                    long sum = 0;
-                    for (int i = 0; i < _g.Patch; i++)
-                    {
-                        sum += _qw[(i * _f) + c];
-                    }
-
-                    // Padding is filled with zx in im2col, so every tap carries x − zx: fold zx·Σw into the bias.
-                    _bias0[c] = checked(_qbias[c] - (int)(_zx * sum));
-                }
-            }
-
+            _q = new Int8Layer(Blob, WeightIndex(0), WeightIndex(1), WeightIndex(2), _g.Patch, _f, _zx, Simd);
             return;
         }
 
@@ -102,18 +79,11 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
         }
         else
         {
-            _w = Pin<float>(_w);
-            _b = Pin<float>(_b);
+            _w = Int8Layer.Pin<float>(_w);
+            _b = Int8Layer.Pin<float>(_b);
         }
     }
 
-    private static T[] Pin<T>(ReadOnlySpan<T> s)
-        where T : unmanaged
-    {
-        var a = GC.AllocateArray<T>(s.Length, pinned: true);
-        s.CopyTo(a);
-        return a;
-    }
 
     private long PerThreadScratch => Simd
         ? ((long)_g.OutH * _g.OutW * ((_ldCols * (_int8 ? Int8Gemm.RowElementSize : 4)) + (_int8 ? _f * 4 : 0))) + 64
@@ -126,8 +96,8 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
         if (!Simd)
         {
             fixed (float* w = _w, b = _b)
-            fixed (sbyte* qw = _qw)
-            fixed (int* qb = _qbias, rq = _requant)
+            fixed (sbyte* qw = _q?.Weights)
+            fixed (int* qb = _q?.Bias, rq = _q?.Requant)
             {
                 if (_int8)
                 {
@@ -193,11 +163,11 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
                     SimdConv.Im2ColWiden(Q(_arena, Inputs[0]) + ((long)n * inImage), _g, (short*)cols, (short)_zx, _ldCols, rowStart, rows);
                 }
 
-                fixed (short* w = _qpacked)
-                fixed (int* b0 = _bias0, rq = _requant)
+                fixed (short* w = _q!.Packed)
+                fixed (int* b0 = _q.FoldedBias)
                 {
                     Int8Gemm.Run(cols, _ldCols, rows, _g.Patch, w, b0, _f, acc, _f, 0, Int8Gemm.Panels(_f));
-                    _table!.Block(acc, rows, 0, _f, _zy, _lo, Q(_arena, Output) + ((((long)n * allRows) + rowStart) * _f));
+                    _q.Table!.Block(acc, rows, 0, _f, _zy, _lo, Q(_arena, Output) + ((((long)n * allRows) + rowStart) * _f));
                 }
             }
             else

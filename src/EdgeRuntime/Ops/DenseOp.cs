@@ -22,15 +22,10 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
     private readonly float[] _b = [];
     private readonly float[] _packed = [];
     private readonly float[] _biasPadded = [];
-    private readonly sbyte[] _qw = [];
-    private readonly int[] _qbias = [];
-    private readonly int[] _requant = [];
-    private readonly short[] _qpacked = [];
-    private readonly int[] _bias0 = [];
     private readonly int _zx;
     private readonly int _zy;
     private readonly int _lo;
-    private readonly RequantTable? _table;
+    private readonly Int8Layer? _q;
 
     // Parallel work arguments (set before each pool.For).
     private byte* _arena;
@@ -78,26 +73,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             _zx = x.ZeroPoint;
             _zy = Output.ZeroPoint;
             _lo = _act == 1 ? Math.Max(-128, _zy) : -128;
-            _qw = Pinned(Blob.GetTensorData<sbyte>(WeightIndex(0)));
-            _qbias = Pinned(Blob.GetTensorData<int>(WeightIndex(1)));
-            _requant = Pinned(Blob.GetTensorData<int>(WeightIndex(2)));
-            if (Simd)
-            {
-                _table = new RequantTable(_requant, _requant.Length / 2);
-                _qpacked = Int8Gemm.Pack(_qw, _k, _n);
-                _bias0 = GC.AllocateArray<int>(Int8Gemm.Panels(_n) * Int8Gemm.Lanes, pinned: true);
-                for (int c = 0; c < _n; c++)
-                {
-                    long sum = 0;
-                    for (int i = 0; i < _k; i++)
-                    {
-                        sum += _qw[(i * _n) + c];
-                    }
-
-                    _bias0[c] = checked(_qbias[c] - (int)(_zx * sum));
-                }
-            }
-
+            _q = new Int8Layer(Blob, WeightIndex(0), WeightIndex(1), WeightIndex(2), _k, _n, _zx, Simd);
             return;
         }
 
@@ -120,18 +96,11 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
         }
         else
         {
-            _w = Pinned<float>(_w);
-            _b = Pinned<float>(_b);
+            _w = Int8Layer.Pin<float>(_w);
+            _b = Int8Layer.Pin<float>(_b);
         }
     }
 
-    private static T[] Pinned<T>(ReadOnlySpan<T> s)
-        where T : unmanaged
-    {
-        var a = GC.AllocateArray<T>(s.Length, pinned: true);
-        s.CopyTo(a);
-        return a;
-    }
 
     // int8 SIMD: int32 accumulators [rows, n], then the int16-widened input [rows, k even].
     private long AccBytes(int rows) => ((long)rows * _n * sizeof(int) + 63) / 64 * 64;
@@ -148,8 +117,8 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
         if (!Simd)
         {
             fixed (float* w = _w, b = _b)
-            fixed (sbyte* qw = _qw)
-            fixed (int* qb = _qbias, rq = _requant)
+            fixed (sbyte* qw = _q?.Weights)
+            fixed (int* qb = _q?.Bias, rq = _q?.Requant)
             {
                 if (_int8)
                 {
@@ -195,12 +164,12 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             int panels = Int8Gemm.Panels(_n);
             int p0 = panels * chunk / chunks, p1 = panels * (chunk + 1) / chunks;
             int* acc = (int*)_scratch;
-            fixed (short* w = _qpacked)
-            fixed (int* b0 = _bias0, rq = _requant)
+            fixed (short* w = _q!.Packed)
+            fixed (int* b0 = _q.FoldedBias)
             {
                 byte* x = _scratch + AccBytes(_rows);
                 Int8Gemm.Run(x, Int8Gemm.RowLength(_k), _rows, _k, w, b0, _n, acc, _n, p0, p1);
-                _table!.Block(acc, _rows, p0 * Int8Gemm.Lanes, Math.Min(_n, p1 * Int8Gemm.Lanes), _zy, _lo, Q(_arena, Output));
+                _q.Table!.Block(acc, _rows, p0 * Int8Gemm.Lanes, Math.Min(_n, p1 * Int8Gemm.Lanes), _zy, _lo, Q(_arena, Output));
             }
 
             return;
