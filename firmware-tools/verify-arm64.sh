@@ -42,9 +42,11 @@ sys.exit(0 if d <= 1e-5 else 1)
 PY
   done
 done
-isa=$($qemu "$work/arm64/edgenet" eval "$work/mlp-int8.enb" --limit 100 | tee /dev/stderr)
+isa=$($qemu "$work/arm64/edgenet" eval "$work/mlp-int8.enb" --limit 100)
+echo "arm64: $isa"
 case "$isa" in *advsimd*) ;; *) echo "arm64: the arm64 build does not report AdvSimd kernels" >&2; fail=1 ;; esac
-dotisa=$($qemu -cpu max "$work/arm64-dotprod/edgenet" eval "$work/mlp-int8.enb" --limit 100 | tee /dev/stderr)
+dotisa=$($qemu -cpu max "$work/arm64-dotprod/edgenet" eval "$work/mlp-int8.enb" --limit 100)
+echo "arm64-dotprod: $dotisa"
 case "$dotisa" in *sdot*) ;; *) echo "arm64: the dotprod build does not run the SDOT int8 kernel" >&2; fail=1 ;; esac
 [ "$fail" = 0 ] && echo "arm64: NativeAOT linux-arm64 ($(stat -c %s "$work/arm64/edgenet") bytes; +dotprod $(stat -c %s "$work/arm64-dotprod/edgenet")) under qemu matches x64 and uses AdvSimd (and SDOT): ok"
 exit "$fail"
