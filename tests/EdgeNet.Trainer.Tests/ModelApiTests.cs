@@ -155,6 +155,7 @@ public sealed class ModelApiTests
     }
 
     [TestMethod]
+    [DoNotParallelize] // layer names come from process-wide counters, as in Keras
     public void Layers_build_lazily_with_keras_shapes_and_names()
     {
         KerasBackend.ClearSession();
