@@ -10,6 +10,7 @@ namespace EdgeNet.Runtime.Tests;
 
 /// <summary>A model trained by the trainer, exported, then run by the runtime on the real digits test split.</summary>
 [TestClass]
+[DoNotParallelize] // trains with the process-wide seed; other classes would draw from it concurrently
 public sealed class EndToEndTests
 {
     private static (MLP Model, DatasetSplit Data) s_trained;
@@ -68,7 +69,9 @@ public sealed class EndToEndTests
                 double agreement = trainer.Zip(runtime).Count(t => t.First == t.Second) / (double)trainer.Length;
                 Assert.IsGreaterThanOrEqualTo(minAgreement, agreement, $"{scheme} {variant}: top-1 agreement {agreement:P2}");
                 double acc = runtime.Zip(data.Test.Labels).Count(t => t.First == t.Second) / (double)runtime.Length;
-                Assert.AreEqual(report.QuantizedAccuracy!.Value, acc, 1e-9, "the runtime's accuracy equals the accuracy the exporter measured");
+                // int8 is integer-exact; float paths may differ by a near-tie sample (float vs double sums).
+                double tol = scheme == QuantizationScheme.Int8 ? 1e-9 : 1.0 / data.Test.Count + 1e-9;
+                Assert.AreEqual(report.QuantizedAccuracy!.Value, acc, tol, "the runtime's accuracy equals the accuracy the exporter measured");
             }
         }
         finally
