@@ -261,14 +261,14 @@ public static unsafe partial class Int8Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Panel512(short* x, int lda, int rows, int pairs, short* w, int* bias0, int* accOut, int ldo, int nr)
     {
-        // 4 rows × 32 channels (two vectors) per step; vpmaddwd multiplies one pair of k's per lane.
+        // 8 rows × 32 channels (two vectors) per step; vpmaddwd multiplies one pair of k's per lane.
         var bias0v = Vector512.Load(bias0);
         var bias1v = Vector512.Load(bias0 + 16);
         int r = 0;
-        for (; r + 4 <= rows; r += 4)
+        for (; r + 8 <= rows; r += 8)
         {
-            Vector512<int> s00 = bias0v, s01 = bias1v, s10 = bias0v, s11 = bias1v, s20 = bias0v, s21 = bias1v, s30 = bias0v, s31 = bias1v;
-            int* x0 = (int*)(x + ((long)r * lda)), x1 = (int*)(x + ((long)(r + 1) * lda)), x2 = (int*)(x + ((long)(r + 2) * lda)), x3 = (int*)(x + ((long)(r + 3) * lda));
+            Vector512<int> s00 = bias0v, s01 = bias1v, s10 = bias0v, s11 = bias1v, s20 = bias0v, s21 = bias1v, s30 = bias0v, s31 = bias1v, s40 = bias0v, s41 = bias1v, s50 = bias0v, s51 = bias1v, s60 = bias0v, s61 = bias1v, s70 = bias0v, s71 = bias1v;
+            int* x0 = (int*)(x + ((long)(r + 0) * lda)), x1 = (int*)(x + ((long)(r + 1) * lda)), x2 = (int*)(x + ((long)(r + 2) * lda)), x3 = (int*)(x + ((long)(r + 3) * lda)), x4 = (int*)(x + ((long)(r + 4) * lda)), x5 = (int*)(x + ((long)(r + 5) * lda)), x6 = (int*)(x + ((long)(r + 6) * lda)), x7 = (int*)(x + ((long)(r + 7) * lda));
             short* wp = w;
             for (int p = 0; p < pairs; p++, wp += 64)
             {
@@ -278,12 +278,20 @@ public static unsafe partial class Int8Gemm
                 a = Vector512.Create(x1[p]).AsInt16(); s10 += Avx512BW.MultiplyAddAdjacent(w0, a); s11 += Avx512BW.MultiplyAddAdjacent(w1, a);
                 a = Vector512.Create(x2[p]).AsInt16(); s20 += Avx512BW.MultiplyAddAdjacent(w0, a); s21 += Avx512BW.MultiplyAddAdjacent(w1, a);
                 a = Vector512.Create(x3[p]).AsInt16(); s30 += Avx512BW.MultiplyAddAdjacent(w0, a); s31 += Avx512BW.MultiplyAddAdjacent(w1, a);
+                a = Vector512.Create(x4[p]).AsInt16(); s40 += Avx512BW.MultiplyAddAdjacent(w0, a); s41 += Avx512BW.MultiplyAddAdjacent(w1, a);
+                a = Vector512.Create(x5[p]).AsInt16(); s50 += Avx512BW.MultiplyAddAdjacent(w0, a); s51 += Avx512BW.MultiplyAddAdjacent(w1, a);
+                a = Vector512.Create(x6[p]).AsInt16(); s60 += Avx512BW.MultiplyAddAdjacent(w0, a); s61 += Avx512BW.MultiplyAddAdjacent(w1, a);
+                a = Vector512.Create(x7[p]).AsInt16(); s70 += Avx512BW.MultiplyAddAdjacent(w0, a); s71 += Avx512BW.MultiplyAddAdjacent(w1, a);
             }
 
-            Out512(accOut + ((long)r * ldo), s00, s01, nr);
+            Out512(accOut + ((long)(r + 0) * ldo), s00, s01, nr);
             Out512(accOut + ((long)(r + 1) * ldo), s10, s11, nr);
             Out512(accOut + ((long)(r + 2) * ldo), s20, s21, nr);
             Out512(accOut + ((long)(r + 3) * ldo), s30, s31, nr);
+            Out512(accOut + ((long)(r + 4) * ldo), s40, s41, nr);
+            Out512(accOut + ((long)(r + 5) * ldo), s50, s51, nr);
+            Out512(accOut + ((long)(r + 6) * ldo), s60, s61, nr);
+            Out512(accOut + ((long)(r + 7) * ldo), s70, s71, nr);
         }
 
         for (; r < rows; r++)
@@ -324,14 +332,14 @@ public static unsafe partial class Int8Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Panel256(short* x, int lda, int rows, int pairs, short* w, int* bias0, int* accOut, int ldo, int nr)
     {
-        // 4 rows × 16 channels (two vectors) per step; vpmaddwd multiplies one pair of k's per lane.
+        // 6 rows × 16 channels (two vectors) per step; vpmaddwd multiplies one pair of k's per lane.
         var bias0v = Vector256.Load(bias0);
         var bias1v = Vector256.Load(bias0 + 8);
         int r = 0;
-        for (; r + 4 <= rows; r += 4)
+        for (; r + 6 <= rows; r += 6)
         {
-            Vector256<int> s00 = bias0v, s01 = bias1v, s10 = bias0v, s11 = bias1v, s20 = bias0v, s21 = bias1v, s30 = bias0v, s31 = bias1v;
-            int* x0 = (int*)(x + ((long)r * lda)), x1 = (int*)(x + ((long)(r + 1) * lda)), x2 = (int*)(x + ((long)(r + 2) * lda)), x3 = (int*)(x + ((long)(r + 3) * lda));
+            Vector256<int> s00 = bias0v, s01 = bias1v, s10 = bias0v, s11 = bias1v, s20 = bias0v, s21 = bias1v, s30 = bias0v, s31 = bias1v, s40 = bias0v, s41 = bias1v, s50 = bias0v, s51 = bias1v;
+            int* x0 = (int*)(x + ((long)(r + 0) * lda)), x1 = (int*)(x + ((long)(r + 1) * lda)), x2 = (int*)(x + ((long)(r + 2) * lda)), x3 = (int*)(x + ((long)(r + 3) * lda)), x4 = (int*)(x + ((long)(r + 4) * lda)), x5 = (int*)(x + ((long)(r + 5) * lda));
             short* wp = w;
             for (int p = 0; p < pairs; p++, wp += 32)
             {
@@ -341,12 +349,16 @@ public static unsafe partial class Int8Gemm
                 a = Vector256.Create(x1[p]).AsInt16(); s10 += Avx2.MultiplyAddAdjacent(w0, a); s11 += Avx2.MultiplyAddAdjacent(w1, a);
                 a = Vector256.Create(x2[p]).AsInt16(); s20 += Avx2.MultiplyAddAdjacent(w0, a); s21 += Avx2.MultiplyAddAdjacent(w1, a);
                 a = Vector256.Create(x3[p]).AsInt16(); s30 += Avx2.MultiplyAddAdjacent(w0, a); s31 += Avx2.MultiplyAddAdjacent(w1, a);
+                a = Vector256.Create(x4[p]).AsInt16(); s40 += Avx2.MultiplyAddAdjacent(w0, a); s41 += Avx2.MultiplyAddAdjacent(w1, a);
+                a = Vector256.Create(x5[p]).AsInt16(); s50 += Avx2.MultiplyAddAdjacent(w0, a); s51 += Avx2.MultiplyAddAdjacent(w1, a);
             }
 
-            Out256(accOut + ((long)r * ldo), s00, s01, nr);
+            Out256(accOut + ((long)(r + 0) * ldo), s00, s01, nr);
             Out256(accOut + ((long)(r + 1) * ldo), s10, s11, nr);
             Out256(accOut + ((long)(r + 2) * ldo), s20, s21, nr);
             Out256(accOut + ((long)(r + 3) * ldo), s30, s31, nr);
+            Out256(accOut + ((long)(r + 4) * ldo), s40, s41, nr);
+            Out256(accOut + ((long)(r + 5) * ldo), s50, s51, nr);
         }
 
         for (; r < rows; r++)

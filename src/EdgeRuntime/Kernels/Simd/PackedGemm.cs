@@ -60,6 +60,18 @@ public static unsafe partial class PackedGemm
         {
             float* b = packed + ((long)p * k * nr);
             int cols = Math.Min(nr, n - (p * nr));
+            if (cols <= Lanes)
+            {
+                switch (Lanes)
+                {
+                    case 16: PanelHalf512(a, lda, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
+                    case 8: PanelHalf256(a, lda, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
+                    default: PanelHalf128(a, lda, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
+                }
+
+                continue;
+            }
+
             switch (Lanes)
             {
                 case 16: Panel512(a, lda, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
@@ -74,15 +86,16 @@ public static unsafe partial class PackedGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Panel512(float* a, int lda, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
     {
-        // One NR = 32-column panel of B ([k][NR], packed) against every row of A; 4 rows at a time.
+        // One NR = 32-column panel of B ([k][NR], packed) against every row of A; 8 rows at a time
+        // (16 accumulators), then the remaining rows one by one.
         var zero = Vector512<float>.Zero;
         var b0v = Vector512.Load(bias);
         var b1v = Vector512.Load(bias + 16);
         int r = 0;
-        for (; r + 4 <= m; r += 4)
+        for (; r + 8 <= m; r += 8)
         {
-            Vector512<float> c00 = b0v, c01 = b1v, c10 = b0v, c11 = b1v, c20 = b0v, c21 = b1v, c30 = b0v, c31 = b1v;
-            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+            Vector512<float> c00 = b0v, c01 = b1v, c10 = b0v, c11 = b1v, c20 = b0v, c21 = b1v, c30 = b0v, c31 = b1v, c40 = b0v, c41 = b1v, c50 = b0v, c51 = b1v, c60 = b0v, c61 = b1v, c70 = b0v, c71 = b1v;
+            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 32)
             {
@@ -92,18 +105,25 @@ public static unsafe partial class PackedGemm
                 x = Vector512.Create(a1[p]); c10 = Vector512.FusedMultiplyAdd(x, w0, c10); c11 = Vector512.FusedMultiplyAdd(x, w1, c11);
                 x = Vector512.Create(a2[p]); c20 = Vector512.FusedMultiplyAdd(x, w0, c20); c21 = Vector512.FusedMultiplyAdd(x, w1, c21);
                 x = Vector512.Create(a3[p]); c30 = Vector512.FusedMultiplyAdd(x, w0, c30); c31 = Vector512.FusedMultiplyAdd(x, w1, c31);
+                x = Vector512.Create(a4[p]); c40 = Vector512.FusedMultiplyAdd(x, w0, c40); c41 = Vector512.FusedMultiplyAdd(x, w1, c41);
+                x = Vector512.Create(a5[p]); c50 = Vector512.FusedMultiplyAdd(x, w0, c50); c51 = Vector512.FusedMultiplyAdd(x, w1, c51);
+                x = Vector512.Create(a6[p]); c60 = Vector512.FusedMultiplyAdd(x, w0, c60); c61 = Vector512.FusedMultiplyAdd(x, w1, c61);
+                x = Vector512.Create(a7[p]); c70 = Vector512.FusedMultiplyAdd(x, w0, c70); c71 = Vector512.FusedMultiplyAdd(x, w1, c71);
             }
 
             if (act == 1)
             {
-                c00 = Vector512.Max(c00, zero); c01 = Vector512.Max(c01, zero); c10 = Vector512.Max(c10, zero); c11 = Vector512.Max(c11, zero);
-                c20 = Vector512.Max(c20, zero); c21 = Vector512.Max(c21, zero); c30 = Vector512.Max(c30, zero); c31 = Vector512.Max(c31, zero);
+                c00 = Vector512.Max(c00, zero); c01 = Vector512.Max(c01, zero); c10 = Vector512.Max(c10, zero); c11 = Vector512.Max(c11, zero); c20 = Vector512.Max(c20, zero); c21 = Vector512.Max(c21, zero); c30 = Vector512.Max(c30, zero); c31 = Vector512.Max(c31, zero); c40 = Vector512.Max(c40, zero); c41 = Vector512.Max(c41, zero); c50 = Vector512.Max(c50, zero); c51 = Vector512.Max(c51, zero); c60 = Vector512.Max(c60, zero); c61 = Vector512.Max(c61, zero); c70 = Vector512.Max(c70, zero); c71 = Vector512.Max(c71, zero);
             }
 
-            Store512(c + ((long)r * ldc), c00, c01, nr);
+            Store512(c + ((long)(r + 0) * ldc), c00, c01, nr);
             Store512(c + ((long)(r + 1) * ldc), c10, c11, nr);
             Store512(c + ((long)(r + 2) * ldc), c20, c21, nr);
             Store512(c + ((long)(r + 3) * ldc), c30, c31, nr);
+            Store512(c + ((long)(r + 4) * ldc), c40, c41, nr);
+            Store512(c + ((long)(r + 5) * ldc), c50, c51, nr);
+            Store512(c + ((long)(r + 6) * ldc), c60, c61, nr);
+            Store512(c + ((long)(r + 7) * ldc), c70, c71, nr);
         }
 
         for (; r < m; r++)
@@ -150,15 +170,16 @@ public static unsafe partial class PackedGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Panel256(float* a, int lda, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
     {
-        // One NR = 16-column panel of B ([k][NR], packed) against every row of A; 4 rows at a time.
+        // One NR = 16-column panel of B ([k][NR], packed) against every row of A; 6 rows at a time
+        // (12 accumulators), then the remaining rows one by one.
         var zero = Vector256<float>.Zero;
         var b0v = Vector256.Load(bias);
         var b1v = Vector256.Load(bias + 8);
         int r = 0;
-        for (; r + 4 <= m; r += 4)
+        for (; r + 6 <= m; r += 6)
         {
-            Vector256<float> c00 = b0v, c01 = b1v, c10 = b0v, c11 = b1v, c20 = b0v, c21 = b1v, c30 = b0v, c31 = b1v;
-            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+            Vector256<float> c00 = b0v, c01 = b1v, c10 = b0v, c11 = b1v, c20 = b0v, c21 = b1v, c30 = b0v, c31 = b1v, c40 = b0v, c41 = b1v, c50 = b0v, c51 = b1v;
+            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 16)
             {
@@ -168,18 +189,21 @@ public static unsafe partial class PackedGemm
                 x = Vector256.Create(a1[p]); c10 = Vector256.FusedMultiplyAdd(x, w0, c10); c11 = Vector256.FusedMultiplyAdd(x, w1, c11);
                 x = Vector256.Create(a2[p]); c20 = Vector256.FusedMultiplyAdd(x, w0, c20); c21 = Vector256.FusedMultiplyAdd(x, w1, c21);
                 x = Vector256.Create(a3[p]); c30 = Vector256.FusedMultiplyAdd(x, w0, c30); c31 = Vector256.FusedMultiplyAdd(x, w1, c31);
+                x = Vector256.Create(a4[p]); c40 = Vector256.FusedMultiplyAdd(x, w0, c40); c41 = Vector256.FusedMultiplyAdd(x, w1, c41);
+                x = Vector256.Create(a5[p]); c50 = Vector256.FusedMultiplyAdd(x, w0, c50); c51 = Vector256.FusedMultiplyAdd(x, w1, c51);
             }
 
             if (act == 1)
             {
-                c00 = Vector256.Max(c00, zero); c01 = Vector256.Max(c01, zero); c10 = Vector256.Max(c10, zero); c11 = Vector256.Max(c11, zero);
-                c20 = Vector256.Max(c20, zero); c21 = Vector256.Max(c21, zero); c30 = Vector256.Max(c30, zero); c31 = Vector256.Max(c31, zero);
+                c00 = Vector256.Max(c00, zero); c01 = Vector256.Max(c01, zero); c10 = Vector256.Max(c10, zero); c11 = Vector256.Max(c11, zero); c20 = Vector256.Max(c20, zero); c21 = Vector256.Max(c21, zero); c30 = Vector256.Max(c30, zero); c31 = Vector256.Max(c31, zero); c40 = Vector256.Max(c40, zero); c41 = Vector256.Max(c41, zero); c50 = Vector256.Max(c50, zero); c51 = Vector256.Max(c51, zero);
             }
 
-            Store256(c + ((long)r * ldc), c00, c01, nr);
+            Store256(c + ((long)(r + 0) * ldc), c00, c01, nr);
             Store256(c + ((long)(r + 1) * ldc), c10, c11, nr);
             Store256(c + ((long)(r + 2) * ldc), c20, c21, nr);
             Store256(c + ((long)(r + 3) * ldc), c30, c31, nr);
+            Store256(c + ((long)(r + 4) * ldc), c40, c41, nr);
+            Store256(c + ((long)(r + 5) * ldc), c50, c51, nr);
         }
 
         for (; r < m; r++)
@@ -226,15 +250,16 @@ public static unsafe partial class PackedGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Panel128(float* a, int lda, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
     {
-        // One NR = 8-column panel of B ([k][NR], packed) against every row of A; 4 rows at a time.
+        // One NR = 8-column panel of B ([k][NR], packed) against every row of A; 8 rows at a time
+        // (16 accumulators), then the remaining rows one by one.
         var zero = Vector128<float>.Zero;
         var b0v = Vector128.Load(bias);
         var b1v = Vector128.Load(bias + 4);
         int r = 0;
-        for (; r + 4 <= m; r += 4)
+        for (; r + 8 <= m; r += 8)
         {
-            Vector128<float> c00 = b0v, c01 = b1v, c10 = b0v, c11 = b1v, c20 = b0v, c21 = b1v, c30 = b0v, c31 = b1v;
-            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+            Vector128<float> c00 = b0v, c01 = b1v, c10 = b0v, c11 = b1v, c20 = b0v, c21 = b1v, c30 = b0v, c31 = b1v, c40 = b0v, c41 = b1v, c50 = b0v, c51 = b1v, c60 = b0v, c61 = b1v, c70 = b0v, c71 = b1v;
+            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 8)
             {
@@ -244,18 +269,25 @@ public static unsafe partial class PackedGemm
                 x = Vector128.Create(a1[p]); c10 = Vector128.FusedMultiplyAdd(x, w0, c10); c11 = Vector128.FusedMultiplyAdd(x, w1, c11);
                 x = Vector128.Create(a2[p]); c20 = Vector128.FusedMultiplyAdd(x, w0, c20); c21 = Vector128.FusedMultiplyAdd(x, w1, c21);
                 x = Vector128.Create(a3[p]); c30 = Vector128.FusedMultiplyAdd(x, w0, c30); c31 = Vector128.FusedMultiplyAdd(x, w1, c31);
+                x = Vector128.Create(a4[p]); c40 = Vector128.FusedMultiplyAdd(x, w0, c40); c41 = Vector128.FusedMultiplyAdd(x, w1, c41);
+                x = Vector128.Create(a5[p]); c50 = Vector128.FusedMultiplyAdd(x, w0, c50); c51 = Vector128.FusedMultiplyAdd(x, w1, c51);
+                x = Vector128.Create(a6[p]); c60 = Vector128.FusedMultiplyAdd(x, w0, c60); c61 = Vector128.FusedMultiplyAdd(x, w1, c61);
+                x = Vector128.Create(a7[p]); c70 = Vector128.FusedMultiplyAdd(x, w0, c70); c71 = Vector128.FusedMultiplyAdd(x, w1, c71);
             }
 
             if (act == 1)
             {
-                c00 = Vector128.Max(c00, zero); c01 = Vector128.Max(c01, zero); c10 = Vector128.Max(c10, zero); c11 = Vector128.Max(c11, zero);
-                c20 = Vector128.Max(c20, zero); c21 = Vector128.Max(c21, zero); c30 = Vector128.Max(c30, zero); c31 = Vector128.Max(c31, zero);
+                c00 = Vector128.Max(c00, zero); c01 = Vector128.Max(c01, zero); c10 = Vector128.Max(c10, zero); c11 = Vector128.Max(c11, zero); c20 = Vector128.Max(c20, zero); c21 = Vector128.Max(c21, zero); c30 = Vector128.Max(c30, zero); c31 = Vector128.Max(c31, zero); c40 = Vector128.Max(c40, zero); c41 = Vector128.Max(c41, zero); c50 = Vector128.Max(c50, zero); c51 = Vector128.Max(c51, zero); c60 = Vector128.Max(c60, zero); c61 = Vector128.Max(c61, zero); c70 = Vector128.Max(c70, zero); c71 = Vector128.Max(c71, zero);
             }
 
-            Store128(c + ((long)r * ldc), c00, c01, nr);
+            Store128(c + ((long)(r + 0) * ldc), c00, c01, nr);
             Store128(c + ((long)(r + 1) * ldc), c10, c11, nr);
             Store128(c + ((long)(r + 2) * ldc), c20, c21, nr);
             Store128(c + ((long)(r + 3) * ldc), c30, c31, nr);
+            Store128(c + ((long)(r + 4) * ldc), c40, c41, nr);
+            Store128(c + ((long)(r + 5) * ldc), c50, c51, nr);
+            Store128(c + ((long)(r + 6) * ldc), c60, c61, nr);
+            Store128(c + ((long)(r + 7) * ldc), c70, c71, nr);
         }
 
         for (; r < m; r++)
@@ -293,6 +325,230 @@ public static unsafe partial class PackedGemm
         float* tmp = stackalloc float[8];
         Vector128.Store(v0, tmp);
         Vector128.Store(v1, tmp + 4);
+        for (int j = 0; j < nr; j++)
+        {
+            dst[j] = tmp[j];
+        }
+    }
+
+    /// <summary>The last, at most 16-column panel: one vector per row, so a narrow tail costs half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PanelHalf512(float* a, int lda, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+    {
+        var zero = Vector512<float>.Zero;
+        var b0v = Vector512.Load(bias);
+        int r = 0;
+        for (; r + 8 <= m; r += 8)
+        {
+            Vector512<float> c0 = b0v, c1 = b0v, c2 = b0v, c3 = b0v, c4 = b0v, c5 = b0v, c6 = b0v, c7 = b0v;
+            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+            float* bp = b;
+            for (int p = 0; p < k; p++, bp += 32)
+            {
+                var w0 = Vector512.Load(bp);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[p]), w0, c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[p]), w0, c1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[p]), w0, c2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[p]), w0, c3);
+                c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[p]), w0, c4);
+                c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a5[p]), w0, c5);
+                c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a6[p]), w0, c6);
+                c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a7[p]), w0, c7);
+            }
+
+            if (act == 1)
+            {
+                c0 = Vector512.Max(c0, zero); c1 = Vector512.Max(c1, zero); c2 = Vector512.Max(c2, zero); c3 = Vector512.Max(c3, zero); c4 = Vector512.Max(c4, zero); c5 = Vector512.Max(c5, zero); c6 = Vector512.Max(c6, zero); c7 = Vector512.Max(c7, zero);
+            }
+
+            StoreHalf512(c + ((long)(r + 0) * ldc), c0, nr);
+            StoreHalf512(c + ((long)(r + 1) * ldc), c1, nr);
+            StoreHalf512(c + ((long)(r + 2) * ldc), c2, nr);
+            StoreHalf512(c + ((long)(r + 3) * ldc), c3, nr);
+            StoreHalf512(c + ((long)(r + 4) * ldc), c4, nr);
+            StoreHalf512(c + ((long)(r + 5) * ldc), c5, nr);
+            StoreHalf512(c + ((long)(r + 6) * ldc), c6, nr);
+            StoreHalf512(c + ((long)(r + 7) * ldc), c7, nr);
+        }
+
+        for (; r < m; r++)
+        {
+            var c0 = b0v;
+            float* a0 = a + ((long)r * lda);
+            float* bp = b;
+            for (int p = 0; p < k; p++, bp += 32)
+            {
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[p]), Vector512.Load(bp), c0);
+            }
+
+            if (act == 1)
+            {
+                c0 = Vector512.Max(c0, zero);
+            }
+
+            StoreHalf512(c + ((long)r * ldc), c0, nr);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreHalf512(float* dst, Vector512<float> v, int nr)
+    {
+        if (nr == 16)
+        {
+            Vector512.Store(v, dst);
+            return;
+        }
+
+        float* tmp = stackalloc float[16];
+        Vector512.Store(v, tmp);
+        for (int j = 0; j < nr; j++)
+        {
+            dst[j] = tmp[j];
+        }
+    }
+
+    /// <summary>The last, at most 8-column panel: one vector per row, so a narrow tail costs half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PanelHalf256(float* a, int lda, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+    {
+        var zero = Vector256<float>.Zero;
+        var b0v = Vector256.Load(bias);
+        int r = 0;
+        for (; r + 6 <= m; r += 6)
+        {
+            Vector256<float> c0 = b0v, c1 = b0v, c2 = b0v, c3 = b0v, c4 = b0v, c5 = b0v;
+            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+            float* bp = b;
+            for (int p = 0; p < k; p++, bp += 16)
+            {
+                var w0 = Vector256.Load(bp);
+                c0 = Vector256.FusedMultiplyAdd(Vector256.Create(a0[p]), w0, c0);
+                c1 = Vector256.FusedMultiplyAdd(Vector256.Create(a1[p]), w0, c1);
+                c2 = Vector256.FusedMultiplyAdd(Vector256.Create(a2[p]), w0, c2);
+                c3 = Vector256.FusedMultiplyAdd(Vector256.Create(a3[p]), w0, c3);
+                c4 = Vector256.FusedMultiplyAdd(Vector256.Create(a4[p]), w0, c4);
+                c5 = Vector256.FusedMultiplyAdd(Vector256.Create(a5[p]), w0, c5);
+            }
+
+            if (act == 1)
+            {
+                c0 = Vector256.Max(c0, zero); c1 = Vector256.Max(c1, zero); c2 = Vector256.Max(c2, zero); c3 = Vector256.Max(c3, zero); c4 = Vector256.Max(c4, zero); c5 = Vector256.Max(c5, zero);
+            }
+
+            StoreHalf256(c + ((long)(r + 0) * ldc), c0, nr);
+            StoreHalf256(c + ((long)(r + 1) * ldc), c1, nr);
+            StoreHalf256(c + ((long)(r + 2) * ldc), c2, nr);
+            StoreHalf256(c + ((long)(r + 3) * ldc), c3, nr);
+            StoreHalf256(c + ((long)(r + 4) * ldc), c4, nr);
+            StoreHalf256(c + ((long)(r + 5) * ldc), c5, nr);
+        }
+
+        for (; r < m; r++)
+        {
+            var c0 = b0v;
+            float* a0 = a + ((long)r * lda);
+            float* bp = b;
+            for (int p = 0; p < k; p++, bp += 16)
+            {
+                c0 = Vector256.FusedMultiplyAdd(Vector256.Create(a0[p]), Vector256.Load(bp), c0);
+            }
+
+            if (act == 1)
+            {
+                c0 = Vector256.Max(c0, zero);
+            }
+
+            StoreHalf256(c + ((long)r * ldc), c0, nr);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreHalf256(float* dst, Vector256<float> v, int nr)
+    {
+        if (nr == 8)
+        {
+            Vector256.Store(v, dst);
+            return;
+        }
+
+        float* tmp = stackalloc float[8];
+        Vector256.Store(v, tmp);
+        for (int j = 0; j < nr; j++)
+        {
+            dst[j] = tmp[j];
+        }
+    }
+
+    /// <summary>The last, at most 4-column panel: one vector per row, so a narrow tail costs half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PanelHalf128(float* a, int lda, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+    {
+        var zero = Vector128<float>.Zero;
+        var b0v = Vector128.Load(bias);
+        int r = 0;
+        for (; r + 8 <= m; r += 8)
+        {
+            Vector128<float> c0 = b0v, c1 = b0v, c2 = b0v, c3 = b0v, c4 = b0v, c5 = b0v, c6 = b0v, c7 = b0v;
+            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+            float* bp = b;
+            for (int p = 0; p < k; p++, bp += 8)
+            {
+                var w0 = Vector128.Load(bp);
+                c0 = Vector128.FusedMultiplyAdd(Vector128.Create(a0[p]), w0, c0);
+                c1 = Vector128.FusedMultiplyAdd(Vector128.Create(a1[p]), w0, c1);
+                c2 = Vector128.FusedMultiplyAdd(Vector128.Create(a2[p]), w0, c2);
+                c3 = Vector128.FusedMultiplyAdd(Vector128.Create(a3[p]), w0, c3);
+                c4 = Vector128.FusedMultiplyAdd(Vector128.Create(a4[p]), w0, c4);
+                c5 = Vector128.FusedMultiplyAdd(Vector128.Create(a5[p]), w0, c5);
+                c6 = Vector128.FusedMultiplyAdd(Vector128.Create(a6[p]), w0, c6);
+                c7 = Vector128.FusedMultiplyAdd(Vector128.Create(a7[p]), w0, c7);
+            }
+
+            if (act == 1)
+            {
+                c0 = Vector128.Max(c0, zero); c1 = Vector128.Max(c1, zero); c2 = Vector128.Max(c2, zero); c3 = Vector128.Max(c3, zero); c4 = Vector128.Max(c4, zero); c5 = Vector128.Max(c5, zero); c6 = Vector128.Max(c6, zero); c7 = Vector128.Max(c7, zero);
+            }
+
+            StoreHalf128(c + ((long)(r + 0) * ldc), c0, nr);
+            StoreHalf128(c + ((long)(r + 1) * ldc), c1, nr);
+            StoreHalf128(c + ((long)(r + 2) * ldc), c2, nr);
+            StoreHalf128(c + ((long)(r + 3) * ldc), c3, nr);
+            StoreHalf128(c + ((long)(r + 4) * ldc), c4, nr);
+            StoreHalf128(c + ((long)(r + 5) * ldc), c5, nr);
+            StoreHalf128(c + ((long)(r + 6) * ldc), c6, nr);
+            StoreHalf128(c + ((long)(r + 7) * ldc), c7, nr);
+        }
+
+        for (; r < m; r++)
+        {
+            var c0 = b0v;
+            float* a0 = a + ((long)r * lda);
+            float* bp = b;
+            for (int p = 0; p < k; p++, bp += 8)
+            {
+                c0 = Vector128.FusedMultiplyAdd(Vector128.Create(a0[p]), Vector128.Load(bp), c0);
+            }
+
+            if (act == 1)
+            {
+                c0 = Vector128.Max(c0, zero);
+            }
+
+            StoreHalf128(c + ((long)r * ldc), c0, nr);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreHalf128(float* dst, Vector128<float> v, int nr)
+    {
+        if (nr == 4)
+        {
+            Vector128.Store(v, dst);
+            return;
+        }
+
+        float* tmp = stackalloc float[4];
+        Vector128.Store(v, tmp);
         for (int j = 0; j < nr; j++)
         {
             dst[j] = tmp[j];
