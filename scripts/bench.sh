@@ -13,6 +13,7 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 $bench gemm "$seconds"
 $bench train "$seconds"
 $bench inference "$seconds"
+$bench opencl "$seconds"
 peer="$root/../shared/peers/pytorch_chapter_bench.py"
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import torch' 2>/dev/null && [ -f "$peer" ]; then
   echo "== PyTorch peer (2 threads)"
