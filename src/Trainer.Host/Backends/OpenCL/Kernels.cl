@@ -23,40 +23,62 @@ __kernel void gemm_tiled(int ta, int tb, int M, int N, int K, float alpha,
   if (row < M && col < N) C[row * N + col] = alpha * acc + (beta == 0.0f ? 0.0f : beta * C[row * N + col]);
 }
 
-// CPU-device variant: each work-item computes an 8x16 block with explicit float16 vectors
-// (PoCL vectorizes these well; the tiled kernel runs ~50x slower there).
+// CPU-device variant: each work-item computes an 8x16 block of C in eight float16 registers
+// (PoCL vectorizes these well; the tiled kernel runs ~50x slower there). B must be row-major
+// (the host transposes it first when needed); rows past M are clamped on read and not stored.
+#define ACC8(A0, A1, A2, A3, A4, A5, A6, A7) \
+  c0 = mad((float16)(A0), b, c0); c1 = mad((float16)(A1), b, c1); c2 = mad((float16)(A2), b, c2); c3 = mad((float16)(A3), b, c3); \
+  c4 = mad((float16)(A4), b, c4); c5 = mad((float16)(A5), b, c5); c6 = mad((float16)(A6), b, c6); c7 = mad((float16)(A7), b, c7);
+
+void store_row(__global float* C, int r, int M, int N, int col0, float16 v, float alpha, float beta) {
+  if (r >= M) return;
+  __global float* dst = C + (long)r * N + col0;
+  if (col0 + 16 <= N && beta == 0.0f) { vstore16(alpha * v, 0, dst); return; }
+  float t[16]; vstore16(v, 0, t);
+  for (int j = 0; j < 16 && col0 + j < N; j++) dst[j] = alpha * t[j] + (beta == 0.0f ? 0.0f : beta * dst[j]);
+}
+
+float16 load_b(__global const float* B, int k, int N, int col0) {
+  if (col0 + 16 <= N) return vload16(0, B + (long)k * N + col0);
+  float t[16];
+  for (int j = 0; j < 16; j++) t[j] = col0 + j < N ? B[(long)k * N + col0 + j] : 0.0f;
+  return vload16(0, t);
+}
+
 __kernel void gemm_block(int ta, int tb, int M, int N, int K, float alpha,
                          __global const float* A, __global const float* B, float beta, __global float* C) {
-  const int c0 = get_global_id(0) * 16, r0 = get_global_id(1) * 8;
-  if (r0 >= M || c0 >= N) return;
-  float16 acc[8];
-  for (int i = 0; i < 8; i++) acc[i] = (float16)(0.0f);
-  const int full = (c0 + 16 <= N) && !tb;
-  for (int k = 0; k < K; k++) {
-    float16 b;
-    if (full) {
-      b = vload16(0, B + k * N + c0);
+  const int col0 = get_global_id(0) * 16, r0 = get_global_id(1) * 8;
+  if (r0 >= M || col0 >= N) return;
+  float16 c0 = (float16)(0.0f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+  if (!ta) {
+    // A row-major [M, K]: eight row pointers, clamped to the last row.
+    __global const float* a0 = A + (long)min(r0, M - 1) * K;
+    __global const float* a1 = A + (long)min(r0 + 1, M - 1) * K;
+    __global const float* a2 = A + (long)min(r0 + 2, M - 1) * K;
+    __global const float* a3 = A + (long)min(r0 + 3, M - 1) * K;
+    __global const float* a4 = A + (long)min(r0 + 4, M - 1) * K;
+    __global const float* a5 = A + (long)min(r0 + 5, M - 1) * K;
+    __global const float* a6 = A + (long)min(r0 + 6, M - 1) * K;
+    __global const float* a7 = A + (long)min(r0 + 7, M - 1) * K;
+    if (col0 + 16 <= N) {
+      for (int k = 0; k < K; k++) { float16 b = vload16(0, B + (long)k * N + col0); ACC8(a0[k], a1[k], a2[k], a3[k], a4[k], a5[k], a6[k], a7[k]) }
     } else {
-      float t[16];
-      for (int j = 0; j < 16; j++) { int c = c0 + j; t[j] = c < N ? (tb ? B[c * K + k] : B[k * N + c]) : 0.0f; }
-      b = vload16(0, t);
+      for (int k = 0; k < K; k++) { float16 b = load_b(B, k, N, col0); ACC8(a0[k], a1[k], a2[k], a3[k], a4[k], a5[k], a6[k], a7[k]) }
     }
-    for (int i = 0; i < 8; i++) {
-      int r = r0 + i;
-      float a = r < M ? (ta ? A[k * M + r] : A[r * K + k]) : 0.0f;
-      acc[i] = mad((float16)(a), b, acc[i]);
-    }
-  }
-  for (int i = 0; i < 8; i++) {
-    int r = r0 + i;
-    if (r >= M) break;
-    float t[16];
-    vstore16(acc[i], 0, t);
-    for (int j = 0; j < 16 && c0 + j < N; j++) {
-      int o = r * N + c0 + j;
-      C[o] = alpha * t[j] + (beta == 0.0f ? 0.0f : beta * C[o]);
+  } else {
+    // A stored [K, M]: the eight rows of a k are contiguous.
+    for (int k = 0; k < K; k++) {
+      float16 b = load_b(B, k, N, col0);
+      __global const float* ak = A + (long)k * M;
+      if (r0 + 8 <= M) { float8 a = vload8(0, ak + r0); ACC8(a.s0, a.s1, a.s2, a.s3, a.s4, a.s5, a.s6, a.s7) }
+      else { ACC8(ak[min(r0, M - 1)], ak[min(r0 + 1, M - 1)], ak[min(r0 + 2, M - 1)], ak[min(r0 + 3, M - 1)],
+                  ak[min(r0 + 4, M - 1)], ak[min(r0 + 5, M - 1)], ak[min(r0 + 6, M - 1)], ak[min(r0 + 7, M - 1)]) }
     }
   }
+  store_row(C, r0, M, N, col0, c0, alpha, beta); store_row(C, r0 + 1, M, N, col0, c1, alpha, beta);
+  store_row(C, r0 + 2, M, N, col0, c2, alpha, beta); store_row(C, r0 + 3, M, N, col0, c3, alpha, beta);
+  store_row(C, r0 + 4, M, N, col0, c4, alpha, beta); store_row(C, r0 + 5, M, N, col0, c5, alpha, beta);
+  store_row(C, r0 + 6, M, N, col0, c6, alpha, beta); store_row(C, r0 + 7, M, N, col0, c7, alpha, beta);
 }
 
 // ---- element-wise ------------------------------------------------------------------------
