@@ -246,8 +246,20 @@ __kernel void maxpool_fwd(__global const float* x, __global float* y, __constant
   y[e] = m;
 }
 
-// dx gathered: a window's dy goes to the first position (row-major in the window) where x equals the max
-__kernel void maxpool_bwd(__global const float* x, __global const float* y, __global const float* dy, __global float* dx, __constant int* g) {
+// backward in two light passes: (1) per output, the index (kh·KW + kw) of the first position in its
+// window where x equals the max; (2) per dx element, the sum of dy over the windows whose argmax it is
+__kernel void maxpool_argmax(__global const float* x, __global const float* y, __global int* arg, __constant int* g) {
+  int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], OH = g[11], OW = g[12];
+  int c = e % C, ow = (e / C) % OW, oh = (e / (C * OW)) % OH, b = e / (C * OW * OH);
+  float m = y[e]; int first = -1;
+  for (int a = 0; a < g[4] && first < 0; a++) for (int d = 0; d < g[5]; d++) {
+    int ih = oh * g[7] - g[9] + a, iw = ow * g[8] - g[10] + d;
+    if (ih >= 0 && ih < H && iw >= 0 && iw < W && x[((b * H + ih) * W + iw) * C + c] == m) { first = a * g[5] + d; break; }
+  }
+  arg[e] = first;
+}
+
+__kernel void maxpool_bwd(__global const int* arg, __global const float* dy, __global float* dx, __constant int* g) {
   int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], KH = g[4], KW = g[5], SH = g[7], SW = g[8], OH = g[11], OW = g[12];
   int c = e % C, iw = (e / C) % W, ih = (e / (C * W)) % H, b = e / (C * W * H);
   float s = 0.0f;
@@ -255,12 +267,8 @@ __kernel void maxpool_bwd(__global const float* x, __global const float* y, __gl
     int t = ih + g[9] - kh; if (t < 0 || t % SH) continue; int oh = t / SH; if (oh >= OH) continue;
     for (int kw = 0; kw < KW; kw++) {
       int u = iw + g[10] - kw; if (u < 0 || u % SW) continue; int ow = u / SW; if (ow >= OW) continue;
-      int o = ((b * OH + oh) * OW + ow) * C + c; float m = y[o]; int first = -1;
-      for (int a = 0; a < KH && first < 0; a++) for (int d = 0; d < KW; d++) {
-        int jh = oh * SH - g[9] + a, jw = ow * SW - g[10] + d;
-        if (jh >= 0 && jh < H && jw >= 0 && jw < W && x[((b * H + jh) * W + jw) * C + c] == m) { first = a * KW + d; break; }
-      }
-      if (first == kh * KW + kw) s += dy[o];
+      int o = ((b * OH + oh) * OW + ow) * C + c;
+      if (arg[o] == kh * KW + kw) s += dy[o];
     }
   }
   dx[e] = s;

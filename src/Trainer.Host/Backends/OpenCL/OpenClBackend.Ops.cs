@@ -162,8 +162,17 @@ public sealed partial class OpenClBackend
     public void MaxPoolBackward(in Conv2DGeometry g, Storage x, Storage y, Storage dy, Storage dx)
     {
         var geo = Geometry(g);
-        Launch("maxpool_bwd", g.InputSize, x, y, dy, dx, geo);
-        geo.Release();
+        var arg = Allocate(g.OutputSize);   // int argmax per output (4-byte elements)
+        try
+        {
+            Launch("maxpool_argmax", g.OutputSize, x, y, arg, geo);
+            Launch("maxpool_bwd", g.InputSize, arg, dy, dx, geo);
+        }
+        finally
+        {
+            arg.Release();
+            geo.Release();
+        }
     }
 
     public void LstmCellForward(Storage z, Storage cPrev, Storage h, Storage c, int batch, int units) =>
