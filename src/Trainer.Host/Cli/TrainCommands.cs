@@ -88,9 +88,12 @@ internal static class TrainCommands
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
         var length = new Option<int>("--sample-length") { Description = "characters to generate per temperature", DefaultValueFactory = _ => 200 };
         var device = DeviceOptions.Create();
+        var output = new Option<string?>("--out") { Description = "save the trained float model (with its vocabulary) here" };
+        var export = new Option<string?>("--export") { Description = "also export an .enb blob for 'edgenet generate' here" };
+        var quantize = new Option<string>("--quantize") { Description = "blob scheme for --export: f32 | f16 | int8 (weight-only for the LSTM)", DefaultValueFactory = _ => "f32" };
         var cmd = new Command("lstm", "Train the chapter's char LSTM (LSTMCell 256) and print samples at temperatures 0.2, 0.5, 1.0, 1.2.")
         {
-            data, steps, seq, batch, units, lr, maxChars, seed, length, device,
+            data, steps, seq, batch, units, lr, maxChars, seed, length, device, output, export, quantize,
         };
         cmd.SetAction(p => Cli.Guard(() =>
         {
@@ -135,6 +138,34 @@ internal static class TrainCommands
                 Console.WriteLine($"diversity {temperature.ToString("F6", Inv)}:");
                 Console.WriteLine(text.ToString());
                 Console.WriteLine();
+            }
+
+            string vocabulary = new(corpus.Chars);
+            model.Metadata["text.vocabulary"] = Formats.Enb.EnbValue.String(vocabulary);
+            if (p.GetValue(output) is { } outPath)
+            {
+                model.Save(outPath);
+                Console.WriteLine($"saved {outPath}");
+            }
+
+            if (p.GetValue(export) is { } blob)
+            {
+                var scheme = p.GetValue(quantize) switch
+                {
+                    "f32" => Export.QuantizationScheme.F32,
+                    "f16" => Export.QuantizationScheme.F16,
+                    "int8" => Export.QuantizationScheme.Int8,
+                    var q => throw new ArgumentException($"--quantize must be f32, f16 or int8, not '{q}'"),
+                };
+                var calibration = Enumerable.Range(0, 4).Select(_ => corpus.GetBatch(sl, 50).X).ToList();
+                var report = Export.ModelExporter.ExportSequence(model, blob, new Export.QuantizationOptions { Scheme = scheme }, calibration,
+                    new Dictionary<string, Formats.Enb.EnbValue>
+                    {
+                        ["text.vocabulary"] = Formats.Enb.EnbValue.String(vocabulary),
+                        ["training.dataset"] = Formats.Enb.EnbValue.String(spec),
+                        ["training.loss"] = Formats.Enb.EnbValue.F32(last),
+                    });
+                Console.WriteLine($"exported {blob} ({report.Bytes:N0} bytes, {scheme.ToString().ToLowerInvariant()}); run it with: edgenet generate {blob} --seed \"the \" --temperature 0.5");
             }
         }));
         return cmd;
