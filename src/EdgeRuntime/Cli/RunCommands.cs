@@ -233,7 +233,7 @@ internal static class RunCommands
 
                 o.WriteLine($"batch {b,3}: p50 {r.P50.ToString("F1", Inv)} us  p90 {r.P90.ToString("F1", Inv)} us  p99 {r.P99.ToString("F1", Inv)} us  " +
                     $"throughput {(b * 1e6 / r.P50).ToString("F0", Inv)} samples/s  arena {it.ArenaBytes.ToString("N0", Inv)} B  allocated/invoke {r.AllocatedPerInvoke} B  " +
-                    $"kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({PackedGemm.Isa}, int8 lanes {Int8Gemm.Lanes}), threads {it.Options.Threads}");
+                    $"kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({PackedGemm.Isa}, int8 {Int8Gemm.Isa}), threads {it.Options.Threads}");
             }
 
             o.WriteLine($"peak RSS {(PeakRssBytes() / 1048576.0).ToString("F1", Inv)} MiB");
