@@ -149,6 +149,15 @@ public sealed class OpenClEquivalenceTests
     }
 
     [TestMethod]
+    public void A_kernel_that_does_not_compile_reports_the_build_log()
+    {
+        var e = Assert.ThrowsExactly<OpenClException>(() => new OpenClBackend(OpenClDevices.List()[0], "__kernel void broken(__global float* x) { x[0] = undefined_name; }").Dispose());
+        StringAssert.Contains(e.Message, "clBuildProgram failed");
+        StringAssert.Contains(e.Message, "build log");
+        StringAssert.Contains(e.Message, "undefined_name");
+    }
+
+    [TestMethod]
     public void Optimizer_updates_and_nan_detection_match()
     {
         foreach (Optimizer opt in new Optimizer[] { new Adam(0.01f), new SGD(0.1f, momentum: 0.9f, nesterov: true) })

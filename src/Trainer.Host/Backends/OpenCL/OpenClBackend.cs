@@ -38,6 +38,12 @@ public sealed unsafe partial class OpenClBackend : IBackend
     private bool _disposed;
 
     public OpenClBackend(OpenClDeviceInfo device)
+        : this(device, null)
+    {
+    }
+
+    /// <summary>With <paramref name="source"/> in place of the embedded kernels (tests of the build-error path).</summary>
+    internal OpenClBackend(OpenClDeviceInfo device, string? source)
     {
         Device = device;
         _cl = OpenClDevices.Api;
@@ -47,7 +53,7 @@ public sealed unsafe partial class OpenClBackend : IBackend
         Check(err, "clCreateContext");
         _queue = _cl.CreateCommandQueue(_context, d, CommandQueueProperties.None, &err);
         Check(err, "clCreateCommandQueue");
-        _program = Build(Source());
+        _program = Build(source ?? Source());
     }
 
     public OpenClDeviceInfo Device { get; }
