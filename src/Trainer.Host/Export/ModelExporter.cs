@@ -26,7 +26,7 @@ public static class ModelExporter
     /// Image classifiers: <paramref name="data"/> gives the calibration samples (its training split)
     /// and the accuracy measured at export (its test split, up to <paramref name="evalLimit"/> samples).
     /// </summary>
-    public static ExportReport Export(Model model, string path, QuantizationOptions options, DatasetSplit data, int evalLimit = int.MaxValue)
+    public static ExportReport Export(this Model model, string path, QuantizationOptions options, DatasetSplit data, int evalLimit = int.MaxValue)
     {
         var train = data.Train;
         var test = data.Test.Take(evalLimit);

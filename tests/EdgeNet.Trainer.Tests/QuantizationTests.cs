@@ -1,0 +1,91 @@
+using EdgeNet.Formats.Data;
+using EdgeNet.Formats.Enb;
+using EdgeNet.Trainer.Export;
+using EdgeNet.Trainer.Keras;
+using EdgeNet.Trainer.Keras.Models;
+using EdgeNet.Trainer.Models;
+using EdgeNet.Trainer.Tensors;
+
+namespace EdgeNet.Trainer.Tests;
+
+[TestClass]
+public sealed class QuantizationTests
+{
+    [TestMethod]
+    public void Quantize_then_dequantize_stays_within_half_a_step()
+    {
+        var x = GradientCheck.Rand(10_000, 3, -3.5f, 7.25f);
+        var (scale, zp) = Quantization.AsymmetricParams(x.Min(), x.Max());
+        Assert.AreEqual((7.25f + 3.5f) / 255f, scale, 1e-3f);
+        foreach (float v in x)
+        {
+            float back = Quantization.Dequantize(Quantization.Quantize(v, scale, zp), scale, zp);
+            Assert.IsLessThanOrEqualTo(scale / 2 + 1e-5f, Math.Abs(back - v), $"{v} came back as {back}");
+        }
+
+        // A range that excludes 0 is widened to include it, so 0 is exact.
+        var (s2, z2) = Quantization.AsymmetricParams(2f, 5f);
+        Assert.AreEqual(0f, Quantization.Dequantize(Quantization.Quantize(0f, s2, z2), s2, z2));
+    }
+
+    [TestMethod]
+    public void Per_channel_scales_of_a_hand_built_kernel()
+    {
+        // Dense kernel [in = 3, out = 2]; channel 0 has max |w| 2, channel 1 has 4.
+        float[] w = [1f, -4f, 0.5f, 2f, -2f, 1f];
+        var (q, scales) = Quantization.QuantizePerChannelLastAxis(w, 2);
+        CollectionAssert.AreEqual(new[] { 2f / 127, 4f / 127 }, scales);
+        CollectionAssert.AreEqual(new sbyte[] { 64, -127, 32, 64, -127, 32 }, q);
+    }
+
+    [TestMethod]
+    public void Requantization_multiplier_reproduces_the_real_scale()
+    {
+        foreach (double m in new[] { 0.000123, 0.0371, 0.5, 0.99999, 1.7 })
+        {
+            var (q, shift) = Quantization.QuantizeMultiplier(m);
+            foreach (int acc in new[] { -1_000_000, -12345, -1, 0, 7, 99_999, 2_000_000 })
+            {
+                int got = Quantization.MultiplyByQuantizedMultiplier(acc, q, shift);
+                Assert.AreEqual(Math.Round(acc * m, MidpointRounding.AwayFromZero), got, 1.0, $"acc {acc} × {m}");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void Int8_reference_path_matches_the_float_predictions_for_mlp_and_cnn()
+    {
+        var data = Datasets.LoadDigits();
+        var test = data.Test.Take(300);
+        foreach (var (model, steps) in new (Model, int)[] { (new MLP(), 400), (new CNN(), 120) })
+        {
+            KerasBackend.SetRandomSeed(17);
+            ChapterLoop.TrainRandomBatches(model, data.Train, steps, 50, 1e-3f, seed: 17);
+            string path = Path.Combine(Path.GetTempPath(), $"int8-{model.Name}-{Guid.NewGuid():N}.enb");
+            try
+            {
+                model.Export(path, new QuantizationOptions { Scheme = QuantizationScheme.Int8, CalibrationSamples = 200 }, data, evalLimit: 20);
+                var floatProbs = model.Predict(new NDArray(test.Images, test.Count, 28, 28, 1), batchSize: 100);
+                using var r = BlobReader.Open(path);
+                var interp = new ReferenceInterpreter(r);
+                int agree = 0;
+                for (int s = 0; s < test.Count; s += 100)
+                {
+                    float[] q = interp.Run(test.Images.AsSpan(s * 784, 100 * 784).ToArray(), 100);
+                    for (int i = 0; i < 100; i++)
+                    {
+                        int a = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(floatProbs.Data.AsSpan((s + i) * 10, 10));
+                        int b = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(q.AsSpan(i * 10, 10));
+                        agree += a == b ? 1 : 0;
+                    }
+                }
+
+                Assert.IsGreaterThanOrEqualTo(0.99, agree / (double)test.Count, $"{model.Name}: int8 agrees with float on {agree}/{test.Count}");
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+    }
+}
