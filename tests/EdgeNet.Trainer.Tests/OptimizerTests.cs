@@ -75,6 +75,27 @@ public sealed class OptimizerTests
     }
 
     [TestMethod]
+    public void Clipnorm_and_global_clipnorm_rescale_like_keras()
+    {
+        // g1 = [3, 4] (norm 5), g2 = [12] (norm 12); global norm 13.
+        float[] Run(float? clip, float? global, int which)
+        {
+            var a = new Variable("a", Tensor.FromArray([0f, 0f], 2));
+            var b = new Variable("b", Tensor.FromArray([0f], 1));
+            var opt = new SGD(1f) { ClipNorm = clip, GlobalClipNorm = global };
+            using var scope = TensorScope.Begin();
+            opt.ApplyGradients([(Tensor.FromArray([3f, 4f], 2), a), (Tensor.FromArray([12f], 1), b)]);
+            return which == 0 ? a.Numpy() : b.Numpy();
+        }
+
+        CollectionAssert.AreEqual(new[] { -3f, -4f }, Run(null, null, 0), new Tolerance(1e-5f));
+        CollectionAssert.AreEqual(new[] { -0.6f, -0.8f }, Run(1f, null, 0), new Tolerance(1e-5f), "clipnorm 1: [3, 4]/5");
+        CollectionAssert.AreEqual(new[] { -1f }, Run(1f, null, 1), new Tolerance(1e-5f), "clipnorm 1: [12]/12");
+        CollectionAssert.AreEqual(new[] { -3f / 13 * 6.5f, -4f / 13 * 6.5f }, Run(null, 6.5f, 0), new Tolerance(1e-5f), "global 6.5: scaled by 6.5/13");
+        CollectionAssert.AreEqual(new[] { -6f }, Run(null, 6.5f, 1), new Tolerance(1e-5f));
+    }
+
+    [TestMethod]
     public void A_NaN_gradient_is_refused_and_nothing_is_updated()
     {
         var a = new Variable("layer/a", Tensor.FromArray([1f, 2f], 2));

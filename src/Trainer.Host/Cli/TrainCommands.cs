@@ -89,11 +89,12 @@ internal static class TrainCommands
         var length = new Option<int>("--sample-length") { Description = "characters to generate per temperature", DefaultValueFactory = _ => 200 };
         var device = DeviceOptions.Create();
         var output = new Option<string?>("--out") { Description = "save the trained float model (with its vocabulary) here" };
+        var clip = new Option<float?>("--clipnorm") { Description = "clip each gradient to this L2 norm (Keras clipnorm; the chapter uses none)" };
         var export = new Option<string?>("--export") { Description = "also export an .enb blob for 'edgenet generate' here" };
         var quantize = new Option<string>("--quantize") { Description = "blob scheme for --export: f32 | f16 | int8 (weight-only for the LSTM)", DefaultValueFactory = _ => "f32" };
         var cmd = new Command("lstm", "Train the chapter's char LSTM (LSTMCell 256) and print samples at temperatures 0.2, 0.5, 1.0, 1.2.")
         {
-            data, steps, seq, batch, units, lr, maxChars, seed, length, device, output, export, quantize,
+            data, steps, seq, batch, units, lr, maxChars, seed, length, device, output, export, quantize, clip,
         };
         cmd.SetAction(p => Cli.Guard(() =>
         {
@@ -102,7 +103,7 @@ internal static class TrainCommands
             string spec = p.GetValue(data)!;
             var corpus = TextCorpus.Load(spec.StartsWith("text=", StringComparison.Ordinal) ? spec[5..] : null, p.GetValue(maxChars), p.GetValue(seed));
             var model = new CharRNN(corpus.NumChars, p.GetValue(units));
-            model.Compile(new Adam(p.GetValue(lr)), new SparseCategoricalCrossentropy());
+            model.Compile(new Adam(p.GetValue(lr)) { ClipNorm = p.GetValue(clip) }, new SparseCategoricalCrossentropy());
             int total = p.GetValue(steps), sl = p.GetValue(seq), bs = p.GetValue(batch);
             Console.WriteLine($"char LSTM on {corpus.RawText.Length:N0} chars ({corpus.NumChars} distinct), {total} batches of {bs}x{sl}, device {backend.Name}");
             var losses = new List<float>();

@@ -39,6 +39,12 @@ public abstract class Optimizer
     /// <summary>Check gradients for NaN/∞ before applying (on by default; one pass over each gradient).</summary>
     public bool CheckFinite { get; set; } = true;
 
+    /// <summary>Keras clipnorm: each gradient is rescaled to at most this L2 norm (null: off).</summary>
+    public float? ClipNorm { get; set; }
+
+    /// <summary>Keras global_clipnorm: all gradients together are rescaled to at most this L2 norm (null: off).</summary>
+    public float? GlobalClipNorm { get; set; }
+
     protected abstract int SlotCount { get; }
 
     public void ApplyGradients(IEnumerable<(Tensor? Gradient, Variable Variable)> gradsAndVars)
@@ -69,13 +75,51 @@ public abstract class Optimizer
         }
 
         Iterations++;
-        foreach (var (g, v) in pairs)
+        var clipped = Clip(pairs);
+        foreach (var (g, v) in clipped)
         {
             if (g is not null)
             {
                 Update(v, g, Slots(v));
             }
         }
+    }
+
+    private static double SquaredNorm(Tensor g) => GradientTape.NoRecord(() => (double)Ops.ReduceSum(Ops.Square(g)).Item());
+
+    /// <summary>Rescaled copies of the gradients when a clip norm is set (the originals may be shared).</summary>
+    private List<(Tensor? Gradient, Variable Variable)> Clip(List<(Tensor? Gradient, Variable Variable)> pairs)
+    {
+        if (ClipNorm is null && GlobalClipNorm is null)
+        {
+            return pairs;
+        }
+
+        var result = new List<(Tensor?, Variable)>(pairs.Count);
+        double global = GlobalClipNorm is null ? 0 : Math.Sqrt(pairs.Where(p => p.Gradient is not null).Sum(p => SquaredNorm(p.Gradient!)));
+        foreach (var (g, v) in pairs)
+        {
+            if (g is null)
+            {
+                result.Add((g, v));
+                continue;
+            }
+
+            double scale = 1;
+            if (GlobalClipNorm is { } gc && global > gc)
+            {
+                scale = gc / global;
+            }
+
+            if (ClipNorm is { } c && Math.Sqrt(SquaredNorm(g)) * scale > c)
+            {
+                scale = c / Math.Sqrt(SquaredNorm(g));
+            }
+
+            result.Add((scale == 1 ? g : GradientTape.NoRecord(() => Ops.Affine(g, (float)scale, 0f)), v));
+        }
+
+        return result;
     }
 
     public void ApplyGradients(IReadOnlyList<Tensor?> grads, IReadOnlyList<Variable> variables)
