@@ -246,6 +246,19 @@ __kernel void maxpool_fwd(__global const float* x, __global float* y, __constant
   y[e] = m;
 }
 
+// non-overlapping windows (stride >= pool, as the chapter's 2x2/2): each output sends its dy to its
+// argmax position directly; dx was zeroed, and no two windows share a position
+__kernel void maxpool_scatter(__global const float* x, __global const float* y, __global const float* dy, __global float* dx, __constant int* g) {
+  int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], OH = g[11], OW = g[12];
+  int c = e % C, ow = (e / C) % OW, oh = (e / (C * OW)) % OH, b = e / (C * OW * OH);
+  float m = y[e];
+  for (int a = 0; a < g[4]; a++) for (int d = 0; d < g[5]; d++) {
+    int ih = oh * g[7] - g[9] + a, iw = ow * g[8] - g[10] + d;
+    int i = ((b * H + ih) * W + iw) * C + c;
+    if (ih >= 0 && ih < H && iw >= 0 && iw < W && x[i] == m) { dx[i] = dy[e]; return; }
+  }
+}
+
 // backward in two light passes: (1) per output, the index (kh·KW + kw) of the first position in its
 // window where x equals the max; (2) per dx element, the sum of dy over the windows whose argmax it is
 __kernel void maxpool_argmax(__global const float* x, __global const float* y, __global int* arg, __constant int* g) {

@@ -162,6 +162,14 @@ public sealed partial class OpenClBackend
     public void MaxPoolBackward(in Conv2DGeometry g, Storage x, Storage y, Storage dy, Storage dx)
     {
         var geo = Geometry(g);
+        if (g.StrideH >= g.KH && g.StrideW >= g.KW)
+        {
+            Fill(dx, 0f);
+            Launch("maxpool_scatter", g.OutputSize, x, y, dy, dx, geo);
+            geo.Release();
+            return;
+        }
+
         var arg = Allocate(g.OutputSize);   // int argmax per output (4-byte elements)
         try
         {
