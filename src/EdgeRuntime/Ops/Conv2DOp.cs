@@ -20,7 +20,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
     private readonly int _act;
     private readonly bool _int8;
     private readonly int _ldCols;
-    private readonly float[] _w = [], _b = [], _packed = [], _biasPadded = [];
+    private readonly FloatLayer? _fl;
     private readonly int _zx, _zy, _lo;
     private readonly Int8Layer? _q;
     private readonly int _threads;
@@ -70,20 +70,14 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
             throw Fail($"a float Conv2D needs an f32 input; '{x.Info.Name}' is {x.Info.Type}");
         }
 
-        _w = FloatWeight(0);
-        _b = WeightCount > 1 ? FloatWeight(1) : new float[_f];
-        if (Simd)
+        var bias = WeightCount > 1 ? FloatWeight(1) : new float[_f];
+        if (bias.Length != _f)
         {
-            _packed = PackedGemm.Pack(_w, _g.Patch, _f);
-            _biasPadded = PackedGemm.PadBias(_b, _f);
+            throw Fail($"bias has {bias.Length} values for {_f} outputs");
         }
-        else
-        {
-            _w = Int8Layer.Pin<float>(_w);
-            _b = Int8Layer.Pin<float>(_b);
-        }
-    }
 
+        _fl = new FloatLayer(FloatWeight(0), bias, _g.Patch, _f, Simd);
+    }
 
     private long PerThreadScratch => Simd
         ? ((long)_g.OutH * _g.OutW * ((_ldCols * (_int8 ? Int8Gemm.RowElementSize : 4)) + (_int8 ? _f * 4 : 0))) + 64
@@ -95,7 +89,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
     {
         if (!Simd)
         {
-            fixed (float* w = _w, b = _b)
+            fixed (float* w = _fl?.Weights, b = _fl?.Bias)
             fixed (sbyte* qw = _q?.Weights)
             fixed (int* qb = _q?.Bias, rq = _q?.Requant)
             {
@@ -174,7 +168,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
             {
                 float* cols = (float*)mine;
                 SimdConv.Im2Col(F(_arena, Inputs[0]) + ((long)n * inImage), _g, cols, 0f, _ldCols, rowStart, rows);
-                fixed (float* w = _packed, b = _biasPadded)
+                fixed (float* w = _fl!.Packed, b = _fl.PaddedBias)
                 {
                     PackedGemm.Run(cols, _ldCols, rows, _g.Patch, w, b, _f, _act == 1 ? 1 : 0, F(_arena, Output) + ((((long)n * allRows) + rowStart) * _f), _f, 0, PackedGemm.Panels(_f));
                 }

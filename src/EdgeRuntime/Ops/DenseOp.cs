@@ -18,10 +18,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
     private readonly int _n;
     private readonly int _act;           // 0 linear, 1 relu, 2 tanh, 3 sigmoid
     private readonly bool _int8;
-    private readonly float[] _w = [];     // reference f32 [k, n]
-    private readonly float[] _b = [];
-    private readonly float[] _packed = [];
-    private readonly float[] _biasPadded = [];
+    private readonly FloatLayer? _fl;
     private readonly int _zx;
     private readonly int _zy;
     private readonly int _lo;
@@ -82,25 +79,14 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             throw Fail($"a float Dense needs an f32 input; '{x.Info.Name}' is {x.Info.Type}");
         }
 
-        _w = FloatWeight(0);
-        _b = WeightCount > 1 ? FloatWeight(1) : new float[_n];
-        if (_b.Length != _n)
+        var bias = WeightCount > 1 ? FloatWeight(1) : new float[_n];
+        if (bias.Length != _n)
         {
-            throw Fail($"bias has {_b.Length} values for {_n} units");
+            throw Fail($"bias has {bias.Length} values for {_n} outputs");
         }
 
-        if (Simd)
-        {
-            _packed = PackedGemm.Pack(_w, _k, _n);
-            _biasPadded = PackedGemm.PadBias(_b, _n);
-        }
-        else
-        {
-            _w = Int8Layer.Pin<float>(_w);
-            _b = Int8Layer.Pin<float>(_b);
-        }
+        _fl = new FloatLayer(FloatWeight(0), bias, _k, _n, Simd);
     }
-
 
     // int8 SIMD: int32 accumulators [rows, n], then the int16-widened input [rows, k even].
     private long AccBytes(int rows) => ((long)rows * _n * sizeof(int) + 63) / 64 * 64;
@@ -116,7 +102,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
         int rows = Inputs[0].Elements(batch) / _k;
         if (!Simd)
         {
-            fixed (float* w = _w, b = _b)
+            fixed (float* w = _fl?.Weights, b = _fl?.Bias)
             fixed (sbyte* qw = _q?.Weights)
             fixed (int* qb = _q?.Bias, rq = _q?.Requant)
             {
@@ -176,7 +162,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
         }
 
         int fp = PackedGemm.Panels(_n);
-        fixed (float* w = _packed, b = _biasPadded)
+        fixed (float* w = _fl!.Packed, b = _fl.PaddedBias)
         {
             PackedGemm.Run(F(_arena, Inputs[0]), _k, _rows, _k, w, b, _n, _act == 1 ? 1 : 0, F(_arena, Output), _n, fp * chunk / chunks, fp * (chunk + 1) / chunks);
         }

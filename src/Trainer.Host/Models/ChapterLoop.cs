@@ -46,19 +46,13 @@ public static class ChapterLoop
     {
         var metric = new SparseCategoricalAccuracy();
         var x = new NDArray(test.Images, test.Count, test.Height, test.Width, test.Channels);
-        var stage = new float[batchSize * test.SampleSize];
-        var idx = new int[batchSize];
+        var y = new NDArray(test.LabelsAsFloat(), test.Count);
         for (int start = 0; start < test.Count; start += batchSize)
         {
             int n = Math.Min(batchSize, test.Count - start);
-            for (int i = 0; i < n; i++)
-            {
-                idx[i] = start + i;
-            }
-
             using var scope = TensorScope.Begin();
-            var yPred = GradientTape.NoRecord(() => model.Apply(x.Gather(idx.AsSpan(0, n), stage)));
-            metric.UpdateState(Tensor.FromArray(test.Labels.AsSpan(start, n).ToArray().Select(l => (float)l).ToArray(), n), yPred);
+            var yPred = GradientTape.NoRecord(() => model.Apply(x.Rows(start, n)));
+            metric.UpdateState(y.Rows(start, n), yPred);
         }
 
         return metric.Result();

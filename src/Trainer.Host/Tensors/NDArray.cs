@@ -42,6 +42,10 @@ public sealed class NDArray
         return Tensor.FromArray(staging.AsSpan(0, indices.Length * s), new Shape([indices.Length, .. SampleShape.AsSpan().ToArray()]));
     }
 
+    /// <summary>Samples [start, start+count) uploaded as one device tensor (contiguous rows: no staging copy).</summary>
+    public Tensor Rows(int start, int count) =>
+        Tensor.FromArray(Data.AsSpan(start * SampleSize, count * SampleSize), new Shape([count, .. SampleShape.AsSpan().ToArray()]));
+
     /// <summary>Samples [start, start+count) as a new array.</summary>
     public NDArray Slice(int start, int count)
     {

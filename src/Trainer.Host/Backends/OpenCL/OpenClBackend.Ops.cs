@@ -100,56 +100,51 @@ public sealed partial class OpenClBackend
         return s;
     }
 
-    public void Conv2DForward(in Conv2DGeometry g, Storage x, Storage w, Storage y)
+    /// <summary>Runs <paramref name="body"/> with a pooled cols buffer [B·OH·OW, KKC] (filled by im2col of x when given) and the geometry.</summary>
+    private void WithCols(in Conv2DGeometry g, Storage? x, Action<Storage, Storage> body)
     {
-        // cols[B·OH·OW, KKC] = im2col(x); y[B·OH·OW, F] = cols · w
         int rows = g.Batch * g.OutH * g.OutW, kkc = g.KH * g.KW * g.InC;
         var geo = Geometry(g);
         var cols = Allocate(rows * kkc);
         try
         {
-            Launch("im2col", rows * g.KH, x, cols, geo);
-            Gemm(false, false, rows, g.OutC, kkc, 1f, cols, w, 0f, y);
+            if (x is not null)
+            {
+                Launch("im2col", rows * g.KH, x, cols, geo);
+            }
+
+            body(cols, geo);
         }
         finally
         {
             cols.Release();
             geo.Release();
         }
+    }
+
+    public void Conv2DForward(in Conv2DGeometry g, Storage x, Storage w, Storage y)
+    {
+        // y[B·OH·OW, F] = im2col(x)[B·OH·OW, KKC] · w[KKC, F]
+        var (rows, kkc, f) = (g.Batch * g.OutH * g.OutW, g.KH * g.KW * g.InC, g.OutC);
+        WithCols(g, x, (cols, _) => Gemm(false, false, rows, f, kkc, 1f, cols, w, 0f, y));
     }
 
     public void Conv2DBackwardData(in Conv2DGeometry g, Storage dy, Storage w, Storage dx)
     {
-        int rows = g.Batch * g.OutH * g.OutW, kkc = g.KH * g.KW * g.InC;
-        var geo = Geometry(g);
-        var cols = Allocate(rows * kkc);
-        try
+        // dcols = dy · wᵀ, then col2im gathers it into dx
+        var (rows, kkc, f, n) = (g.Batch * g.OutH * g.OutW, g.KH * g.KW * g.InC, g.OutC, g.InputSize);
+        WithCols(g, null, (cols, geo) =>
         {
-            Gemm(false, true, rows, kkc, g.OutC, 1f, dy, w, 0f, cols);   // dcols = dy · wᵀ
-            Launch("col2im", g.InputSize, cols, dx, geo);
-        }
-        finally
-        {
-            cols.Release();
-            geo.Release();
-        }
+            Gemm(false, true, rows, kkc, f, 1f, dy, w, 0f, cols);
+            Launch("col2im", n, cols, dx, geo);
+        });
     }
 
     public void Conv2DBackwardFilter(in Conv2DGeometry g, Storage x, Storage dy, Storage dw)
     {
-        int rows = g.Batch * g.OutH * g.OutW, kkc = g.KH * g.KW * g.InC;
-        var geo = Geometry(g);
-        var cols = Allocate(rows * kkc);
-        try
-        {
-            Launch("im2col", rows * g.KH, x, cols, geo);
-            Gemm(true, false, kkc, g.OutC, rows, 1f, cols, dy, 0f, dw);  // dw = colsᵀ · dy
-        }
-        finally
-        {
-            cols.Release();
-            geo.Release();
-        }
+        // dw[KKC, F] = colsᵀ · dy
+        var (rows, kkc, f) = (g.Batch * g.OutH * g.OutW, g.KH * g.KW * g.InC, g.OutC);
+        WithCols(g, x, (cols, _) => Gemm(true, false, kkc, f, rows, 1f, cols, dy, 0f, dw));
     }
 
     public void MaxPoolForward(in Conv2DGeometry g, Storage x, Storage y)

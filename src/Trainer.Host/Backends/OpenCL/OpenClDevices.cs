@@ -73,27 +73,23 @@ public static unsafe class OpenClDevices
         return found.OrderByDescending(d => d.IsGpu).Select((d, i) => d with { Index = i }).ToList();
     }
 
-    private static string PlatformString(CL cl, nint platform, PlatformInfo what)
+    private delegate int InfoQuery(nuint size, void* value, nuint* sizeRet);
+
+    private static string PlatformString(CL cl, nint platform, PlatformInfo what) =>
+        QueryString((size, value, ret) => cl.GetPlatformInfo(platform, what, size, value, ret));
+
+    private static string DeviceString(CL cl, nint device, DeviceInfo what) =>
+        QueryString((size, value, ret) => cl.GetDeviceInfo(device, what, size, value, ret));
+
+    /// <summary>The two-call OpenCL string query: ask the size, then the bytes.</summary>
+    private static string QueryString(InfoQuery query)
     {
         nuint size = 0;
-        cl.GetPlatformInfo(platform, what, 0, null, &size);
+        query(0, null, &size);
         var buf = new byte[(int)size];
         fixed (byte* b = buf)
         {
-            cl.GetPlatformInfo(platform, what, size, b, null);
-        }
-
-        return Encoding.UTF8.GetString(buf).TrimEnd('\0').Trim();
-    }
-
-    private static string DeviceString(CL cl, nint device, DeviceInfo what)
-    {
-        nuint size = 0;
-        cl.GetDeviceInfo(device, what, 0, null, &size);
-        var buf = new byte[(int)size];
-        fixed (byte* b = buf)
-        {
-            cl.GetDeviceInfo(device, what, size, b, null);
+            query(size, b, null);
         }
 
         return Encoding.UTF8.GetString(buf).TrimEnd('\0').Trim();

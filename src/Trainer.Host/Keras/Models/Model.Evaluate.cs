@@ -20,20 +20,12 @@ public partial class Model
             m.ResetState();
         }
 
-        float[] xStage = new float[batchSize * x.SampleSize];
-        float[] yStage = new float[batchSize * y.SampleSize];
-        int[] idx = new int[batchSize];
         for (int start = 0; start < x.Count; start += batchSize)
         {
             int n = Math.Min(batchSize, x.Count - start);
-            for (int i = 0; i < n; i++)
-            {
-                idx[i] = start + i;
-            }
-
             using var scope = TensorScope.Begin();
-            var xb = x.Gather(idx.AsSpan(0, n), xStage);
-            var yb = y.Gather(idx.AsSpan(0, n), yStage);
+            var xb = x.Rows(start, n);
+            var yb = y.Rows(start, n);
             GradientTape.NoRecord(() =>
             {
                 var yPred = Apply(xb, training: false);

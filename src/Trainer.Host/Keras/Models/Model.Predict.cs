@@ -10,18 +10,11 @@ public partial class Model
     {
         float[]? result = null;
         int[]? outShape = null;
-        float[] stage = new float[batchSize * x.SampleSize];
-        int[] idx = new int[batchSize];
         for (int start = 0; start < x.Count; start += batchSize)
         {
             int n = Math.Min(batchSize, x.Count - start);
-            for (int i = 0; i < n; i++)
-            {
-                idx[i] = start + i;
-            }
-
             using var scope = TensorScope.Begin();
-            var xb = x.Gather(idx.AsSpan(0, n), stage);
+            var xb = x.Rows(start, n);
             var y = GradientTape.NoRecord(() => Apply(xb, training: false));
             int per = y.Size / n;
             if (result is null)
