@@ -164,6 +164,41 @@ public sealed class GoldenKernelTests
         }
     }
 
+    [TestMethod]
+    public unsafe void Simd_quantize_rounds_like_the_reference_on_ties_extremes_and_nan()
+    {
+        // Exact ties (k + 0.5)·scale on both sides of zero, values just either side of a tie,
+        // beyond the int8 range, infinities and NaN, then random values; several zero points.
+        const float Scale = 0.25f;
+        var xs = new List<float>();
+        for (int k = -140; k <= 140; k++)
+        {
+            float tie = (k + 0.5f) * Scale;
+            xs.AddRange([tie, MathF.BitDecrement(tie), MathF.BitIncrement(tie), k * Scale]);
+        }
+
+        xs.AddRange([float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e30f, -1e30f, 0f, -0f, 0.49999997f * Scale]);
+        xs.AddRange(Rand(1001, 7, -40, 40));
+        var x = xs.ToArray();
+        foreach (int zp in new[] { 0, -128, 17, 127 })
+        {
+            var expected = new sbyte[x.Length];
+            var actual = new sbyte[x.Length];
+            var tmp = new float[x.Length];
+            fixed (float* px = x, pt = tmp)
+            fixed (sbyte* pe = expected, pa = actual)
+            {
+                Kernels.Reference.Activations.Quantize(px, pe, x.Length, Scale, zp);
+                Kernels.Simd.Activations.Quantize(px, pa, x.Length, Scale, zp, pt);
+            }
+
+            for (int i = 0; i < x.Length; i++)
+            {
+                Assert.AreEqual(expected[i], actual[i], $"quantize x={x[i]:R} zp={zp}");
+            }
+        }
+    }
+
     private static void ExportSequenceless(Model model, string path, QuantizationScheme scheme, float[] x, int batch, int[] sample) =>
         ModelExporter.ExportSequence(model, path, new QuantizationOptions { Scheme = scheme }, [new NDArray(x, [batch, .. sample])], new Dictionary<string, EnbValue>());
 }

@@ -25,7 +25,7 @@ public static class Quantization
 
     /// <summary>q = clamp(round(x / scale) + zp, −128, 127).</summary>
     public static sbyte Quantize(float x, float scale, int zeroPoint) =>
-        (sbyte)Math.Clamp((int)MathF.Round(x / scale, MidpointRounding.AwayFromZero) + zeroPoint, -128, 127);
+        (sbyte)Math.Clamp((int)Math.Clamp(MathF.Round(x / scale, MidpointRounding.AwayFromZero), -1024f, 1024f) + zeroPoint, -128, 127);
 
     public static float Dequantize(int q, float scale, int zeroPoint) => scale * (q - zeroPoint);
 

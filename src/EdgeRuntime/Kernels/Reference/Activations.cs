@@ -49,7 +49,7 @@ public static unsafe class Activations
     {
         for (int i = 0; i < n; i++)
         {
-            q[i] = (sbyte)Math.Clamp((int)MathF.Round(x[i] / scale, MidpointRounding.AwayFromZero) + zp, -128, 127);
+            q[i] = (sbyte)Math.Clamp((int)Math.Clamp(MathF.Round(x[i] / scale, MidpointRounding.AwayFromZero), -1024f, 1024f) + zp, -128, 127);
         }
     }
 

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace EdgeNet.Runtime.Kernels.Simd;
 
@@ -24,14 +26,43 @@ public static unsafe class Activations
         }
     }
 
-    /// <summary>Same rounding as the reference (x / scale, half away from zero), the division vectorized.</summary>
+    /// <summary>
+    /// Same rounding as the reference (x / scale, half away from zero): |t| splits exactly into
+    /// floor and fraction, the fraction decides, the sign comes back; NaN becomes the zero point as
+    /// in the reference's saturating conversion. tmp is unused (kept for the scratch contract).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(float* x, sbyte* q, int n, float scale, int zp, float* tmp)
     {
-        var t = new Span<float>(tmp, n);
-        TensorPrimitives.Divide(new ReadOnlySpan<float>(x, n), scale, t);
-        for (int i = 0; i < n; i++)
+        _ = tmp;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            q[i] = (sbyte)Math.Clamp((int)MathF.Round(t[i], MidpointRounding.AwayFromZero) + zp, -128, 127);
+            var s = Vector256.Create(scale);
+            var half = Vector256.Create(0.5f);
+            var one = Vector256.Create(1f);
+            var big = Vector256.Create(1024f);
+            var z = Vector256.Create(zp);
+            var lo = Vector256.Create(-128);
+            var hi = Vector256.Create(127);
+            for (; i + 8 <= n; i += 8)
+            {
+                var t = Vector256.Load(x + i) / s;
+                var a = Vector256.Min(Vector256.Abs(t), big);
+                var f = Vector256.Floor(a);
+                var r = f + (Vector256.GreaterThanOrEqual(a - f, half) & one);
+                r = Vector256.ConditionalSelect(Vector256.LessThan(t, Vector256<float>.Zero), -r, r);
+                r = Vector256.ConditionalSelect(Vector256.Equals(t, t), r, Vector256<float>.Zero);
+                var v = Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(r) + z, lo), hi);
+                var w = Vector256.Narrow(v, v);
+                var b = Vector256.Narrow(w, w);
+                *(long*)(q + i) = b.AsInt64().GetElement(0);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            q[i] = (sbyte)Math.Clamp((int)Math.Clamp(MathF.Round(x[i] / scale, MidpointRounding.AwayFromZero), -1024f, 1024f) + zp, -128, 127);
         }
     }
 

@@ -320,12 +320,10 @@ public static unsafe partial class Int8Gemm
             return;
         }
 
-        int* tmp = stackalloc int[32];
-        Vector512.Store(v0, tmp);
-        Vector512.Store(v1, tmp + 16);
+        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
         for (int j = 0; j < nr; j++)
         {
-            dst[j] = tmp[j];
+            dst[j] = j < 16 ? v0.GetElement(j) : v1.GetElement(j - 16);
         }
     }
 
@@ -387,12 +385,10 @@ public static unsafe partial class Int8Gemm
             return;
         }
 
-        int* tmp = stackalloc int[16];
-        Vector256.Store(v0, tmp);
-        Vector256.Store(v1, tmp + 8);
+        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
         for (int j = 0; j < nr; j++)
         {
-            dst[j] = tmp[j];
+            dst[j] = j < 8 ? v0.GetElement(j) : v1.GetElement(j - 8);
         }
     }
 }

@@ -158,12 +158,10 @@ public static unsafe partial class PackedGemm
             return;
         }
 
-        float* tmp = stackalloc float[32];
-        Vector512.Store(v0, tmp);
-        Vector512.Store(v1, tmp + 16);
+        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
         for (int j = 0; j < nr; j++)
         {
-            dst[j] = tmp[j];
+            dst[j] = j < 16 ? v0.GetElement(j) : v1.GetElement(j - 16);
         }
     }
 
@@ -238,12 +236,10 @@ public static unsafe partial class PackedGemm
             return;
         }
 
-        float* tmp = stackalloc float[16];
-        Vector256.Store(v0, tmp);
-        Vector256.Store(v1, tmp + 8);
+        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
         for (int j = 0; j < nr; j++)
         {
-            dst[j] = tmp[j];
+            dst[j] = j < 8 ? v0.GetElement(j) : v1.GetElement(j - 8);
         }
     }
 
@@ -322,12 +318,10 @@ public static unsafe partial class PackedGemm
             return;
         }
 
-        float* tmp = stackalloc float[8];
-        Vector128.Store(v0, tmp);
-        Vector128.Store(v1, tmp + 4);
+        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
         for (int j = 0; j < nr; j++)
         {
-            dst[j] = tmp[j];
+            dst[j] = j < 4 ? v0.GetElement(j) : v1.GetElement(j - 4);
         }
     }
 
@@ -399,11 +393,10 @@ public static unsafe partial class PackedGemm
             return;
         }
 
-        float* tmp = stackalloc float[16];
-        Vector512.Store(v, tmp);
+        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
         for (int j = 0; j < nr; j++)
         {
-            dst[j] = tmp[j];
+            dst[j] = v.GetElement(j);
         }
     }
 
@@ -471,11 +464,10 @@ public static unsafe partial class PackedGemm
             return;
         }
 
-        float* tmp = stackalloc float[8];
-        Vector256.Store(v, tmp);
+        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
         for (int j = 0; j < nr; j++)
         {
-            dst[j] = tmp[j];
+            dst[j] = v.GetElement(j);
         }
     }
 
@@ -547,11 +539,10 @@ public static unsafe partial class PackedGemm
             return;
         }
 
-        float* tmp = stackalloc float[4];
-        Vector128.Store(v, tmp);
+        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
         for (int j = 0; j < nr; j++)
         {
-            dst[j] = tmp[j];
+            dst[j] = v.GetElement(j);
         }
     }
 }
