@@ -19,7 +19,9 @@ internal static class Inference
 {
     public static void Run(int threads, double seconds)
     {
-        string dir = Directory.CreateTempSubdirectory("edgenet-bench-").FullName;
+        // EDGENET_BENCH_BLOBS=DIR keeps the blobs (and ONNX files) there for `edgenet bench --profile`.
+        string? keep = Environment.GetEnvironmentVariable("EDGENET_BENCH_BLOBS");
+        string dir = keep is { Length: > 0 } ? Directory.CreateDirectory(keep).FullName : Directory.CreateTempSubdirectory("edgenet-bench-").FullName;
         Console.WriteLine($"inference, {threads} thread(s); median microseconds per call");
         Console.WriteLine($"{"model",-10}{"batch",6}{"edgenet f32",14}{"edgenet int8",14}{"onnxruntime",14}{"f32/ort",9}{"int8/ort",10}{"f32/int8",10}");
         foreach (var (name, make, sample, ids) in Models())
@@ -55,7 +57,10 @@ internal static class Inference
             }
         }
 
-        Directory.Delete(dir, recursive: true);
+        if (keep is not { Length: > 0 })
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     private static IEnumerable<(string, Func<Model>, int[], int)> Models()

@@ -10,8 +10,10 @@ namespace EdgeNet.Runtime.Ops;
 
 /// <summary>
 /// Conv2D over NHWC, float or full int8. x: [B, H, W, C]  kernel: [KH, KW, C, F]  bias: [F]
-/// y: [B, OH, OW, F]. The SIMD path im2cols one image at a time into scratch (per thread) and
-/// runs the packed GEMM.
+/// y: [B, OH, OW, F]. The SIMD float path is an implicit GEMM: one image at a time is copied into a
+/// padded buffer in scratch (per thread) and the packed GEMM reads each output pixel's window from
+/// it through offset tables (<see cref="ConvTables"/>), no im2col. int8 on x64 does the same over
+/// the image widened to int16 (pairs of taps); on arm64 it im2cols into int8 (SDOT) or int16 rows.
 /// </summary>
 internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
 {
@@ -23,6 +25,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
     private readonly FloatLayer? _fl;
     private readonly int _zx, _zy, _lo;
     private readonly Int8Layer? _q;
+    private readonly ConvTables? _tables;
     private readonly int _threads;
     private byte* _arena;
     private byte* _scratch;
@@ -61,7 +64,8 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
             _zx = x.ZeroPoint;
             _zy = Output.ZeroPoint;
             _lo = _act == 1 ? Math.Max(-128, _zy) : -128;
-            _q = new Int8Layer(Blob, WeightIndex(0), WeightIndex(1), WeightIndex(2), _g.Patch, _f, _zx, Simd);
+            _tables = Simd && Int8Gemm.PairKernels ? new ConvTables(_g, pairs: true) : null;
+            _q = new Int8Layer(Blob, WeightIndex(0), WeightIndex(1), WeightIndex(2), _g.Patch, _f, _zx, Simd, _tables?.KMap);
             return;
         }
 
@@ -77,11 +81,16 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
         }
 
         _fl = new FloatLayer(FloatWeight(0), bias, _g.Patch, _f, Simd);
+        _tables = Simd ? new ConvTables(_g) : null;
     }
 
-    private long PerThreadScratch => Simd
-        ? ((long)_g.OutH * _g.OutW * ((_ldCols * (_int8 ? Int8Gemm.RowElementSize : 4)) + (_int8 ? _f * 4 : 0))) + 64
-        : 0;
+    // The padded image [PaddedH, PaddedW, C] (f32, or int16 for the pair kernels) or, int8 on
+    // arm64, im2col rows [OH·OW, ldCols]; then for int8 the int32 accumulators [OH·OW, F].
+    private long InputScratch => _tables != null
+        ? ((_tables.PaddedElements * (_int8 ? sizeof(short) : sizeof(float))) + 63) / 64 * 64
+        : (((long)_g.OutH * _g.OutW * _ldCols * Int8Gemm.RowElementSize) + 63) / 64 * 64;
+
+    private long PerThreadScratch => !Simd ? 0 : InputScratch + (_int8 ? (long)_g.OutH * _g.OutW * _f * sizeof(int) : 0) + 64;
 
     public override long ScratchBytes(int maxBatch) => PerThreadScratch * _threads;
 
@@ -146,31 +155,46 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
 
             if (_int8)
             {
-                byte* cols = mine;
-                int* acc = (int*)(mine + ((((long)rows * _ldCols * Int8Gemm.RowElementSize) + 63) / 64 * 64));
-                if (Int8Gemm.RowElementSize == 1)
-                {
-                    SimdConv.Im2Col(Q(_arena, Inputs[0]) + ((long)n * inImage), _g, (sbyte*)cols, (sbyte)_zx, _ldCols, rowStart, rows);
-                }
-                else
-                {
-                    SimdConv.Im2ColWiden(Q(_arena, Inputs[0]) + ((long)n * inImage), _g, (short*)cols, (short)_zx, _ldCols, rowStart, rows);
-                }
-
+                int* acc = (int*)(mine + InputScratch);
                 fixed (short* w = _q!.Packed)
                 fixed (int* b0 = _q.FoldedBias)
                 {
-                    Int8Gemm.Run(cols, _ldCols, rows, _g.Patch, w, b0, _f, acc, _f, 0, Int8Gemm.Panels(_f));
+                    sbyte* image = Q(_arena, Inputs[0]) + ((long)n * inImage);
+                    if (_tables != null)
+                    {
+                        short* padded = (short*)mine;
+                        _tables.Pad(image, _g, padded, (short)_zx);
+                        fixed (int* rowOff = _tables.Rows, colOff = _tables.Cols)
+                        {
+                            Int8Gemm.RunPairs(new TableRows<short>(padded, rowOff + rowStart, colOff), rows, _tables.Cols.Length, w, b0, _f, acc, _f, 0, Int8Gemm.Panels(_f));
+                        }
+                    }
+                    else
+                    {
+                        if (Int8Gemm.RowElementSize == 1)
+                        {
+                            SimdConv.Im2Col(image, _g, (sbyte*)mine, (sbyte)_zx, _ldCols, rowStart, rows);
+                        }
+                        else
+                        {
+                            SimdConv.Im2ColWiden(image, _g, (short*)mine, (short)_zx, _ldCols, rowStart, rows);
+                        }
+
+                        Int8Gemm.Run(mine, _ldCols, rows, _g.Patch, w, b0, _f, acc, _f, 0, Int8Gemm.Panels(_f));
+                    }
+
                     _q.Table!.Block(acc, rows, 0, _f, _zy, _lo, Q(_arena, Output) + ((((long)n * allRows) + rowStart) * _f));
                 }
             }
             else
             {
-                float* cols = (float*)mine;
-                SimdConv.Im2Col(F(_arena, Inputs[0]) + ((long)n * inImage), _g, cols, 0f, _ldCols, rowStart, rows);
+                float* padded = (float*)mine;
+                _tables!.Pad(F(_arena, Inputs[0]) + ((long)n * inImage), _g, padded, 0f);
                 fixed (float* w = _fl!.Packed, b = _fl.PaddedBias)
+                fixed (int* rowOff = _tables.Rows, colOff = _tables.Cols)
                 {
-                    PackedGemm.Run(cols, _ldCols, rows, _g.Patch, w, b, _f, _act == 1 ? 1 : 0, F(_arena, Output) + ((((long)n * allRows) + rowStart) * _f), _f, 0, PackedGemm.Panels(_f));
+                    var a = new TableRows<float>(padded, rowOff + rowStart, colOff);
+                    PackedGemm.Run(a, rows, _g.Patch, w, b, _f, _act == 1 ? 1 : 0, F(_arena, Output) + ((((long)n * allRows) + rowStart) * _f), _f, 0, PackedGemm.Panels(_f));
                 }
             }
         }

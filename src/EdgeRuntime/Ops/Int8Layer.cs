@@ -11,7 +11,7 @@ namespace EdgeNet.Runtime.Ops;
 /// </summary>
 internal sealed class Int8Layer
 {
-    public Int8Layer(BlobReader blob, int weights, int bias, int requant, int k, int n, int inputZeroPoint, bool simd)
+    public Int8Layer(BlobReader blob, int weights, int bias, int requant, int k, int n, int inputZeroPoint, bool simd, int[]? kMap = null)
     {
         Weights = Pin(blob.GetTensorData<sbyte>(weights));
         Bias = Pin(blob.GetTensorData<int>(bias));
@@ -22,7 +22,7 @@ internal sealed class Int8Layer
         }
 
         Table = new RequantTable(Requant, n);
-        Packed = Int8Gemm.Pack(Weights, k, n);
+        Packed = Int8Gemm.Pack(Weights, k, n, kMap);
         FoldedBias = GC.AllocateArray<int>(Int8Gemm.Panels(n) * Int8Gemm.Lanes, pinned: true);
         for (int c = 0; c < n; c++)
         {

@@ -1,4 +1,5 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using EdgeNet.Runtime.Kernels.Reference;
 
 namespace EdgeNet.Runtime.Kernels.Simd;
@@ -81,34 +82,72 @@ public static unsafe class Conv2D
 
     public static void MaxPool(sbyte* x, int batch, in Window g, sbyte* y) => MaxPoolT(x, batch, g, y);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxPoolT<T>(T* x, int batch, in Window g, T* y)
         where T : unmanaged, System.Numerics.INumber<T>, System.Numerics.IMinMaxValue<T>
     {
         int c = g.InC;
         for (int n = 0; n < batch; n++)
         {
+            T* xn = x + ((long)n * g.InH * g.InW * c);
             for (int oh = 0; oh < g.OutH; oh++)
             {
+                int h0 = Math.Max(0, (oh * g.SH) - g.PadTop), h1 = Math.Min(g.InH, (oh * g.SH) - g.PadTop + g.KH);
                 for (int ow = 0; ow < g.OutW; ow++)
                 {
-                    var dst = new Span<T>(y + ((((long)n * g.OutH + oh) * g.OutW + ow) * c), c);
-                    dst.Fill(T.MinValue);
-                    for (int kh = 0; kh < g.KH; kh++)
+                    int w0 = Math.Max(0, (ow * g.SW) - g.PadLeft), w1 = Math.Min(g.InW, (ow * g.SW) - g.PadLeft + g.KW);
+                    T* dst = y + ((((long)n * g.OutH + oh) * g.OutW + ow) * c);
+                    if (h0 >= h1 || w0 >= w1)
                     {
-                        int ih = (oh * g.SH) - g.PadTop + kh;
-                        if (ih < 0 || ih >= g.InH)
-                        {
-                            continue;
-                        }
+                        new Span<T>(dst, c).Fill(T.MinValue);
+                        continue;
+                    }
 
-                        for (int kw = 0; kw < g.KW; kw++)
+                    // Channels a vector at a time across every tap of the window, then the tail.
+                    int ci = 0;
+                    if (Vector512.IsHardwareAccelerated)
+                    {
+                        for (; ci + Vector512<T>.Count <= c; ci += Vector512<T>.Count)
                         {
-                            int iw = (ow * g.SW) - g.PadLeft + kw;
-                            if (iw >= 0 && iw < g.InW)
+                            var m = Vector512.Load(xn + ((((long)h0 * g.InW) + w0) * c) + ci);
+                            for (int ih = h0; ih < h1; ih++)
                             {
-                                TensorPrimitives.Max(dst, new ReadOnlySpan<T>(x + ((((long)n * g.InH + ih) * g.InW + iw) * c), c), dst);
+                                for (int iw = w0; iw < w1; iw++)
+                                {
+                                    m = Vector512.Max(m, Vector512.Load(xn + ((((long)ih * g.InW) + iw) * c) + ci));
+                                }
+                            }
+
+                            m.Store(dst + ci);
+                        }
+                    }
+
+                    for (; ci + Vector128<T>.Count <= c; ci += Vector128<T>.Count)
+                    {
+                        var m = Vector128.Load(xn + ((((long)h0 * g.InW) + w0) * c) + ci);
+                        for (int ih = h0; ih < h1; ih++)
+                        {
+                            for (int iw = w0; iw < w1; iw++)
+                            {
+                                m = Vector128.Max(m, Vector128.Load(xn + ((((long)ih * g.InW) + iw) * c) + ci));
                             }
                         }
+
+                        m.Store(dst + ci);
+                    }
+
+                    for (; ci < c; ci++)
+                    {
+                        T m = xn[(((long)h0 * g.InW) + w0) * c + ci];
+                        for (int ih = h0; ih < h1; ih++)
+                        {
+                            for (int iw = w0; iw < w1; iw++)
+                            {
+                                m = T.Max(m, xn[(((long)ih * g.InW) + iw) * c + ci]);
+                            }
+                        }
+
+                        dst[ci] = m;
                     }
                 }
             }

@@ -37,9 +37,25 @@ public static unsafe partial class Int8Gemm
     public static int RowLength(int k) => DotProduct ? (k + 3) / 4 * 4 : Pairs ? (k + 1) / 2 * 2 : k;
 
     /// <summary>Packs int8 weights [k, n] for this machine's kernel.</summary>
-    public static short[] Pack(ReadOnlySpan<sbyte> w, int k, int n)
+    public static short[] Pack(ReadOnlySpan<sbyte> w, int k, int n) => Pack(w, k, n, null);
+
+    /// <summary>
+    /// Packs int8 weights [k, n]; with <paramref name="kMap"/> (pair kernels only) row i of the
+    /// packed matrix takes weight row kMap[i], or zeros where it is −1.
+    /// </summary>
+    public static short[] Pack(ReadOnlySpan<sbyte> w, int k, int n, int[]? kMap)
     {
         int nr = Lanes, panels = Panels(n);
+        if (kMap != null)
+        {
+            if (!Pairs)
+            {
+                throw new PlatformNotSupportedException("a mapped packing is for the int16 pair kernels");
+            }
+
+            k = kMap.Length;
+        }
+
         if (Pairs)
         {
             int pairs = (k + 1) / 2;
@@ -51,7 +67,8 @@ public static unsafe partial class Int8Gemm
                     for (int j = 0; j < nr; j++)
                     {
                         int col = (p * nr) + j;
-                        packed[((((long)p * pairs) + (i / 2)) * nr * 2) + (j * 2) + (i % 2)] = col < n ? w[(i * n) + col] : (short)0;
+                        int row = kMap == null ? i : kMap[i];
+                        packed[((((long)p * pairs) + (i / 2)) * nr * 2) + (j * 2) + (i % 2)] = col < n && row >= 0 ? w[(row * n) + col] : (short)0;
                     }
                 }
             }
@@ -176,11 +193,44 @@ public static unsafe partial class Int8Gemm
 
             switch (VectorLanes)
             {
-                case 16: Panel512(x, lda, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
-                case 8: Panel256(x, lda, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
+                case 16: Panel512(new PairRows(x, lda), rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
+                case 8: Panel256(new PairRows(x, lda), rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
                 default: Panel128(x, lda, rows, k, packed + ((long)p * k * nr), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
             }
         }
+    }
+
+    /// <summary>
+    /// The x64 pair kernels with A read through a row source: pair p of row r is the two int16 at
+    /// Row(r) + Col(p) (an implicit-GEMM convolution over a padded, widened image).
+    /// </summary>
+    public static void RunPairs<TA>(TA x, int rows, int pairs, short* packed, int* bias0, int n, int* acc, int ldo, int p0, int p1)
+        where TA : struct, IRowSource<short>
+    {
+        int nr = Lanes;
+        for (int p = p0; p < p1; p++)
+        {
+            int cols = Math.Min(nr, n - (p * nr));
+            switch (VectorLanes)
+            {
+                case 16: Panel512(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
+                case 8: Panel256(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
+                default: throw new PlatformNotSupportedException("the int16 pair kernels need AVX2 or AVX-512BW");
+            }
+        }
+    }
+
+    /// <summary>Whether <see cref="RunPairs"/> is this machine's int8 kernel (x64).</summary>
+    public static bool PairKernels => Pairs;
+
+    /// <summary>Row-major int16 rows: pair p of row r starts at x + r·lda + 2p.</summary>
+    private readonly struct PairRows(short* x, int lda) : IRowSource<short>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public short* Row(int r) => x + ((long)r * lda);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Col(int p) => 2 * p;
     }
 
     /// <summary>arm64 SDOT: 4 rows × 8 channels, each lane adds four int8 products per instruction.</summary>
@@ -259,7 +309,8 @@ public static unsafe partial class Int8Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Panel512(short* x, int lda, int rows, int pairs, short* w, int* bias0, int* accOut, int ldo, int nr)
+    private static void Panel512<TA>(TA x, int rows, int pairs, short* w, int* bias0, int* accOut, int ldo, int nr)
+        where TA : struct, IRowSource<short>
     {
         // 8 rows × 32 channels (two vectors) per step; vpmaddwd multiplies one pair of k's per lane.
         var bias0v = Vector512.Load(bias0);
@@ -268,20 +319,21 @@ public static unsafe partial class Int8Gemm
         for (; r + 8 <= rows; r += 8)
         {
             Vector512<int> s00 = bias0v, s01 = bias1v, s10 = bias0v, s11 = bias1v, s20 = bias0v, s21 = bias1v, s30 = bias0v, s31 = bias1v, s40 = bias0v, s41 = bias1v, s50 = bias0v, s51 = bias1v, s60 = bias0v, s61 = bias1v, s70 = bias0v, s71 = bias1v;
-            int* x0 = (int*)(x + ((long)(r + 0) * lda)), x1 = (int*)(x + ((long)(r + 1) * lda)), x2 = (int*)(x + ((long)(r + 2) * lda)), x3 = (int*)(x + ((long)(r + 3) * lda)), x4 = (int*)(x + ((long)(r + 4) * lda)), x5 = (int*)(x + ((long)(r + 5) * lda)), x6 = (int*)(x + ((long)(r + 6) * lda)), x7 = (int*)(x + ((long)(r + 7) * lda));
+            short* x0 = x.Row(r), x1 = x.Row(r + 1), x2 = x.Row(r + 2), x3 = x.Row(r + 3), x4 = x.Row(r + 4), x5 = x.Row(r + 5), x6 = x.Row(r + 6), x7 = x.Row(r + 7);
             short* wp = w;
             for (int p = 0; p < pairs; p++, wp += 64)
             {
+                int o = x.Col(p);
                 var w0 = Vector512.Load(wp);
                 var w1 = Vector512.Load(wp + 32);
-                var a = Vector512.Create(x0[p]).AsInt16(); s00 += Avx512BW.MultiplyAddAdjacent(w0, a); s01 += Avx512BW.MultiplyAddAdjacent(w1, a);
-                a = Vector512.Create(x1[p]).AsInt16(); s10 += Avx512BW.MultiplyAddAdjacent(w0, a); s11 += Avx512BW.MultiplyAddAdjacent(w1, a);
-                a = Vector512.Create(x2[p]).AsInt16(); s20 += Avx512BW.MultiplyAddAdjacent(w0, a); s21 += Avx512BW.MultiplyAddAdjacent(w1, a);
-                a = Vector512.Create(x3[p]).AsInt16(); s30 += Avx512BW.MultiplyAddAdjacent(w0, a); s31 += Avx512BW.MultiplyAddAdjacent(w1, a);
-                a = Vector512.Create(x4[p]).AsInt16(); s40 += Avx512BW.MultiplyAddAdjacent(w0, a); s41 += Avx512BW.MultiplyAddAdjacent(w1, a);
-                a = Vector512.Create(x5[p]).AsInt16(); s50 += Avx512BW.MultiplyAddAdjacent(w0, a); s51 += Avx512BW.MultiplyAddAdjacent(w1, a);
-                a = Vector512.Create(x6[p]).AsInt16(); s60 += Avx512BW.MultiplyAddAdjacent(w0, a); s61 += Avx512BW.MultiplyAddAdjacent(w1, a);
-                a = Vector512.Create(x7[p]).AsInt16(); s70 += Avx512BW.MultiplyAddAdjacent(w0, a); s71 += Avx512BW.MultiplyAddAdjacent(w1, a);
+                var a = Vector512.Create(*(int*)(x0 + o)).AsInt16(); s00 += Avx512BW.MultiplyAddAdjacent(w0, a); s01 += Avx512BW.MultiplyAddAdjacent(w1, a);
+                a = Vector512.Create(*(int*)(x1 + o)).AsInt16(); s10 += Avx512BW.MultiplyAddAdjacent(w0, a); s11 += Avx512BW.MultiplyAddAdjacent(w1, a);
+                a = Vector512.Create(*(int*)(x2 + o)).AsInt16(); s20 += Avx512BW.MultiplyAddAdjacent(w0, a); s21 += Avx512BW.MultiplyAddAdjacent(w1, a);
+                a = Vector512.Create(*(int*)(x3 + o)).AsInt16(); s30 += Avx512BW.MultiplyAddAdjacent(w0, a); s31 += Avx512BW.MultiplyAddAdjacent(w1, a);
+                a = Vector512.Create(*(int*)(x4 + o)).AsInt16(); s40 += Avx512BW.MultiplyAddAdjacent(w0, a); s41 += Avx512BW.MultiplyAddAdjacent(w1, a);
+                a = Vector512.Create(*(int*)(x5 + o)).AsInt16(); s50 += Avx512BW.MultiplyAddAdjacent(w0, a); s51 += Avx512BW.MultiplyAddAdjacent(w1, a);
+                a = Vector512.Create(*(int*)(x6 + o)).AsInt16(); s60 += Avx512BW.MultiplyAddAdjacent(w0, a); s61 += Avx512BW.MultiplyAddAdjacent(w1, a);
+                a = Vector512.Create(*(int*)(x7 + o)).AsInt16(); s70 += Avx512BW.MultiplyAddAdjacent(w0, a); s71 += Avx512BW.MultiplyAddAdjacent(w1, a);
             }
 
             Out512(accOut + ((long)(r + 0) * ldo), s00, s01, nr);
@@ -297,11 +349,12 @@ public static unsafe partial class Int8Gemm
         for (; r < rows; r++)
         {
             Vector512<int> s00 = bias0v, s01 = bias1v;
-            int* x0 = (int*)(x + ((long)r * lda));
+            short* x0 = x.Row(r);
             short* wp = w;
             for (int p = 0; p < pairs; p++, wp += 64)
             {
-                var a = Vector512.Create(x0[p]).AsInt16();
+                int o = x.Col(p);
+                var a = Vector512.Create(*(int*)(x0 + o)).AsInt16();
                 s00 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(wp), a);
                 s01 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(wp + 32), a);
             }
@@ -328,7 +381,8 @@ public static unsafe partial class Int8Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Panel256(short* x, int lda, int rows, int pairs, short* w, int* bias0, int* accOut, int ldo, int nr)
+    private static void Panel256<TA>(TA x, int rows, int pairs, short* w, int* bias0, int* accOut, int ldo, int nr)
+        where TA : struct, IRowSource<short>
     {
         // 6 rows × 16 channels (two vectors) per step; vpmaddwd multiplies one pair of k's per lane.
         var bias0v = Vector256.Load(bias0);
@@ -337,18 +391,19 @@ public static unsafe partial class Int8Gemm
         for (; r + 6 <= rows; r += 6)
         {
             Vector256<int> s00 = bias0v, s01 = bias1v, s10 = bias0v, s11 = bias1v, s20 = bias0v, s21 = bias1v, s30 = bias0v, s31 = bias1v, s40 = bias0v, s41 = bias1v, s50 = bias0v, s51 = bias1v;
-            int* x0 = (int*)(x + ((long)(r + 0) * lda)), x1 = (int*)(x + ((long)(r + 1) * lda)), x2 = (int*)(x + ((long)(r + 2) * lda)), x3 = (int*)(x + ((long)(r + 3) * lda)), x4 = (int*)(x + ((long)(r + 4) * lda)), x5 = (int*)(x + ((long)(r + 5) * lda));
+            short* x0 = x.Row(r), x1 = x.Row(r + 1), x2 = x.Row(r + 2), x3 = x.Row(r + 3), x4 = x.Row(r + 4), x5 = x.Row(r + 5);
             short* wp = w;
             for (int p = 0; p < pairs; p++, wp += 32)
             {
+                int o = x.Col(p);
                 var w0 = Vector256.Load(wp);
                 var w1 = Vector256.Load(wp + 16);
-                var a = Vector256.Create(x0[p]).AsInt16(); s00 += Avx2.MultiplyAddAdjacent(w0, a); s01 += Avx2.MultiplyAddAdjacent(w1, a);
-                a = Vector256.Create(x1[p]).AsInt16(); s10 += Avx2.MultiplyAddAdjacent(w0, a); s11 += Avx2.MultiplyAddAdjacent(w1, a);
-                a = Vector256.Create(x2[p]).AsInt16(); s20 += Avx2.MultiplyAddAdjacent(w0, a); s21 += Avx2.MultiplyAddAdjacent(w1, a);
-                a = Vector256.Create(x3[p]).AsInt16(); s30 += Avx2.MultiplyAddAdjacent(w0, a); s31 += Avx2.MultiplyAddAdjacent(w1, a);
-                a = Vector256.Create(x4[p]).AsInt16(); s40 += Avx2.MultiplyAddAdjacent(w0, a); s41 += Avx2.MultiplyAddAdjacent(w1, a);
-                a = Vector256.Create(x5[p]).AsInt16(); s50 += Avx2.MultiplyAddAdjacent(w0, a); s51 += Avx2.MultiplyAddAdjacent(w1, a);
+                var a = Vector256.Create(*(int*)(x0 + o)).AsInt16(); s00 += Avx2.MultiplyAddAdjacent(w0, a); s01 += Avx2.MultiplyAddAdjacent(w1, a);
+                a = Vector256.Create(*(int*)(x1 + o)).AsInt16(); s10 += Avx2.MultiplyAddAdjacent(w0, a); s11 += Avx2.MultiplyAddAdjacent(w1, a);
+                a = Vector256.Create(*(int*)(x2 + o)).AsInt16(); s20 += Avx2.MultiplyAddAdjacent(w0, a); s21 += Avx2.MultiplyAddAdjacent(w1, a);
+                a = Vector256.Create(*(int*)(x3 + o)).AsInt16(); s30 += Avx2.MultiplyAddAdjacent(w0, a); s31 += Avx2.MultiplyAddAdjacent(w1, a);
+                a = Vector256.Create(*(int*)(x4 + o)).AsInt16(); s40 += Avx2.MultiplyAddAdjacent(w0, a); s41 += Avx2.MultiplyAddAdjacent(w1, a);
+                a = Vector256.Create(*(int*)(x5 + o)).AsInt16(); s50 += Avx2.MultiplyAddAdjacent(w0, a); s51 += Avx2.MultiplyAddAdjacent(w1, a);
             }
 
             Out256(accOut + ((long)(r + 0) * ldo), s00, s01, nr);
@@ -362,11 +417,12 @@ public static unsafe partial class Int8Gemm
         for (; r < rows; r++)
         {
             Vector256<int> s00 = bias0v, s01 = bias1v;
-            int* x0 = (int*)(x + ((long)r * lda));
+            short* x0 = x.Row(r);
             short* wp = w;
             for (int p = 0; p < pairs; p++, wp += 32)
             {
-                var a = Vector256.Create(x0[p]).AsInt16();
+                int o = x.Col(p);
+                var a = Vector256.Create(*(int*)(x0 + o)).AsInt16();
                 s00 += Avx2.MultiplyAddAdjacent(Vector256.Load(wp), a);
                 s01 += Avx2.MultiplyAddAdjacent(Vector256.Load(wp + 16), a);
             }

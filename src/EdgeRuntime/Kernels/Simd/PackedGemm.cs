@@ -53,7 +53,15 @@ public static unsafe partial class PackedGemm
     }
 
     /// <summary>Computes panels [p0, p1) of C. act: 0 linear, 1 relu (others are applied afterwards).</summary>
-    public static void Run(float* a, int lda, int m, int k, float* packed, float* bias, int n, int act, float* c, int ldc, int p0, int p1)
+    public static void Run(float* a, int lda, int m, int k, float* packed, float* bias, int n, int act, float* c, int ldc, int p0, int p1) =>
+        Run(new StridedRows<float>(a, lda), m, k, packed, bias, n, act, c, ldc, p0, p1);
+
+    /// <summary>
+    /// The same with A read through a row source: rows at any addresses, columns through an
+    /// offset table (an implicit-GEMM convolution reads the padded image in place, no im2col).
+    /// </summary>
+    public static void Run<TA>(TA a, int m, int k, float* packed, float* bias, int n, int act, float* c, int ldc, int p0, int p1)
+        where TA : struct, IRowSource<float>
     {
         int nr = NR;
         for (int p = p0; p < p1; p++)
@@ -64,9 +72,9 @@ public static unsafe partial class PackedGemm
             {
                 switch (Lanes)
                 {
-                    case 16: PanelHalf512(a, lda, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
-                    case 8: PanelHalf256(a, lda, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
-                    default: PanelHalf128(a, lda, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
+                    case 16: PanelHalf512(a, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
+                    case 8: PanelHalf256(a, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
+                    default: PanelHalf128(a, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
                 }
 
                 continue;
@@ -74,9 +82,9 @@ public static unsafe partial class PackedGemm
 
             switch (Lanes)
             {
-                case 16: Panel512(a, lda, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
-                case 8: Panel256(a, lda, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
-                default: Panel128(a, lda, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
+                case 16: Panel512(a, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
+                case 8: Panel256(a, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
+                default: Panel128(a, m, k, b, bias + (p * nr), act, c + (p * nr), ldc, cols); break;
             }
         }
     }
@@ -84,7 +92,8 @@ public static unsafe partial class PackedGemm
     public static int Panels(int n) => (n + NR - 1) / NR;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Panel512(float* a, int lda, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+    private static void Panel512<TA>(TA a, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+        where TA : struct, IRowSource<float>
     {
         // One NR = 32-column panel of B ([k][NR], packed) against every row of A; 8 rows at a time
         // (16 accumulators), then the remaining rows one by one.
@@ -95,20 +104,21 @@ public static unsafe partial class PackedGemm
         for (; r + 8 <= m; r += 8)
         {
             Vector512<float> c00 = b0v, c01 = b1v, c10 = b0v, c11 = b1v, c20 = b0v, c21 = b1v, c30 = b0v, c31 = b1v, c40 = b0v, c41 = b1v, c50 = b0v, c51 = b1v, c60 = b0v, c61 = b1v, c70 = b0v, c71 = b1v;
-            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+            float* a0 = a.Row(r), a1 = a.Row(r + 1), a2 = a.Row(r + 2), a3 = a.Row(r + 3), a4 = a.Row(r + 4), a5 = a.Row(r + 5), a6 = a.Row(r + 6), a7 = a.Row(r + 7);
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 32)
             {
+                int o = a.Col(p);
                 var w0 = Vector512.Load(bp);
                 var w1 = Vector512.Load(bp + 16);
-                var x = Vector512.Create(a0[p]); c00 = Vector512.FusedMultiplyAdd(x, w0, c00); c01 = Vector512.FusedMultiplyAdd(x, w1, c01);
-                x = Vector512.Create(a1[p]); c10 = Vector512.FusedMultiplyAdd(x, w0, c10); c11 = Vector512.FusedMultiplyAdd(x, w1, c11);
-                x = Vector512.Create(a2[p]); c20 = Vector512.FusedMultiplyAdd(x, w0, c20); c21 = Vector512.FusedMultiplyAdd(x, w1, c21);
-                x = Vector512.Create(a3[p]); c30 = Vector512.FusedMultiplyAdd(x, w0, c30); c31 = Vector512.FusedMultiplyAdd(x, w1, c31);
-                x = Vector512.Create(a4[p]); c40 = Vector512.FusedMultiplyAdd(x, w0, c40); c41 = Vector512.FusedMultiplyAdd(x, w1, c41);
-                x = Vector512.Create(a5[p]); c50 = Vector512.FusedMultiplyAdd(x, w0, c50); c51 = Vector512.FusedMultiplyAdd(x, w1, c51);
-                x = Vector512.Create(a6[p]); c60 = Vector512.FusedMultiplyAdd(x, w0, c60); c61 = Vector512.FusedMultiplyAdd(x, w1, c61);
-                x = Vector512.Create(a7[p]); c70 = Vector512.FusedMultiplyAdd(x, w0, c70); c71 = Vector512.FusedMultiplyAdd(x, w1, c71);
+                var x = Vector512.Create(a0[o]); c00 = Vector512.FusedMultiplyAdd(x, w0, c00); c01 = Vector512.FusedMultiplyAdd(x, w1, c01);
+                x = Vector512.Create(a1[o]); c10 = Vector512.FusedMultiplyAdd(x, w0, c10); c11 = Vector512.FusedMultiplyAdd(x, w1, c11);
+                x = Vector512.Create(a2[o]); c20 = Vector512.FusedMultiplyAdd(x, w0, c20); c21 = Vector512.FusedMultiplyAdd(x, w1, c21);
+                x = Vector512.Create(a3[o]); c30 = Vector512.FusedMultiplyAdd(x, w0, c30); c31 = Vector512.FusedMultiplyAdd(x, w1, c31);
+                x = Vector512.Create(a4[o]); c40 = Vector512.FusedMultiplyAdd(x, w0, c40); c41 = Vector512.FusedMultiplyAdd(x, w1, c41);
+                x = Vector512.Create(a5[o]); c50 = Vector512.FusedMultiplyAdd(x, w0, c50); c51 = Vector512.FusedMultiplyAdd(x, w1, c51);
+                x = Vector512.Create(a6[o]); c60 = Vector512.FusedMultiplyAdd(x, w0, c60); c61 = Vector512.FusedMultiplyAdd(x, w1, c61);
+                x = Vector512.Create(a7[o]); c70 = Vector512.FusedMultiplyAdd(x, w0, c70); c71 = Vector512.FusedMultiplyAdd(x, w1, c71);
             }
 
             if (act == 1)
@@ -129,11 +139,12 @@ public static unsafe partial class PackedGemm
         for (; r < m; r++)
         {
             Vector512<float> c00 = b0v, c01 = b1v;
-            float* a0 = a + ((long)r * lda);
+            float* a0 = a.Row(r);
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 32)
             {
-                var x = Vector512.Create(a0[p]);
+                int o = a.Col(p);
+                var x = Vector512.Create(a0[o]);
                 c00 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp), c00);
                 c01 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 16), c01);
             }
@@ -166,7 +177,8 @@ public static unsafe partial class PackedGemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Panel256(float* a, int lda, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+    private static void Panel256<TA>(TA a, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+        where TA : struct, IRowSource<float>
     {
         // One NR = 16-column panel of B ([k][NR], packed) against every row of A; 6 rows at a time
         // (12 accumulators), then the remaining rows one by one.
@@ -177,18 +189,19 @@ public static unsafe partial class PackedGemm
         for (; r + 6 <= m; r += 6)
         {
             Vector256<float> c00 = b0v, c01 = b1v, c10 = b0v, c11 = b1v, c20 = b0v, c21 = b1v, c30 = b0v, c31 = b1v, c40 = b0v, c41 = b1v, c50 = b0v, c51 = b1v;
-            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+            float* a0 = a.Row(r), a1 = a.Row(r + 1), a2 = a.Row(r + 2), a3 = a.Row(r + 3), a4 = a.Row(r + 4), a5 = a.Row(r + 5);
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 16)
             {
+                int o = a.Col(p);
                 var w0 = Vector256.Load(bp);
                 var w1 = Vector256.Load(bp + 8);
-                var x = Vector256.Create(a0[p]); c00 = Vector256.FusedMultiplyAdd(x, w0, c00); c01 = Vector256.FusedMultiplyAdd(x, w1, c01);
-                x = Vector256.Create(a1[p]); c10 = Vector256.FusedMultiplyAdd(x, w0, c10); c11 = Vector256.FusedMultiplyAdd(x, w1, c11);
-                x = Vector256.Create(a2[p]); c20 = Vector256.FusedMultiplyAdd(x, w0, c20); c21 = Vector256.FusedMultiplyAdd(x, w1, c21);
-                x = Vector256.Create(a3[p]); c30 = Vector256.FusedMultiplyAdd(x, w0, c30); c31 = Vector256.FusedMultiplyAdd(x, w1, c31);
-                x = Vector256.Create(a4[p]); c40 = Vector256.FusedMultiplyAdd(x, w0, c40); c41 = Vector256.FusedMultiplyAdd(x, w1, c41);
-                x = Vector256.Create(a5[p]); c50 = Vector256.FusedMultiplyAdd(x, w0, c50); c51 = Vector256.FusedMultiplyAdd(x, w1, c51);
+                var x = Vector256.Create(a0[o]); c00 = Vector256.FusedMultiplyAdd(x, w0, c00); c01 = Vector256.FusedMultiplyAdd(x, w1, c01);
+                x = Vector256.Create(a1[o]); c10 = Vector256.FusedMultiplyAdd(x, w0, c10); c11 = Vector256.FusedMultiplyAdd(x, w1, c11);
+                x = Vector256.Create(a2[o]); c20 = Vector256.FusedMultiplyAdd(x, w0, c20); c21 = Vector256.FusedMultiplyAdd(x, w1, c21);
+                x = Vector256.Create(a3[o]); c30 = Vector256.FusedMultiplyAdd(x, w0, c30); c31 = Vector256.FusedMultiplyAdd(x, w1, c31);
+                x = Vector256.Create(a4[o]); c40 = Vector256.FusedMultiplyAdd(x, w0, c40); c41 = Vector256.FusedMultiplyAdd(x, w1, c41);
+                x = Vector256.Create(a5[o]); c50 = Vector256.FusedMultiplyAdd(x, w0, c50); c51 = Vector256.FusedMultiplyAdd(x, w1, c51);
             }
 
             if (act == 1)
@@ -207,11 +220,12 @@ public static unsafe partial class PackedGemm
         for (; r < m; r++)
         {
             Vector256<float> c00 = b0v, c01 = b1v;
-            float* a0 = a + ((long)r * lda);
+            float* a0 = a.Row(r);
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 16)
             {
-                var x = Vector256.Create(a0[p]);
+                int o = a.Col(p);
+                var x = Vector256.Create(a0[o]);
                 c00 = Vector256.FusedMultiplyAdd(x, Vector256.Load(bp), c00);
                 c01 = Vector256.FusedMultiplyAdd(x, Vector256.Load(bp + 8), c01);
             }
@@ -244,7 +258,8 @@ public static unsafe partial class PackedGemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Panel128(float* a, int lda, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+    private static void Panel128<TA>(TA a, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+        where TA : struct, IRowSource<float>
     {
         // One NR = 8-column panel of B ([k][NR], packed) against every row of A; 8 rows at a time
         // (16 accumulators), then the remaining rows one by one.
@@ -255,20 +270,21 @@ public static unsafe partial class PackedGemm
         for (; r + 8 <= m; r += 8)
         {
             Vector128<float> c00 = b0v, c01 = b1v, c10 = b0v, c11 = b1v, c20 = b0v, c21 = b1v, c30 = b0v, c31 = b1v, c40 = b0v, c41 = b1v, c50 = b0v, c51 = b1v, c60 = b0v, c61 = b1v, c70 = b0v, c71 = b1v;
-            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+            float* a0 = a.Row(r), a1 = a.Row(r + 1), a2 = a.Row(r + 2), a3 = a.Row(r + 3), a4 = a.Row(r + 4), a5 = a.Row(r + 5), a6 = a.Row(r + 6), a7 = a.Row(r + 7);
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 8)
             {
+                int o = a.Col(p);
                 var w0 = Vector128.Load(bp);
                 var w1 = Vector128.Load(bp + 4);
-                var x = Vector128.Create(a0[p]); c00 = Vector128.FusedMultiplyAdd(x, w0, c00); c01 = Vector128.FusedMultiplyAdd(x, w1, c01);
-                x = Vector128.Create(a1[p]); c10 = Vector128.FusedMultiplyAdd(x, w0, c10); c11 = Vector128.FusedMultiplyAdd(x, w1, c11);
-                x = Vector128.Create(a2[p]); c20 = Vector128.FusedMultiplyAdd(x, w0, c20); c21 = Vector128.FusedMultiplyAdd(x, w1, c21);
-                x = Vector128.Create(a3[p]); c30 = Vector128.FusedMultiplyAdd(x, w0, c30); c31 = Vector128.FusedMultiplyAdd(x, w1, c31);
-                x = Vector128.Create(a4[p]); c40 = Vector128.FusedMultiplyAdd(x, w0, c40); c41 = Vector128.FusedMultiplyAdd(x, w1, c41);
-                x = Vector128.Create(a5[p]); c50 = Vector128.FusedMultiplyAdd(x, w0, c50); c51 = Vector128.FusedMultiplyAdd(x, w1, c51);
-                x = Vector128.Create(a6[p]); c60 = Vector128.FusedMultiplyAdd(x, w0, c60); c61 = Vector128.FusedMultiplyAdd(x, w1, c61);
-                x = Vector128.Create(a7[p]); c70 = Vector128.FusedMultiplyAdd(x, w0, c70); c71 = Vector128.FusedMultiplyAdd(x, w1, c71);
+                var x = Vector128.Create(a0[o]); c00 = Vector128.FusedMultiplyAdd(x, w0, c00); c01 = Vector128.FusedMultiplyAdd(x, w1, c01);
+                x = Vector128.Create(a1[o]); c10 = Vector128.FusedMultiplyAdd(x, w0, c10); c11 = Vector128.FusedMultiplyAdd(x, w1, c11);
+                x = Vector128.Create(a2[o]); c20 = Vector128.FusedMultiplyAdd(x, w0, c20); c21 = Vector128.FusedMultiplyAdd(x, w1, c21);
+                x = Vector128.Create(a3[o]); c30 = Vector128.FusedMultiplyAdd(x, w0, c30); c31 = Vector128.FusedMultiplyAdd(x, w1, c31);
+                x = Vector128.Create(a4[o]); c40 = Vector128.FusedMultiplyAdd(x, w0, c40); c41 = Vector128.FusedMultiplyAdd(x, w1, c41);
+                x = Vector128.Create(a5[o]); c50 = Vector128.FusedMultiplyAdd(x, w0, c50); c51 = Vector128.FusedMultiplyAdd(x, w1, c51);
+                x = Vector128.Create(a6[o]); c60 = Vector128.FusedMultiplyAdd(x, w0, c60); c61 = Vector128.FusedMultiplyAdd(x, w1, c61);
+                x = Vector128.Create(a7[o]); c70 = Vector128.FusedMultiplyAdd(x, w0, c70); c71 = Vector128.FusedMultiplyAdd(x, w1, c71);
             }
 
             if (act == 1)
@@ -289,11 +305,12 @@ public static unsafe partial class PackedGemm
         for (; r < m; r++)
         {
             Vector128<float> c00 = b0v, c01 = b1v;
-            float* a0 = a + ((long)r * lda);
+            float* a0 = a.Row(r);
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 8)
             {
-                var x = Vector128.Create(a0[p]);
+                int o = a.Col(p);
+                var x = Vector128.Create(a0[o]);
                 c00 = Vector128.FusedMultiplyAdd(x, Vector128.Load(bp), c00);
                 c01 = Vector128.FusedMultiplyAdd(x, Vector128.Load(bp + 4), c01);
             }
@@ -327,7 +344,8 @@ public static unsafe partial class PackedGemm
 
     /// <summary>The last, at most 16-column panel: one vector per row, so a narrow tail costs half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PanelHalf512(float* a, int lda, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+    private static void PanelHalf512<TA>(TA a, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+        where TA : struct, IRowSource<float>
     {
         var zero = Vector512<float>.Zero;
         var b0v = Vector512.Load(bias);
@@ -335,19 +353,20 @@ public static unsafe partial class PackedGemm
         for (; r + 8 <= m; r += 8)
         {
             Vector512<float> c0 = b0v, c1 = b0v, c2 = b0v, c3 = b0v, c4 = b0v, c5 = b0v, c6 = b0v, c7 = b0v;
-            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+            float* a0 = a.Row(r), a1 = a.Row(r + 1), a2 = a.Row(r + 2), a3 = a.Row(r + 3), a4 = a.Row(r + 4), a5 = a.Row(r + 5), a6 = a.Row(r + 6), a7 = a.Row(r + 7);
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 32)
             {
+                int o = a.Col(p);
                 var w0 = Vector512.Load(bp);
-                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[p]), w0, c0);
-                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[p]), w0, c1);
-                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[p]), w0, c2);
-                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[p]), w0, c3);
-                c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[p]), w0, c4);
-                c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a5[p]), w0, c5);
-                c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a6[p]), w0, c6);
-                c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a7[p]), w0, c7);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[o]), w0, c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[o]), w0, c1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[o]), w0, c2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[o]), w0, c3);
+                c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[o]), w0, c4);
+                c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a5[o]), w0, c5);
+                c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a6[o]), w0, c6);
+                c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a7[o]), w0, c7);
             }
 
             if (act == 1)
@@ -368,11 +387,12 @@ public static unsafe partial class PackedGemm
         for (; r < m; r++)
         {
             var c0 = b0v;
-            float* a0 = a + ((long)r * lda);
+            float* a0 = a.Row(r);
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 32)
             {
-                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[p]), Vector512.Load(bp), c0);
+                int o = a.Col(p);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[o]), Vector512.Load(bp), c0);
             }
 
             if (act == 1)
@@ -402,7 +422,8 @@ public static unsafe partial class PackedGemm
 
     /// <summary>The last, at most 8-column panel: one vector per row, so a narrow tail costs half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PanelHalf256(float* a, int lda, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+    private static void PanelHalf256<TA>(TA a, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+        where TA : struct, IRowSource<float>
     {
         var zero = Vector256<float>.Zero;
         var b0v = Vector256.Load(bias);
@@ -410,17 +431,18 @@ public static unsafe partial class PackedGemm
         for (; r + 6 <= m; r += 6)
         {
             Vector256<float> c0 = b0v, c1 = b0v, c2 = b0v, c3 = b0v, c4 = b0v, c5 = b0v;
-            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+            float* a0 = a.Row(r), a1 = a.Row(r + 1), a2 = a.Row(r + 2), a3 = a.Row(r + 3), a4 = a.Row(r + 4), a5 = a.Row(r + 5);
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 16)
             {
+                int o = a.Col(p);
                 var w0 = Vector256.Load(bp);
-                c0 = Vector256.FusedMultiplyAdd(Vector256.Create(a0[p]), w0, c0);
-                c1 = Vector256.FusedMultiplyAdd(Vector256.Create(a1[p]), w0, c1);
-                c2 = Vector256.FusedMultiplyAdd(Vector256.Create(a2[p]), w0, c2);
-                c3 = Vector256.FusedMultiplyAdd(Vector256.Create(a3[p]), w0, c3);
-                c4 = Vector256.FusedMultiplyAdd(Vector256.Create(a4[p]), w0, c4);
-                c5 = Vector256.FusedMultiplyAdd(Vector256.Create(a5[p]), w0, c5);
+                c0 = Vector256.FusedMultiplyAdd(Vector256.Create(a0[o]), w0, c0);
+                c1 = Vector256.FusedMultiplyAdd(Vector256.Create(a1[o]), w0, c1);
+                c2 = Vector256.FusedMultiplyAdd(Vector256.Create(a2[o]), w0, c2);
+                c3 = Vector256.FusedMultiplyAdd(Vector256.Create(a3[o]), w0, c3);
+                c4 = Vector256.FusedMultiplyAdd(Vector256.Create(a4[o]), w0, c4);
+                c5 = Vector256.FusedMultiplyAdd(Vector256.Create(a5[o]), w0, c5);
             }
 
             if (act == 1)
@@ -439,11 +461,12 @@ public static unsafe partial class PackedGemm
         for (; r < m; r++)
         {
             var c0 = b0v;
-            float* a0 = a + ((long)r * lda);
+            float* a0 = a.Row(r);
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 16)
             {
-                c0 = Vector256.FusedMultiplyAdd(Vector256.Create(a0[p]), Vector256.Load(bp), c0);
+                int o = a.Col(p);
+                c0 = Vector256.FusedMultiplyAdd(Vector256.Create(a0[o]), Vector256.Load(bp), c0);
             }
 
             if (act == 1)
@@ -473,7 +496,8 @@ public static unsafe partial class PackedGemm
 
     /// <summary>The last, at most 4-column panel: one vector per row, so a narrow tail costs half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PanelHalf128(float* a, int lda, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+    private static void PanelHalf128<TA>(TA a, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+        where TA : struct, IRowSource<float>
     {
         var zero = Vector128<float>.Zero;
         var b0v = Vector128.Load(bias);
@@ -481,19 +505,20 @@ public static unsafe partial class PackedGemm
         for (; r + 8 <= m; r += 8)
         {
             Vector128<float> c0 = b0v, c1 = b0v, c2 = b0v, c3 = b0v, c4 = b0v, c5 = b0v, c6 = b0v, c7 = b0v;
-            float* a0 = a + ((long)r * lda), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+            float* a0 = a.Row(r), a1 = a.Row(r + 1), a2 = a.Row(r + 2), a3 = a.Row(r + 3), a4 = a.Row(r + 4), a5 = a.Row(r + 5), a6 = a.Row(r + 6), a7 = a.Row(r + 7);
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 8)
             {
+                int o = a.Col(p);
                 var w0 = Vector128.Load(bp);
-                c0 = Vector128.FusedMultiplyAdd(Vector128.Create(a0[p]), w0, c0);
-                c1 = Vector128.FusedMultiplyAdd(Vector128.Create(a1[p]), w0, c1);
-                c2 = Vector128.FusedMultiplyAdd(Vector128.Create(a2[p]), w0, c2);
-                c3 = Vector128.FusedMultiplyAdd(Vector128.Create(a3[p]), w0, c3);
-                c4 = Vector128.FusedMultiplyAdd(Vector128.Create(a4[p]), w0, c4);
-                c5 = Vector128.FusedMultiplyAdd(Vector128.Create(a5[p]), w0, c5);
-                c6 = Vector128.FusedMultiplyAdd(Vector128.Create(a6[p]), w0, c6);
-                c7 = Vector128.FusedMultiplyAdd(Vector128.Create(a7[p]), w0, c7);
+                c0 = Vector128.FusedMultiplyAdd(Vector128.Create(a0[o]), w0, c0);
+                c1 = Vector128.FusedMultiplyAdd(Vector128.Create(a1[o]), w0, c1);
+                c2 = Vector128.FusedMultiplyAdd(Vector128.Create(a2[o]), w0, c2);
+                c3 = Vector128.FusedMultiplyAdd(Vector128.Create(a3[o]), w0, c3);
+                c4 = Vector128.FusedMultiplyAdd(Vector128.Create(a4[o]), w0, c4);
+                c5 = Vector128.FusedMultiplyAdd(Vector128.Create(a5[o]), w0, c5);
+                c6 = Vector128.FusedMultiplyAdd(Vector128.Create(a6[o]), w0, c6);
+                c7 = Vector128.FusedMultiplyAdd(Vector128.Create(a7[o]), w0, c7);
             }
 
             if (act == 1)
@@ -514,11 +539,12 @@ public static unsafe partial class PackedGemm
         for (; r < m; r++)
         {
             var c0 = b0v;
-            float* a0 = a + ((long)r * lda);
+            float* a0 = a.Row(r);
             float* bp = b;
             for (int p = 0; p < k; p++, bp += 8)
             {
-                c0 = Vector128.FusedMultiplyAdd(Vector128.Create(a0[p]), Vector128.Load(bp), c0);
+                int o = a.Col(p);
+                c0 = Vector128.FusedMultiplyAdd(Vector128.Create(a0[o]), Vector128.Load(bp), c0);
             }
 
             if (act == 1)
