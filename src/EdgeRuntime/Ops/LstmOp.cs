@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using EdgeNet.Formats.Enb;
+using EdgeNet.Runtime.Interpreter;
 using EdgeNet.Runtime.Kernels.Simd;
 
 namespace EdgeNet.Runtime.Ops;
@@ -9,15 +10,17 @@ namespace EdgeNet.Runtime.Ops;
 /// recurrent: [U, 4U]  bias: [4U]  y: [B, U]. Weights may be f32, f16 or int8 (weight-only:
 /// dequantized at Prepare; the cell state and all arithmetic are f32, see docs/quantization.md).
 /// </summary>
-internal sealed unsafe class LstmOp : OpKernel, EdgeNet.Runtime.Interpreter.IParallelWork
+internal sealed unsafe class LstmOp : OpKernel, IParallelWork
 {
-    private float* _h;
-    private float* _z2;
+    private readonly SpinBarrier _barrier = new();
+    private float* _x, _zx, _z2, _h0, _h1, _c;
+    private int* _ids;
+    private bool _oneHot;
     private int _batch;
 
     private readonly int _t, _f, _u;
     private readonly float[] _k, _r, _b;
-    private readonly float[] _kp = [], _rp = [], _bp = [], _zeroBias = [];
+    private readonly float[] _kp = [], _rp = [], _bp = [], _zeroBias = [], _kb = [];
 
     public LstmOp(OperatorDef op, int index, PrepareContext ctx)
         : base(op, index, ctx)
@@ -45,70 +48,139 @@ internal sealed unsafe class LstmOp : OpKernel, EdgeNet.Runtime.Interpreter.IPar
             _rp = PackedGemm.Pack(_r, _u, 4 * _u);
             _bp = PackedGemm.PadBias(_b, 4 * _u);
             _zeroBias = PackedGemm.PadBias([], 4 * _u);
+            _kb = GC.AllocateArray<float>(_f * 4 * _u, pinned: true);
+            for (int i = 0; i < _f; i++)
+            {
+                TensorPrimitives.Add(_k.AsSpan(i * 4 * _u, 4 * _u), _b, _kb.AsSpan(i * 4 * _u, 4 * _u));
+            }
         }
     }
 
-    // z1: [B·T, 4U] (x·K + b for every step), z2: [B, 4U]; h, c: [B, U]
-    public override long ScratchBytes(int maxBatch) => (((long)maxBatch * _t * 4 * _u) + (1L * maxBatch * 4 * _u) + (2L * maxBatch * _u) + (5L * _u)) * sizeof(float);
+    // zx: [B·T, 4U] (x·K + b for every step), z2: [B, 4U]; h0, h1 (double-buffered h), c: [B, U];
+    // ids: [B·T] int (the hot index of each one-hot row).
+    public override long ScratchBytes(int maxBatch) => (((long)maxBatch * _t * 4 * _u) + (1L * maxBatch * 4 * _u) + (3L * maxBatch * _u) + ((long)maxBatch * _t)) * sizeof(float);
 
-    /// <summary>z2 = h·R over the recurrent kernel's panels, split between threads.</summary>
+    /// <summary>
+    /// Whether every row of x [rows, F] is one-hot (a single exact 1, zeros elsewhere; the
+    /// char-LSTM's input): then x·K + b is K's row plus b (<see cref="_kb"/>, prepared once), bit for
+    /// bit what the GEMM would give, and no [B·T, 4U] product is formed.
+    /// </summary>
+    private static bool OneHotRows(float* x, int rows, int f, int* ids)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            var row = new ReadOnlySpan<float>(x + ((long)r * f), f);
+            int i = row.IndexOfAnyExcept(0f);
+            if (i < 0 || row[i] != 1f || row[(i + 1)..].IndexOfAnyExcept(0f) >= 0)
+            {
+                return false;
+            }
+
+            ids[r] = i;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The whole sequence for units [u0, u1) of chunk <paramref name="chunk"/> (whole panels, so
+    /// each thread owns the same columns of every gate): its columns of x·K + b for all B·T rows,
+    /// then per step its columns of h·R from the previous h, the cell update of its units into the
+    /// other h buffer, and a barrier before the next step reads the whole h.
+    /// </summary>
     public void Run(int chunk, int chunks)
     {
-        int panels = PackedGemm.Panels(4 * _u);
-        fixed (float* rp = _rp, zb = _zeroBias)
+        int nr = PackedGemm.NR, gatePanels = _u / nr;
+        int u0 = _u * chunk / chunks, u1 = _u * (chunk + 1) / chunks;
+        if (chunks > 1)
         {
-            PackedGemm.Run(_h, _u, _batch, _u, rp, zb, 4 * _u, 0, _z2, 4 * _u, panels * chunk / chunks, panels * (chunk + 1) / chunks);
+            u0 = gatePanels * chunk / chunks * nr;
+            u1 = gatePanels * (chunk + 1) / chunks * nr;
+        }
+
+        int batch = _batch, g4 = 4 * _u, w = u1 - u0;
+        int p0 = u0 / nr, p1 = (u1 + nr - 1) / nr;
+        float* zx = _zx, z2 = _z2, c = _c;
+        fixed (float* kp = _kp, bp = _bp, rp = _rp, zb = _zeroBias, kb = _kb)
+        {
+            for (int g = 0; g < 4 && w > 0 && !_oneHot; g++)
+            {
+                int off = g * _u / nr;
+                if (chunks == 1 && !_oneHot)
+                {
+                    // One thread: the whole x·K + b at once (gate panels may straddle when U is not a multiple of NR).
+                    PackedGemm.Run(_x, _f, batch * _t, _f, kp, bp, g4, 0, zx, g4, 0, PackedGemm.Panels(g4));
+                    break;
+                }
+
+                PackedGemm.Run(_x, _f, batch * _t, _f, kp, bp, g4, 0, zx, g4, off + p0, off + p1);
+            }
+
+            for (int t = 0; t < _t; t++)
+            {
+                float* hPrev = t % 2 == 0 ? _h0 : _h1, hNext = t % 2 == 0 ? _h1 : _h0;
+                if (chunks == 1)
+                {
+                    PackedGemm.Run(hPrev, _u, batch, _u, rp, zb, g4, 0, z2, g4, 0, PackedGemm.Panels(g4));
+                }
+                else if (w > 0)
+                {
+                    for (int g = 0; g < 4; g++)
+                    {
+                        int off = g * _u / nr;
+                        PackedGemm.Run(hPrev, _u, batch, _u, rp, zb, g4, 0, z2, g4, off + p0, off + p1);
+                    }
+                }
+
+                for (int s = 0; s < batch && w > 0; s++)
+                {
+                    // The input part: the precomputed K row + b of a one-hot step, else the x·K + b row.
+                    float* zt = _oneHot ? kb + ((long)_ids[(s * _t) + t] * g4) : zx + ((((long)s * _t) + t) * g4);
+                    LstmCell.Update(z2 + ((long)s * g4) + u0, zt + u0, _u, c + ((long)s * _u) + u0, hNext + ((long)s * _u) + u0, w);
+                }
+
+                if (chunks > 1)
+                {
+                    _barrier.SignalAndWait(chunks);
+                }
+            }
         }
     }
 
     public override void Eval(byte* arena, byte* scratch, int batch)
     {
         float* x = F(arena, Inputs[0]);
-        float* zx = (float*)scratch, z2 = zx + ((long)batch * _t * 4 * _u), h = z2 + (batch * 4 * _u), c = h + (batch * _u), act = c + (batch * _u);
+        float* zx = (float*)scratch, z2 = zx + ((long)batch * _t * 4 * _u), h = z2 + (batch * 4 * _u), c = h + (2 * batch * _u);
         float* z1 = zx;
-        new Span<float>(h, 2 * batch * _u).Clear();
+        new Span<float>(h, 3 * batch * _u).Clear();
         if (Simd)
         {
-            // One GEMM for x·K + b of all B·T rows ([b, t] order, as x is laid out).
-            fixed (float* kp = _kp, bp = _bp)
+            _x = x;
+            _zx = zx;
+            _z2 = z2;
+            _h0 = h;
+            _h1 = h + (batch * _u);
+            _c = c;
+            _batch = batch;
+            _ids = (int*)(c + (batch * _u));
+            _oneHot = OneHotRows(x, batch * _t, _f, _ids);
+            bool split = Pool.Threads > 1 && _u % PackedGemm.NR == 0 && _u / PackedGemm.NR >= Pool.Threads && batch * _u * 4 * _u >= 1 << 16;
+            if (split)
             {
-                PackedGemm.Run(x, _f, batch * _t, _f, kp, bp, 4 * _u, 0, zx, 4 * _u, 0, PackedGemm.Panels(4 * _u));
-            }
-        }
-
-        _h = h;
-        _z2 = z2;
-        _batch = batch;
-        for (int t = 0; t < _t; t++)
-        {
-            if (Simd)
-            {
-                if (Pool.Threads > 1 && batch * _u * 4 * _u >= 1 << 16)
-                {
-                    Pool.For(this);
-                }
-                else
-                {
-                    Run(0, 1);
-                }
-
-                for (int s = 0; s < batch; s++)
-                {
-                    var z = new Span<float>(z2 + (s * 4 * _u), 4 * _u);
-                    TensorPrimitives.Add(z, new ReadOnlySpan<float>(zx + ((((long)s * _t) + t) * 4 * _u), 4 * _u), z);
-                    var a = new Span<float>(act, 4 * _u);
-                    TensorPrimitives.Sigmoid(z[..(2 * _u)], a[..(2 * _u)]);
-                    TensorPrimitives.Tanh(z.Slice(2 * _u, _u), a.Slice(2 * _u, _u));
-                    TensorPrimitives.Sigmoid(z.Slice(3 * _u, _u), a.Slice(3 * _u, _u));
-                    var cs = new Span<float>(c + (s * _u), _u);
-                    TensorPrimitives.Multiply(a.Slice(_u, _u), cs, cs);
-                    TensorPrimitives.MultiplyAdd(a[.._u], a.Slice(2 * _u, _u), cs, cs);
-                    var hs = new Span<float>(h + (s * _u), _u);
-                    TensorPrimitives.Tanh(cs, hs);
-                    TensorPrimitives.Multiply(a.Slice(3 * _u, _u), hs, hs);
-                }
+                Pool.For(this);
             }
             else
+            {
+                Run(0, 1);
+            }
+
+            // After an even number of steps the last h is in h0, else in h1.
+            h = _t % 2 == 0 ? _h0 : _h1;
+        }
+
+        // Reference: one scalar step at a time.
+        for (int t = 0; t < _t && !Simd; t++)
+        {
             {
                 for (int s = 0; s < batch; s++)
                 {
