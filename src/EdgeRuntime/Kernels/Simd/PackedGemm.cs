@@ -64,6 +64,23 @@ public static unsafe partial class PackedGemm
         where TA : struct, IRowSource<float>
     {
         int nr = NR;
+        if (m < RowBlock)
+        {
+            // Few rows (batch 1, an LSTM step): two full panels at a time, so each row has four
+            // independent accumulator chains instead of two (the FMA latency, not the loads,
+            // bounded the one-panel loop). Same summation order, so results do not change.
+            for (; p0 + 2 <= p1 && ((p0 + 2) * nr) <= n; p0 += 2)
+            {
+                float* b = packed + ((long)p0 * k * nr);
+                switch (Lanes)
+                {
+                    case 16: TwoPanels512(a, m, k, b, bias + (p0 * nr), act, c + (p0 * nr), ldc); break;
+                    case 8: TwoPanels256(a, m, k, b, bias + (p0 * nr), act, c + (p0 * nr), ldc); break;
+                    default: TwoPanels128(a, m, k, b, bias + (p0 * nr), act, c + (p0 * nr), ldc); break;
+                }
+            }
+        }
+
         for (int p = p0; p < p1; p++)
         {
             float* b = packed + ((long)p * k * nr);
@@ -90,6 +107,9 @@ public static unsafe partial class PackedGemm
     }
 
     public static int Panels(int n) => (n + NR - 1) / NR;
+
+    /// <summary>Rows per block of the full micro-kernels (8 with AVX-512 and 128-bit, 6 with AVX2).</summary>
+    private static int RowBlock => Lanes == 8 ? 6 : 8;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Panel512<TA>(TA a, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
@@ -569,6 +589,117 @@ public static unsafe partial class PackedGemm
         for (int j = 0; j < nr; j++)
         {
             dst[j] = v.GetElement(j);
+        }
+    }
+
+    /// <summary>Rows one at a time against two adjacent full panels (<see cref="Run{TA}"/>, few rows).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TwoPanels512<TA>(TA a, int m, int k, float* b, float* bias, int act, float* c, int ldc)
+        where TA : struct, IRowSource<float>
+    {
+        // b: two panels [2][k][32] back to back; c: [m, 64] at stride ldc.
+        float* b2 = b + ((long)k * 2 * 16);
+        for (int r = 0; r < m; r++)
+        {
+            Vector512<float> c0 = Vector512.Load(bias), c1 = Vector512.Load(bias + 16), c2 = Vector512.Load(bias + (2 * 16)), c3 = Vector512.Load(bias + (3 * 16));
+            float* a0 = a.Row(r);
+            float* bp = b, bq = b2;
+            for (int p = 0; p < k; p++, bp += 2 * 16, bq += 2 * 16)
+            {
+                var x = Vector512.Create(a0[a.Col(p)]);
+                c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp), c0);
+                c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 16), c1);
+                c2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bq), c2);
+                c3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bq + 16), c3);
+            }
+
+            if (act == 1)
+            {
+                c0 = Vector512.Max(c0, Vector512<float>.Zero);
+                c1 = Vector512.Max(c1, Vector512<float>.Zero);
+                c2 = Vector512.Max(c2, Vector512<float>.Zero);
+                c3 = Vector512.Max(c3, Vector512<float>.Zero);
+            }
+
+            float* dst = c + ((long)r * ldc);
+            Vector512.Store(c0, dst);
+            Vector512.Store(c1, dst + 16);
+            Vector512.Store(c2, dst + (2 * 16));
+            Vector512.Store(c3, dst + (3 * 16));
+        }
+    }
+
+    /// <summary>Rows one at a time against two adjacent full panels (<see cref="Run{TA}"/>, few rows).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TwoPanels256<TA>(TA a, int m, int k, float* b, float* bias, int act, float* c, int ldc)
+        where TA : struct, IRowSource<float>
+    {
+        // b: two panels [2][k][16] back to back; c: [m, 32] at stride ldc.
+        float* b2 = b + ((long)k * 2 * 8);
+        for (int r = 0; r < m; r++)
+        {
+            Vector256<float> c0 = Vector256.Load(bias), c1 = Vector256.Load(bias + 8), c2 = Vector256.Load(bias + (2 * 8)), c3 = Vector256.Load(bias + (3 * 8));
+            float* a0 = a.Row(r);
+            float* bp = b, bq = b2;
+            for (int p = 0; p < k; p++, bp += 2 * 8, bq += 2 * 8)
+            {
+                var x = Vector256.Create(a0[a.Col(p)]);
+                c0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(bp), c0);
+                c1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(bp + 8), c1);
+                c2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(bq), c2);
+                c3 = Vector256.FusedMultiplyAdd(x, Vector256.Load(bq + 8), c3);
+            }
+
+            if (act == 1)
+            {
+                c0 = Vector256.Max(c0, Vector256<float>.Zero);
+                c1 = Vector256.Max(c1, Vector256<float>.Zero);
+                c2 = Vector256.Max(c2, Vector256<float>.Zero);
+                c3 = Vector256.Max(c3, Vector256<float>.Zero);
+            }
+
+            float* dst = c + ((long)r * ldc);
+            Vector256.Store(c0, dst);
+            Vector256.Store(c1, dst + 8);
+            Vector256.Store(c2, dst + (2 * 8));
+            Vector256.Store(c3, dst + (3 * 8));
+        }
+    }
+
+    /// <summary>Rows one at a time against two adjacent full panels (<see cref="Run{TA}"/>, few rows).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TwoPanels128<TA>(TA a, int m, int k, float* b, float* bias, int act, float* c, int ldc)
+        where TA : struct, IRowSource<float>
+    {
+        // b: two panels [2][k][8] back to back; c: [m, 16] at stride ldc.
+        float* b2 = b + ((long)k * 2 * 4);
+        for (int r = 0; r < m; r++)
+        {
+            Vector128<float> c0 = Vector128.Load(bias), c1 = Vector128.Load(bias + 4), c2 = Vector128.Load(bias + (2 * 4)), c3 = Vector128.Load(bias + (3 * 4));
+            float* a0 = a.Row(r);
+            float* bp = b, bq = b2;
+            for (int p = 0; p < k; p++, bp += 2 * 4, bq += 2 * 4)
+            {
+                var x = Vector128.Create(a0[a.Col(p)]);
+                c0 = Vector128.FusedMultiplyAdd(x, Vector128.Load(bp), c0);
+                c1 = Vector128.FusedMultiplyAdd(x, Vector128.Load(bp + 4), c1);
+                c2 = Vector128.FusedMultiplyAdd(x, Vector128.Load(bq), c2);
+                c3 = Vector128.FusedMultiplyAdd(x, Vector128.Load(bq + 4), c3);
+            }
+
+            if (act == 1)
+            {
+                c0 = Vector128.Max(c0, Vector128<float>.Zero);
+                c1 = Vector128.Max(c1, Vector128<float>.Zero);
+                c2 = Vector128.Max(c2, Vector128<float>.Zero);
+                c3 = Vector128.Max(c3, Vector128<float>.Zero);
+            }
+
+            float* dst = c + ((long)r * ldc);
+            Vector128.Store(c0, dst);
+            Vector128.Store(c1, dst + 4);
+            Vector128.Store(c2, dst + (2 * 4));
+            Vector128.Store(c3, dst + (3 * 4));
         }
     }
 }
