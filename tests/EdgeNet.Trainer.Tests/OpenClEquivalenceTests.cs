@@ -116,6 +116,11 @@ public sealed class OpenClEquivalenceTests
         {
             Same($"conv2d s{s} {(same ? "same" : "valid")}", t => Ops.Conv2D(t[0], t[1], t[2], s, s, same, Activation.Relu),
                 [Rand(3 * 9 * 7 * 3, 4), Rand(3 * 3 * 3 * 5, 5), Rand(5, 6)], [[3, 9, 7, 3], [3, 3, 3, 5], [5]]);
+
+            // 16 input and 32 output channels take the direct gradient kernels (conv_dw, conv_dx);
+            // width 7 leaves a partial group of four pixels, the 5x3 kernel an uneven window.
+            Same($"conv2d direct grads s{s} {(same ? "same" : "valid")}", t => Ops.Conv2D(t[0], t[1], t[2], s, s, same, Activation.Relu),
+                [Rand(2 * 9 * 7 * 16, 7), Rand(5 * 3 * 16 * 32, 8), Rand(32, 9)], [[2, 9, 7, 16], [5, 3, 16, 32], [32]]);
         }
     }
 

@@ -235,6 +235,86 @@ __kernel void col2im(__global const float* cols, __global float* dx, __constant 
   dx[e] = s;
 }
 
+// ---- direct convolution gradients (no cols buffer) for channel counts the vectors fit ---------
+// dw[kh, kw, ci, co] = sum over (b, oh, ow) of x[b, oh*SH - PT + kh, ow*SW - PL + kw, ci] * dy[b, oh, ow, co]
+// x: [B, H, W, C]  dy: [B, OH, OW, F]  dw: [KH, KW, C, F]. One work-item: one (kh, kw), 8 input
+// channels x 16 output channels over every pixel (C % 8 == 0, F % 16 == 0); x and dy stay in cache.
+__kernel void conv_dw(__global const float* x, __global const float* dy, __global float* dw, __constant int* g) {
+  int B = g[0], H = g[1], W = g[2], C = g[3], KW = g[5], F = g[6], SH = g[7], SW = g[8], PT = g[9], PL = g[10], OH = g[11], OW = g[12];
+  int e = get_global_id(0), fb = F / 16, cb = C / 8;
+  int co0 = (e % fb) * 16, ci0 = ((e / fb) % cb) * 8, khw = e / (fb * cb), kh = khw / KW, kw = khw % KW;
+  int ow0 = 0, ow1 = OW;
+  while (ow0 < OW && ow0 * SW - PL + kw < 0) ow0++;
+  while (ow1 > ow0 && (ow1 - 1) * SW - PL + kw >= W) ow1--;
+  float16 c0 = (float16)(0.0f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+  for (int b = 0; b < B; b++) {
+    for (int oh = 0; oh < OH; oh++) {
+      int ih = oh * SH - PT + kh;
+      if (ih < 0 || ih >= H) continue;
+      __global const float* xr = x + ((long)(b * H + ih) * W + kw - PL) * C + ci0;
+      __global const float* dr = dy + ((long)(b * OH + oh) * OW) * F + co0;
+      for (int ow = ow0; ow < ow1; ow++) {
+        float8 a = vload8(0, xr + (long)ow * SW * C);
+        float16 d = vload16(0, dr + (long)ow * F);
+        c0 = mad((float16)(a.s0), d, c0); c1 = mad((float16)(a.s1), d, c1); c2 = mad((float16)(a.s2), d, c2); c3 = mad((float16)(a.s3), d, c3);
+        c4 = mad((float16)(a.s4), d, c4); c5 = mad((float16)(a.s5), d, c5); c6 = mad((float16)(a.s6), d, c6); c7 = mad((float16)(a.s7), d, c7);
+      }
+    }
+  }
+  __global float* o = dw + ((long)khw * C + ci0) * F + co0;
+  vstore16(c0, 0, o); vstore16(c1, 0, o + F); vstore16(c2, 0, o + 2 * F); vstore16(c3, 0, o + 3 * F);
+  vstore16(c4, 0, o + 4 * F); vstore16(c5, 0, o + 5 * F); vstore16(c6, 0, o + 6 * F); vstore16(c7, 0, o + 7 * F);
+}
+
+// wt[kh, kw, co, ci] = w[kh, kw, ci, co] (the layout conv_dx reads 16 input channels from at once)
+__kernel void conv_wt(__global const float* w, __global float* wt, int C, int F) {
+  int e = get_global_id(0), ci = e % C, co = (e / C) % F, khw = e / (C * F);
+  wt[e] = w[((long)khw * C + ci) * F + co];
+}
+
+// dx[b, ih, iw, ci] = sum over (kh, kw, co) of dy[b, oh, ow, co] * w[kh, kw, ci, co] where
+// oh*SH = ih + PT - kh and ow*SW = iw + PL - kw. wt: [KH, KW, F, C]. One work-item: four adjacent
+// iw of one (b, ih) and 16 input channels (C % 16 == 0): four independent accumulators share each
+// weight vector.
+__kernel void conv_dx(__global const float* dy, __global const float* wt, __global float* dx, __constant int* g) {
+  int H = g[1], W = g[2], C = g[3], KH = g[4], KW = g[5], F = g[6], SH = g[7], SW = g[8], PT = g[9], PL = g[10], OH = g[11], OW = g[12];
+  int e = get_global_id(0), cb = C / 16, wq = (W + 3) / 4;
+  int ci0 = (e % cb) * 16, iw0 = ((e / cb) % wq) * 4, ih = (e / (cb * wq)) % H, b = e / (cb * wq * H);
+  float16 s0 = (float16)(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  for (int kh = 0; kh < KH; kh++) {
+    int t = ih + PT - kh;
+    if (t < 0 || t % SH) continue;
+    int oh = t / SH;
+    if (oh >= OH) continue;
+    __global const float* drow = dy + ((long)(b * OH + oh) * OW) * F;
+    for (int kw = 0; kw < KW; kw++) {
+      int u0 = iw0 + PL - kw, u1 = u0 + 1, u2 = u0 + 2, u3 = u0 + 3;
+      bool v0 = u0 >= 0 && u0 % SW == 0 && u0 / SW < OW && iw0 < W;
+      bool v1 = u1 >= 0 && u1 % SW == 0 && u1 / SW < OW && iw0 + 1 < W;
+      bool v2 = u2 >= 0 && u2 % SW == 0 && u2 / SW < OW && iw0 + 2 < W;
+      bool v3 = u3 >= 0 && u3 % SW == 0 && u3 / SW < OW && iw0 + 3 < W;
+      if (!(v0 || v1 || v2 || v3)) continue;
+      __global const float* d0 = drow + (long)(v0 ? u0 / SW : 0) * F;
+      __global const float* d1 = drow + (long)(v1 ? u1 / SW : 0) * F;
+      __global const float* d2 = drow + (long)(v2 ? u2 / SW : 0) * F;
+      __global const float* d3 = drow + (long)(v3 ? u3 / SW : 0) * F;
+      __global const float* wp = wt + ((long)(kh * KW + kw) * F) * C + ci0;
+      for (int co = 0; co < F; co++) {
+        float16 wv = vload16(0, wp + (long)co * C);
+        s0 = mad((float16)(v0 ? d0[co] : 0.0f), wv, s0);
+        s1 = mad((float16)(v1 ? d1[co] : 0.0f), wv, s1);
+        s2 = mad((float16)(v2 ? d2[co] : 0.0f), wv, s2);
+        s3 = mad((float16)(v3 ? d3[co] : 0.0f), wv, s3);
+      }
+    }
+  }
+  __global float* o = dx + ((long)(b * H + ih) * W + iw0) * C + ci0;
+  vstore16(s0, 0, o);
+  if (iw0 + 1 < W) vstore16(s1, 0, o + C);
+  if (iw0 + 2 < W) vstore16(s2, 0, o + 2 * C);
+  if (iw0 + 3 < W) vstore16(s3, 0, o + 3 * C);
+}
+
 __kernel void maxpool_fwd(__global const float* x, __global float* y, __constant int* g) {
   int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], OH = g[11], OW = g[12];
   int c = e % C, ow = (e / C) % OW, oh = (e / (C * OW)) % OH, b = e / (C * OW * OH);

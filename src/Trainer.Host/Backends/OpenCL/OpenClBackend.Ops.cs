@@ -10,6 +10,19 @@ public sealed partial class OpenClBackend
             return;
         }
 
+        _profileLabel = _profile is null ? null : $"{m}x{n}x{k}{(transA ? " tA" : "")}{(transB ? " tB" : "")}";
+        try
+        {
+            GemmLaunch(transA, transB, m, n, k, alpha, a, b, beta, c);
+        }
+        finally
+        {
+            _profileLabel = null;
+        }
+    }
+
+    private void GemmLaunch(bool transA, bool transB, int m, int n, int k, float alpha, Storage a, Storage b, float beta, Storage c)
+    {
         if (Device.IsGpu)
         {
             Launch2D("gemm_tiled", n, m, 16, 16, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
@@ -131,6 +144,25 @@ public sealed partial class OpenClBackend
 
     public void Conv2DBackwardData(in Conv2DGeometry g, Storage dy, Storage w, Storage dx)
     {
+        if (!Device.IsGpu && g.InC % 16 == 0)
+        {
+            // Direct: 16 input channels per work-item from the weights transposed to [KH, KW, F, C].
+            var geo = Geometry(g);
+            var wt = Allocate(g.KH * g.KW * g.OutC * g.InC);
+            try
+            {
+                Launch("conv_wt", g.KH * g.KW * g.OutC * g.InC, w, wt, g.InC, g.OutC);
+                Launch("conv_dx", g.Batch * g.InH * ((g.InW + 3) / 4) * (g.InC / 16), dy, wt, dx, geo);
+            }
+            finally
+            {
+                wt.Release();
+                geo.Release();
+            }
+
+            return;
+        }
+
         // dcols = dy · wᵀ, then col2im gathers it into dx
         var (rows, kkc, f, n) = (g.Batch * g.OutH * g.OutW, g.KH * g.KW * g.InC, g.OutC, g.InputSize);
         WithCols(g, null, (cols, geo) =>
@@ -142,6 +174,15 @@ public sealed partial class OpenClBackend
 
     public void Conv2DBackwardFilter(in Conv2DGeometry g, Storage x, Storage dy, Storage dw)
     {
+        if (!Device.IsGpu && g.InC % 8 == 0 && g.OutC % 16 == 0)
+        {
+            // Direct: no cols buffer; each work-item sums one (kh, kw) 8×16 block over every pixel.
+            var geo = Geometry(g);
+            Launch("conv_dw", (g.OutC / 16) * (g.InC / 8) * g.KH * g.KW, x, dy, dw, geo);
+            geo.Release();
+            return;
+        }
+
         // dw[KKC, F] = colsᵀ · dy
         var (rows, kkc, f) = (g.Batch * g.OutH * g.OutW, g.KH * g.KW * g.InC, g.OutC);
         WithCols(g, x, (cols, _) => Gemm(true, false, kkc, f, rows, 1f, cols, dy, 0f, dw));

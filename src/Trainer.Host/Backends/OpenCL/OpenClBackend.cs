@@ -305,7 +305,10 @@ public sealed unsafe partial class OpenClBackend : IBackend
         }
     }
 
-    /// <summary>With EDGENET_CL_PROFILE=1, waits for each kernel and sums its time (printed at Dispose).</summary>
+    /// <summary>Shape label of the GEMM being launched, for the profile (EDGENET_CL_PROFILE=1).</summary>
+    private string? _profileLabel;
+
+    /// <summary>With EDGENET_CL_PROFILE=1, waits for each kernel and sums its time (printed at Dispose); GEMMs per shape.</summary>
     private void Profile(string name, long t0)
     {
         if (_profile is null)
@@ -314,8 +317,9 @@ public sealed unsafe partial class OpenClBackend : IBackend
         }
 
         _cl.Finish(_queue);
-        var (ticks, calls) = _profile.GetValueOrDefault(name);
-        _profile[name] = (ticks + System.Diagnostics.Stopwatch.GetTimestamp() - t0, calls + 1);
+        string key = _profileLabel is null ? name : $"{name} {_profileLabel}";
+        var (ticks, calls) = _profile.GetValueOrDefault(key);
+        _profile[key] = (ticks + System.Diagnostics.Stopwatch.GetTimestamp() - t0, calls + 1);
     }
 
     /// <summary>Runs a 2-D kernel (global rounded up to the local size when one is given).</summary>
