@@ -130,6 +130,12 @@ public sealed class OpenClEquivalenceTests
         var distinct = Enumerable.Range(0, 2 * 7 * 5 * 3).Select(i => (float)(i * 37 % 210) * 0.01f).ToArray();
         Same("maxpool 2x2", t => Ops.MaxPool2D(t[0], 2, 2, 2, 2, false), [distinct], [[2, 7, 5, 3]]);
         Same("maxpool 3x3 s1 same", t => Ops.MaxPool2D(t[0], 3, 3, 1, 1, true), [distinct], [[2, 7, 5, 3]]);
+
+        // 32 channels take the 16-wide kernels; values in steps of 0.25 make ties inside windows,
+        // where the gradient goes to the first maximal tap only (as on the CPU).
+        var ties = Enumerable.Range(0, 2 * 7 * 5 * 32).Select(i => (i * 7919 % 13) * 0.25f).ToArray();
+        Same("maxpool 2x2 16-wide with ties", t => Ops.MaxPool2D(t[0], 2, 2, 2, 2, false), [ties], [[2, 7, 5, 32]]);
+        Same("maxpool 3x3 s2 same 16-wide", t => Ops.MaxPool2D(t[0], 3, 3, 2, 2, true), [ties], [[2, 7, 5, 32]]);
         Same("softmax", t => Ops.Softmax(t[0]), [Rand(3 * 17, 7)], [[3, 17]]);
         Same("reduce_sum", t => Ops.ReduceSum(t[0], 1), [Rand(2 * 3 * 5, 8)], [[2, 3, 5]]);
         Same("reduce_mean", t => Ops.ReduceMean(t[0]), [Rand(33, 9)], [[33]]);

@@ -45,9 +45,12 @@ float16 load_b(__global const float* B, int k, int N, int col0) {
   return vload16(0, t);
 }
 
+// rowsFirst: dimension 0 walks the row blocks (few rows: the work-items that share a column strip
+// of B run one after another, so the strip is read from memory once and then from cache)
 __kernel void gemm_block(int ta, int tb, int M, int N, int K, float alpha,
-                         __global const float* A, __global const float* B, float beta, __global float* C) {
-  const int col0 = get_global_id(0) * 16, r0 = get_global_id(1) * 8;
+                         __global const float* A, __global const float* B, float beta, __global float* C, int rowsFirst) {
+  const int g0 = get_global_id(0), g1 = get_global_id(1);
+  const int col0 = (rowsFirst ? g1 : g0) * 16, r0 = (rowsFirst ? g0 : g1) * 8;
   if (r0 >= M || col0 >= N) return;
   float16 c0 = (float16)(0.0f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
   if (!ta) {
@@ -88,11 +91,24 @@ __kernel void add_bias(__global const float* x, __global const float* b, __globa
   int i = get_global_id(0); y[i] = x[i] + b[i % cols];
 }
 
+// cols % 16 == 0: one work-item per 16 consecutive elements of a row
+__kernel void add_bias16(__global const float* x, __global const float* b, __global float* y, int cols) {
+  long i = (long)get_global_id(0) * 16;
+  vstore16(vload16(0, x + i) + vload16(0, b + i % cols), 0, y + i);
+}
+
 // db[c] (+)= sum_r dy[r, c]
 __kernel void bias_grad(__global const float* dy, __global float* db, int rows, int cols, int accumulate) {
   int c = get_global_id(0); float s = 0.0f;
   for (int r = 0; r < rows; r++) s += dy[r * cols + c];
   db[c] = accumulate ? db[c] + s : s;
+}
+
+// cols % 16 == 0: 16 columns per work-item, rows summed in the same order as bias_grad
+__kernel void bias_grad16(__global const float* dy, __global float* db, int rows, int cols, int accumulate) {
+  int c = get_global_id(0) * 16; float16 s = (float16)(0.0f);
+  for (int r = 0; r < rows; r++) s += vload16(0, dy + (long)r * cols + c);
+  vstore16(accumulate ? vload16(0, db + c) + s : s, 0, db + c);
 }
 
 // act: 0 linear, 1 relu, 2 sigmoid, 3 tanh
@@ -213,6 +229,14 @@ __kernel void im2col(__global const float* x, __global float* cols, __constant i
   __global float* dst = cols + (long)row * (KH * KW * C) + kh * KW * C;
   if (ih < 0 || ih >= H) { for (int j = 0; j < KW * C; j++) dst[j] = 0.0f; return; }
   __global const float* src = x + ((long)(b * H + ih) * W) * C;
+  if (C % 16 == 0) {
+    for (int kw = 0; kw < KW; kw++) {
+      int iw = iw0 + kw;
+      for (int ci = 0; ci < C; ci += 16)
+        vstore16(iw < 0 || iw >= W ? (float16)(0.0f) : vload16(0, src + iw * C + ci), 0, dst + kw * C + ci);
+    }
+    return;
+  }
   for (int kw = 0; kw < KW; kw++) {
     int iw = iw0 + kw;
     if (iw < 0 || iw >= W) { for (int ci = 0; ci < C; ci++) dst[kw * C + ci] = 0.0f; }
@@ -336,6 +360,36 @@ __kernel void maxpool_scatter(__global const float* x, __global const float* y, 
     int ih = oh * g[7] - g[9] + a, iw = ow * g[8] - g[10] + d;
     int i = ((b * H + ih) * W + iw) * C + c;
     if (ih >= 0 && ih < H && iw >= 0 && iw < W && x[i] == m) { dx[i] = dy[e]; return; }
+  }
+}
+
+// the same two, 16 channels per work-item (C % 16 == 0): one vector load per window tap
+__kernel void maxpool_fwd16(__global const float* x, __global float* y, __constant int* g) {
+  int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], OH = g[11], OW = g[12], cb = C / 16;
+  int c0 = (e % cb) * 16, ow = (e / cb) % OW, oh = (e / (cb * OW)) % OH, b = e / (cb * OW * OH);
+  float16 m = (float16)(-INFINITY);
+  for (int kh = 0; kh < g[4]; kh++) for (int kw = 0; kw < g[5]; kw++) {
+    int ih = oh * g[7] - g[9] + kh, iw = ow * g[8] - g[10] + kw;
+    if (ih >= 0 && ih < H && iw >= 0 && iw < W) m = fmax(m, vload16(0, x + ((long)(b * H + ih) * W + iw) * C + c0));
+  }
+  vstore16(m, 0, y + ((long)(b * OH + oh) * OW + ow) * C + c0);
+}
+
+// non-overlapping windows: every tap of the window is written, dy at the first tap equal to the
+// max (per channel), zero at the others; dx was zeroed for positions outside every window
+__kernel void maxpool_scatter16(__global const float* x, __global const float* y, __global const float* dy, __global float* dx, __constant int* g) {
+  int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], OH = g[11], OW = g[12], cb = C / 16;
+  int c0 = (e % cb) * 16, ow = (e / cb) % OW, oh = (e / (cb * OW)) % OH, b = e / (cb * OW * OH);
+  long o = ((long)(b * OH + oh) * OW + ow) * C + c0;
+  float16 m = vload16(0, y + o), d = vload16(0, dy + o), zero = (float16)(0.0f);
+  int16 done = (int16)(0);
+  for (int a = 0; a < g[4]; a++) for (int q = 0; q < g[5]; q++) {
+    int ih = oh * g[7] - g[9] + a, iw = ow * g[8] - g[10] + q;
+    if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+    long i = ((long)(b * H + ih) * W + iw) * C + c0;
+    int16 hit = isequal(vload16(0, x + i), m) & ~done;
+    vstore16(select(zero, d, hit), 0, dx + i);
+    done |= hit;
   }
 }
 

@@ -27,6 +27,32 @@ public sealed partial class OpenClBackend
         {
             Launch2D("gemm_tiled", n, m, 16, 16, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
         }
+        else if (transB && beta == 0f && (long)n * k > ((long)m * k) + ((long)m * n))
+        {
+            // B [n, k] is the big operand (a dense layer's input gradient: dY·Wᵀ): rather than
+            // transposing it, compute Cᵀ [n, m] = B·Aᵀ with B row-major as it is, transposing only
+            // A (when it is not already stored [k, m]) and the small result.
+            var at = transA ? a : Allocate(m * k);
+            var ct = Allocate(n * m);
+            try
+            {
+                if (!transA)
+                {
+                    Launch("transpose", m * k, a, at, m, k);
+                }
+
+                GemmBlock(false, n, m, k, alpha, b, at, 0f, ct);
+                Launch("transpose", n * m, ct, c, n, m);
+            }
+            finally
+            {
+                ct.Release();
+                if (!transA)
+                {
+                    at.Release();
+                }
+            }
+        }
         else if (transB)
         {
             // The float16 block kernel wants B row-major: transpose B [n, k] into a pooled [k, n] first.
@@ -34,7 +60,7 @@ public sealed partial class OpenClBackend
             try
             {
                 Launch("transpose", n * k, b, bt, n, k);
-                Launch2D("gemm_block", (n + 15) / 16, (m + 7) / 8, 0, 0, transA ? 1 : 0, 0, m, n, k, alpha, a, bt, beta, c);
+                GemmBlock(transA, m, n, k, alpha, a, bt, beta, c);
             }
             finally
             {
@@ -43,13 +69,42 @@ public sealed partial class OpenClBackend
         }
         else
         {
-            Launch2D("gemm_block", (n + 15) / 16, (m + 7) / 8, 0, 0, transA ? 1 : 0, 0, m, n, k, alpha, a, b, beta, c);
+            GemmBlock(transA, m, n, k, alpha, a, b, beta, c);
         }
     }
 
-    public void AddBias(Storage x, Storage bias, Storage y, int rows, int cols) => Launch("add_bias", rows * cols, x, bias, y, cols);
+    /// <summary>The CPU-device GEMM: 8×16 blocks per work-item; few rows walk the row blocks first.</summary>
+    private void GemmBlock(bool transA, int m, int n, int k, float alpha, Storage a, Storage b, float beta, Storage c)
+    {
+        bool rowsFirst = m <= 64;
+        int colBlocks = (n + 15) / 16, rowBlocks = (m + 7) / 8;
+        Launch2D("gemm_block", rowsFirst ? rowBlocks : colBlocks, rowsFirst ? colBlocks : rowBlocks, 0, 0, transA ? 1 : 0, 0, m, n, k, alpha, a, b, beta, c, rowsFirst ? 1 : 0);
+    }
 
-    public void BiasGrad(Storage dy, Storage db, int rows, int cols, bool accumulate) => Launch("bias_grad", cols, dy, db, rows, cols, accumulate);
+    public void AddBias(Storage x, Storage bias, Storage y, int rows, int cols)
+    {
+        if (cols % 16 == 0)
+        {
+            Launch("add_bias16", rows * cols / 16, x, bias, y, cols);
+        }
+        else
+        {
+            Launch("add_bias", rows * cols, x, bias, y, cols);
+        }
+    }
+
+    public void BiasGrad(Storage dy, Storage db, int rows, int cols, bool accumulate)
+    {
+        if (cols % 16 == 0 && !Device.IsGpu)
+        {
+            // One work-item per 16 columns: few work-items, which a CPU device's cores share well.
+            Launch("bias_grad16", cols / 16, dy, db, rows, cols, accumulate);
+        }
+        else
+        {
+            Launch("bias_grad", cols, dy, db, rows, cols, accumulate);
+        }
+    }
 
     private static int Act(Activation a) => a switch { Activation.Relu => 1, Activation.Sigmoid => 2, Activation.Tanh => 3, _ => 0 };
 
@@ -191,7 +246,15 @@ public sealed partial class OpenClBackend
     public void MaxPoolForward(in Conv2DGeometry g, Storage x, Storage y)
     {
         var geo = Geometry(g);
-        Launch("maxpool_fwd", g.OutputSize, x, y, geo);
+        if (g.InC % 16 == 0)
+        {
+            Launch("maxpool_fwd16", g.OutputSize / 16, x, y, geo);
+        }
+        else
+        {
+            Launch("maxpool_fwd", g.OutputSize, x, y, geo);
+        }
+
         geo.Release();
     }
 
@@ -201,7 +264,15 @@ public sealed partial class OpenClBackend
         if (g.StrideH >= g.KH && g.StrideW >= g.KW)
         {
             Fill(dx, 0f);
-            Launch("maxpool_scatter", g.OutputSize, x, y, dy, dx, geo);
+            if (g.InC % 16 == 0)
+            {
+                Launch("maxpool_scatter16", g.OutputSize / 16, x, y, dy, dx, geo);
+            }
+            else
+            {
+                Launch("maxpool_scatter", g.OutputSize, x, y, dy, dx, geo);
+            }
+
             geo.Release();
             return;
         }
