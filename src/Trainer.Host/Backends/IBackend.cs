@@ -192,4 +192,10 @@ public interface IBackend : IDisposable
 
     /// <summary>Number of non-finite values (NaN or ±∞) in the first n elements.</summary>
     int CountNonFinite(Storage x, int n);
+
+    /// <summary>
+    /// <see cref="CountNonFinite(Storage, int)"/> of several tensors at once (a device backend
+    /// reads all counts back in one transfer instead of waiting once per tensor).
+    /// </summary>
+    int[] CountNonFinite(IReadOnlyList<(Storage Storage, int Length)> tensors) => tensors.Select(t => CountNonFinite(t.Storage, t.Length)).ToArray();
 }

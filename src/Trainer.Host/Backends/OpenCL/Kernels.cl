@@ -477,6 +477,11 @@ __kernel void count_nonfinite(__global const float* x, __global int* count) {
   if (!isfinite(x[get_global_id(0)])) atomic_inc(count);
 }
 
+// count[slot] += non-finite values of x (one counter per tensor, read back together)
+__kernel void count_nonfinite_at(__global const float* x, __global int* count, int slot) {
+  if (!isfinite(x[get_global_id(0)])) atomic_inc(count + slot);
+}
+
 // out[c, r] = in[r, c] for in [rows, cols] (so the CPU-device GEMM reads B row-major)
 __kernel void transpose(__global const float* in, __global float* out, int rows, int cols) {
   int e = get_global_id(0), r = e / cols, c = e % cols;

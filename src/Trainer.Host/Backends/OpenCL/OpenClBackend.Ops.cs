@@ -160,12 +160,25 @@ public sealed partial class OpenClBackend
     public void SliceBackward(Storage dy, Storage dx, int outer, int count, int inner, int start, int length) =>
         Launch("slice_bwd", outer * length * inner, dy, dx, count, inner, start, length);
 
+    /// <summary>
+    /// The geometry as a small device buffer, uploaded once per distinct geometry and kept (an
+    /// upload is a blocking write, which would drain the queue on every convolution).
+    /// </summary>
     private Storage Geometry(in Conv2DGeometry g)
     {
-        var s = Allocate(13);
-        int[] v = [g.Batch, g.InH, g.InW, g.InC, g.KH, g.KW, g.OutC, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.OutH, g.OutW];
-        Upload(System.Runtime.InteropServices.MemoryMarshal.Cast<int, float>(v), s);
-        return s;
+        lock (_geometries)
+        {
+            if (_geometries.TryGetValue(g, out var cached))
+            {
+                return cached;
+            }
+
+            var s = Allocate(13);
+            int[] v = [g.Batch, g.InH, g.InW, g.InC, g.KH, g.KW, g.OutC, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.OutH, g.OutW];
+            Upload(System.Runtime.InteropServices.MemoryMarshal.Cast<int, float>(v), s);
+            _geometries[g] = s;
+            return s;
+        }
     }
 
     /// <summary>Runs <paramref name="body"/> with a pooled cols buffer [B·OH·OW, KKC] (filled by im2col of x when given) and the geometry.</summary>
@@ -186,7 +199,6 @@ public sealed partial class OpenClBackend
         finally
         {
             cols.Release();
-            geo.Release();
         }
     }
 
@@ -212,7 +224,6 @@ public sealed partial class OpenClBackend
             finally
             {
                 wt.Release();
-                geo.Release();
             }
 
             return;
@@ -234,7 +245,6 @@ public sealed partial class OpenClBackend
             // Direct: no cols buffer; each work-item sums one (kh, kw) 8×16 block over every pixel.
             var geo = Geometry(g);
             Launch("conv_dw", (g.OutC / 16) * (g.InC / 8) * g.KH * g.KW, x, dy, dw, geo);
-            geo.Release();
             return;
         }
 
@@ -254,8 +264,6 @@ public sealed partial class OpenClBackend
         {
             Launch("maxpool_fwd", g.OutputSize, x, y, geo);
         }
-
-        geo.Release();
     }
 
     public void MaxPoolBackward(in Conv2DGeometry g, Storage x, Storage y, Storage dy, Storage dx)
@@ -273,7 +281,6 @@ public sealed partial class OpenClBackend
                 Launch("maxpool_scatter", g.OutputSize, x, y, dy, dx, geo);
             }
 
-            geo.Release();
             return;
         }
 
@@ -286,7 +293,6 @@ public sealed partial class OpenClBackend
         finally
         {
             arg.Release();
-            geo.Release();
         }
     }
 
@@ -323,6 +329,32 @@ public sealed partial class OpenClBackend
         finally
         {
             counter.Release();
+        }
+    }
+
+    public int[] CountNonFinite(IReadOnlyList<(Storage Storage, int Length)> tensors)
+    {
+        if (tensors.Count == 0)
+        {
+            return [];
+        }
+
+        var counters = Allocate(tensors.Count);
+        try
+        {
+            Fill(counters, 0f); // all-zero bits: int 0
+            for (int i = 0; i < tensors.Count; i++)
+            {
+                Launch("count_nonfinite_at", tensors[i].Length, tensors[i].Storage, counters, i);
+            }
+
+            var r = new float[tensors.Count];
+            Download(counters, r);
+            return r.Select(BitConverter.SingleToInt32Bits).ToArray();
+        }
+        finally
+        {
+            counters.Release();
         }
     }
 }

@@ -31,6 +31,7 @@ public sealed unsafe partial class OpenClBackend : IBackend
     private readonly nint _program;
     private readonly Dictionary<string, nint> _kernels = new(StringComparer.Ordinal);
     private readonly Dictionary<int, Stack<nint>> _pool = [];
+    private readonly Dictionary<Conv2DGeometry, Storage> _geometries = [];
     private readonly Lock _lock = new();
     private long _allocatedBytes;
     private readonly Dictionary<string, (long Ticks, int Calls)>? _profile =
@@ -359,6 +360,11 @@ public sealed unsafe partial class OpenClBackend : IBackend
             {
                 Console.Error.WriteLine($"opencl profile: {name,-18} {calls,7} calls {ticks * 1000.0 / System.Diagnostics.Stopwatch.Frequency,10:F1} ms");
             }
+        }
+
+        foreach (var geometry in _geometries.Values)
+        {
+            geometry.Release();
         }
 
         foreach (var stack in _pool.Values)

@@ -52,23 +52,25 @@ public abstract class Optimizer
         var pairs = gradsAndVars.ToList();
         foreach (var (g, v) in pairs)
         {
-            if (g is null)
-            {
-                continue;
-            }
-
-            if (!g.Shape.Equals(v.Shape))
+            if (g is not null && !g.Shape.Equals(v.Shape))
             {
                 throw new ArgumentException($"gradient {g.Shape} does not match variable '{v.Name}' {v.Shape}");
             }
+        }
 
-            if (CheckFinite)
+        if (CheckFinite)
+        {
+            // Every gradient is checked before any variable changes; per backend, one read-back.
+            foreach (var group in pairs.Where(p => p.Gradient is not null).GroupBy(p => p.Gradient!.Backend))
             {
-                int bad = g.Backend.CountNonFinite(g.Storage, g.Size);
-                if (bad > 0)
+                var list = group.ToList();
+                int[] bad = group.Key.CountNonFinite(list.Select(p => (p.Gradient!.Storage, p.Gradient.Size)).ToList());
+                int first = Array.FindIndex(bad, b => b > 0);
+                if (first >= 0)
                 {
+                    var v = list[first].Variable;
                     throw new NonFiniteGradientException(
-                        $"the gradient of '{v.Name}' {v.Shape} has {bad} NaN or infinite values at step {Iterations + 1}; no variable was updated. " +
+                        $"the gradient of '{v.Name}' {v.Shape} has {bad[first]} NaN or infinite values at step {Iterations + 1}; no variable was updated. " +
                         "Fix: lower the learning rate, check the inputs and labels for NaN or out-of-range values, or use a loss from logits");
                 }
             }
