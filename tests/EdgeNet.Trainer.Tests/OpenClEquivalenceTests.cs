@@ -121,6 +121,10 @@ public sealed class OpenClEquivalenceTests
             // width 7 leaves a partial group of four pixels, the 5x3 kernel an uneven window.
             Same($"conv2d direct grads s{s} {(same ? "same" : "valid")}", t => Ops.Conv2D(t[0], t[1], t[2], s, s, same, Activation.Relu),
                 [Rand(2 * 9 * 7 * 16, 7), Rand(5 * 3 * 16 * 32, 8), Rand(32, 9)], [[2, 9, 7, 16], [5, 3, 16, 32], [32]]);
+
+            // Few input channels and 16 outputs: the per-(kh, kw, ci) weight gradient (conv_dw_c).
+            Same($"conv2d few-channel dW s{s} {(same ? "same" : "valid")}", t => Ops.Conv2D(t[0], t[1], t[2], s, s, same, Activation.Relu),
+                [Rand(3 * 11 * 9 * 2, 10), Rand(5 * 5 * 2 * 16, 11), Rand(16, 12)], [[3, 11, 9, 2], [5, 5, 2, 16], [16]]);
         }
     }
 

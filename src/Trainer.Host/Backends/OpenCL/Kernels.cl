@@ -290,6 +290,35 @@ __kernel void conv_dw(__global const float* x, __global const float* dy, __globa
   vstore16(c4, 0, o + 4 * F); vstore16(c5, 0, o + 5 * F); vstore16(c6, 0, o + 6 * F); vstore16(c7, 0, o + 7 * F);
 }
 
+// the same for any C (the first layer's C = 1): one work-item per (kh, kw, ci) and 16 output
+// channels, four pixels a step in four independent accumulators, summed at the end (F % 16 == 0)
+__kernel void conv_dw_c(__global const float* x, __global const float* dy, __global float* dw, __constant int* g) {
+  int B = g[0], H = g[1], W = g[2], C = g[3], KW = g[5], F = g[6], SH = g[7], SW = g[8], PT = g[9], PL = g[10], OH = g[11], OW = g[12];
+  int e = get_global_id(0), fb = F / 16;
+  int co0 = (e % fb) * 16, ci = (e / fb) % C, khw = e / (fb * C), kh = khw / KW, kw = khw % KW;
+  int ow0 = 0, ow1 = OW;
+  while (ow0 < OW && ow0 * SW - PL + kw < 0) ow0++;
+  while (ow1 > ow0 && (ow1 - 1) * SW - PL + kw >= W) ow1--;
+  float16 c0 = (float16)(0.0f), c1 = c0, c2 = c0, c3 = c0;
+  for (int b = 0; b < B; b++) {
+    for (int oh = 0; oh < OH; oh++) {
+      int ih = oh * SH - PT + kh;
+      if (ih < 0 || ih >= H) continue;
+      __global const float* xr = x + ((long)(b * H + ih) * W + kw - PL) * C + ci;
+      __global const float* dr = dy + ((long)(b * OH + oh) * OW) * F + co0;
+      int ow = ow0;
+      for (; ow + 4 <= ow1; ow += 4) {
+        c0 = mad((float16)(xr[(long)ow * SW * C]), vload16(0, dr + (long)ow * F), c0);
+        c1 = mad((float16)(xr[(long)(ow + 1) * SW * C]), vload16(0, dr + (long)(ow + 1) * F), c1);
+        c2 = mad((float16)(xr[(long)(ow + 2) * SW * C]), vload16(0, dr + (long)(ow + 2) * F), c2);
+        c3 = mad((float16)(xr[(long)(ow + 3) * SW * C]), vload16(0, dr + (long)(ow + 3) * F), c3);
+      }
+      for (; ow < ow1; ow++) c0 = mad((float16)(xr[(long)ow * SW * C]), vload16(0, dr + (long)ow * F), c0);
+    }
+  }
+  vstore16((c0 + c1) + (c2 + c3), 0, dw + ((long)khw * C + ci) * F + co0);
+}
+
 // wt[kh, kw, co, ci] = w[kh, kw, ci, co] (the layout conv_dx reads 16 input channels from at once)
 __kernel void conv_wt(__global const float* w, __global float* wt, int C, int F) {
   int e = get_global_id(0), ci = e % C, co = (e / C) % F, khw = e / (C * F);

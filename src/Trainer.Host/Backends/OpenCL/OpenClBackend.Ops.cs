@@ -248,6 +248,13 @@ public sealed partial class OpenClBackend
             return;
         }
 
+        if (!Device.IsGpu && g.OutC % 16 == 0 && g.InC < 8)
+        {
+            // Few input channels (the first layer): one (kh, kw, ci) per work-item.
+            Launch("conv_dw_c", (g.OutC / 16) * g.InC * g.KH * g.KW, x, dy, dw, Geometry(g));
+            return;
+        }
+
         // dw[KKC, F] = colsᵀ · dy
         var (rows, kkc, f) = (g.Batch * g.OutH * g.OutW, g.KH * g.KW * g.InC, g.OutC);
         WithCols(g, x, (cols, _) => Gemm(true, false, kkc, f, rows, 1f, cols, dy, 0f, dw));
