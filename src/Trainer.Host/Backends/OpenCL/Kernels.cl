@@ -278,10 +278,10 @@ __kernel void conv_dw(__global const float* x, __global const float* dy, __globa
       __global const float* xr = x + ((long)(b * H + ih) * W + kw - PL) * C + ci0;
       __global const float* dr = dy + ((long)(b * OH + oh) * OW) * F + co0;
       for (int ow = ow0; ow < ow1; ow++) {
-        float8 a = vload8(0, xr + (long)ow * SW * C);
+        __global const float* a = xr + (long)ow * SW * C;   // scalar loads broadcast straight from memory
         float16 d = vload16(0, dr + (long)ow * F);
-        c0 = mad((float16)(a.s0), d, c0); c1 = mad((float16)(a.s1), d, c1); c2 = mad((float16)(a.s2), d, c2); c3 = mad((float16)(a.s3), d, c3);
-        c4 = mad((float16)(a.s4), d, c4); c5 = mad((float16)(a.s5), d, c5); c6 = mad((float16)(a.s6), d, c6); c7 = mad((float16)(a.s7), d, c7);
+        c0 = mad((float16)(a[0]), d, c0); c1 = mad((float16)(a[1]), d, c1); c2 = mad((float16)(a[2]), d, c2); c3 = mad((float16)(a[3]), d, c3);
+        c4 = mad((float16)(a[4]), d, c4); c5 = mad((float16)(a[5]), d, c5); c6 = mad((float16)(a[6]), d, c6); c7 = mad((float16)(a[7]), d, c7);
       }
     }
   }
@@ -366,6 +366,54 @@ __kernel void conv_dx(__global const float* dy, __global const float* wt, __glob
   if (iw0 + 1 < W) vstore16(s1, 0, o + C);
   if (iw0 + 2 < W) vstore16(s2, 0, o + 2 * C);
   if (iw0 + 3 < W) vstore16(s3, 0, o + 3 * C);
+}
+
+// stride 1: dx is a valid correlation of dy zero-padded by (KH - 1 - PT, KW - 1 - PL) with the
+// flipped kernel, so no tap needs a bounds check. dyp: [B, Hp, Wp, F] (pad_nhwc), wt: [KH, KW, F, C].
+// One work-item: eight adjacent iw of one (b, ih), 16 input channels (C % 16 == 0).
+__kernel void conv_dx1(__global const float* dyp, __global const float* wt, __global float* dx, __constant int* g, int Hp, int Wp) {
+  int H = g[1], W = g[2], C = g[3], KH = g[4], KW = g[5], F = g[6];
+  int e = get_global_id(0), cb = C / 16, wq = (W + 7) / 8;
+  int ci0 = (e % cb) * 16, iw0 = ((e / cb) % wq) * 8, ih = (e / (cb * wq)) % H, b = e / (cb * wq * H);
+  float16 s0 = (float16)(0.0f), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+  for (int kh = 0; kh < KH; kh++) {
+    __global const float* row = dyp + ((long)(b * Hp + ih + KH - 1 - kh) * Wp + iw0) * F;
+    for (int kw = 0; kw < KW; kw++) {
+      __global const float* d = row + (long)(KW - 1 - kw) * F;
+      __global const float* wp = wt + ((long)(kh * KW + kw) * F) * C + ci0;
+      for (int co = 0; co < F; co++) {
+        float16 wv = vload16(0, wp + (long)co * C);
+        s0 = mad((float16)(d[co]), wv, s0); s1 = mad((float16)(d[F + co]), wv, s1);
+        s2 = mad((float16)(d[2 * F + co]), wv, s2); s3 = mad((float16)(d[3 * F + co]), wv, s3);
+        s4 = mad((float16)(d[4 * F + co]), wv, s4); s5 = mad((float16)(d[5 * F + co]), wv, s5);
+        s6 = mad((float16)(d[6 * F + co]), wv, s6); s7 = mad((float16)(d[7 * F + co]), wv, s7);
+      }
+    }
+  }
+  __global float* o = dx + ((long)(b * H + ih) * W + iw0) * C + ci0;
+  int n = min(8, W - iw0);
+  vstore16(s0, 0, o);
+  if (n > 1) vstore16(s1, 0, o + C);
+  if (n > 2) vstore16(s2, 0, o + 2 * C);
+  if (n > 3) vstore16(s3, 0, o + 3 * C);
+  if (n > 4) vstore16(s4, 0, o + 4 * C);
+  if (n > 5) vstore16(s5, 0, o + 5 * C);
+  if (n > 6) vstore16(s6, 0, o + 6 * C);
+  if (n > 7) vstore16(s7, 0, o + 7 * C);
+}
+
+// yp[b, p, q, :] = y[b, p - top, q - left, :] inside, 0 outside; y: [B, OH, OW, F], yp: [B, Hp, Wp, F].
+// One work-item per padded pixel, 16 channels at a time (F % 16 == 0).
+__kernel void pad_nhwc16(__global const float* y, __global float* yp, int OH, int OW, int F, int Hp, int Wp, int top, int left) {
+  int e = get_global_id(0), q = e % Wp, p = (e / Wp) % Hp, b = e / (Wp * Hp);
+  int oh = p - top, ow = q - left;
+  __global float* dst = yp + (long)e * F;
+  if (oh < 0 || oh >= OH || ow < 0 || ow >= OW) {
+    for (int f = 0; f < F; f += 16) vstore16((float16)(0.0f), 0, dst + f);
+    return;
+  }
+  __global const float* src = y + ((long)(b * OH + oh) * OW + ow) * F;
+  for (int f = 0; f < F; f += 16) vstore16(vload16(0, src + f), 0, dst + f);
 }
 
 __kernel void maxpool_fwd(__global const float* x, __global float* y, __constant int* g) {

@@ -219,7 +219,27 @@ public sealed partial class OpenClBackend
             try
             {
                 Launch("conv_wt", g.KH * g.KW * g.OutC * g.InC, w, wt, g.InC, g.OutC);
-                Launch("conv_dx", g.Batch * g.InH * ((g.InW + 3) / 4) * (g.InC / 16), dy, wt, dx, geo);
+                if (g.StrideH == 1 && g.StrideW == 1 && g.OutC % 16 == 0)
+                {
+                    // Stride 1: a check-free correlation over dy padded so every tap exists
+                    // (eight pixels per work-item, the width rounded up to whole groups of eight).
+                    int top = g.KH - 1 - g.PadTop, left = g.KW - 1 - g.PadLeft;
+                    int hp = g.InH + g.KH - 1, wp = ((g.InW + 7) / 8 * 8) + g.KW - 1;
+                    var dyp = Allocate(g.Batch * hp * wp * g.OutC);
+                    try
+                    {
+                        Launch("pad_nhwc16", g.Batch * hp * wp, dy, dyp, g.OutH, g.OutW, g.OutC, hp, wp, top, left);
+                        Launch("conv_dx1", g.Batch * g.InH * ((g.InW + 7) / 8) * (g.InC / 16), dyp, wt, dx, geo, hp, wp);
+                    }
+                    finally
+                    {
+                        dyp.Release();
+                    }
+                }
+                else
+                {
+                    Launch("conv_dx", g.Batch * g.InH * ((g.InW + 3) / 4) * (g.InC / 16), dy, wt, dx, geo);
+                }
             }
             finally
             {
