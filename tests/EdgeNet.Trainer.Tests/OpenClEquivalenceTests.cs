@@ -175,26 +175,36 @@ public sealed class OpenClEquivalenceTests
     [TestMethod]
     public void Optimizer_updates_and_nan_detection_match()
     {
-        foreach (Optimizer opt in new Optimizer[] { new Adam(0.01f), new SGD(0.1f, momentum: 0.9f, nesterov: true) })
+        // 33 elements run the scalar kernels, 48 the 16-wide ones.
+        foreach (int n in new[] { 33, 48 })
         {
-            float[] Step(IBackend be, Optimizer o)
+            foreach (Optimizer opt in new Optimizer[] { new Adam(0.01f), new SGD(0.1f, momentum: 0.9f, nesterov: true) })
             {
-                using var d = Device.Use(be);
-                var v = new Variable("w", Tensor.FromArray(Rand(33, 26), 33));
-                using var scope = TensorScope.Begin();
-                o.ApplyGradients([(Tensor.FromArray(Rand(33, 27), 33), v)]);
-                o.ApplyGradients([(Tensor.FromArray(Rand(33, 28), 33), v)]);
-                return v.Numpy();
-            }
+                float[] Step(IBackend be, Optimizer o)
+                {
+                    using var d = Device.Use(be);
+                    var v = new Variable("w", Tensor.FromArray(Rand(n, 26), n));
+                    using var scope = TensorScope.Begin();
+                    o.ApplyGradients([(Tensor.FromArray(Rand(n, 27), n), v)]);
+                    o.ApplyGradients([(Tensor.FromArray(Rand(n, 28), n), v)]);
+                    return v.Numpy();
+                }
 
-            Optimizer Fresh() => opt is Adam ? new Adam(0.01f) : new SGD(0.1f, momentum: 0.9f, nesterov: true);
-            Close(opt.Name, Step(CpuBackend.Instance, Fresh()), Step(Cl, Fresh()), 1e-6);
+                Optimizer Fresh() => opt is Adam ? new Adam(0.01f) : new SGD(0.1f, momentum: 0.9f, nesterov: true);
+                Close($"{opt.Name} n={n}", Step(CpuBackend.Instance, Fresh()), Step(Cl, Fresh()), 1e-6);
+            }
         }
 
         using var dev = Device.Use(Cl);
         using var s = TensorScope.Begin();
         var bad = Tensor.FromArray([1f, float.NaN, float.PositiveInfinity, 3f], 4);
         Assert.AreEqual(2, Cl.CountNonFinite(bad.Storage, 4));
+
+        // Several tensors counted at once, one of them 16-wide: NaN, +inf and -inf each count.
+        var wide = Enumerable.Range(0, 32).Select(i => i switch { 3 => float.NaN, 17 => float.NegativeInfinity, 31 => float.PositiveInfinity, _ => i * 0.5f }).ToArray();
+        var w = Tensor.FromArray(wide, 32);
+        var fine = Tensor.FromArray(Rand(16, 29), 16);
+        CollectionAssert.AreEqual(new[] { 2, 3, 0 }, Cl.CountNonFinite([(bad.Storage, 4), (w.Storage, 32), (fine.Storage, 16)]));
     }
 
     [TestMethod]

@@ -544,6 +544,13 @@ __kernel void adam(__global float* p, __global const float* g, __global float* m
   m[i] = mi; v[i] = vi; p[i] -= lrT * mi / (sqrt(vi) + eps);
 }
 
+// the same, 16 elements per work-item (n % 16 == 0)
+__kernel void adam16(__global float* p, __global const float* g, __global float* m, __global float* v, float lrT, float b1, float b2, float eps) {
+  long i = (long)get_global_id(0) * 16; float16 gi = vload16(0, g + i);
+  float16 mi = b1 * vload16(0, m + i) + (1.0f - b1) * gi, vi = b2 * vload16(0, v + i) + (1.0f - b2) * gi * gi;
+  vstore16(mi, 0, m + i); vstore16(vi, 0, v + i); vstore16(vload16(0, p + i) - lrT * mi / (sqrt(vi) + eps), 0, p + i);
+}
+
 __kernel void sgd(__global float* p, __global const float* g, __global float* vel, float lr, float momentum, int nesterov, int hasVel) {
   int i = get_global_id(0);
   if (!hasVel) { p[i] -= lr * g[i]; return; }
@@ -552,6 +559,14 @@ __kernel void sgd(__global float* p, __global const float* g, __global float* ve
 
 __kernel void count_nonfinite(__global const float* x, __global int* count) {
   if (!isfinite(x[get_global_id(0)])) atomic_inc(count);
+}
+
+// 16 elements per work-item (n % 16 == 0): isfinite gives -1 per finite lane, so 16 + sum = non-finite lanes
+__kernel void count_nonfinite_at16(__global const float* x, __global int* count, int slot) {
+  int16 f = isfinite(vload16(0, x + (long)get_global_id(0) * 16));
+  int8 h = f.lo + f.hi; int4 q = h.lo + h.hi; int2 d = q.lo + q.hi;
+  int bad = 16 + d.x + d.y;
+  if (bad) atomic_add(count + slot, bad);
 }
 
 // count[slot] += non-finite values of x (one counter per tensor, read back together)

@@ -336,8 +336,17 @@ public sealed partial class OpenClBackend
 
     public void DropoutMask(Storage mask, int n, float rate, ulong seed) => Launch("dropout_mask", n, mask, seed, 1f - rate);
 
-    public void AdamUpdate(Storage param, Storage grad, Storage m, Storage v, int n, float lrT, float beta1, float beta2, float epsHat) =>
-        Launch("adam", n, param, grad, m, v, lrT, beta1, beta2, epsHat);
+    public void AdamUpdate(Storage param, Storage grad, Storage m, Storage v, int n, float lrT, float beta1, float beta2, float epsHat)
+    {
+        if (n % 16 == 0)
+        {
+            Launch("adam16", n / 16, param, grad, m, v, lrT, beta1, beta2, epsHat);
+        }
+        else
+        {
+            Launch("adam", n, param, grad, m, v, lrT, beta1, beta2, epsHat);
+        }
+    }
 
     public void SgdUpdate(Storage param, Storage grad, Storage? velocity, int n, float lr, float momentum, bool nesterov) =>
         Launch("sgd", n, param, grad, velocity ?? grad, lr, momentum, nesterov, velocity is not null && momentum != 0);
@@ -372,7 +381,14 @@ public sealed partial class OpenClBackend
             Fill(counters, 0f); // all-zero bits: int 0
             for (int i = 0; i < tensors.Count; i++)
             {
-                Launch("count_nonfinite_at", tensors[i].Length, tensors[i].Storage, counters, i);
+                if (tensors[i].Length % 16 == 0)
+                {
+                    Launch("count_nonfinite_at16", tensors[i].Length / 16, tensors[i].Storage, counters, i);
+                }
+                else
+                {
+                    Launch("count_nonfinite_at", tensors[i].Length, tensors[i].Storage, counters, i);
+                }
             }
 
             var r = new float[tensors.Count];
