@@ -24,6 +24,13 @@ public static class Program
             return 0;
         }
 
+        if (what == "clgemm")
+        {
+            // clgemm M N K [tA] [tB]: one OpenCL GEMM shape, for tuning (EDGENET_CL_PROFILE=1 adds the per-kernel split).
+            ClGemmShape(int.Parse(args[1], Inv), int.Parse(args[2], Inv), int.Parse(args[3], Inv), args.Contains("tA"), args.Contains("tB"));
+            return 0;
+        }
+
         if (what is "inference" or "all")
         {
             foreach (int threads in new[] { 1, 2 })
@@ -95,6 +102,39 @@ public static class Program
             Console.WriteLine($"opencl cnn train steps/s (b50): {TrainSteps(new CNN(), [50, 28, 28, 1], 10, seconds):F2}");
             Console.WriteLine($"opencl char-lstm train steps/s (b50): {TrainSteps(new CharRNN(60), [50, 40], 60, seconds):F2}");
         }
+    }
+
+    private static void ClGemmShape(int m, int n, int k, bool ta, bool tb)
+    {
+        using var cl = EdgeNet.Trainer.Backends.OpenCL.OpenClBackend.Create();
+        var rng = new Random(1);
+        var a = cl.Allocate(m * k);
+        var b = cl.Allocate(k * n);
+        var c = cl.Allocate(m * n);
+        cl.Upload(Enumerable.Range(0, m * k).Select(_ => (float)rng.NextDouble()).ToArray(), a);
+        cl.Upload(Enumerable.Range(0, k * n).Select(_ => (float)rng.NextDouble()).ToArray(), b);
+        for (int i = 0; i < 3; i++)
+        {
+            cl.Gemm(ta, tb, m, n, k, 1, a, b, 0, c);
+        }
+
+        cl.Finish();
+        double ms = double.MaxValue;   // best of several windows: this shared VM is noisy
+        for (int window = 0; window < 7; window++)
+        {
+            var sw = Stopwatch.StartNew();
+            int reps = 0;
+            while (sw.Elapsed.TotalSeconds < 0.25 || reps < 2)
+            {
+                cl.Gemm(ta, tb, m, n, k, 1, a, b, 0, c);
+                cl.Finish();
+                reps++;
+            }
+
+            ms = Math.Min(ms, sw.Elapsed.TotalMilliseconds / reps);
+        }
+
+        Console.WriteLine($"opencl gemm {m}x{n}x{k}{(ta ? " tA" : "")}{(tb ? " tB" : "")}: {ms:F2} ms, {2.0 * m * n * k / ms / 1e6:F1} GFLOP/s");
     }
 
     private static void GemmBench(int n, double seconds)

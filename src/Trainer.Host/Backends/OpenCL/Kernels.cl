@@ -63,15 +63,18 @@ __kernel void gemm_block(int ta, int tb, int M, int N, int K, float alpha,
     __global const float* a5 = A + (long)min(r0 + 5, M - 1) * K;
     __global const float* a6 = A + (long)min(r0 + 6, M - 1) * K;
     __global const float* a7 = A + (long)min(r0 + 7, M - 1) * K;
-    if (col0 + 16 <= N) {
-      for (int k = 0; k < K; k++) { float16 b = vload16(0, B + (long)k * N + col0); ACC8(a0[k], a1[k], a2[k], a3[k], a4[k], a5[k], a6[k], a7[k]) }
-    } else {
-      for (int k = 0; k < K; k++) { float16 b = load_b(B, k, N, col0); ACC8(a0[k], a1[k], a2[k], a3[k], a4[k], a5[k], a6[k], a7[k]) }
-    }
+    // A partial last column block still loads 16 floats of B's row k: the lanes past N read the
+    // start of row k + 1 and feed only columns that are never stored (lanes do not mix); the last
+    // row is loaded with bounds so nothing past B is read.
+    int kv = col0 + 16 <= N ? K : K - 1;
+    int k = 0;
+    for (; k < kv; k++) { float16 b = vload16(0, B + (long)k * N + col0); ACC8(a0[k], a1[k], a2[k], a3[k], a4[k], a5[k], a6[k], a7[k]) }
+    for (; k < K; k++) { float16 b = load_b(B, k, N, col0); ACC8(a0[k], a1[k], a2[k], a3[k], a4[k], a5[k], a6[k], a7[k]) }
   } else {
     // A stored [K, M]: the eight rows of a k are contiguous.
+    int kv = col0 + 16 <= N ? K : K - 1;
     for (int k = 0; k < K; k++) {
-      float16 b = load_b(B, k, N, col0);
+      float16 b = k < kv ? vload16(0, B + (long)k * N + col0) : load_b(B, k, N, col0);
       __global const float* ak = A + (long)k * M;
       if (r0 + 8 <= M) { float8 a = vload8(0, ak + r0); ACC8(a.s0, a.s1, a.s2, a.s3, a.s4, a.s5, a.s6, a.s7) }
       else { ACC8(ak[min(r0, M - 1)], ak[min(r0 + 1, M - 1)], ak[min(r0 + 2, M - 1)], ak[min(r0 + 3, M - 1)],
