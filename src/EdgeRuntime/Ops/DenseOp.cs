@@ -128,7 +128,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             Int8Gemm.PrepareRows(Q(arena, Inputs[0]), rows, _k, scratch + AccBytes(rows));
         }
 
-        if ((long)rows * _k * _n >= 1 << 18)
+        if ((long)rows * _k * _n >= 1 << 18 && (_int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n)) > 1)
         {
             Pool.For(this);
         }

@@ -6,11 +6,13 @@ using SimdConv = EdgeNet.Runtime.Kernels.Simd.Conv2D;
 
 namespace EdgeNet.Runtime.Ops;
 
-/// <summary>Max pooling over NHWC windows, float or int8 (same scale in and out).</summary>
-internal sealed unsafe class MaxPool2DOp : OpKernel
+/// <summary>Max pooling over NHWC windows, float or int8 (same scale in and out); SIMD split by image between threads.</summary>
+internal sealed unsafe class MaxPool2DOp : OpKernel, EdgeNet.Runtime.Interpreter.IParallelWork
 {
     private readonly Window _g;
     private readonly bool _int8;
+    private byte* _arena;
+    private int _batch;
 
     public MaxPool2DOp(OperatorDef op, int index, PrepareContext ctx)
         : base(op, index, ctx)
@@ -33,24 +35,44 @@ internal sealed unsafe class MaxPool2DOp : OpKernel
 
     public override void Eval(byte* arena, byte* scratch, int batch)
     {
-        if (_int8)
+        if (_int8 && !Simd)
         {
-            if (Simd)
-            {
-                SimdConv.MaxPool(Q(arena, Inputs[0]), batch, _g, Q(arena, Output));
-            }
-            else
-            {
-                Ref.Conv2D.MaxPool(Q(arena, Inputs[0]), batch, _g, Q(arena, Output));
-            }
+            Ref.Conv2D.MaxPool(Q(arena, Inputs[0]), batch, _g, Q(arena, Output));
         }
-        else if (Simd)
+        else if (!Simd)
         {
-            SimdConv.MaxPool(F(arena, Inputs[0]), batch, _g, F(arena, Output));
+            Ref.Conv2D.MaxPool(F(arena, Inputs[0]), batch, _g, F(arena, Output));
+        }
+
+        if (!Simd)
+        {
+            return;
+        }
+
+        _arena = arena;
+        _batch = batch;
+        if (batch > 1 && Pool.Threads > 1)
+        {
+            Pool.For(this);
         }
         else
         {
-            Ref.Conv2D.MaxPool(F(arena, Inputs[0]), batch, _g, F(arena, Output));
+            Run(0, 1);
+        }
+    }
+
+    /// <summary>Images [batch·chunk/chunks, batch·(chunk+1)/chunks).</summary>
+    public void Run(int chunk, int chunks)
+    {
+        int n0 = _batch * chunk / chunks, n1 = _batch * (chunk + 1) / chunks;
+        long inImage = (long)_g.InH * _g.InW * _g.InC, outImage = (long)_g.OutH * _g.OutW * _g.InC;
+        if (_int8)
+        {
+            SimdConv.MaxPool(Q(_arena, Inputs[0]) + (n0 * inImage), n1 - n0, _g, Q(_arena, Output) + (n0 * outImage));
+        }
+        else
+        {
+            SimdConv.MaxPool(F(_arena, Inputs[0]) + (n0 * inImage), n1 - n0, _g, F(_arena, Output) + (n0 * outImage));
         }
     }
 }
