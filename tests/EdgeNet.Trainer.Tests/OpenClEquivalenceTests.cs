@@ -36,11 +36,19 @@ internal sealed class OpenClAvailableAttribute : ConditionBaseAttribute
 public sealed class OpenClEquivalenceTests
 {
     private static OpenClBackend? s_cl;
+    private static OpenClBackend? s_gpuKernels;
 
     private static OpenClBackend Cl => s_cl ??= OpenClBackend.Create();
 
+    /// <summary>The first device running the other kernel family (the GPU variants on PoCL).</summary>
+    private static OpenClBackend Other => s_gpuKernels ??= new OpenClBackend(OpenClDevices.List()[0]) { GpuKernels = !Cl.GpuKernels };
+
     [ClassCleanup]
-    public static void Cleanup() => s_cl?.Dispose();
+    public static void Cleanup()
+    {
+        s_cl?.Dispose();
+        s_gpuKernels?.Dispose();
+    }
 
     private static (float[] Y, float[][] Grads) Run(IBackend be, Func<Tensor[], Tensor> f, float[][] values, int[][] shapes, bool[]? diff)
     {
@@ -62,10 +70,10 @@ public sealed class OpenClEquivalenceTests
         return result;
     }
 
-    private static void Same(string what, Func<Tensor[], Tensor> f, float[][] values, int[][] shapes, double tol = 1e-4, bool[]? diff = null)
+    private static void Same(string what, Func<Tensor[], Tensor> f, float[][] values, int[][] shapes, double tol = 1e-4, bool[]? diff = null, OpenClBackend? backend = null)
     {
         var cpu = Run(CpuBackend.Instance, f, values, shapes, diff);
-        var cl = Run(Cl, f, values, shapes, diff);
+        var cl = Run(backend ?? Cl, f, values, shapes, diff);
         Close(what + " forward", cpu.Y, cl.Y, tol);
         for (int k = 0; k < values.Length; k++)
         {
@@ -98,6 +106,34 @@ public sealed class OpenClEquivalenceTests
                 }
             }
         }
+    }
+
+    [TestMethod]
+    public void The_other_kernel_family_matches_too()
+    {
+        // Whichever family the device picked, the other one (on PoCL: the GPU variants, the
+        // local-memory tiled GEMM and the im2col/col2im convolutions) runs on the same device here.
+        var other = Other;
+        Assert.AreNotEqual(Cl.GpuKernels, other.GpuKernels);
+        foreach (var (m, n) in new[] { (1, 17), (17, 33), (33, 1), (127, 17) })
+        {
+            foreach (var (ta, tb) in new[] { (false, false), (true, false), (false, true), (true, true) })
+            {
+                int k = 130 - m;
+                Same($"{(other.GpuKernels ? "gpu" : "cpu")} kernels matmul {m}x{n}x{k} {ta}/{tb}", t => Ops.MatMul(t[0], t[1], ta, tb),
+                    [Rand(m * k, m), Rand(k * n, n)], [ta ? [k, m] : [m, k], tb ? [n, k] : [k, n]], 1e-4, backend: other);
+            }
+        }
+
+        foreach (var (s, same) in new[] { (1, true), (2, false) })
+        {
+            Same($"other kernels conv2d s{s}", t => Ops.Conv2D(t[0], t[1], t[2], s, s, same, Activation.Relu),
+                [Rand(2 * 9 * 7 * 16, 7), Rand(5 * 3 * 16 * 32, 8), Rand(32, 9)], [[2, 9, 7, 16], [5, 3, 16, 32], [32]], backend: other);
+        }
+
+        var ties = Enumerable.Range(0, 2 * 7 * 5 * 32).Select(i => (i * 7919 % 13) * 0.25f).ToArray();
+        Same("other kernels maxpool 2x2", t => Ops.MaxPool2D(t[0], 2, 2, 2, 2, false), [ties], [[2, 7, 5, 32]], backend: other);
+        Same("other kernels dense", t => Ops.Dense(t[0], t[1], t[2], Activation.Relu), [Rand(17 * 33, 1), Rand(33 * 32, 2), Rand(32, 3)], [[17, 33], [33, 32], [32]], backend: other);
     }
 
     [TestMethod]

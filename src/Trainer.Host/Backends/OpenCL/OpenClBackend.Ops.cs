@@ -23,7 +23,7 @@ public sealed partial class OpenClBackend
 
     private void GemmLaunch(bool transA, bool transB, int m, int n, int k, float alpha, Storage a, Storage b, float beta, Storage c)
     {
-        if (Device.IsGpu)
+        if (GpuKernels)
         {
             Launch2D("gemm_tiled", n, m, 16, 16, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, b, beta, c);
         }
@@ -95,7 +95,7 @@ public sealed partial class OpenClBackend
 
     public void BiasGrad(Storage dy, Storage db, int rows, int cols, bool accumulate)
     {
-        if (cols % 16 == 0 && !Device.IsGpu)
+        if (cols % 16 == 0 && !GpuKernels)
         {
             // One work-item per 16 columns: few work-items, which a CPU device's cores share well.
             Launch("bias_grad16", cols / 16, dy, db, rows, cols, accumulate);
@@ -211,7 +211,7 @@ public sealed partial class OpenClBackend
 
     public void Conv2DBackwardData(in Conv2DGeometry g, Storage dy, Storage w, Storage dx)
     {
-        if (!Device.IsGpu && g.InC % 16 == 0)
+        if (!GpuKernels && g.InC % 16 == 0)
         {
             // Direct: 16 input channels per work-item from the weights transposed to [KH, KW, F, C].
             var geo = Geometry(g);
@@ -260,7 +260,7 @@ public sealed partial class OpenClBackend
 
     public void Conv2DBackwardFilter(in Conv2DGeometry g, Storage x, Storage dy, Storage dw)
     {
-        if (!Device.IsGpu && g.InC % 8 == 0 && g.OutC % 16 == 0)
+        if (!GpuKernels && g.InC % 8 == 0 && g.OutC % 16 == 0)
         {
             // Direct: no cols buffer; each work-item sums one (kh, kw) 8×16 block over every pixel.
             var geo = Geometry(g);
@@ -268,7 +268,7 @@ public sealed partial class OpenClBackend
             return;
         }
 
-        if (!Device.IsGpu && g.OutC % 16 == 0 && g.InC < 8)
+        if (!GpuKernels && g.OutC % 16 == 0 && g.InC < 8)
         {
             // Few input channels (the first layer): one (kh, kw, ci) per work-item.
             Launch("conv_dw_c", (g.OutC / 16) * g.InC * g.KH * g.KW, x, dy, dw, Geometry(g));

@@ -47,6 +47,7 @@ public sealed unsafe partial class OpenClBackend : IBackend
     internal OpenClBackend(OpenClDeviceInfo device, string? source)
     {
         Device = device;
+        GpuKernels = device.IsGpu;
         _cl = OpenClDevices.Api;
         int err;
         nint d = device.Device;
@@ -59,7 +60,14 @@ public sealed unsafe partial class OpenClBackend : IBackend
 
     public OpenClDeviceInfo Device { get; }
 
-    public string Name => $"opencl {Device.Name} ({(Device.IsGpu ? "GPU, tiled GEMM" : "CPU device, float16 block GEMM")})";
+    /// <summary>
+    /// Which kernel variants run: the GPU ones (local-memory tiled GEMM, im2col convolutions) or
+    /// the CPU-device ones (register-block GEMM, direct convolution gradients, 16-wide element
+    /// kernels). Chosen by device type; settable so the GPU variants can be checked on PoCL.
+    /// </summary>
+    public bool GpuKernels { get; init; }
+
+    public string Name => $"opencl {Device.Name} ({(GpuKernels ? "GPU kernels, tiled GEMM" : "CPU device, float16 block GEMM")})";
 
     /// <summary>Device memory currently held by tensors and the pool.</summary>
     public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
