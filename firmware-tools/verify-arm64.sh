@@ -17,6 +17,9 @@ if [ ! -f "$work/cnn-int8.enb" ]; then
   $train cnn --data digits --steps 40 --seed 5 --out "$work/cnn.keras.enb" >/dev/null
   $train export "$work/cnn.keras.enb" --to "$work/cnn.enb" --quantize all --eval-limit 50 --calibration 100 >/dev/null
 fi
+if [ ! -f "$work/lstm.enb" ]; then
+  $train lstm --steps 30 --units 64 --export "$work/lstm.enb" >/dev/null
+fi
 qemu="qemu-aarch64-static -L /usr/aarch64-linux-gnu"
 digits="$root/data/mnist-digits"
 # A real digit as a raw 28x28 image.
@@ -42,6 +45,17 @@ sys.exit(0 if d <= 1e-5 else 1)
 PY
   done
 done
+# The char-LSTM (lstm op, fused vector cell): the same sampled text on every build.
+gen=(generate "$work/lstm.enb" --seed "the " --temperature 0.5 --length 60 --random-seed 3)
+lx64=$("$work/x64/edgenet" "${gen[@]}")
+larm=$($qemu "$work/arm64/edgenet" "${gen[@]}")
+ldot=$($qemu -cpu max "$work/arm64-dotprod/edgenet" "${gen[@]}")
+if [ "$lx64" = "$larm" ] && [ "$lx64" = "$ldot" ] && [ -n "$lx64" ]; then
+  echo "arm64: char-LSTM generates the same $(printf %s "$lx64" | wc -c) bytes as x64 on both builds"
+else
+  printf 'arm64: char-LSTM text differs\n  x64:   %s\n  arm64: %s\n  dot:   %s\n' "$lx64" "$larm" "$ldot" >&2
+  fail=1
+fi
 isa=$($qemu "$work/arm64/edgenet" eval "$work/mlp-int8.enb" --limit 100)
 echo "arm64: $isa"
 case "$isa" in *advsimd*) ;; *) echo "arm64: the arm64 build does not report AdvSimd kernels" >&2; fail=1 ;; esac
