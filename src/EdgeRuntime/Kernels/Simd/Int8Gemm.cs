@@ -336,14 +336,14 @@ public static unsafe partial class Int8Gemm
                 a = Vector512.Create(*(int*)(x7 + o)).AsInt16(); s70 += Avx512BW.MultiplyAddAdjacent(w0, a); s71 += Avx512BW.MultiplyAddAdjacent(w1, a);
             }
 
-            Out512(accOut + ((long)(r + 0) * ldo), s00, s01, nr);
-            Out512(accOut + ((long)(r + 1) * ldo), s10, s11, nr);
-            Out512(accOut + ((long)(r + 2) * ldo), s20, s21, nr);
-            Out512(accOut + ((long)(r + 3) * ldo), s30, s31, nr);
-            Out512(accOut + ((long)(r + 4) * ldo), s40, s41, nr);
-            Out512(accOut + ((long)(r + 5) * ldo), s50, s51, nr);
-            Out512(accOut + ((long)(r + 6) * ldo), s60, s61, nr);
-            Out512(accOut + ((long)(r + 7) * ldo), s70, s71, nr);
+            PanelStore.Two(accOut + ((long)(r + 0) * ldo), s00, s01, nr);
+            PanelStore.Two(accOut + ((long)(r + 1) * ldo), s10, s11, nr);
+            PanelStore.Two(accOut + ((long)(r + 2) * ldo), s20, s21, nr);
+            PanelStore.Two(accOut + ((long)(r + 3) * ldo), s30, s31, nr);
+            PanelStore.Two(accOut + ((long)(r + 4) * ldo), s40, s41, nr);
+            PanelStore.Two(accOut + ((long)(r + 5) * ldo), s50, s51, nr);
+            PanelStore.Two(accOut + ((long)(r + 6) * ldo), s60, s61, nr);
+            PanelStore.Two(accOut + ((long)(r + 7) * ldo), s70, s71, nr);
         }
 
         for (; r < rows; r++)
@@ -359,24 +359,7 @@ public static unsafe partial class Int8Gemm
                 s01 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(wp + 32), a);
             }
 
-            Out512(accOut + ((long)r * ldo), s00, s01, nr);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Out512(int* dst, Vector512<int> v0, Vector512<int> v1, int nr)
-    {
-        if (nr == 32)
-        {
-            Vector512.Store(v0, dst);
-            Vector512.Store(v1, dst + 16);
-            return;
-        }
-
-        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
-        for (int j = 0; j < nr; j++)
-        {
-            dst[j] = j < 16 ? v0.GetElement(j) : v1.GetElement(j - 16);
+            PanelStore.Two(accOut + ((long)r * ldo), s00, s01, nr);
         }
     }
 
@@ -406,12 +389,12 @@ public static unsafe partial class Int8Gemm
                 a = Vector256.Create(*(int*)(x5 + o)).AsInt16(); s50 += Avx2.MultiplyAddAdjacent(w0, a); s51 += Avx2.MultiplyAddAdjacent(w1, a);
             }
 
-            Out256(accOut + ((long)(r + 0) * ldo), s00, s01, nr);
-            Out256(accOut + ((long)(r + 1) * ldo), s10, s11, nr);
-            Out256(accOut + ((long)(r + 2) * ldo), s20, s21, nr);
-            Out256(accOut + ((long)(r + 3) * ldo), s30, s31, nr);
-            Out256(accOut + ((long)(r + 4) * ldo), s40, s41, nr);
-            Out256(accOut + ((long)(r + 5) * ldo), s50, s51, nr);
+            PanelStore.Two(accOut + ((long)(r + 0) * ldo), s00, s01, nr);
+            PanelStore.Two(accOut + ((long)(r + 1) * ldo), s10, s11, nr);
+            PanelStore.Two(accOut + ((long)(r + 2) * ldo), s20, s21, nr);
+            PanelStore.Two(accOut + ((long)(r + 3) * ldo), s30, s31, nr);
+            PanelStore.Two(accOut + ((long)(r + 4) * ldo), s40, s41, nr);
+            PanelStore.Two(accOut + ((long)(r + 5) * ldo), s50, s51, nr);
         }
 
         for (; r < rows; r++)
@@ -427,24 +410,8 @@ public static unsafe partial class Int8Gemm
                 s01 += Avx2.MultiplyAddAdjacent(Vector256.Load(wp + 16), a);
             }
 
-            Out256(accOut + ((long)r * ldo), s00, s01, nr);
+            PanelStore.Two(accOut + ((long)r * ldo), s00, s01, nr);
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Out256(int* dst, Vector256<int> v0, Vector256<int> v1, int nr)
-    {
-        if (nr == 16)
-        {
-            Vector256.Store(v0, dst);
-            Vector256.Store(v1, dst + 8);
-            return;
-        }
-
-        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
-        for (int j = 0; j < nr; j++)
-        {
-            dst[j] = j < 8 ? v0.GetElement(j) : v1.GetElement(j - 8);
-        }
-    }
 }

@@ -146,14 +146,14 @@ public static unsafe partial class PackedGemm
                 c00 = Vector512.Max(c00, zero); c01 = Vector512.Max(c01, zero); c10 = Vector512.Max(c10, zero); c11 = Vector512.Max(c11, zero); c20 = Vector512.Max(c20, zero); c21 = Vector512.Max(c21, zero); c30 = Vector512.Max(c30, zero); c31 = Vector512.Max(c31, zero); c40 = Vector512.Max(c40, zero); c41 = Vector512.Max(c41, zero); c50 = Vector512.Max(c50, zero); c51 = Vector512.Max(c51, zero); c60 = Vector512.Max(c60, zero); c61 = Vector512.Max(c61, zero); c70 = Vector512.Max(c70, zero); c71 = Vector512.Max(c71, zero);
             }
 
-            Store512(c + ((long)(r + 0) * ldc), c00, c01, nr);
-            Store512(c + ((long)(r + 1) * ldc), c10, c11, nr);
-            Store512(c + ((long)(r + 2) * ldc), c20, c21, nr);
-            Store512(c + ((long)(r + 3) * ldc), c30, c31, nr);
-            Store512(c + ((long)(r + 4) * ldc), c40, c41, nr);
-            Store512(c + ((long)(r + 5) * ldc), c50, c51, nr);
-            Store512(c + ((long)(r + 6) * ldc), c60, c61, nr);
-            Store512(c + ((long)(r + 7) * ldc), c70, c71, nr);
+            PanelStore.Two(c + ((long)(r + 0) * ldc), c00, c01, nr);
+            PanelStore.Two(c + ((long)(r + 1) * ldc), c10, c11, nr);
+            PanelStore.Two(c + ((long)(r + 2) * ldc), c20, c21, nr);
+            PanelStore.Two(c + ((long)(r + 3) * ldc), c30, c31, nr);
+            PanelStore.Two(c + ((long)(r + 4) * ldc), c40, c41, nr);
+            PanelStore.Two(c + ((long)(r + 5) * ldc), c50, c51, nr);
+            PanelStore.Two(c + ((long)(r + 6) * ldc), c60, c61, nr);
+            PanelStore.Two(c + ((long)(r + 7) * ldc), c70, c71, nr);
         }
 
         for (; r < m; r++)
@@ -175,24 +175,7 @@ public static unsafe partial class PackedGemm
                 c01 = Vector512.Max(c01, zero);
             }
 
-            Store512(c + ((long)r * ldc), c00, c01, nr);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store512(float* dst, Vector512<float> v0, Vector512<float> v1, int nr)
-    {
-        if (nr == 32)
-        {
-            Vector512.Store(v0, dst);
-            Vector512.Store(v1, dst + 16);
-            return;
-        }
-
-        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
-        for (int j = 0; j < nr; j++)
-        {
-            dst[j] = j < 16 ? v0.GetElement(j) : v1.GetElement(j - 16);
+            PanelStore.Two(c + ((long)r * ldc), c00, c01, nr);
         }
     }
 
@@ -229,12 +212,12 @@ public static unsafe partial class PackedGemm
                 c00 = Vector256.Max(c00, zero); c01 = Vector256.Max(c01, zero); c10 = Vector256.Max(c10, zero); c11 = Vector256.Max(c11, zero); c20 = Vector256.Max(c20, zero); c21 = Vector256.Max(c21, zero); c30 = Vector256.Max(c30, zero); c31 = Vector256.Max(c31, zero); c40 = Vector256.Max(c40, zero); c41 = Vector256.Max(c41, zero); c50 = Vector256.Max(c50, zero); c51 = Vector256.Max(c51, zero);
             }
 
-            Store256(c + ((long)(r + 0) * ldc), c00, c01, nr);
-            Store256(c + ((long)(r + 1) * ldc), c10, c11, nr);
-            Store256(c + ((long)(r + 2) * ldc), c20, c21, nr);
-            Store256(c + ((long)(r + 3) * ldc), c30, c31, nr);
-            Store256(c + ((long)(r + 4) * ldc), c40, c41, nr);
-            Store256(c + ((long)(r + 5) * ldc), c50, c51, nr);
+            PanelStore.Two(c + ((long)(r + 0) * ldc), c00, c01, nr);
+            PanelStore.Two(c + ((long)(r + 1) * ldc), c10, c11, nr);
+            PanelStore.Two(c + ((long)(r + 2) * ldc), c20, c21, nr);
+            PanelStore.Two(c + ((long)(r + 3) * ldc), c30, c31, nr);
+            PanelStore.Two(c + ((long)(r + 4) * ldc), c40, c41, nr);
+            PanelStore.Two(c + ((long)(r + 5) * ldc), c50, c51, nr);
         }
 
         for (; r < m; r++)
@@ -256,24 +239,7 @@ public static unsafe partial class PackedGemm
                 c01 = Vector256.Max(c01, zero);
             }
 
-            Store256(c + ((long)r * ldc), c00, c01, nr);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store256(float* dst, Vector256<float> v0, Vector256<float> v1, int nr)
-    {
-        if (nr == 16)
-        {
-            Vector256.Store(v0, dst);
-            Vector256.Store(v1, dst + 8);
-            return;
-        }
-
-        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
-        for (int j = 0; j < nr; j++)
-        {
-            dst[j] = j < 8 ? v0.GetElement(j) : v1.GetElement(j - 8);
+            PanelStore.Two(c + ((long)r * ldc), c00, c01, nr);
         }
     }
 
@@ -312,14 +278,14 @@ public static unsafe partial class PackedGemm
                 c00 = Vector128.Max(c00, zero); c01 = Vector128.Max(c01, zero); c10 = Vector128.Max(c10, zero); c11 = Vector128.Max(c11, zero); c20 = Vector128.Max(c20, zero); c21 = Vector128.Max(c21, zero); c30 = Vector128.Max(c30, zero); c31 = Vector128.Max(c31, zero); c40 = Vector128.Max(c40, zero); c41 = Vector128.Max(c41, zero); c50 = Vector128.Max(c50, zero); c51 = Vector128.Max(c51, zero); c60 = Vector128.Max(c60, zero); c61 = Vector128.Max(c61, zero); c70 = Vector128.Max(c70, zero); c71 = Vector128.Max(c71, zero);
             }
 
-            Store128(c + ((long)(r + 0) * ldc), c00, c01, nr);
-            Store128(c + ((long)(r + 1) * ldc), c10, c11, nr);
-            Store128(c + ((long)(r + 2) * ldc), c20, c21, nr);
-            Store128(c + ((long)(r + 3) * ldc), c30, c31, nr);
-            Store128(c + ((long)(r + 4) * ldc), c40, c41, nr);
-            Store128(c + ((long)(r + 5) * ldc), c50, c51, nr);
-            Store128(c + ((long)(r + 6) * ldc), c60, c61, nr);
-            Store128(c + ((long)(r + 7) * ldc), c70, c71, nr);
+            PanelStore.Two(c + ((long)(r + 0) * ldc), c00, c01, nr);
+            PanelStore.Two(c + ((long)(r + 1) * ldc), c10, c11, nr);
+            PanelStore.Two(c + ((long)(r + 2) * ldc), c20, c21, nr);
+            PanelStore.Two(c + ((long)(r + 3) * ldc), c30, c31, nr);
+            PanelStore.Two(c + ((long)(r + 4) * ldc), c40, c41, nr);
+            PanelStore.Two(c + ((long)(r + 5) * ldc), c50, c51, nr);
+            PanelStore.Two(c + ((long)(r + 6) * ldc), c60, c61, nr);
+            PanelStore.Two(c + ((long)(r + 7) * ldc), c70, c71, nr);
         }
 
         for (; r < m; r++)
@@ -341,24 +307,7 @@ public static unsafe partial class PackedGemm
                 c01 = Vector128.Max(c01, zero);
             }
 
-            Store128(c + ((long)r * ldc), c00, c01, nr);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store128(float* dst, Vector128<float> v0, Vector128<float> v1, int nr)
-    {
-        if (nr == 8)
-        {
-            Vector128.Store(v0, dst);
-            Vector128.Store(v1, dst + 4);
-            return;
-        }
-
-        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
-        for (int j = 0; j < nr; j++)
-        {
-            dst[j] = j < 4 ? v0.GetElement(j) : v1.GetElement(j - 4);
+            PanelStore.Two(c + ((long)r * ldc), c00, c01, nr);
         }
     }
 
@@ -394,14 +343,14 @@ public static unsafe partial class PackedGemm
                 c0 = Vector512.Max(c0, zero); c1 = Vector512.Max(c1, zero); c2 = Vector512.Max(c2, zero); c3 = Vector512.Max(c3, zero); c4 = Vector512.Max(c4, zero); c5 = Vector512.Max(c5, zero); c6 = Vector512.Max(c6, zero); c7 = Vector512.Max(c7, zero);
             }
 
-            StoreHalf512(c + ((long)(r + 0) * ldc), c0, nr);
-            StoreHalf512(c + ((long)(r + 1) * ldc), c1, nr);
-            StoreHalf512(c + ((long)(r + 2) * ldc), c2, nr);
-            StoreHalf512(c + ((long)(r + 3) * ldc), c3, nr);
-            StoreHalf512(c + ((long)(r + 4) * ldc), c4, nr);
-            StoreHalf512(c + ((long)(r + 5) * ldc), c5, nr);
-            StoreHalf512(c + ((long)(r + 6) * ldc), c6, nr);
-            StoreHalf512(c + ((long)(r + 7) * ldc), c7, nr);
+            PanelStore.One(c + ((long)(r + 0) * ldc), c0, nr);
+            PanelStore.One(c + ((long)(r + 1) * ldc), c1, nr);
+            PanelStore.One(c + ((long)(r + 2) * ldc), c2, nr);
+            PanelStore.One(c + ((long)(r + 3) * ldc), c3, nr);
+            PanelStore.One(c + ((long)(r + 4) * ldc), c4, nr);
+            PanelStore.One(c + ((long)(r + 5) * ldc), c5, nr);
+            PanelStore.One(c + ((long)(r + 6) * ldc), c6, nr);
+            PanelStore.One(c + ((long)(r + 7) * ldc), c7, nr);
         }
 
         for (; r < m; r++)
@@ -420,23 +369,7 @@ public static unsafe partial class PackedGemm
                 c0 = Vector512.Max(c0, zero);
             }
 
-            StoreHalf512(c + ((long)r * ldc), c0, nr);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreHalf512(float* dst, Vector512<float> v, int nr)
-    {
-        if (nr == 16)
-        {
-            Vector512.Store(v, dst);
-            return;
-        }
-
-        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
-        for (int j = 0; j < nr; j++)
-        {
-            dst[j] = v.GetElement(j);
+            PanelStore.One(c + ((long)r * ldc), c0, nr);
         }
     }
 
@@ -470,12 +403,12 @@ public static unsafe partial class PackedGemm
                 c0 = Vector256.Max(c0, zero); c1 = Vector256.Max(c1, zero); c2 = Vector256.Max(c2, zero); c3 = Vector256.Max(c3, zero); c4 = Vector256.Max(c4, zero); c5 = Vector256.Max(c5, zero);
             }
 
-            StoreHalf256(c + ((long)(r + 0) * ldc), c0, nr);
-            StoreHalf256(c + ((long)(r + 1) * ldc), c1, nr);
-            StoreHalf256(c + ((long)(r + 2) * ldc), c2, nr);
-            StoreHalf256(c + ((long)(r + 3) * ldc), c3, nr);
-            StoreHalf256(c + ((long)(r + 4) * ldc), c4, nr);
-            StoreHalf256(c + ((long)(r + 5) * ldc), c5, nr);
+            PanelStore.One(c + ((long)(r + 0) * ldc), c0, nr);
+            PanelStore.One(c + ((long)(r + 1) * ldc), c1, nr);
+            PanelStore.One(c + ((long)(r + 2) * ldc), c2, nr);
+            PanelStore.One(c + ((long)(r + 3) * ldc), c3, nr);
+            PanelStore.One(c + ((long)(r + 4) * ldc), c4, nr);
+            PanelStore.One(c + ((long)(r + 5) * ldc), c5, nr);
         }
 
         for (; r < m; r++)
@@ -494,23 +427,7 @@ public static unsafe partial class PackedGemm
                 c0 = Vector256.Max(c0, zero);
             }
 
-            StoreHalf256(c + ((long)r * ldc), c0, nr);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreHalf256(float* dst, Vector256<float> v, int nr)
-    {
-        if (nr == 8)
-        {
-            Vector256.Store(v, dst);
-            return;
-        }
-
-        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
-        for (int j = 0; j < nr; j++)
-        {
-            dst[j] = v.GetElement(j);
+            PanelStore.One(c + ((long)r * ldc), c0, nr);
         }
     }
 
@@ -546,14 +463,14 @@ public static unsafe partial class PackedGemm
                 c0 = Vector128.Max(c0, zero); c1 = Vector128.Max(c1, zero); c2 = Vector128.Max(c2, zero); c3 = Vector128.Max(c3, zero); c4 = Vector128.Max(c4, zero); c5 = Vector128.Max(c5, zero); c6 = Vector128.Max(c6, zero); c7 = Vector128.Max(c7, zero);
             }
 
-            StoreHalf128(c + ((long)(r + 0) * ldc), c0, nr);
-            StoreHalf128(c + ((long)(r + 1) * ldc), c1, nr);
-            StoreHalf128(c + ((long)(r + 2) * ldc), c2, nr);
-            StoreHalf128(c + ((long)(r + 3) * ldc), c3, nr);
-            StoreHalf128(c + ((long)(r + 4) * ldc), c4, nr);
-            StoreHalf128(c + ((long)(r + 5) * ldc), c5, nr);
-            StoreHalf128(c + ((long)(r + 6) * ldc), c6, nr);
-            StoreHalf128(c + ((long)(r + 7) * ldc), c7, nr);
+            PanelStore.One(c + ((long)(r + 0) * ldc), c0, nr);
+            PanelStore.One(c + ((long)(r + 1) * ldc), c1, nr);
+            PanelStore.One(c + ((long)(r + 2) * ldc), c2, nr);
+            PanelStore.One(c + ((long)(r + 3) * ldc), c3, nr);
+            PanelStore.One(c + ((long)(r + 4) * ldc), c4, nr);
+            PanelStore.One(c + ((long)(r + 5) * ldc), c5, nr);
+            PanelStore.One(c + ((long)(r + 6) * ldc), c6, nr);
+            PanelStore.One(c + ((long)(r + 7) * ldc), c7, nr);
         }
 
         for (; r < m; r++)
@@ -572,23 +489,7 @@ public static unsafe partial class PackedGemm
                 c0 = Vector128.Max(c0, zero);
             }
 
-            StoreHalf128(c + ((long)r * ldc), c0, nr);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreHalf128(float* dst, Vector128<float> v, int nr)
-    {
-        if (nr == 4)
-        {
-            Vector128.Store(v, dst);
-            return;
-        }
-
-        // A partial panel: no stackalloc here, so this inlines and the accumulators stay in registers.
-        for (int j = 0; j < nr; j++)
-        {
-            dst[j] = v.GetElement(j);
+            PanelStore.One(c + ((long)r * ldc), c0, nr);
         }
     }
 
