@@ -50,7 +50,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
             throw Fail($"output {Output.Info.ShapeText} is not [N, {_g.OutH}, {_g.OutW}, {_f}] for this kernel, stride and padding");
         }
 
-        _act = Attr("activation", "linear") switch { "linear" => 0, "relu" => 1, "tanh" => 2, "sigmoid" => 3, var a => throw Fail($"unknown activation '{a}'") };
+        _act = ActivationAttr();
         _int8 = Output.Info.Type == ElementType.I8;
         _threads = Pool.Threads;
         _ldCols = _int8 ? Int8Gemm.RowLength(_g.Patch) : _g.Patch;

@@ -46,14 +46,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             throw Fail($"input '{x.Info.Name}' {x.Info.ShapeText} and output {Output.Info.ShapeText} do not fit kernel {kernel.ShapeText}");
         }
 
-        _act = Attr("activation", "linear") switch
-        {
-            "linear" => 0,
-            "relu" => 1,
-            "tanh" => 2,
-            "sigmoid" => 3,
-            var a => throw Fail($"unknown activation '{a}'"),
-        };
+        _act = ActivationAttr();
         _int8 = Output.Info.Type == ElementType.I8;
         if (_int8)
         {

@@ -103,34 +103,15 @@ internal sealed unsafe class LstmOp : OpKernel, IParallelWork
         float* zx = _zx, z2 = _z2, c = _c;
         fixed (float* kp = _kp, bp = _bp, rp = _rp, zb = _zeroBias, kb = _kb)
         {
-            for (int g = 0; g < 4 && w > 0 && !_oneHot; g++)
+            if (!_oneHot)
             {
-                int off = g * _u / nr;
-                if (chunks == 1 && !_oneHot)
-                {
-                    // One thread: the whole x·K + b at once (gate panels may straddle when U is not a multiple of NR).
-                    PackedGemm.Run(_x, _f, batch * _t, _f, kp, bp, g4, 0, zx, g4, 0, PackedGemm.Panels(g4));
-                    break;
-                }
-
-                PackedGemm.Run(_x, _f, batch * _t, _f, kp, bp, g4, 0, zx, g4, off + p0, off + p1);
+                GatePanels(_x, _f, batch * _t, _f, kp, bp, zx, chunks, p0, p1);
             }
 
             for (int t = 0; t < _t; t++)
             {
                 float* hPrev = t % 2 == 0 ? _h0 : _h1, hNext = t % 2 == 0 ? _h1 : _h0;
-                if (chunks == 1)
-                {
-                    PackedGemm.Run(hPrev, _u, batch, _u, rp, zb, g4, 0, z2, g4, 0, PackedGemm.Panels(g4));
-                }
-                else if (w > 0)
-                {
-                    for (int g = 0; g < 4; g++)
-                    {
-                        int off = g * _u / nr;
-                        PackedGemm.Run(hPrev, _u, batch, _u, rp, zb, g4, 0, z2, g4, off + p0, off + p1);
-                    }
-                }
+                GatePanels(hPrev, _u, batch, _u, rp, zb, z2, chunks, p0, p1);
 
                 for (int s = 0; s < batch && w > 0; s++)
                 {
@@ -144,6 +125,26 @@ internal sealed unsafe class LstmOp : OpKernel, IParallelWork
                     _barrier.SignalAndWait(chunks);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// y[m, 4U] = a[m, k]·packed + bias over this chunk's panels [p0, p1) of each of the four gates;
+    /// one thread does all panels at once (gate panels may then straddle when U is not a multiple of NR).
+    /// </summary>
+    private void GatePanels(float* a, int lda, int m, int k, float* packed, float* bias, float* y, int chunks, int p0, int p1)
+    {
+        int g4 = 4 * _u;
+        if (chunks == 1)
+        {
+            PackedGemm.Run(a, lda, m, k, packed, bias, g4, 0, y, g4, 0, PackedGemm.Panels(g4));
+            return;
+        }
+
+        for (int g = 0; g < 4; g++)
+        {
+            int off = g * _u / PackedGemm.NR;
+            PackedGemm.Run(a, lda, m, k, packed, bias, g4, 0, y, g4, off + p0, off + p1);
         }
     }
 

@@ -85,6 +85,16 @@ public abstract unsafe class OpKernel
 
     protected string Attr(string key, string fallback) => Op.Attribute(key)?.AsString() ?? fallback;
 
+    /// <summary>The fused "activation" attribute of Dense and Conv2D: 0 linear, 1 relu, 2 tanh, 3 sigmoid.</summary>
+    protected int ActivationAttr() => Attr("activation", "linear") switch
+    {
+        "linear" => 0,
+        "relu" => 1,
+        "tanh" => 2,
+        "sigmoid" => 3,
+        var a => throw Fail($"unknown activation '{a}'"),
+    };
+
     protected int[] AttrInts(string key, int[] fallback) => Op.Attribute(key)?.AsInt32Array() ?? fallback;
 
     /// <summary>A float copy of a weight (f16 widened, int8 dequantized): used by float kernels.</summary>

@@ -35,17 +35,17 @@ internal sealed unsafe class MaxPool2DOp : OpKernel, EdgeNet.Runtime.Interpreter
 
     public override void Eval(byte* arena, byte* scratch, int batch)
     {
-        if (_int8 && !Simd)
-        {
-            Ref.Conv2D.MaxPool(Q(arena, Inputs[0]), batch, _g, Q(arena, Output));
-        }
-        else if (!Simd)
-        {
-            Ref.Conv2D.MaxPool(F(arena, Inputs[0]), batch, _g, F(arena, Output));
-        }
-
         if (!Simd)
         {
+            if (_int8)
+            {
+                Ref.Conv2D.MaxPool(Q(arena, Inputs[0]), batch, _g, Q(arena, Output));
+            }
+            else
+            {
+                Ref.Conv2D.MaxPool(F(arena, Inputs[0]), batch, _g, F(arena, Output));
+            }
+
             return;
         }
 

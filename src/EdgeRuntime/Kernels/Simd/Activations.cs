@@ -60,10 +60,7 @@ public static unsafe class Activations
             }
         }
 
-        for (; i < n; i++)
-        {
-            q[i] = (sbyte)Math.Clamp((int)Math.Clamp(MathF.Round(x[i] / scale, MidpointRounding.AwayFromZero), -1024f, 1024f) + zp, -128, 127);
-        }
+        Reference.Activations.Quantize(x + i, q + i, n - i, scale, zp);
     }
 
     public static void Dequantize(sbyte* q, float* x, int n, float scale, int zp)

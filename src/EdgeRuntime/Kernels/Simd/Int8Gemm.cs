@@ -178,9 +178,13 @@ public static unsafe partial class Int8Gemm
     /// <summary>acc[r, c] = bias0[c] + Σ_i x[r, i]·w[i, c] for output panels [p0, p1). x: int16 rows of length lda (even).</summary>
     public static void Run(void* xv, int lda, int rows, int k, short* packed, int* bias0, int n, int* acc, int ldo, int p0, int p1)
     {
+        if (Pairs)
+        {
+            RunPairs(new PairRows((short*)xv, lda), rows, (k + 1) / 2, packed, bias0, n, acc, ldo, p0, p1);
+            return;
+        }
+
         int nr = Lanes;
-        int pairs = (k + 1) / 2;
-        short* x = (short*)xv;
         for (int p = p0; p < p1; p++)
         {
             int cols = Math.Min(nr, n - (p * nr));
@@ -188,14 +192,10 @@ public static unsafe partial class Int8Gemm
             {
                 int quads = (k + 3) / 4;
                 PanelDot((sbyte*)xv, lda, rows, quads, (sbyte*)packed + ((long)p * quads * nr * 4), bias0 + (p * nr), acc + (p * nr), ldo, cols);
-                continue;
             }
-
-            switch (VectorLanes)
+            else
             {
-                case 16: Panel512(new PairRows(x, lda), rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
-                case 8: Panel256(new PairRows(x, lda), rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
-                default: Panel128(x, lda, rows, k, packed + ((long)p * k * nr), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
+                Panel128((short*)xv, lda, rows, k, packed + ((long)p * k * nr), bias0 + (p * nr), acc + (p * nr), ldo, cols);
             }
         }
     }

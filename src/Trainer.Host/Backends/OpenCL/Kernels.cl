@@ -560,10 +560,6 @@ __kernel void sgd(__global float* p, __global const float* g, __global float* ve
   float v = momentum * vel[i] - lr * g[i]; vel[i] = v; p[i] += nesterov ? momentum * v - lr * g[i] : v;
 }
 
-__kernel void count_nonfinite(__global const float* x, __global int* count) {
-  if (!isfinite(x[get_global_id(0)])) atomic_inc(count);
-}
-
 // 16 elements per work-item (n % 16 == 0): isfinite gives -1 per finite lane, so 16 + sum = non-finite lanes
 __kernel void count_nonfinite_at16(__global const float* x, __global int* count, int slot) {
   int16 f = isfinite(vload16(0, x + (long)get_global_id(0) * 16));

@@ -351,22 +351,7 @@ public sealed partial class OpenClBackend
     public void SgdUpdate(Storage param, Storage grad, Storage? velocity, int n, float lr, float momentum, bool nesterov) =>
         Launch("sgd", n, param, grad, velocity ?? grad, lr, momentum, nesterov, velocity is not null && momentum != 0);
 
-    public int CountNonFinite(Storage x, int n)
-    {
-        var counter = Allocate(1);
-        try
-        {
-            Fill(counter, 0f); // all-zero bits: int 0
-            Launch("count_nonfinite", n, x, counter);
-            var r = new float[1];
-            Download(counter, r);
-            return BitConverter.SingleToInt32Bits(r[0]);
-        }
-        finally
-        {
-            counter.Release();
-        }
-    }
+    public int CountNonFinite(Storage x, int n) => CountNonFinite([(x, n)])[0];
 
     public int[] CountNonFinite(IReadOnlyList<(Storage Storage, int Length)> tensors)
     {
