@@ -78,24 +78,8 @@ public static class Program
 
         using var cl = EdgeNet.Trainer.Backends.OpenCL.OpenClBackend.Create();
         const int N = 1024;
-        var rng = new Random(1);
-        var a = cl.Allocate(N * N);
-        var b = cl.Allocate(N * N);
-        var c = cl.Allocate(N * N);
-        cl.Upload(Enumerable.Range(0, N * N).Select(_ => (float)rng.NextDouble()).ToArray(), a);
-        cl.Upload(Enumerable.Range(0, N * N).Select(_ => (float)rng.NextDouble()).ToArray(), b);
-        cl.Gemm(false, false, N, N, N, 1, a, b, 0, c);
-        cl.Finish();
-        var sw = Stopwatch.StartNew();
-        int reps = 0;
-        while (sw.Elapsed.TotalSeconds < seconds / 2 || reps < 2)
-        {
-            cl.Gemm(false, false, N, N, N, 1, a, b, 0, c);
-            cl.Finish();
-            reps++;
-        }
-
-        Console.WriteLine($"opencl sgemm {N}^3 on {cl.Device.Name}: {2.0 * N * N * N * reps / sw.Elapsed.TotalSeconds / 1e9:F1} GFLOP/s");
+        double ms = ClGemmMilliseconds(cl, N, N, N, false, false, windows: 1, seconds / 2);
+        Console.WriteLine($"opencl sgemm {N}^3 on {cl.Device.Name}: {2.0 * N * N * N / ms / 1e6:F1} GFLOP/s");
         using (EdgeNet.Trainer.Backends.Device.Use(cl))
         {
             Console.WriteLine($"opencl mlp train steps/s (b50): {TrainSteps(new MLP(), [50, 28, 28, 1], 10, seconds):F1}");
@@ -107,34 +91,53 @@ public static class Program
     private static void ClGemmShape(int m, int n, int k, bool ta, bool tb)
     {
         using var cl = EdgeNet.Trainer.Backends.OpenCL.OpenClBackend.Create();
+        double ms = ClGemmMilliseconds(cl, m, n, k, ta, tb, windows: 7, 0.25);   // best of seven: this shared VM is noisy
+        Console.WriteLine($"opencl gemm {m}x{n}x{k}{(ta ? " tA" : "")}{(tb ? " tB" : "")}: {ms:F2} ms, {2.0 * m * n * k / ms / 1e6:F1} GFLOP/s");
+    }
+
+    /// <summary>One OpenCL GEMM of random operands: milliseconds per call, the best of <paramref name="windows"/> timing windows.</summary>
+    private static double ClGemmMilliseconds(EdgeNet.Trainer.Backends.OpenCL.OpenClBackend cl, int m, int n, int k, bool ta, bool tb, int windows, double seconds)
+    {
         var rng = new Random(1);
         var a = cl.Allocate(m * k);
         var b = cl.Allocate(k * n);
         var c = cl.Allocate(m * n);
         cl.Upload(Enumerable.Range(0, m * k).Select(_ => (float)rng.NextDouble()).ToArray(), a);
         cl.Upload(Enumerable.Range(0, k * n).Select(_ => (float)rng.NextDouble()).ToArray(), b);
-        for (int i = 0; i < 3; i++)
+        double ms = BestMilliseconds(() =>
         {
             cl.Gemm(ta, tb, m, n, k, 1, a, b, 0, c);
+            cl.Finish();
+        }, windows, seconds);
+        a.Release();
+        b.Release();
+        c.Release();
+        return ms;
+    }
+
+    /// <summary>Milliseconds per call of <paramref name="call"/> after a warm-up: the best mean of several windows of at least <paramref name="seconds"/> (and two calls) each.</summary>
+    private static double BestMilliseconds(Action call, int windows, double seconds)
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            call();
         }
 
-        cl.Finish();
-        double ms = double.MaxValue;   // best of several windows: this shared VM is noisy
-        for (int window = 0; window < 7; window++)
+        double best = double.MaxValue;
+        for (int window = 0; window < windows; window++)
         {
             var sw = Stopwatch.StartNew();
             int reps = 0;
-            while (sw.Elapsed.TotalSeconds < 0.25 || reps < 2)
+            while (sw.Elapsed.TotalSeconds < seconds || reps < 2)
             {
-                cl.Gemm(ta, tb, m, n, k, 1, a, b, 0, c);
-                cl.Finish();
+                call();
                 reps++;
             }
 
-            ms = Math.Min(ms, sw.Elapsed.TotalMilliseconds / reps);
+            best = Math.Min(best, sw.Elapsed.TotalMilliseconds / reps);
         }
 
-        Console.WriteLine($"opencl gemm {m}x{n}x{k}{(ta ? " tA" : "")}{(tb ? " tB" : "")}: {ms:F2} ms, {2.0 * m * n * k / ms / 1e6:F1} GFLOP/s");
+        return best;
     }
 
     private static void GemmBench(int n, double seconds)
@@ -146,16 +149,8 @@ public static class Program
         foreach (int threads in new[] { 1, Environment.ProcessorCount })
         {
             Gemm.MaxThreads = threads;
-            Gemm.Sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n);
-            var sw = Stopwatch.StartNew();
-            int reps = 0;
-            while (sw.Elapsed.TotalSeconds < seconds / 2)
-            {
-                Gemm.Sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n);
-                reps++;
-            }
-
-            double gflops = 2.0 * n * n * n * reps / sw.Elapsed.TotalSeconds / 1e9;
+            double ms = BestMilliseconds(() => Gemm.Sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n), windows: 1, seconds / 2);
+            double gflops = 2.0 * n * n * n / ms / 1e6;
             Console.WriteLine($"sgemm {n}^3 {Gemm.KernelName} threads={threads}: {gflops:F1} GFLOP/s = {gflops / Roofline(threads):P0} of the FMA roofline ({Roofline(threads):F0} GFLOP/s)");
         }
 
