@@ -75,6 +75,35 @@ public sealed class OptimizerTests
     }
 
     [TestMethod]
+    public void Adam_and_momentum_state_is_flushed_to_zero_below_the_smallest_normal_float()
+    {
+        // A weight whose gradient is zero (a dead ReLU unit) decays its momentum by β1 per step; below
+        // 1.17549435e-38 the value would be subnormal (every later multiply slow), so it is stored as 0,
+        // as TensorFlow's flush-to-zero mode does. 20 values: the vector loop and the scalar tail.
+        const int N = 20;
+        const float JustNormal = 1.2e-38f;   // β1·1.2e-38 = 1.08e-38 and momentum·v are subnormal
+        var v = new Variable("w", Tensor.FromArray(Enumerable.Repeat(1f, N).ToArray(), N));
+        var zero = TensorScope.Detach(Tensor.Zeros(new Shape(N)));
+        var adam = new Adam(learningRate: 0.01f);
+        var slots = adam.Slots(v);
+        slots[0].Backend.Upload(Enumerable.Repeat(JustNormal, N).ToArray(), slots[0]);
+        slots[1].Backend.Upload(Enumerable.Repeat(1e-4f, N).ToArray(), slots[1]);
+        adam.ApplyGradients([(zero, v)]);
+        var m = new float[N];
+        slots[0].Backend.Download(slots[0], m);
+        CollectionAssert.AreEqual(new float[N], m, "β1·m below the smallest normal float is stored as 0");
+
+        var w = new Variable("w2", Tensor.FromArray(Enumerable.Repeat(1f, N).ToArray(), N));
+        var sgd = new SGD(learningRate: 0.1f, momentum: 0.9f);
+        var velocity = sgd.Slots(w);
+        velocity[0].Backend.Upload(Enumerable.Repeat(JustNormal, N).ToArray(), velocity[0]);
+        sgd.ApplyGradients([(zero, w)]);
+        var vel = new float[N];
+        velocity[0].Backend.Download(velocity[0], vel);
+        CollectionAssert.AreEqual(new float[N], vel, "momentum·v below the smallest normal float is stored as 0");
+    }
+
+    [TestMethod]
     public void Clipnorm_and_global_clipnorm_rescale_like_keras()
     {
         // g1 = [3, 4] (norm 5), g2 = [12] (norm 12); global norm 13.

@@ -18,7 +18,7 @@ public sealed class GradientTape : IDisposable
     [ThreadStatic] private static int t_paused;
 
     private readonly List<TapeRecord> _records = [];
-    private readonly HashSet<Tensor> _connected = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<Tensor> _connected = new(TensorIdentity.Instance);
     private readonly bool _watchAccessedVariables;
     private bool _used;
     private bool _disposed;
@@ -96,14 +96,14 @@ public sealed class GradientTape : IDisposable
         _used = true;
         return NoRecord(() =>
         {
-            var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance)
+            var grads = new Dictionary<Tensor, Tensor>(TensorIdentity.Instance)
             {
                 [target] = Tensor.Ones(target.Shape, target.Backend),
             };
 
             // Sums the tape made itself and may therefore add into in place (a gradient handed back by
             // an op can be shared, e.g. Add passes its output gradient through unchanged).
-            var owned = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+            var owned = new HashSet<Tensor>(TensorIdentity.Instance);
             for (int i = _records.Count - 1; i >= 0; i--)
             {
                 var rec = _records[i];

@@ -11,6 +11,7 @@ namespace EdgeNet.Trainer.Tensors;
 /// </summary>
 public sealed class Tensor : IDisposable
 {
+    private static long s_nextId;
     private bool _disposed;
 
     internal Tensor(Storage storage, Shape shape, bool register = true)
@@ -22,6 +23,7 @@ public sealed class Tensor : IDisposable
 
         Storage = storage;
         Shape = shape;
+        Id = Interlocked.Increment(ref s_nextId);
         if (register)
         {
             TensorScope.Register(this);
@@ -29,6 +31,9 @@ public sealed class Tensor : IDisposable
     }
 
     public Shape Shape { get; }
+
+    /// <summary>A process-unique number (the tape keys its sets by it: cheaper than an object hash code for fresh tensors).</summary>
+    internal long Id { get; }
 
     public Storage Storage { get; }
 
@@ -161,4 +166,14 @@ public sealed class Tensor : IDisposable
     public static Tensor Multiply(Tensor a, Tensor b) => a * b;
     public static Tensor Divide(Tensor a, Tensor b) => a / b;
     public static Tensor Negate(Tensor a) => -a;
+}
+
+/// <summary>Tensor identity (reference equality) hashed by <see cref="Tensor.Id"/>.</summary>
+internal sealed class TensorIdentity : IEqualityComparer<Tensor>
+{
+    public static TensorIdentity Instance { get; } = new();
+
+    public bool Equals(Tensor? x, Tensor? y) => ReferenceEquals(x, y);
+
+    public int GetHashCode(Tensor obj) => obj.Id.GetHashCode();
 }

@@ -2,9 +2,22 @@ using System.Runtime.Intrinsics;
 
 namespace EdgeNet.Trainer.Backends.Cpu;
 
-/// <summary>In-place optimizer updates.</summary>
+/// <summary>
+/// In-place optimizer updates. Optimizer state is flushed to zero below float's smallest normal
+/// value (as TensorFlow's flush-to-zero CPU mode does): a weight whose gradient is exactly zero (a
+/// dead ReLU unit) decays its momentum geometrically into the subnormal range within ~800 steps,
+/// where every multiply takes a microcode assist — Adam over 65k such values ran 34× slower.
+/// </summary>
 public sealed partial class CpuBackend
 {
+    /// <summary>float's smallest normal magnitude; state below it is stored as 0.</summary>
+    private const float MinNormal = 1.17549435e-38f;
+
+    private static float Flush(float x) => MathF.Abs(x) < MinNormal ? 0f : x;
+
+    private static Vector256<float> Flush(Vector256<float> x) =>
+        Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(x), Vector256.Create(MinNormal)), Vector256<float>.Zero, x);
+
     public void AdamUpdate(Storage param, Storage grad, Storage m, Storage v, int n, float lrT, float beta1, float beta2, float epsHat)
     {
         // p, g, m, v: [n]
@@ -24,8 +37,8 @@ public sealed partial class CpuBackend
             for (; i <= n - 8; i += 8)
             {
                 var gv = Vector256.Create(g.Slice(i, 8));
-                var mv = (b1 * Vector256.Create(ms.Slice(i, 8))) + (ob1 * gv);
-                var vv = (b2 * Vector256.Create(vs.Slice(i, 8))) + (ob2 * gv * gv);
+                var mv = Flush((b1 * Vector256.Create(ms.Slice(i, 8))) + (ob1 * gv));
+                var vv = Flush((b2 * Vector256.Create(vs.Slice(i, 8))) + (ob2 * gv * gv));
                 mv.CopyTo(ms.Slice(i, 8));
                 vv.CopyTo(vs.Slice(i, 8));
                 (Vector256.Create(p.Slice(i, 8)) - (lr * mv / (Vector256.Sqrt(vv) + eps))).CopyTo(p.Slice(i, 8));
@@ -34,8 +47,8 @@ public sealed partial class CpuBackend
 
         for (; i < n; i++)
         {
-            ms[i] = (beta1 * ms[i]) + ((1 - beta1) * g[i]);
-            vs[i] = (beta2 * vs[i]) + ((1 - beta2) * g[i] * g[i]);
+            ms[i] = Flush((beta1 * ms[i]) + ((1 - beta1) * g[i]));
+            vs[i] = Flush((beta2 * vs[i]) + ((1 - beta2) * g[i] * g[i]));
             p[i] -= lrT * ms[i] / (MathF.Sqrt(vs[i]) + epsHat);
         }
     }
@@ -54,7 +67,7 @@ public sealed partial class CpuBackend
         var v = S(velocity);
         for (int i = 0; i < n; i++)
         {
-            v[i] = (momentum * v[i]) - (lr * g[i]);
+            v[i] = Flush((momentum * v[i]) - (lr * g[i]));
             p[i] += nesterov ? (momentum * v[i]) - (lr * g[i]) : v[i];
         }
     }

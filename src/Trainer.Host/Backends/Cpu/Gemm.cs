@@ -69,12 +69,69 @@ public static unsafe class Gemm
             return;
         }
 
+        if (m == 1)
+        {
+            Gemv(transA, transB, n, k, alpha, a, lda, b, ldb, beta, c);
+            return;
+        }
+
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
             Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
         }
+    }
+
+    /// <summary>
+    /// One row of C (batch-1 inference, e.g. a greedy action): c[1,N] = alpha·a[1,K]·op(B) + beta·c
+    /// as K row-axpys over B (or N dot products with Bᵀ's rows), without packing B, which would cost
+    /// more than the product itself.
+    /// </summary>
+    private static void Gemv(bool ta, bool tb, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c)
+    {
+        var row = c[..n];
+        if (tb)
+        {
+            // c[j] = alpha·Σ_k a[k]·B[j, k] + beta·c[j]; with transA, a[k] sits at a[k·lda].
+            ReadOnlySpan<float> av = ta ? GatherColumn(a, lda, k) : a[..k];
+            for (int j = 0; j < n; j++)
+            {
+                float dot = alpha * System.Numerics.Tensors.TensorPrimitives.Dot(av, b.Slice(j * ldb, k));
+                row[j] = beta == 0 ? dot : dot + (beta * row[j]);
+            }
+
+            return;
+        }
+
+        if (beta == 0)
+        {
+            row.Clear();
+        }
+        else if (beta != 1)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+        }
+
+        for (int kk = 0; kk < k; kk++)
+        {
+            float ak = alpha * (ta ? a[kk * lda] : a[kk]);
+            if (ak != 0)
+            {
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(b.Slice(kk * ldb, n), ak, row, row);   // c += a[k]·B[k, :]
+            }
+        }
+    }
+
+    private static float[] GatherColumn(ReadOnlySpan<float> a, int lda, int k)
+    {
+        var v = new float[k];
+        for (int i = 0; i < k; i++)
+        {
+            v[i] = a[i * lda];
+        }
+
+        return v;
     }
 
     private static void CheckSizes(bool ta, bool tb, int m, int n, int k, int aLen, int lda, int bLen, int ldb, int cLen, int ldc)
@@ -272,15 +329,10 @@ public static unsafe class Gemm
                 for (int kk = 0; kk < kc; kk++)
                 {
                     float* src = b + ((long)(pc + kk) * ldb) + j0;
-                    int j = 0;
-                    for (; j < w; j++)
+                    Unsafe.CopyBlockUnaligned(d, src, (uint)(w * sizeof(float)));
+                    if (w < NR)
                     {
-                        d[j] = src[j];
-                    }
-
-                    for (; j < NR; j++)
-                    {
-                        d[j] = 0;
+                        new Span<float>(d + w, NR - w).Clear();
                     }
 
                     d += NR;
