@@ -38,7 +38,7 @@ internal static class Inference
             foreach (var scheme in new[] { QuantizationScheme.F32, QuantizationScheme.Int8 })
             {
                 blobs[scheme] = Path.Combine(dir, $"{name}-{scheme}.enb");
-                ModelExporter.ExportSequence(model, blobs[scheme], new QuantizationOptions { Scheme = scheme }, [new NDArray(data, [50, .. sample])], new Dictionary<string, EnbValue>());
+                ModelExporter.ExportSamples(model, blobs[scheme], new QuantizationOptions { Scheme = scheme }, [new NDArray(data, [50, .. sample])], new Dictionary<string, EnbValue>());
             }
 
             using var opts = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };

@@ -35,7 +35,7 @@ public sealed class GenerateTests
         try
         {
             var (probe, _) = corpus.GetBatch(12, 1);
-            ModelExporter.ExportSequence(model, path, QuantizationOptions.F32, [probe],
+            ModelExporter.ExportSamples(model, path, QuantizationOptions.F32, [probe],
                 new Dictionary<string, EnbValue> { ["text.vocabulary"] = EnbValue.String(new string(corpus.Chars)) });
             float[] expected = model.Predict(probe.ToTensor()).ToArray();
             using (var it = Interp.Load(path))

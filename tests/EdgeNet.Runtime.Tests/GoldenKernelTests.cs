@@ -138,7 +138,7 @@ public sealed class GoldenKernelTests
             string path = Temp("lstm");
             try
             {
-                ModelExporter.ExportSequence(model, path, new QuantizationOptions { Scheme = scheme }, [new NDArray(ids, Batch, Steps)], new Dictionary<string, EnbValue>());
+                ModelExporter.ExportSamples(model, path, new QuantizationOptions { Scheme = scheme }, [new NDArray(ids, Batch, Steps)], new Dictionary<string, EnbValue>());
                 using (var r = BlobReader.Open(path))
                 {
                     Assert.AreEqual(1, r.Graph!.Operators.Count(o => o.Opcode == Opcode.Lstm), "the cell loop folds into one lstm op");
@@ -200,5 +200,5 @@ public sealed class GoldenKernelTests
     }
 
     private static void ExportSequenceless(Model model, string path, QuantizationScheme scheme, float[] x, int batch, int[] sample) =>
-        ModelExporter.ExportSequence(model, path, new QuantizationOptions { Scheme = scheme }, [new NDArray(x, [batch, .. sample])], new Dictionary<string, EnbValue>());
+        ModelExporter.ExportSamples(model, path, new QuantizationOptions { Scheme = scheme }, [new NDArray(x, [batch, .. sample])], new Dictionary<string, EnbValue>());
 }

@@ -15,6 +15,7 @@ public static class Cli
             TrainCommands.ImageCommand("mlp"),
             TrainCommands.ImageCommand("cnn"),
             TrainCommands.LstmCommand(),
+            DqnCommand.Create(),
             ExportCommand.Create(),
             DeviceOptions.DevicesCommand(),
         };

@@ -159,7 +159,7 @@ internal static class TrainCommands
                     var q => throw new ArgumentException($"--quantize must be f32, f16 or int8, not '{q}'"),
                 };
                 var calibration = Enumerable.Range(0, 4).Select(_ => corpus.GetBatch(sl, 50).X).ToList();
-                var report = Export.ModelExporter.ExportSequence(model, blob, new Export.QuantizationOptions { Scheme = scheme }, calibration,
+                var report = Export.ModelExporter.ExportSamples(model, blob, new Export.QuantizationOptions { Scheme = scheme }, calibration,
                     new Dictionary<string, Formats.Enb.EnbValue>
                     {
                         ["text.vocabulary"] = Formats.Enb.EnbValue.String(vocabulary),

@@ -47,8 +47,11 @@ public static class ModelExporter
         return report with { FloatAccuracy = floatAcc, QuantizedAccuracy = quantAcc };
     }
 
-    /// <summary>Sequence models (the char LSTM): calibration batches of token ids [N, T].</summary>
-    public static ExportReport ExportSequence(Model model, string path, QuantizationOptions options, IReadOnlyList<NDArray> calibration, IReadOnlyDictionary<string, EnbValue> metadata)
+    /// <summary>
+    /// Models whose input is not an image: the char LSTM (calibration batches of token ids [N, T]) or
+    /// the DQN's Q-network (observations [N, 4]).
+    /// </summary>
+    public static ExportReport ExportSamples(Model model, string path, QuantizationOptions options, IReadOnlyList<NDArray> calibration, IReadOnlyDictionary<string, EnbValue> metadata)
     {
         int[] sample = calibration[0].SampleShape.Dims;
         var meta = new Dictionary<string, EnbValue>(metadata) { ["general.input_shape"] = EnbValue.Ints(sample) };
