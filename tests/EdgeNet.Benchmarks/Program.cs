@@ -17,10 +17,20 @@ public static class Program
     public static int Main(string[] args)
     {
         string what = args.Length > 0 ? args[0] : "all";
-        double seconds = args.Length > 1 ? double.Parse(args[1], Inv) : 3;
+        double seconds = args.Length > 1 && double.TryParse(args[1], NumberStyles.Float, Inv, out double sec) ? sec : 3;
         if (what == "profile-cnn")
         {
             Profile.Cnn();
+            return 0;
+        }
+
+        if (what == "dqn-int8")
+        {
+            foreach (string path in args.Skip(1))
+            {
+                DqnInt8.Print(path);
+            }
+
             return 0;
         }
 
@@ -42,6 +52,12 @@ public static class Program
         if (what is "gemm" or "all")
         {
             GemmBench(1024, seconds);
+        }
+
+        if (what is "dqn" or "all")
+        {
+            // The rate of the threads the DQN step runs on (all cores, as the peer's 2 threads).
+            Dqn.Print(seconds, GemmBench(1024, 1)[^1]);
         }
 
         if (what is "opencl" or "all")
@@ -140,8 +156,10 @@ public static class Program
         return best;
     }
 
-    private static void GemmBench(int n, double seconds)
+    /// <summary>SGEMM n³ on 1 and all threads; returns the GFLOP/s of each.</summary>
+    private static double[] GemmBench(int n, double seconds)
     {
+        var rates = new List<double>();
         var rng = new Random(1);
         float[] a = Enumerable.Range(0, n * n).Select(_ => (float)rng.NextDouble()).ToArray();
         float[] b = Enumerable.Range(0, n * n).Select(_ => (float)rng.NextDouble()).ToArray();
@@ -152,9 +170,11 @@ public static class Program
             double ms = BestMilliseconds(() => Gemm.Sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n), windows: 1, seconds / 2);
             double gflops = 2.0 * n * n * n / ms / 1e6;
             Console.WriteLine($"sgemm {n}^3 {Gemm.KernelName} threads={threads}: {gflops:F1} GFLOP/s = {gflops / Roofline(threads):P0} of the FMA roofline ({Roofline(threads):F0} GFLOP/s)");
+            rates.Add(gflops);
         }
 
         Gemm.MaxThreads = Environment.ProcessorCount;
+        return [.. rates];
     }
 
     /// <summary>

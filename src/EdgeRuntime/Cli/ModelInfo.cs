@@ -13,6 +13,48 @@ internal static class ModelInfo
             ? names
             : Enumerable.Range(0, classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
+    /// <summary>Output names of a Q-network (rl.action_names), else the output indices.</summary>
+    public static string[] ActionNames(BlobReader r, int outputs) =>
+        r.GetMetadata("rl.action_names")?.AsStringArray() is { } names && names.Length == outputs
+            ? names
+            : Enumerable.Range(0, outputs).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+    /// <summary>"v1,v2,..." as floats; the count must be the model's sample size (names the fields when rl.observation_names says them).</summary>
+    public static float[] ParseObservation(string text, int size, string path)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != size)
+        {
+            throw new ArgumentException($"--obs has {parts.Length} values but {path} takes {size}" + (FieldList(path) is { } f ? $" ({f})" : "") + $"; write e.g. --obs {string.Join(',', Enumerable.Repeat("0", size))}");
+        }
+
+        var values = new float[size];
+        for (int i = 0; i < size; i++)
+        {
+            if (!float.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out values[i]) || !float.IsFinite(values[i]))
+            {
+                throw new ArgumentException($"--obs value {i + 1} '{parts[i]}' is not a finite number");
+            }
+        }
+
+        return values;
+    }
+
+    private static string? FieldList(string path)
+    {
+        try
+        {
+            using var r = BlobReader.Open(path);
+            var names = r.GetMetadata("rl.observation_names")?.AsStringArray();
+            var units = r.GetMetadata("rl.observation_units")?.AsStringArray();
+            return names is null ? null : string.Join(", ", names.Select((n, i) => units is not null && i < units.Length ? $"{n} [{units[i]}]" : n));
+        }
+        catch (EnbFormatException)
+        {
+            return null;
+        }
+    }
+
     public static int[] InputShape(BlobReader r) =>
         r.GetMetadata("general.input_shape")?.AsInt32Array() ?? r.Graph!.Values[r.Graph.Inputs[0]].Dims.Skip(1).ToArray();
 }

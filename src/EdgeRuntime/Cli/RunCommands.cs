@@ -32,24 +32,32 @@ internal static class RunCommands
     public static Command Run(TextWriter o, TextWriter e)
     {
         var model = new Argument<string>("model");
-        var input = new Option<string>("--input") { Description = "PNG/JPEG/BMP, PGM, raw bytes or an IDX images file", Required = true };
+        var input = new Option<string?>("--input") { Description = "image models: PNG/JPEG/BMP, PGM, raw bytes or an IDX images file" };
+        var obs = new Option<string?>("--obs") { Description = "vector models (a DQN Q-network): one observation as comma-separated values, e.g. 0.01,0,-0.02,0" };
         var index = new Option<int>("--index") { Description = "image index within an IDX file", DefaultValueFactory = _ => 0 };
         var invert = new Option<bool>("--invert") { Description = "invert pixels (dark digit on a light background, e.g. a camera photo)" };
         var variant = Variant();
         var threads = Threads();
         var raw = new Option<bool>("--print-outputs") { Description = "also print every output value (for comparing machines)" };
-        var cmd = new Command("run", "Classify one image with an image model.") { model, input, index, invert, variant, threads, raw };
+        var cmd = new Command("run", "Classify one image with an image model, or evaluate one observation with a Q-network (--obs).") { model, input, obs, index, invert, variant, threads, raw };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, 1));
+            if (p.GetValue(obs) is { } observation)
+            {
+                RunObservation(it, p.GetValue(model)!, observation, p.GetValue(raw), o);
+                return;
+            }
+
             int[] shape = ModelInfo.InputShape(it.Blob);
             if (shape.Length != 3)
             {
-                throw new RuntimeModelException($"{p.GetValue(model)}: 'run' is for image models [H, W, C]; this one takes {string.Join("x", shape)} (use 'generate' for text models)");
+                throw new RuntimeModelException($"{p.GetValue(model)}: 'run' is for image models [H, W, C]; this one takes {string.Join("x", shape)} (use --obs v1,v2,... for a vector model such as a Q-network, 'generate' for text models)");
             }
 
             var (scale, offset) = ModelInfo.Normalization(it.Blob);
-            float[] pixels = ImageInput.Read(p.GetValue(input)!, shape[0], shape[1], p.GetValue(index), p.GetValue(invert));
+            string image = p.GetValue(input) ?? throw new ArgumentException($"give --input IMAGE for the image model {p.GetValue(model)} (or --obs v1,v2,... for a vector model)");
+            float[] pixels = ImageInput.Read(image, shape[0], shape[1], p.GetValue(index), p.GetValue(invert));
             var dst = it.Input(1);
             for (int i = 0; i < pixels.Length; i++)
             {
@@ -74,6 +82,25 @@ internal static class RunCommands
             }
         }));
         return cmd;
+    }
+
+    /// <summary>One observation through a vector model: the outputs named by rl.action_names, and the argmax action.</summary>
+    private static void RunObservation(Interp it, string path, string text, bool printRaw, TextWriter o)
+    {
+        var values = ModelInfo.ParseObservation(text, it.InputSampleSize, path);
+        values.CopyTo(it.Input(1));
+        var sw = Stopwatch.StartNew();
+        it.Invoke(1);
+        double us = sw.Elapsed.TotalMicroseconds;
+        var q = it.Output(1).ToArray();
+        var names = ModelInfo.ActionNames(it.Blob, q.Length);
+        int best = Rig.Environments.Rollout.ArgMax(q);
+        o.WriteLine("q-values: " + string.Join("  ", q.Select((v, i) => $"{names[i]} {v.ToString("F4", Inv)}")));
+        o.WriteLine($"action: {best} ({names[best]})  [{us.ToString("F1", Inv)} us]");
+        if (printRaw)
+        {
+            o.WriteLine("outputs: " + string.Join(" ", q.Select(v => v.ToString("R", Inv))));
+        }
     }
 
     public static Command Eval(TextWriter o, TextWriter e)

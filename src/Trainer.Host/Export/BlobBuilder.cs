@@ -13,7 +13,13 @@ internal static class BlobBuilder
 {
     private static readonly HashSet<string> IntegerOps = ["dense", "conv2d", "max_pool2d", "reshape"];
 
-    public static void Build(ExportGraph g, QuantizationScheme scheme, float[]? min, float[]? max, BlobWriter w)
+    /// <param name="floatInputLayer">
+    /// int8 only: the operators reading the graph input compute in float (int8 weights, float
+    /// activations), so a vector input whose features have very different ranges is not squeezed
+    /// through one activation scale; their outputs enter the int8 region.
+    /// </param>
+    /// <param name="floatOutputLayer">int8 only: the operator producing the graph output keeps f32 weights and computes in float (see <see cref="QuantizationOptions.FloatOutputLayer"/>).</param>
+    public static void Build(ExportGraph g, QuantizationScheme scheme, float[]? min, float[]? max, BlobWriter w, bool floatInputLayer = false, bool floatOutputLayer = false)
     {
         var values = new List<ValueInfo>();
         var ops = new List<OperatorDef>();
@@ -102,7 +108,8 @@ internal static class BlobBuilder
         {
             int x = n.Inputs[0].Index;
             var (outName, outDims) = g.Values[n.Output];
-            bool integer = fullInt8 && IntegerOps.Contains(n.Kind) && n.Attr("activation")?.AsString() is null or "linear" or "relu";
+            bool integer = fullInt8 && IntegerOps.Contains(n.Kind) && n.Attr("activation")?.AsString() is null or "linear" or "relu"
+                && !(floatInputLayer && x == g.Input) && !(floatOutputLayer && n.Output == g.Output);
             if (integer)
             {
                 int qx = QuantOf(x);
@@ -140,7 +147,7 @@ internal static class BlobBuilder
             var fin = new List<TensorRef> { TensorRef.Value(FloatOf(x)) };
             foreach (var r in n.Inputs.Skip(1))
             {
-                bool quantizeWeight = scheme == QuantizationScheme.Int8 && g.Weights[r.Index].Shape.Rank >= 2;
+                bool quantizeWeight = scheme == QuantizationScheme.Int8 && g.Weights[r.Index].Shape.Rank >= 2 && !(floatOutputLayer && n.Output == g.Output);
                 fin.Add(TensorRef.Weight(quantizeWeight ? Int8Weight(r.Index) : FloatWeight(r.Index)));
             }
 

@@ -106,12 +106,53 @@ public static class ModelExporter
         }
 
         w.SetMetadata("quantization.accuracy", EnbValue.F32(float.NaN));
-        BlobBuilder.Build(graph, options.Scheme, min, max, w);
+        bool floatInput = options.Scheme == QuantizationScheme.Int8 && HeterogeneousFeatures(sample, calib);
+        if (floatInput)
+        {
+            w.SetMetadata("quantization.float_input_layer", EnbValue.Bool(true));
+        }
+
+        bool floatOutput = options.Scheme == QuantizationScheme.Int8 && options.FloatOutputLayer;
+        if (floatOutput)
+        {
+            w.SetMetadata("quantization.float_output_layer", EnbValue.Bool(true));
+        }
+
+        BlobBuilder.Build(graph, options.Scheme, min, max, w, floatInput, floatOutput);
         w.Write(path);
 
         // 4. Per-layer error of the written blob against the float activations, on the first calibration batch.
         var errors = LayerErrors(path, graph, calib[0], observed);
         return new ExportReport(path, options.Scheme, new FileInfo(path).Length, null, null, errors);
+    }
+
+    /// <summary>
+    /// A vector input (one axis per sample) whose features span ranges more than 8× apart: one int8
+    /// scale for all of them would leave the narrowest fewer than 32 of the 255 steps (a CartPole
+    /// observation: the angle spans ±0.2 rad, the velocities ±3), so the layer reading it stays float.
+    /// </summary>
+    internal static bool HeterogeneousFeatures(int[] sample, List<(float[] Data, int Count)> calib)
+    {
+        if (sample.Length != 1 || sample[0] < 2)
+        {
+            return false;
+        }
+
+        int d = sample[0];
+        var lo = Enumerable.Repeat(float.PositiveInfinity, d).ToArray();
+        var hi = Enumerable.Repeat(float.NegativeInfinity, d).ToArray();
+        foreach (var (data, count) in calib)
+        {
+            for (int i = 0; i < count * d; i++)
+            {
+                lo[i % d] = Math.Min(lo[i % d], data[i]);
+                hi[i % d] = Math.Max(hi[i % d], data[i]);
+            }
+        }
+
+        var spans = Enumerable.Range(0, d).Select(j => Math.Max(hi[j] - lo[j], 0f)).ToArray();
+        float widest = spans.Max(), narrowest = spans.Where(x => x > 0).DefaultIfEmpty(widest).Min();
+        return widest > 8 * narrowest;
     }
 
     private sealed class Observation

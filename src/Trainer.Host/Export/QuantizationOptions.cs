@@ -28,6 +28,14 @@ public sealed record QuantizationOptions
 
     public double Percentile { get; init; } = 99.99;
 
+    /// <summary>
+    /// int8: the operator producing the model's output keeps f32 weights and computes in float. For
+    /// value regressions such as a Q-network, whose outputs are large (≈ 100) while the differences
+    /// that decide the action are small (hundredths to tenths), int8 weights or an int8 output there
+    /// would reorder near-ties; the head is small (a 256×2 kernel is 2 KB).
+    /// </summary>
+    public bool FloatOutputLayer { get; init; }
+
     public static QuantizationOptions F32 { get; } = new();
 
     public static QuantizationOptions F16 { get; } = new() { Scheme = QuantizationScheme.F16 };

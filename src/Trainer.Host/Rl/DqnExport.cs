@@ -68,6 +68,6 @@ public static class DqnExport
             meta[k] = v;
         }
 
-        return ModelExporter.ExportSamples(agent.Online, path, new QuantizationOptions { Scheme = scheme }, calibration, meta);
+        return ModelExporter.ExportSamples(agent.Online, path, new QuantizationOptions { Scheme = scheme, FloatOutputLayer = true }, calibration, meta);
     }
 }
