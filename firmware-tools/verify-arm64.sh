@@ -56,6 +56,35 @@ else
   printf 'arm64: char-LSTM text differs\n  x64:   %s\n  arm64: %s\n  dot:   %s\n' "$lx64" "$larm" "$ldot" >&2
   fail=1
 fi
+# The DQN Q-network (a vector model; f32 and int8 with float input layer and head): the same Q-values
+# for three observations and the same greedy returns in the Rig physics on every build. Trained anew
+# each time (a 3,000-step run takes seconds), so no stale blob is reused.
+$train dqn --steps 3000 --eval-every 0 --seed 2 --export "$work/dqn-f32.enb" >/dev/null
+$train dqn --steps 3000 --eval-every 0 --seed 2 --export "$work/dqn-int8.enb" --quantize int8 >/dev/null
+for scheme in f32 int8; do
+  for obs in 0.01,0,-0.02,0 -0.4,0.3,0.1,-0.5 1.1,-0.9,-0.15,1.2; do
+    x64=$("$work/x64/edgenet" run "$work/dqn-$scheme.enb" --obs "$obs" --print-outputs | sed -n 's/^outputs: //p')
+    arm=$($qemu "$work/arm64/edgenet" run "$work/dqn-$scheme.enb" --obs "$obs" --print-outputs | sed -n 's/^outputs: //p')
+    python3 - "$x64" "$arm" "dqn-$scheme ($obs)" arm64 <<'PY' || fail=1
+import sys
+a = [float(v) for v in sys.argv[1].split()]; b = [float(v) for v in sys.argv[2].split()]
+d = max(abs(x - y) / max(1.0, abs(x)) for x, y in zip(a, b)) if len(a) == len(b) and a else float("inf")
+print(f"{sys.argv[4]}: {sys.argv[3]} Q-values vs x64: max rel diff = {d:.2e}")
+sys.exit(0 if d <= 1e-5 else 1)
+PY
+  done
+  rx64=$("$work/x64/edgenet" rollout "$work/dqn-$scheme.enb" --episodes 20 | head -n 1)
+  rarm=$($qemu "$work/arm64/edgenet" rollout "$work/dqn-$scheme.enb" --episodes 20 | head -n 1)
+  if [ "$rx64" = "$rarm" ] && [ -n "$rx64" ]; then
+    echo "arm64: dqn-$scheme rollout as on x64: $rarm"
+  else
+    printf 'arm64: dqn-%s rollout differs
+  x64:   %s
+  arm64: %s
+' "$scheme" "$rx64" "$rarm" >&2
+    fail=1
+  fi
+done
 isa=$($qemu "$work/arm64/edgenet" eval "$work/mlp-int8.enb" --limit 100)
 echo "arm64: $isa"
 case "$isa" in *advsimd*) ;; *) echo "arm64: the arm64 build does not report AdvSimd kernels" >&2; fail=1 ;; esac

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job: train the chapter's MLP on the MNIST digits, quantize and export it (f32, f16,
 # int8 with an accuracy report), publish the NativeAOT edge runtime and run the int8 blob on it:
-# accuracy on the test split, one digit classified, latency. Artifacts go to ./artifacts.
+# accuracy on the test split, one digit classified, latency. Then the chapter's DQN: trained on
+# CartPole-v1, exported as int8, its greedy policy run by the edge runtime in the Rig physics, as
+# simulated and as a mismatched rig. Artifacts go to ./artifacts.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -28,3 +30,9 @@ PY
 $edgenet run "$out/mlp-int8.enb" --input "$out/digit7.raw"
 $edgenet bench "$out/mlp-int8.enb" --batch 1,50 --seconds 1
 $edgenet inspect "$out/mlp-int8.enb" --verify | head -n 25
+echo "== the chapter's DQN on CartPole-v1 (rl-baselines3-zoo hyperparameters), exported as int8 for the board"
+$train dqn --seed 1 --out "$out/dqn.keras.enb" --export "$out/dqn-int8.enb" --quantize int8
+$edgenet run "$out/dqn-int8.enb" --obs 0.01,0,-0.02,0
+$edgenet rollout "$out/dqn-int8.enb" --episodes 100
+echo "== the same policy on a rig unlike the simulation (pole 1.5x heavier, 40 ms motor lag, one tick of latency, sensor noise)"
+$edgenet rollout "$out/dqn-int8.enb" --episodes 100 --physics pole_mass=0.15,motor_lag=0.04,latency=1,noise=0.01

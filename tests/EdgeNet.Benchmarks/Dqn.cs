@@ -34,7 +34,22 @@ internal static class Dqn
         return (doubleDqn ? 3 : 2) * forward + forward + backwardX;   // forwards + dW (= forward) + dX
     }
 
+    /// <summary>One gradient step and one greedy action on one thread (the trainer's default for the DQN).</summary>
     public static (double StepUs, double ActUs) Run(double seconds, bool doubleDqn = false)
+    {
+        int saved = EdgeNet.Trainer.Backends.Cpu.Gemm.MaxThreads;
+        EdgeNet.Trainer.Backends.Cpu.Gemm.MaxThreads = 1;
+        try
+        {
+            return RunOneThread(seconds, doubleDqn);
+        }
+        finally
+        {
+            EdgeNet.Trainer.Backends.Cpu.Gemm.MaxThreads = saved;
+        }
+    }
+
+    private static (double StepUs, double ActUs) RunOneThread(double seconds, bool doubleDqn)
     {
         var options = new DqnOptions { DoubleDqn = doubleDqn };
         var agent = new DqnAgent(4, 2, options, seed: 1);
@@ -92,7 +107,7 @@ internal static class Dqn
             var (step, act) = Run(seconds, dbl);
             double flops = StepFlops(4, [256, 256], 2, 64, dbl);
             double floor = flops / (sgemmGflops * 1e3);
-            Console.WriteLine(string.Create(Inv, $"dqn{(dbl ? " (double)" : "")}: one gradient step (batch 64, 4-256-256-2) {step:F0} us  ({flops / 1e6:F1} MFLOP; at the measured SGEMM rate {floor:F0} us: {step / floor:F2}x)  one greedy action {act:F1} us"));
+            Console.WriteLine(string.Create(Inv, $"dqn{(dbl ? " (double)" : "")}, 1 thread: one gradient step (batch 64, 4-256-256-2) {step:F0} us  ({flops / 1e6:F1} MFLOP; at the 1-thread SGEMM rate {floor:F0} us: {step / floor:F2}x)  one greedy action {act:F1} us"));
         }
     }
 }

@@ -36,7 +36,7 @@ internal static class ReturnsPlot
         plot.Title(result.Solved ? $"DQN on CartPole-v1: solved at {result.SolvedAtStep} env steps" : "DQN on CartPole-v1");
         plot.XLabel("env steps");
         plot.YLabel("return");
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
         plot.SavePng(path, width, height);
     }
 }
