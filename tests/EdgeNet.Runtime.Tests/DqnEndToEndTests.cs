@@ -53,13 +53,7 @@ public sealed class DqnEndToEndTests
     [ClassCleanup]
     public static void Cleanup() => Directory.Delete(s_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = EdgenetCli.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [TestMethod]
     public void A_short_seeded_run_beats_a_random_policy_by_far()

@@ -23,8 +23,8 @@ internal static class RolloutCommand
         var episodes = new Option<int>("--episodes") { DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "episode i starts from reset(seed + i)", DefaultValueFactory = _ => 1 };
         var physics = new Option<string?>("--physics") { Description = $"CartPole physics key=value,... over CartPole-v1 (default: the blob's rl.env_options); keys: {CartPoleOptions.KnownKeys}" };
-        var variant = new Option<string>("--kernels") { Description = "simd (default) or reference", DefaultValueFactory = _ => "simd" };
-        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 1 };
+        var variant = RunCommands.Variant();
+        var threads = RunCommands.Threads();
         var cmd = new Command("rollout", "Run the greedy policy of a Q-network blob on CartPole episodes and print the mean return.") { model, episodes, seed, physics, variant, threads };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
@@ -35,18 +35,7 @@ internal static class RolloutCommand
                 throw new ArgumentException("--episodes must be >= 1");
             }
 
-            var options = new InterpreterOptions
-            {
-                MaxBatch = n,
-                Threads = p.GetValue(threads),
-                Variant = p.GetValue(variant) switch
-                {
-                    "simd" => KernelVariant.Simd,
-                    "reference" => KernelVariant.Reference,
-                    var v => throw new ArgumentException($"--kernels must be simd or reference, not '{v}'"),
-                },
-            };
-            using var it = Interp.Load(path, options);
+            using var it = Interp.Load(path, RunCommands.Options(p, variant, threads, maxBatch: n));
             if (it.InputSampleSize != 4 || it.OutputSampleSize != 2)
             {
                 throw new RuntimeModelException($"{path}: 'rollout' needs a CartPole Q-network (4 observation values in, 2 action values out); this model takes {it.InputSampleSize} and gives {it.OutputSampleSize}");

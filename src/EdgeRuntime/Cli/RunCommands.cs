@@ -13,11 +13,11 @@ internal static class RunCommands
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    private static Option<string> Variant() => new("--kernels") { Description = "simd (default) or reference", DefaultValueFactory = _ => "simd" };
+    internal static Option<string> Variant() => new("--kernels") { Description = "simd (default) or reference", DefaultValueFactory = _ => "simd" };
 
-    private static Option<int> Threads() => new("--threads") { Description = "worker threads (default 1: leave the board's other cores to the control loop)", DefaultValueFactory = _ => 1 };
+    internal static Option<int> Threads() => new("--threads") { Description = "worker threads (default 1: leave the board's other cores to the control loop)", DefaultValueFactory = _ => 1 };
 
-    private static InterpreterOptions Options(ParseResult p, Option<string> variant, Option<int> threads, int maxBatch) => new()
+    internal static InterpreterOptions Options(ParseResult p, Option<string> variant, Option<int> threads, int maxBatch) => new()
     {
         MaxBatch = maxBatch,
         Threads = p.GetValue(threads),
