@@ -244,6 +244,28 @@ public sealed class OpenClEquivalenceTests
     }
 
     [TestMethod]
+    public void Squared_norms_for_gradient_clipping_match_the_cpu()
+    {
+        // The OpenCL backend takes IBackend's default (square + reduce with its own kernels, one read-back);
+        // the CPU backend sums in place. Sizes: a 16-wide multiple, an odd one, a large gradient.
+        int[] sizes = [32, 33, 65_536];
+        var host = sizes.Select((n, i) => Rand(n, 40 + i)).ToArray();
+        using var dev = Device.Use(Cl);
+        using var s = TensorScope.Begin();
+        var onDevice = host.Select(h => Tensor.FromArray(h, h.Length)).ToList();
+        double[] cl = ((IBackend)Cl).SquaredNorms(onDevice.Select(t => (t.Storage, t.Size)).ToList());
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            double expected = host[i].Sum(v => (double)v * v);
+            Assert.AreEqual(expected, cl[i], 1e-5 * expected, $"OpenCL Σx² of {sizes[i]} values");
+            var cpu = CpuBackend.Instance.Allocate(sizes[i]);
+            CpuBackend.Instance.Upload(host[i], cpu);
+            Assert.AreEqual(expected, CpuBackend.Instance.SquaredNorms([(cpu, sizes[i])])[0], 1e-5 * expected, $"CPU Σx² of {sizes[i]} values");
+            cpu.Release();
+        }
+    }
+
+    [TestMethod]
     public void Mlp_and_cnn_training_losses_agree_step_by_step()
     {
         var data = EdgeNet.Formats.Data.Datasets.LoadDigits().Train;

@@ -198,4 +198,47 @@ public interface IBackend : IDisposable
     /// reads all counts back in one transfer instead of waiting once per tensor).
     /// </summary>
     int[] CountNonFinite(IReadOnlyList<(Storage Storage, int Length)> tensors) => tensors.Select(t => CountNonFinite(t.Storage, t.Length)).ToArray();
+
+    /// <summary>
+    /// Σx² of each tensor (gradient-norm clipping), read back once. The default squares into a scratch
+    /// buffer and reduces with this backend's own kernels; a host backend sums in place.
+    /// </summary>
+    double[] SquaredNorms(IReadOnlyList<(Storage Storage, int Length)> tensors)
+    {
+        var sums = Allocate(tensors.Count);
+        try
+        {
+            for (int i = 0; i < tensors.Count; i++)
+            {
+                var (x, n) = tensors[i];
+                var sq = Allocate(n);
+                try
+                {
+                    Unary(UnaryOp.Square, x, sq, n);
+                    var one = Allocate(1);
+                    try
+                    {
+                        ReduceSum(sq, one, 1, n, 1, mean: false);
+                        Copy(one, 0, sums, i, 1);
+                    }
+                    finally
+                    {
+                        one.Release();
+                    }
+                }
+                finally
+                {
+                    sq.Release();
+                }
+            }
+
+            var host = new float[tensors.Count];
+            Download(sums, host);
+            return host.Select(v => (double)v).ToArray();
+        }
+        finally
+        {
+            sums.Release();
+        }
+    }
 }

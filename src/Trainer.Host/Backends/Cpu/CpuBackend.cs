@@ -374,6 +374,17 @@ public sealed partial class CpuBackend : IBackend
         }
     }
 
+    public double[] SquaredNorms(IReadOnlyList<(Storage Storage, int Length)> tensors)
+    {
+        var r = new double[tensors.Count];
+        for (int i = 0; i < r.Length; i++)
+        {
+            r[i] = TensorPrimitives.SumOfSquares(S(tensors[i].Storage)[..tensors[i].Length]);   // one pass, no buffer
+        }
+
+        return r;
+    }
+
     public int CountNonFinite(Storage x, int n)
     {
         var xs = S(x)[..n];

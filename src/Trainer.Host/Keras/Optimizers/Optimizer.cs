@@ -87,8 +87,6 @@ public abstract class Optimizer
         }
     }
 
-    private static double SquaredNorm(Tensor g) => GradientTape.NoRecord(() => (double)Ops.ReduceSum(Ops.Square(g)).Item());
-
     /// <summary>Rescaled copies of the gradients when a clip norm is set (the originals may be shared).</summary>
     private List<(Tensor? Gradient, Variable Variable)> Clip(List<(Tensor? Gradient, Variable Variable)> pairs)
     {
@@ -97,8 +95,20 @@ public abstract class Optimizer
             return pairs;
         }
 
+        // Σg² of every gradient, one backend call (and one read-back) per device.
+        var squared = new Dictionary<Tensor, double>(TensorIdentity.Instance);
+        foreach (var group in pairs.Where(p => p.Gradient is not null).GroupBy(p => p.Gradient!.Backend))
+        {
+            var list = group.Select(p => p.Gradient!).ToList();
+            double[] sums = group.Key.SquaredNorms(list.Select(g => (g.Storage, g.Size)).ToList());
+            for (int i = 0; i < list.Count; i++)
+            {
+                squared[list[i]] = sums[i];
+            }
+        }
+
         var result = new List<(Tensor?, Variable)>(pairs.Count);
-        double global = GlobalClipNorm is null ? 0 : Math.Sqrt(pairs.Where(p => p.Gradient is not null).Sum(p => SquaredNorm(p.Gradient!)));
+        double global = GlobalClipNorm is null ? 0 : Math.Sqrt(pairs.Where(p => p.Gradient is not null).Sum(p => squared[p.Gradient!]));
         foreach (var (g, v) in pairs)
         {
             if (g is null)
@@ -113,9 +123,9 @@ public abstract class Optimizer
                 scale = gc / global;
             }
 
-            if (ClipNorm is { } c && Math.Sqrt(SquaredNorm(g)) * scale > c)
+            if (ClipNorm is { } c && Math.Sqrt(squared[g]) * scale > c)
             {
-                scale = c / Math.Sqrt(SquaredNorm(g));
+                scale = c / Math.Sqrt(squared[g]);
             }
 
             result.Add((scale == 1 ? g : GradientTape.NoRecord(() => Ops.Affine(g, (float)scale, 0f)), v));
