@@ -16,6 +16,16 @@ case "$target" in
   linux-arm64) extra+=(-p:LinkerFlavor=lld) ;;
   linux-arm64-dotprod) rid=linux-arm64; extra+=(-p:LinkerFlavor=lld "-p:IlcInstructionSet=armv8.2-a%2Cdotprod") ;;
 esac
-dotnet publish "$root/src/EdgeRuntime/EdgeNet.Runtime.csproj" -c Release -r "$rid" -o "$out" -nologo -v q "${extra[@]}" 2>&1 | grep -Ev '^\s*$' || true
-[ -x "$out/edgenet" ] || { echo "publish: no binary at $out/edgenet" >&2; exit 1; }
+# A failed publish must fail here, never leave an older binary in place to be used instead.
+rm -f "$out/edgenet"
+log="$(mktemp)"
+if ! dotnet publish "$root/src/EdgeRuntime/EdgeNet.Runtime.csproj" -c Release -r "$rid" -o "$out" -nologo -v q "${extra[@]}" >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "publish: dotnet publish for $target failed (log above)" >&2
+  exit 1
+fi
+grep -Ev '^\s*$' "$log" || true   # the packages' own trim warnings (see ARCHITECTURE.md), if any
+rm -f "$log"
+[ -x "$out/edgenet" ] || { echo "publish: dotnet publish reported success but left no binary at $out/edgenet" >&2; exit 1; }
 echo "publish: $out/edgenet ($(stat -c %s "$out/edgenet") bytes)"

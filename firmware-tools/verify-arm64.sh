@@ -11,15 +11,13 @@ command -v qemu-aarch64-static >/dev/null || { echo "arm64: qemu-aarch64-static 
 "$root/firmware-tools/publish.sh" linux-arm64 "$work/arm64" >/dev/null
 "$root/firmware-tools/publish.sh" linux-arm64-dotprod "$work/arm64-dotprod" >/dev/null
 train="dotnet $root/src/Trainer.Host/bin/Release/net10.0/edgenet-train.dll"
-if [ ! -f "$work/cnn-int8.enb" ]; then
-  $train mlp --data digits --steps 300 --seed 5 --out "$work/mlp.keras.enb" >/dev/null
-  $train export "$work/mlp.keras.enb" --to "$work/mlp.enb" --quantize all --eval-limit 200 --calibration 200 >/dev/null
-  $train cnn --data digits --steps 40 --seed 5 --out "$work/cnn.keras.enb" >/dev/null
-  $train export "$work/cnn.keras.enb" --to "$work/cnn.enb" --quantize all --eval-limit 50 --calibration 100 >/dev/null
-fi
-if [ ! -f "$work/lstm.enb" ]; then
-  $train lstm --steps 30 --units 64 --export "$work/lstm.enb" >/dev/null
-fi
+# The blobs are made anew by this build's trainer every time (no blob of an older build is reused).
+rm -f "$work"/*.enb
+$train mlp --data digits --steps 300 --seed 5 --out "$work/mlp.keras.enb" >/dev/null
+$train export "$work/mlp.keras.enb" --to "$work/mlp.enb" --quantize all --eval-limit 200 --calibration 200 >/dev/null
+$train cnn --data digits --steps 40 --seed 5 --out "$work/cnn.keras.enb" >/dev/null
+$train export "$work/cnn.keras.enb" --to "$work/cnn.enb" --quantize all --eval-limit 50 --calibration 100 >/dev/null
+$train lstm --steps 30 --units 64 --export "$work/lstm.enb" >/dev/null
 qemu="qemu-aarch64-static -L /usr/aarch64-linux-gnu"
 digits="$root/data/mnist-digits"
 # A real digit as a raw 28x28 image.
@@ -29,7 +27,7 @@ d = json.load(open(sys.argv[1]))["data"][:784]
 open(sys.argv[2], "wb").write(bytes(int(round(v * 255)) for v in d))
 PY
 fail=0
-for blobname in mlp-f32 mlp-int8 cnn-f32 cnn-int8; do
+for blobname in mlp-f32 mlp-f16 mlp-int8 cnn-f32 cnn-f16 cnn-int8; do
   blob="$work/$blobname.enb"
   scheme="$blobname"
   x64=$("$work/x64/edgenet" run "$blob" --input "$work/digit.raw" --print-outputs | sed -n 's/^outputs: //p')

@@ -34,6 +34,70 @@ public sealed class HostileBlobTests
         [new ValueInfo("x", ElementType.F32, -1, inDim), new ValueInfo("y", outType, -1, units)], [0], [1],
         [new OperatorDef(Opcode.Dense, [TensorRef.Value(0), TensorRef.Weight(kernelIndex), TensorRef.Weight(biasIndex)], [1], [new("activation", EnbValue.String("relu"))])]);
 
+    /// <summary>x [N, 8, 8, 1] → Conv2D(2 filters, 3×3) → y with the given attributes and output dims.</summary>
+    private static string ConvBlob(int[] yDims, params (string Key, EnbValue Value)[] attrs) => Write(w =>
+    {
+        int k = w.AddF32("k", [3, 3, 1, 2], new float[18]);
+        int b = w.AddF32("b", [2], new float[2]);
+        w.Graph = new GraphDef(
+            [new ValueInfo("x", ElementType.F32, -1, 8, 8, 1), new ValueInfo("y", ElementType.F32, [-1, .. yDims])], [0], [1],
+            [new OperatorDef(Opcode.Conv2D, [TensorRef.Value(0), TensorRef.Weight(k), TensorRef.Weight(b)], [1], [.. attrs.Select(a => new KeyValuePair<string, EnbValue>(a.Key, a.Value))])]);
+    });
+
+    private static string PoolBlob(int[] xDims, int[] yDims, params (string Key, EnbValue Value)[] attrs) => Write(w =>
+    {
+        w.Graph = new GraphDef(
+            [new ValueInfo("x", ElementType.F32, [-1, .. xDims]), new ValueInfo("y", ElementType.F32, [-1, .. yDims])], [0], [1],
+            [new OperatorDef(Opcode.MaxPool2D, [TensorRef.Value(0)], [1], [.. attrs.Select(a => new KeyValuePair<string, EnbValue>(a.Key, a.Value))])]);
+    });
+
+    [TestMethod]
+    public void Zero_or_missing_strides_and_windows_are_refused_naming_the_attribute()
+    {
+        // A stride of 0 divided by zero in the window geometry (an unhandled DivideByZeroException before).
+        var e = LoadFails(ConvBlob([8, 8, 2], ("strides", EnbValue.Ints(0, 1)), ("padding", EnbValue.String("same"))));
+        StringAssert.Contains(e.Message, "operator 0 (Conv2D");
+        StringAssert.Contains(e.Message, "attribute 'strides' is [0, 1]; it needs two values, each >= 1");
+
+        e = LoadFails(ConvBlob([8, 8, 2], ("strides", EnbValue.Ints(1)), ("padding", EnbValue.String("same"))));
+        StringAssert.Contains(e.Message, "attribute 'strides' is [1]");
+
+        e = LoadFails(PoolBlob([8, 8, 1], [4, 4, 1], ("pool_size", EnbValue.Ints(2, 0))));
+        StringAssert.Contains(e.Message, "operator 0 (MaxPool2D");
+        StringAssert.Contains(e.Message, "attribute 'pool_size' is [2, 0]");
+
+        e = LoadFails(PoolBlob([8, 8, 1], [4, 4, 1], ("strides", EnbValue.Ints(-2, 2))));
+        StringAssert.Contains(e.Message, "attribute 'strides' is [-2, 2]");
+    }
+
+    [TestMethod]
+    public void Windows_larger_than_the_input_and_unknown_paddings_are_refused()
+    {
+        var e = LoadFails(PoolBlob([1, 1, 1], [1, 1, 1], ("pool_size", EnbValue.Ints(2, 2))));
+        StringAssert.Contains(e.Message, "input [N, 1, 1, 1] is smaller than the 2x2 pool window with padding 'valid'");
+
+        e = LoadFails(ConvBlob([8, 8, 2], ("padding", EnbValue.String("full"))));
+        StringAssert.Contains(e.Message, "attribute 'padding' is 'full'; it must be 'same' or 'valid'");
+
+        e = LoadFails(PoolBlob([8, 8], [4, 4], ("pool_size", EnbValue.Ints(2, 2))));
+        StringAssert.Contains(e.Message, "must both be [N, H, W, C]");
+    }
+
+    [TestMethod]
+    public void A_value_whose_dims_multiply_past_int_is_refused_naming_the_value()
+    {
+        // 65,536 × 65,536 floats per sample: an OverflowException in the slot's size before.
+        var e = LoadFails(Write(w =>
+        {
+            w.AddF32("k", [4, 3], new float[12]);
+            w.AddF32("b", [3], new float[3]);
+            w.Graph = new GraphDef(
+                [new ValueInfo("x", ElementType.F32, -1, 65_536, 65_536), new ValueInfo("y", ElementType.F32, -1, 3)], [0], [1],
+                [new OperatorDef(Opcode.Dense, [TensorRef.Value(0), TensorRef.Weight(0), TensorRef.Weight(1)], [1], [])]);
+        }));
+        StringAssert.Contains(e.Message, "value 'x' [N, 65536, 65536] holds more than 2147483647 elements per sample");
+    }
+
     [TestMethod]
     public void Wrong_kernel_shape_is_refused_at_load()
     {

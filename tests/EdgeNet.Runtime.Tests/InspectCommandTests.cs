@@ -39,6 +39,33 @@ public sealed class InspectCommandTests
     private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [TestMethod]
+    public void Eval_takes_the_same_data_grammar_as_the_trainer()
+    {
+        // mnist=PATH, a bare IDX folder and digits=PATH: the grammar edgenet-train takes (Datasets.Load).
+        const string Idx = "/usr/share/datasets/fashion-mnist";
+        Assert.IsTrue(Directory.Exists(Idx), "Fashion-MNIST IDX files missing: apt-get install dataset-fashion-mnist (scripts/setup.sh does)");
+        var dir = Directory.CreateTempSubdirectory("edgenet-eval-");
+        try
+        {
+            string blob = WriteMlpBlob(dir.FullName);
+            foreach (var (spec, name) in new[] { ($"mnist={Idx}", "mnist/test"), (Idx, "mnist/test"), ($"digits={Formats.Data.Datasets.DefaultDigitsFolder()}", "mnist-digits/test"), ("fashion", "fashion-mnist/test") })
+            {
+                var (code, output, err) = Run("eval", blob, "--data", spec, "--limit", "40");
+                Assert.AreEqual(0, code, $"--data {spec}: {err}");
+                StringAssert.Contains(output, $"/40) on {name}", $"--data {spec}");
+            }
+
+            var (bad, _, why) = Run("eval", blob, "--data", "nosuch");
+            Assert.AreEqual(2, bad);
+            StringAssert.Contains(why, "--data 'nosuch': not a dataset name nor an existing file or folder");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void Inspect_prints_header_metadata_tensors_and_layers()
     {
         var dir = Directory.CreateTempSubdirectory("edgenet-inspect-");

@@ -128,11 +128,9 @@ public sealed class DataTests
         }
 
         Assert.AreEqual("hello", corpus.Decode(corpus.Encode("Hello").Select(v => (int)v)));
-        if (Directory.Exists(TextCorpus.FortunesFolder))
-        {
-            var fortunes = TextCorpus.Load(maxChars: 200_000);
-            Assert.AreEqual(200_000, fortunes.RawText.Length);
-            Assert.IsGreaterThan(30, fortunes.NumChars);
-        }
+        Assert.IsTrue(Directory.Exists(TextCorpus.FortunesFolder), $"the fortunes corpus is missing ({TextCorpus.FortunesFolder}): apt-get install fortunes (scripts/setup.sh does)");
+        var fortunes = TextCorpus.Load(maxChars: 200_000);
+        Assert.AreEqual(200_000, fortunes.RawText.Length);
+        Assert.IsGreaterThan(30, fortunes.NumChars);
     }
 }

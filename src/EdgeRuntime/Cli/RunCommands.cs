@@ -106,7 +106,7 @@ internal static class RunCommands
     public static Command Eval(TextWriter o, TextWriter e)
     {
         var model = new Argument<string>("model");
-        var data = new Option<string>("--data") { Description = "digits (the 2,000-sample test split) | fashion | mnist | an IDX folder | mnist.npz", DefaultValueFactory = _ => "digits" };
+        var data = new Option<string>("--data") { Description = "the test split of: " + Datasets.SpecHelp, DefaultValueFactory = _ => "digits" };
         var limit = new Option<int>("--limit") { DefaultValueFactory = _ => int.MaxValue };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 50 };
         var variant = Variant();
@@ -115,15 +115,7 @@ internal static class RunCommands
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             string spec = p.GetValue(data)!;
-            var test = (spec switch
-            {
-                "digits" => Datasets.LoadDigits().Test,
-                "fashion" => Datasets.LoadFashionMnist().Test,
-                "mnist" => Datasets.LoadMnist().Test,
-                _ when spec.EndsWith(".npz", StringComparison.Ordinal) => Datasets.LoadMnist(spec).Test,
-                _ when Directory.Exists(spec) && File.Exists(Path.Combine(spec, "0.json")) => Datasets.LoadDigits(spec).Test,
-                _ => Datasets.LoadMnist(spec).Test,
-            }).Take(p.GetValue(limit));
+            var test = Datasets.Load(spec).Test.Take(p.GetValue(limit));
             int bs = Math.Max(1, p.GetValue(batch));
             using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, bs));
             var (scale, offset) = ModelInfo.Normalization(it.Blob);

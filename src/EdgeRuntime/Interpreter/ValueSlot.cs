@@ -9,7 +9,18 @@ public sealed class ValueSlot
     {
         Index = index;
         Info = info;
-        SampleElements = info.Dims.Skip(info.Dims[0] < 0 ? 1 : 0).Aggregate(1, (a, d) => checked(a * d));
+        long elements = 1;
+        foreach (long d in info.Dims.Skip(info.Dims[0] < 0 ? 1 : 0))
+        {
+            elements = Math.Min(elements * Math.Max(d, 0), (long)int.MaxValue + 1);
+        }
+
+        if (elements > int.MaxValue)
+        {
+            throw new RuntimeModelException($"value '{info.Name}' {info.ShapeText} holds more than {int.MaxValue} elements per sample: the blob is corrupt or not made for this runtime");
+        }
+
+        SampleElements = (int)elements;
         ElementSize = info.Type switch
         {
             ElementType.F32 => 4,

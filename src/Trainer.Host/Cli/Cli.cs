@@ -10,6 +10,13 @@ public static class Cli
 {
     public static int Run(string[] args)
     {
+        if (Console.IsOutputRedirected)
+        {
+            // Piped or logged: no terminal width to fit, so tables print whole lines instead of wrapping
+            // cells at Spectre's fallback of 80 columns (file names broke across lines).
+            Spectre.Console.AnsiConsole.Profile.Width = 400;
+        }
+
         var root = new RootCommand("EdgeNet trainer: Keras-style training of the chapter's models, quantization and export.")
         {
             TrainCommands.ImageCommand("mlp"),

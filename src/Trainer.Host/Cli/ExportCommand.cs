@@ -16,7 +16,7 @@ internal static class ExportCommand
         var quantize = new Option<string>("--quantize") { Description = "f32 | f16 | int8 | all (writes FILE with -f32/-f16/-int8 suffixes and compares them)", DefaultValueFactory = _ => "int8" };
         var calibration = new Option<int>("--calibration") { Description = "representative samples for int8 activation ranges", DefaultValueFactory = _ => 500 };
         var percentile = new Option<double?>("--percentile") { Description = "calibrate ranges on this percentile (e.g. 99.99) instead of min/max" };
-        var data = new Option<string>("--data") { Description = "dataset for calibration and the accuracy report: digits | fashion | mnist[=PATH]", DefaultValueFactory = _ => "digits" };
+        var data = new Option<string>("--data") { Description = "dataset for calibration and the accuracy report: " + EdgeNet.Formats.Data.Datasets.SpecHelp, DefaultValueFactory = _ => "digits" };
         var evalLimit = new Option<int>("--eval-limit") { Description = "test samples for the accuracy report", DefaultValueFactory = _ => int.MaxValue };
         var onnx = new Option<string?>("--onnx") { Description = "also write the float model as ONNX (opset 17) here" };
         var cmd = new Command("export", "Quantize a trained model and export it as an .enb blob for the edge runtime, with an accuracy report.")

@@ -20,7 +20,7 @@ internal static class TrainCommands
 
     public static Command ImageCommand(string kind)
     {
-        var data = new Option<string>("--data") { Description = "digits | fashion | mnist[=PATH] (mnist.npz or an IDX folder) | digits=FOLDER | fashion=FOLDER", DefaultValueFactory = _ => "digits" };
+        var data = new Option<string>("--data") { Description = Datasets.SpecHelp, DefaultValueFactory = _ => "digits" };
         var steps = new Option<int?>("--steps") { Description = "random batches to train on (default 6000: the chapter's 5 epochs of 60,000 at batch 50)" };
         var epochs = new Option<int?>("--epochs") { Description = "Keras Fit epochs (each sample once per epoch, shuffled) instead of --steps random batches; saves the curves next to --out" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 50 };
@@ -172,19 +172,8 @@ internal static class TrainCommands
         return cmd;
     }
 
-    /// <summary>digits | fashion | mnist, each optionally =PATH.</summary>
-    internal static DatasetSplit LoadImages(string spec)
-    {
-        string name = spec.Split('=', 2)[0];
-        string? path = spec.Contains('=', StringComparison.Ordinal) ? spec.Split('=', 2)[1] : null;
-        return name switch
-        {
-            "digits" => Datasets.LoadDigits(path),
-            "fashion" => Datasets.LoadFashionMnist(path),
-            "mnist" => Datasets.LoadMnist(path),
-            _ => throw new DatasetException($"unknown dataset '{spec}': use digits, fashion or mnist (optionally =PATH)"),
-        };
-    }
+    /// <summary>The --data grammar both programs share (<see cref="Datasets.Load"/>).</summary>
+    internal static DatasetSplit LoadImages(string spec) => Datasets.Load(spec);
 
     /// <summary>A Spectre.Console progress bar over the steps with the running loss; plain lines when not interactive.</summary>
     private static void Progress(int total, Action<Action<int, float>> run)

@@ -78,7 +78,7 @@ public sealed unsafe partial class OpenClBackend : IBackend
         var devices = OpenClDevices.List();
         if (devices.Count == 0)
         {
-            throw new OpenClException("no OpenCL platform or device found: install an OpenCL driver (on Debian: pocl-opencl-icd ocl-icd-libopencl1, which scripts/setup.sh installs) or use --device cpu");
+            throw new OpenClException($"no OpenCL platform or device found ({OpenClDevices.UnavailableReason}): install an OpenCL driver (on Debian: pocl-opencl-icd ocl-icd-libopencl1, which scripts/setup.sh installs) or use --device cpu");
         }
 
         if (string.IsNullOrEmpty(selector))

@@ -17,7 +17,10 @@ public static unsafe class OpenClDevices
 
     internal static CL Api => s_api ??= CL.GetApi();
 
-    /// <summary>All devices of all platforms, GPUs first; empty when no OpenCL library or platform exists.</summary>
+    /// <summary>Why the last <see cref="List"/> found no device (the loader's error, or what the platform query returned); null when it found one.</summary>
+    public static string? UnavailableReason { get; private set; }
+
+    /// <summary>All devices of all platforms, GPUs first; empty when no OpenCL library or platform exists (<see cref="UnavailableReason"/> says why).</summary>
     public static IReadOnlyList<OpenClDeviceInfo> List()
     {
         CL cl;
@@ -27,12 +30,15 @@ public static unsafe class OpenClDevices
         }
         catch (Exception e) when (e is DllNotFoundException or FileNotFoundException or InvalidOperationException or TypeInitializationException)
         {
+            UnavailableReason = $"the OpenCL loader (libOpenCL.so.1) could not be loaded: {e.GetBaseException().Message}; install ocl-icd-libopencl1 and a driver such as pocl-opencl-icd";
             return [];
         }
 
         uint nPlatforms = 0;
-        if (cl.GetPlatformIDs(0, null, &nPlatforms) != 0 || nPlatforms == 0)
+        int err = cl.GetPlatformIDs(0, null, &nPlatforms);
+        if (err != 0 || nPlatforms == 0)
         {
+            UnavailableReason = $"clGetPlatformIDs returned {err} with {nPlatforms} platforms: the loader found no OpenCL driver (an ICD in /etc/OpenCL/vendors); install pocl-opencl-icd or a GPU driver";
             return [];
         }
 
@@ -70,6 +76,7 @@ public static unsafe class OpenClDevices
             }
         }
 
+        UnavailableReason = found.Count == 0 ? $"{nPlatforms} OpenCL platform(s) but no device" : null;
         return found.OrderByDescending(d => d.IsGpu).Select((d, i) => d with { Index = i }).ToList();
     }
 
