@@ -71,7 +71,8 @@ public sealed class ChapterExamplesTests
 
         Assert.AreEqual(b, bias, 1e-4, "bias");
 
-        // The values TensorFlow prints for this program.
+        // The closed form's values (LinearReference) written out to 8 digits; the chapter prints no numbers for
+        // this program. They pin the reference itself, so a change to it cannot go unnoticed.
         CollectionAssert.AreEqual(new[] { 0.40784496f, 1.191065f, 1.9742855f }, kernel, new Tolerance(1e-4f));
         Assert.AreEqual(0.78322077f, bias, 1e-4f);
         StringAssert.StartsWith(model.Variables[0].Name, "dense");
