@@ -178,31 +178,12 @@ internal static class RunCommands
 
             var rng = new Random(p.GetValue(rngSeed));
             var text = new System.Text.StringBuilder(start);
-            var logp = new double[vocab.Length];
+            var weights = new double[vocab.Length];
             for (int n = 0; n < p.GetValue(length); n++)
             {
                 window.CopyTo(it.Input(1));
                 it.Invoke(1);
-                var probs = it.Output(1);
-                double sum = 0;
-                for (int c = 0; c < probs.Length; c++)
-                {
-                    logp[c] = Math.Exp(Math.Log(Math.Max(probs[c], 1e-30)) / t);
-                    sum += logp[c];
-                }
-
-                double u = rng.NextDouble() * sum, acc = 0;
-                int pick = probs.Length - 1;
-                for (int c = 0; c < probs.Length; c++)
-                {
-                    acc += logp[c];
-                    if (u < acc)
-                    {
-                        pick = c;
-                        break;
-                    }
-                }
-
+                int pick = TemperatureSampler.Sample(it.Output(1), t, rng, weights);
                 text.Append(vocab[pick]);
                 Array.Copy(window, 1, window, 0, seqLength - 1);
                 window[^1] = pick;
