@@ -69,12 +69,19 @@ public sealed class ModelApiTests
         Assert.AreEqual(new Shape(1, 2), y.Shape);
         Assert.HasCount(4, model.Variables, "the shared Dense counts once");
 
-        // The same computation by hand.
-        var ha = Ops.Tanh(Ops.Dense(xa, shared.Kernel!, shared.Bias!, Backends.Activation.Linear));
-        var hb = Ops.Tanh(Ops.Dense(xb, shared.Kernel!, shared.Bias!, Backends.Activation.Linear));
+        // The same computation in double precision from the weight arrays: tanh(x·K + b) for each input,
+        // concatenated, then ·K2 + b2.
+        float[] k = shared.Kernel!.Numpy(), bias = shared.Bias!.Numpy();
+        double[] Hidden(float[] x) => Enumerable.Range(0, 3).Select(j => Math.Tanh(bias[j] + Enumerable.Range(0, 4).Sum(i => (double)x[i] * k[(i * 3) + j]))).ToArray();
+        double[] merged6 = [.. Hidden([1f, 2f, 3f, 4f]), .. Hidden([-1f, 0f, 1f, 0.5f])];
         var last = (Dense)model.Layers[^1];
-        var expected = Ops.Dense(Ops.Concat([ha, hb]), last.Kernel!, last.Bias!, Backends.Activation.Linear).ToArray();
-        CollectionAssert.AreEqual(expected, y.ToArray(), new Tolerance(1e-6f));
+        float[] k2 = last.Kernel!.Numpy(), b2 = last.Bias!.Numpy();
+        float[] got = y.ToArray();
+        for (int j = 0; j < 2; j++)
+        {
+            double expected = b2[j] + Enumerable.Range(0, 6).Sum(i => merged6[i] * k2[(i * 2) + j]);
+            Assert.AreEqual(expected, got[j], 1e-5, $"output {j}");
+        }
     }
 
     /// <summary>The chapter's custom layer.</summary>
@@ -169,22 +176,90 @@ public sealed class ModelApiTests
         Assert.AreEqual(3_274_634, cnn.CountParams());
     }
 
-    [TestMethod]
-    public void LSTM_layer_equals_the_unrolled_LSTMCell_loop()
+    /// <summary>
+    /// An LSTM written independently here in double precision, Keras' gate order i, f, c, o:
+    /// z = x·W + h·U + b; i = σ(z_i), f = σ(z_f), g = tanh(z_c), o = σ(z_o); c = f·c + i·g; h = o·tanh(c).
+    /// Returns h after every step, [batch][time][units].
+    /// </summary>
+    private static double[][][] ReferenceLstm(float[] x, int batch, int steps, int inDim, int units, float[] w, float[] u, float[] b)
     {
-        var x = Tensor.FromArray(GradientCheck.Rand(3 * 5 * 4, 9), 3, 5, 4);
-        var layer = new LSTM(6);
-        var y = layer.Apply(x).ToArray();
-        var cell = layer.Cell;
-        var state = cell.GetInitialState(3);
-        Tensor h = state.H;
-        for (int t = 0; t < 5; t++)
+        static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
+        var result = new double[batch][][];
+        for (int n = 0; n < batch; n++)
         {
-            (h, state) = cell.Apply(Ops.Take(x, 1, t), state);
+            double[] h = new double[units], c = new double[units];
+            result[n] = new double[steps][];
+            for (int t = 0; t < steps; t++)
+            {
+                var z = new double[4 * units];
+                for (int j = 0; j < 4 * units; j++)
+                {
+                    z[j] = b[j];
+                    for (int i = 0; i < inDim; i++)
+                    {
+                        z[j] += x[(((n * steps) + t) * inDim) + i] * (double)w[(i * 4 * units) + j];
+                    }
+
+                    for (int i = 0; i < units; i++)
+                    {
+                        z[j] += h[i] * u[(i * 4 * units) + j];
+                    }
+                }
+
+                var hNew = new double[units];
+                for (int j = 0; j < units; j++)
+                {
+                    double ig = Sigmoid(z[j]), fg = Sigmoid(z[units + j]), g = Math.Tanh(z[(2 * units) + j]), og = Sigmoid(z[(3 * units) + j]);
+                    c[j] = (fg * c[j]) + (ig * g);
+                    hNew[j] = og * Math.Tanh(c[j]);
+                }
+
+                h = hNew;
+                result[n][t] = hNew;
+            }
         }
 
-        CollectionAssert.AreEqual(h.ToArray(), y);
-        var seq = new LSTM(6, returnSequences: true);
-        Assert.AreEqual(new Shape(3, 5, 6), seq.Apply(x).Shape);
+        return result;
+    }
+
+    [TestMethod]
+    public void LSTM_layer_equals_an_independent_LSTM_in_double_precision()
+    {
+        const int Batch = 3, Steps = 5, In = 4, Units = 6;
+        float[] xs = GradientCheck.Rand(Batch * Steps * In, 9);
+        var x = Tensor.FromArray(xs, Batch, Steps, In);
+        var layer = new LSTM(Units);
+        float[] y = layer.Apply(x).ToArray();
+        var cell = layer.Cell;
+        float[] bias = [.. Enumerable.Range(0, 4 * Units).Select(j => (0.1f * (j % 7)) - 0.3f)];   // non-zero, so the gate order shows in it too
+        cell.Bias!.Assign(bias);
+        y = layer.Apply(x).ToArray();
+        var reference = ReferenceLstm(xs, Batch, Steps, In, Units, cell.Kernel!.Numpy(), cell.RecurrentKernel!.Numpy(), bias);
+        for (int n = 0; n < Batch; n++)
+        {
+            for (int j = 0; j < Units; j++)
+            {
+                Assert.AreEqual(reference[n][Steps - 1][j], y[(n * Units) + j], 1e-5, $"h[{n}, {j}] after the last step");
+            }
+        }
+
+        var seq = new LSTM(Units, returnSequences: true);
+        seq.Apply(x);
+        seq.Cell.Kernel!.Assign(cell.Kernel.Numpy());
+        seq.Cell.RecurrentKernel!.Assign(cell.RecurrentKernel.Numpy());
+        seq.Cell.Bias!.Assign(bias);
+
+        float[] all = seq.Apply(x).ToArray();
+        Assert.AreEqual(new Shape(Batch, Steps, Units), seq.Apply(x).Shape);
+        for (int n = 0; n < Batch; n++)
+        {
+            for (int t = 0; t < Steps; t++)
+            {
+                for (int j = 0; j < Units; j++)
+                {
+                    Assert.AreEqual(reference[n][t][j], all[(((n * Steps) + t) * Units) + j], 1e-5, $"h[{n}, {t}, {j}] of the sequence");
+                }
+            }
+        }
     }
 }
