@@ -85,11 +85,14 @@ public sealed class HostileInputTests
     public void Ten_thousand_seeded_mutations_never_escape_the_format_exception()
     {
         var rng = new Random(20261128);
-        int rejected = 0, accepted = 0;
+        int rejected = 0, mustReject = 0;
+        // The bytes the structure hash covers (the header is sealed by its own hash): from the metadata to the graph's end.
+        long hashedEnd = BinaryPrimitives.ReadInt64LittleEndian(Valid.AsSpan(64)) + BinaryPrimitives.ReadInt64LittleEndian(Valid.AsSpan(72));
         for (int i = 0; i < 12_000; i++)
         {
             byte[] b = (byte[])Valid.Clone();
             Mutate(b, rng);
+            bool structureChanged = !b.AsSpan(0, (int)hashedEnd).SequenceEqual(Valid.AsSpan(0, (int)hashedEnd));
 
             // Half the cases re-stamp the hashes so the parser itself, not the checksum, meets the damage.
             bool rehash = (i & 1) == 0;
@@ -99,11 +102,15 @@ public sealed class HostileInputTests
             }
 
             var options = new BlobReadOptions { VerifyStructureHash = !rehash || rng.Next(2) == 0, VerifyTensorHashes = rng.Next(2) == 0 };
+            // Damage to the header or the structure, not re-sealed, read with the structure hash checked: it must not pass.
+            bool sealedAgainst = !rehash && options.VerifyStructureHash && structureChanged;
+            mustReject += sealedAgainst ? 1 : 0;
             long before = GC.GetAllocatedBytesForCurrentThread();
+            bool acceptedThis = false;
             try
             {
                 Parse(b, options);
-                accepted++;
+                acceptedThis = true;
             }
             catch (EnbFormatException)
             {
@@ -114,12 +121,13 @@ public sealed class HostileInputTests
                 Assert.Fail($"mutation {i} escaped as {e.GetType().Name}: {e}");
             }
 
+            Assert.IsFalse(acceptedThis && sealedAgainst, $"mutation {i} changed the header or structure but was accepted with the structure hash checked");
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.IsLessThan(MaxAllocatedBytesPerParse, allocated, $"mutation {i} allocated {allocated} bytes");
         }
 
         Assert.IsGreaterThan(5_000, rejected, $"only {rejected} mutations were rejected");
-        Assert.AreEqual(12_000, accepted + rejected);
+        Assert.IsGreaterThan(2_000, mustReject, "enough unsealed structure damage to judge the hash check");
     }
 
     /// <summary>Opens and walks everything a consumer would touch.</summary>
