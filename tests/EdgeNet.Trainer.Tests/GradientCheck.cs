@@ -9,7 +9,12 @@ namespace EdgeNet.Trainer.Tests;
 /// </summary>
 internal static class GradientCheck
 {
-    public static void Check(string what, Func<Tensor[], Tensor> f, float[][] values, int[][] shapes, int seed = 1, double tol = 2e-2, float eps = 1e-2f, bool[]? differentiable = null)
+    /// <summary>
+    /// Each checked element must agree within <paramref name="tol"/>·max(1, |numeric|), and, per input, the
+    /// relative error of the whole gradient ‖analytic − numeric‖ / ‖numeric‖ must stay under
+    /// <paramref name="relTol"/>: a backward pass off by a factor of 1.1 (relative error 0.1) fails.
+    /// </summary>
+    public static void Check(string what, Func<Tensor[], Tensor> f, float[][] values, int[][] shapes, int seed = 1, double tol = 2e-2, float eps = 1e-2f, bool[]? differentiable = null, double relTol = 2e-2)
     {
         var vars = values.Select((v, i) => new Variable($"in{i}", Tensor.FromArray(v, shapes[i]))).ToArray();
         float[] r;
@@ -54,6 +59,7 @@ internal static class GradientCheck
 
             float[] x = (float[])values[k].Clone();
             var idx = x.Length <= 60 ? Enumerable.Range(0, x.Length) : Enumerable.Range(0, 60).Select(_ => pick.Next(x.Length));
+            double diff2 = 0, num2 = 0;
             foreach (int i in idx)
             {
                 float orig = x[i];
@@ -69,6 +75,14 @@ internal static class GradientCheck
                 double err = Math.Abs(numeric - analytic[k][i]);
                 Assert.IsLessThanOrEqualTo(tol * Math.Max(1, Math.Abs(numeric)), err,
                     $"{what}: d/d input{k}[{i}] analytic {analytic[k][i]} vs numeric {numeric}");
+                diff2 += err * err;
+                num2 += numeric * numeric;
+            }
+
+            if (num2 > 1e-12)
+            {
+                double rel = Math.Sqrt(diff2 / num2);
+                Assert.IsLessThanOrEqualTo(relTol, rel, $"{what}: d/d input{k}: relative error of the gradient {rel:E2} (‖analytic − numeric‖ / ‖numeric‖)");
             }
         }
     }

@@ -132,4 +132,23 @@ public sealed class GradientTests
         Assert.AreEqual(7500, kept, 200, "about 75% kept");
         Assert.IsTrue(y.Where(v => v != 0).All(v => Math.Abs(v - (1 / 0.75f)) < 1e-6), "kept values scaled by 1/(1-rate)");
     }
+
+    /// <summary>y = 0.2·x whose recorded backward multiplies by <paramref name="backwardFactor"/> instead of 0.2.</summary>
+    private static Tensor Scaling(Tensor x, float backwardFactor)
+    {
+        var y = GradientTape.NoRecord(() => Ops.Affine(x, 0.2f, 0f));
+        GradientTape.Record([x], [y], (g, need) => [Ops.Affine(g[0]!, backwardFactor, 0f)]);
+        return y;
+    }
+
+    [TestMethod]
+    public void The_gradient_check_fails_a_backward_pass_off_by_ten_percent()
+    {
+        // Gradients of at most 0.2 (0.2 times the check's random weights in [−1, 1]): the per-element bound
+        // 2e-2·max(1, |numeric|) alone accepts a 10% error there; the relative error of the whole gradient does not.
+        float[] x = Rand(24, 5);
+        Check("correct backward", t => Scaling(t[0], 0.2f), [x], [[24]]);
+        var e = Assert.ThrowsExactly<AssertFailedException>(() => Check("backward × 1.1", t => Scaling(t[0], 0.22f), [x], [[24]]));
+        StringAssert.Contains(e.Message, "relative error of the gradient");
+    }
 }
