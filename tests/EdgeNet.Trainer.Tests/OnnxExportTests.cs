@@ -10,6 +10,7 @@ namespace EdgeNet.Trainer.Tests;
 
 /// <summary>ONNX export of the chapter's MLP, CNN and char-LSTM, run by ONNX Runtime against the trainer's outputs.</summary>
 [TestClass]
+[DoNotParallelize] // seeds the process-wide Keras RNG: another class drawing from it concurrently would change the weights
 public sealed class OnnxExportTests
 {
     private static void Compare(Model model, int[] sample, float[] x, int batch, double tol)

@@ -9,6 +9,7 @@ using EdgeNet.Trainer.Tensors;
 namespace EdgeNet.Trainer.Tests;
 
 [TestClass]
+[DoNotParallelize] // seeds the process-wide Keras RNG: another class drawing from it concurrently would change the weights
 public sealed class QuantizationTests
 {
     [TestMethod]

@@ -111,7 +111,8 @@ internal static class RunCommands
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 50 };
         var variant = Variant();
         var threads = Threads();
-        var cmd = new Command("eval", "Accuracy of an image model on a test set, on this machine.") { model, data, limit, batch, variant, threads };
+        var raw = new Option<bool>("--print-outputs") { Description = "also print every output value of the first batch (for comparing machines)" };
+        var cmd = new Command("eval", "Accuracy of an image model on a test set, on this machine.") { model, data, limit, batch, variant, threads, raw };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             string spec = p.GetValue(data)!;
@@ -120,6 +121,7 @@ internal static class RunCommands
             using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, bs));
             var (scale, offset) = ModelInfo.Normalization(it.Blob);
             int correct = 0;
+            float[]? firstBatch = null;
             var sw = Stopwatch.StartNew();
             for (int s = 0; s < test.Count; s += bs)
             {
@@ -134,6 +136,7 @@ internal static class RunCommands
 
                 it.Invoke(n);
                 var y = it.Output(n);
+                firstBatch ??= y.ToArray();
                 int classes = y.Length / n;
                 for (int i = 0; i < n; i++)
                 {
@@ -142,6 +145,10 @@ internal static class RunCommands
             }
 
             o.WriteLine($"accuracy: {((double)correct / test.Count).ToString("F4", Inv)} ({correct}/{test.Count}) on {test.Name} in {sw.Elapsed.TotalMilliseconds.ToString("F0", Inv)} ms, kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({PackedGemm.Isa}, int8 {Int8Gemm.Isa})");
+            if (p.GetValue(raw) && firstBatch is not null)
+            {
+                o.WriteLine("outputs: " + string.Join(" ", firstBatch.Select(v => v.ToString("R", Inv))));
+            }
         }));
         return cmd;
     }
