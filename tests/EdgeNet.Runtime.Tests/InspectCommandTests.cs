@@ -6,7 +6,7 @@ namespace EdgeNet.Runtime.Tests;
 [TestClass]
 public sealed class InspectCommandTests
 {
-    private static string WriteMlpBlob(string dir)
+    internal static string WriteMlpBlob(string dir)
     {
         // The chapter's MLP shape (784 -> 100 relu -> 10 softmax), weights from a fixed seed.
         var rng = new Random(3);
