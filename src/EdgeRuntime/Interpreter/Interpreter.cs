@@ -39,6 +39,16 @@ public sealed unsafe class Interpreter : IDisposable
         Values = g.Values.Select((v, i) => new ValueSlot(i, v) { Root = i }).ToArray();
         _input = Values[g.Inputs[0]];
         _output = Values[g.Outputs[0]];
+        // Operators size their work by the batch; a value with a fixed leading size among batched ones
+        // (or the reverse) would make one read or write past another's buffer.
+        foreach (var v in Values)
+        {
+            if (v.HasBatch != _input.HasBatch)
+            {
+                throw new RuntimeModelException($"{blob.FileName}: value '{v.Info.Name}' {v.Info.ShapeText} {(_input.HasBatch ? "lacks" : "has")} the batch axis (dims[0] = -1) that the input '{_input.Info.Name}' {_input.Info.ShapeText} {(_input.HasBatch ? "has" : "lacks")}; all values of a graph must agree");
+            }
+        }
+
         if (_input.Info.Type != ElementType.F32 || _output.Info.Type != ElementType.F32)
         {
             throw new RuntimeModelException($"{blob.FileName}: model input and output must be f32 (quantized models quantize and dequantize inside the graph)");

@@ -55,7 +55,8 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
         _ldCols = _int8 ? Int8Gemm.RowLength(_g.Patch) : _g.Patch;
         if (_int8)
         {
-            if (x.Info.Type != ElementType.I8 || k.Type != ElementType.I8 || WeightCount != 3 || Weight(2).ElementCount != 2L * _f || _act > 1)
+            if (x.Info.Type != ElementType.I8 || k.Type != ElementType.I8 || WeightCount != 3 || Weight(1).Type != ElementType.I32 || Weight(1).ElementCount != _f
+                || Weight(2).Type != ElementType.I32 || Weight(2).ElementCount != 2L * _f || _act > 1)
             {
                 throw Fail("an int8 Conv2D needs int8 input and kernel, an i32 bias, an i32 requant table [2, F], and a linear or relu activation");
             }

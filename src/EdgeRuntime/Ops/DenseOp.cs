@@ -46,11 +46,17 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             throw Fail($"input '{x.Info.Name}' {x.Info.ShapeText} and output {Output.Info.ShapeText} do not fit kernel {kernel.ShapeText}");
         }
 
+        if ((long)x.SampleElements * _n != (long)Output.SampleElements * _k)
+        {
+            throw Fail($"input '{x.Info.Name}' {x.Info.ShapeText} has {x.SampleElements / _k} rows of {_k} per sample but output {Output.Info.ShapeText} has {Output.SampleElements / Math.Max(_n, 1)} rows of {_n}; they must be equal");
+        }
+
         _act = ActivationAttr();
         _int8 = Output.Info.Type == ElementType.I8;
         if (_int8)
         {
-            if (x.Info.Type != ElementType.I8 || kernel.Type != ElementType.I8 || WeightCount != 3 || Weight(1).Type != ElementType.I32 || Weight(2).Type != ElementType.I32 || Weight(2).ElementCount != 2L * _n)
+            if (x.Info.Type != ElementType.I8 || kernel.Type != ElementType.I8 || WeightCount != 3 || Weight(1).Type != ElementType.I32 || Weight(1).ElementCount != _n
+                || Weight(2).Type != ElementType.I32 || Weight(2).ElementCount != 2L * _n)
             {
                 throw Fail("an int8 Dense needs an int8 input, an int8 kernel, an i32 bias [units] and an i32 requant table [2, units]");
             }

@@ -31,6 +31,11 @@ internal sealed unsafe class LstmOp : OpKernel, IParallelWork
             throw Fail($"needs x [N, T, F] and kernel, recurrent kernel, bias; got {x.Info.ShapeText}");
         }
 
+        if (Weight(0).Dims.Count != 2 || Weight(1).Dims.Count != 2)
+        {
+            throw Fail($"kernel {Weight(0).ShapeText} and recurrent kernel {Weight(1).ShapeText} must be [F, 4U] and [U, 4U]");
+        }
+
         _t = x.SampleDim(0);
         _f = x.SampleDim(1);
         _u = (int)Weight(1).Dims[0];
