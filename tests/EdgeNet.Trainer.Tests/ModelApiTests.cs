@@ -113,21 +113,27 @@ public sealed class ModelApiTests
     }
 
     /// <summary>The chapter's custom metric (total/count kept as in its add_weight version).</summary>
-    private sealed class MySparseCategoricalAccuracy() : Metric("my_accuracy")
+    /// <summary>The chapter's custom metric: its state in weights made with AddWeight, updated with AssignAdd, reset by the base class.</summary>
+    private sealed class MySparseCategoricalAccuracy : Metric
     {
-        private int _total;
-        private int _count;
+        private readonly Variable _total;
+        private readonly Variable _count;
+
+        public MySparseCategoricalAccuracy()
+            : base("my_accuracy")
+        {
+            _total = AddWeight("total");
+            _count = AddWeight("count");
+        }
 
         public override void UpdateState(Tensor yTrue, Tensor yPred)
         {
-            var values = Ops.ArgMax(yPred).ToArray().Zip(yTrue.ToArray(), (p, t) => p == t ? 1 : 0);
-            _total += yTrue.Shape[0];
-            _count += values.Sum();
+            int right = Ops.ArgMax(yPred).ToArray().Zip(yTrue.ToArray(), (p, t) => p == t ? 1 : 0).Sum();
+            _total.AssignAdd(yTrue.Shape[0]);
+            _count.AssignAdd(right);
         }
 
-        public override double Result() => (double)_count / _total;
-
-        public override void ResetState() => (_total, _count) = (0, 0);
+        public override double Result() => _count.Numpy()[0] / _total.Numpy()[0];
     }
 
     [TestMethod]
@@ -155,8 +161,18 @@ public sealed class ModelApiTests
         var builtin = new SparseCategoricalAccuracy();
         mine.UpdateState(yTrue, yPred);
         builtin.UpdateState(yTrue, yPred);
-        Assert.AreEqual(0.75, mine.Result());
+        Assert.AreEqual(0.75, mine.Result(), "3 of 4 by hand");
         Assert.AreEqual(0.75, builtin.Result());
+        Assert.HasCount(2, mine.Variables);
+        Assert.IsTrue(mine.Variables.All(v => !v.Trainable), "metric state is not trained");
+        CollectionAssert.AreEqual(new[] { 4f }, mine.Variables[0].Numpy(), "total held in the weight");
+
+        // A second batch accumulates in the weights: 2 more right of 2, 5 of 6 in all; ResetState zeroes them.
+        mine.UpdateState(Tensor.FromArray([0f, 2f], 2), Tensor.FromRows([[0.9f, 0.05f, 0.05f], [0.1f, 0.1f, 0.8f]]));
+        Assert.AreEqual(5.0 / 6.0, mine.Result(), 1e-7);
+        mine.ResetState();
+        CollectionAssert.AreEqual(new[] { 0f }, mine.Variables[0].Numpy());
+        CollectionAssert.AreEqual(new[] { 0f }, mine.Variables[1].Numpy());
         builtin.ResetState();
         Assert.AreEqual(0.0, builtin.Result());
     }

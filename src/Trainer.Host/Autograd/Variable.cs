@@ -53,6 +53,21 @@ public sealed class Variable
         Value.Backend.Copy(value.Storage, 0, Value.Storage, 0, Value.Size);
     }
 
+    /// <summary>Adds <paramref name="delta"/> in place (tf.Variable.assign_add); a one-element delta is added to every value.</summary>
+    public void AssignAdd(Tensor delta)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        if (!delta.Shape.Equals(Shape) && delta.Size != 1)
+        {
+            throw new ArgumentException($"variable '{Name}' has shape {Shape}; cannot add {delta.Shape}");
+        }
+
+        Value.Backend.Binary(BinaryOp.Add, Value.Storage, delta.Storage, Value.Storage, Value.Size, delta.Size);
+    }
+
+    /// <summary>Adds <paramref name="delta"/> to every value in place.</summary>
+    public void AssignAdd(float delta) => Value.Backend.Affine(Value.Storage, Value.Storage, Value.Size, 1f, delta);
+
     public static implicit operator Tensor(Variable v) => v?.Value ?? throw new ArgumentNullException(nameof(v));
 
     public Tensor ToTensor() => Value;

@@ -1,19 +1,51 @@
+using EdgeNet.Trainer.Autograd;
 using EdgeNet.Trainer.Tensors;
 
 namespace EdgeNet.Trainer.Keras.Metrics;
 
-/// <summary>A streaming metric (tf.keras.metrics.Metric): UpdateState per batch, Result, ResetState.</summary>
+/// <summary>
+/// A streaming metric (tf.keras.metrics.Metric): UpdateState per batch, Result, ResetState. As in Keras,
+/// a metric may keep its state in weights made with <see cref="AddWeight"/> (non-trainable variables,
+/// updated with <see cref="Variable.AssignAdd"/>); the default <see cref="ResetState"/> sets each back
+/// to its initial value.
+/// </summary>
 public abstract class Metric
 {
+    private readonly List<(Variable Weight, float Initial)> _weights = [];
+
     protected Metric(string name) => Name = name;
 
     public string Name { get; }
+
+    /// <summary>The state weights made with <see cref="AddWeight"/>, in order.</summary>
+    public IReadOnlyList<Variable> Variables => _weights.Select(w => w.Weight).ToList();
+
+    /// <summary>A non-trainable state variable of <paramref name="shape"/> (a scalar by default), every value <paramref name="initial"/> (Keras add_weight).</summary>
+    protected Variable AddWeight(string name, float initial = 0f, params int[] shape)
+    {
+        var s = new Shape(shape);
+        Variable v;
+        using (TensorScope.Begin())
+        {
+            v = new Variable($"{Name}/{name}", Tensor.Full(s, initial), trainable: false);
+        }
+
+        _weights.Add((v, initial));
+        return v;
+    }
 
     public abstract void UpdateState(Tensor yTrue, Tensor yPred);
 
     public abstract double Result();
 
-    public abstract void ResetState();
+    /// <summary>Starts a new accumulation: every <see cref="AddWeight"/> weight back to its initial value (override for other state).</summary>
+    public virtual void ResetState()
+    {
+        foreach (var (w, initial) in _weights)
+        {
+            w.Value.Backend.Fill(w.Value.Storage, initial);
+        }
+    }
 
     public static Metric Get(string name) => name.ToLowerInvariant() switch
     {
