@@ -1,0 +1,104 @@
+using EdgeNet.Formats.Enb;
+
+namespace EdgeNet.Trainer.Tests;
+
+/// <summary>The edgenet-train command line, in-process: what it writes, its files, and its refusals.</summary>
+[TestClass]
+[DoNotParallelize] // redirects the process-wide console
+public sealed class TrainCliTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Console.SetOut(o);
+        Console.SetError(e);
+        try
+        {
+            return (Cli.Cli.Run(args), o.ToString(), e.ToString());
+        }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
+
+    [TestMethod]
+    public void Dqn_writes_the_model_the_episode_log_the_curve_and_the_blob()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgenet-train-cli-");
+        try
+        {
+            string outPath = Path.Combine(dir.FullName, "q.keras.enb"), blob = Path.Combine(dir.FullName, "q.enb");
+            var (code, output, err) = Run("dqn", "--steps", "1500", "--eval-every", "1500", "--learning-starts", "500", "--gradient-steps", "8",
+                "--hidden", "32,32", "--seed", "3", "--out", outPath, "--export", blob, "--quantize", "int8");
+            Assert.AreEqual(0, code, err);
+            StringAssert.Contains(output, "MLP 32-32, Adam 0.0023, batch 64");
+            StringAssert.Contains(output, "eval at   1500: greedy mean R");
+            StringAssert.Contains(output, "solved: ");
+            StringAssert.Contains(output, "gradient steps in");
+
+            string[] csv = File.ReadAllLines(Path.Combine(dir.FullName, "q.csv"));
+            Assert.AreEqual("episode,env_steps,return,length,epsilon,mean_return_100,wall_s", csv[0]);
+            var steps = csv.Skip(1).Select(l => long.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Assert.IsGreaterThan(10, steps.Length, "episodes logged");
+            CollectionAssert.AreEqual(steps.Order().ToArray(), steps, "episodes in env-step order");
+            Assert.IsTrue(csv.Skip(1).All(l => l.Split(',')[2] == l.Split(',')[3]), "CartPole's return equals the episode length");
+
+            byte[] png = File.ReadAllBytes(Path.Combine(dir.FullName, "q.png"));
+            CollectionAssert.AreEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, png.Take(4).ToArray());
+
+            using var r = BlobReader.Open(blob, new BlobReadOptions { VerifyTensorHashes = true });
+            Assert.AreEqual("dqn", r.GetMetadata("general.architecture")!.AsString());
+            Assert.AreEqual("int8", r.GetMetadata("quantization.scheme")!.AsString());
+            Assert.AreEqual(1500, r.GetMetadata("training.env_steps")!.AsInt64(), 100);
+            using var saved = BlobReader.Open(outPath);
+            Assert.AreEqual("dqn", saved.GetMetadata("general.name")!.AsString());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [TestMethod]
+    [DataRow("--steps", "0", "--steps must be > 0")]
+    [DataRow("--quantize", "int4", "--quantize must be f32, f16 or int8, not 'int4'")]
+    [DataRow("--physics", "pole_mass=-1", "physics option 'pole_mass' must be > 0")]
+    [DataRow("--hidden", "256,x", "--hidden: 'x' is not a positive width")]
+    [DataRow("--gamma", "1.5", "--gamma must be in [0, 1]")]
+    [DataRow("--threads", "0", "--threads must be >= 1")]
+    public void Dqn_refuses_bad_options_naming_them(string option, string value, string message)
+    {
+        string[] steps = option == "--steps" ? [] : ["--steps", "100"];
+        var (code, _, err) = Run(["dqn", .. steps, option, value]);
+        Assert.AreEqual(2, code, err);
+        StringAssert.Contains(err, message);
+    }
+
+    [TestMethod]
+    public void Image_commands_share_the_data_grammar_and_refuse_an_unknown_one()
+    {
+        var (code, _, err) = Run("mlp", "--data", "nosuch", "--steps", "1");
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(err, "--data 'nosuch': not a dataset name nor an existing file or folder");
+
+        var dir = Directory.CreateTempSubdirectory("edgenet-train-cli-");
+        try
+        {
+            string model = Path.Combine(dir.FullName, "m.keras.enb"), blob = Path.Combine(dir.FullName, "m.enb");
+            (code, var output, err) = Run("mlp", "--data", "mnist=/usr/share/datasets/fashion-mnist", "--steps", "20", "--train-limit", "500", "--out", model);
+            Assert.AreEqual(0, code, err);
+            StringAssert.Contains(output, "mlp on mnist/train (500 samples), 20 batches of 50");
+            (code, output, err) = Run("export", model, "--to", blob, "--quantize", "f32", "--data", "digits", "--eval-limit", "50", "--calibration", "50");
+            Assert.AreEqual(0, code, err);
+            Assert.IsTrue(File.Exists(blob));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}
