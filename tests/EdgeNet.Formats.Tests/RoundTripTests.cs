@@ -74,20 +74,7 @@ public sealed class RoundTripTests
     {
         byte[] original = SampleBlobs.EveryType().ToArray();
         using var r = BlobReader.FromBytes(original);
-        var w = new BlobWriter(r.Header.Alignment);
-        foreach (var (k, v) in r.Metadata)
-        {
-            w.SetMetadata(k, v);
-        }
-
-        for (int i = 0; i < r.Tensors.Count; i++)
-        {
-            var t = r.Tensors[i];
-            w.AddTensor(t.Name, t.Type, t.Dims.ToArray(), r.GetTensorBytes(i), t.Quantization);
-        }
-
-        w.Graph = r.Graph;
-        CollectionAssert.AreEqual(original, w.ToArray());
+        CollectionAssert.AreEqual(original, BlobWriter.CopyOf(r).ToArray());
     }
 
     [TestMethod]

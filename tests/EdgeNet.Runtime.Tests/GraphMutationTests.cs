@@ -146,18 +146,7 @@ public sealed class GraphMutationTests
                 string mutated = Path.Combine(s_dir, $"{name}-m{m}.enb");
                 try
                 {
-                    var w = new BlobWriter(original.Header.Alignment);
-                    foreach (var (k, v) in original.Metadata)
-                    {
-                        w.SetMetadata(k, v);
-                    }
-
-                    for (int t = 0; t < original.Tensors.Count; t++)
-                    {
-                        var info = original.Tensors[t];
-                        w.AddTensor(info.Name, info.Type, info.Dims.ToArray(), original.GetTensorBytes(t), info.Quantization);
-                    }
-
+                    var w = BlobWriter.CopyOf(original);
                     try
                     {
                         w.Graph = graph;

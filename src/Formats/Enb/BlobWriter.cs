@@ -14,6 +14,29 @@ public sealed class BlobWriter
     private readonly List<PendingTensor> _tensors = [];
     private readonly Dictionary<string, int> _tensorIndex = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// A writer holding everything <paramref name="reader"/> has — alignment, metadata in order, every
+    /// tensor with its bytes and quantization, the graph — to write the blob again with one thing changed.
+    /// </summary>
+    public static BlobWriter CopyOf(BlobReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var w = new BlobWriter(reader.Header.Alignment);
+        foreach (var (k, v) in reader.Metadata)
+        {
+            w.SetMetadata(k, v);
+        }
+
+        for (int i = 0; i < reader.Tensors.Count; i++)
+        {
+            var t = reader.Tensors[i];
+            w.AddTensor(t.Name, t.Type, t.Dims.ToArray(), reader.GetTensorBytes(i), t.Quantization);
+        }
+
+        w.Graph = reader.Graph;
+        return w;
+    }
+
     public BlobWriter(uint alignment = EnbConstants.DefaultAlignment)
     {
         if (alignment < 8 || alignment > 65536 || (alignment & (alignment - 1)) != 0)

@@ -264,20 +264,7 @@ public static class ModelExporter
         byte[] bytes;
         using (var r = BlobReader.Open(path))
         {
-            var w = new BlobWriter(r.Header.Alignment);
-            foreach (var (k, v) in r.Metadata)
-            {
-                w.SetMetadata(k, k == "quantization.accuracy" ? EnbValue.F32((float)accuracy) : v);
-            }
-
-            for (int i = 0; i < r.Tensors.Count; i++)
-            {
-                var t = r.Tensors[i];
-                w.AddTensor(t.Name, t.Type, t.Dims.ToArray(), r.GetTensorBytes(i), t.Quantization);
-            }
-
-            w.Graph = r.Graph;
-            bytes = w.ToArray();
+            bytes = BlobWriter.CopyOf(r).SetMetadata("quantization.accuracy", EnbValue.F32((float)accuracy)).ToArray();
         }
 
         AtomicFile.Write(path, s => s.Write(bytes));
