@@ -39,6 +39,37 @@ public sealed class InspectCommandTests
     private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [TestMethod]
+    public void Bench_reports_percentiles_arena_and_no_allocation_per_invoke()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgenet-bench-");
+        try
+        {
+            string blob = WriteMlpBlob(dir.FullName);
+            var (code, output, err) = Run("bench", blob, "--batch", "1,4", "--seconds", "0.2", "--profile");
+            Assert.AreEqual(0, code, err);
+            foreach (int b in new[] { 1, 4 })
+            {
+                string line = output.Split('\n').Single(l => l.StartsWith($"batch {b,3}:", StringComparison.Ordinal));
+                StringAssert.Contains(line, "allocated/invoke 0 B", $"batch {b}: Invoke allocates nothing");
+                StringAssert.Contains(line, "p50 ");
+                StringAssert.Contains(line, "p99 ");
+                StringAssert.Contains(line, "arena ");
+            }
+
+            StringAssert.Contains(output, "op  1 Dense", "--profile prints each operator");
+            StringAssert.Contains(output, "peak RSS ");
+
+            var (bad, _, why) = Run("bench", blob, "--kernels", "fastest");
+            Assert.AreEqual(2, bad);
+            StringAssert.Contains(why, "--kernels must be simd or reference, not 'fastest'");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void Eval_takes_the_same_data_grammar_as_the_trainer()
     {
         // mnist=PATH, a bare IDX folder and digits=PATH: the grammar edgenet-train takes (Datasets.Load).
