@@ -85,7 +85,9 @@ internal static class ExportCommand
         AnsiConsole.Write(table);
         foreach (var r in reports.Where(r => r.Scheme != QuantizationScheme.F32))
         {
-            var layers = new Table().Title($"per-layer error, {r.Scheme.ToString().ToLowerInvariant()} (relative to each layer's max |activation|)").AddColumns("value", "max rel", "mean rel");
+            // The title as its own line: a table title wraps at the (narrow) table's width.
+            AnsiConsole.WriteLine($"per-layer error, {r.Scheme.ToString().ToLowerInvariant()} (relative to each layer's max |activation|):");
+            var layers = new Table().AddColumns("value", "max rel", "mean rel");
             foreach (var l in r.Layers)
             {
                 layers.AddRow(Markup.Escape(l.Value), l.MaxRelative.ToString("E2", inv), l.MeanRelative.ToString("E2", inv));
