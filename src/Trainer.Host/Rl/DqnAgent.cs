@@ -21,6 +21,7 @@ public sealed class DqnAgent
     private float[] _qNext;                 // [rows, actions] Q_target(s', ·)
     private float[] _qNextOnline;           // [rows, actions] Q_online(s', ·) (Double DQN)
     private ReplayBatch? _round;            // [steps · batch] the batches of one training round
+    private float[] _batchQ = [];           // [count, actions] Q-values of ActBatch
 
     public DqnAgent(int observationSize, int actionCount, DqnOptions options, int seed)
     {
@@ -85,11 +86,16 @@ public sealed class DqnAgent
     /// <summary>Greedy actions for a batch of observations (the policy for evaluation rollouts).</summary>
     public void ActBatch(ReadOnlySpan<float> observations, int count, Span<int> actions)
     {
-        var q = new float[count * ActionCount];
+        if (_batchQ.Length < count * ActionCount)
+        {
+            _batchQ = new float[count * ActionCount];
+        }
+
+        var q = _batchQ.AsSpan(0, count * ActionCount);   // [count, actions], reused tick after tick
         Evaluate(Online, observations, count, q);
         for (int i = 0; i < count; i++)
         {
-            actions[i] = Rig.Environments.Rollout.ArgMax(q.AsSpan(i * ActionCount, ActionCount));
+            actions[i] = Rig.Environments.Rollout.ArgMax(q.Slice(i * ActionCount, ActionCount));
         }
     }
 
