@@ -95,16 +95,18 @@ public sealed class EndToEndTests
                 for (int i = 0; i < 50; i++)
                 {
                     it.Invoke(8);
-                }
-
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < 200; i++)
-                {
-                    it.Invoke(8);
                     it.Invoke(1);
                 }
 
-                Assert.AreEqual(0, GC.GetAllocatedBytesForCurrentThread() - before, $"{variant}: bytes allocated by 400 Invokes");
+                long least = LeastAllocated(() =>
+                {
+                    for (int i = 0; i < 100; i++)
+                    {
+                        it.Invoke(8);
+                        it.Invoke(1);
+                    }
+                });
+                Assert.AreEqual(0, least, $"{variant}: bytes allocated by 200 Invokes (the least of 5 windows)");
                 Assert.IsLessThan(it.UnsharedBytes, it.ArenaBytes, "buffers with disjoint lifetimes share memory");
             }
         }
@@ -112,5 +114,23 @@ public sealed class EndToEndTests
         {
             File.Delete(path);
         }
+    }
+
+    /// <summary>
+    /// Bytes this thread allocates in <paramref name="window"/>, the least of five tries. The runtime's own work
+    /// (a tier-1 recompile landing, an OSR transition) is sometimes counted on the measuring thread once, on a loaded
+    /// machine (dotnet/runtime#63487); code that allocates per call does so in every window, so the least is its cost.
+    /// </summary>
+    private static long LeastAllocated(Action window)
+    {
+        long least = long.MaxValue;
+        for (int t = 0; t < 5 && least > 0; t++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            window();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        return least;
     }
 }

@@ -273,7 +273,7 @@ internal static class RunCommands
             calls++;
         }
 
-        long allocated = (GC.GetAllocatedBytesForCurrentThread() - before - ((long)times.Capacity * 0)) / calls;
+        long allocated = (GC.GetAllocatedBytesForCurrentThread() - before) / calls;
         times.Sort();
         return (times[times.Count / 2], times[(int)(times.Count * 0.9)], times[(int)(times.Count * 0.99)], allocated);
     }
