@@ -87,7 +87,8 @@ public sealed class RoundTripTests
         Assert.AreEqual(Opcode.Dense, g.Operators[2].Opcode);
         CollectionAssert.AreEqual(new[] { TensorRef.Value(2), TensorRef.Weight(2), TensorRef.Weight(3) }, g.Operators[2].Inputs.ToArray());
         Assert.AreEqual("relu", g.Operators[0].Attribute("activation")!.AsString());
-        Assert.IsFalse((bool)g.Operators[0].Attribute("use_bias")!.Value);
+        Assert.AreEqual(4L, g.Operators[0].Attribute("units")!.AsInt64());
+        Assert.AreEqual("linear", g.Operators[2].Attribute("activation")!.AsString());
         CollectionAssert.AreEqual(new[] { -1, 4 }, g.Values[2].Dims.ToArray());
         Assert.AreEqual(QuantizationParams.PerTensor(0.05f, -128), g.Values[2].Quantization);
         Assert.AreEqual("[N, 3]", g.Values[4].ShapeText);

@@ -59,11 +59,11 @@ internal static class SampleBlobs
             [4],
             [
                 new OperatorDef(Opcode.Dense, [TensorRef.Value(0), TensorRef.Weight(0)], [1],
-                    [new("units", EnbValue.I32(4)), new("activation", EnbValue.String("relu")), new("use_bias", EnbValue.Bool(false))]),
+                    [new("units", EnbValue.I32(4)), new("activation", EnbValue.String("relu"))]),
                 new OperatorDef(Opcode.Quantize, [TensorRef.Value(1)], [2], []),
                 new OperatorDef(Opcode.Dense, [TensorRef.Value(2), TensorRef.Weight(2), TensorRef.Weight(3)], [3],
-                    [new("units", EnbValue.I32(3)), new("strides", EnbValue.Ints(1, 1))]),
-                new OperatorDef(Opcode.Softmax, [TensorRef.Value(3)], [4], [new("axis", EnbValue.I32(-1))]),
+                    [new("units", EnbValue.I32(3)), new("activation", EnbValue.String("linear"))]),
+                new OperatorDef(Opcode.Softmax, [TensorRef.Value(3)], [4], []),
             ]);
         return w;
     }

@@ -9,9 +9,9 @@ namespace EdgeNet.Runtime.Tests;
 [TestClass]
 public sealed class HostileBlobTests
 {
-    private static string Write(Action<BlobWriter> build)
+    private static string Write(Action<BlobWriter> build, bool checkContract = true)
     {
-        var w = new BlobWriter();
+        var w = new BlobWriter { CheckOperatorContract = checkContract };
         build(w);
         string path = Path.Combine(Path.GetTempPath(), $"hostile-{Guid.NewGuid():N}.enb");
         w.Write(path);
@@ -30,54 +30,77 @@ public sealed class HostileBlobTests
         }
     }
 
+    /// <summary>A blob the contract refuses (written as a foreign writer would): the reader refuses it at load, naming the operator's field.</summary>
+    private static EnbFormatException LoadFailsByContract(string path, string field)
+    {
+        try
+        {
+            var e = Assert.ThrowsExactly<EnbFormatException>(() => Interp.Load(path).Dispose());
+            StringAssert.Contains(e.Message, path);
+            StringAssert.Contains(e.Message, field);
+            return e;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static GraphDef DenseGraph(int inDim, int units, int kernelIndex, int biasIndex, ElementType outType = ElementType.F32) => new(
         [new ValueInfo("x", ElementType.F32, -1, inDim), new ValueInfo("y", outType, -1, units)], [0], [1],
         [new OperatorDef(Opcode.Dense, [TensorRef.Value(0), TensorRef.Weight(kernelIndex), TensorRef.Weight(biasIndex)], [1], [new("activation", EnbValue.String("relu"))])]);
 
     /// <summary>x [N, 8, 8, 1] → Conv2D(2 filters, 3×3) → y with the given attributes and output dims.</summary>
-    private static string ConvBlob(int[] yDims, params (string Key, EnbValue Value)[] attrs) => Write(w =>
+    private static string ConvBlob(int[] yDims, params (string Key, EnbValue Value)[] attrs) => Write(
+        w =>
     {
         int k = w.AddF32("k", [3, 3, 1, 2], new float[18]);
         int b = w.AddF32("b", [2], new float[2]);
         w.Graph = new GraphDef(
             [new ValueInfo("x", ElementType.F32, -1, 8, 8, 1), new ValueInfo("y", ElementType.F32, [-1, .. yDims])], [0], [1],
             [new OperatorDef(Opcode.Conv2D, [TensorRef.Value(0), TensorRef.Weight(k), TensorRef.Weight(b)], [1], [.. attrs.Select(a => new KeyValuePair<string, EnbValue>(a.Key, a.Value))])]);
-    });
+        },
+        checkContract: false);
 
-    private static string PoolBlob(int[] xDims, int[] yDims, params (string Key, EnbValue Value)[] attrs) => Write(w =>
+    private static string PoolBlob(int[] xDims, int[] yDims, params (string Key, EnbValue Value)[] attrs) => Write(
+        w =>
     {
         w.Graph = new GraphDef(
             [new ValueInfo("x", ElementType.F32, [-1, .. xDims]), new ValueInfo("y", ElementType.F32, [-1, .. yDims])], [0], [1],
             [new OperatorDef(Opcode.MaxPool2D, [TensorRef.Value(0)], [1], [.. attrs.Select(a => new KeyValuePair<string, EnbValue>(a.Key, a.Value))])]);
-    });
+        },
+        checkContract: false);
 
     [TestMethod]
     public void Zero_or_missing_strides_and_windows_are_refused_naming_the_attribute()
     {
-        // A stride of 0 divided by zero in the window geometry (an unhandled DivideByZeroException before).
-        var e = LoadFails(ConvBlob([8, 8, 2], ("strides", EnbValue.Ints(0, 1)), ("padding", EnbValue.String("same"))));
-        StringAssert.Contains(e.Message, "operator 0 (Conv2D");
+        // A stride of 0 divided by zero in the window geometry (an unhandled DivideByZeroException before);
+        // the contract's attribute rules now refuse it when the blob is read.
+        var e = LoadFailsByContract(ConvBlob([8, 8, 2], ("strides", EnbValue.Ints(0, 1)), ("padding", EnbValue.String("same"))), "graph.operators[0].attributes.strides");
         StringAssert.Contains(e.Message, "attribute 'strides' is [0, 1]; it needs two values, each >= 1");
 
-        e = LoadFails(ConvBlob([8, 8, 2], ("strides", EnbValue.Ints(1)), ("padding", EnbValue.String("same"))));
+        e = LoadFailsByContract(ConvBlob([8, 8, 2], ("strides", EnbValue.Ints(1)), ("padding", EnbValue.String("same"))), "graph.operators[0].attributes.strides");
         StringAssert.Contains(e.Message, "attribute 'strides' is [1]");
 
-        e = LoadFails(PoolBlob([8, 8, 1], [4, 4, 1], ("pool_size", EnbValue.Ints(2, 0))));
-        StringAssert.Contains(e.Message, "operator 0 (MaxPool2D");
+        e = LoadFailsByContract(PoolBlob([8, 8, 1], [4, 4, 1], ("pool_size", EnbValue.Ints(2, 0))), "graph.operators[0].attributes.pool_size");
         StringAssert.Contains(e.Message, "attribute 'pool_size' is [2, 0]");
 
-        e = LoadFails(PoolBlob([8, 8, 1], [4, 4, 1], ("strides", EnbValue.Ints(-2, 2))));
+        e = LoadFailsByContract(PoolBlob([8, 8, 1], [4, 4, 1], ("strides", EnbValue.Ints(-2, 2))), "graph.operators[0].attributes.strides");
         StringAssert.Contains(e.Message, "attribute 'strides' is [-2, 2]");
+
+        e = LoadFailsByContract(PoolBlob([8, 8, 1], [4, 4, 1], ("pool", EnbValue.Ints(2, 2))), "graph.operators[0].attributes.pool");
+        StringAssert.Contains(e.Message, "max_pool2d has no attribute 'pool' (it takes pool_size, strides, padding)");
     }
 
     [TestMethod]
     public void Windows_larger_than_the_input_and_unknown_paddings_are_refused()
     {
         var e = LoadFails(PoolBlob([1, 1, 1], [1, 1, 1], ("pool_size", EnbValue.Ints(2, 2))));
-        StringAssert.Contains(e.Message, "input [N, 1, 1, 1] is smaller than the 2x2 pool window with padding 'valid'");
+        StringAssert.Contains(e.Message, "operator 0 (MaxPool2D");
+        StringAssert.Contains(e.Message, "input [N, 1, 1, 1]: the input 1x1 is smaller than the 2x2 pool window with padding 'valid'");
 
-        e = LoadFails(ConvBlob([8, 8, 2], ("padding", EnbValue.String("full"))));
-        StringAssert.Contains(e.Message, "attribute 'padding' is 'full'; it must be 'same' or 'valid'");
+        var f = LoadFailsByContract(ConvBlob([8, 8, 2], ("padding", EnbValue.String("full"))), "graph.operators[0].attributes.padding");
+        StringAssert.Contains(f.Message, "attribute 'padding' is 'full'; it must be 'valid' or 'same'");
 
         e = LoadFails(PoolBlob([8, 8], [4, 4], ("pool_size", EnbValue.Ints(2, 2))));
         StringAssert.Contains(e.Message, "must both be [N, H, W, C]");

@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Data;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Trainer.Export;
@@ -16,17 +17,17 @@ public sealed class QuantizationTests
     public void Quantize_then_dequantize_stays_within_half_a_step()
     {
         var x = GradientCheck.Rand(10_000, 3, -3.5f, 7.25f);
-        var (scale, zp) = Quantization.AsymmetricParams(x.Min(), x.Max());
+        var (scale, zp) = Int8Arithmetic.AsymmetricParams(x.Min(), x.Max());
         Assert.AreEqual((7.25f + 3.5f) / 255f, scale, 1e-3f);
         foreach (float v in x)
         {
-            float back = Quantization.Dequantize(Quantization.Quantize(v, scale, zp), scale, zp);
+            float back = Int8Arithmetic.Dequantize(Int8Arithmetic.Quantize(v, scale, zp), scale, zp);
             Assert.IsLessThanOrEqualTo(scale / 2 + 1e-5f, Math.Abs(back - v), $"{v} came back as {back}");
         }
 
         // A range that excludes 0 is widened to include it, so 0 is exact.
-        var (s2, z2) = Quantization.AsymmetricParams(2f, 5f);
-        Assert.AreEqual(0f, Quantization.Dequantize(Quantization.Quantize(0f, s2, z2), s2, z2));
+        var (s2, z2) = Int8Arithmetic.AsymmetricParams(2f, 5f);
+        Assert.AreEqual(0f, Int8Arithmetic.Dequantize(Int8Arithmetic.Quantize(0f, s2, z2), s2, z2));
     }
 
     [TestMethod]
@@ -34,7 +35,7 @@ public sealed class QuantizationTests
     {
         // Dense kernel [in = 3, out = 2]; channel 0 has max |w| 2, channel 1 has 4.
         float[] w = [1f, -4f, 0.5f, 2f, -2f, 1f];
-        var (q, scales) = Quantization.QuantizePerChannelLastAxis(w, 2);
+        var (q, scales) = Int8Arithmetic.QuantizePerChannelLastAxis(w, 2);
         CollectionAssert.AreEqual(new[] { 2f / 127, 4f / 127 }, scales);
         CollectionAssert.AreEqual(new sbyte[] { 64, -127, 32, 64, -127, 32 }, q);
     }
@@ -44,10 +45,10 @@ public sealed class QuantizationTests
     {
         foreach (double m in new[] { 0.000123, 0.0371, 0.5, 0.99999, 1.7 })
         {
-            var (q, shift) = Quantization.QuantizeMultiplier(m);
+            var (q, shift) = Int8Arithmetic.QuantizeMultiplier(m);
             foreach (int acc in new[] { -1_000_000, -12345, -1, 0, 7, 99_999, 2_000_000 })
             {
-                int got = Quantization.MultiplyByQuantizedMultiplier(acc, q, shift);
+                int got = Int8Arithmetic.MultiplyByQuantizedMultiplier(acc, q, shift);
                 Assert.AreEqual(Math.Round(acc * m, MidpointRounding.AwayFromZero), got, 1.0, $"acc {acc} × {m}");
             }
         }

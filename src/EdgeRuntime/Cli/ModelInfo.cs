@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 
 namespace EdgeNet.Runtime.Cli;
@@ -6,16 +7,16 @@ namespace EdgeNet.Runtime.Cli;
 internal static class ModelInfo
 {
     public static (float Scale, float Offset) Normalization(BlobReader r) =>
-        r.GetMetadata("input.normalization")?.AsFloatArray() is [var s, var o] ? (s, o) : (1f / 255f, 0f);
+        r.GetMetadata(MetadataKeys.InputNormalization)?.AsFloatArray() is [var s, var o] ? (s, o) : (1f / 255f, 0f);
 
     public static string[] ClassNames(BlobReader r, int classes) =>
-        r.GetMetadata("general.class_names")?.AsStringArray() is { } names && names.Length == classes
+        r.GetMetadata(MetadataKeys.ClassNames)?.AsStringArray() is { } names && names.Length == classes
             ? names
             : Enumerable.Range(0, classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     /// <summary>Output names of a Q-network (rl.action_names), else the output indices.</summary>
     public static string[] ActionNames(BlobReader r, int outputs) =>
-        r.GetMetadata("rl.action_names")?.AsStringArray() is { } names && names.Length == outputs
+        r.GetMetadata(MetadataKeys.ActionNames)?.AsStringArray() is { } names && names.Length == outputs
             ? names
             : Enumerable.Range(0, outputs).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
@@ -45,8 +46,8 @@ internal static class ModelInfo
         try
         {
             using var r = BlobReader.Open(path);
-            var names = r.GetMetadata("rl.observation_names")?.AsStringArray();
-            var units = r.GetMetadata("rl.observation_units")?.AsStringArray();
+            var names = r.GetMetadata(MetadataKeys.ObservationNames)?.AsStringArray();
+            var units = r.GetMetadata(MetadataKeys.ObservationUnits)?.AsStringArray();
             return names is null ? null : string.Join(", ", names.Select((n, i) => units is not null && i < units.Length ? $"{n} [{units[i]}]" : n));
         }
         catch (EnbFormatException)
@@ -56,5 +57,5 @@ internal static class ModelInfo
     }
 
     public static int[] InputShape(BlobReader r) =>
-        r.GetMetadata("general.input_shape")?.AsInt32Array() ?? r.Graph!.Values[r.Graph.Inputs[0]].Dims.Skip(1).ToArray();
+        r.GetMetadata(MetadataKeys.InputShape)?.AsInt32Array() ?? r.Graph!.Values[r.Graph.Inputs[0]].Dims.Skip(1).ToArray();
 }

@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -41,7 +42,7 @@ internal static class RolloutCommand
                 throw new RuntimeModelException($"{path}: 'rollout' needs a CartPole Q-network (4 observation values in, 2 action values out); this model takes {it.InputSampleSize} and gives {it.OutputSampleSize}");
             }
 
-            string trained = it.Blob.GetMetadata("rl.env_options")?.AsString() ?? "default";
+            string trained = it.Blob.GetMetadata(MetadataKeys.EnvOptions)?.AsString() ?? "default";
             var env = CartPoleOptions.Parse(p.GetValue(physics) ?? trained);
             long invokes = 0;
             var sw = Stopwatch.StartNew();

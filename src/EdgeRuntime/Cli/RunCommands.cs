@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -166,7 +167,7 @@ internal static class RunCommands
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, 1));
-            string vocab = it.Blob.GetMetadata("text.vocabulary")?.AsString() ?? throw new RuntimeModelException($"{p.GetValue(model)}: no 'text.vocabulary' metadata: not a char model");
+            string vocab = it.Blob.GetMetadata(MetadataKeys.TextVocabulary)?.AsString() ?? throw new RuntimeModelException($"{p.GetValue(model)}: no 'text.vocabulary' metadata: not a char model");
             int seqLength = it.InputSampleSize;
             float t = p.GetValue(temperature);
             if (!(t > 0))

@@ -1,29 +1,13 @@
-using System.Runtime.CompilerServices;
+using EdgeNet.Formats.Contract;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace EdgeNet.Runtime.Kernels;
 
 /// <summary>
-/// Integer requantization shared by every int8 kernel (docs/format.md): round(acc · q · 2^(e − 31))
-/// with rounding half up, in 64-bit integer arithmetic, then zero point and clamp.
-/// </summary>
-public static class Requantize
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static sbyte Apply(int acc, int multiplier, int shift, int zeroPoint, int lo)
-    {
-        int s = 31 - shift;
-        long v = (((long)acc * multiplier) + (1L << (s - 1))) >> s;
-        long y = zeroPoint + Math.Clamp(v, int.MinValue, int.MaxValue);
-        return (sbyte)Math.Clamp(y, lo, 127);
-    }
-}
-
-/// <summary>
 /// A layer's requantization table widened once at Prepare so a block of accumulators is
 /// requantized 8 channels at a time with AVX-512 (64-bit multiply and per-lane arithmetic
-/// shift); bit-exact with <see cref="Requantize.Apply"/> (the final clamp to [lo, 127] makes the
+/// shift); bit-exact with <see cref="Int8Arithmetic.Requantize"/> (the final clamp to [lo, 127] makes the
 /// intermediate int32 clamp a no-op).
 /// </summary>
 public sealed unsafe class RequantTable
@@ -43,12 +27,12 @@ public sealed unsafe class RequantTable
         _shift = GC.AllocateArray<ulong>(padded, pinned: true);
         for (int c = 0; c < n; c++)
         {
-            int s = 31 - requant[n + c];
-            if (s is < 1 or > 62)
+            if (Int8Arithmetic.ShiftProblem(requant[n + c]) is { } problem)
             {
-                throw new ArgumentException($"requantization shift {requant[n + c]} of channel {c} is outside the supported range");
+                throw new ArgumentException($"channel {c}: {problem}");
             }
 
+            int s = 31 - requant[n + c];
             _mult[c] = requant[c];
             _round[c] = 1L << (s - 1);
             _shift[c] = (ulong)s;
@@ -91,7 +75,7 @@ public sealed unsafe class RequantTable
 
                 for (; c < c1; c++)
                 {
-                    yr[c] = Requantize.Apply(a[c], rq[c], rq[N + c], zeroPoint, lo);
+                    yr[c] = Int8Arithmetic.Requantize(a[c], rq[c], rq[N + c], zeroPoint, lo);
                 }
             }
         }

@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Runtime.Interpreter;
 using EdgeNet.Runtime.Kernels;
@@ -41,7 +42,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
             throw Fail($"input {x.Info.ShapeText} and kernel {k.ShapeText} do not fit ([N, H, W, C] and [KH, KW, C, F])");
         }
 
-        int[] strides = AttrPair("strides", [1, 1]);
+        int[] strides = AttrPair(Attr.Strides);
         _f = (int)k.Dims[3];
         _g = Geometry(x, (int)k.Dims[0], (int)k.Dims[1], strides, SamePadding(), "kernel");
         if (Output.SampleRank != 3 || Output.SampleDim(0) != _g.OutH || Output.SampleDim(1) != _g.OutW || Output.SampleDim(2) != _f)

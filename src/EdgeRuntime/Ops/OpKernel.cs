@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Runtime.Interpreter;
 
@@ -83,49 +84,26 @@ public abstract unsafe class OpKernel
 
     protected static sbyte* Q(byte* arena, ValueSlot v) => (sbyte*)(arena + v.Offset);
 
-    protected string Attr(string key, string fallback) => Op.Attribute(key)?.AsString() ?? fallback;
+    /// <summary>The operator's row of the contract (attributes were checked against it when the blob was read).</summary>
+    protected OperatorSchema Schema => OperatorSchemas.Of(Op.Opcode);
 
     /// <summary>The fused "activation" attribute of Dense and Conv2D: 0 linear, 1 relu, 2 tanh, 3 sigmoid.</summary>
-    protected int ActivationAttr() => Attr("activation", "linear") switch
-    {
-        "linear" => 0,
-        "relu" => 1,
-        "tanh" => 2,
-        "sigmoid" => 3,
-        var a => throw Fail($"unknown activation '{a}'"),
-    };
+    protected int ActivationAttr() => Schema.ChoiceIndex(Op, Attr.Activation);
 
-    protected int[] AttrInts(string key, int[] fallback) => Op.Attribute(key)?.AsInt32Array() ?? fallback;
+    /// <summary>A [height, width] window attribute of the schema (strides, pool_size), or its default.</summary>
+    protected int[] AttrPair(AttributeSpec a) => Schema.Ints(Op, a);
 
-    /// <summary>A [height, width] window attribute (strides, pool_size): two values, each ≥ 1, else the blob is refused naming the attribute.</summary>
-    protected int[] AttrPair(string key, int[] fallback)
-    {
-        int[] v = AttrInts(key, fallback);
-        if (v.Length != 2 || v[0] < 1 || v[1] < 1)
-        {
-            throw Fail($"attribute '{key}' is [{string.Join(", ", v)}]; it needs two values, each >= 1");
-        }
+    protected bool SamePadding() => Schema.Same(Op.Attributes);
 
-        return v;
-    }
-
-    /// <summary>'same' or 'valid' (the "padding" attribute), else the blob is refused.</summary>
-    protected bool SamePadding() => Attr("padding", "valid") switch
-    {
-        "same" => true,
-        "valid" => false,
-        var p => throw Fail($"attribute 'padding' is '{p}'; it must be 'same' or 'valid'"),
-    };
-
-    /// <summary>The window geometry over x [N, H, W, C], checked: with 'valid' padding the input must be at least as large as the window.</summary>
+    /// <summary>The window geometry over x [N, H, W, C], checked by the contract's rules (a 'valid' window no larger than the input).</summary>
     protected Kernels.Reference.Window Geometry(ValueSlot x, int kh, int kw, int[] strides, bool same, string what)
     {
-        if (!same && (x.SampleDim(0) < kh || x.SampleDim(1) < kw))
+        if (WindowGeometry.Problem(x.SampleDim(0), x.SampleDim(1), kh, kw, strides[0], strides[1], same, what) is { } problem)
         {
-            throw Fail($"input {x.Info.ShapeText} is smaller than the {kh}x{kw} {what} with padding 'valid'");
+            throw Fail($"input {x.Info.ShapeText}: {problem}");
         }
 
-        return Kernels.Reference.Window.Create(x.SampleDim(0), x.SampleDim(1), x.SampleDim(2), kh, kw, strides[0], strides[1], same);
+        return new(x.SampleDim(2), WindowGeometry.Create(x.SampleDim(0), x.SampleDim(1), kh, kw, strides[0], strides[1], same));
     }
 
     /// <summary>A float copy of a weight (f16 widened, int8 dequantized): used by float kernels.</summary>

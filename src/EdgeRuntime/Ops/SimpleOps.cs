@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Runtime.Kernels.Reference;
 using Ref = EdgeNet.Runtime.Kernels.Reference;
@@ -23,8 +24,8 @@ internal sealed unsafe class MaxPool2DOp : OpKernel, EdgeNet.Runtime.Interpreter
             throw Fail($"input {x.Info.ShapeText} and output {Output.Info.ShapeText} must both be [N, H, W, C]");
         }
 
-        int[] pool = AttrPair("pool_size", [2, 2]);
-        int[] strides = AttrPair("strides", pool);
+        int[] pool = AttrPair(Attr.PoolSize);
+        int[] strides = AttrPair(Attr.PoolStrides);
         _g = Geometry(x, pool[0], pool[1], strides, SamePadding(), "pool window");
         _int8 = x.Info.Type == ElementType.I8;
         if (x.Info.Type != Output.Info.Type || Output.SampleDim(0) != _g.OutH || Output.SampleDim(1) != _g.OutW || Output.SampleDim(2) != _g.InC)

@@ -120,6 +120,9 @@ public sealed unsafe class BlobReader : IDisposable
 
     public EnbValue? GetMetadata(string key) => _metadataByKey.GetValueOrDefault(key);
 
+    /// <summary>The value of a contract key (its type was checked at load), or null when absent.</summary>
+    public EnbValue? GetMetadata(Contract.MetadataKey key) => _metadataByKey.GetValueOrDefault(key.Name);
+
     /// <summary>Index of the tensor called <paramref name="name"/>, or -1.</summary>
     public int FindTensor(string name) => _tensorByName.TryGetValue(name, out int i) ? i : -1;
 
@@ -376,6 +379,11 @@ public sealed unsafe class BlobReader : IDisposable
             }
 
             var value = ValueCodec.Read(ref r, $"metadata['{key}']");
+            if (BlobRules.CheckMetadataValue(key, value) is { } typeProblem)
+            {
+                throw r.ErrorAt(at, $"metadata['{key}']", typeProblem);
+            }
+
             _metadataByKey[key] = value;
             list.Add(new(key, value));
         }

@@ -41,7 +41,10 @@ internal static partial class BlobRules
         return n;
     }
 
-    public static bool IsKnownOpcode(ushort code) => Enum.IsDefined((Opcode)code);
+    public static bool IsKnownOpcode(ushort code) => Contract.OperatorSchemas.IsKnown(code);
+
+    /// <summary>Null when the key is unknown to the contract or its value has the contract's type, else the problem.</summary>
+    public static string? CheckMetadataValue(string key, EnbValue value) => Contract.MetadataKeys.Named(key)?.Check(value);
 
     public static long AlignUp(long value, long alignment) => checked((value + alignment - 1) / alignment * alignment);
 }

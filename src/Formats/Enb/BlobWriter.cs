@@ -51,6 +51,12 @@ public sealed class BlobWriter
 
     public GraphDef? Graph { get; set; }
 
+    /// <summary>
+    /// Tests only: false writes operators the contract refuses (an unknown attribute, a stride of 0),
+    /// as a foreign or buggy writer would, so the readers' refusals can be tested end to end.
+    /// </summary>
+    internal bool CheckOperatorContract { get; set; } = true;
+
     public IReadOnlyList<KeyValuePair<string, EnbValue>> Metadata => _metadata;
 
     public int TensorCount => _tensors.Count;
@@ -62,6 +68,11 @@ public sealed class BlobWriter
         if (BlobRules.CheckMetadataKey(key) is { } problem)
         {
             throw new ArgumentException(problem, nameof(key));
+        }
+
+        if (BlobRules.CheckMetadataValue(key, value) is { } typeProblem)
+        {
+            throw new ArgumentException(typeProblem, nameof(value));
         }
 
         int i = _metadata.FindIndex(kv => kv.Key == key);
@@ -78,6 +89,11 @@ public sealed class BlobWriter
     }
 
     public BlobWriter SetMetadata(string key, string value) => SetMetadata(key, EnbValue.String(value));
+
+    /// <summary>Sets a key of the contract (<see cref="Contract.MetadataKeys"/>); a value of another type is refused.</summary>
+    public BlobWriter SetMetadata(Contract.MetadataKey key, EnbValue value) => SetMetadata(key.Name, value);
+
+    public BlobWriter SetMetadata(Contract.MetadataKey key, string value) => SetMetadata(key.Name, EnbValue.String(value));
 
     /// <summary>Adds a tensor from raw little-endian bytes; returns its index in the tensor table.</summary>
     public int AddTensor(string name, ElementType type, ReadOnlySpan<long> dims, ReadOnlySpan<byte> bytes, QuantizationParams? quantization = null)
@@ -359,7 +375,7 @@ public sealed class BlobWriter
             return;
         }
 
-        var problems = GraphRules.Check(g, _tensors.Count, i => _tensors[i].Name);
+        var problems = GraphRules.Check(g, _tensors.Count, i => _tensors[i].Name, CheckOperatorContract);
         if (problems is not null)
         {
             throw new InvalidOperationException("the graph is not valid: " + problems);

@@ -9,7 +9,7 @@ internal readonly record struct GraphProblem(bool InOperator, int Index, string 
 /// <summary>Structural rules of the graph section, shared by the writer and the reader.</summary>
 internal static class GraphRules
 {
-    public static GraphProblem? Check(GraphDef g, int tensorCount, Func<int, string> tensorName)
+    public static GraphProblem? Check(GraphDef g, int tensorCount, Func<int, string> tensorName, bool checkContract = true)
     {
         int valueCount = g.Values.Count;
         var defined = new bool[valueCount];
@@ -124,6 +124,11 @@ internal static class GraphRules
                 {
                     return new(true, o, $"{f}.attributes", $"attribute '{key}' appears twice");
                 }
+            }
+
+            if (checkContract && Contract.OperatorSchemas.Of(op.Opcode).Check(op) is { } sp)
+            {
+                return new(true, o, $"{f}.{sp.Field}", sp.Problem);
             }
         }
 

@@ -1,3 +1,5 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Formats.Contract;
 using EdgeNet.Trainer.Backends;
 using EdgeNet.Trainer.Tensors;
 
@@ -20,7 +22,7 @@ public static partial class Ops
 
         var y = NewLike(x);
         x.Backend.ActivationForward(act, x.Storage, y.Storage, x.Size);
-        Export.GraphTracer.Record(ActName(act), [x], [y]);
+        RecordIfActive(ActName(act), x, y);
         GradientTape.Record([x], [y], (g, need) =>
         {
             var dx = NewLike(x);
@@ -36,7 +38,7 @@ public static partial class Ops
         int cols = x.Shape.Last, rows = x.Shape.Rows;
         var y = NewLike(x);
         x.Backend.Softmax(x.Storage, y.Storage, rows, cols);
-        Export.GraphTracer.Record("softmax", [x], [y]);
+        RecordIfActive(OperatorSchemas.Softmax.Name, x, y);
         GradientTape.Record([x], [y], (g, need) =>
         {
             var dx = NewLike(x);

@@ -1,3 +1,5 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Formats.Contract;
 using EdgeNet.Trainer.Backends;
 using EdgeNet.Trainer.Tensors;
 
@@ -32,7 +34,10 @@ public static partial class Ops
         }
 
         Tensor[] inputs = bias is null ? [x, kernel] : [x, kernel, bias];
-        Export.GraphTracer.Record("conv2d", inputs, [y], ("strides", Formats.Enb.EnbValue.Ints(strideH, strideW)), ("padding", Formats.Enb.EnbValue.String(samePadding ? "same" : "valid")), ("activation", Formats.Enb.EnbValue.String(ActName(act))));
+        if (OpRecording.Active)
+        {
+            OpRecording.Record(OperatorSchemas.Conv2D.Name, inputs, [y], Attr.Strides.With(strideH, strideW), Attr.Padding.With(samePadding ? "same" : "valid"), Attr.Activation.With(ActName(act)));
+        }
         GradientTape.Record(inputs, [y], (grads, need) =>
         {
             var dz = grads[0]!;
@@ -74,7 +79,10 @@ public static partial class Ops
         var g = Conv2DGeometry.Create(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], poolH, poolW, x.Shape[3], strideH, strideW, samePadding);
         var y = New(new Shape(g.Batch, g.OutH, g.OutW, g.OutC), x.Backend);
         x.Backend.MaxPoolForward(g, x.Storage, y.Storage);
-        Export.GraphTracer.Record("max_pool2d", [x], [y], ("pool_size", Formats.Enb.EnbValue.Ints(poolH, poolW)), ("strides", Formats.Enb.EnbValue.Ints(strideH, strideW)), ("padding", Formats.Enb.EnbValue.String(samePadding ? "same" : "valid")));
+        if (OpRecording.Active)
+        {
+            OpRecording.Record(OperatorSchemas.MaxPool2D.Name, [x], [y], Attr.PoolSize.With(poolH, poolW), Attr.PoolStrides.With(strideH, strideW), Attr.Padding.With(samePadding ? "same" : "valid"));
+        }
         GradientTape.Record([x], [y], (grads, need) =>
         {
             var dx = NewLike(x);

@@ -1,3 +1,5 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Formats.Contract;
 using EdgeNet.Trainer.Backends;
 using EdgeNet.Trainer.Tensors;
 
@@ -24,7 +26,7 @@ public static partial class Ops
         }
 
         var y = New(new Shape(m, n), be);
-        Export.GraphTracer.Record("matmul", [a, b], [y]);
+        RecordIfActive("matmul", a, b, y);
         be.Gemm(transposeA, transposeB, m, n, k, 1f, a.Storage, b.Storage, 0f, y.Storage);
         GradientTape.Record([a, b], [y], (g, need) =>
         {
@@ -66,7 +68,10 @@ public static partial class Ops
         }
 
         Tensor[] inputs = bias is null ? [x, kernel] : [x, kernel, bias];
-        Export.GraphTracer.Record("dense", inputs, [y], ("units", Formats.Enb.EnbValue.I32(units)), ("activation", Formats.Enb.EnbValue.String(ActName(act))));
+        if (OpRecording.Active)
+        {
+            OpRecording.Record(OperatorSchemas.Dense.Name, inputs, [y], Attr.Units.With(units), Attr.Activation.With(ActName(act)));
+        }
         GradientTape.Record(inputs, [y], (g, need) =>
         {
             var dz = g[0]!;

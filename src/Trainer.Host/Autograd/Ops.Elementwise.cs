@@ -1,3 +1,5 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Formats.Contract;
 using EdgeNet.Trainer.Backends;
 using EdgeNet.Trainer.Tensors;
 
@@ -36,7 +38,10 @@ public static partial class Ops
 
         int n = a.Size, bl = b.Size;
         var y = NewLike(a);
-        Export.GraphTracer.Record("binary_" + op.ToString().ToLowerInvariant(), [a, b], [y]);
+        if (OpRecording.Active)
+        {
+            OpRecording.Record("binary_" + op.ToString().ToLowerInvariant(), [a, b], [y]);
+        }
         be.Binary(op, a.Storage, b.Storage, y.Storage, n, bl);
         GradientTape.Record([a, b], [y], (g, need) =>
         {
@@ -165,7 +170,7 @@ public static partial class Ops
     public static Tensor Affine(Tensor x, float scale, float shift)
     {
         var y = NewLike(x);
-        Export.GraphTracer.Record("affine", [x], [y]);
+        RecordIfActive("affine", x, y);
         x.Backend.Affine(x.Storage, y.Storage, x.Size, scale, shift);
         GradientTape.Record([x], [y], (g, need) => Grads(Affine(g[0]!, scale, 0f)));
         return y;
@@ -184,7 +189,10 @@ public static partial class Ops
     private static Tensor Unary(UnaryOp op, Tensor x)
     {
         var y = NewLike(x);
-        Export.GraphTracer.Record("unary_" + op.ToString().ToLowerInvariant(), [x], [y]);
+        if (OpRecording.Active)
+        {
+            OpRecording.Record("unary_" + op.ToString().ToLowerInvariant(), [x], [y]);
+        }
         x.Backend.Unary(op, x.Storage, y.Storage, x.Size);
         GradientTape.Record([x], [y], (g, need) =>
         {

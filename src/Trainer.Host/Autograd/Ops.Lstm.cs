@@ -1,3 +1,5 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Formats.Contract;
 using EdgeNet.Trainer.Tensors;
 
 namespace EdgeNet.Trainer.Autograd;
@@ -25,7 +27,10 @@ public static partial class Ops
         var h = New(new Shape(batch, units), be);
         var c = New(new Shape(batch, units), be);
         be.LstmCellForward(z.Storage, cPrev.Storage, h.Storage, c.Storage, batch, units);
-        Export.GraphTracer.Record("lstm_cell", [x, hPrev, cPrev, kernel, recurrentKernel, bias], [h, c], ("units", Formats.Enb.EnbValue.I32(units)));
+        if (OpRecording.Active)
+        {
+            OpRecording.Record("lstm_cell", [x, hPrev, cPrev, kernel, recurrentKernel, bias], [h, c], Attr.Units.With(units));
+        }
         GradientTape.Record([x, hPrev, cPrev, kernel, recurrentKernel, bias], [h, c], (g, need) =>
         {
             var dz = NewLike(z);

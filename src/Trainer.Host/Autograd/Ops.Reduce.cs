@@ -1,3 +1,5 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Formats.Contract;
 using EdgeNet.Trainer.Tensors;
 
 namespace EdgeNet.Trainer.Autograd;
@@ -47,7 +49,7 @@ public static partial class Ops
     {
         var (outer, reduce, inner, outDims) = Split(x.Shape, axis, keepDims);
         var y = New(new Shape(outDims), x.Backend);
-        Export.GraphTracer.Record(mean ? "reduce_mean" : "reduce_sum", [x], [y]);
+        RecordIfActive(mean ? "reduce_mean" : "reduce_sum", x, y);
         x.Backend.ReduceSum(x.Storage, y.Storage, outer, reduce, inner, mean);
         GradientTape.Record([x], [y], (g, need) =>
         {

@@ -1,3 +1,5 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Formats.Contract;
 using EdgeNet.Trainer.Tensors;
 
 namespace EdgeNet.Trainer.Autograd;
@@ -40,7 +42,10 @@ public static partial class Ops
         dims[ax] = length;
         var y = New(new Shape(dims), x.Backend);
         x.Backend.Slice(x.Storage, y.Storage, outer, count, inner, start, length);
-        Export.GraphTracer.Record("slice", [x], [y], ("axis", Formats.Enb.EnbValue.I32(ax)), ("start", Formats.Enb.EnbValue.I32(start)), ("length", Formats.Enb.EnbValue.I32(length)));
+        if (OpRecording.Active)
+        {
+            OpRecording.Record("slice", [x], [y], new("axis", EnbValue.I32(ax)), new("start", EnbValue.I32(start)), new("length", EnbValue.I32(length)));
+        }
         GradientTape.Record([x], [y], (g, need) =>
         {
             var dx = Tensor.Zeros(x.Shape, x.Backend);
@@ -108,7 +113,10 @@ public static partial class Ops
     {
         var y = New(new Shape([.. indices.Shape.Dims, depth]), indices.Backend);
         indices.Backend.OneHot(indices.Storage, y.Storage, indices.Size, depth);
-        Export.GraphTracer.Record("one_hot", [indices], [y], ("depth", Formats.Enb.EnbValue.I32(depth)));
+        if (OpRecording.Active)
+        {
+            OpRecording.Record(OperatorSchemas.OneHot.Name, [indices], [y], Attr.Depth.With(depth));
+        }
         return y;
     }
 
@@ -119,7 +127,7 @@ public static partial class Ops
         int vocab = table.Shape[0], dim = table.Shape[1];
         var y = New(new Shape([.. indices.Shape.Dims, dim]), be);
         be.Gather(table.Storage, indices.Storage, y.Storage, indices.Size, vocab, dim);
-        Export.GraphTracer.Record("embedding", [indices, table], [y]);
+        RecordIfActive(OperatorSchemas.Embedding.Name, indices, table, y);
         GradientTape.Record([table, indices], [y], (g, need) =>
         {
             var dt = Tensor.Zeros(table.Shape, be);

@@ -1,3 +1,5 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Formats.Contract;
 using EdgeNet.Trainer.Backends;
 using EdgeNet.Trainer.Tensors;
 
@@ -31,6 +33,23 @@ public static partial class Ops
 
     private static Tensor?[] Grads(params Tensor?[] g) => g;
 
+    /// <summary>Tells the active <see cref="OpRecording"/> recorder (the exporter's tracer) about a one-input op; nothing is allocated when none records.</summary>
+    private static void RecordIfActive(string kind, Tensor x, Tensor y)
+    {
+        if (OpRecording.Active)
+        {
+            OpRecording.Record(kind, [x], [y]);
+        }
+    }
+
+    private static void RecordIfActive(string kind, Tensor a, Tensor b, Tensor y)
+    {
+        if (OpRecording.Active)
+        {
+            OpRecording.Record(kind, [a, b], [y]);
+        }
+    }
+
     /// <summary>A view with another shape sharing the storage (tf.reshape); one dimension may be -1.</summary>
     public static Tensor Reshape(Tensor x, params int[] shape)
     {
@@ -56,9 +75,9 @@ public static partial class Ops
 
         x.Storage.AddRef();
         var y = new Tensor(x.Storage, s);
-        if (Export.GraphTracer.Current is not null)
+        if (OpRecording.Active)
         {
-            Export.GraphTracer.Record("reshape", [x], [y], ("shape", Formats.Enb.EnbValue.Ints(s.Rank > 0 ? s.AsSpan()[1..].ToArray() : [])));
+            OpRecording.Record(OperatorSchemas.Reshape.Name, [x], [y], Attr.Shape.With(s.Rank > 0 ? s.AsSpan()[1..].ToArray() : []));
         }
 
         GradientTape.Record([x], [y], (g, need) => Grads(Reshape(g[0]!, x.Shape.Dims)));

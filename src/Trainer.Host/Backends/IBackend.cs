@@ -1,3 +1,5 @@
+using EdgeNet.Formats.Contract;
+
 namespace EdgeNet.Trainer.Backends;
 
 public enum Activation
@@ -34,34 +36,11 @@ public readonly record struct Conv2DGeometry(
     int PadTop, int PadLeft,
     int OutH, int OutW)
 {
-    /// <summary>Keras padding: 'valid' (no padding) or 'same' (output = ceil(in / stride), extra padding at the bottom/right).</summary>
+    /// <summary>Keras padding, by the blob contract's rules (<see cref="WindowGeometry"/>): 'valid' or 'same'.</summary>
     public static Conv2DGeometry Create(int batch, int inH, int inW, int inC, int kh, int kw, int outC, int strideH, int strideW, bool same)
     {
-        if (kh < 1 || kw < 1 || strideH < 1 || strideW < 1)
-        {
-            throw new ArgumentException($"kernel {kh}x{kw} and strides {strideH}x{strideW} must be >= 1");
-        }
-
-        int outH, outW, padTop = 0, padLeft = 0;
-        if (same)
-        {
-            outH = (inH + strideH - 1) / strideH;
-            outW = (inW + strideW - 1) / strideW;
-            padTop = Math.Max(((outH - 1) * strideH) + kh - inH, 0) / 2;
-            padLeft = Math.Max(((outW - 1) * strideW) + kw - inW, 0) / 2;
-        }
-        else
-        {
-            if (inH < kh || inW < kw)
-            {
-                throw new ArgumentException($"input {inH}x{inW} is smaller than the {kh}x{kw} window with padding 'valid'; use padding 'same' or a smaller kernel");
-            }
-
-            outH = ((inH - kh) / strideH) + 1;
-            outW = ((inW - kw) / strideW) + 1;
-        }
-
-        return new Conv2DGeometry(batch, inH, inW, inC, kh, kw, outC, strideH, strideW, padTop, padLeft, outH, outW);
+        var w = WindowGeometry.Create(inH, inW, kh, kw, strideH, strideW, same);
+        return new Conv2DGeometry(batch, inH, inW, inC, kh, kw, outC, strideH, strideW, w.PadTop, w.PadLeft, w.OutH, w.OutW);
     }
 
     public int InputSize => Batch * InH * InW * InC;

@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using System.CommandLine;
 using System.Globalization;
 using EdgeNet.Formats.Enb;
@@ -85,10 +86,10 @@ internal static class DqnCommand
 
             var provenance = new Dictionary<string, EnbValue>
             {
-                ["training.env_steps"] = EnbValue.I64(result.Episodes.Count == 0 ? 0 : result.Episodes[^1].EnvSteps),
-                ["training.solved_at"] = EnbValue.I64(result.SolvedAtStep ?? -1),
-                ["training.greedy_return"] = EnbValue.F32((float)result.BestEvalMean),
-                ["training.best_step"] = EnbValue.I64(result.BestEvalStep),
+                [MetadataKeys.EnvSteps.Name] = EnbValue.I64(result.Episodes.Count == 0 ? 0 : result.Episodes[^1].EnvSteps),
+                [MetadataKeys.SolvedAt.Name] = EnbValue.I64(result.SolvedAtStep ?? -1),
+                [MetadataKeys.GreedyReturn.Name] = EnbValue.F32((float)result.BestEvalMean),
+                [MetadataKeys.BestStep.Name] = EnbValue.I64(result.BestEvalStep),
             };
             if (p.GetValue(output) is { } outPath)
             {

@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -142,7 +143,7 @@ internal static class TrainCommands
             }
 
             string vocabulary = new(corpus.Chars);
-            model.Metadata["text.vocabulary"] = Formats.Enb.EnbValue.String(vocabulary);
+            model.Metadata[MetadataKeys.TextVocabulary.Name] = Formats.Enb.EnbValue.String(vocabulary);
             if (p.GetValue(output) is { } outPath)
             {
                 model.Save(outPath);
@@ -162,9 +163,9 @@ internal static class TrainCommands
                 var report = Export.ModelExporter.ExportSamples(model, blob, new Export.QuantizationOptions { Scheme = scheme }, calibration,
                     new Dictionary<string, Formats.Enb.EnbValue>
                     {
-                        ["text.vocabulary"] = Formats.Enb.EnbValue.String(vocabulary),
-                        ["training.dataset"] = Formats.Enb.EnbValue.String(spec),
-                        ["training.loss"] = Formats.Enb.EnbValue.F32(last),
+                        [MetadataKeys.TextVocabulary.Name] = Formats.Enb.EnbValue.String(vocabulary),
+                        [MetadataKeys.Dataset.Name] = Formats.Enb.EnbValue.String(spec),
+                        [MetadataKeys.Loss.Name] = Formats.Enb.EnbValue.F32(last),
                     });
                 Console.WriteLine($"exported {blob} ({report.Bytes:N0} bytes, {scheme.ToString().ToLowerInvariant()}); run it with: edgenet generate {blob} --seed \"the \" --temperature 0.5");
             }

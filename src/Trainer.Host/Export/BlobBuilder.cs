@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 
 namespace EdgeNet.Trainer.Export;
@@ -11,7 +12,7 @@ namespace EdgeNet.Trainer.Export;
 /// </summary>
 internal static class BlobBuilder
 {
-    private static readonly HashSet<string> IntegerOps = ["dense", "conv2d", "max_pool2d", "reshape"];
+    private static readonly HashSet<Opcode> IntegerOps = [Opcode.Dense, Opcode.Conv2D, Opcode.MaxPool2D, Opcode.Reshape];
 
     /// <param name="floatInputLayer">
     /// int8 only: the operators reading the graph input compute in float (int8 weights, float
@@ -61,14 +62,14 @@ internal static class BlobBuilder
 
             var v = g.Weights[i];
             int channels = v.Shape[-1];
-            var (q, scales) = Quantization.QuantizePerChannelLastAxis(v.Numpy(), channels);
+            var (q, scales) = Int8Arithmetic.QuantizePerChannelLastAxis(v.Numpy(), channels);
             t = w.AddTensor(v.Name, ElementType.I8, Dims(i), q.AsSpan(), QuantizationParams.PerChannel(v.Shape.Rank - 1, scales));
             weightIndex[(i, "q")] = t;
             return t;
         }
 
-        bool fullInt8 = scheme == QuantizationScheme.Int8 && g.Nodes.All(n => n.Kind is not ("lstm" or "embedding" or "one_hot"));
-        (float S, int Z) Range(int v) => Quantization.AsymmetricParams(min![v], max![v]);
+        bool fullInt8 = scheme == QuantizationScheme.Int8 && g.Nodes.All(n => n.Op.Opcode is not (Opcode.Lstm or Opcode.Embedding or Opcode.OneHot));
+        (float S, int Z) Range(int v) => Int8Arithmetic.AsymmetricParams(min![v], max![v]);
 
         int FloatOf(int v)
         {
@@ -108,17 +109,17 @@ internal static class BlobBuilder
         {
             int x = n.Inputs[0].Index;
             var (outName, outDims) = g.Values[n.Output];
-            bool integer = fullInt8 && IntegerOps.Contains(n.Kind) && n.Attr("activation")?.AsString() is null or "linear" or "relu"
+            bool integer = fullInt8 && IntegerOps.Contains(n.Op.Opcode) && (!n.Op.Attributes.Contains(Attr.Activation) || n.Attr(Attr.Activation).AsString() is "linear" or "relu")
                 && !(floatInputLayer && x == g.Input) && !(floatOutputLayer && n.Output == g.Output);
             if (integer)
             {
                 int qx = QuantOf(x);
                 var inQ = values[qx].Quantization;
-                QuantizationParams outQ = n.Kind is "max_pool2d" or "reshape" ? inQ : QuantizationParams.PerTensor(Range(n.Output).S, Range(n.Output).Z);
+                QuantizationParams outQ = n.Op.Opcode is Opcode.MaxPool2D or Opcode.Reshape ? inQ : QuantizationParams.PerTensor(Range(n.Output).S, Range(n.Output).Z);
                 int y = AddValue(outName, ElementType.I8, outDims, outQ);
                 qValue[n.Output] = y;
                 var inputs = new List<TensorRef> { TensorRef.Value(qx) };
-                if (n.Kind is "dense" or "conv2d")
+                if (n.Op.Opcode is Opcode.Dense or Opcode.Conv2D)
                 {
                     int kw = Int8Weight(n.Inputs[1].Index);
                     var wScales = w.IndexOf(g.Weights[n.Inputs[1].Index].Name) >= 0 ? WeightScales(g, n.Inputs[1].Index) : [];
@@ -134,13 +135,13 @@ internal static class BlobBuilder
                     var requant = new int[2 * channels];   // [2, C]: multipliers, then shifts
                     for (int c = 0; c < channels; c++)
                     {
-                        (requant[c], requant[channels + c]) = Quantization.QuantizeMultiplier((double)sx * wScales[c] / sy);
+                        (requant[c], requant[channels + c]) = Int8Arithmetic.QuantizeMultiplier((double)sx * wScales[c] / sy);
                     }
 
                     inputs.Add(TensorRef.Weight(w.AddTensor(n.Layer + "/requant", ElementType.I32, [2, channels], requant.AsSpan())));
                 }
 
-                ops.Add(new OperatorDef(OpcodeOf(n.Kind), inputs, [y], n.Attributes));
+                ops.Add(new OperatorDef(n.Op.Opcode, inputs, [y], n.Attributes));
                 continue;
             }
 
@@ -153,7 +154,7 @@ internal static class BlobBuilder
 
             int fy = AddValue(outName, ElementType.F32, outDims);
             valueMap[n.Output] = fy;
-            ops.Add(new OperatorDef(OpcodeOf(n.Kind), fin, [fy], n.Attributes));
+            ops.Add(new OperatorDef(n.Op.Opcode, fin, [fy], n.Attributes));
         }
 
         int output = FloatOf(g.Output);
@@ -163,22 +164,6 @@ internal static class BlobBuilder
     private static float[] WeightScales(ExportGraph g, int weight)
     {
         var v = g.Weights[weight];
-        return Quantization.QuantizePerChannelLastAxis(v.Numpy(), v.Shape[-1]).Scales;
+        return Int8Arithmetic.QuantizePerChannelLastAxis(v.Numpy(), v.Shape[-1]).Scales;
     }
-
-    public static Opcode OpcodeOf(string kind) => kind switch
-    {
-        "dense" => Opcode.Dense,
-        "conv2d" => Opcode.Conv2D,
-        "max_pool2d" => Opcode.MaxPool2D,
-        "reshape" => Opcode.Reshape,
-        "relu" => Opcode.Relu,
-        "tanh" => Opcode.Tanh,
-        "sigmoid" => Opcode.Sigmoid,
-        "softmax" => Opcode.Softmax,
-        "lstm" => Opcode.Lstm,
-        "embedding" => Opcode.Embedding,
-        "one_hot" => Opcode.OneHot,
-        _ => throw new NotSupportedException($"no opcode for '{kind}'"),
-    };
 }

@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Trainer.Autograd;
 using EdgeNet.Trainer.Tensors;
@@ -7,9 +8,13 @@ namespace EdgeNet.Trainer.Export;
 /// <summary>A reference from an export node to an activation value or a weight.</summary>
 internal readonly record struct ExportRef(bool IsWeight, int Index);
 
-internal sealed record ExportNode(string Kind, List<ExportRef> Inputs, int Output, List<KeyValuePair<string, EnbValue>> Attributes, string Layer)
+/// <summary>One operator of the contract (<see cref="OperatorSchema"/>) over export values and weights.</summary>
+internal sealed record ExportNode(OperatorSchema Op, List<ExportRef> Inputs, int Output, List<KeyValuePair<string, EnbValue>> Attributes, string Layer)
 {
-    public EnbValue? Attr(string key) => Attributes.FirstOrDefault(a => a.Key == key).Value;
+    public string Kind => Op.Name;
+
+    /// <summary>The attribute's value or the contract's default.</summary>
+    public EnbValue Attr(AttributeSpec a) => Op.Value(Attributes, a);
 }
 
 /// <summary>
@@ -31,8 +36,6 @@ internal sealed class ExportGraph
     public int Input { get; private set; }
 
     public int Output { get; private set; }
-
-    private static readonly HashSet<string> Passthrough = ["relu", "tanh", "sigmoid", "softmax", "max_pool2d", "reshape", "one_hot"];
 
     public static ExportGraph FromTrace(Tensor input, Tensor output, IReadOnlyList<TracedOp> ops)
     {
@@ -84,8 +87,8 @@ internal sealed class ExportGraph
             }
 
             int outV = g.AddValue(c.Layer + "/h", c.H, valueOf, (c.LastOp, 0));
-            g.Nodes.Add(new ExportNode("lstm", [new(false, c.Source), c.Kernel, c.Recurrent, c.Bias], outV,
-                [new("units", EnbValue.I32(c.H.Shape[1])), new("return_sequences", EnbValue.Bool(false))], c.Layer));
+            g.Nodes.Add(new ExportNode(OperatorSchemas.Lstm, [new(false, c.Source), c.Kernel, c.Recurrent, c.Bias], outV,
+                [Attr.Units.With(c.H.Shape[1]), Attr.ReturnSequences.With(false)], c.Layer));
         }
 
         for (int i = 0; i < ops.Count; i++)
@@ -129,29 +132,18 @@ internal sealed class ExportGraph
                 }
             }
 
-            List<ExportRef> inputs;
-            string layerName;
-            switch (op.Kind)
+            // Any other traced op is an operator of the contract, its inputs mapped by the schema's roles.
+            var schema = OperatorSchemas.Named(op.Kind);
+            if (schema is null || schema.Opcode is Opcode.Lstm or Opcode.Quantize or Opcode.Dequantize || op.Inputs.Length > schema.Inputs.Count)
             {
-                case "dense":
-                case "conv2d":
-                    inputs = [new(false, Value(op.Inputs[0], op.Kind)), .. op.Inputs.Skip(1).Select(t => Weight(t, op.Kind))];
-                    layerName = LayerOf(op.Inputs[1]);
-                    break;
-                case "embedding":
-                    inputs = [new(false, Value(op.Inputs[0], op.Kind)), Weight(op.Inputs[1], op.Kind)];
-                    layerName = LayerOf(op.Inputs[1]);
-                    break;
-                case var k when Passthrough.Contains(k):
-                    inputs = [new(false, Value(op.Inputs[0], op.Kind))];
-                    layerName = k + "_" + g.Nodes.Count;
-                    break;
-                default:
-                    throw new NotSupportedException($"op '{op.Kind}' cannot be exported to a blob (the runtime runs dense, conv2d, max_pool2d, reshape, relu/tanh/sigmoid/softmax, one_hot, embedding and LSTM loops); write the model with layers");
+                throw new NotSupportedException($"op '{op.Kind}' cannot be exported to a blob (the runtime runs {Exportable}, and LSTM loops); write the model with layers");
             }
 
+            var inputs = op.Inputs.Select((t, k) => schema.Inputs[k].Role == InputRole.Weight ? Weight(t, op.Kind) : new ExportRef(false, Value(t, op.Kind))).ToList();
+            int firstWeight = schema.Inputs.ToList().FindIndex(i => i.Role == InputRole.Weight);
+            string layerName = firstWeight >= 0 && firstWeight < op.Inputs.Length ? LayerOf(op.Inputs[firstWeight]) : op.Kind + "_" + g.Nodes.Count;
             int outValue = g.AddValue(layerName, op.Outputs[0], valueOf, (i, 0));
-            g.Nodes.Add(new ExportNode(op.Kind, inputs, outValue, op.Attributes, layerName));
+            g.Nodes.Add(new ExportNode(schema, inputs, outValue, op.Attributes, layerName));
         }
 
         if (chain is not null && ReferenceEquals(output, chain.H))
@@ -162,6 +154,8 @@ internal sealed class ExportGraph
         g.Output = valueOf.TryGetValue(output, out int o) ? o : throw new NotSupportedException("the model's output is not produced by an exportable op");
         return g;
     }
+
+    private static string Exportable => string.Join(", ", OperatorSchemas.All.Where(s => s.Opcode is not (Opcode.Lstm or Opcode.Quantize or Opcode.Dequantize)).Select(s => s.Name));
 
     private int AddValue(string name, Tensor t, Dictionary<Tensor, int> valueOf, (int, int) source)
     {

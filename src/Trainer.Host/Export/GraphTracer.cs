@@ -1,4 +1,5 @@
 using EdgeNet.Formats.Enb;
+using EdgeNet.Trainer.Autograd;
 using EdgeNet.Trainer.Tensors;
 
 namespace EdgeNet.Trainer.Export;
@@ -9,30 +10,20 @@ internal sealed record TracedOp(string Kind, Tensor[] Inputs, Tensor[] Outputs, 
 /// <summary>
 /// Records the ops of a forward pass (subclassed, Sequential or functional models alike) so the
 /// exporter can turn them into the blob's graph and the calibrator can see every activation.
-/// Active only inside <c>using var tracer = GraphTracer.Begin()</c>; costs one null check otherwise.
+/// Active only inside <c>using var tracer = GraphTracer.Begin()</c> (the <see cref="OpRecording"/> of this thread).
 /// </summary>
-internal sealed class GraphTracer : IDisposable
+internal sealed class GraphTracer : IOpRecorder, IDisposable
 {
-    [ThreadStatic] private static GraphTracer? t_current;
+    private readonly IOpRecorder? _parent;
 
-    private readonly GraphTracer? _parent;
-
-    private GraphTracer()
-    {
-        _parent = t_current;
-        t_current = this;
-    }
-
-    public static GraphTracer? Current => t_current;
+    private GraphTracer() => _parent = OpRecording.Swap(this);
 
     public List<TracedOp> Ops { get; } = [];
 
     public static GraphTracer Begin() => new();
 
-    public static void Record(string kind, Tensor[] inputs, Tensor[] outputs, params (string Key, EnbValue Value)[] attributes)
-    {
-        t_current?.Ops.Add(new TracedOp(kind, inputs, outputs, attributes.Select(a => new KeyValuePair<string, EnbValue>(a.Key, a.Value)).ToList()));
-    }
+    public void Record(string kind, Tensor[] inputs, Tensor[] outputs, KeyValuePair<string, EnbValue>[] attributes) =>
+        Ops.Add(new TracedOp(kind, inputs, outputs, [.. attributes]));
 
-    public void Dispose() => t_current = _parent;
+    public void Dispose() => OpRecording.Swap(_parent);
 }

@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using System.Globalization;
 using EdgeNet.Formats.Data;
 using EdgeNet.Formats.Enb;
@@ -35,11 +36,11 @@ public static class ModelExporter
         double floatAcc = ChapterLoop.Accuracy(model, test);
         var meta = new Dictionary<string, EnbValue>
         {
-            ["general.input_shape"] = EnbValue.Ints(sample),
-            ["input.normalization"] = EnbValue.Floats(1f / 255f, 0f),
-            ["general.class_names"] = EnbValue.Strings([.. train.ClassNames]),
-            ["training.dataset"] = EnbValue.String(train.Name.Split('/')[0]),
-            ["training.accuracy"] = EnbValue.F32((float)floatAcc),
+            [MetadataKeys.InputShape.Name] = EnbValue.Ints(sample),
+            [MetadataKeys.InputNormalization.Name] = EnbValue.Floats(1f / 255f, 0f),
+            [MetadataKeys.ClassNames.Name] = EnbValue.Strings([.. train.ClassNames]),
+            [MetadataKeys.Dataset.Name] = EnbValue.String(train.Name.Split('/')[0]),
+            [MetadataKeys.Accuracy.Name] = EnbValue.F32((float)floatAcc),
         };
         var report = Write(model, path, options, sample, calib, meta);
         double quantAcc = BlobAccuracy(path, test);
@@ -54,7 +55,7 @@ public static class ModelExporter
     public static ExportReport ExportSamples(Model model, string path, QuantizationOptions options, IReadOnlyList<NDArray> calibration, IReadOnlyDictionary<string, EnbValue> metadata)
     {
         int[] sample = calibration[0].SampleShape.Dims;
-        var meta = new Dictionary<string, EnbValue>(metadata) { ["general.input_shape"] = EnbValue.Ints(sample) };
+        var meta = new Dictionary<string, EnbValue>(metadata) { [MetadataKeys.InputShape.Name] = EnbValue.Ints(sample) };
         return Write(model, path, options, sample, calibration.Select(a => (a.Data, a.Count)).ToList(), meta);
     }
 
@@ -89,33 +90,33 @@ public static class ModelExporter
 
         // 3. Write the blob.
         var w = new BlobWriter();
-        w.SetMetadata("general.architecture", model.Name);
-        w.SetMetadata("general.name", $"{model.Name}-{options.Scheme.ToString().ToLowerInvariant()}");
-        w.SetMetadata("general.created_by", "EdgeNet.Trainer export");
+        w.SetMetadata(MetadataKeys.Architecture, model.Name);
+        w.SetMetadata(MetadataKeys.Name, $"{model.Name}-{options.Scheme.ToString().ToLowerInvariant()}");
+        w.SetMetadata(MetadataKeys.CreatedBy, "EdgeNet.Trainer export");
         foreach (var (k, v) in meta)
         {
             w.SetMetadata(k, v);
         }
 
-        w.SetMetadata("quantization.version", EnbValue.U32(1));
-        w.SetMetadata("quantization.scheme", options.Scheme.ToString().ToLowerInvariant());
+        w.SetMetadata(MetadataKeys.QuantizationVersion, EnbValue.U32(1));
+        w.SetMetadata(MetadataKeys.QuantizationScheme, options.Scheme.ToString().ToLowerInvariant());
         if (options.Scheme == QuantizationScheme.Int8)
         {
-            w.SetMetadata("quantization.calibration", $"{options.Calibration.ToString().ToLowerInvariant()} over {calib.Sum(c => c.Count)} samples" +
+            w.SetMetadata(MetadataKeys.QuantizationCalibration, $"{options.Calibration.ToString().ToLowerInvariant()} over {calib.Sum(c => c.Count)} samples" +
                 (options.Calibration == CalibrationMethod.Percentile ? $" ({options.Percentile.ToString(CultureInfo.InvariantCulture)}th percentile)" : ""));
         }
 
-        w.SetMetadata("quantization.accuracy", EnbValue.F32(float.NaN));
+        w.SetMetadata(MetadataKeys.QuantizedAccuracy, EnbValue.F32(float.NaN));
         bool floatInput = options.Scheme == QuantizationScheme.Int8 && HeterogeneousFeatures(sample, calib);
         if (floatInput)
         {
-            w.SetMetadata("quantization.float_input_layer", EnbValue.Bool(true));
+            w.SetMetadata(MetadataKeys.FloatInputLayer, EnbValue.Bool(true));
         }
 
         bool floatOutput = options.Scheme == QuantizationScheme.Int8 && options.FloatOutputLayer;
         if (floatOutput)
         {
-            w.SetMetadata("quantization.float_output_layer", EnbValue.Bool(true));
+            w.SetMetadata(MetadataKeys.FloatOutputLayer, EnbValue.Bool(true));
         }
 
         BlobBuilder.Build(graph, options.Scheme, min, max, w, floatInput, floatOutput);
@@ -264,7 +265,7 @@ public static class ModelExporter
         byte[] bytes;
         using (var r = BlobReader.Open(path))
         {
-            bytes = BlobWriter.CopyOf(r).SetMetadata("quantization.accuracy", EnbValue.F32((float)accuracy)).ToArray();
+            bytes = BlobWriter.CopyOf(r).SetMetadata(MetadataKeys.QuantizedAccuracy, EnbValue.F32((float)accuracy)).ToArray();
         }
 
         AtomicFile.Write(path, s => s.Write(bytes));

@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using EdgeNet.Trainer.Autograd;
 using EdgeNet.Trainer.Keras.Models;
 using EdgeNet.Trainer.Tensors;
@@ -99,10 +100,10 @@ public static class OnnxExporter
         {
             string x = Name(node.Inputs[0].Index);
             string y = Name(node.Output);
-            string? act = node.Attr("activation")?.AsString();
-            switch (node.Kind)
+            string? act = node.Op.Attributes.Contains(Attr.Activation) ? node.Attr(Attr.Activation).AsString() : null;
+            switch (node.Op.Opcode)
             {
-                case "dense":
+                case Formats.Enb.Opcode.Dense:
                 {
                     var k = node.Inputs[1];
                     string kn = Init(T("kernel"), Shp(k).Select(d => (long)d).ToArray(), W(k));
@@ -119,7 +120,7 @@ public static class OnnxExporter
                     break;
                 }
 
-                case "conv2d":
+                case Formats.Enb.Opcode.Conv2D:
                 {
                     var k = node.Inputs[1];
                     int[] s = Shp(k); // [KH, KW, C, F] -> [F, C, KH, KW]
@@ -154,9 +155,9 @@ public static class OnnxExporter
                     break;
                 }
 
-                case "max_pool2d":
+                case Formats.Enb.Opcode.MaxPool2D:
                 {
-                    int[] pool = node.Attr("pool_size")!.AsInt32Array();
+                    int[] pool = node.Attr(Attr.PoolSize).AsInt32Array();
                     var (pads, strides) = Pads(g.Values[node.Inputs[0].Index].Dims, pool[0], pool[1], node);
                     string nchw = T("nchw"), mp = T("pool");
                     Node("Transpose", [x], [nchw], Ints("perm", [0, 3, 1, 2]));
@@ -165,16 +166,16 @@ public static class OnnxExporter
                     break;
                 }
 
-                case "reshape":
+                case Formats.Enb.Opcode.Reshape:
                     Node("Reshape", [x, InitI64(T("shape"), [-1, .. g.Values[node.Output].Dims.Skip(1).Select(d => (long)d)])], [y]);
                     break;
-                case "relu" or "tanh" or "sigmoid":
+                case Formats.Enb.Opcode.Relu or Formats.Enb.Opcode.Tanh or Formats.Enb.Opcode.Sigmoid:
                     Activation(node.Kind, x, y);
                     break;
-                case "softmax":
+                case Formats.Enb.Opcode.Softmax:
                     Node("Softmax", [x], [y], new Proto().Str(1, "axis").Int(20, 2).Int(3, -1));
                     break;
-                case "one_hot":
+                case Formats.Enb.Opcode.OneHot:
                 {
                     int depth = g.Values[node.Output].Dims[^1];
                     string ids = T("ids");
@@ -183,7 +184,7 @@ public static class OnnxExporter
                     break;
                 }
 
-                case "embedding":
+                case Formats.Enb.Opcode.Embedding:
                 {
                     string ids = T("ids");
                     Node("Cast", [x], [ids], new Proto().Str(1, "to").Int(20, 2).Int(3, Int64Type));
@@ -191,7 +192,7 @@ public static class OnnxExporter
                     break;
                 }
 
-                case "lstm":
+                case Formats.Enb.Opcode.Lstm:
                 {
                     int f = Shp(node.Inputs[1])[0], h = Shp(node.Inputs[2])[0];
                     float[] k = W(node.Inputs[1]), r = W(node.Inputs[2]), b = W(node.Inputs[3]);
@@ -245,12 +246,11 @@ public static class OnnxExporter
 
     private static (int[] Pads, int[] Strides) Pads(int[] inDims, int kh, int kw, ExportNode node)
     {
-        int[] strides = node.Attr("strides")?.AsInt32Array() ?? [1, 1];
-        bool same = node.Attr("padding")?.AsString() == "same";
-        var geo = Backends.Conv2DGeometry.Create(1, inDims[1], inDims[2], 1, kh, kw, 1, strides[0], strides[1], same);
-        int padBottom = Math.Max(0, ((geo.OutH - 1) * strides[0]) + kh - inDims[1] - geo.PadTop);
-        int padRight = Math.Max(0, ((geo.OutW - 1) * strides[1]) + kw - inDims[2] - geo.PadLeft);
-        return (same ? [geo.PadTop, geo.PadLeft, padBottom, padRight] : [0, 0, 0, 0], strides);
+        var schema = node.Op;
+        int[] strides = schema.Ints(node.Attributes, schema.Attribute(Attr.Strides.Name));
+        bool same = schema.Same(node.Attributes);
+        var geo = WindowGeometry.Create(inDims[1], inDims[2], kh, kw, strides[0], strides[1], same);
+        return ([geo.PadTop, geo.PadLeft, geo.PadBottom, geo.PadRight], strides);
     }
 
     private static Proto Ints(string name, int[] values)

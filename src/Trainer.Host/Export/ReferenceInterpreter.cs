@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Trainer.Backends;
 
@@ -36,14 +37,14 @@ public sealed class ReferenceInterpreter
                 case Opcode.Quantize:
                 {
                     var p = yv.Quantization;
-                    q[y] = f[x].Select(v => (int)Quantization.Quantize(v, p.Scales[0], p.ZeroPoints[0])).ToArray();
+                    q[y] = f[x].Select(v => (int)Int8Arithmetic.Quantize(v, p.Scales[0], p.ZeroPoints[0])).ToArray();
                     break;
                 }
 
                 case Opcode.Dequantize:
                 {
                     var p = _g.Values[x].Quantization;
-                    f[y] = q[x].Select(v => Quantization.Dequantize(v, p.Scales[0], p.ZeroPoints[0])).ToArray();
+                    f[y] = q[x].Select(v => Int8Arithmetic.Dequantize(v, p.Scales[0], p.ZeroPoints[0])).ToArray();
                     break;
                 }
 
@@ -129,7 +130,7 @@ public sealed class ReferenceInterpreter
             if (observe is not null)
             {
                 var p = yv.Quantization;
-                observe(yv.Name, f.TryGetValue(y, out var fy) ? fy : q[y].Select(v => Quantization.Dequantize(v, p.Scales[0], p.ZeroPoints[0])).ToArray());
+                observe(yv.Name, f.TryGetValue(y, out var fy) ? fy : q[y].Select(v => Int8Arithmetic.Dequantize(v, p.Scales[0], p.ZeroPoints[0])).ToArray());
             }
         }
 
@@ -148,7 +149,9 @@ public sealed class ReferenceInterpreter
         return w;
     }
 
-    private static float Act(string? act, float v) => act switch
+    private static OperatorSchema Schema(OperatorDef op) => OperatorSchemas.Of(op.Opcode);
+
+    private static float Act(string act, float v) => act switch
     {
         "relu" => Math.Max(v, 0f),
         "tanh" => MathF.Tanh(v),
@@ -162,7 +165,7 @@ public sealed class ReferenceInterpreter
         int inDim = (int)k.Dims[0], units = (int)k.Dims[1];
         var w = Weight(op.Inputs[1].Index);
         var b = op.Inputs.Count > 2 ? Weight(op.Inputs[2].Index) : new float[units];
-        string? act = op.Attribute("activation")?.AsString();
+        string act = Schema(op).Value(op, Attr.Activation).AsString();
         int rows = x.Length / inDim;
         var y = new float[rows * units];
         for (int r = 0; r < rows; r++)
@@ -186,7 +189,7 @@ public sealed class ReferenceInterpreter
     {
         var xq = _g.Values[op.Inputs[0].Index].Quantization;
         var yq = _g.Values[op.Outputs[0]].Quantization;
-        bool relu = op.Attribute("activation")?.AsString() == "relu";
+        bool relu = Schema(op).Value(op, Attr.Activation).AsString() == "relu";
         var requant = _blob.GetTensorData<int>(op.Inputs[3].Index);
         int channels = requant.Length / 2;
         return (xq.ZeroPoints[0], yq.ZeroPoints[0], relu ? Math.Max(-128, yq.ZeroPoints[0]) : -128,
@@ -211,7 +214,7 @@ public sealed class ReferenceInterpreter
                     acc += (x[(r * inDim) + i] - zx) * w[(i * units) + c];
                 }
 
-                y[(r * units) + c] = Math.Clamp(zy + Quantization.MultiplyByQuantizedMultiplier(acc, mult[c], shift[c]), lo, 127);
+                y[(r * units) + c] = Int8Arithmetic.Requantize(acc, mult[c], shift[c], zy, lo);
             }
         }
 
@@ -221,8 +224,8 @@ public sealed class ReferenceInterpreter
     private Conv2DGeometry ConvGeometry(OperatorDef op, int batch, int outC, int kh, int kw)
     {
         var xv = _g.Values[op.Inputs[0].Index];
-        int[] strides = op.Attribute("strides")?.AsInt32Array() ?? [1, 1];
-        bool same = op.Attribute("padding")?.AsString() == "same";
+        int[] strides = Schema(op).Ints(op, Attr.Strides);
+        bool same = Schema(op).Same(op.Attributes);
         return Conv2DGeometry.Create(batch, xv.Dims[1], xv.Dims[2], xv.Dims[3], kh, kw, outC, strides[0], strides[1], same);
     }
 
@@ -232,7 +235,7 @@ public sealed class ReferenceInterpreter
         var g = ConvGeometry(op, batch, (int)k.Dims[3], (int)k.Dims[0], (int)k.Dims[1]);
         var w = Weight(op.Inputs[1].Index);
         var b = op.Inputs.Count > 2 ? Weight(op.Inputs[2].Index) : new float[g.OutC];
-        string? act = op.Attribute("activation")?.AsString();
+        string act = Schema(op).Value(op, Attr.Activation).AsString();
         var y = new float[g.OutputSize];
         Parallel.For(0, g.Batch, img =>
         {
@@ -297,7 +300,7 @@ public sealed class ReferenceInterpreter
                     int o = (((img * g.OutH) + oh) * g.OutW + ow) * g.OutC;
                     for (int c = 0; c < g.OutC; c++)
                     {
-                        y[o + c] = Math.Clamp(zy + Quantization.MultiplyByQuantizedMultiplier(acc[c], mult[c], shift[c]), lo, 127);
+                        y[o + c] = Int8Arithmetic.Requantize(acc[c], mult[c], shift[c], zy, lo);
                     }
                 }
             }
@@ -328,9 +331,9 @@ public sealed class ReferenceInterpreter
     private float[] MaxPool(OperatorDef op, float[] x, int batch)
     {
         var xv = _g.Values[op.Inputs[0].Index];
-        int[] pool = op.Attribute("pool_size")?.AsInt32Array() ?? [2, 2];
-        int[] strides = op.Attribute("strides")?.AsInt32Array() ?? pool;
-        bool same = op.Attribute("padding")?.AsString() == "same";
+        int[] pool = Schema(op).Ints(op, Attr.PoolSize);
+        int[] strides = Schema(op).Ints(op, Attr.PoolStrides);
+        bool same = Schema(op).Same(op.Attributes);
         var g = Conv2DGeometry.Create(batch, xv.Dims[1], xv.Dims[2], xv.Dims[3], pool[0], pool[1], xv.Dims[3], strides[0], strides[1], same);
         var y = new float[g.OutputSize];
         for (int b = 0; b < g.Batch; b++)

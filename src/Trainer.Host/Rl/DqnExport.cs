@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Rig.Environments;
 using EdgeNet.Rig.Physics;
@@ -54,14 +55,14 @@ public static class DqnExport
 
         var meta = new Dictionary<string, EnbValue>
         {
-            ["rl.algorithm"] = EnbValue.String(agent.Options.DoubleDqn ? "double_dqn" : "dqn"),
-            ["rl.environment"] = EnbValue.String("CartPole-v1"),
-            ["rl.env_options"] = EnbValue.String(environment.ToSpec()),
-            ["rl.observation_names"] = EnbValue.Strings(ObservationNames),
-            ["rl.observation_units"] = EnbValue.Strings(ObservationUnits),
-            ["rl.action_names"] = EnbValue.Strings(CartPoleEnv.ActionNames),
-            ["rl.gamma"] = EnbValue.F32(agent.Options.Gamma),
-            ["rl.hyperparameters"] = EnbValue.String(agent.Options.ToJson().ToJsonString()),
+            [MetadataKeys.Algorithm.Name] = EnbValue.String(agent.Options.DoubleDqn ? "double_dqn" : "dqn"),
+            [MetadataKeys.Environment.Name] = EnbValue.String("CartPole-v1"),
+            [MetadataKeys.EnvOptions.Name] = EnbValue.String(environment.ToSpec()),
+            [MetadataKeys.ObservationNames.Name] = EnbValue.Strings(ObservationNames),
+            [MetadataKeys.ObservationUnits.Name] = EnbValue.Strings(ObservationUnits),
+            [MetadataKeys.ActionNames.Name] = EnbValue.Strings(CartPoleEnv.ActionNames),
+            [MetadataKeys.Gamma.Name] = EnbValue.F32(agent.Options.Gamma),
+            [MetadataKeys.Hyperparameters.Name] = EnbValue.String(agent.Options.ToJson().ToJsonString()),
         };
         foreach (var (k, v) in training ?? new Dictionary<string, EnbValue>())
         {

@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 namespace EdgeNet.Runtime.Kernels.Reference;
 
 /// <summary>Scalar activations and softmax.</summary>
@@ -49,7 +50,7 @@ public static unsafe class Activations
     {
         for (int i = 0; i < n; i++)
         {
-            q[i] = (sbyte)Math.Clamp((int)Math.Clamp(MathF.Round(x[i] / scale, MidpointRounding.AwayFromZero), -1024f, 1024f) + zp, -128, 127);
+            q[i] = Int8Arithmetic.Quantize(x[i], scale, zp);
         }
     }
 

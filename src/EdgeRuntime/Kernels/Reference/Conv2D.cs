@@ -1,26 +1,12 @@
+using EdgeNet.Formats.Contract;
+
 namespace EdgeNet.Runtime.Kernels.Reference;
 
-/// <summary>Window geometry of a conv or pool over NHWC input, Keras padding rules.</summary>
+/// <summary>Window geometry of a conv or pool over NHWC input with C channels (the rules are the contract's <see cref="WindowGeometry"/>).</summary>
 public readonly record struct Window(int InH, int InW, int InC, int KH, int KW, int SH, int SW, int PadTop, int PadLeft, int OutH, int OutW)
 {
-    public static Window Create(int inH, int inW, int inC, int kh, int kw, int sh, int sw, bool same)
-    {
-        int outH, outW, pt = 0, pl = 0;
-        if (same)
-        {
-            outH = (inH + sh - 1) / sh;
-            outW = (inW + sw - 1) / sw;
-            pt = Math.Max(((outH - 1) * sh) + kh - inH, 0) / 2;
-            pl = Math.Max(((outW - 1) * sw) + kw - inW, 0) / 2;
-        }
-        else
-        {
-            outH = ((inH - kh) / sh) + 1;
-            outW = ((inW - kw) / sw) + 1;
-        }
-
-        return new Window(inH, inW, inC, kh, kw, sh, sw, pt, pl, outH, outW);
-    }
+    public Window(int inC, WindowGeometry g)
+        : this(g.InH, g.InW, inC, g.KH, g.KW, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.OutH, g.OutW) { }
 
     public int Patch => KH * KW * InC;
 }
@@ -95,7 +81,7 @@ public static unsafe class Conv2D
                             }
                         }
 
-                        y[((((long)n * g.OutH + oh) * g.OutW + ow) * f) + c] = Requantize.Apply(acc, requant[c], requant[f + c], zy, lo);
+                        y[((((long)n * g.OutH + oh) * g.OutW + ow) * f) + c] = Int8Arithmetic.Requantize(acc, requant[c], requant[f + c], zy, lo);
                     }
                 }
             }

@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeNet.Formats.Enb;
@@ -15,7 +16,6 @@ namespace EdgeNet.Trainer.Keras.Models;
 /// </summary>
 public partial class Model
 {
-    private const string ConfigKey = "keras.config";
     private const string SlotPrefix = "optimizer/";
 
     /// <summary>Saves the weights only (model.save_weights).</summary>
@@ -33,10 +33,10 @@ public partial class Model
         }
 
         var w = new BlobWriter();
-        w.SetMetadata("general.architecture", "keras");
-        w.SetMetadata("general.name", Name);
-        w.SetMetadata("general.created_by", "EdgeNet.Trainer");
-        w.SetMetadata("keras.class", GetType().Name);
+        w.SetMetadata(MetadataKeys.Architecture, "keras");
+        w.SetMetadata(MetadataKeys.Name, Name);
+        w.SetMetadata(MetadataKeys.CreatedBy, "EdgeNet.Trainer");
+        w.SetMetadata(MetadataKeys.KerasClass, GetType().Name);
         foreach (var (k, v) in Metadata)
         {
             w.SetMetadata(k, v);
@@ -44,7 +44,7 @@ public partial class Model
 
         if (includeConfig && ToConfig() is { } config)
         {
-            w.SetMetadata(ConfigKey, config.ToJsonString());
+            w.SetMetadata(MetadataKeys.KerasConfig, config.ToJsonString());
         }
 
         foreach (var v in vars)
@@ -54,12 +54,12 @@ public partial class Model
 
         if (includeOptimizer && Optimizer is { } opt)
         {
-            w.SetMetadata("optimizer.name", opt.Name);
-            w.SetMetadata("optimizer.iterations", EnbValue.I64(opt.Iterations));
-            w.SetMetadata("optimizer.learning_rate", EnbValue.F32(opt.LearningRate));
+            w.SetMetadata(MetadataKeys.OptimizerName, opt.Name);
+            w.SetMetadata(MetadataKeys.OptimizerIterations, EnbValue.I64(opt.Iterations));
+            w.SetMetadata(MetadataKeys.OptimizerLearningRate, EnbValue.F32(opt.LearningRate));
             if (Loss is not null)
             {
-                w.SetMetadata("training.loss", Loss.Name);
+                w.SetMetadata(MetadataKeys.Loss, Loss.Name);
             }
 
             foreach (var v in vars.Where(opt.HasSlots))
@@ -124,7 +124,7 @@ public partial class Model
             v.Assign(r.ReadAsFloat(t));
         }
 
-        if (Optimizer is { } opt && r.GetMetadata("optimizer.iterations") is { } it)
+        if (Optimizer is { } opt && r.GetMetadata(MetadataKeys.OptimizerIterations) is { } it)
         {
             opt.Iterations = it.AsInt64();
             for (int i = 0; i < vars.Count; i++)
@@ -149,21 +149,21 @@ public partial class Model
     {
         using var r = BlobReader.Open(path, new BlobReadOptions { VerifyTensorHashes = true });
         Model model;
-        if (r.GetMetadata(ConfigKey) is { } cfg)
+        if (r.GetMetadata(MetadataKeys.KerasConfig) is { } cfg)
         {
             model = FromConfig(JsonNode.Parse(cfg.AsString())!.AsObject());
         }
-        else if ((r.GetMetadata("keras.class")?.AsString() ?? ChapterClassFromName(r.GetMetadata("general.name")?.AsString())) is { } cls
+        else if ((r.GetMetadata(MetadataKeys.KerasClass)?.AsString() ?? ChapterClassFromName(r.GetMetadata(MetadataKeys.Name)?.AsString())) is { } cls
             && Trainer.Models.ChapterModels.TryCreate(cls, r) is { } chapter)
         {
             model = chapter;
         }
         else
         {
-            throw new InvalidDataException($"{path}: has no architecture (metadata '{ConfigKey}'): it holds weights only; construct the model in code and call LoadWeights");
+            throw new InvalidDataException($"{path}: has no architecture (metadata '{MetadataKeys.KerasConfig.Name}'): it holds weights only; construct the model in code and call LoadWeights");
         }
 
-        if (optimizer is not null && r.GetMetadata("training.loss") is { } loss)
+        if (optimizer is not null && r.GetMetadata(MetadataKeys.Loss) is { } loss)
         {
             model.Compile(optimizer, Losses.Loss.Get(loss.AsString()));
         }

@@ -1,12 +1,16 @@
-namespace EdgeNet.Trainer.Export;
+using System.Runtime.CompilerServices;
+
+namespace EdgeNet.Formats.Contract;
 
 /// <summary>
-/// The int8 arithmetic of the TensorFlow Lite int8 spec as EdgeNet implements it: symmetric
-/// per-channel weights in [−127, 127], asymmetric per-tensor activations, int32 biases with
-/// scale = input_scale · weight_scale, and requantization by a fixed-point multiplier and shift.
-/// The reference interpreter and the runtime's kernels use exactly these functions' semantics.
+/// The int8 arithmetic of the blob contract (the TensorFlow Lite int8 spec as EdgeNet stores it,
+/// docs/format.md "Quantization"): symmetric per-channel weights in [−127, 127], asymmetric
+/// per-tensor activations, int32 biases with scale = input_scale · weight_scale, and requantization
+/// by a fixed-point multiplier q · 2^(shift − 31). The exporter computes the constants here, the
+/// reference interpreter and every runtime kernel apply them with these functions (the SIMD kernels
+/// are tested bit-exact against <see cref="Requantize"/>).
 /// </summary>
-public static class Quantization
+public static class Int8Arithmetic
 {
     /// <summary>Scale and zero point covering [min, max] (widened to include 0) with 256 int8 levels.</summary>
     public static (float Scale, int ZeroPoint) AsymmetricParams(float min, float max)
@@ -23,10 +27,12 @@ public static class Quantization
         return (scale, Math.Clamp(zp, -128, 127));
     }
 
-    /// <summary>q = clamp(round(x / scale) + zp, −128, 127).</summary>
+    /// <summary>q = clamp(round(x / scale) + zp, −128, 127), rounding half away from zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static sbyte Quantize(float x, float scale, int zeroPoint) =>
         (sbyte)Math.Clamp((int)Math.Clamp(MathF.Round(x / scale, MidpointRounding.AwayFromZero), -1024f, 1024f) + zeroPoint, -128, 127);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Dequantize(int q, float scale, int zeroPoint) => scale * (q - zeroPoint);
 
     /// <summary>
@@ -56,10 +62,7 @@ public static class Quantization
         return (q, scales);
     }
 
-    /// <summary>
-    /// A real multiplier M as q·2^(shift−31) with q in [2^30, 2^31): the runtime then computes
-    /// round(acc·M) with integers only (<see cref="MultiplyByQuantizedMultiplier"/>).
-    /// </summary>
+    /// <summary>A real multiplier M as q·2^(shift−31) with q in [2^30, 2^31), so round(acc·M) needs integers only.</summary>
     public static (int Multiplier, int Shift) QuantizeMultiplier(double m)
     {
         if (m <= 0 || !double.IsFinite(m))
@@ -84,11 +87,21 @@ public static class Quantization
         return ((int)q, exp);
     }
 
-    /// <summary>round(acc · q · 2^(shift−31)), rounding half up, in 64-bit integer arithmetic.</summary>
+    /// <summary>Null when a stored shift can be applied (31 − shift in 1..62), else the problem.</summary>
+    public static string? ShiftProblem(int shift) =>
+        31 - shift is < 1 or > 62 ? $"requantization shift {shift} is outside -31..30" : null;
+
+    /// <summary>round(acc · q · 2^(shift−31)), rounding half up, in 64-bit integer arithmetic, clamped to int32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int MultiplyByQuantizedMultiplier(int acc, int multiplier, int shift)
     {
         int s = 31 - shift;
         long v = (((long)acc * multiplier) + (1L << (s - 1))) >> s;
         return (int)Math.Clamp(v, int.MinValue, int.MaxValue);
     }
+
+    /// <summary>An int8 layer's output: clamp(zp_out + round(acc · M), lo, 127), lo = max(−128, zp_out) under a fused ReLU.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static sbyte Requantize(int acc, int multiplier, int shift, int zeroPoint, int lo) =>
+        (sbyte)Math.Clamp((long)zeroPoint + MultiplyByQuantizedMultiplier(acc, multiplier, shift), lo, 127);
 }

@@ -1,0 +1,228 @@
+using System.Globalization;
+using EdgeNet.Formats.Enb;
+
+namespace EdgeNet.Formats.Contract;
+
+/// <summary>What an operator input position holds: an activation value or a weight from the tensor table.</summary>
+public enum InputRole
+{
+    Value,
+    Weight,
+}
+
+/// <summary>One input position of an operator.</summary>
+public sealed record OperatorInput(string Name, InputRole Role, bool Optional, string Meaning);
+
+/// <summary>The types an operator attribute can have.</summary>
+public enum AttributeType
+{
+    /// <summary>An i32.</summary>
+    Int,
+
+    /// <summary>An i32 array of two values, each ≥ 1 ([height, width] of a window).</summary>
+    Pair,
+
+    /// <summary>An i32 array.</summary>
+    Ints,
+
+    /// <summary>A string, one of <see cref="AttributeSpec.Choices"/>.</summary>
+    Choice,
+
+    /// <summary>A bool.</summary>
+    Bool,
+}
+
+/// <summary>
+/// One typed operator attribute: its default (or the attribute whose value it defaults to) and the
+/// check every reader applies, so a blob with a stride of 0 or an unknown padding is refused at load.
+/// </summary>
+public sealed record AttributeSpec(string Name, AttributeType Type, string Meaning)
+{
+    /// <summary>The value when the attribute is absent; null = required (unless <see cref="DefaultFrom"/>).</summary>
+    public EnbValue? Default { get; init; }
+
+    /// <summary>When absent, the attribute takes this other attribute's value (max_pool2d's strides default to pool_size).</summary>
+    public string? DefaultFrom { get; init; }
+
+    /// <summary>May be absent with no default: informational, the tensors' shapes rule (dense's units is the kernel's last dim).</summary>
+    public bool Optional { get; init; }
+
+    /// <summary>The allowed strings of a <see cref="AttributeType.Choice"/>, in code order (the runtime's activation code is the index).</summary>
+    public IReadOnlyList<string> Choices { get; init; } = [];
+
+    /// <summary>The least allowed value of an <see cref="AttributeType.Int"/>.</summary>
+    public int Min { get; init; } = int.MinValue;
+
+    /// <summary>The attribute as it is stored, for a writer: <c>Attr.Units.With(100)</c>.</summary>
+    public KeyValuePair<string, EnbValue> With(EnbValue value) =>
+        Check(value) is { } problem ? throw new ArgumentException(problem, nameof(value)) : new(Name, value);
+
+    public KeyValuePair<string, EnbValue> With(int value) => With(EnbValue.I32(value));
+
+    public KeyValuePair<string, EnbValue> With(int h, int w) => With(EnbValue.Ints(h, w));
+
+    public KeyValuePair<string, EnbValue> With(int[] values) => With(EnbValue.Ints(values));
+
+    public KeyValuePair<string, EnbValue> With(string value) => With(EnbValue.String(value));
+
+    public KeyValuePair<string, EnbValue> With(bool value) => With(EnbValue.Bool(value));
+
+    /// <summary>Null when <paramref name="v"/> is a valid value of this attribute, else the problem and the fix.</summary>
+    public string? Check(EnbValue v)
+    {
+        switch (Type)
+        {
+            case AttributeType.Int:
+                if (v.Type != EnbValueType.I32)
+                {
+                    return $"attribute '{Name}' is {v.Describe()}; it must be an i32";
+                }
+
+                return v.AsInt64() < Min ? $"attribute '{Name}' is {v}; it must be >= {Min}" : null;
+            case AttributeType.Pair:
+            case AttributeType.Ints:
+                if (v.Type != EnbValueType.Array || v.ElementType != EnbValueType.I32)
+                {
+                    return $"attribute '{Name}' is {v.Describe()}; it must be an i32 array";
+                }
+
+                int[] a = v.AsInt32Array();
+                return Type == AttributeType.Pair && (a.Length != 2 || a[0] < 1 || a[1] < 1)
+                    ? $"attribute '{Name}' is [{string.Join(", ", a)}]; it needs two values, each >= 1"
+                    : null;
+            case AttributeType.Choice:
+                if (v.Type != EnbValueType.String)
+                {
+                    return $"attribute '{Name}' is {v.Describe()}; it must be a string";
+                }
+
+                return Choices.Contains(v.AsString()) ? null : $"attribute '{Name}' is '{v.AsString()}'; it must be {ChoicesText}";
+            case AttributeType.Bool:
+                return v.Type == EnbValueType.Bool ? null : $"attribute '{Name}' is {v.Describe()}; it must be a bool";
+            default:
+                throw new InvalidOperationException($"attribute type {Type}");
+        }
+    }
+
+    private string ChoicesText => string.Join(" or ", Choices.Select(c => $"'{c}'"));
+
+    /// <summary>The type as docs/format.md writes it.</summary>
+    public string TypeText => Type switch
+    {
+        AttributeType.Int => Min == int.MinValue ? "i32" : $"i32 ≥ {Min}",
+        AttributeType.Pair => "i32 [h, w], each ≥ 1",
+        AttributeType.Ints => "i32 array",
+        AttributeType.Choice => string.Join(" \\| ", Choices.Select(c => $"`{c}`")),
+        AttributeType.Bool => "bool",
+        _ => Type.ToString(),
+    };
+
+    /// <summary>The default as docs/format.md writes it.</summary>
+    public string DefaultText => DefaultFrom is { } from ? $"= `{from}`" : Default is null ? (Optional ? "optional" : "required") : Default.Type switch
+    {
+        EnbValueType.String => $"`{Default.AsString()}`",
+        EnbValueType.Array => "[" + string.Join(", ", Default.AsInt32Array().Select(i => i.ToString(CultureInfo.InvariantCulture))) + "]",
+        EnbValueType.Bool => Default.Value is true ? "true" : "false",
+        _ => Default.ToString(),
+    };
+}
+
+/// <summary>
+/// One operator of the contract: its opcode and name (the name is also the trainer's trace kind),
+/// its input positions and their roles, its typed attributes. Every operator has one output.
+/// </summary>
+public sealed record OperatorSchema(Opcode Opcode, string Name, string Meaning, IReadOnlyList<OperatorInput> Inputs, IReadOnlyList<AttributeSpec> Attributes)
+{
+    public int RequiredInputs => Inputs.Count(i => !i.Optional);
+
+    public AttributeSpec Attribute(string name) =>
+        Attributes.FirstOrDefault(a => a.Name == name) ?? throw new ArgumentException($"{Name} has no attribute '{name}'", nameof(name));
+
+    /// <summary>Null when <paramref name="op"/> has this schema's inputs, one output and valid attributes; else the field and the problem.</summary>
+    public (string Field, string Problem)? Check(OperatorDef op)
+    {
+        if (op.Inputs.Count < RequiredInputs || op.Inputs.Count > Inputs.Count)
+        {
+            string need = RequiredInputs == Inputs.Count ? $"{Inputs.Count}" : $"{RequiredInputs}..{Inputs.Count}";
+            return ("inputs", $"{Name} has {op.Inputs.Count} inputs; it takes {need} ({InputsText})");
+        }
+
+        for (int k = 0; k < op.Inputs.Count; k++)
+        {
+            bool weight = Inputs[k].Role == InputRole.Weight;
+            if (op.Inputs[k].IsWeight != weight)
+            {
+                return ($"inputs[{k}]", $"{Name} input {k} ('{Inputs[k].Name}') must be {(weight ? "a weight (tensor-table reference)" : "a value (graph reference)")}");
+            }
+        }
+
+        if (op.Outputs.Count != 1)
+        {
+            return ("outputs", $"{Name} has {op.Outputs.Count} outputs; it has 1");
+        }
+
+        foreach (var (key, value) in op.Attributes)
+        {
+            var a = Attributes.FirstOrDefault(s => s.Name == key);
+            if (a is null)
+            {
+                string known = Attributes.Count == 0 ? "none" : string.Join(", ", Attributes.Select(s => s.Name));
+                return ($"attributes.{key}", $"{Name} has no attribute '{key}' (it takes {known}); the blob is from a newer or a foreign writer");
+            }
+
+            if (a.Check(value) is { } problem)
+            {
+                return ($"attributes.{key}", problem);
+            }
+        }
+
+        foreach (var a in Attributes.Where(a => a.Default is null && a.DefaultFrom is null && !a.Optional))
+        {
+            if (op.Attribute(a.Name) is null)
+            {
+                return ($"attributes.{a.Name}", $"{Name} needs attribute '{a.Name}' ({a.Meaning})");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The attribute's value in <paramref name="attributes"/> (checked at load), its default, or the value of the attribute it defaults to.</summary>
+    public EnbValue Value(IReadOnlyList<KeyValuePair<string, EnbValue>> attributes, AttributeSpec a)
+    {
+        foreach (var kv in attributes)
+        {
+            if (kv.Key == a.Name)
+            {
+                return kv.Value;
+            }
+        }
+
+        return a.Default
+            ?? (a.DefaultFrom is { } from ? Value(attributes, Attribute(from)) : throw new InvalidOperationException($"{Name} needs attribute '{a.Name}'"));
+    }
+
+    public EnbValue Value(OperatorDef op, AttributeSpec a) => Value(op.Attributes, a);
+
+    public int Int(OperatorDef op, AttributeSpec a) => (int)Value(op, a).AsInt64();
+
+    public int[] Ints(OperatorDef op, AttributeSpec a) => Value(op, a).AsInt32Array();
+
+    public int[] Ints(IReadOnlyList<KeyValuePair<string, EnbValue>> attributes, AttributeSpec a) => Value(attributes, a).AsInt32Array();
+
+    public bool Flag(OperatorDef op, AttributeSpec a) => Value(op, a).Value is true;
+
+    /// <summary>'same' padding (the <see cref="Attr.Padding"/> attribute).</summary>
+    public bool Same(IReadOnlyList<KeyValuePair<string, EnbValue>> attributes) => Value(attributes, Attr.Padding).AsString() == "same";
+
+    /// <summary>The index of the attribute's string among its choices (activation: 0 linear, 1 relu, 2 tanh, 3 sigmoid).</summary>
+    public int ChoiceIndex(IReadOnlyList<KeyValuePair<string, EnbValue>> attributes, AttributeSpec a)
+    {
+        int i = a.Choices.ToList().IndexOf(Value(attributes, a).AsString());
+        return i >= 0 ? i : throw new InvalidOperationException($"{Name}: attribute '{a.Name}' was not checked");
+    }
+
+    public int ChoiceIndex(OperatorDef op, AttributeSpec a) => ChoiceIndex(op.Attributes, a);
+
+    public string InputsText => string.Join(", ", Inputs.Select(i => (i.Optional ? "[" : "") + i.Name + (i.Role == InputRole.Weight ? " (w)" : "") + (i.Optional ? "]" : "")));
+}

@@ -1,0 +1,97 @@
+using EdgeNet.Formats.Enb;
+
+namespace EdgeNet.Formats.Contract;
+
+/// <summary>The attributes operators share (one definition each, so a key is never a free string).</summary>
+public static class Attr
+{
+    public static readonly AttributeSpec Units = new("units", AttributeType.Int, "output features (the kernel's shape rules; informational)") { Min = 1, Optional = true };
+
+    /// <summary>The fused activation of dense and conv2d; the runtime's code is the index (0 linear, 1 relu, 2 tanh, 3 sigmoid).</summary>
+    public static readonly AttributeSpec Activation = new("activation", AttributeType.Choice, "fused activation")
+    {
+        Choices = ["linear", "relu", "tanh", "sigmoid"],
+        Default = EnbValue.String("linear"),
+    };
+
+    public static readonly AttributeSpec Strides = new("strides", AttributeType.Pair, "window step") { Default = EnbValue.Ints(1, 1) };
+
+    /// <summary>Keras padding: 'valid' (no padding) or 'same' (output = ceil(in / stride)); see <see cref="WindowGeometry"/>.</summary>
+    public static readonly AttributeSpec Padding = new("padding", AttributeType.Choice, "Keras padding rule")
+    {
+        Choices = ["valid", "same"],
+        Default = EnbValue.String("valid"),
+    };
+
+    public static readonly AttributeSpec PoolSize = new("pool_size", AttributeType.Pair, "pooling window") { Default = EnbValue.Ints(2, 2) };
+
+    /// <summary>max_pool2d's strides: default to the pool size, as Keras does.</summary>
+    public static readonly AttributeSpec PoolStrides = new("strides", AttributeType.Pair, "window step") { DefaultFrom = "pool_size" };
+
+    public static readonly AttributeSpec Shape = new("shape", AttributeType.Ints, "the sample shape after the reshape (informational: the output value's dims rule)") { Default = EnbValue.Ints() };
+
+    public static readonly AttributeSpec ReturnSequences = new("return_sequences", AttributeType.Bool, "output every step (only false is run)") { Default = EnbValue.Bool(false) };
+
+    public static readonly AttributeSpec Depth = new("depth", AttributeType.Int, "number of classes (the output value's last dim rules; informational)") { Min = 1, Optional = true };
+}
+
+/// <summary>
+/// The operator table of the blob contract (docs/format.md, "Operators"): the exporter names its
+/// trace kinds by it, the reader validates every operator against it, and the trainer's reference
+/// interpreter and the runtime's kernel factory read attributes through it. Adding an operator is
+/// one row here plus its kernels and its export trace.
+/// </summary>
+public static class OperatorSchemas
+{
+    private static readonly OperatorInput X = new("x", InputRole.Value, false, "input");
+
+    public static readonly OperatorSchema Dense = new(Opcode.Dense, "dense", "y = act(x · kernel + bias) over the last axis",
+        [X, new("kernel", InputRole.Weight, false, "[in, units]"), new("bias", InputRole.Weight, true, "[units] (i32 in int8)"), new("requant", InputRole.Weight, true, "int8: [2, units] multipliers, shifts")],
+        [Attr.Units, Attr.Activation]);
+
+    public static readonly OperatorSchema Conv2D = new(Opcode.Conv2D, "conv2d", "2-D convolution over NHWC",
+        [X, new("kernel", InputRole.Weight, false, "[kh, kw, in, filters]"), new("bias", InputRole.Weight, true, "[filters] (i32 in int8)"), new("requant", InputRole.Weight, true, "int8: [2, filters]")],
+        [Attr.Strides, Attr.Padding, Attr.Activation]);
+
+    public static readonly OperatorSchema MaxPool2D = new(Opcode.MaxPool2D, "max_pool2d", "max over each window, NHWC", [X], [Attr.PoolSize, Attr.PoolStrides, Attr.Padding]);
+
+    public static readonly OperatorSchema Flatten = new(Opcode.Flatten, "flatten", "[N, ...] to [N, features] (no data movement)", [X], []);
+
+    public static readonly OperatorSchema Reshape = new(Opcode.Reshape, "reshape", "same data, the output value's dims", [X], [Attr.Shape]);
+
+    public static readonly OperatorSchema Relu = new(Opcode.Relu, "relu", "max(x, 0)", [X], []);
+
+    public static readonly OperatorSchema Tanh = new(Opcode.Tanh, "tanh", "tanh(x)", [X], []);
+
+    public static readonly OperatorSchema Sigmoid = new(Opcode.Sigmoid, "sigmoid", "1 / (1 + e^−x)", [X], []);
+
+    public static readonly OperatorSchema Softmax = new(Opcode.Softmax, "softmax", "softmax over the last axis", [X], []);
+
+    public static readonly OperatorSchema Lstm = new(Opcode.Lstm, "lstm", "Keras LSTM over [N, T, F] from the zero state, gates i, f, c, o; outputs the last h",
+        [X, new("kernel", InputRole.Weight, false, "[F, 4·units]"), new("recurrent_kernel", InputRole.Weight, false, "[units, 4·units]"), new("bias", InputRole.Weight, false, "[4·units]")],
+        [Attr.Units, Attr.ReturnSequences]);
+
+    public static readonly OperatorSchema Embedding = new(Opcode.Embedding, "embedding", "rows of the table by index", [new("indices", InputRole.Value, false, "f32 holding integers"), new("table", InputRole.Weight, false, "[vocabulary, dim]")], []);
+
+    public static readonly OperatorSchema OneHot = new(Opcode.OneHot, "one_hot", "indices to one-hot rows", [new("indices", InputRole.Value, false, "f32 holding integers")], [Attr.Depth]);
+
+    public static readonly OperatorSchema Quantize = new(Opcode.Quantize, "quantize", "f32 to i8 with the output value's scale and zero point", [X], []);
+
+    public static readonly OperatorSchema Dequantize = new(Opcode.Dequantize, "dequantize", "i8 to f32 with the input value's scale and zero point", [X], []);
+
+    /// <summary>Every operator, in opcode order.</summary>
+    public static IReadOnlyList<OperatorSchema> All { get; } =
+        [Dense, Conv2D, MaxPool2D, Flatten, Reshape, Relu, Tanh, Sigmoid, Softmax, Lstm, Embedding, OneHot, Quantize, Dequantize];
+
+    private static readonly Dictionary<Opcode, OperatorSchema> ByOpcode = All.ToDictionary(s => s.Opcode);
+
+    private static readonly Dictionary<string, OperatorSchema> ByName = All.ToDictionary(s => s.Name, StringComparer.Ordinal);
+
+    public static bool IsKnown(ushort opcode) => ByOpcode.ContainsKey((Opcode)opcode);
+
+    public static OperatorSchema Of(Opcode opcode) =>
+        ByOpcode.TryGetValue(opcode, out var s) ? s : throw new ArgumentException($"unknown opcode {(ushort)opcode}", nameof(opcode));
+
+    /// <summary>The operator named <paramref name="name"/> (a trace kind), or null when the contract has none.</summary>
+    public static OperatorSchema? Named(string name) => ByName.GetValueOrDefault(name);
+}
