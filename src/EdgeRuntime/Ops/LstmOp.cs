@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using System.Numerics.Tensors;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Runtime.Interpreter;
@@ -29,6 +30,11 @@ internal sealed unsafe class LstmOp : OpKernel, IParallelWork
         if (x.SampleRank != 2 || WeightCount != 3)
         {
             throw Fail($"needs x [N, T, F] and kernel, recurrent kernel, bias; got {x.Info.ShapeText}");
+        }
+
+        if (Schema.Flag(Op, Attr.ReturnSequences))
+        {
+            throw Fail("attribute 'return_sequences' is true; this runtime outputs the last step only (export the LSTM with return_sequences=False)");
         }
 
         if (Weight(0).Dims.Count != 2 || Weight(1).Dims.Count != 2)
