@@ -60,7 +60,7 @@ public sealed class EndToEndTests
         string path = Path.Combine(Path.GetTempPath(), $"e2e-{scheme}-{Guid.NewGuid():N}.enb");
         try
         {
-            var report = ModelExporter.Export(model, path, new QuantizationOptions { Scheme = scheme, CalibrationSamples = 300 }, data);
+            var report = ModelExporter.Export(model, path, new QuantizationOptions { Scheme = scheme, CalibrationSamples = 300 }, data, (net, test) => ChapterLoop.Accuracy(net, test));
             Assert.IsGreaterThan(0.90, report.FloatAccuracy!.Value, "the briefly trained MLP is a real classifier");
             var trainer = TrainerTop1(model, data.Test);
             foreach (var variant in new[] { KernelVariant.Simd, KernelVariant.Reference })
@@ -87,7 +87,7 @@ public sealed class EndToEndTests
         string path = Path.Combine(Path.GetTempPath(), $"alloc-{Guid.NewGuid():N}.enb");
         try
         {
-            ModelExporter.Export(model, path, QuantizationOptions.Int8, data, evalLimit: 100);
+            ModelExporter.Export(model, path, QuantizationOptions.Int8, data, (net, test) => ChapterLoop.Accuracy(net, test), evalLimit: 100);
             foreach (var variant in new[] { KernelVariant.Simd, KernelVariant.Reference })
             {
                 using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = 8, Variant = variant });

@@ -50,7 +50,7 @@ public sealed class FitTests
         string png = Path.Combine(Path.GetTempPath(), $"history-{Guid.NewGuid():N}.png");
         try
         {
-            history.SavePlot(png, width: 900, height: 480);
+            EdgeNet.Trainer.Cli.HistoryPlot.Save(history, png, width: 900, height: 480);
             // The curves, not just a frame: coloured (non-grey) pixels in most columns of the image, where the
             // loss and accuracy lines run from the first epoch to the last. Axes, text and grid are grey.
             var image = StbImageSharp.ImageResult.FromMemory(File.ReadAllBytes(png), StbImageSharp.ColorComponents.RedGreenBlue);

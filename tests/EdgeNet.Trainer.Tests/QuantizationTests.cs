@@ -66,7 +66,7 @@ public sealed class QuantizationTests
             string path = Path.Combine(Path.GetTempPath(), $"int8-{model.Name}-{Guid.NewGuid():N}.enb");
             try
             {
-                model.Export(path, new QuantizationOptions { Scheme = QuantizationScheme.Int8, CalibrationSamples = 200 }, data, evalLimit: 20);
+                model.Export(path, new QuantizationOptions { Scheme = QuantizationScheme.Int8, CalibrationSamples = 200 }, data, (net, test) => ChapterLoop.Accuracy(net, test), evalLimit: 20);
                 var floatProbs = model.Predict(new NDArray(test.Images, test.Count, 28, 28, 1), batchSize: 100);
                 using var r = BlobReader.Open(path);
                 var interp = new ReferenceInterpreter(r);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using EdgeNet.Trainer.Export;
 using EdgeNet.Trainer.Keras.Models;
+using EdgeNet.Trainer.Models;
 using Spectre.Console;
 
 namespace EdgeNet.Trainer.Cli;
@@ -50,7 +51,7 @@ internal static class ExportCommand
                     Calibration = p.GetValue(percentile) is null ? CalibrationMethod.MinMax : CalibrationMethod.Percentile,
                     Percentile = p.GetValue(percentile) ?? 99.99,
                 };
-                reports.Add(ModelExporter.Export(m, path, options, split, p.GetValue(evalLimit)));
+                reports.Add(ModelExporter.Export(m, path, options, split, (net, test) => ChapterLoop.Accuracy(net, test), p.GetValue(evalLimit)));
             }
 
             Print(reports);

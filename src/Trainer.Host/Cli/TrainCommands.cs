@@ -55,7 +55,7 @@ internal static class TrainCommands
                     validationData: (new NDArray(test.Images, test.Count, test.Height, test.Width, test.Channels), new NDArray(test.LabelsAsFloat(), test.Count)));
                 if (p.GetValue(output) is { } outPath)
                 {
-                    history.SavePlot(Path.ChangeExtension(outPath, ".png"));
+                    HistoryPlot.Save(history, Path.ChangeExtension(outPath, ".png"));
                 }
             }
             else

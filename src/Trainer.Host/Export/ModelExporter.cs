@@ -4,7 +4,6 @@ using EdgeNet.Formats.Data;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Trainer.Autograd;
 using EdgeNet.Trainer.Keras.Models;
-using EdgeNet.Trainer.Models;
 using EdgeNet.Trainer.Tensors;
 
 namespace EdgeNet.Trainer.Export;
@@ -25,15 +24,17 @@ public static class ModelExporter
 {
     /// <summary>
     /// Image classifiers: <paramref name="data"/> gives the calibration samples (its training split)
-    /// and the accuracy measured at export (its test split, up to <paramref name="evalLimit"/> samples).
+    /// and the accuracy measured at export (its test split, up to <paramref name="evalLimit"/> samples):
+    /// the float model's by <paramref name="accuracy"/> (the caller's evaluation, e.g. the chapter's
+    /// batched sparse categorical accuracy), the blob's by the reference interpreter.
     /// </summary>
-    public static ExportReport Export(this Model model, string path, QuantizationOptions options, DatasetSplit data, int evalLimit = int.MaxValue)
+    public static ExportReport Export(this Model model, string path, QuantizationOptions options, DatasetSplit data, Func<Model, ImageDataset, double> accuracy, int evalLimit = int.MaxValue)
     {
         var train = data.Train;
         var test = data.Test.Take(evalLimit);
         int[] sample = [train.Height, train.Width, train.Channels];
         var calib = Batches(train, Math.Min(options.CalibrationSamples, train.Count));
-        double floatAcc = ChapterLoop.Accuracy(model, test);
+        double floatAcc = accuracy(model, test);
         var meta = new Dictionary<string, EnbValue>
         {
             [MetadataKeys.InputShape.Name] = EnbValue.Ints(sample),
@@ -42,10 +43,8 @@ public static class ModelExporter
             [MetadataKeys.Dataset.Name] = EnbValue.String(train.Name.Split('/')[0]),
             [MetadataKeys.Accuracy.Name] = EnbValue.F32((float)floatAcc),
         };
-        var report = Write(model, path, options, sample, calib, meta);
-        double quantAcc = BlobAccuracy(path, test);
-        RewriteAccuracy(path, quantAcc);
-        return report with { FloatAccuracy = floatAcc, QuantizedAccuracy = quantAcc };
+        var report = Write(model, path, options, sample, calib, meta, blob => BlobAccuracy(blob, test));
+        return report with { FloatAccuracy = floatAcc };
     }
 
     /// <summary>
@@ -56,7 +55,7 @@ public static class ModelExporter
     {
         int[] sample = calibration[0].SampleShape.Dims;
         var meta = new Dictionary<string, EnbValue>(metadata) { [MetadataKeys.InputShape.Name] = EnbValue.Ints(sample) };
-        return Write(model, path, options, sample, calibration.Select(a => (a.Data, a.Count)).ToList(), meta);
+        return Write(model, path, options, sample, calibration.Select(a => (a.Data, a.Count)).ToList(), meta, blobAccuracy: null);
     }
 
     private static List<(float[] Data, int Count)> Batches(ImageDataset d, int n)
@@ -71,7 +70,12 @@ public static class ModelExporter
         return list;
     }
 
-    private static ExportReport Write(Model model, string path, QuantizationOptions options, int[] sample, List<(float[] Data, int Count)> calib, Dictionary<string, EnbValue> meta)
+    /// <summary>
+    /// Traces, calibrates and builds the blob in memory; measures it there (per-layer error and, when
+    /// <paramref name="blobAccuracy"/> is given, its accuracy, stored in its metadata); then writes it
+    /// once, atomically.
+    /// </summary>
+    private static ExportReport Write(Model model, string path, QuantizationOptions options, int[] sample, List<(float[] Data, int Count)> calib, Dictionary<string, EnbValue> meta, Func<BlobReader, double>? blobAccuracy)
     {
         // 1. Trace the float model into a graph.
         ExportGraph graph;
@@ -120,11 +124,25 @@ public static class ModelExporter
         }
 
         BlobBuilder.Build(graph, options.Scheme, min, max, w, floatInput, floatOutput);
-        w.Write(path);
 
-        // 4. Per-layer error of the written blob against the float activations, on the first calibration batch.
-        var errors = LayerErrors(path, graph, calib[0], observed);
-        return new ExportReport(path, options.Scheme, new FileInfo(path).Length, null, null, errors);
+        // 4. Measure the blob as the runtime will read it: per-layer error against the float activations
+        //    on the first calibration batch, and its accuracy; then write it once.
+        byte[] bytes = w.ToArray();
+        List<LayerError> errors;
+        double? quantAcc = null;
+        using (var blob = BlobReader.FromBytes(bytes, path, new BlobReadOptions { VerifyTensorHashes = true }))
+        {
+            errors = LayerErrors(blob, graph, calib[0], observed);
+            quantAcc = blobAccuracy?.Invoke(blob);
+        }
+
+        if (quantAcc is { } acc)
+        {
+            bytes = w.SetMetadata(MetadataKeys.QuantizedAccuracy, EnbValue.F32((float)acc)).ToArray();
+        }
+
+        AtomicFile.Write(path, s => s.Write(bytes));
+        return new ExportReport(path, options.Scheme, bytes.LongLength, null, quantAcc, errors);
     }
 
     /// <summary>
@@ -210,9 +228,8 @@ public static class ModelExporter
         return obs;
     }
 
-    private static List<LayerError> LayerErrors(string path, ExportGraph graph, (float[] Data, int Count) batch, Observation[] observed)
+    private static List<LayerError> LayerErrors(BlobReader r, ExportGraph graph, (float[] Data, int Count) batch, Observation[] observed)
     {
-        using var r = BlobReader.Open(path);
         var seen = new Dictionary<string, float[]>(StringComparer.Ordinal);
         new ReferenceInterpreter(r).Run(batch.Data, batch.Count, (name, values) => seen[name] = values);
         var errors = new List<LayerError>();
@@ -240,9 +257,8 @@ public static class ModelExporter
     }
 
     /// <summary>Accuracy of a blob on a test set with the reference interpreter.</summary>
-    public static double BlobAccuracy(string path, ImageDataset test)
+    public static double BlobAccuracy(BlobReader r, ImageDataset test)
     {
-        using var r = BlobReader.Open(path, new BlobReadOptions { VerifyTensorHashes = true });
         var interp = new ReferenceInterpreter(r);
         int correct = 0;
         for (int s = 0; s < test.Count; s += 100)
@@ -257,17 +273,5 @@ public static class ModelExporter
         }
 
         return (double)correct / test.Count;
-    }
-
-    /// <summary>Stores the measured accuracy in the blob's metadata (an atomic rewrite).</summary>
-    private static void RewriteAccuracy(string path, double accuracy)
-    {
-        byte[] bytes;
-        using (var r = BlobReader.Open(path))
-        {
-            bytes = BlobWriter.CopyOf(r).SetMetadata(MetadataKeys.QuantizedAccuracy, EnbValue.F32((float)accuracy)).ToArray();
-        }
-
-        AtomicFile.Write(path, s => s.Write(bytes));
     }
 }

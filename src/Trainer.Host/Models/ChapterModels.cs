@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EdgeNet.Trainer.Autograd;
 using EdgeNet.Trainer.Keras.Layers;
 using EdgeNet.Trainer.Keras.Models;
@@ -5,29 +6,33 @@ using EdgeNet.Trainer.Tensors;
 
 namespace EdgeNet.Trainer.Models;
 
-/// <summary>Rebuilds the chapter's subclassed models from a saved file (their class name and sizes).</summary>
+/// <summary>Registers the chapter's subclassed models with <see cref="ModelRegistry"/>, so <see cref="Model.Load"/> rebuilds them from a checkpoint.</summary>
 public static class ChapterModels
 {
-    public static Model? TryCreate(string className, EdgeNet.Formats.Enb.BlobReader r)
+#pragma warning disable CA2255 // The trainer is an application; its models must be loadable before any of them is touched.
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Register()
     {
-        Model? m = className switch
-        {
-            nameof(MLP) => new MLP(),
-            nameof(CNN) => new CNN(),
-            nameof(CharRNN) => new CharRNN((int)r.Tensors[r.FindTensor(r.Tensors.First(t => t.Name.EndsWith("/recurrent_kernel", StringComparison.Ordinal)).Name) - 1].Dims[0],
-                (int)r.Tensors.First(t => t.Name.EndsWith("/recurrent_kernel", StringComparison.Ordinal)).Dims[0]),
-            nameof(QNetwork) => new QNetwork(),
-            _ => null,
-        };
-        if (m is null)
-        {
-            return null;
-        }
+        ModelRegistry.Register(nameof(MLP), r => Built(new MLP(), new Shape(1, 28, 28, 1)), "mlp");
+        ModelRegistry.Register(nameof(CNN), r => Built(new CNN(), new Shape(1, 28, 28, 1)), "cnn");
+        ModelRegistry.Register(nameof(CharRNN), r => Built(CharRnnFrom(r), new Shape(1, 2)), "rnn");
+        ModelRegistry.Register(nameof(QNetwork), r => Built(new QNetwork(), new Shape(1, 4)), "q_network");
+    }
 
-        // Build with the saved shapes: one forward pass on a zero batch.
+    /// <summary>The char LSTM sized by the checkpoint: vocabulary from the embedding rows, units from the recurrent kernel.</summary>
+    private static CharRNN CharRnnFrom(EdgeNet.Formats.Enb.BlobReader r)
+    {
+        var recurrent = r.Tensors.First(t => t.Name.EndsWith("/recurrent_kernel", StringComparison.Ordinal));
+        int vocabulary = (int)r.Tensors[r.FindTensor(recurrent.Name) - 1].Dims[0];
+        return new CharRNN(vocabulary, (int)recurrent.Dims[0]);
+    }
+
+    /// <summary>Builds the variables with the saved shapes: one forward pass on a zero batch.</summary>
+    private static Model Built(Model m, Shape input)
+    {
         using var scope = TensorScope.Begin();
-        var shape = m is CharRNN ? new Shape(1, 2) : m is QNetwork ? new Shape(1, 4) : new Shape(1, 28, 28, 1);
-        GradientTape.NoRecord(() => m.Apply(Tensor.Zeros(shape)));
+        GradientTape.NoRecord(() => m.Apply(Tensor.Zeros(input)));
         return m;
     }
 }

@@ -21,28 +21,4 @@ public sealed class History
             list.Add(v);
         }
     }
-
-    /// <summary>Saves the training curves as a PNG (ScottPlot): losses on the left axis, metrics on the right.</summary>
-    public void SavePlot(string path, int width = 900, int height = 480)
-    {
-        var plot = new ScottPlot.Plot();
-        foreach (var (key, vals) in Values)
-        {
-            double[] xs = Enumerable.Range(1, vals.Count).Select(i => (double)i).ToArray();
-            var line = plot.Add.Scatter(xs, vals.ToArray());
-            line.LegendText = key;
-            if (!key.EndsWith("loss", StringComparison.Ordinal))
-            {
-                line.Axes.YAxis = plot.Axes.Right;
-                line.LinePattern = ScottPlot.LinePattern.Dashed;
-            }
-        }
-
-        plot.Title("training history");
-        plot.XLabel("epoch");
-        plot.YLabel("loss");
-        plot.Axes.Right.Label.Text = "metric";
-        plot.ShowLegend();
-        plot.SavePng(path, width, height);
-    }
 }

@@ -1,3 +1,4 @@
+using EdgeNet.Trainer.Keras.Callbacks;
 using EdgeNet.Trainer.Autograd;
 using EdgeNet.Trainer.Tensors;
 
@@ -47,7 +48,7 @@ public partial class Model
 
         if (verbose > 0)
         {
-            Console.WriteLine("evaluate: " + FormatLogs(result));
+            Console.WriteLine("evaluate: " + ProgbarLogger.Format(result));
         }
 
         return result;

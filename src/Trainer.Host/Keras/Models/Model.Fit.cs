@@ -2,7 +2,6 @@ using System.Globalization;
 using EdgeNet.Trainer.Autograd;
 using EdgeNet.Trainer.Keras.Callbacks;
 using EdgeNet.Trainer.Tensors;
-using Spectre.Console;
 
 namespace EdgeNet.Trainer.Keras.Models;
 
@@ -56,7 +55,15 @@ public partial class Model
             throw new ArgumentOutOfRangeException(nameof(batchSize), "batchSize must be >= 1 and epochs >= 0");
         }
 
+        int steps = (x.Count + batchSize - 1) / batchSize;
         var cbs = callbacks?.ToList() ?? [];
+        if (verbose is 1 or 2)
+        {
+            var progbar = new ProgbarLogger(Console.Out, bar: verbose == 1 && !Console.IsOutputRedirected);
+            progbar.Plan(epochs, steps);
+            cbs.Add(progbar);
+        }
+
         foreach (var cb in cbs)
         {
             cb.Model = this;
@@ -67,8 +74,6 @@ public partial class Model
         int[] order = Enumerable.Range(0, x.Count).ToArray();
         float[] xStage = new float[batchSize * x.SampleSize];
         float[] yStage = new float[batchSize * y.SampleSize];
-        int steps = (x.Count + batchSize - 1) / batchSize;
-        bool bar = verbose == 1 && AnsiConsole.Profile.Capabilities.Interactive;
         StopTraining = false;
         cbs.ForEach(c => c.OnTrainBegin());
         for (int epoch = 0; epoch < epochs && !StopTraining; epoch++)
@@ -85,56 +90,21 @@ public partial class Model
                 m.ResetState();
             }
 
-            void RunEpoch(Action<int>? progress)
+            for (int s = 0; s < steps; s++)
             {
-                for (int s = 0; s < steps; s++)
-                {
-                    int start = s * batchSize, n = Math.Min(batchSize, x.Count - start);
-                    using var scope = TensorScope.Begin();
-                    var idx = order.AsSpan(start, n);
-                    var xb = x.Gather(idx, xStage);
-                    var yb = y.Gather(idx, yStage);
-                    lossMean.Update(TrainOnBatch(xb, yb), n);
-                    var logs = Logs(lossMean, null);
-                    cbs.ForEach(c => c.OnBatchEnd(s, logs));
-                    progress?.Invoke(s);
-                }
-            }
-
-            if (bar)
-            {
-                AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
-                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                    .Start(ctx =>
-                    {
-                        var task = ctx.AddTask($"epoch {epoch + 1}/{epochs}", maxValue: steps);
-                        RunEpoch(s =>
-                        {
-                            task.Increment(1);
-                            if (s % 10 == 0 || s == steps - 1)
-                            {
-                                task.Description = $"epoch {epoch + 1}/{epochs} {FormatLogs(Logs(lossMean, null))}";
-                            }
-                        });
-                    });
-            }
-            else
-            {
-                RunEpoch(null);
+                int start = s * batchSize, n = Math.Min(batchSize, x.Count - start);
+                using var scope = TensorScope.Begin();
+                var idx = order.AsSpan(start, n);
+                var xb = x.Gather(idx, xStage);
+                var yb = y.Gather(idx, yStage);
+                lossMean.Update(TrainOnBatch(xb, yb), n);
+                var logs = Logs(lossMean, null);
+                cbs.ForEach(c => c.OnBatchEnd(s, logs));
             }
 
             Dictionary<string, double>? val = validationData is { } vd ? Evaluate(vd.X, vd.Y, batchSize, verbose: 0) : null;
             var epochLogs = Logs(lossMean, val);
             history.Add(epochLogs);
-            if (verbose == 2 || (verbose == 1 && !bar))
-            {
-                Console.WriteLine($"epoch {epoch + 1}/{epochs}: {FormatLogs(epochLogs)}");
-            }
-            else if (bar && val is not null)
-            {
-                AnsiConsole.MarkupLine(Markup.Escape($"  {FormatLogs(epochLogs)}"));
-            }
-
             cbs.ForEach(c => c.OnEpochEnd(epoch, epochLogs));
         }
 
@@ -160,7 +130,4 @@ public partial class Model
 
         return logs;
     }
-
-    private static string FormatLogs(IReadOnlyDictionary<string, double> logs) =>
-        string.Join("  ", logs.Select(kv => $"{kv.Key} {kv.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
 }

@@ -153,14 +153,14 @@ public partial class Model
         {
             model = FromConfig(JsonNode.Parse(cfg.AsString())!.AsObject());
         }
-        else if ((r.GetMetadata(MetadataKeys.KerasClass)?.AsString() ?? ChapterClassFromName(r.GetMetadata(MetadataKeys.Name)?.AsString())) is { } cls
-            && Trainer.Models.ChapterModels.TryCreate(cls, r) is { } chapter)
+        else if ((r.GetMetadata(MetadataKeys.KerasClass)?.AsString() ?? ModelRegistry.ClassOfName(r.GetMetadata(MetadataKeys.Name)?.AsString())) is { } cls
+            && ModelRegistry.TryCreate(cls, r) is { } registered)
         {
-            model = chapter;
+            model = registered;
         }
         else
         {
-            throw new InvalidDataException($"{path}: has no architecture (metadata '{MetadataKeys.KerasConfig.Name}'): it holds weights only; construct the model in code and call LoadWeights");
+            throw new InvalidDataException($"{path}: has no architecture (metadata '{MetadataKeys.KerasConfig.Name}'): it holds weights only; construct the model in code and call LoadWeights, or register its class with ModelRegistry.Register");
         }
 
         if (optimizer is not null && r.GetMetadata(MetadataKeys.Loss) is { } loss)
@@ -171,15 +171,6 @@ public partial class Model
         model.LoadFrom(r);
         return model;
     }
-
-    private static string? ChapterClassFromName(string? name) => name switch
-    {
-        "mlp" => "MLP",
-        "cnn" => "CNN",
-        "rnn" => "CharRNN",
-        "q_network" => "QNetwork",
-        _ => null,
-    };
 
     /// <summary>JSON architecture of a Sequential or functional model; null for subclassed models.</summary>
     public JsonObject? ToConfig()

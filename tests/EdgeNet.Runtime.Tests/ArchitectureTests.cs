@@ -1,0 +1,95 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+
+namespace EdgeNet.Runtime.Tests;
+
+/// <summary>
+/// The arrows between the parts (docs/architecture.md): which of our assemblies each built assembly
+/// references, and inside the trainer which folders may use which. A new arrow fails here first.
+/// </summary>
+[TestClass]
+public sealed partial class ArchitectureTests
+{
+    private static readonly string[] Ours = ["EdgeNet.Formats", "EdgeNet.Rig", "EdgeNet.Runtime", "edgenet", "edgenet-train", "EdgeNet.Trainer"];
+
+    private static string[] OurReferences(Assembly a) =>
+        a.GetReferencedAssemblies().Select(r => r.Name!).Where(n => Ours.Contains(n)).Order(StringComparer.Ordinal).ToArray();
+
+    private static string[] References(Assembly a) => a.GetReferencedAssemblies().Select(r => r.Name!).ToArray();
+
+    [TestMethod]
+    public void Built_assemblies_reference_only_what_the_architecture_allows()
+    {
+        var formats = typeof(EdgeNet.Formats.Enb.BlobReader).Assembly;
+        var rig = typeof(EdgeNet.Rig.Environments.CartPoleEnv).Assembly;
+        var runtime = typeof(EdgeNet.Runtime.Interpreter.Interpreter).Assembly;
+        var trainer = typeof(EdgeNet.Trainer.Keras.Models.Model).Assembly;
+
+        CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(formats), "Formats (the contract) references no project of ours");
+        CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(rig), "Rig references no project of ours");
+        CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Rig" }, OurReferences(runtime), "the runtime references Formats and Rig, never the trainer");
+        CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Rig" }, OurReferences(trainer), "the trainer references Formats and Rig, never the runtime");
+
+        // What the board runs carries no host-only library (GPU, plots, rich console).
+        foreach (var a in new[] { formats, rig, runtime })
+        {
+            var hostOnly = References(a).Where(n => n.StartsWith("Silk.NET", StringComparison.Ordinal) || n.StartsWith("ScottPlot", StringComparison.Ordinal) || n.StartsWith("Spectre", StringComparison.Ordinal) || n.StartsWith("SkiaSharp", StringComparison.Ordinal)).ToArray();
+            Assert.IsEmpty(hostOnly, $"{a.GetName().Name} references host-only {string.Join(", ", hostOnly)}");
+        }
+    }
+
+    [GeneratedRegex(@"\bEdgeNet\.Trainer\.([A-Z][A-Za-z]+)|\b(Spectre)\.Console|\b(ScottPlot)\b")]
+    private static partial Regex TrainerReference();
+
+    /// <summary>Inside the trainer the layers point one way: lower folders never name higher ones; console and plots live in Cli.</summary>
+    [TestMethod]
+    public void Trainer_folders_point_one_way()
+    {
+        // Tensors and Autograd are one layer (a Tensor's operators are Ops calls, as tf.Tensor's are tf functions).
+        var allowed = new Dictionary<string, string[]>
+        {
+            ["Backends"] = [],
+            ["Tensors"] = ["Autograd", "Backends"],
+            ["Autograd"] = ["Backends", "Tensors"],
+            ["Data"] = ["Tensors"],
+            ["Keras"] = ["Autograd", "Backends", "Tensors"],
+            ["Export"] = ["Autograd", "Backends", "Keras", "Tensors"],
+            ["Models"] = ["Autograd", "Keras", "Tensors"],
+            ["Rl"] = ["Autograd", "Export", "Keras", "Tensors"],
+        };
+        string root = Path.Combine(RepoRoot(), "src", "Trainer.Host");
+        var found = new List<string>();
+        foreach (var (folder, may) in allowed)
+        {
+            foreach (string file in Directory.EnumerateFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories))
+            {
+                string text = File.ReadAllText(file);
+                foreach (Match m in TrainerReference().Matches(text))
+                {
+                    string target = m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Success ? "Spectre" : "ScottPlot";
+                    if (target != folder && !may.Contains(target))
+                    {
+                        found.Add($"{Path.GetRelativePath(root, file)} uses {target}");
+                    }
+                }
+            }
+        }
+
+        Assert.IsEmpty(found, "arrows that point up or to the console/plot libraries:\n" + string.Join("\n", found.Distinct()));
+        Assert.IsEmpty(Directory.GetDirectories(root).Select(Path.GetFileName).Where(d => d is not ("bin" or "obj" or "Cli") && !allowed.ContainsKey(d!)),
+            "every trainer folder has its place in the arrows above");
+    }
+
+    private static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "EdgeNet.sln")))
+            {
+                return d.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("EdgeNet.sln not found above " + AppContext.BaseDirectory);
+    }
+}
