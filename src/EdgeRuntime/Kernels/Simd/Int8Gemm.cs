@@ -26,7 +26,7 @@ public static unsafe partial class Int8Gemm
 
     private static bool Pairs => VectorLanes >= 8;
 
-    public static string Isa => VectorLanes switch { 16 => "avx512bw vpmaddwd", 8 => "avx2 vpmaddwd", _ => DotProduct ? "arm64 sdot" : "vector128 widening" };
+    public static string Isa => VectorLanes switch { 16 => "avx512bw vpmaddwd", 8 => AvxVnni.IsSupported ? "avx2 vpdpwssd (avx-vnni)" : "avx2 vpmaddwd", _ => DotProduct ? "arm64 sdot" : "vector128 widening" };
 
     public static int Panels(int n) => (n + Lanes - 1) / Lanes;
 
@@ -363,6 +363,11 @@ public static unsafe partial class Int8Gemm
         }
     }
 
+    /// <summary>acc + the pairwise int16 products of w and a, summed per int32 lane: one vpdpwssd with AVX-VNNI, else vpmaddwd + vpaddd.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Madd(Vector256<int> acc, Vector256<short> w, Vector256<short> a) =>
+        AvxVnni.IsSupported ? AvxVnni.MultiplyWideningAndAdd(acc, w, a) : acc + Avx2.MultiplyAddAdjacent(w, a);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Panel256<TA>(TA x, int rows, int pairs, short* w, int* bias0, int* accOut, int ldo, int nr)
         where TA : struct, IRowSource<short>
@@ -381,12 +386,12 @@ public static unsafe partial class Int8Gemm
                 int o = x.Col(p);
                 var w0 = Vector256.Load(wp);
                 var w1 = Vector256.Load(wp + 16);
-                var a = Vector256.Create(*(int*)(x0 + o)).AsInt16(); s00 += Avx2.MultiplyAddAdjacent(w0, a); s01 += Avx2.MultiplyAddAdjacent(w1, a);
-                a = Vector256.Create(*(int*)(x1 + o)).AsInt16(); s10 += Avx2.MultiplyAddAdjacent(w0, a); s11 += Avx2.MultiplyAddAdjacent(w1, a);
-                a = Vector256.Create(*(int*)(x2 + o)).AsInt16(); s20 += Avx2.MultiplyAddAdjacent(w0, a); s21 += Avx2.MultiplyAddAdjacent(w1, a);
-                a = Vector256.Create(*(int*)(x3 + o)).AsInt16(); s30 += Avx2.MultiplyAddAdjacent(w0, a); s31 += Avx2.MultiplyAddAdjacent(w1, a);
-                a = Vector256.Create(*(int*)(x4 + o)).AsInt16(); s40 += Avx2.MultiplyAddAdjacent(w0, a); s41 += Avx2.MultiplyAddAdjacent(w1, a);
-                a = Vector256.Create(*(int*)(x5 + o)).AsInt16(); s50 += Avx2.MultiplyAddAdjacent(w0, a); s51 += Avx2.MultiplyAddAdjacent(w1, a);
+                var a = Vector256.Create(*(int*)(x0 + o)).AsInt16(); s00 = Madd(s00, w0, a); s01 = Madd(s01, w1, a);
+                a = Vector256.Create(*(int*)(x1 + o)).AsInt16(); s10 = Madd(s10, w0, a); s11 = Madd(s11, w1, a);
+                a = Vector256.Create(*(int*)(x2 + o)).AsInt16(); s20 = Madd(s20, w0, a); s21 = Madd(s21, w1, a);
+                a = Vector256.Create(*(int*)(x3 + o)).AsInt16(); s30 = Madd(s30, w0, a); s31 = Madd(s31, w1, a);
+                a = Vector256.Create(*(int*)(x4 + o)).AsInt16(); s40 = Madd(s40, w0, a); s41 = Madd(s41, w1, a);
+                a = Vector256.Create(*(int*)(x5 + o)).AsInt16(); s50 = Madd(s50, w0, a); s51 = Madd(s51, w1, a);
             }
 
             PanelStore.Two(accOut + ((long)(r + 0) * ldo), s00, s01, nr);
@@ -406,8 +411,8 @@ public static unsafe partial class Int8Gemm
             {
                 int o = x.Col(p);
                 var a = Vector256.Create(*(int*)(x0 + o)).AsInt16();
-                s00 += Avx2.MultiplyAddAdjacent(Vector256.Load(wp), a);
-                s01 += Avx2.MultiplyAddAdjacent(Vector256.Load(wp + 16), a);
+                s00 = Madd(s00, Vector256.Load(wp), a);
+                s01 = Madd(s01, Vector256.Load(wp + 16), a);
             }
 
             PanelStore.Two(accOut + ((long)r * ldo), s00, s01, nr);
