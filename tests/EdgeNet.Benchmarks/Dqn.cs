@@ -37,15 +37,15 @@ internal static class Dqn
     /// <summary>One gradient step and one greedy action on one thread (the trainer's default for the DQN).</summary>
     public static (double StepUs, double RoundStepUs, double ActUs) Run(double seconds, bool doubleDqn = false)
     {
-        int saved = EdgeNet.Trainer.Backends.Cpu.Gemm.MaxThreads;
-        EdgeNet.Trainer.Backends.Cpu.Gemm.MaxThreads = 1;
+        int saved = EdgeNet.Kernels.Simd.Gemm.MaxThreads;
+        EdgeNet.Kernels.Simd.Gemm.MaxThreads = 1;
         try
         {
             return RunOneThread(seconds, doubleDqn);
         }
         finally
         {
-            EdgeNet.Trainer.Backends.Cpu.Gemm.MaxThreads = saved;
+            EdgeNet.Kernels.Simd.Gemm.MaxThreads = saved;
         }
     }
 

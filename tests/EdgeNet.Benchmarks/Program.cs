@@ -166,14 +166,14 @@ public static class Program
         float[] c = new float[n * n];
         foreach (int threads in new[] { 1, Environment.ProcessorCount })
         {
-            Gemm.MaxThreads = threads;
-            double ms = BestMilliseconds(() => Gemm.Sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n), windows: 1, seconds / 2);
+            EdgeNet.Kernels.Simd.Gemm.MaxThreads = threads;
+            double ms = BestMilliseconds(() => EdgeNet.Kernels.Simd.Gemm.Sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n), windows: 1, seconds / 2);
             double gflops = 2.0 * n * n * n / ms / 1e6;
-            Console.WriteLine($"sgemm {n}^3 {Gemm.KernelName} threads={threads}: {gflops:F1} GFLOP/s = {gflops / Roofline(threads):P0} of the FMA roofline ({Roofline(threads):F0} GFLOP/s)");
+            Console.WriteLine($"sgemm {n}^3 {EdgeNet.Kernels.Simd.Gemm.KernelName} threads={threads}: {gflops:F1} GFLOP/s = {gflops / Roofline(threads):P0} of the FMA roofline ({Roofline(threads):F0} GFLOP/s)");
             rates.Add(gflops);
         }
 
-        Gemm.MaxThreads = Environment.ProcessorCount;
+        EdgeNet.Kernels.Simd.Gemm.MaxThreads = Environment.ProcessorCount;
         return [.. rates];
     }
 

@@ -10,7 +10,7 @@ namespace EdgeNet.Runtime.Tests;
 [TestClass]
 public sealed partial class ArchitectureTests
 {
-    private static readonly string[] Ours = ["EdgeNet.Formats", "EdgeNet.Rig", "EdgeNet.Runtime", "edgenet", "edgenet-train", "EdgeNet.Trainer"];
+    private static readonly string[] Ours = ["EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Runtime", "edgenet", "edgenet-train", "EdgeNet.Trainer"];
 
     private static string[] OurReferences(Assembly a) =>
         a.GetReferencedAssemblies().Select(r => r.Name!).Where(n => Ours.Contains(n)).Order(StringComparer.Ordinal).ToArray();
@@ -22,16 +22,18 @@ public sealed partial class ArchitectureTests
     {
         var formats = typeof(EdgeNet.Formats.Enb.BlobReader).Assembly;
         var rig = typeof(EdgeNet.Rig.Environments.CartPoleEnv).Assembly;
+        var kernels = typeof(EdgeNet.Kernels.Simd.Gemm).Assembly;
         var runtime = typeof(EdgeNet.Runtime.Interpreter.Interpreter).Assembly;
         var trainer = typeof(EdgeNet.Trainer.Keras.Models.Model).Assembly;
 
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(formats), "Formats (the contract) references no project of ours");
+        CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(kernels), "Kernels (the numerics) references no project of ours");
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(rig), "Rig references no project of ours");
-        CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Rig" }, OurReferences(runtime), "the runtime references Formats and Rig, never the trainer");
-        CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Rig" }, OurReferences(trainer), "the trainer references Formats and Rig, never the runtime");
+        CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(runtime), "the runtime references Formats, Kernels and Rig, never the trainer");
+        CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(trainer), "the trainer references Formats, Kernels and Rig, never the runtime");
 
         // What the board runs carries no host-only library (GPU, plots, rich console).
-        foreach (var a in new[] { formats, rig, runtime })
+        foreach (var a in new[] { formats, kernels, rig, runtime })
         {
             var hostOnly = References(a).Where(n => n.StartsWith("Silk.NET", StringComparison.Ordinal) || n.StartsWith("ScottPlot", StringComparison.Ordinal) || n.StartsWith("Spectre", StringComparison.Ordinal) || n.StartsWith("SkiaSharp", StringComparison.Ordinal)).ToArray();
             Assert.IsEmpty(hostOnly, $"{a.GetName().Name} references host-only {string.Join(", ", hostOnly)}");
@@ -78,6 +80,21 @@ public sealed partial class ArchitectureTests
         Assert.IsEmpty(found, "arrows that point up or to the console/plot libraries:\n" + string.Join("\n", found.Distinct()));
         Assert.IsEmpty(Directory.GetDirectories(root).Select(Path.GetFileName).Where(d => d is not ("bin" or "obj" or "Cli") && !allowed.ContainsKey(d!)),
             "every trainer folder has its place in the arrows above");
+    }
+
+    /// <summary>The kernels' int8 arithmetic (they depend on no other project) is the contract's, bit for bit.</summary>
+    [TestMethod]
+    public void Kernel_requantization_is_the_contracts_bit_for_bit()
+    {
+        var rng = new Random(11);
+        for (int i = 0; i < 100_000; i++)
+        {
+            int acc = rng.Next(int.MinValue, int.MaxValue), mult = rng.Next(1 << 30, int.MaxValue), shift = rng.Next(-31, 31), zp = rng.Next(-128, 128), lo = rng.Next(2) == 0 ? -128 : Math.Max(-128, zp);
+            Assert.AreEqual(EdgeNet.Formats.Contract.Int8Arithmetic.Requantize(acc, mult, shift, zp, lo), EdgeNet.Kernels.Requantize.Apply(acc, mult, shift, zp, lo), $"acc {acc} mult {mult} shift {shift} zp {zp}");
+            Assert.AreEqual(EdgeNet.Formats.Contract.Int8Arithmetic.ShiftProblem(shift) is null, EdgeNet.Kernels.Requantize.ShiftInRange(shift));
+            float x = (float)((rng.NextDouble() - 0.5) * 300), scale = (float)(rng.NextDouble() + 0.01);
+            Assert.AreEqual(EdgeNet.Formats.Contract.Int8Arithmetic.Quantize(x, scale, zp), EdgeNet.Kernels.Requantize.Quantize(x, scale, zp));
+        }
     }
 
     private static string RepoRoot()

@@ -29,8 +29,8 @@ public sealed class DqnEndToEndTests
     [ClassInitialize]
     public static void Train(TestContext _)
     {
-        int saved = Gemm.MaxThreads;
-        Gemm.MaxThreads = 1;
+        int saved = EdgeNet.Kernels.Simd.Gemm.MaxThreads;
+        EdgeNet.Kernels.Simd.Gemm.MaxThreads = 1;
         try
         {
             s_trainer = new DqnTrainer(new DqnOptions { TotalSteps = 12_000, EvalEvery = 0, Seed = 1 });
@@ -40,7 +40,7 @@ public sealed class DqnEndToEndTests
         }
         finally
         {
-            Gemm.MaxThreads = saved;
+            EdgeNet.Kernels.Simd.Gemm.MaxThreads = saved;
         }
 
         s_dir = Directory.CreateTempSubdirectory("edgenet-dqn-").FullName;

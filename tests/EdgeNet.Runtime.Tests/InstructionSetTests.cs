@@ -1,4 +1,4 @@
-using EdgeNet.Runtime.Kernels.Simd;
+using EdgeNet.Kernels.Simd;
 
 namespace EdgeNet.Runtime.Tests;
 

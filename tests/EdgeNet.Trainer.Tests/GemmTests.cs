@@ -1,3 +1,4 @@
+using EdgeNet.Kernels.Simd;
 using EdgeNet.Trainer.Backends.Cpu;
 
 namespace EdgeNet.Trainer.Tests;

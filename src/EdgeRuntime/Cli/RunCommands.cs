@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EdgeNet.Formats.Data;
 using EdgeNet.Runtime.Interpreter;
-using EdgeNet.Runtime.Kernels.Simd;
+using EdgeNet.Kernels.Simd;
 using Interp = EdgeNet.Runtime.Interpreter.Interpreter;
 
 namespace EdgeNet.Runtime.Cli;

@@ -1,11 +1,11 @@
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Runtime.Interpreter;
-using EdgeNet.Runtime.Kernels;
-using EdgeNet.Runtime.Kernels.Reference;
-using EdgeNet.Runtime.Kernels.Simd;
-using Ref = EdgeNet.Runtime.Kernels.Reference;
-using SimdConv = EdgeNet.Runtime.Kernels.Simd.Conv2D;
+using EdgeNet.Kernels;
+using EdgeNet.Kernels.Reference;
+using EdgeNet.Kernels.Simd;
+using Ref = EdgeNet.Kernels.Reference;
+using SimdConv = EdgeNet.Kernels.Simd.Conv2D;
 
 namespace EdgeNet.Runtime.Ops;
 

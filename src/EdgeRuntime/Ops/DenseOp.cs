@@ -1,9 +1,9 @@
 using System.Numerics.Tensors;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Runtime.Interpreter;
-using EdgeNet.Runtime.Kernels;
-using EdgeNet.Runtime.Kernels.Simd;
-using Ref = EdgeNet.Runtime.Kernels.Reference;
+using EdgeNet.Kernels;
+using EdgeNet.Kernels.Simd;
+using Ref = EdgeNet.Kernels.Reference;
 
 namespace EdgeNet.Runtime.Ops;
 

@@ -1,6 +1,6 @@
 using EdgeNet.Formats.Enb;
-using EdgeNet.Runtime.Kernels;
-using EdgeNet.Runtime.Kernels.Simd;
+using EdgeNet.Kernels;
+using EdgeNet.Kernels.Simd;
 
 namespace EdgeNet.Runtime.Ops;
 

@@ -2,7 +2,7 @@ using EdgeNet.Formats.Contract;
 using System.Numerics.Tensors;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Runtime.Interpreter;
-using EdgeNet.Runtime.Kernels.Simd;
+using EdgeNet.Kernels.Simd;
 
 namespace EdgeNet.Runtime.Ops;
 

@@ -103,7 +103,8 @@ public abstract unsafe class OpKernel
             throw Fail($"input {x.Info.ShapeText}: {problem}");
         }
 
-        return new(x.SampleDim(2), WindowGeometry.Create(x.SampleDim(0), x.SampleDim(1), kh, kw, strides[0], strides[1], same));
+        var g = WindowGeometry.Create(x.SampleDim(0), x.SampleDim(1), kh, kw, strides[0], strides[1], same);
+        return new(g.InH, g.InW, x.SampleDim(2), g.KH, g.KW, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.OutH, g.OutW);
     }
 
     /// <summary>A float copy of a weight (f16 widened, int8 dequantized): used by float kernels.</summary>

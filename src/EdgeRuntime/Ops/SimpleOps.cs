@@ -1,9 +1,9 @@
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
-using EdgeNet.Runtime.Kernels.Reference;
-using Ref = EdgeNet.Runtime.Kernels.Reference;
-using SimdAct = EdgeNet.Runtime.Kernels.Simd.Activations;
-using SimdConv = EdgeNet.Runtime.Kernels.Simd.Conv2D;
+using EdgeNet.Kernels.Reference;
+using Ref = EdgeNet.Kernels.Reference;
+using SimdAct = EdgeNet.Kernels.Simd.Activations;
+using SimdConv = EdgeNet.Kernels.Simd.Conv2D;
 
 namespace EdgeNet.Runtime.Ops;
 

@@ -35,7 +35,7 @@ internal static class DeviceOptions
         cmd.SetAction(_ =>
         {
             var devices = OpenClDevices.List();
-            Console.WriteLine($"cpu: the CPU backend ({Environment.ProcessorCount} threads, GEMM {Gemm.KernelName})");
+            Console.WriteLine($"cpu: the CPU backend ({Environment.ProcessorCount} threads, GEMM {EdgeNet.Kernels.Simd.Gemm.KernelName})");
             if (devices.Count == 0)
             {
                 Console.WriteLine("opencl: no platform found (install an OpenCL driver, e.g. pocl-opencl-icd)");

@@ -75,7 +75,7 @@ internal static class DqnCommand
                 throw new ArgumentException("--threads must be >= 1");
             }
 
-            Backends.Cpu.Gemm.MaxThreads = p.GetValue(threads);
+            EdgeNet.Kernels.Simd.Gemm.MaxThreads = p.GetValue(threads);
             using var backend = DeviceOptions.Select(p.GetValue(device));
             KerasBackend.SetRandomSeed(options.Seed);
             var trainer = new DqnTrainer(options, env);

@@ -26,7 +26,7 @@ public sealed partial class CpuBackend
         int rowsPerImage = g.OutH * g.OutW;
         if (IsPointwise(g))
         {
-            Cpu.Gemm.Sgemm(false, false, g.Batch * rowsPerImage, g.OutC, kkc, 1f, S(x), kkc, S(w), g.OutC, 0f, S(y), g.OutC);
+            EdgeNet.Kernels.Simd.Gemm.Sgemm(false, false, g.Batch * rowsPerImage, g.OutC, kkc, 1f, S(x), kkc, S(w), g.OutC, 0f, S(y), g.OutC);
             return;
         }
 
@@ -39,7 +39,7 @@ public sealed partial class CpuBackend
                 int nb = Math.Min(chunk, g.Batch - b0);
                 Im2Col(g, A(x), b0, nb, cols);
                 int rows = nb * rowsPerImage;
-                Cpu.Gemm.Sgemm(false, false, rows, g.OutC, kkc, 1f, cols.AsSpan(0, rows * kkc), kkc, S(w), g.OutC, 0f,
+                EdgeNet.Kernels.Simd.Gemm.Sgemm(false, false, rows, g.OutC, kkc, 1f, cols.AsSpan(0, rows * kkc), kkc, S(w), g.OutC, 0f,
                     S(y).Slice(b0 * rowsPerImage * g.OutC), g.OutC);
             }
         }
@@ -56,7 +56,7 @@ public sealed partial class CpuBackend
         int rowsPerImage = g.OutH * g.OutW;
         if (IsPointwise(g))
         {
-            Cpu.Gemm.Sgemm(false, true, g.Batch * rowsPerImage, kkc, g.OutC, 1f, S(dy), g.OutC, S(w), g.OutC, 0f, S(dx), kkc);
+            EdgeNet.Kernels.Simd.Gemm.Sgemm(false, true, g.Batch * rowsPerImage, kkc, g.OutC, 1f, S(dy), g.OutC, S(w), g.OutC, 0f, S(dx), kkc);
             return;
         }
 
@@ -69,7 +69,7 @@ public sealed partial class CpuBackend
             {
                 int nb = Math.Min(chunk, g.Batch - b0);
                 int rows = nb * rowsPerImage;
-                Cpu.Gemm.Sgemm(false, true, rows, kkc, g.OutC, 1f, S(dy).Slice(b0 * rowsPerImage * g.OutC), g.OutC, S(w), g.OutC, 0f,
+                EdgeNet.Kernels.Simd.Gemm.Sgemm(false, true, rows, kkc, g.OutC, 1f, S(dy).Slice(b0 * rowsPerImage * g.OutC), g.OutC, S(w), g.OutC, 0f,
                     cols.AsSpan(0, rows * kkc), kkc);
                 Col2Im(g, cols, b0, nb, A(dx));
             }
@@ -87,7 +87,7 @@ public sealed partial class CpuBackend
         int rowsPerImage = g.OutH * g.OutW;
         if (IsPointwise(g))
         {
-            Cpu.Gemm.Sgemm(true, false, kkc, g.OutC, g.Batch * rowsPerImage, 1f, S(x), kkc, S(dy), g.OutC, 0f, S(dw), g.OutC);
+            EdgeNet.Kernels.Simd.Gemm.Sgemm(true, false, kkc, g.OutC, g.Batch * rowsPerImage, 1f, S(x), kkc, S(dy), g.OutC, 0f, S(dw), g.OutC);
             return;
         }
 
@@ -100,7 +100,7 @@ public sealed partial class CpuBackend
                 int nb = Math.Min(chunk, g.Batch - b0);
                 int rows = nb * rowsPerImage;
                 Im2Col(g, A(x), b0, nb, cols);
-                Cpu.Gemm.Sgemm(true, false, kkc, g.OutC, rows, 1f, cols.AsSpan(0, rows * kkc), kkc, S(dy).Slice(b0 * rowsPerImage * g.OutC), g.OutC,
+                EdgeNet.Kernels.Simd.Gemm.Sgemm(true, false, kkc, g.OutC, rows, 1f, cols.AsSpan(0, rows * kkc), kkc, S(dy).Slice(b0 * rowsPerImage * g.OutC), g.OutC,
                     b0 == 0 ? 0f : 1f, S(dw), g.OutC);
             }
         }
@@ -188,9 +188,9 @@ public sealed partial class CpuBackend
     /// <summary>Runs <paramref name="body"/> for each image, in parallel when there is enough work.</summary>
     private static void ForImages(int count, long workPerImage, Action<int> body)
     {
-        if (count > 1 && workPerImage * count > 1 << 16 && Cpu.Gemm.MaxThreads > 1)
+        if (count > 1 && workPerImage * count > 1 << 16 && EdgeNet.Kernels.Simd.Gemm.MaxThreads > 1)
         {
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Cpu.Gemm.MaxThreads }, body);
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = EdgeNet.Kernels.Simd.Gemm.MaxThreads }, body);
         }
         else
         {

@@ -11,7 +11,7 @@ public sealed partial class CpuBackend : IBackend
 {
     public static CpuBackend Instance { get; } = new();
 
-    public string Name => $"cpu ({Environment.ProcessorCount} threads, gemm {Cpu.Gemm.KernelName})";
+    public string Name => $"cpu ({Environment.ProcessorCount} threads, gemm {EdgeNet.Kernels.Simd.Gemm.KernelName})";
 
     public Storage Allocate(int length, bool zero = false)
     {
@@ -38,7 +38,7 @@ public sealed partial class CpuBackend : IBackend
         S(source).Slice(sourceOffset, length).CopyTo(S(destination).Slice(destinationOffset, length));
 
     public void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, Storage a, Storage b, float beta, Storage c) =>
-        Cpu.Gemm.Sgemm(transA, transB, m, n, k, alpha, S(a), transA ? m : k, S(b), transB ? k : n, beta, S(c), n);
+        EdgeNet.Kernels.Simd.Gemm.Sgemm(transA, transB, m, n, k, alpha, S(a), transA ? m : k, S(b), transB ? k : n, beta, S(c), n);
 
     public void AddBias(Storage x, Storage bias, Storage y, int rows, int cols)
     {

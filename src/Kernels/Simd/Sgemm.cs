@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace EdgeNet.Trainer.Backends.Cpu;
+namespace EdgeNet.Kernels.Simd;
 
 /// <summary>
 /// Blocked, packed single-precision GEMM: C[M,N] = alpha · op(A)[M,K] · op(B)[K,N] + beta · C.

@@ -1,5 +1,4 @@
-using EdgeNet.Formats.Contract;
-namespace EdgeNet.Runtime.Kernels.Reference;
+namespace EdgeNet.Kernels.Reference;
 
 /// <summary>Scalar activations and softmax.</summary>
 public static unsafe class Activations
@@ -50,7 +49,7 @@ public static unsafe class Activations
     {
         for (int i = 0; i < n; i++)
         {
-            q[i] = Int8Arithmetic.Quantize(x[i], scale, zp);
+            q[i] = Requantize.Quantize(x[i], scale, zp);
         }
     }
 

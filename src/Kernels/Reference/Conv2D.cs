@@ -1,13 +1,8 @@
-using EdgeNet.Formats.Contract;
+namespace EdgeNet.Kernels.Reference;
 
-namespace EdgeNet.Runtime.Kernels.Reference;
-
-/// <summary>Window geometry of a conv or pool over NHWC input with C channels (the rules are the contract's <see cref="WindowGeometry"/>).</summary>
+/// <summary>Window geometry of a conv or pool over NHWC input with C channels (the numbers come from the blob contract's WindowGeometry).</summary>
 public readonly record struct Window(int InH, int InW, int InC, int KH, int KW, int SH, int SW, int PadTop, int PadLeft, int OutH, int OutW)
 {
-    public Window(int inC, WindowGeometry g)
-        : this(g.InH, g.InW, inC, g.KH, g.KW, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.OutH, g.OutW) { }
-
     public int Patch => KH * KW * InC;
 }
 
@@ -81,7 +76,7 @@ public static unsafe class Conv2D
                             }
                         }
 
-                        y[((((long)n * g.OutH + oh) * g.OutW + ow) * f) + c] = Int8Arithmetic.Requantize(acc, requant[c], requant[f + c], zy, lo);
+                        y[((((long)n * g.OutH + oh) * g.OutW + ow) * f) + c] = Requantize.Apply(acc, requant[c], requant[f + c], zy, lo);
                     }
                 }
             }

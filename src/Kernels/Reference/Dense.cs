@@ -1,5 +1,4 @@
-using EdgeNet.Formats.Contract;
-namespace EdgeNet.Runtime.Kernels.Reference;
+namespace EdgeNet.Kernels.Reference;
 
 /// <summary>Scalar Dense: y[r, c] = act(Σ_i x[r, i]·w[i, c] + b[c]); the int8 form per the TFLite scheme.</summary>
 public static unsafe class Dense
@@ -35,7 +34,7 @@ public static unsafe class Dense
                     acc += (x[((long)r * k) + i] - zx) * w[((long)i * n) + c];
                 }
 
-                y[((long)r * n) + c] = Int8Arithmetic.Requantize(acc, requant[c], requant[n + c], zy, lo);
+                y[((long)r * n) + c] = Requantize.Apply(acc, requant[c], requant[n + c], zy, lo);
             }
         }
     }

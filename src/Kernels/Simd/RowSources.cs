@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace EdgeNet.Runtime.Kernels.Simd;
+namespace EdgeNet.Kernels.Simd;
 
 /// <summary>
 /// Where a GEMM micro-kernel finds A[r, p]: at Row(r)[Col(p)]. The kernels are generic over

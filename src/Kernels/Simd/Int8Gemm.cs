@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
-namespace EdgeNet.Runtime.Kernels.Simd;
+namespace EdgeNet.Kernels.Simd;
 
 /// <summary>
 /// Int8 GEMM against weights packed once at Prepare. Activations arrive widened to int16 rows of

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace EdgeNet.Runtime.Kernels.Simd;
+namespace EdgeNet.Kernels.Simd;
 
 /// <summary>
 /// Stores one row of a micro-kernel's accumulators (one or two vectors) into an output row of

@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace EdgeNet.Runtime.Kernels.Simd;
+namespace EdgeNet.Kernels.Simd;
 
 /// <summary>Vector activations, softmax and (de)quantization through System.Numerics.Tensors.</summary>
 public static unsafe class Activations

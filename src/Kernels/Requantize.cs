@@ -1,13 +1,40 @@
-using EdgeNet.Formats.Contract;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace EdgeNet.Runtime.Kernels;
+namespace EdgeNet.Kernels;
+
+/// <summary>
+/// The int8 arithmetic as every kernel computes it: round(acc · q · 2^(shift − 31)) rounding half up
+/// in 64-bit integers, zero point, clamp; and float → int8 rounding half away from zero. The blob
+/// contract defines the same formulas (EdgeNet.Formats.Contract.Int8Arithmetic, which the exporter and
+/// the reference interpreter use); a golden test holds the two bit-equal, since the kernels depend on
+/// no other EdgeNet project.
+/// </summary>
+public static class Requantize
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static sbyte Apply(int acc, int multiplier, int shift, int zeroPoint, int lo)
+    {
+        int s = 31 - shift;
+        long v = (((long)acc * multiplier) + (1L << (s - 1))) >> s;
+        long y = zeroPoint + Math.Clamp(v, int.MinValue, int.MaxValue);
+        return (sbyte)Math.Clamp(y, lo, 127);
+    }
+
+    /// <summary>True when 31 − shift is in 1..62, the shifts <see cref="Apply"/> can take.</summary>
+    public static bool ShiftInRange(int shift) => 31 - shift is >= 1 and <= 62;
+
+    /// <summary>q = clamp(round_half_away(x / scale) + zp, −128, 127).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static sbyte Quantize(float x, float scale, int zeroPoint) =>
+        (sbyte)Math.Clamp((int)Math.Clamp(MathF.Round(x / scale, MidpointRounding.AwayFromZero), -1024f, 1024f) + zeroPoint, -128, 127);
+}
 
 /// <summary>
 /// A layer's requantization table widened once at Prepare so a block of accumulators is
 /// requantized 8 channels at a time with AVX-512 (64-bit multiply and per-lane arithmetic
-/// shift); bit-exact with <see cref="Int8Arithmetic.Requantize"/> (the final clamp to [lo, 127] makes the
+/// shift); bit-exact with <see cref="Requantize.Apply"/> (the final clamp to [lo, 127] makes the
 /// intermediate int32 clamp a no-op).
 /// </summary>
 public sealed unsafe class RequantTable
@@ -27,9 +54,9 @@ public sealed unsafe class RequantTable
         _shift = GC.AllocateArray<ulong>(padded, pinned: true);
         for (int c = 0; c < n; c++)
         {
-            if (Int8Arithmetic.ShiftProblem(requant[n + c]) is { } problem)
+            if (!Requantize.ShiftInRange(requant[n + c]))
             {
-                throw new ArgumentException($"channel {c}: {problem}");
+                throw new ArgumentException($"channel {c}: requantization shift {requant[n + c]} is outside -31..30");
             }
 
             int s = 31 - requant[n + c];
@@ -75,7 +102,7 @@ public sealed unsafe class RequantTable
 
                 for (; c < c1; c++)
                 {
-                    yr[c] = Int8Arithmetic.Requantize(a[c], rq[c], rq[N + c], zeroPoint, lo);
+                    yr[c] = Requantize.Apply(a[c], rq[c], rq[N + c], zeroPoint, lo);
                 }
             }
         }

@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using EdgeNet.Runtime.Kernels.Reference;
+using EdgeNet.Kernels.Reference;
 
-namespace EdgeNet.Runtime.Kernels.Simd;
+namespace EdgeNet.Kernels.Simd;
 
 /// <summary>Convolution as im2col of one image into scratch, then the packed GEMM; vector max pooling.</summary>
 public static unsafe class Conv2D

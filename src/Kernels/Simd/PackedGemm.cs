@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace EdgeNet.Runtime.Kernels.Simd;
+namespace EdgeNet.Kernels.Simd;
 
 /// <summary>
 /// Float GEMM against a weight matrix packed once at Prepare: C[M, N] = act(A[M, K] · B[K, N] + bias).
