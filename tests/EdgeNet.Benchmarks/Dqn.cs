@@ -134,7 +134,7 @@ internal static class DqnInt8
         float[] visited = DqnExport.VisitedStates(agent, env, states, seed);
         var qFloat = new float[states * 2];
         agent.QValues(visited, states, qFloat);
-        using var it = EdgeNet.Runtime.Interpreter.Interpreter.Load(int8Path, new EdgeNet.Runtime.Interpreter.InterpreterOptions { MaxBatch = 100 });
+        using var it = EdgeNet.Runtime.Interpreter.Load(int8Path, new EdgeNet.Runtime.InterpreterOptions { MaxBatch = 100 });
         int same = 0, decisiveCount = 0, decisiveSame = 0;
         for (int s = 0; s < states; s += 100)
         {

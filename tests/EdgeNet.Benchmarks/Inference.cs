@@ -1,6 +1,6 @@
+using EdgeNet.Runtime;
 using System.Diagnostics;
 using EdgeNet.Formats.Enb;
-using EdgeNet.Runtime.Interpreter;
 using EdgeNet.Trainer.Export;
 using EdgeNet.Trainer.Keras;
 using EdgeNet.Trainer.Keras.Models;
@@ -72,7 +72,7 @@ internal static class Inference
 
     private static double Edge(string blob, int batch, int threads, float[] data, int per, double seconds)
     {
-        using var it = EdgeNet.Runtime.Interpreter.Interpreter.Load(blob, new InterpreterOptions { MaxBatch = batch, Threads = threads });
+        using var it = EdgeNet.Runtime.Interpreter.Load(blob, new InterpreterOptions { MaxBatch = batch, Threads = threads });
         data.AsSpan(0, batch * per).CopyTo(it.Input(batch));
         return Median(() => it.Invoke(batch), seconds);
     }

@@ -23,7 +23,7 @@ public sealed partial class ArchitectureTests
         var formats = typeof(EdgeNet.Formats.Enb.BlobReader).Assembly;
         var rig = typeof(EdgeNet.Rig.Environments.CartPoleEnv).Assembly;
         var kernels = typeof(EdgeNet.Kernels.Simd.Gemm).Assembly;
-        var runtime = typeof(EdgeNet.Runtime.Interpreter.Interpreter).Assembly;
+        var runtime = typeof(EdgeNet.Runtime.Interpreter).Assembly;
         var trainer = typeof(EdgeNet.Trainer.Keras.Models.Model).Assembly;
 
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(formats), "Formats (the contract) references no project of ours");

@@ -3,11 +3,10 @@ using System.Globalization;
 using EdgeNet.Rig.Environments;
 using EdgeNet.Rig.Physics;
 using EdgeNet.Runtime.Cli;
-using EdgeNet.Runtime.Interpreter;
 using EdgeNet.Trainer.Backends.Cpu;
 using EdgeNet.Trainer.Export;
 using EdgeNet.Trainer.Rl;
-using Interp = EdgeNet.Runtime.Interpreter.Interpreter;
+using Interp = EdgeNet.Runtime.Interpreter;
 
 namespace EdgeNet.Runtime.Tests;
 

@@ -1,10 +1,9 @@
 using EdgeNet.Formats.Data;
-using EdgeNet.Runtime.Interpreter;
 using EdgeNet.Trainer.Export;
 using EdgeNet.Trainer.Keras;
 using EdgeNet.Trainer.Models;
 using EdgeNet.Trainer.Tensors;
-using Interp = EdgeNet.Runtime.Interpreter.Interpreter;
+using Interp = EdgeNet.Runtime.Interpreter;
 
 namespace EdgeNet.Runtime.Tests;
 

@@ -1,6 +1,5 @@
 using EdgeNet.Formats.Enb;
 using EdgeNet.Runtime.Cli;
-using EdgeNet.Runtime.Interpreter;
 using EdgeNet.Trainer.Data;
 using EdgeNet.Trainer.Export;
 using EdgeNet.Trainer.Keras;
@@ -8,7 +7,7 @@ using EdgeNet.Trainer.Keras.Losses;
 using EdgeNet.Trainer.Keras.Optimizers;
 using EdgeNet.Trainer.Models;
 using EdgeNet.Trainer.Tensors;
-using Interp = EdgeNet.Runtime.Interpreter.Interpreter;
+using Interp = EdgeNet.Runtime.Interpreter;
 
 namespace EdgeNet.Runtime.Tests;
 

@@ -1,13 +1,12 @@
 using EdgeNet.Formats.Data;
 using EdgeNet.Formats.Enb;
-using EdgeNet.Runtime.Interpreter;
 using EdgeNet.Trainer.Autograd;
 using EdgeNet.Trainer.Export;
 using EdgeNet.Trainer.Keras;
 using EdgeNet.Trainer.Keras.Layers;
 using EdgeNet.Trainer.Keras.Models;
 using EdgeNet.Trainer.Tensors;
-using Interp = EdgeNet.Runtime.Interpreter.Interpreter;
+using Interp = EdgeNet.Runtime.Interpreter;
 
 namespace EdgeNet.Runtime.Tests;
 
@@ -189,8 +188,8 @@ public sealed class GoldenKernelTests
             fixed (float* px = x, pt = tmp)
             fixed (sbyte* pe = expected, pa = actual)
             {
-                Kernels.Reference.Activations.Quantize(px, pe, x.Length, Scale, zp);
-                Kernels.Simd.Activations.Quantize(px, pa, x.Length, Scale, zp, pt);
+                Kernels.Reference.Quantize.ToInt8(px, pe, x.Length, Scale, zp);
+                Kernels.Simd.Quantize.ToInt8(px, pa, x.Length, Scale, zp, pt);
             }
 
             for (int i = 0; i < x.Length; i++)

@@ -1,12 +1,11 @@
 using EdgeNet.Formats.Enb;
-using EdgeNet.Runtime.Interpreter;
 using EdgeNet.Trainer.Export;
 using EdgeNet.Trainer.Keras;
 using EdgeNet.Trainer.Keras.Layers;
 using EdgeNet.Trainer.Keras.Models;
 using EdgeNet.Trainer.Models;
 using EdgeNet.Trainer.Tensors;
-using Interp = EdgeNet.Runtime.Interpreter.Interpreter;
+using Interp = EdgeNet.Runtime.Interpreter;
 
 namespace EdgeNet.Runtime.Tests;
 

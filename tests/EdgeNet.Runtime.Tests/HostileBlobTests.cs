@@ -1,7 +1,6 @@
 using EdgeNet.Formats.Enb;
-using EdgeNet.Runtime.Interpreter;
 using EdgeNet.Runtime.Planning;
-using Interp = EdgeNet.Runtime.Interpreter.Interpreter;
+using Interp = EdgeNet.Runtime.Interpreter;
 
 namespace EdgeNet.Runtime.Tests;
 

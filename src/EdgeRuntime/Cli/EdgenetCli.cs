@@ -59,7 +59,7 @@ public static class EdgenetCli
             stderr.WriteLine($"edgenet: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is UnauthorizedAccessException or Interpreter.RuntimeModelException or Formats.Data.DatasetException or InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is UnauthorizedAccessException or RuntimeModelException or Formats.Data.DatasetException or InvalidDataException or ArgumentException)
         {
             stderr.WriteLine($"edgenet: {e.Message}");
             return 2;

@@ -4,8 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EdgeNet.Rig.Environments;
 using EdgeNet.Rig.Physics;
-using EdgeNet.Runtime.Interpreter;
-using Interp = EdgeNet.Runtime.Interpreter.Interpreter;
+using Interp = EdgeNet.Runtime.Interpreter;
 
 namespace EdgeNet.Runtime.Cli;
 

@@ -3,9 +3,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using EdgeNet.Formats.Data;
-using EdgeNet.Runtime.Interpreter;
 using EdgeNet.Kernels.Simd;
-using Interp = EdgeNet.Runtime.Interpreter.Interpreter;
+using Interp = EdgeNet.Runtime.Interpreter;
+using EdgeNet.Runtime.Input;
 
 namespace EdgeNet.Runtime.Cli;
 

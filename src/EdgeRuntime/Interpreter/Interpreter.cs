@@ -1,8 +1,9 @@
 using EdgeNet.Formats.Enb;
 using EdgeNet.Runtime.Ops;
 using EdgeNet.Runtime.Planning;
+using EdgeNet.Runtime.Threading;
 
-namespace EdgeNet.Runtime.Interpreter;
+namespace EdgeNet.Runtime;
 
 /// <summary>
 /// Runs an .enb blob: memory-maps it, prepares one kernel per operator (reference or SIMD), plans

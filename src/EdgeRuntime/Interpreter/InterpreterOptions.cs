@@ -1,4 +1,4 @@
-namespace EdgeNet.Runtime.Interpreter;
+namespace EdgeNet.Runtime;
 
 public enum KernelVariant
 {

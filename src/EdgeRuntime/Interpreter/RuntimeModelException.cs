@@ -1,4 +1,4 @@
-namespace EdgeNet.Runtime.Interpreter;
+namespace EdgeNet.Runtime;
 
 /// <summary>A blob that is well formed but cannot run here: an unknown op, wrong shapes, a missing tensor. Raised at load, never at Invoke.</summary>
 public sealed class RuntimeModelException : Exception

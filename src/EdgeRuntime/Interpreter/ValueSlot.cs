@@ -1,6 +1,6 @@
 using EdgeNet.Formats.Enb;
 
-namespace EdgeNet.Runtime.Interpreter;
+namespace EdgeNet.Runtime;
 
 /// <summary>An activation value of the graph and where it lives in the arena.</summary>
 public sealed class ValueSlot

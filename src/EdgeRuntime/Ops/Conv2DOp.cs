@@ -1,6 +1,6 @@
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
-using EdgeNet.Runtime.Interpreter;
+using EdgeNet.Runtime.Threading;
 using EdgeNet.Kernels;
 using EdgeNet.Kernels.Reference;
 using EdgeNet.Kernels.Simd;

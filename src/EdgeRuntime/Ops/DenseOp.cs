@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 using EdgeNet.Formats.Enb;
-using EdgeNet.Runtime.Interpreter;
+using EdgeNet.Runtime.Threading;
 using EdgeNet.Kernels;
 using EdgeNet.Kernels.Simd;
 using Ref = EdgeNet.Kernels.Reference;

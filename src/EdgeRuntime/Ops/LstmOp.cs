@@ -1,8 +1,9 @@
 using EdgeNet.Formats.Contract;
 using System.Numerics.Tensors;
 using EdgeNet.Formats.Enb;
-using EdgeNet.Runtime.Interpreter;
+using EdgeNet.Runtime.Threading;
 using EdgeNet.Kernels.Simd;
+using Ref = EdgeNet.Kernels.Reference;
 
 namespace EdgeNet.Runtime.Ops;
 
@@ -128,7 +129,7 @@ internal sealed unsafe class LstmOp : OpKernel, IParallelWork
                 {
                     // The input part: the precomputed K row + b of a one-hot step, else the x·K + b row.
                     float* zt = _oneHot ? kb + ((long)_ids[(s * _t) + t] * g4) : zx + ((((long)s * _t) + t) * g4);
-                    LstmCell.Update(z2 + ((long)s * g4) + u0, zt + u0, _u, c + ((long)s * _u) + u0, hNext + ((long)s * _u) + u0, w);
+                    Lstm.Update(z2 + ((long)s * g4) + u0, zt + u0, _u, c + ((long)s * _u) + u0, hNext + ((long)s * _u) + u0, w);
                 }
 
                 if (chunks > 1)
@@ -191,38 +192,13 @@ internal sealed unsafe class LstmOp : OpKernel, IParallelWork
         }
 
         // Reference: one scalar step at a time.
-        for (int t = 0; t < _t && !Simd; t++)
+        if (!Simd)
         {
+            fixed (float* k = _k, r = _r, b = _b)
             {
-                for (int s = 0; s < batch; s++)
+                for (int t = 0; t < _t; t++)
                 {
-                    for (int j = 0; j < 4 * _u; j++)
-                    {
-                        float acc = _b[j];
-                        for (int i = 0; i < _f; i++)
-                        {
-                            acc += x[(((long)s * _t) + t) * _f + i] * _k[(i * 4 * _u) + j];
-                        }
-
-                        for (int i = 0; i < _u; i++)
-                        {
-                            acc += h[(s * _u) + i] * _r[(i * 4 * _u) + j];
-                        }
-
-                        z1[(s * 4 * _u) + j] = acc;
-                    }
-                }
-
-                for (int s = 0; s < batch; s++)
-                {
-                    for (int j = 0; j < _u; j++)
-                    {
-                        float* z = z1 + (s * 4 * _u);
-                        float ig = Sig(z[j]), fg = Sig(z[_u + j]), gg = MathF.Tanh(z[(2 * _u) + j]), og = Sig(z[(3 * _u) + j]);
-                        float cn = (fg * c[(s * _u) + j]) + (ig * gg);
-                        c[(s * _u) + j] = cn;
-                        h[(s * _u) + j] = og * MathF.Tanh(cn);
-                    }
+                    Ref.Lstm.Step(x, batch, t, _t, _f, k, r, b, _u, h, c, z1);
                 }
             }
         }
@@ -230,5 +206,4 @@ internal sealed unsafe class LstmOp : OpKernel, IParallelWork
         Buffer.MemoryCopy(h, F(arena, Output), (long)batch * _u * 4, (long)batch * _u * 4);
     }
 
-    private static float Sig(float v) => 1f / (1f + MathF.Exp(-v));
 }

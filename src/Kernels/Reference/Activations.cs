@@ -43,21 +43,4 @@ public static unsafe class Activations
             }
         }
     }
-
-    /// <summary>q = clamp(round_half_away(x / scale) + zp, −128, 127).</summary>
-    public static void Quantize(float* x, sbyte* q, int n, float scale, int zp)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            q[i] = Requantize.Quantize(x[i], scale, zp);
-        }
-    }
-
-    public static void Dequantize(sbyte* q, float* x, int n, float scale, int zp)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            x[i] = scale * (q[i] - zp);
-        }
-    }
 }

@@ -1,11 +1,5 @@
 namespace EdgeNet.Kernels.Reference;
 
-/// <summary>Window geometry of a conv or pool over NHWC input with C channels (the numbers come from the blob contract's WindowGeometry).</summary>
-public readonly record struct Window(int InH, int InW, int InC, int KH, int KW, int SH, int SW, int PadTop, int PadLeft, int OutH, int OutW)
-{
-    public int Patch => KH * KW * InC;
-}
-
 /// <summary>Scalar direct convolution, float and int8.</summary>
 public static unsafe class Conv2D
 {
@@ -77,46 +71,6 @@ public static unsafe class Conv2D
                         }
 
                         y[((((long)n * g.OutH + oh) * g.OutW + ow) * f) + c] = Requantize.Apply(acc, requant[c], requant[f + c], zy, lo);
-                    }
-                }
-            }
-        }
-    }
-
-    // Max pooling; x, y: [B, H, W, C] → [B, OH, OW, C]; T is float or sbyte.
-    public static void MaxPool<T>(T* x, int batch, in Window g, T* y)
-        where T : unmanaged, IComparable<T>
-    {
-        for (int n = 0; n < batch; n++)
-        {
-            for (int oh = 0; oh < g.OutH; oh++)
-            {
-                for (int ow = 0; ow < g.OutW; ow++)
-                {
-                    for (int c = 0; c < g.InC; c++)
-                    {
-                        bool any = false;
-                        T m = default;
-                        for (int kh = 0; kh < g.KH; kh++)
-                        {
-                            for (int kw = 0; kw < g.KW; kw++)
-                            {
-                                int ih = (oh * g.SH) - g.PadTop + kh, iw = (ow * g.SW) - g.PadLeft + kw;
-                                if (ih < 0 || ih >= g.InH || iw < 0 || iw >= g.InW)
-                                {
-                                    continue;
-                                }
-
-                                T v = x[((((long)n * g.InH + ih) * g.InW + iw) * g.InC) + c];
-                                if (!any || v.CompareTo(m) > 0)
-                                {
-                                    m = v;
-                                    any = true;
-                                }
-                            }
-                        }
-
-                        y[((((long)n * g.OutH + oh) * g.OutW + ow) * g.InC) + c] = m;
                     }
                 }
             }

@@ -1,4 +1,4 @@
-namespace EdgeNet.Runtime.Interpreter;
+namespace EdgeNet.Runtime.Threading;
 
 /// <summary>
 /// A reusable barrier for the chunks of one <see cref="WorkerPool.For"/> call that must meet

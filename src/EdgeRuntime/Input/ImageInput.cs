@@ -1,6 +1,6 @@
 using StbImageSharp;
 
-namespace EdgeNet.Runtime.Cli;
+namespace EdgeNet.Runtime.Input;
 
 /// <summary>
 /// Reads one grayscale sample for an image model: PNG/JPEG/BMP (StbImageSharp), binary PGM (P5),

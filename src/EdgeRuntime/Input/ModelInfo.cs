@@ -1,7 +1,7 @@
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 
-namespace EdgeNet.Runtime.Cli;
+namespace EdgeNet.Runtime.Input;
 
 /// <summary>What the command line reads from a blob's metadata to feed it and label its output.</summary>
 internal static class ModelInfo

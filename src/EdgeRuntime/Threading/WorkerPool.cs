@@ -1,4 +1,4 @@
-namespace EdgeNet.Runtime.Interpreter;
+namespace EdgeNet.Runtime.Threading;
 
 /// <summary>A unit of parallel work: Run(chunk, chunks) does its share.</summary>
 internal interface IParallelWork

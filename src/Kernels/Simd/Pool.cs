@@ -1,0 +1,85 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using EdgeNet.Kernels.Reference;
+
+namespace EdgeNet.Kernels.Simd;
+
+/// <summary>Vectorized max pooling over NHWC (channels across lanes), float and int8.</summary>
+public static unsafe class Pool
+{
+    public static void MaxPool(float* x, int batch, in Window g, float* y) => MaxPoolT(x, batch, g, y);
+
+    public static void MaxPool(sbyte* x, int batch, in Window g, sbyte* y) => MaxPoolT(x, batch, g, y);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxPoolT<T>(T* x, int batch, in Window g, T* y)
+        where T : unmanaged, System.Numerics.INumber<T>, System.Numerics.IMinMaxValue<T>
+    {
+        int c = g.InC;
+        for (int n = 0; n < batch; n++)
+        {
+            T* xn = x + ((long)n * g.InH * g.InW * c);
+            for (int oh = 0; oh < g.OutH; oh++)
+            {
+                int h0 = Math.Max(0, (oh * g.SH) - g.PadTop), h1 = Math.Min(g.InH, (oh * g.SH) - g.PadTop + g.KH);
+                for (int ow = 0; ow < g.OutW; ow++)
+                {
+                    int w0 = Math.Max(0, (ow * g.SW) - g.PadLeft), w1 = Math.Min(g.InW, (ow * g.SW) - g.PadLeft + g.KW);
+                    T* dst = y + ((((long)n * g.OutH + oh) * g.OutW + ow) * c);
+                    if (h0 >= h1 || w0 >= w1)
+                    {
+                        new Span<T>(dst, c).Fill(T.MinValue);
+                        continue;
+                    }
+
+                    // Channels a vector at a time across every tap of the window, then the tail.
+                    int ci = 0;
+                    if (Vector512.IsHardwareAccelerated)
+                    {
+                        for (; ci + Vector512<T>.Count <= c; ci += Vector512<T>.Count)
+                        {
+                            var m = Vector512.Load(xn + ((((long)h0 * g.InW) + w0) * c) + ci);
+                            for (int ih = h0; ih < h1; ih++)
+                            {
+                                for (int iw = w0; iw < w1; iw++)
+                                {
+                                    m = Vector512.Max(m, Vector512.Load(xn + ((((long)ih * g.InW) + iw) * c) + ci));
+                                }
+                            }
+
+                            m.Store(dst + ci);
+                        }
+                    }
+
+                    for (; ci + Vector128<T>.Count <= c; ci += Vector128<T>.Count)
+                    {
+                        var m = Vector128.Load(xn + ((((long)h0 * g.InW) + w0) * c) + ci);
+                        for (int ih = h0; ih < h1; ih++)
+                        {
+                            for (int iw = w0; iw < w1; iw++)
+                            {
+                                m = Vector128.Max(m, Vector128.Load(xn + ((((long)ih * g.InW) + iw) * c) + ci));
+                            }
+                        }
+
+                        m.Store(dst + ci);
+                    }
+
+                    for (; ci < c; ci++)
+                    {
+                        T m = xn[(((long)h0 * g.InW) + w0) * c + ci];
+                        for (int ih = h0; ih < h1; ih++)
+                        {
+                            for (int iw = w0; iw < w1; iw++)
+                            {
+                                m = T.Max(m, xn[(((long)ih * g.InW) + iw) * c + ci]);
+                            }
+                        }
+
+                        dst[ci] = m;
+                    }
+                }
+            }
+        }
+    }
+}
