@@ -6,6 +6,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log="$(mktemp)"
+# The GEMM micro-kernels of every SIMD width are generated from one template: the checked-in file must be current.
+if ! python3 scripts/gen-kernels.py --check; then echo "Tests: 0 passed, 1 failed (generated kernels out of date)"; exit 1; fi
 dotnet build EdgeNet.sln -c Release -nologo -v q 2>&1 | tail -n 20
 build=${PIPESTATUS[0]}
 if [ "$build" != 0 ]; then echo "Tests: 0 passed, 1 failed (the build failed)"; exit 1; fi

@@ -7,11 +7,13 @@ namespace EdgeNet.Kernels.Simd;
 /// Blocked, packed single-precision GEMM: C[M,N] = alpha · op(A)[M,K] · op(B)[K,N] + beta · C.
 /// Row-major with leading dimensions. B is packed into NR-wide column panels and A into MR-tall
 /// row panels per (KC × NC) / (MC × KC) block, then a register-blocked micro-kernel
-/// (8×32 on AVX-512, 6×16 on AVX2, 4×8 on 128-bit SIMD) runs over the packed panels. Two
+/// (12×32 on AVX-512, 6×16 on AVX2, 8×8 on arm64 AdvSimd, 4×8 on x64 128-bit SIMD; written by
+/// scripts/gen-kernels.py from one template) runs over the packed panels: each A micro-panel stays
+/// in L1 while the B micro-panels of the packed block stream past it from L2. Two
 /// threads split the work when it pays. Packing buffers are per-thread and reused: no
 /// allocation per call once warm.
 /// </summary>
-public static unsafe class Gemm
+public static unsafe partial class Gemm
 {
     private const int KC = 256;
     private const int MC = 96;
@@ -31,7 +33,7 @@ public static unsafe class Gemm
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            (Kind, MR, NR) = (KernelKind.V512, 8, 32);
+            (Kind, MR, NR) = (KernelKind.V512, 12, 32);
         }
         else if (Vector256.IsHardwareAccelerated)
         {
@@ -39,7 +41,7 @@ public static unsafe class Gemm
         }
         else
         {
-            (Kind, MR, NR) = (KernelKind.V128, 4, 8);
+            (Kind, MR, NR) = (KernelKind.V128, System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? 8 : 4, 8);
         }
     }
 
@@ -288,27 +290,27 @@ public static unsafe class Gemm
     {
         int rowPanels = (mc + MR - 1) / MR;
         t_packA ??= GC.AllocateUninitializedArray<float>(((MC + MR - 1) / MR) * MR * KC, pinned: true);
-        t_tile ??= GC.AllocateUninitializedArray<float>(8 * 32, pinned: true);
+        t_tile ??= GC.AllocateUninitializedArray<float>(12 * 32, pinned: true);
         fixed (float* packA = t_packA)
         fixed (float* tile = t_tile)
         {
             PackA(ta, a, lda, ic, pc, mc, kc, packA);
-            for (int jp = p0; jp < p1; jp++)
+            for (int ip = 0; ip < rowPanels; ip++)
             {
-                int j = jp * NR;
-                int nr = Math.Min(NR, nc - j);
-                float* bp = packB + ((long)jp * NR * kc);
-                for (int ip = 0; ip < rowPanels; ip++)
+                int i = ip * MR;
+                int mr = Math.Min(MR, mc - i);
+                float* ap = packA + ((long)ip * MR * kc);
+                for (int jp = p0; jp < p1; jp++)
                 {
-                    int i = ip * MR;
-                    int mr = Math.Min(MR, mc - i);
-                    float* ap = packA + ((long)ip * MR * kc);
+                    int j = jp * NR;
+                    int nr = Math.Min(NR, nc - j);
+                    float* bp = packB + ((long)jp * NR * kc);
                     float* cp = c + ((long)(ic + i) * ldc) + jc + j;
                     switch (Kind)
                     {
-                        case KernelKind.V512: Kernel8x32(kc, ap, bp, cp, ldc, mr, nr, alpha, beta, tile); break;
+                        case KernelKind.V512: Kernel12x32(kc, ap, bp, cp, ldc, mr, nr, alpha, beta, tile); break;
                         case KernelKind.V256: Kernel6x16(kc, ap, bp, cp, ldc, mr, nr, alpha, beta, tile); break;
-                        default: Kernel4x8(kc, ap, bp, cp, ldc, mr, nr, alpha, beta, tile); break;
+                        default: if (MR == 8) { Kernel8x8(kc, ap, bp, cp, ldc, mr, nr, alpha, beta, tile); } else { Kernel4x8(kc, ap, bp, cp, ldc, mr, nr, alpha, beta, tile); } break;
                     }
                 }
             }
@@ -434,125 +436,5 @@ public static unsafe class Gemm
                 }
             }
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta, float* tile)
-    {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int kk = 0; kk < kc; kk++)
-        {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
-            var x = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            a += 8;
-            b += 32;
-        }
-
-        if (mr == 8 && nr == 32)
-        {
-            var va = Vector512.Create(alpha);
-            if (beta == 0)
-            {
-                Vector512.Store(c00 * va, c); Vector512.Store(c01 * va, c + 16); c += ldc;
-                Vector512.Store(c10 * va, c); Vector512.Store(c11 * va, c + 16); c += ldc;
-                Vector512.Store(c20 * va, c); Vector512.Store(c21 * va, c + 16); c += ldc;
-                Vector512.Store(c30 * va, c); Vector512.Store(c31 * va, c + 16); c += ldc;
-                Vector512.Store(c40 * va, c); Vector512.Store(c41 * va, c + 16); c += ldc;
-                Vector512.Store(c50 * va, c); Vector512.Store(c51 * va, c + 16); c += ldc;
-                Vector512.Store(c60 * va, c); Vector512.Store(c61 * va, c + 16); c += ldc;
-                Vector512.Store(c70 * va, c); Vector512.Store(c71 * va, c + 16);
-            }
-            else
-            {
-                var vb = Vector512.Create(beta);
-                Acc512(c, c00, c01, va, vb); c += ldc;
-                Acc512(c, c10, c11, va, vb); c += ldc;
-                Acc512(c, c20, c21, va, vb); c += ldc;
-                Acc512(c, c30, c31, va, vb); c += ldc;
-                Acc512(c, c40, c41, va, vb); c += ldc;
-                Acc512(c, c50, c51, va, vb); c += ldc;
-                Acc512(c, c60, c61, va, vb); c += ldc;
-                Acc512(c, c70, c71, va, vb);
-            }
-
-            return;
-        }
-
-        Vector512.Store(c00, tile); Vector512.Store(c01, tile + 16);
-        Vector512.Store(c10, tile + 32); Vector512.Store(c11, tile + 48);
-        Vector512.Store(c20, tile + 64); Vector512.Store(c21, tile + 80);
-        Vector512.Store(c30, tile + 96); Vector512.Store(c31, tile + 112);
-        Vector512.Store(c40, tile + 128); Vector512.Store(c41, tile + 144);
-        Vector512.Store(c50, tile + 160); Vector512.Store(c51, tile + 176);
-        Vector512.Store(c60, tile + 192); Vector512.Store(c61, tile + 208);
-        Vector512.Store(c70, tile + 224); Vector512.Store(c71, tile + 240);
-        FlushTile(tile, 32, c, ldc, mr, nr, alpha, beta);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Acc512(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> va, Vector512<float> vb)
-    {
-        Vector512.Store(Vector512.FusedMultiplyAdd(x0, va, Vector512.Load(c) * vb), c);
-        Vector512.Store(Vector512.FusedMultiplyAdd(x1, va, Vector512.Load(c + 16) * vb), c + 16);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta, float* tile)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int kk = 0; kk < kc; kk++)
-        {
-            var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + 8);
-            var x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
-            x = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
-            x = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
-            x = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
-            x = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
-            x = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
-            a += 6;
-            b += 16;
-        }
-
-        Vector256.Store(c00, tile); Vector256.Store(c01, tile + 8);
-        Vector256.Store(c10, tile + 16); Vector256.Store(c11, tile + 24);
-        Vector256.Store(c20, tile + 32); Vector256.Store(c21, tile + 40);
-        Vector256.Store(c30, tile + 48); Vector256.Store(c31, tile + 56);
-        Vector256.Store(c40, tile + 64); Vector256.Store(c41, tile + 72);
-        Vector256.Store(c50, tile + 80); Vector256.Store(c51, tile + 88);
-        FlushTile(tile, 16, c, ldc, mr, nr, alpha, beta);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel4x8(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta, float* tile)
-    {
-        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        for (int kk = 0; kk < kc; kk++)
-        {
-            var b0 = Vector128.Load(b);
-            var b1 = Vector128.Load(b + 4);
-            var x = Vector128.Create(a[0]); c00 = Vector128.FusedMultiplyAdd(x, b0, c00); c01 = Vector128.FusedMultiplyAdd(x, b1, c01);
-            x = Vector128.Create(a[1]); c10 = Vector128.FusedMultiplyAdd(x, b0, c10); c11 = Vector128.FusedMultiplyAdd(x, b1, c11);
-            x = Vector128.Create(a[2]); c20 = Vector128.FusedMultiplyAdd(x, b0, c20); c21 = Vector128.FusedMultiplyAdd(x, b1, c21);
-            x = Vector128.Create(a[3]); c30 = Vector128.FusedMultiplyAdd(x, b0, c30); c31 = Vector128.FusedMultiplyAdd(x, b1, c31);
-            a += 4;
-            b += 8;
-        }
-
-        Vector128.Store(c00, tile); Vector128.Store(c01, tile + 4);
-        Vector128.Store(c10, tile + 8); Vector128.Store(c11, tile + 12);
-        Vector128.Store(c20, tile + 16); Vector128.Store(c21, tile + 20);
-        Vector128.Store(c30, tile + 24); Vector128.Store(c31, tile + 28);
-        FlushTile(tile, 8, c, ldc, mr, nr, alpha, beta);
     }
 }
