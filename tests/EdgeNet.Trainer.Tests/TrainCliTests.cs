@@ -64,6 +64,33 @@ public sealed class TrainCliTests
     }
 
     [TestMethod]
+    public void Lstm_export_writes_a_blob_the_contract_accepts_with_its_vocabulary_and_final_loss()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgenet-train-lstm-");
+        try
+        {
+            string blob = Path.Combine(dir.FullName, "lstm.enb");
+            var (code, output, err) = Run("lstm", "--steps", "3", "--units", "16", "--seq-length", "10", "--batch-size", "8",
+                "--max-chars", "20000", "--sample-length", "5", "--export", blob);
+            Assert.AreEqual(0, code, err);
+            StringAssert.Contains(output, "exported " + blob);
+
+            // The reader checks every known key's type against the contract (a float under training.loss failed CI once).
+            using var r = BlobReader.Open(blob, new BlobReadOptions { VerifyTensorHashes = true });
+            Assert.AreEqual("rnn", r.GetMetadata("general.architecture")!.AsString(), "the chapter's CharRNN model name");
+            string vocabulary = r.GetMetadata("text.vocabulary")!.AsString();
+            Assert.AreEqual(vocabulary.Length, vocabulary.Distinct().Count(), "one class per character");
+            double loss = r.GetMetadata("training.final_loss")!.AsDouble();
+            // Three Adam steps from a fresh LSTM: the cross-entropy is still close to ln(vocabulary size).
+            Assert.AreEqual(Math.Log(vocabulary.Length), loss, 0.5, "final loss near a uniform guess");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [TestMethod]
     [DataRow("--steps", "0", "--steps must be > 0")]
     [DataRow("--quantize", "int4", "--quantize must be f32, f16 or int8, not 'int4'")]
     [DataRow("--physics", "pole_mass=-1", "physics option 'pole_mass' must be > 0")]

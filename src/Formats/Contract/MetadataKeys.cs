@@ -39,6 +39,7 @@ public static class MetadataKeys
     public static readonly MetadataKey Dataset = Key("training.dataset", EnbValueType.String, "dataset name");
     public static readonly MetadataKey Accuracy = Key("training.accuracy", EnbValueType.F32, "float model accuracy on the test split");
     public static readonly MetadataKey Loss = Key("training.loss", EnbValueType.String, "checkpoints: the compiled loss's Keras name");
+    public static readonly MetadataKey FinalLoss = Key("training.final_loss", EnbValueType.F32, "the training loss at the last step (e.g. the char-LSTM's cross-entropy)");
     public static readonly MetadataKey EnvSteps = Key("training.env_steps", EnbValueType.I64, "RL: environment steps of the training run");
     public static readonly MetadataKey SolvedAt = Key("training.solved_at", EnbValueType.I64, "RL: env steps at which the greedy evaluation first reached the threshold (−1: never)");
     public static readonly MetadataKey GreedyReturn = Key("training.greedy_return", EnbValueType.F32, "RL: greedy mean return of the kept weights");
@@ -67,7 +68,7 @@ public static class MetadataKeys
     public static IReadOnlyList<MetadataKey> All { get; } =
     [
         Architecture, Name, CreatedBy, InputShape, ClassNames, InputNormalization, TextVocabulary,
-        Dataset, Accuracy, Loss, EnvSteps, SolvedAt, GreedyReturn, BestStep,
+        Dataset, Accuracy, Loss, FinalLoss, EnvSteps, SolvedAt, GreedyReturn, BestStep,
         QuantizationVersion, QuantizationScheme, QuantizationCalibration, QuantizedAccuracy, FloatInputLayer, FloatOutputLayer,
         Algorithm, Environment, EnvOptions, ObservationNames, ObservationUnits, ActionNames, Gamma, Hyperparameters,
         KerasClass, KerasConfig, OptimizerName, OptimizerIterations, OptimizerLearningRate,

@@ -165,7 +165,7 @@ internal static class TrainCommands
                     {
                         [MetadataKeys.TextVocabulary.Name] = Formats.Enb.EnbValue.String(vocabulary),
                         [MetadataKeys.Dataset.Name] = Formats.Enb.EnbValue.String(spec),
-                        [MetadataKeys.Loss.Name] = Formats.Enb.EnbValue.F32(last),
+                        [MetadataKeys.FinalLoss.Name] = Formats.Enb.EnbValue.F32(last),
                     });
                 Console.WriteLine($"exported {blob} ({report.Bytes:N0} bytes, {scheme.ToString().ToLowerInvariant()}); run it with: edgenet generate {blob} --seed \"the \" --temperature 0.5");
             }
