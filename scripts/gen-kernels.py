@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Writes the register-blocked GEMM micro-kernels of every SIMD width from one template.
 
-    python3 scripts/gen-kernels.py          rewrite src/Kernels/Simd/Sgemm.MicroKernels.g.cs
-    python3 scripts/gen-kernels.py --check  fail if the checked-in file is not what this writes (CI)
+    python3 scripts/gen-kernels.py          rewrite src/Kernels/Simd/*.g.cs
+    python3 scripts/gen-kernels.py --check  fail if a checked-in file is not what this writes (CI)
+
+Sgemm.MicroKernels.g.cs: the blocked GEMM's (packed A and B) micro-kernels.
+PackedGemm.Panels.g.cs: the inference GEMM's panel kernels (B packed once, A through a row source,
+bias and ReLU fused): a full two-vector panel, a one-vector tail panel, and two panels at once for
+few rows.
 
 One kernel per (vector width, rows): C[rows, 2 vectors] += A-panel x B-panel over kc, the rows
 chosen for the registers of the ISA (32 zmm with AVX-512: 12 rows = 24 accumulators; 16 ymm with
@@ -11,8 +16,12 @@ AVX2: 6 rows; 16 xmm on x64 SSE: 4 rows; 32 NEON registers on arm64: 8 rows).
 import pathlib
 import sys
 
-OUT = pathlib.Path(__file__).resolve().parent.parent / "src/Kernels/Simd/Sgemm.MicroKernels.g.cs"
+SIMD = pathlib.Path(__file__).resolve().parent.parent / "src/Kernels/Simd"
+OUT = SIMD / "Sgemm.MicroKernels.g.cs"
+PANELS_OUT = SIMD / "PackedGemm.Panels.g.cs"
 KERNELS = [(512, 12), (256, 6), (128, 8), (128, 4)]
+# PackedGemm (weights packed once, A read in place through a row source): rows per block by width.
+PANELS = [(512, 8), (256, 6), (128, 8)]
 
 
 def kernel(bits: int, rows: int) -> str:
@@ -64,6 +73,198 @@ def kernel(bits: int, rows: int) -> str:
 """
 
 
+def relu(v: str, names: list[str], zero: str = "zero") -> str:
+    return " ".join(f"{n} = {v}.Max({n}, {zero});" for n in names)
+
+
+def panel(bits: int, rows: int) -> str:
+    v = f"Vector{bits}"
+    lanes = bits // 32
+    nr = 2 * lanes
+    accs = [f"c{i}{j}" for i in range(rows) for j in (0, 1)]
+    init = ", ".join(f"c{i}0 = b0v, c{i}1 = b1v" for i in range(rows))
+    ptrs = ", ".join(f"a{i} = a.Row(r{'' if i == 0 else f' + {i}'})" for i in range(rows))
+    steps = "\n".join(
+        f"                {'var x' if i == 0 else 'x'} = {v}.Create(a{i}[o]); c{i}0 = {v}.FusedMultiplyAdd(x, w0, c{i}0); c{i}1 = {v}.FusedMultiplyAdd(x, w1, c{i}1);"
+        for i in range(rows))
+    stores = "\n".join(f"            PanelStore.Two(c + ((long)(r + {i}) * ldc), c{i}0, c{i}1, nr);" for i in range(rows))
+    return f"""    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Panel{bits}<TA>(TA a, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+        where TA : struct, IRowSource<float>
+    {{
+        // One NR = {nr}-column panel of B ([k][NR], packed) against every row of A; {rows} rows at a time
+        // ({2 * rows} accumulators), then the remaining rows one by one. c: [m, nr] at stride ldc.
+        var zero = {v}<float>.Zero;
+        var b0v = {v}.Load(bias);
+        var b1v = {v}.Load(bias + {lanes});
+        int r = 0;
+        for (; r + {rows} <= m; r += {rows})
+        {{
+            {v}<float> {init};
+            float* {ptrs};
+            float* bp = b;
+            for (int p = 0; p < k; p++, bp += {nr})
+            {{
+                int o = a.Col(p);
+                var w0 = {v}.Load(bp);
+                var w1 = {v}.Load(bp + {lanes});
+{steps}
+            }}
+
+            if (act == 1)
+            {{
+                {relu(v, accs)}
+            }}
+
+{stores}
+        }}
+
+        for (; r < m; r++)
+        {{
+            {v}<float> c00 = b0v, c01 = b1v;
+            float* a0 = a.Row(r);
+            float* bp = b;
+            for (int p = 0; p < k; p++, bp += {nr})
+            {{
+                int o = a.Col(p);
+                var x = {v}.Create(a0[o]);
+                c00 = {v}.FusedMultiplyAdd(x, {v}.Load(bp), c00);
+                c01 = {v}.FusedMultiplyAdd(x, {v}.Load(bp + {lanes}), c01);
+            }}
+
+            if (act == 1)
+            {{
+                c00 = {v}.Max(c00, zero);
+                c01 = {v}.Max(c01, zero);
+            }}
+
+            PanelStore.Two(c + ((long)r * ldc), c00, c01, nr);
+        }}
+    }}
+"""
+
+
+def panel_half(bits: int, rows: int) -> str:
+    v = f"Vector{bits}"
+    lanes = bits // 32
+    nr = 2 * lanes
+    accs = [f"c{i}" for i in range(rows)]
+    init = ", ".join(f"c{i} = b0v" for i in range(rows))
+    ptrs = ", ".join(f"a{i} = a.Row(r{'' if i == 0 else f' + {i}'})" for i in range(rows))
+    steps = "\n".join(f"                c{i} = {v}.FusedMultiplyAdd({v}.Create(a{i}[o]), w0, c{i});" for i in range(rows))
+    stores = "\n".join(f"            PanelStore.One(c + ((long)(r + {i}) * ldc), c{i}, nr);" for i in range(rows))
+    return f"""    /// <summary>The last, at most {lanes}-column panel: one vector per row, so a narrow tail costs half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PanelHalf{bits}<TA>(TA a, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)
+        where TA : struct, IRowSource<float>
+    {{
+        // b: one panel [k][{nr}] of which the first {lanes} columns are used; c: [m, nr] at stride ldc.
+        var zero = {v}<float>.Zero;
+        var b0v = {v}.Load(bias);
+        int r = 0;
+        for (; r + {rows} <= m; r += {rows})
+        {{
+            {v}<float> {init};
+            float* {ptrs};
+            float* bp = b;
+            for (int p = 0; p < k; p++, bp += {nr})
+            {{
+                int o = a.Col(p);
+                var w0 = {v}.Load(bp);
+{steps}
+            }}
+
+            if (act == 1)
+            {{
+                {relu(v, accs)}
+            }}
+
+{stores}
+        }}
+
+        for (; r < m; r++)
+        {{
+            var c0 = b0v;
+            float* a0 = a.Row(r);
+            float* bp = b;
+            for (int p = 0; p < k; p++, bp += {nr})
+            {{
+                int o = a.Col(p);
+                c0 = {v}.FusedMultiplyAdd({v}.Create(a0[o]), {v}.Load(bp), c0);
+            }}
+
+            if (act == 1)
+            {{
+                c0 = {v}.Max(c0, zero);
+            }}
+
+            PanelStore.One(c + ((long)r * ldc), c0, nr);
+        }}
+    }}
+"""
+
+
+def two_panels(bits: int) -> str:
+    v = f"Vector{bits}"
+    lanes = bits // 32
+    return f"""    /// <summary>Rows one at a time against two adjacent full panels (<see cref="Run{{TA}}"/>, few rows).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TwoPanels{bits}<TA>(TA a, int m, int k, float* b, float* bias, int act, float* c, int ldc)
+        where TA : struct, IRowSource<float>
+    {{
+        // b: two panels [2][k][{2 * lanes}] back to back; c: [m, {4 * lanes}] at stride ldc.
+        float* b2 = b + ((long)k * 2 * {lanes});
+        for (int r = 0; r < m; r++)
+        {{
+            {v}<float> c0 = {v}.Load(bias), c1 = {v}.Load(bias + {lanes}), c2 = {v}.Load(bias + (2 * {lanes})), c3 = {v}.Load(bias + (3 * {lanes}));
+            float* a0 = a.Row(r);
+            float* bp = b, bq = b2;
+            for (int p = 0; p < k; p++, bp += 2 * {lanes}, bq += 2 * {lanes})
+            {{
+                var x = {v}.Create(a0[a.Col(p)]);
+                c0 = {v}.FusedMultiplyAdd(x, {v}.Load(bp), c0);
+                c1 = {v}.FusedMultiplyAdd(x, {v}.Load(bp + {lanes}), c1);
+                c2 = {v}.FusedMultiplyAdd(x, {v}.Load(bq), c2);
+                c3 = {v}.FusedMultiplyAdd(x, {v}.Load(bq + {lanes}), c3);
+            }}
+
+            if (act == 1)
+            {{
+                c0 = {v}.Max(c0, {v}<float>.Zero);
+                c1 = {v}.Max(c1, {v}<float>.Zero);
+                c2 = {v}.Max(c2, {v}<float>.Zero);
+                c3 = {v}.Max(c3, {v}<float>.Zero);
+            }}
+
+            float* dst = c + ((long)r * ldc);
+            {v}.Store(c0, dst);
+            {v}.Store(c1, dst + {lanes});
+            {v}.Store(c2, dst + (2 * {lanes}));
+            {v}.Store(c3, dst + (3 * {lanes}));
+        }}
+    }}
+"""
+
+
+HEADER = """// <auto-generated>
+// Written by scripts/gen-kernels.py from one template; edit the script, not this file.
+// CI runs `python3 scripts/gen-kernels.py --check` and fails when the two differ.
+// </auto-generated>
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace EdgeNet.Kernels.Simd;
+
+"""
+
+
+def panels_source() -> str:
+    parts = [panel(bits, rows) for bits, rows in PANELS]
+    parts += [panel_half(bits, rows) for bits, rows in PANELS]
+    parts += [two_panels(bits) for bits, _ in PANELS]
+    return HEADER + "public static unsafe partial class PackedGemm\n{\n" + "\n".join(parts) + "}\n"
+
+
 def source() -> str:
     body = "\n".join(kernel(bits, rows) for bits, rows in KERNELS)
     return f"""// <auto-generated>
@@ -82,15 +283,20 @@ public static unsafe partial class Gemm
 
 
 def main() -> int:
-    text = source()
+    outputs = {OUT: source(), PANELS_OUT: panels_source()}
     if "--check" in sys.argv:
-        if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT} is not what scripts/gen-kernels.py writes: run python3 scripts/gen-kernels.py and commit", file=sys.stderr)
-            return 1
-        print(f"{OUT.name}: current")
+        stale = [path for path, text in outputs.items() if not path.exists() or path.read_text() != text]
+        for path in stale:
+            print(f"{path} is not what scripts/gen-kernels.py writes: run python3 scripts/gen-kernels.py and commit", file=sys.stderr)
+        if not stale:
+            print(", ".join(path.name for path in outputs) + ": current")
+        return 1 if stale else 0
+    if "--stdout" in sys.argv:
+        print(outputs[PANELS_OUT])
         return 0
-    OUT.write_text(text)
-    print(f"wrote {OUT}")
+    for path, text in outputs.items():
+        path.write_text(text)
+        print(f"wrote {path}")
     return 0
 
 
