@@ -1,4 +1,3 @@
-using EdgeNet.Formats.Enb;
 using EdgeNet.Formats.Contract;
 using EdgeNet.Trainer.Backends;
 using EdgeNet.Trainer.Tensors;

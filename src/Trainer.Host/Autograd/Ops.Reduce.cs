@@ -1,5 +1,3 @@
-using EdgeNet.Formats.Enb;
-using EdgeNet.Formats.Contract;
 using EdgeNet.Trainer.Tensors;
 
 namespace EdgeNet.Trainer.Autograd;
