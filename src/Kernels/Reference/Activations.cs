@@ -18,6 +18,21 @@ public static unsafe class Activations
         }
     }
 
+    /// <summary>dx = dy · act'(x), the derivative written from the forward output y (y, dy, dx: [n]); act as in <see cref="Apply"/>.</summary>
+    public static void Backward(int act, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        for (int i = 0; i < dx.Length; i++)
+        {
+            dx[i] = act switch
+            {
+                1 => y[i] > 0 ? dy[i] : 0f,
+                2 => dy[i] * (1 - (y[i] * y[i])),
+                3 => dy[i] * y[i] * (1 - y[i]),
+                _ => dy[i],
+            };
+        }
+    }
+
     // x, y: [rows, cols]
     public static void Softmax(float* x, float* y, int rows, int cols)
     {

@@ -21,6 +21,53 @@ public static unsafe class Dense
         }
     }
 
+    // dy: [rows, n]  w: [k, n]  →  dx: [rows, k] = dy · wᵀ
+    public static void BackwardData(ReadOnlySpan<float> dy, int rows, int n, ReadOnlySpan<float> w, int k, Span<float> dx)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            for (int i = 0; i < k; i++)
+            {
+                float s = 0;
+                for (int c = 0; c < n; c++)
+                {
+                    s += dy[(r * n) + c] * w[(i * n) + c];
+                }
+
+                dx[(r * k) + i] = s;
+            }
+        }
+    }
+
+    // x: [rows, k]  dy: [rows, n]  →  dw: [k, n] = xᵀ · dy, db: [n] = Σ_rows dy (added to when accumulate)
+    public static void BackwardWeights(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int rows, int k, int n, Span<float> dw, Span<float> db, bool accumulate)
+    {
+        for (int i = 0; i < k; i++)
+        {
+            for (int c = 0; c < n; c++)
+            {
+                float s = accumulate ? dw[(i * n) + c] : 0f;
+                for (int r = 0; r < rows; r++)
+                {
+                    s += x[(r * k) + i] * dy[(r * n) + c];
+                }
+
+                dw[(i * n) + c] = s;
+            }
+        }
+
+        for (int c = 0; c < n; c++)
+        {
+            float s = accumulate ? db[c] : 0f;
+            for (int r = 0; r < rows; r++)
+            {
+                s += dy[(r * n) + c];
+            }
+
+            db[c] = s;
+        }
+    }
+
     // x: [rows, k] int8 (zero point zx)  w: [k, n] int8 symmetric  bias: [n] int32  requant: [2, n]  y: [rows, n] int8
     public static void Int8(sbyte* x, int rows, int k, int zx, sbyte* w, int* bias, int* requant, int n, int zy, int lo, sbyte* y)
     {

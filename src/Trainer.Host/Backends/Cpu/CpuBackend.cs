@@ -40,105 +40,24 @@ public sealed partial class CpuBackend : IBackend
     public void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, Storage a, Storage b, float beta, Storage c) =>
         EdgeNet.Kernels.Simd.Gemm.Sgemm(transA, transB, m, n, k, alpha, S(a), transA ? m : k, S(b), transB ? k : n, beta, S(c), n);
 
-    public void AddBias(Storage x, Storage bias, Storage y, int rows, int cols)
+    public void AddBias(Storage x, Storage bias, Storage y, int rows, int cols) => Kernels.Simd.Dense.AddBias(S(x), S(bias), S(y), rows, cols);
+
+    public void BiasGrad(Storage dy, Storage db, int rows, int cols, bool accumulate) => Kernels.Simd.Dense.BiasGrad(S(dy), S(db), rows, cols, accumulate);
+
+    public void ActivationForward(Activation act, Storage x, Storage y, int n) => Kernels.Simd.Activations.Apply(Code(act), S(x)[..n], S(y)[..n]);
+
+    public void ActivationBackward(Activation act, Storage y, Storage dy, Storage dx, int n) =>
+        Kernels.Simd.Activations.Backward(Code(act), S(y)[..n], S(dy)[..n], S(dx)[..n]);
+
+    /// <summary>The blob contract's activation code the kernels take (0 linear, 1 relu, 2 tanh, 3 sigmoid).</summary>
+    private static int Code(Activation act) => act switch
     {
-        // x, y: [rows, cols]; bias: [cols]
-        var xs = S(x);
-        var ys = S(y);
-        var bs = S(bias)[..cols];
-        for (int r = 0; r < rows; r++)
-        {
-            TensorPrimitives.Add(xs.Slice(r * cols, cols), bs, ys.Slice(r * cols, cols));
-        }
-    }
-
-    public void BiasGrad(Storage dy, Storage db, int rows, int cols, bool accumulate)
-    {
-        // dy: [rows, cols] -> db: [cols]
-        var d = S(dy);
-        var g = S(db)[..cols];
-        if (!accumulate)
-        {
-            g.Clear();
-        }
-
-        for (int r = 0; r < rows; r++)
-        {
-            TensorPrimitives.Add(g, d.Slice(r * cols, cols), g);
-        }
-    }
-
-    public void ActivationForward(Activation act, Storage x, Storage y, int n)
-    {
-        var xs = S(x)[..n];
-        var ys = S(y)[..n];
-        switch (act)
-        {
-            case Activation.Linear: xs.CopyTo(ys); break;
-            case Activation.Relu: TensorPrimitives.Max(xs, 0f, ys); break;
-            case Activation.Sigmoid: TensorPrimitives.Sigmoid(xs, ys); break;
-            case Activation.Tanh: TensorPrimitives.Tanh(xs, ys); break;
-            default: throw new ArgumentOutOfRangeException(nameof(act), act, null);
-        }
-    }
-
-    public void ActivationBackward(Activation act, Storage y, Storage dy, Storage dx, int n)
-    {
-        // y, dy, dx: [n]; the derivative is written in terms of the forward output y.
-        var ys = S(y)[..n];
-        var g = S(dy)[..n];
-        var d = S(dx)[..n];
-        int i = 0;
-        int w = Vector<float>.Count;
-        var one = Vector<float>.One;
-        switch (act)
-        {
-            case Activation.Linear:
-                g.CopyTo(d);
-                return;
-            case Activation.Relu:
-                for (; i <= n - w; i += w)
-                {
-                    var yv = new Vector<float>(ys[i..]);
-                    Vector.ConditionalSelect(Vector.GreaterThan(yv, Vector<float>.Zero), new Vector<float>(g[i..]), Vector<float>.Zero).CopyTo(d[i..]);
-                }
-
-                for (; i < n; i++)
-                {
-                    d[i] = ys[i] > 0 ? g[i] : 0f;
-                }
-
-                return;
-            case Activation.Sigmoid:
-                for (; i <= n - w; i += w)
-                {
-                    var yv = new Vector<float>(ys[i..]);
-                    (new Vector<float>(g[i..]) * yv * (one - yv)).CopyTo(d[i..]);
-                }
-
-                for (; i < n; i++)
-                {
-                    d[i] = g[i] * ys[i] * (1 - ys[i]);
-                }
-
-                return;
-            case Activation.Tanh:
-                for (; i <= n - w; i += w)
-                {
-                    var yv = new Vector<float>(ys[i..]);
-                    (new Vector<float>(g[i..]) * (one - (yv * yv))).CopyTo(d[i..]);
-                }
-
-                for (; i < n; i++)
-                {
-                    d[i] = g[i] * (1 - (ys[i] * ys[i]));
-                }
-
-                return;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(act), act, null);
-        }
-    }
+        Activation.Linear => 0,
+        Activation.Relu => 1,
+        Activation.Tanh => 2,
+        Activation.Sigmoid => 3,
+        _ => throw new ArgumentOutOfRangeException(nameof(act), act, null),
+    };
 
     public void Binary(BinaryOp op, Storage a, Storage b, Storage y, int n, int bLength)
     {
