@@ -3,8 +3,16 @@ using EdgeNet.Formats.Enb;
 namespace EdgeNet.Formats.Contract;
 
 /// <summary>One metadata key of the contract: its name, its value type and what it means.</summary>
-public sealed record MetadataKey(string Name, EnbValueType Type, string Meaning)
+public sealed class MetadataKey(string name, EnbValueType type, string meaning)
 {
+    public string Name { get; } = name;
+
+    public EnbValueType Type { get; } = type;
+
+    public string Meaning { get; } = meaning;
+
+    public override string ToString() => Name;
+
     /// <summary>The element type when <see cref="Type"/> is an array.</summary>
     public EnbValueType Element { get; init; } = EnbValueType.Array;
 
@@ -74,7 +82,18 @@ public static class MetadataKeys
         KerasClass, KerasConfig, OptimizerName, OptimizerIterations, OptimizerLearningRate,
     ];
 
-    private static readonly Dictionary<string, MetadataKey> ByName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);
+    private static readonly Dictionary<string, MetadataKey> ByName = Index();
+
+    private static Dictionary<string, MetadataKey> Index()
+    {
+        var d = new Dictionary<string, MetadataKey>(All.Count, StringComparer.Ordinal);
+        foreach (var k in All)
+        {
+            d.Add(k.Name, k);
+        }
+
+        return d;
+    }
 
     /// <summary>The contract's key named <paramref name="name"/>, or null for a key it does not know.</summary>
     public static MetadataKey? Named(string name) => ByName.GetValueOrDefault(name);

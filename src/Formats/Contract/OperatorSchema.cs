@@ -1,4 +1,3 @@
-using System.Globalization;
 using EdgeNet.Formats.Enb;
 
 namespace EdgeNet.Formats.Contract;
@@ -11,7 +10,16 @@ public enum InputRole
 }
 
 /// <summary>One input position of an operator.</summary>
-public sealed record OperatorInput(string Name, InputRole Role, bool Optional, string Meaning);
+public sealed class OperatorInput(string name, InputRole role, bool optional, string meaning)
+{
+    public string Name { get; } = name;
+
+    public InputRole Role { get; } = role;
+
+    public bool Optional { get; } = optional;
+
+    public string Meaning { get; } = meaning;
+}
 
 /// <summary>The types an operator attribute can have.</summary>
 public enum AttributeType
@@ -36,8 +44,14 @@ public enum AttributeType
 /// One typed operator attribute: its default (or the attribute whose value it defaults to) and the
 /// check every reader applies, so a blob with a stride of 0 or an unknown padding is refused at load.
 /// </summary>
-public sealed record AttributeSpec(string Name, AttributeType Type, string Meaning)
+public sealed class AttributeSpec(string name, AttributeType type, string meaning)
 {
+    public string Name { get; } = name;
+
+    public AttributeType Type { get; } = type;
+
+    public string Meaning { get; } = meaning;
+
     /// <summary>The value when the attribute is absent; null = required (unless <see cref="DefaultFrom"/>).</summary>
     public EnbValue? Default { get; init; }
 
@@ -96,7 +110,7 @@ public sealed record AttributeSpec(string Name, AttributeType Type, string Meani
                     return $"attribute '{Name}' is {v.Describe()}; it must be a string";
                 }
 
-                return Choices.Contains(v.AsString()) ? null : $"attribute '{Name}' is '{v.AsString()}'; it must be {ChoicesText}";
+                return ChoiceIndexOf(v.AsString()) >= 0 ? null : $"attribute '{Name}' is '{v.AsString()}'; it must be {ChoicesText}";
             case AttributeType.Bool:
                 return v.Type == EnbValueType.Bool ? null : $"attribute '{Name}' is {v.Describe()}; it must be a bool";
             default:
@@ -104,7 +118,21 @@ public sealed record AttributeSpec(string Name, AttributeType Type, string Meani
         }
     }
 
-    private string ChoicesText => string.Join(" or ", Choices.Select(c => $"'{c}'"));
+    /// <summary>The index of <paramref name="value"/> among <see cref="Choices"/>, or −1.</summary>
+    public int ChoiceIndexOf(string value)
+    {
+        for (int i = 0; i < Choices.Count; i++)
+        {
+            if (Choices[i] == value)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private string ChoicesText => "'" + string.Join("' or '", Choices) + "'";
 
     /// <summary>The type as docs/format.md writes it.</summary>
     public string TypeText => Type switch
@@ -112,7 +140,7 @@ public sealed record AttributeSpec(string Name, AttributeType Type, string Meani
         AttributeType.Int => Min == int.MinValue ? "i32" : $"i32 ≥ {Min}",
         AttributeType.Pair => "i32 [h, w], each ≥ 1",
         AttributeType.Ints => "i32 array",
-        AttributeType.Choice => string.Join(" \\| ", Choices.Select(c => $"`{c}`")),
+        AttributeType.Choice => "`" + string.Join("` \\| `", Choices) + "`",
         AttributeType.Bool => "bool",
         _ => Type.ToString(),
     };
@@ -121,7 +149,7 @@ public sealed record AttributeSpec(string Name, AttributeType Type, string Meani
     public string DefaultText => DefaultFrom is { } from ? $"= `{from}`" : Default is null ? (Optional ? "optional" : "required") : Default.Type switch
     {
         EnbValueType.String => $"`{Default.AsString()}`",
-        EnbValueType.Array => "[" + string.Join(", ", Default.AsInt32Array().Select(i => i.ToString(CultureInfo.InvariantCulture))) + "]",
+        EnbValueType.Array => "[" + string.Join(", ", Default.AsInt32Array()) + "]",
         EnbValueType.Bool => Default.Value is true ? "true" : "false",
         _ => Default.ToString(),
     };
@@ -131,12 +159,48 @@ public sealed record AttributeSpec(string Name, AttributeType Type, string Meani
 /// One operator of the contract: its opcode and name (the name is also the trainer's trace kind),
 /// its input positions and their roles, its typed attributes. Every operator has one output.
 /// </summary>
-public sealed record OperatorSchema(Opcode Opcode, string Name, string Meaning, IReadOnlyList<OperatorInput> Inputs, IReadOnlyList<AttributeSpec> Attributes)
+public sealed class OperatorSchema(Opcode opcode, string name, string meaning, IReadOnlyList<OperatorInput> inputs, IReadOnlyList<AttributeSpec> attributes)
 {
-    public int RequiredInputs => Inputs.Count(i => !i.Optional);
+    public Opcode Opcode { get; } = opcode;
 
-    public AttributeSpec Attribute(string name) =>
-        Attributes.FirstOrDefault(a => a.Name == name) ?? throw new ArgumentException($"{Name} has no attribute '{name}'", nameof(name));
+    public string Name { get; } = name;
+
+    public string Meaning { get; } = meaning;
+
+    public IReadOnlyList<OperatorInput> Inputs { get; } = inputs;
+
+    public IReadOnlyList<AttributeSpec> Attributes { get; } = attributes;
+
+    public int RequiredInputs
+    {
+        get
+        {
+            int n = 0;
+            foreach (var i in Inputs)
+            {
+                n += i.Optional ? 0 : 1;
+            }
+
+            return n;
+        }
+    }
+
+    public AttributeSpec Attribute(string name) => Find(name) ?? throw new ArgumentException($"{Name} has no attribute '{name}'", nameof(name));
+
+    private AttributeSpec? Find(string name)
+    {
+        foreach (var a in Attributes)
+        {
+            if (a.Name == name)
+            {
+                return a;
+            }
+        }
+
+        return null;
+    }
+
+    public override string ToString() => Name;
 
     /// <summary>Null when <paramref name="op"/> has this schema's inputs, one output and valid attributes; else the field and the problem.</summary>
     public (string Field, string Problem)? Check(OperatorDef op)
@@ -163,10 +227,16 @@ public sealed record OperatorSchema(Opcode Opcode, string Name, string Meaning, 
 
         foreach (var (key, value) in op.Attributes)
         {
-            var a = Attributes.FirstOrDefault(s => s.Name == key);
+            var a = Find(key);
             if (a is null)
             {
-                string known = Attributes.Count == 0 ? "none" : string.Join(", ", Attributes.Select(s => s.Name));
+                var names = new string[Attributes.Count];
+                for (int i = 0; i < names.Length; i++)
+                {
+                    names[i] = Attributes[i].Name;
+                }
+
+                string known = names.Length == 0 ? "none" : string.Join(", ", names);
                 return ($"attributes.{key}", $"{Name} has no attribute '{key}' (it takes {known}); the blob is from a newer or a foreign writer");
             }
 
@@ -176,9 +246,9 @@ public sealed record OperatorSchema(Opcode Opcode, string Name, string Meaning, 
             }
         }
 
-        foreach (var a in Attributes.Where(a => a.Default is null && a.DefaultFrom is null && !a.Optional))
+        foreach (var a in Attributes)
         {
-            if (op.Attribute(a.Name) is null)
+            if (a.Default is null && a.DefaultFrom is null && !a.Optional && op.Attribute(a.Name) is null)
             {
                 return ($"attributes.{a.Name}", $"{Name} needs attribute '{a.Name}' ({a.Meaning})");
             }
@@ -218,11 +288,24 @@ public sealed record OperatorSchema(Opcode Opcode, string Name, string Meaning, 
     /// <summary>The index of the attribute's string among its choices (activation: 0 linear, 1 relu, 2 tanh, 3 sigmoid).</summary>
     public int ChoiceIndex(IReadOnlyList<KeyValuePair<string, EnbValue>> attributes, AttributeSpec a)
     {
-        int i = a.Choices.ToList().IndexOf(Value(attributes, a).AsString());
+        int i = a.ChoiceIndexOf(Value(attributes, a).AsString());
         return i >= 0 ? i : throw new InvalidOperationException($"{Name}: attribute '{a.Name}' was not checked");
     }
 
     public int ChoiceIndex(OperatorDef op, AttributeSpec a) => ChoiceIndex(op.Attributes, a);
 
-    public string InputsText => string.Join(", ", Inputs.Select(i => (i.Optional ? "[" : "") + i.Name + (i.Role == InputRole.Weight ? " (w)" : "") + (i.Optional ? "]" : "")));
+    public string InputsText
+    {
+        get
+        {
+            var parts = new string[Inputs.Count];
+            for (int k = 0; k < parts.Length; k++)
+            {
+                var i = Inputs[k];
+                parts[k] = (i.Optional ? "[" : "") + i.Name + (i.Role == InputRole.Weight ? " (w)" : "") + (i.Optional ? "]" : "");
+            }
+
+            return string.Join(", ", parts);
+        }
+    }
 }

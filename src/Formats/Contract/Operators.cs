@@ -83,9 +83,18 @@ public static class OperatorSchemas
     public static IReadOnlyList<OperatorSchema> All { get; } =
         [Dense, Conv2D, MaxPool2D, Flatten, Reshape, Relu, Tanh, Sigmoid, Softmax, Lstm, Embedding, OneHot, Quantize, Dequantize];
 
-    private static readonly Dictionary<Opcode, OperatorSchema> ByOpcode = All.ToDictionary(s => s.Opcode);
+    private static readonly Dictionary<Opcode, OperatorSchema> ByOpcode = new(All.Count);
 
-    private static readonly Dictionary<string, OperatorSchema> ByName = All.ToDictionary(s => s.Name, StringComparer.Ordinal);
+    private static readonly Dictionary<string, OperatorSchema> ByName = new(All.Count, StringComparer.Ordinal);
+
+    static OperatorSchemas()
+    {
+        foreach (var s in All)
+        {
+            ByOpcode.Add(s.Opcode, s);
+            ByName.Add(s.Name, s);
+        }
+    }
 
     public static bool IsKnown(ushort opcode) => ByOpcode.ContainsKey((Opcode)opcode);
 
