@@ -52,6 +52,12 @@ public static class MetadataKeys
     public static readonly MetadataKey SolvedAt = Key("training.solved_at", EnbValueType.I64, "RL: env steps at which the greedy evaluation first reached the threshold (−1: never)");
     public static readonly MetadataKey GreedyReturn = Key("training.greedy_return", EnbValueType.F32, "RL: greedy mean return of the kept weights");
     public static readonly MetadataKey BestStep = Key("training.best_step", EnbValueType.I64, "RL: env step of the evaluation whose weights were kept");
+    public static readonly MetadataKey FineTuneBase = Key("finetune.base", EnbValueType.String, "fine-tuned on the board from this blob: its file name and the xxHash3 of its bytes");
+    public static readonly MetadataKey FineTuneSteps = Key("finetune.steps", EnbValueType.I64, "optimizer steps of the fine-tune on the board");
+    public static readonly MetadataKey FineTuneData = Key("finetune.data", EnbValueType.String, "what the board trained on");
+    public static readonly MetadataKey FineTuneLoss = Key("finetune.loss", EnbValueType.F32, "mean loss of the fine-tune's last step");
+    public static readonly MetadataKey FineTuneLayers = Key("finetune.layers", EnbValueType.String, "the layers that learned, comma-separated (the others kept their bytes)");
+    public static readonly MetadataKey FineTuneOptimizer = Key("finetune.optimizer", EnbValueType.String, "the optimizer and its learning rate, e.g. `adam lr=0.001`");
     public static readonly MetadataKey QuantizationVersion = Key("quantization.version", EnbValueType.U32, "quantization scheme version (1 = TFLite int8 spec)");
     public static readonly MetadataKey QuantizationScheme = Key("quantization.scheme", EnbValueType.String, "`f32`, `f16`, `int8`");
     public static readonly MetadataKey QuantizationCalibration = Key("quantization.calibration", EnbValueType.String, "int8: how activation ranges were calibrated (method and sample count)");
@@ -77,6 +83,7 @@ public static class MetadataKeys
     [
         Architecture, Name, CreatedBy, InputShape, ClassNames, InputNormalization, TextVocabulary,
         Dataset, Accuracy, Loss, FinalLoss, EnvSteps, SolvedAt, GreedyReturn, BestStep,
+        FineTuneBase, FineTuneSteps, FineTuneData, FineTuneLoss, FineTuneLayers, FineTuneOptimizer,
         QuantizationVersion, QuantizationScheme, QuantizationCalibration, QuantizedAccuracy, FloatInputLayer, FloatOutputLayer,
         Algorithm, Environment, EnvOptions, ObservationNames, ObservationUnits, ActionNames, Gamma, Hyperparameters,
         KerasClass, KerasConfig, OptimizerName, OptimizerIterations, OptimizerLearningRate,

@@ -148,6 +148,27 @@ public sealed class BlobWriter
 
     public int IndexOf(string name) => _tensorIndex.TryGetValue(name, out int i) ? i : -1;
 
+    /// <summary>
+    /// Replaces the data of tensor <paramref name="name"/> with f32 values of the same shape (a fine-tuned
+    /// weight; an f16 or weight-only int8 tensor becomes f32 and loses its quantization parameters).
+    /// </summary>
+    public void ReplaceF32(string name, ReadOnlySpan<float> data)
+    {
+        int i = IndexOf(name);
+        if (i < 0)
+        {
+            throw new ArgumentException($"no tensor named '{name}' to replace", nameof(name));
+        }
+
+        var t = _tensors[i];
+        if (BlobRules.ElementCount(t.Dims) != data.Length)
+        {
+            throw new ArgumentException($"tensor '{name}' [{string.Join(", ", t.Dims)}] holds {BlobRules.ElementCount(t.Dims)} values, got {data.Length}", nameof(data));
+        }
+
+        _tensors[i] = new PendingTensor(name, ElementType.F32, t.Dims, MemoryMarshal.AsBytes(data).ToArray(), QuantizationParams.None);
+    }
+
     /// <summary>Writes the blob atomically: a temp file in the same folder, fsync, rename over <paramref name="path"/>.</summary>
     public void Write(string path) => AtomicFile.Write(path, WriteTo);
 

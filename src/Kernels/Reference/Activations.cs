@@ -36,9 +36,16 @@ public static unsafe class Activations
     // x, y: [rows, cols]
     public static void Softmax(float* x, float* y, int rows, int cols)
     {
+        Softmax(new ReadOnlySpan<float>(x, rows * cols), new Span<float>(y, rows * cols), rows, cols);
+    }
+
+    // x, y: [rows, cols]
+    public static void Softmax(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
+    {
         for (int r = 0; r < rows; r++)
         {
-            float* xr = x + ((long)r * cols), yr = y + ((long)r * cols);
+            var xr = x.Slice(r * cols, cols);
+            var yr = y.Slice(r * cols, cols);
             float max = float.NegativeInfinity;
             for (int c = 0; c < cols; c++)
             {
@@ -55,6 +62,24 @@ public static unsafe class Activations
             for (int c = 0; c < cols; c++)
             {
                 yr[c] /= sum;
+            }
+        }
+    }
+
+    // y, dy, dx: [rows, cols]; dx = y ⊙ (dy − Σ_c y·dy) per row
+    public static void SoftmaxBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float dot = 0;
+            for (int c = 0; c < cols; c++)
+            {
+                dot += y[(r * cols) + c] * dy[(r * cols) + c];
+            }
+
+            for (int c = 0; c < cols; c++)
+            {
+                dx[(r * cols) + c] = y[(r * cols) + c] * (dy[(r * cols) + c] - dot);
             }
         }
     }

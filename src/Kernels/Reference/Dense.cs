@@ -56,6 +56,12 @@ public static unsafe class Dense
             }
         }
 
+        BiasGrad(dy, db, rows, n, accumulate);
+    }
+
+    // dy: [rows, n]  →  db: [n] = Σ_rows dy (added to when accumulate)
+    public static void BiasGrad(ReadOnlySpan<float> dy, Span<float> db, int rows, int n, bool accumulate)
+    {
         for (int c = 0; c < n; c++)
         {
             float s = accumulate ? db[c] : 0f;

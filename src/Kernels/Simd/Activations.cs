@@ -64,11 +64,33 @@ public static unsafe class Activations
         Reference.Activations.Backward(act, y[i..n], dy[i..n], dx[i..]);
     }
 
+    // x, y: [rows, cols]
+    public static void Softmax(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            TensorPrimitives.SoftMax(x.Slice(r * cols, cols), y.Slice(r * cols, cols));
+        }
+    }
+
     public static void Softmax(float* x, float* y, int rows, int cols)
     {
         for (int r = 0; r < rows; r++)
         {
             TensorPrimitives.SoftMax(new ReadOnlySpan<float>(x + ((long)r * cols), cols), new Span<float>(y + ((long)r * cols), cols));
+        }
+    }
+
+    // y, dy, dx: [rows, cols]; dx = y ⊙ (dy − Σ_c y·dy) per row
+    public static void SoftmaxBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            var yr = y.Slice(r * cols, cols);
+            var dr = dx.Slice(r * cols, cols);
+            float dot = TensorPrimitives.Dot(yr, dy.Slice(r * cols, cols));
+            TensorPrimitives.Subtract(dy.Slice(r * cols, cols), dot, dr);
+            TensorPrimitives.Multiply(dr, yr, dr);
         }
     }
 }

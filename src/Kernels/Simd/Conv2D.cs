@@ -197,7 +197,7 @@ public static unsafe class Conv2D
         fixed (float* xp = x, cp = cols)
         {
             long image = (long)g.InH * g.InW * g.InC, rows = (long)g.OutH * g.OutW * g.Patch;
-            if (nb > 1 && Gemm.MaxThreads > 1 && rows * nb > 1 << 16)
+            if (nb > 1 && Gemm.Threads > 1 && rows * nb > 1 << 16)
             {
                 Im2ColParallel((nint)(xp + (b0 * image)), image, nb, g, (nint)cp, rows);
                 return;
@@ -211,6 +211,6 @@ public static unsafe class Conv2D
     }
 
     private static void Im2ColParallel(nint x, long image, int nb, Window g, nint cols, long rows) =>
-        Parallel.For(0, nb, new ParallelOptions { MaxDegreeOfParallelism = Gemm.MaxThreads },
+        Parallel.For(0, nb, new ParallelOptions { MaxDegreeOfParallelism = Gemm.Threads },
             b => Im2Col((float*)x + (b * image), g, (float*)cols + (b * rows), 0f, g.Patch));
 }

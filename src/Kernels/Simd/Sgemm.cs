@@ -56,6 +56,21 @@ public static unsafe partial class Gemm
     /// <summary>Maximum worker threads (default: all cores).</summary>
     public static int MaxThreads { get; set; } = Environment.ProcessorCount;
 
+    [ThreadStatic] private static int t_threadCap;
+
+    /// <summary>
+    /// A cap on the workers of the calls made from this thread (0: none): 1 keeps a training step on the
+    /// board on its own thread and allocation-free (the fork/join allocates).
+    /// </summary>
+    public static int ThreadCap
+    {
+        get => t_threadCap;
+        set => t_threadCap = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "the thread cap is >= 0 (0: none)");
+    }
+
+    /// <summary>The workers a call from this thread may use.</summary>
+    public static int Threads => t_threadCap > 0 ? Math.Min(t_threadCap, Math.Max(1, MaxThreads)) : Math.Max(1, MaxThreads);
+
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
@@ -173,35 +188,47 @@ public static unsafe partial class Gemm
     private static void Run(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
         double flops = 2.0 * m * n * k;
-        int threads = flops < 2e6 ? 1 : Math.Max(1, MaxThreads);
+        int threads = flops < 2e6 ? 1 : Threads;
         if (threads > 1 && m < 4 * MC && n < 4 * NR && k >= 8 * KC)
         {
             SplitK(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
         }
         else if (threads > 1 && m >= n && m >= 2 * MR)
         {
-            int chunks = Math.Min(threads, (m + MR - 1) / MR);
-            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-            {
-                int i0 = Split(m, chunks, t, MR), i1 = Split(m, chunks, t + 1, MR);
-                float* at = ta ? a + i0 : a + ((long)i0 * lda);
-                Serial(ta, tb, i1 - i0, n, k, alpha, at, lda, b, ldb, beta, c + ((long)i0 * ldc), ldc);
-            });
+            SplitRows(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
         }
         else if (threads > 1 && n >= 2 * NR)
         {
-            int chunks = Math.Min(threads, (n + NR - 1) / NR);
-            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-            {
-                int j0 = Split(n, chunks, t, NR), j1 = Split(n, chunks, t + 1, NR);
-                float* bt = tb ? b + ((long)j0 * ldb) : b + j0;
-                Serial(ta, tb, m, j1 - j0, k, alpha, a, lda, bt, ldb, beta, c + j0, ldc);
-            });
+            SplitColumns(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
         }
         else
         {
             Serial(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         }
+    }
+
+    // The parallel splits live in their own methods: a lambda's captured parameters are allocated at the entry
+    // of the method that holds it, which would make every single-threaded call allocate too.
+    private static void SplitRows(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int threads)
+    {
+        int chunks = Math.Min(threads, (m + MR - 1) / MR);
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int i0 = Split(m, chunks, t, MR), i1 = Split(m, chunks, t + 1, MR);
+            float* at = ta ? a + i0 : a + ((long)i0 * lda);
+            Serial(ta, tb, i1 - i0, n, k, alpha, at, lda, b, ldb, beta, c + ((long)i0 * ldc), ldc);
+        });
+    }
+
+    private static void SplitColumns(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int threads)
+    {
+        int chunks = Math.Min(threads, (n + NR - 1) / NR);
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int j0 = Split(n, chunks, t, NR), j1 = Split(n, chunks, t + 1, NR);
+            float* bt = tb ? b + ((long)j0 * ldb) : b + j0;
+            Serial(ta, tb, m, j1 - j0, k, alpha, a, lda, bt, ldb, beta, c + j0, ldc);
+        });
     }
 
     /// <summary>

@@ -16,23 +16,8 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void SoftmaxBackward(Storage y, Storage dy, Storage dx, int rows, int cols)
-    {
-        var ys = S(y);
-        var g = S(dy);
-        var d = S(dx);
-        for (int r = 0; r < rows; r++)
-        {
-            var yr = ys.Slice(r * cols, cols);
-            var gr = g.Slice(r * cols, cols);
-            var dr = d.Slice(r * cols, cols);
-            float dot = TensorPrimitives.Dot(yr, gr);
-            for (int c = 0; c < cols; c++)
-            {
-                dr[c] = yr[c] * (gr[c] - dot);
-            }
-        }
-    }
+    // y, dy, dx: [rows, cols]
+    public void SoftmaxBackward(Storage y, Storage dy, Storage dx, int rows, int cols) => Kernels.Simd.Activations.SoftmaxBackward(S(y), S(dy), S(dx), rows, cols);
 
     // input: [rows, cols] logits or probabilities; labels, loss: [rows]; probs: [rows, cols] (softmax, logits only)
     public void SparseCrossEntropy(Storage input, Storage labels, Storage loss, Storage probs, int rows, int cols, bool fromLogits, float eps) =>

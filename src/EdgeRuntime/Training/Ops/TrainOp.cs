@@ -1,0 +1,116 @@
+using EdgeNet.Formats.Contract;
+using EdgeNet.Formats.Enb;
+
+namespace EdgeNet.Runtime.Training.Ops;
+
+/// <summary>
+/// One operator of a training session, forward and backward side by side on the arena's buffers.
+/// The constructor is Prepare (checks, reads the f32 weights); Forward and Backward only compute.
+/// Backward reads the gradient of <see cref="Y"/> and writes the gradient of <see cref="X"/> (when
+/// <c>needDx</c>) and, for trainable layers, the weights' gradients.
+/// </summary>
+internal abstract class TrainOp
+{
+    protected TrainOp(OperatorDef op, int index, BlobReader blob, IReadOnlyList<ValueSlot> values)
+    {
+        Op = op;
+        Index = index;
+        Blob = blob;
+        var xs = op.Inputs.Where(r => !r.IsWeight).ToArray();
+        if (xs.Length != 1)
+        {
+            throw Fail("takes one value input; training runs chains of single-input operators");
+        }
+
+        X = values[xs[0].Index];
+        Y = values[op.Outputs[0]];
+        foreach (var v in new[] { X, Y })
+        {
+            if (v.Info.Type != ElementType.F32)
+            {
+                throw Fail($"value '{v.Info.Name}' is {v.Info.Type}; training on the board runs float graphs (fine-tune the f32 or f16 blob, then re-quantize)");
+            }
+        }
+    }
+
+    public OperatorDef Op { get; }
+
+    public int Index { get; }
+
+    protected BlobReader Blob { get; }
+
+    public ValueSlot X { get; }
+
+    public ValueSlot Y { get; }
+
+    /// <summary>The weights of this operator (kernel, bias), empty for weightless ones.</summary>
+    public List<TrainParam> Params { get; } = [];
+
+    /// <summary>The layer name (the kernel's name before '/'), or the output's name.</summary>
+    public virtual string Layer => Params.Count > 0 ? Params[0].Layer : Y.Info.Name;
+
+    public bool HasWeights => Params.Count > 0;
+
+    public bool Trainable => Params.Count > 0 && Params[0].Trainable;
+
+    /// <summary>Backward reads the forward input x (the weight gradient, max pooling's routing).</summary>
+    public virtual bool NeedsX => false;
+
+    /// <summary>Backward reads the forward output y (an activation's derivative, max pooling's routing).</summary>
+    public virtual bool NeedsY => false;
+
+    /// <summary>The output is the input's buffer (reshape); its gradient too.</summary>
+    public virtual bool Aliases => false;
+
+    public virtual long ForwardScratchFloats(int maxBatch) => 0;
+
+    public virtual long BackwardScratchFloats(int maxBatch) => 0;
+
+    public abstract void Forward(TrainArena a, int batch, bool simd);
+
+    public abstract void Backward(TrainArena a, int batch, bool simd, bool needDx);
+
+    protected Exception Fail(string problem) =>
+        new RuntimeModelException($"{Blob.FileName}: operator {Index} ({Op.Opcode} -> '{Blob.Graph!.Values[Op.Outputs[0]].Name}'): {problem}");
+
+    protected OperatorSchema Schema => OperatorSchemas.Of(Op.Opcode);
+
+    /// <summary>Adds the weight at weight position <paramref name="k"/> as a parameter (f32 or f16 stored; int8 refused).</summary>
+    protected TrainParam AddParam(int k, string? layer = null)
+    {
+        var weights = Op.Inputs.Where(r => r.IsWeight).ToArray();
+        if (k >= weights.Length)
+        {
+            throw Fail($"needs weight input {k} but has {weights.Length}");
+        }
+
+        int index = weights[k].Index;
+        var t = Blob.Tensors[index];
+        if (t.Type is not (ElementType.F32 or ElementType.F16))
+        {
+            throw Fail($"weight '{t.Name}' is {t.Type}; training needs f32 or f16 weights (an int8 blob cannot learn: fine-tune its f32 export and re-quantize)");
+        }
+
+        var p = new TrainParam(t.Name, layer ?? LayerOf(t.Name), index, t.Dims.ToArray(), Blob.ReadAsFloat(index));
+        Params.Add(p);
+        return p;
+    }
+
+    /// <summary>The layer name a kernel tensor gives: 'dense_1/kernel' → 'dense_1'.</summary>
+    protected static string LayerOf(string tensor) => tensor.Contains('/', StringComparison.Ordinal) ? tensor[..tensor.LastIndexOf('/')] : tensor;
+
+    /// <summary>The window over x [N, H, W, C] by the contract's Keras rules (a 'valid' window no larger than the input).</summary>
+    protected Kernels.Reference.Window Geometry(int kh, int kw, int[] strides, bool same, string what)
+    {
+        if (WindowGeometry.Problem(X.SampleDim(0), X.SampleDim(1), kh, kw, strides[0], strides[1], same, what) is { } problem)
+        {
+            throw Fail($"input {X.Info.ShapeText}: {problem}");
+        }
+
+        var g = WindowGeometry.Create(X.SampleDim(0), X.SampleDim(1), kh, kw, strides[0], strides[1], same);
+        return new(g.InH, g.InW, X.SampleDim(2), g.KH, g.KW, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.OutH, g.OutW);
+    }
+
+    /// <summary>The fused activation (0 linear, 1 relu, 2 tanh, 3 sigmoid).</summary>
+    protected int ActivationAttr() => Schema.ChoiceIndex(Op, Attr.Activation);
+}
