@@ -329,6 +329,13 @@ public sealed class TrainingSessionTests
             StringAssert.StartsWith(r.GetMetadata("finetune.base")!.AsString(), Path.GetFileName(blob) + " xxh3:");
             Assert.AreEqual(s.LastLoss, r.GetMetadata("finetune.loss")!.AsDouble(), 1e-6);
             Assert.AreEqual("adam lr=0.05", r.GetMetadata("finetune.optimizer")!.AsString());
+
+            // What a caller wrote stays across steps: the same batch again needs no rewrite.
+            float[] kept = s.Input(4).ToArray(), labels = s.Targets(4).ToArray();
+            s.Step(4);
+            s.Step(4);
+            CollectionAssert.AreEqual(kept, s.Input(4).ToArray(), "inputs kept across steps");
+            CollectionAssert.AreEqual(labels, s.Targets(4).ToArray(), "targets kept across steps");
             for (int i = 0; i < b.Tensors.Count; i++)
             {
                 bool trained = s.Params.First(p => p.Name == b.Tensors[i].Name).Trainable;

@@ -120,31 +120,8 @@ internal static class RunCommands
             var test = Datasets.Load(spec).Test.Take(p.GetValue(limit));
             int bs = Math.Max(1, p.GetValue(batch));
             using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, bs));
-            var (scale, offset) = ModelInfo.Normalization(it.Blob);
-            int correct = 0;
-            float[]? firstBatch = null;
             var sw = Stopwatch.StartNew();
-            for (int s = 0; s < test.Count; s += bs)
-            {
-                int n = Math.Min(bs, test.Count - s);
-                var dst = it.Input(n);
-                var src = test.Images.AsSpan(s * test.SampleSize, n * test.SampleSize);
-                // The datasets hold pixels / 255; the model wants raw · scale + offset.
-                for (int i = 0; i < src.Length; i++)
-                {
-                    dst[i] = (src[i] * 255f * scale) + offset;
-                }
-
-                it.Invoke(n);
-                var y = it.Output(n);
-                firstBatch ??= y.ToArray();
-                int classes = y.Length / n;
-                for (int i = 0; i < n; i++)
-                {
-                    correct += System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.Slice(i * classes, classes)) == test.Labels[s + i] ? 1 : 0;
-                }
-            }
-
+            var (correct, firstBatch) = Accuracy(it, test, bs);
             o.WriteLine($"accuracy: {((double)correct / test.Count).ToString("F4", Inv)} ({correct}/{test.Count}) on {test.Name} in {sw.Elapsed.TotalMilliseconds.ToString("F0", Inv)} ms, kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({PackedGemm.Isa}, int8 {Int8Gemm.Isa})");
             if (p.GetValue(raw) && firstBatch is not null)
             {
@@ -202,6 +179,36 @@ internal static class RunCommands
         return cmd;
     }
 
+    /// <summary>Correct predictions of an image model over <paramref name="test"/> in batches, and the first batch's outputs.</summary>
+    internal static (int Correct, float[]? FirstBatch) Accuracy(Interp it, Formats.Data.ImageDataset test, int batch)
+    {
+        var (scale, offset) = ModelInfo.Normalization(it.Blob);
+        int correct = 0;
+        float[]? firstBatch = null;
+        for (int s = 0; s < test.Count; s += batch)
+        {
+            int n = Math.Min(batch, test.Count - s);
+            var dst = it.Input(n);
+            var src = test.Images.AsSpan(s * test.SampleSize, n * test.SampleSize);
+            // The datasets hold pixels / 255; the model wants raw · scale + offset.
+            for (int i = 0; i < src.Length; i++)
+            {
+                dst[i] = (src[i] * 255f * scale) + offset;
+            }
+
+            it.Invoke(n);
+            var y = it.Output(n);
+            firstBatch ??= y.ToArray();
+            int classes = y.Length / n;
+            for (int i = 0; i < n; i++)
+            {
+                correct += System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.Slice(i * classes, classes)) == test.Labels[s + i] ? 1 : 0;
+            }
+        }
+
+        return (correct, firstBatch);
+    }
+
     public static Command Bench(TextWriter o, TextWriter e)
     {
         var model = new Argument<string>("model");
@@ -210,11 +217,20 @@ internal static class RunCommands
         var variant = Variant();
         var threads = Threads();
         var profile = new Option<bool>("--profile") { Description = "also print the time of each operator" };
-        var cmd = new Command("bench", "Latency percentiles, throughput, arena and peak memory, and allocations per Invoke.") { model, batches, seconds, variant, threads, profile };
+        var train = new Option<bool>("--train") { Description = "time training steps on the board (forward, loss, backward, Adam) instead of inference" };
+        var loss = new Option<string>("--loss") { Description = "with --train: sce (sparse cross-entropy), mse or huber; default huber for a DQN Q-network, else sce" };
+        var layers = new Option<string>("--layers") { Description = "with --train: all, last:K or layer names", DefaultValueFactory = _ => "all" };
+        var cmd = new Command("bench", "Latency percentiles, throughput, arena and peak memory, and allocations per Invoke (or per training step with --train).") { model, batches, seconds, variant, threads, profile, train, loss, layers };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             foreach (int b in p.GetValue(batches)!.Split(',').Select(s => int.Parse(s, Inv)))
             {
+                if (p.GetValue(train))
+                {
+                    BenchTrain(o, p.GetValue(model)!, b, p.GetValue(seconds), Options(p, variant, threads, b), p.GetValue(loss), p.GetValue(layers)!);
+                    continue;
+                }
+
                 using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, b));
                 var rng = new Random(1);
                 var input = it.Input(b);
@@ -249,11 +265,51 @@ internal static class RunCommands
         return cmd;
     }
 
-    internal static (double P50, double P90, double P99, long AllocatedPerInvoke) Measure(Interp it, int batch, double seconds)
+    /// <summary>Training steps on random inputs and targets: step-time percentiles, arena and allocations per step.</summary>
+    private static void BenchTrain(TextWriter o, string path, int batch, double seconds, InterpreterOptions io, string? lossName, string layers)
+    {
+        string architecture;
+        using (var r = Formats.Enb.BlobReader.Open(path, new Formats.Enb.BlobReadOptions { VerifyTensorHashes = false }))
+        {
+            architecture = r.GetMetadata(Formats.Contract.MetadataKeys.Architecture)?.AsString() ?? "";
+        }
+
+        var loss = (lossName ?? (architecture == "dqn" ? "huber" : "sce")) switch
+        {
+            "sce" => Training.TrainingLoss.SparseCategoricalCrossentropy,
+            "mse" => Training.TrainingLoss.MeanSquaredError,
+            "huber" => Training.TrainingLoss.Huber,
+            var other => throw new ArgumentException($"--loss '{other}': use sce, mse or huber"),
+        };
+        using var s = Training.TrainingSession.Load(path, new Training.TrainingOptions { MaxBatch = batch, Loss = loss, Layers = layers, Variant = io.Variant, Threads = io.Threads });
+        var rng = new Random(1);
+        var x = s.Input(batch);
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)rng.NextDouble();
+        }
+
+        var t = s.Targets(batch);
+        int classes = s.OutputSampleSize / Math.Max(1, s.TargetSampleSize);
+        for (int i = 0; i < t.Length; i++)
+        {
+            t[i] = loss == Training.TrainingLoss.SparseCategoricalCrossentropy ? rng.Next(classes) : (float)rng.NextDouble();
+        }
+
+        var (p50, p90, p99, allocated) = Time(() => s.Step(batch), seconds);
+        o.WriteLine($"train batch {batch,3}: p50 {p50.ToString("F1", Inv)} us  p90 {p90.ToString("F1", Inv)} us  p99 {p99.ToString("F1", Inv)} us  " +
+            $"{(1e6 / p50).ToString("F0", Inv)} steps/s  loss {loss}  learning {string.Join(",", s.TrainableLayers)}  arena {s.ArenaBytes.ToString("N0", Inv)} B (unshared {s.UnsharedBytes.ToString("N0", Inv)} B)  " +
+            $"allocated/step {allocated} B  kernels {io.Variant.ToString().ToLowerInvariant()} (gemm {Kernels.Simd.Gemm.KernelName}), threads {io.Threads}");
+    }
+
+    internal static (double P50, double P90, double P99, long AllocatedPerInvoke) Measure(Interp it, int batch, double seconds) => Time(() => it.Invoke(batch), seconds);
+
+    /// <summary>Percentiles of <paramref name="run"/>'s wall time over <paramref name="seconds"/> (at least 20 calls) and the bytes it allocates per call.</summary>
+    private static (double P50, double P90, double P99, long AllocatedPerCall) Time(Action run, double seconds)
     {
         for (int i = 0; i < 5; i++)
         {
-            it.Invoke(batch);
+            run();
         }
 
         var times = new List<double>(100_000);
@@ -264,7 +320,7 @@ internal static class RunCommands
         while (total.Elapsed.TotalSeconds < seconds || calls < 20)
         {
             sw.Restart();
-            it.Invoke(batch);
+            run();
             sw.Stop();
             if (times.Count < times.Capacity)
             {

@@ -258,7 +258,9 @@ public sealed class TrainingSession : IDisposable
             }
         }
 
-        Touch(_output, LossStep);
+        // The input and the output stay through the whole step: what a caller wrote (or reads after the step) is kept.
+        Touch(_input, UpdateStep);
+        Touch(_output, UpdateStep);
         foreach (var (root, f) in first)
         {
             long floats = Values.Where(v => v.Root == root).Max(v => (long)v.Elements(maxBatch));
@@ -296,7 +298,7 @@ public sealed class TrainingSession : IDisposable
 
         // The loss: targets (written before the step), per-row losses and their gradients, the softmax of logits.
         int rows = maxBatch * (_output.SampleElements / _classes);
-        Add("targets", (long)maxBatch * TargetSampleSize, 0, LossStep, off => _targetsAt = off);
+        Add("targets", (long)maxBatch * TargetSampleSize, 0, UpdateStep, off => _targetsAt = off);
         Add("row losses", rows, LossStep, LossStep, off => _rowLossAt = off);
         Add("row loss gradients", rows, LossStep, LossStep, off => _rowGradAt = off);
         if (Options.Loss == TrainingLoss.SparseCategoricalCrossentropy && !_fromProbabilities)
@@ -355,13 +357,13 @@ public sealed class TrainingSession : IDisposable
     private int CheckBatch(int batch) =>
         batch >= 1 && batch <= Options.MaxBatch ? batch : throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be 1..{Options.MaxBatch} (the MaxBatch this session was planned for)");
 
-    /// <summary>Where the next step's inputs go: <paramref name="batch"/> samples, as the graph input takes them.</summary>
+    /// <summary>Where the next step's inputs go: <paramref name="batch"/> samples, as the graph input takes them (kept until overwritten).</summary>
     public Span<float> Input(int batch) => _arena.Value(_input, CheckBatch(batch));
 
-    /// <summary>Where the next step's targets go (see <see cref="TargetSampleSize"/>).</summary>
+    /// <summary>Where the next step's targets go (see <see cref="TargetSampleSize"/>; kept until overwritten).</summary>
     public Span<float> Targets(int batch) => _arena.Data.AsSpan(_targetsAt, CheckBatch(batch) * TargetSampleSize);
 
-    /// <summary>The output of the last forward pass.</summary>
+    /// <summary>The output of the last forward pass (or step: the predictions before its update).</summary>
     public ReadOnlySpan<float> Output(int batch) => _arena.Value(_output, CheckBatch(batch));
 
     /// <summary>A weight tensor's current values.</summary>

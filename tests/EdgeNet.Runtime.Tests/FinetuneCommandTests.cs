@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using EdgeNet.Formats.Data;
+using EdgeNet.Formats.Enb;
+using EdgeNet.Trainer.Export;
+using EdgeNet.Trainer.Keras;
+using EdgeNet.Trainer.Models;
+
+namespace EdgeNet.Runtime.Tests;
+
+/// <summary>
+/// <c>edgenet finetune</c> and <c>edgenet bench --train</c> on a digits MLP the trainer made: digits at a new
+/// angle lose accuracy, fine-tuning the last layer on the board on rotated samples wins some back (measured
+/// on other rotated samples), frozen layers keep their bytes, a folder of labelled images trains too.
+/// </summary>
+[TestClass]
+[DoNotParallelize] // trains with the process-wide seed
+public sealed partial class FinetuneCommandTests
+{
+    private static string s_dir = "";
+    private static string s_blob = "";
+
+    [ClassInitialize]
+    public static void Train(TestContext _)
+    {
+        KerasBackend.SetRandomSeed(5);
+        var data = Datasets.LoadDigits();
+        var model = new MLP();
+        ChapterLoop.TrainRandomBatches(model, data.Train, steps: 300, batchSize: 50, learningRate: 1e-3f, seed: 5);
+        s_dir = Directory.CreateTempSubdirectory("edgenet-finetune-").FullName;
+        s_blob = Path.Combine(s_dir, "mlp.enb");
+        ModelExporter.Export(model, s_blob, new QuantizationOptions { Scheme = QuantizationScheme.F32 }, data, (net, test) => ChapterLoop.Accuracy(net, test), evalLimit: 100);
+    }
+
+    [ClassCleanup]
+    public static void Cleanup() => Directory.Delete(s_dir, recursive: true);
+
+    [GeneratedRegex(@"(before|after): +accuracy ([0-9.]+)")]
+    private static partial Regex AccuracyLine();
+
+    [TestMethod]
+    public void Rotated_digits_lose_accuracy_and_fine_tuning_the_last_layer_wins_it_back()
+    {
+        string outPath = Path.Combine(s_dir, "rotated.enb");
+        var (code, output, err) = CliRunner.Run("finetune", s_blob, "--data", "digits", "--out", outPath, "--layers", "last:1", "--steps", "150",
+            "--lr", "0.003", "--rotate", "20:30", "--train-limit", "1000", "--eval-limit", "500");
+        Assert.AreEqual(0, code, err);
+        var acc = AccuracyLine().Matches(output).ToDictionary(m => m.Groups[1].Value, m => double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+        StringAssert.Contains(output, "on 500 held-out samples of mnist-digits/test rotated 20-30 deg");
+
+        // The same model on the upright held-out digits, for the drop the rotation causes.
+        var (evalCode, evalOut, _) = CliRunner.Run("eval", s_blob, "--data", "digits", "--limit", "500");
+        Assert.AreEqual(0, evalCode);
+        double upright = double.Parse(Regex.Match(evalOut, @"accuracy: ([0-9.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.IsGreaterThan(acc["before"] + 0.05, upright, $"rotation costs accuracy: upright {upright}, rotated {acc["before"]}");
+        Assert.IsGreaterThan(acc["before"] + 0.02, acc["after"], $"fine-tuning on rotated digits wins accuracy back:\n{output}");
+
+        using var before = BlobReader.Open(s_blob);
+        using var after = BlobReader.Open(outPath, new BlobReadOptions { VerifyTensorHashes = true });
+        Assert.AreEqual(150L, after.GetMetadata("finetune.steps")!.AsInt64());
+        string lastLayer = before.Tensors[^1].Name.Split('/')[0];   // the last Dense's bias is the last tensor
+        Assert.AreEqual(lastLayer, after.GetMetadata("finetune.layers")!.AsString());
+        for (int i = 0; i < before.Tensors.Count; i++)
+        {
+            bool last = before.Tensors[i].Name.StartsWith(lastLayer + "/", StringComparison.Ordinal);
+            Assert.AreEqual(!last, before.GetTensorBytes(i).SequenceEqual(after.GetTensorBytes(i)), $"{before.Tensors[i].Name}: {(last ? "learned" : "frozen, the same bytes")}");
+        }
+    }
+
+    [TestMethod]
+    public void A_folder_of_labelled_images_trains_and_a_stray_folder_is_named()
+    {
+        string folder = Path.Combine(s_dir, "mine");
+        var digits = Datasets.LoadDigits().Test.Take(60);
+        for (int i = 0; i < digits.Count; i++)
+        {
+            // Binary PGM (P5), 28x28, the digit's pixels as they are.
+            string dir = Directory.CreateDirectory(Path.Combine(folder, digits.Labels[i].ToString(CultureInfo.InvariantCulture))).FullName;
+            byte[] header = System.Text.Encoding.ASCII.GetBytes("P5\n28 28\n255\n");
+            byte[] pixels = digits.Image(i).ToArray().Select(v => (byte)Math.Round(v * 255)).ToArray();
+            File.WriteAllBytes(Path.Combine(dir, $"{i:D3}.pgm"), [.. header, .. pixels]);
+        }
+
+        string outPath = Path.Combine(s_dir, "mine.enb");
+        var (code, output, err) = CliRunner.Run("finetune", s_blob, "--data", folder, "--out", outPath, "--steps", "5", "--batch", "8");
+        Assert.AreEqual(0, code, err);
+        StringAssert.Contains(output, "on 12 held-out samples of mine (held out)");
+        StringAssert.Contains(output, "on 48 samples: 5 steps of batch 8");
+
+        Directory.CreateDirectory(Path.Combine(folder, "x"));
+        File.Copy(Directory.EnumerateFiles(Path.Combine(folder, digits.Labels[0].ToString(CultureInfo.InvariantCulture))).First(), Path.Combine(folder, "x", "a.pgm"));
+        (code, _, err) = CliRunner.Run("finetune", s_blob, "--data", folder, "--out", outPath, "--steps", "5");
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(err, "'x' is not a class of the model");
+    }
+
+    [TestMethod]
+    public void Bench_train_prints_step_times_the_arena_and_no_allocation()
+    {
+        var (code, output, err) = CliRunner.Run("bench", s_blob, "--train", "--batch", "16", "--seconds", "0.2");
+        Assert.AreEqual(0, code, err);
+        StringAssert.Contains(output, "train batch  16: p50 ");
+        StringAssert.Contains(output, "allocated/step 0 B");
+        StringAssert.Contains(output, "loss SparseCategoricalCrossentropy");
+
+        (code, _, err) = CliRunner.Run("bench", s_blob, "--train", "--batch", "4", "--loss", "hinge");
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(err, "--loss 'hinge': use sce, mse or huber");
+    }
+}
