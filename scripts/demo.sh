@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: train the chapter's MLP on the MNIST digits, quantize and export it (f32, f16,
 # int8 with an accuracy report), publish the NativeAOT edge runtime and run the int8 blob on it:
-# accuracy on the test split, one digit classified, latency. Then the chapter's DQN: trained on
+# accuracy on the test split, one digit classified, latency; the runtime fine-tunes the f32 blob on the
+# board for digits seen askew (a new camera mount). Then the chapter's DQN: trained on
 # CartPole-v1, exported as int8, its greedy policy run by the edge runtime in the Rig physics, as
 # simulated and as a mismatched rig. Artifacts go to ./artifacts.
 set -euo pipefail
@@ -30,6 +31,10 @@ PY
 $edgenet run "$out/mlp-int8.enb" --input "$out/digit7.raw"
 $edgenet bench "$out/mlp-int8.enb" --batch 1,50 --seconds 1
 $edgenet inspect "$out/mlp-int8.enb" --verify | head -n 25
+echo "== learning on the board: the digits seen through a camera mounted 20-30 degrees askew; the edge runtime"
+echo "   fine-tunes the f32 MLP's last layer on 1,000 rotated digits and measures 1,000 other rotated ones"
+$edgenet finetune "$out/mlp-f32.enb" --data digits --out "$out/mlp-rotated.enb" --rotate 20:30 --layers last:1 --steps 300 --lr 0.003 --train-limit 1000 --eval-limit 1000
+$edgenet bench "$out/mlp-f32.enb" --train --batch 50 --seconds 1
 echo "== the chapter's DQN on CartPole-v1 (rl-baselines3-zoo hyperparameters), exported as int8 for the board"
 $train dqn --seed 1 --out "$out/dqn.keras.enb" --export "$out/dqn-int8.enb" --quantize int8
 $edgenet run "$out/dqn-int8.enb" --obs 0.01,0,-0.02,0

@@ -102,8 +102,57 @@ internal static class Dqn
         return best;
     }
 
+    /// <summary>
+    /// The same Q-network trained on the board: one Adam step of an edge-runtime <see cref="EdgeNet.Runtime.Training.TrainingSession"/>
+    /// (Huber loss on given targets, global clip norm 10; forward, backward, clip, Adam — no target-network forward)
+    /// and one greedy action through the inference interpreter, both on one thread.
+    /// </summary>
+    public static (double StepUs, double ActUs, double Flops) RunBoard(double seconds)
+    {
+        string blob = Path.Combine(Path.GetTempPath(), $"bench-q-{Environment.ProcessId}.enb");
+        try
+        {
+            EdgeNet.Trainer.Keras.KerasBackend.SetRandomSeed(1);
+            var model = new EdgeNet.Trainer.Keras.Models.Sequential([new EdgeNet.Trainer.Keras.Layers.Dense(256, activation: "relu"), new EdgeNet.Trainer.Keras.Layers.Dense(256, activation: "relu"), new EdgeNet.Trainer.Keras.Layers.Dense(2)]);
+            var rng = new Random(1);
+            var x = Enumerable.Range(0, 64 * 4).Select(_ => (float)((rng.NextDouble() - 0.5) * 0.4)).ToArray();
+            using (EdgeNet.Trainer.Tensors.TensorScope.Begin())
+            {
+                model.Predict(EdgeNet.Trainer.Tensors.Tensor.FromArray(x.AsSpan(0, 4).ToArray(), [1, 4]));
+            }
+
+            EdgeNet.Trainer.Export.ModelExporter.ExportSamples(model, blob, new EdgeNet.Trainer.Export.QuantizationOptions { Scheme = EdgeNet.Trainer.Export.QuantizationScheme.F32 },
+                [new EdgeNet.Trainer.Tensors.NDArray(x, [64, 4])], new Dictionary<string, EdgeNet.Formats.Enb.EnbValue>());
+            using var session = EdgeNet.Runtime.Training.TrainingSession.Load(blob, new EdgeNet.Runtime.Training.TrainingOptions
+            {
+                MaxBatch = 64, Loss = EdgeNet.Runtime.Training.TrainingLoss.Huber, GlobalClipNorm = 10, LearningRate = 2.3e-3f,
+            });
+            x.CopyTo(session.Input(64));
+            var t = session.Targets(64);
+            for (int i = 0; i < t.Length; i++)
+            {
+                t[i] = (float)rng.NextDouble();
+            }
+
+            double stepUs = Best(() => session.Step(64), 200, seconds / 2);
+            using var it = EdgeNet.Runtime.Interpreter.Load(blob);
+            x.AsSpan(0, 4).CopyTo(it.Input(1));
+            double actUs = Best(() => it.Invoke(1), 2000, seconds / 2);
+            double flops = StepFlops(4, [256, 256], 2, 64, false) - (2.0 * 64 * ((4 * 256) + (256 * 256) + (256 * 2)));   // no target forward
+            return (stepUs, actUs, flops);
+        }
+        finally
+        {
+            File.Delete(blob);
+        }
+    }
+
     public static void Print(double seconds, double sgemmGflops)
     {
+        var (boardStep, boardAct, boardFlops) = RunBoard(seconds);
+        double boardFloor = boardFlops / (sgemmGflops * 1e3);
+        Console.WriteLine(string.Create(Inv, $"dqn on the board (edge runtime TrainingSession), 1 thread: one Adam step (batch 64, 4-256-256-2, Huber, clip) {boardStep:F0} us  ({boardFlops / 1e6:F1} MFLOP; at the 1-thread SGEMM rate {boardFloor:F0} us: {boardStep / boardFloor:F2}x)  one greedy action (interpreter, batch 1) {boardAct:F1} us"));
+
         foreach (bool dbl in new[] { false, true })
         {
             var (step, roundStep, act) = Run(seconds, dbl);

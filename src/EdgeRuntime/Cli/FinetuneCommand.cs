@@ -25,11 +25,12 @@ internal static class FinetuneCommand
         var evalLimit = new Option<int>("--eval-limit") { Description = "held-out samples measured before and after", DefaultValueFactory = _ => 1000 };
         var rotate = new Option<string?>("--rotate") { Description = "rotate every image by MIN:MAX degrees, either way (a new camera mount), e.g. 20:30" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        var printLosses = new Option<bool>("--print-losses") { Description = "also print every step's loss on one line (for comparing machines)" };
         var variant = RunCommands.Variant();
         var threads = RunCommands.Threads();
         var cmd = new Command("finetune", "Fine-tune an image model on the board (Adam, sparse cross-entropy) and write the new blob; prints the held-out accuracy before and after.")
         {
-            model, data, output, layers, steps, lr, batch, trainLimit, evalLimit, rotate, seed, variant, threads,
+            model, data, output, layers, steps, lr, batch, trainLimit, evalLimit, rotate, seed, printLosses, variant, threads,
         };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
@@ -58,6 +59,7 @@ internal static class FinetuneCommand
             using var session = TrainingSession.Load(path, options);
             o.WriteLine($"training {string.Join(", ", session.TrainableLayers)} on {train.Count} samples: {n} steps of batch {b}, {options.OptimizerText}, arena {session.ArenaBytes.ToString("N0", Inv)} B");
             int[] order = Datasets.SeededPermutation(train.Count, (ulong)p.GetValue(seed));
+            var losses = new float[n];
             var sw = Stopwatch.StartNew();
             for (int s = 0; s < n; s++)
             {
@@ -76,7 +78,7 @@ internal static class FinetuneCommand
                     t[i] = train.Labels[k];
                 }
 
-                float loss = session.Step(b);
+                float loss = losses[s] = session.Step(b);
                 if ((s + 1) % Math.Max(1, n / 10) == 0 || s == n - 1)
                 {
                     o.WriteLine($"  step {s + 1,5}/{n}: loss {loss.ToString("F4", Inv)}  ({sw.Elapsed.TotalSeconds.ToString("F1", Inv)} s)");
@@ -84,6 +86,11 @@ internal static class FinetuneCommand
             }
 
             double seconds = sw.Elapsed.TotalSeconds;
+            if (p.GetValue(printLosses))
+            {
+                o.WriteLine("losses: " + string.Join(" ", losses.Select(v => v.ToString("R", Inv))));
+            }
+
             session.Save(outPath, $"{train.Name}: {train.Count} samples, {n} steps of batch {b}");
             double after = Accuracy(outPath, test, interp);
             o.WriteLine($"after:  accuracy {after.ToString("F4", Inv)} on the same held-out samples ({(after - before >= 0 ? "+" : "")}{((after - before) * 100).ToString("F1", Inv)} points)");

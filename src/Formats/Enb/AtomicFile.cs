@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 
 namespace EdgeNet.Formats.Enb;
 
@@ -10,6 +9,8 @@ namespace EdgeNet.Formats.Enb;
 /// </summary>
 public static partial class AtomicFile
 {
+    private static long s_writes;
+
     public static void Write(string path, Action<Stream> write, Func<Stream, Stream>? wrap = null)
     {
         ArgumentNullException.ThrowIfNull(write);
@@ -20,7 +21,9 @@ public static partial class AtomicFile
             throw new DirectoryNotFoundException($"{path}: the folder '{dir}' does not exist; create it first");
         }
 
-        string tmp = Path.Combine(dir, "." + Path.GetFileName(full) + ".tmp-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)));
+        // Unique per process and call (CreateNew refuses a clash); no cryptographic RNG, which on NativeAOT would
+        // need OpenSSL's libssl on the board just to name a temp file.
+        string tmp = Path.Combine(dir, FormattableString.Invariant($".{Path.GetFileName(full)}.tmp-{Environment.ProcessId:x}-{Interlocked.Increment(ref s_writes):x}-{Random.Shared.Next():x}"));
         try
         {
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
