@@ -88,19 +88,8 @@ internal sealed unsafe class Conv2DTrainOp : TrainOp
 
     public override void Backward(TrainArena a, int batch, bool simd, bool needDx)
     {
-        var dz = a.Grad(Y, batch);
+        var dz = FusedActivationBackward(a, batch, simd, _act);
         int rows = dz.Length / _f;
-        if (_act != 0)
-        {
-            if (simd)
-            {
-                Simd.Activations.Backward(_act, a.Value(Y, batch), dz, dz);
-            }
-            else
-            {
-                Ref.Activations.Backward(_act, a.Value(Y, batch), dz, dz);
-            }
-        }
 
         if (Trainable)
         {

@@ -79,18 +79,7 @@ internal sealed unsafe class DenseTrainOp : TrainOp
     public override void Backward(TrainArena a, int batch, bool simd, bool needDx)
     {
         int rows = Rows(batch);
-        var dz = a.Grad(Y, batch);
-        if (_act != 0)
-        {
-            if (simd)
-            {
-                Simd.Activations.Backward(_act, a.Value(Y, batch), dz, dz);
-            }
-            else
-            {
-                Ref.Activations.Backward(_act, a.Value(Y, batch), dz, dz);
-            }
-        }
+        var dz = FusedActivationBackward(a, batch, simd, _act);
 
         if (Trainable)
         {

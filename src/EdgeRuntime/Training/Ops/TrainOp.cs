@@ -111,6 +111,22 @@ internal abstract class TrainOp
         return new(g.InH, g.InW, X.SampleDim(2), g.KH, g.KW, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.OutH, g.OutW);
     }
 
+    /// <summary>The fused activation's backward in place: dz = act'(y) ⊙ dy, written over dy (dead after this op). y, dy: Y at <paramref name="batch"/>.</summary>
+    protected Span<float> FusedActivationBackward(TrainArena a, int batch, bool simd, int act)
+    {
+        var dz = a.Grad(Y, batch);
+        if (act != 0 && simd)
+        {
+            Kernels.Simd.Activations.Backward(act, a.Value(Y, batch), dz, dz);
+        }
+        else if (act != 0)
+        {
+            Kernels.Reference.Activations.Backward(act, a.Value(Y, batch), dz, dz);
+        }
+
+        return dz;
+    }
+
     /// <summary>The fused activation (0 linear, 1 relu, 2 tanh, 3 sigmoid).</summary>
     protected int ActivationAttr() => Schema.ChoiceIndex(Op, Attr.Activation);
 }
