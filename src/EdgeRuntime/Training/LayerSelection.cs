@@ -12,6 +12,11 @@ internal static class LayerSelection
             return [.. layers];
         }
 
+        if (s == "none")
+        {
+            return [];
+        }
+
         if (s.StartsWith("last:", StringComparison.Ordinal))
         {
             if (!int.TryParse(s.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int k) || k < 1 || k > layers.Count)
@@ -27,7 +32,7 @@ internal static class LayerSelection
         {
             if (!layers.Contains(name))
             {
-                throw new ArgumentException($"--layers '{spec}': {file} has no layer '{name}'; its layers with weights are {string.Join(", ", layers)} (or give all, last:K)");
+                throw new ArgumentException($"--layers '{spec}': {file} has no layer '{name}'; its layers with weights are {string.Join(", ", layers)} (or give all, last:K, none)");
             }
 
             chosen.Add(name);

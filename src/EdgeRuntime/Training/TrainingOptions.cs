@@ -11,6 +11,12 @@ public enum TrainingLoss
 
     /// <summary>Targets of the output's shape: mean of the Huber function with <see cref="TrainingOptions.HuberDelta"/>.</summary>
     Huber,
+
+    /// <summary>
+    /// The DQN's TD loss: targets are (action taken, TD target y) per sample; the Huber function of Q(s, a) − y,
+    /// averaged over the batch (the other actions' outputs get no gradient).
+    /// </summary>
+    HuberAtAction,
 }
 
 public enum TrainingOptimizer
@@ -25,7 +31,10 @@ public enum TrainingOptimizer
 /// <summary>What a <see cref="TrainingSession"/> learns and how; checked when the session is created.</summary>
 public sealed record TrainingOptions
 {
-    /// <summary>The layers that learn: <c>all</c>, <c>last:K</c> (the last K layers with weights) or layer names, comma-separated.</summary>
+    /// <summary>
+    /// The layers that learn: <c>all</c>, <c>last:K</c> (the last K layers with weights), layer names (comma-separated),
+    /// or <c>none</c> (a forward-only session: a DQN's target network or actor, planned without gradients).
+    /// </summary>
     public string Layers { get; init; } = "all";
 
     /// <summary>Largest batch a step is given; the arena is planned for it.</summary>

@@ -97,7 +97,7 @@ public sealed class TrainingSession : IDisposable
 
         Params = _ops.SelectMany(o => o.Params).ToArray();
         _trainable = Params.Where(p => p.Trainable).ToArray();
-        _lowest = Array.FindIndex(_ops, o => o.Trainable);
+        _lowest = Array.FindIndex(_ops, o => o.Trainable) is var low and >= 0 ? low : _ops.Length;   // none: forward only
         TrainableLayers = weighted.Where(o => o.Trainable).Select(o => o.Layer).ToArray();
         _norms = new double[_trainable.Length];
 
@@ -126,6 +126,9 @@ public sealed class TrainingSession : IDisposable
 
     public IReadOnlyList<string> TrainableLayers { get; }
 
+    /// <summary>Nothing learns (<c>Layers = "none"</c>): only <see cref="Forward"/> runs; no gradient or loss buffer is planned.</summary>
+    public bool ForwardOnly => _trainable.Length == 0;
+
     /// <summary>Bytes of the planned arena (everything a step touches at MaxBatch).</summary>
     public long ArenaBytes { get; private set; }
 
@@ -143,7 +146,12 @@ public sealed class TrainingSession : IDisposable
     public int OutputSampleSize => _output.SampleElements;
 
     /// <summary>Per sample: 1 label (sparse cross-entropy; a class index as a float) or the output's size (MSE, Huber).</summary>
-    public int TargetSampleSize => Options.Loss == TrainingLoss.SparseCategoricalCrossentropy ? _output.SampleElements / _classes : _output.SampleElements;
+    public int TargetSampleSize => Options.Loss switch
+    {
+        TrainingLoss.SparseCategoricalCrossentropy => _output.SampleElements / _classes,
+        TrainingLoss.HuberAtAction => 2 * (_output.SampleElements / _classes),
+        _ => _output.SampleElements,
+    };
 
     /// <summary>The planned buffers (for the tests' overlap check): name, arena offset and length in floats, live steps.</summary>
     internal List<(string Name, int Offset, long Floats, int First, int Last)> Buffers { get; } = [];
@@ -297,16 +305,16 @@ public sealed class TrainingSession : IDisposable
         }
 
         // The loss: targets (written before the step), per-row losses and their gradients, the softmax of logits.
-        int rows = maxBatch * (_output.SampleElements / _classes);
-        Add("targets", (long)maxBatch * TargetSampleSize, 0, UpdateStep, off => _targetsAt = off);
+        int rows = ForwardOnly ? 0 : maxBatch * (_output.SampleElements / _classes);
+        Add("targets", ForwardOnly ? 0 : (long)maxBatch * TargetSampleSize, 0, UpdateStep, off => _targetsAt = off);
         Add("row losses", rows, LossStep, LossStep, off => _rowLossAt = off);
         Add("row loss gradients", rows, LossStep, LossStep, off => _rowGradAt = off);
-        if (Options.Loss == TrainingLoss.SparseCategoricalCrossentropy && !_fromProbabilities)
+        if (Options.Loss == TrainingLoss.SparseCategoricalCrossentropy && !_fromProbabilities && !ForwardOnly)
         {
             Add("softmax of the logits", (long)rows * _classes, LossStep, LossStep, off => _probsAt = off);
         }
 
-        if (Options.Loss == TrainingLoss.Huber)
+        if (Options.Loss == TrainingLoss.Huber && !ForwardOnly)
         {
             Add("huber scratch", _classes, LossStep, LossStep, off => _lossScratchAt = off);
         }
@@ -361,7 +369,32 @@ public sealed class TrainingSession : IDisposable
     public Span<float> Input(int batch) => _arena.Value(_input, CheckBatch(batch));
 
     /// <summary>Where the next step's targets go (see <see cref="TargetSampleSize"/>; kept until overwritten).</summary>
-    public Span<float> Targets(int batch) => _arena.Data.AsSpan(_targetsAt, CheckBatch(batch) * TargetSampleSize);
+    public Span<float> Targets(int batch) =>
+        ForwardOnly ? throw new InvalidOperationException("a forward-only session takes no targets") : _arena.Data.AsSpan(_targetsAt, CheckBatch(batch) * TargetSampleSize);
+
+    /// <summary>
+    /// Copies every weight of <paramref name="source"/> (a session over the same graph) into this one: a DQN's
+    /// target ← online, or the actor's refresh. Allocates nothing.
+    /// </summary>
+    public void CopyWeightsFrom(TrainingSession source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Params.Count != Params.Count)
+        {
+            throw new ArgumentException($"{source._blob.FileName} has {source.Params.Count} weight tensors; {_blob.FileName} has {Params.Count}", nameof(source));
+        }
+
+        for (int i = 0; i < Params.Count; i++)
+        {
+            var (from, to) = (source.Params[i], Params[i]);
+            if (from.Length != to.Length)
+            {
+                throw new ArgumentException($"weight {i}: '{from.Name}' holds {from.Length} values, '{to.Name}' {to.Length}", nameof(source));
+            }
+
+            source._arena.Param(from).CopyTo(_arena.Param(to));
+        }
+    }
 
     /// <summary>The output of the last forward pass (or step: the predictions before its update).</summary>
     public ReadOnlySpan<float> Output(int batch) => _arena.Value(_output, CheckBatch(batch));
@@ -412,6 +445,11 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Forward, loss and backward: fills the trainable weights' gradients; returns the mean loss. Changes no weight.</summary>
     public float ComputeGradients(int batch)
     {
+        if (ForwardOnly)
+        {
+            throw new InvalidOperationException($"{_blob.FileName}: this session was made with Layers = \"none\" (forward only); nothing can learn in it");
+        }
+
         Forward(batch);
         int cap = Simd.Gemm.ThreadCap;
         Simd.Gemm.ThreadCap = Options.Threads;
@@ -483,6 +521,11 @@ public sealed class TrainingSession : IDisposable
                     Ref.Losses.MeanSquaredErrorBackward(y, t, dloss, dy, rows, _classes);
                 }
 
+                break;
+            case TrainingLoss.HuberAtAction:
+                // A gather and a clamp per row: nothing for vectors to do, one kernel serves both variants.
+                Ref.Losses.HuberAtAction(y, t, loss, rows, _classes, Options.HuberDelta);
+                Ref.Losses.HuberAtActionBackward(y, t, dloss, dy, rows, _classes, Options.HuberDelta);
                 break;
             default:
                 if (_simd)

@@ -115,6 +115,29 @@ public static class Losses
         }
     }
 
+    // The DQN's TD loss. pred: [rows, cols] Q-values  targets: [rows, 2] = (action taken, TD target y)
+    // →  loss: [rows] = h(pred[r, a] − y) (the Huber function of the taken action's error; no mean over cols)
+    public static void HuberAtAction(ReadOnlySpan<float> pred, ReadOnlySpan<float> targets, Span<float> loss, int rows, int cols, float delta)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            int a = Label(targets[2 * r], r, cols);
+            float e = MathF.Abs(pred[(r * cols) + a] - targets[(2 * r) + 1]);
+            loss[r] = e <= delta ? 0.5f * e * e : delta * (e - (0.5f * delta));
+        }
+    }
+
+    // dloss: [rows]  →  dpred: [rows, cols], zero but at the taken action: dloss · clamp(pred[r, a] − y, −δ, δ)
+    public static void HuberAtActionBackward(ReadOnlySpan<float> pred, ReadOnlySpan<float> targets, ReadOnlySpan<float> dloss, Span<float> dpred, int rows, int cols, float delta)
+    {
+        dpred[..(rows * cols)].Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            int a = (int)targets[2 * r];
+            dpred[(r * cols) + a] = dloss[r] * Math.Clamp(pred[(r * cols) + a] - targets[(2 * r) + 1], -delta, delta);
+        }
+    }
+
     /// <summary>The class index a label holds, or an error that names the row and the model's class count.</summary>
     public static int Label(float value, int row, int cols)
     {

@@ -1,0 +1,194 @@
+using EdgeNet.Runtime.Training;
+
+namespace EdgeNet.Runtime.Training.Rl;
+
+/// <summary>What the board's DQN learns with (the trainer's DqnOptions defaults: the rl-baselines3-zoo CartPole-v1 set).</summary>
+public sealed record DqnLearnerOptions
+{
+    public int BatchSize { get; init; } = 64;
+
+    public float LearningRate { get; init; } = 2.3e-3f;
+
+    public float Gamma { get; init; } = 0.99f;
+
+    /// <summary>Global gradient-norm clip (SB3's max_grad_norm); null: off.</summary>
+    public float? MaxGradNorm { get; init; } = 10f;
+
+    public float HuberDelta { get; init; } = 1f;
+
+    /// <summary>Double DQN: the online network picks the next action, the target network values it.</summary>
+    public bool DoubleDqn { get; init; }
+
+    /// <summary>Memory for the replay ring (16 MB: 419,430 CartPole transitions).</summary>
+    public long ReplayBytes { get; init; } = 16L << 20;
+
+    /// <summary>What learns (all, last:K, names); the rest of the Q-network stays as exported.</summary>
+    public string Layers { get; init; } = "all";
+
+    public KernelVariant Variant { get; init; } = KernelVariant.Simd;
+
+    /// <summary>Seeds ε-greedy exploration and replay sampling.</summary>
+    public int Seed { get; init; } = 1;
+}
+
+/// <summary>
+/// The DQN on the board: an online Q-network that learns (a <see cref="TrainingSession"/> with the TD
+/// Huber loss), a target network as a second weight set (a forward-only session refreshed by
+/// <see cref="UpdateTarget"/>), an actor (a forward-only batch-1 session refreshed by <see cref="SyncActor"/>,
+/// so acting never waits for learning and never sees a half-updated network), and a replay ring in a fixed
+/// memory budget. The update is the trainer's: y = r + γ·(1 − terminated)·Q_target(s', a*), a* the target's
+/// (or with Double DQN the online network's) argmax; Huber on Q(s, a) − y averaged over the batch; Adam with
+/// the global clip. Nothing is allocated after creation.
+/// </summary>
+public sealed class DqnLearner : IDisposable
+{
+    private readonly TrainingSession _online;
+    private readonly TrainingSession _target;
+    private readonly TrainingSession _actor;
+    private readonly Random _rng;
+    private readonly float[] _s;      // [batch, obs]
+    private readonly float[] _s2;     // [batch, obs]
+    private readonly int[] _a;        // [batch]
+    private readonly float[] _r;      // [batch]
+    private readonly float[] _done;   // [batch]
+
+    private DqnLearner(string blob, DqnLearnerOptions options)
+    {
+        Options = options;
+        _online = TrainingSession.Load(blob, new TrainingOptions
+        {
+            MaxBatch = options.BatchSize, Loss = TrainingLoss.HuberAtAction, HuberDelta = options.HuberDelta, LearningRate = options.LearningRate,
+            GlobalClipNorm = options.MaxGradNorm, Layers = options.Layers, Variant = options.Variant,
+        });
+        try
+        {
+            _target = TrainingSession.Load(blob, new TrainingOptions { MaxBatch = options.BatchSize, Layers = "none", Variant = options.Variant });
+            _actor = TrainingSession.Load(blob, new TrainingOptions { MaxBatch = 1, Layers = "none", Variant = options.Variant });
+        }
+        catch
+        {
+            _online.Dispose();
+            _target?.Dispose();
+            throw;
+        }
+
+        ObservationSize = _online.InputSampleSize;
+        ActionCount = _online.OutputSampleSize;
+        Replay = new ReplayRing(options.ReplayBytes, ObservationSize);
+        _rng = new Random(options.Seed);
+        _s = new float[options.BatchSize * ObservationSize];
+        _s2 = new float[options.BatchSize * ObservationSize];
+        _a = new int[options.BatchSize];
+        _r = new float[options.BatchSize];
+        _done = new float[options.BatchSize];
+    }
+
+    public DqnLearnerOptions Options { get; }
+
+    public int ObservationSize { get; }
+
+    public int ActionCount { get; }
+
+    public ReplayRing Replay { get; }
+
+    public TrainingSession Online => _online;
+
+    public long GradientSteps => _online.Steps;
+
+    /// <summary>Arena bytes of the three networks together (learner, target, actor), without the replay ring.</summary>
+    public long ArenaBytes => _online.ArenaBytes + _target.ArenaBytes + _actor.ArenaBytes;
+
+    /// <summary>Loads a Q-network blob (f32 or f16: observations in, one Q-value per action out).</summary>
+    public static DqnLearner Load(string blob, DqnLearnerOptions? options = null)
+    {
+        options ??= new DqnLearnerOptions();
+        if (options.BatchSize < 1 || !(options.Gamma is >= 0 and <= 1))
+        {
+            throw new ArgumentException($"DqnLearnerOptions: batch {options.BatchSize} must be >= 1 and gamma {options.Gamma} in [0, 1]");
+        }
+
+        return new DqnLearner(blob, options);
+    }
+
+    /// <summary>The greedy action, or a uniformly random one with probability <paramref name="epsilon"/> (through the actor's weights).</summary>
+    public int Act(ReadOnlySpan<float> observation, double epsilon = 0)
+    {
+        if (epsilon > 0 && _rng.NextDouble() < epsilon)
+        {
+            return _rng.Next(ActionCount);
+        }
+
+        observation.CopyTo(_actor.Input(1));
+        _actor.Forward(1);
+        return System.Numerics.Tensors.TensorPrimitives.IndexOfMax(_actor.Output(1));
+    }
+
+    /// <summary>Actor ← online: call between control ticks to act with what was learned.</summary>
+    public void SyncActor() => _actor.CopyWeightsFrom(_online);
+
+    /// <summary>Target ← online (a hard update).</summary>
+    public void UpdateTarget() => _target.CopyWeightsFrom(_online);
+
+    public void Remember(ReadOnlySpan<float> observation, int action, float reward, ReadOnlySpan<float> nextObservation, bool terminated) =>
+        Replay.Add(observation, action, reward, nextObservation, terminated);
+
+    /// <summary>One gradient step on a batch sampled from the replay ring; returns the Huber loss before the update.</summary>
+    public float TrainStep()
+    {
+        int n = Options.BatchSize;
+        Replay.Sample(_rng, n, _s, _a, _r, _s2, _done);
+        return TrainOn(_s, _a, _r, _s2, _done, n);
+    }
+
+    /// <summary>One gradient step on the given transitions (s, s': [n, obs]; a, r, terminated: [n]).</summary>
+    public float TrainOn(ReadOnlySpan<float> s, ReadOnlySpan<int> a, ReadOnlySpan<float> r, ReadOnlySpan<float> s2, ReadOnlySpan<float> terminated, int n)
+    {
+        int d = ObservationSize, k = ActionCount;
+
+        // TD targets: Q_target(s', ·), and with Double DQN the online argmax over s' (before this step's update).
+        s2[..(n * d)].CopyTo(_target.Input(n));
+        _target.Forward(n);
+        var qNext = _target.Output(n);                 // [n, actions]
+        if (Options.DoubleDqn)
+        {
+            s2[..(n * d)].CopyTo(_online.Input(n));
+            _online.Forward(n);
+        }
+
+        var qOnline = _online.Output(n);               // [n, actions], Double DQN only
+        var t = _online.Targets(n);                    // [n, 2] = (action, y)
+        for (int i = 0; i < n; i++)
+        {
+            float next;
+            if (Options.DoubleDqn)
+            {
+                next = qNext[(i * k) + System.Numerics.Tensors.TensorPrimitives.IndexOfMax(qOnline.Slice(i * k, k))];
+            }
+            else
+            {
+                next = System.Numerics.Tensors.TensorPrimitives.Max(qNext.Slice(i * k, k));
+            }
+
+            if ((uint)a[i] >= (uint)k)
+            {
+                throw new ArgumentOutOfRangeException(nameof(a), a[i], $"action {a[i]} at row {i} is not one of the Q-network's {k} actions");
+            }
+
+            t[2 * i] = a[i];
+            t[(2 * i) + 1] = r[i] + (Options.Gamma * (1 - terminated[i]) * next);
+        }
+
+        s[..(n * d)].CopyTo(_online.Input(n));
+        return _online.Step(n);
+    }
+
+    /// <summary>Writes the online network as a new blob (atomically, with the fine-tune's provenance).</summary>
+    public void Save(string path, string data) => _online.Save(path, data);
+
+    public void Dispose()
+    {
+        _online.Dispose();
+        _target.Dispose();
+        _actor.Dispose();
+    }
+}

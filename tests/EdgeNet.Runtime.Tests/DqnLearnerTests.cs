@@ -1,0 +1,168 @@
+using EdgeNet.Rig.Physics;
+using EdgeNet.Runtime.Training.Rl;
+using EdgeNet.Trainer.Export;
+using EdgeNet.Trainer.Rl;
+
+namespace EdgeNet.Runtime.Tests;
+
+/// <summary>
+/// The DQN learning on the board against the trainer's DQN: the same transitions, targets refreshed at the
+/// same steps, give the same weights; acting is ε-greedy through the actor's own weights; nothing is allocated
+/// per step; the replay ring lives in its memory budget.
+/// </summary>
+[TestClass]
+public sealed class DqnLearnerTests
+{
+    private static ReplayBatch Transitions(int n, int seed)
+    {
+        var rng = new Random(seed);
+        var b = new ReplayBatch(n, 4);
+        for (int i = 0; i < n; i++)
+        {
+            for (int k = 0; k < 4; k++)
+            {
+                b.Observations[(i * 4) + k] = (float)((rng.NextDouble() - 0.5) * 0.4);
+                b.NextObservations[(i * 4) + k] = b.Observations[(i * 4) + k] + (float)((rng.NextDouble() - 0.5) * 0.05);
+            }
+
+            b.Actions[i] = rng.Next(2);
+            b.Rewards[i] = 1f;
+            b.Terminated[i] = rng.NextDouble() < 0.1 ? 1f : 0f;
+        }
+
+        return b;
+    }
+
+    private static string ExportAgent(DqnAgent agent)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"dqn-board-{Guid.NewGuid():N}.enb");
+        DqnExport.Export(agent, path, QuantizationScheme.F32, new CartPoleOptions(), calibrationStates: 200);
+        return path;
+    }
+
+    [TestMethod]
+    [DataRow(false, DisplayName = "DQN")]
+    [DataRow(true, DisplayName = "Double DQN")]
+    public void The_same_transitions_give_the_trainers_weights_after_20_steps(bool doubleDqn)
+    {
+        var options = new DqnOptions { Hidden = [32, 32], BatchSize = 16, DoubleDqn = doubleDqn };
+        var agent = new DqnAgent(4, 2, options, seed: 3);
+        string blob = ExportAgent(agent);
+        try
+        {
+            using var board = DqnLearner.Load(blob, new DqnLearnerOptions { BatchSize = 16, DoubleDqn = doubleDqn });
+            for (int step = 0; step < 20; step++)
+            {
+                var b = Transitions(16, 100 + step);
+                float expected = agent.TrainStep(b);
+                float got = board.TrainOn(b.Observations, b.Actions, b.Rewards, b.NextObservations, b.Terminated, 16);
+                Assert.AreEqual(expected, got, 1e-5 * Math.Max(1, Math.Abs(expected)), $"step {step}: loss");
+                if (step % 5 == 4)
+                {
+                    agent.UpdateTarget();
+                    board.UpdateTarget();
+                }
+            }
+
+            foreach (var v in agent.Online.TrainableVariables)
+            {
+                float[] want = v.Numpy();
+                var have = board.Online.Weight(v.Name);
+                double scale = want.Max(x => Math.Abs((double)x));
+                for (int i = 0; i < want.Length; i++)
+                {
+                    Assert.AreEqual(want[i], have[i], 1e-5 * Math.Max(Math.Abs(want[i]), 1e-2 * scale), $"{v.Name}[{i}] after 20 steps");
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(blob);
+        }
+    }
+
+    [TestMethod]
+    public void Acting_is_epsilon_greedy_through_the_actors_weights_and_nothing_is_allocated_per_step()
+    {
+        var agent = new DqnAgent(4, 2, new DqnOptions { Hidden = [24, 24], BatchSize = 32 }, seed: 5);
+        string blob = ExportAgent(agent);
+        try
+        {
+            using var board = DqnLearner.Load(blob, new DqnLearnerOptions { BatchSize = 32, ReplayBytes = 4096, LearningRate = 0.01f, Seed = 2 });
+            Assert.AreEqual(4096 / 44, board.Replay.Capacity, "44 bytes per CartPole transition");
+            float[] o = [0.01f, 0, -0.02f, 0];
+            float[] q = new float[2];
+            agent.QValues(o, 1, q);
+            int greedy = q[1] > q[0] ? 1 : 0;
+            Assert.AreEqual(greedy, board.Act(o), "greedy action as the trainer's network gives it");
+            int ones = Enumerable.Range(0, 2000).Count(_ => board.Act(o, epsilon: 1) == 1);
+            Assert.IsTrue(ones is > 900 and < 1100, $"ε = 1 draws both actions uniformly: {ones} of 2000 were 1");
+
+            var b = Transitions(200, 7);
+            for (int i = 0; i < 200; i++)
+            {
+                board.Remember(b.Observations.AsSpan(i * 4, 4), b.Actions[i], b.Rewards[i], b.NextObservations.AsSpan(i * 4, 4), b.Terminated[i] > 0);
+            }
+
+            Assert.AreEqual(board.Replay.Capacity, board.Replay.Count, "the ring keeps its capacity, oldest overwritten");
+            Assert.AreEqual(200L, board.Replay.Added);
+            for (int i = 0; i < 50; i++)
+            {
+                board.TrainStep();
+            }
+
+            // The actor acts with the weights it had until it is synced.
+            board.Online.Input(1)[0] = 0;   // (any use of the learner's buffers leaves the actor alone)
+            float[] before = [.. board.Online.Weight(board.Online.Params[0].Name)];
+            board.SyncActor();
+            CollectionAssert.AreEqual(before, board.Online.Weight(board.Online.Params[0].Name).ToArray(), "syncing copies, it does not change the learner");
+
+            long least = long.MaxValue;
+            for (int w = 0; w < 3; w++)
+            {
+                long start = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 200; i++)
+                {
+                    board.TrainStep();
+                    board.Act(o, 0.1);
+                    if (i % 10 == 0)
+                    {
+                        board.UpdateTarget();
+                        board.SyncActor();
+                    }
+                }
+
+                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - start);
+            }
+
+            Assert.AreEqual(0L, least, "bytes allocated by 200 steps, actions and target/actor refreshes");
+            Assert.AreEqual(50L + 600, board.GradientSteps);
+        }
+        finally
+        {
+            File.Delete(blob);
+        }
+    }
+
+    [TestMethod]
+    public void A_budget_without_room_for_one_transition_and_a_foreign_action_are_refused()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ReplayRing(40, 4));
+        StringAssert.Contains(e.Message, "holds 0 transitions of 44 bytes");
+        var agent = new DqnAgent(4, 2, new DqnOptions { Hidden = [8], BatchSize = 4 }, seed: 1);
+        string blob = ExportAgent(agent);
+        try
+        {
+            using var board = DqnLearner.Load(blob, new DqnLearnerOptions { BatchSize = 4 });
+            var b = Transitions(4, 1);
+            b.Actions[2] = 5;
+            var a = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => board.TrainOn(b.Observations, b.Actions, b.Rewards, b.NextObservations, b.Terminated, 4));
+            StringAssert.Contains(a.Message, "action 5 at row 2 is not one of the Q-network's 2 actions");
+            Assert.ThrowsExactly<InvalidOperationException>(() => board.TrainStep(), "an empty ring cannot be sampled");
+        }
+        finally
+        {
+            File.Delete(blob);
+        }
+    }
+}
