@@ -4,7 +4,8 @@
 # accuracy on the test split, one digit classified, latency; the runtime fine-tunes the f32 blob on the
 # board for digits seen askew (a new camera mount). Then the chapter's DQN: trained on
 # CartPole-v1, exported as int8, its greedy policy run by the edge runtime in the Rig physics, as
-# simulated and as a mismatched rig. Artifacts go to ./artifacts.
+# simulated and as a mismatched rig, where the board then keeps learning (DQN updates between the
+# rig's ticks) and is measured again. Artifacts go to ./artifacts.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -36,8 +37,11 @@ echo "   fine-tunes the f32 MLP's last layer on 1,000 rotated digits and measure
 $edgenet finetune "$out/mlp-f32.enb" --data digits --out "$out/mlp-rotated.enb" --rotate 20:30 --layers last:1 --steps 300 --lr 0.003 --train-limit 1000 --eval-limit 1000
 $edgenet bench "$out/mlp-f32.enb" --train --batch 50 --seconds 1
 echo "== the chapter's DQN on CartPole-v1 (rl-baselines3-zoo hyperparameters), exported as int8 for the board"
-$train dqn --seed 1 --out "$out/dqn.keras.enb" --export "$out/dqn-int8.enb" --quantize int8
+$train dqn --seed 1 --out "$out/dqn.keras.enb" --export "$out/dqn.enb" --quantize int8,f32
 $edgenet run "$out/dqn-int8.enb" --obs 0.01,0,-0.02,0
 $edgenet rollout "$out/dqn-int8.enb" --episodes 100
 echo "== the same policy on a rig unlike the simulation (pole 1.5x heavier, 40 ms motor lag, one tick of latency, sensor noise)"
 $edgenet rollout "$out/dqn-int8.enb" --episodes 100 --physics pole_mass=0.15,motor_lag=0.04,latency=1,noise=0.01
+echo "== the board keeps learning on that rig: DQN updates between its ticks (20,000 ticks = 400 s of rig time)"
+$edgenet learn "$out/dqn-f32.enb" --physics pole_mass=0.15,motor_lag=0.04,latency=1,noise=0.01 --steps 20000 --out "$out/dqn-rig.enb"
+$edgenet rollout "$out/dqn-rig.enb" --episodes 100 --physics pole_mass=0.15,motor_lag=0.04,latency=1,noise=0.01

@@ -2,6 +2,8 @@ using EdgeNet.Rig.Physics;
 using EdgeNet.Runtime.Training.Rl;
 using EdgeNet.Trainer.Export;
 using EdgeNet.Trainer.Rl;
+using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace EdgeNet.Runtime.Tests;
 
@@ -163,6 +165,35 @@ public sealed class DqnLearnerTests
         finally
         {
             File.Delete(blob);
+        }
+    }
+
+    [TestMethod]
+    public void Learn_runs_the_dqn_between_rig_ticks_and_measures_the_saved_blob()
+    {
+        var agent = new DqnAgent(4, 2, new DqnOptions { Hidden = [24, 24], BatchSize = 32 }, seed: 9);
+        string blob = ExportAgent(agent), learned = blob + ".learned.enb";
+        const string Rig = "pole_mass=0.15,latency=1";
+        try
+        {
+            var (code, output, err) = CliRunner.Run("learn", blob, "--physics", Rig, "--steps", "3000", "--learning-starts", "500", "--train-every", "100",
+                "--gradient-steps", "20", "--batch", "32", "--eval-episodes", "10", "--replay-mb", "1", "--out", learned);
+            Assert.AreEqual(0, code, err);
+            StringAssert.Contains(output, "rig physics pole_mass=0.15");
+            StringAssert.Contains(output, "replay ring 23,831 transitions");
+            using var r = Formats.Enb.BlobReader.Open(learned, new Formats.Enb.BlobReadOptions { VerifyTensorHashes = true });
+            Assert.AreEqual(26L * 20, r.GetMetadata("finetune.steps")!.AsInt64(), "updates at ticks 500, 600, ..., 3000: 26 bursts of 20");
+
+            // The "after" figure is the saved blob's greedy return on the same rig and episode starts, as rollout gives it.
+            double after = double.Parse(Regex.Match(output, @"after: +greedy mean return ([0-9.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
+            var (rc, rollout, _) = CliRunner.Run("rollout", learned, "--episodes", "10", "--seed", "1000001", "--physics", Rig);
+            Assert.AreEqual(0, rc);
+            Assert.AreEqual(after, double.Parse(Regex.Match(rollout, @"mean return ([0-9.]+)").Groups[1].Value, CultureInfo.InvariantCulture), 0.05);
+        }
+        finally
+        {
+            File.Delete(blob);
+            File.Delete(learned);
         }
     }
 }

@@ -33,7 +33,7 @@ public sealed class TrainCliTests
         {
             string outPath = Path.Combine(dir.FullName, "q.keras.enb"), blob = Path.Combine(dir.FullName, "q.enb");
             var (code, output, err) = Run("dqn", "--steps", "1500", "--eval-every", "1500", "--learning-starts", "500", "--gradient-steps", "8",
-                "--hidden", "32,32", "--seed", "3", "--out", outPath, "--export", blob, "--quantize", "int8");
+                "--hidden", "32,32", "--seed", "3", "--out", outPath, "--export", blob, "--quantize", "int8,f32");
             Assert.AreEqual(0, code, err);
             StringAssert.Contains(output, "MLP 32-32, Adam 0.0023, batch 64");
             StringAssert.Contains(output, "eval at   1500: greedy mean R");
@@ -50,7 +50,11 @@ public sealed class TrainCliTests
             byte[] png = File.ReadAllBytes(Path.Combine(dir.FullName, "q.png"));
             CollectionAssert.AreEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, png.Take(4).ToArray());
 
-            using var r = BlobReader.Open(blob, new BlobReadOptions { VerifyTensorHashes = true });
+            // Two schemes: one blob each, named by the scheme.
+            Assert.IsFalse(File.Exists(blob));
+            using var f = BlobReader.Open(Path.Combine(dir.FullName, "q-f32.enb"), new BlobReadOptions { VerifyTensorHashes = true });
+            Assert.AreEqual("f32", f.GetMetadata("quantization.scheme")!.AsString());
+            using var r = BlobReader.Open(Path.Combine(dir.FullName, "q-int8.enb"), new BlobReadOptions { VerifyTensorHashes = true });
             Assert.AreEqual("dqn", r.GetMetadata("general.architecture")!.AsString());
             Assert.AreEqual("int8", r.GetMetadata("quantization.scheme")!.AsString());
             Assert.AreEqual(1500, r.GetMetadata("training.env_steps")!.AsInt64(), 100);

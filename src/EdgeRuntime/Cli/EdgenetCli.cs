@@ -16,6 +16,7 @@ public static class EdgenetCli
         root.Subcommands.Add(RunCommands.Bench(stdout, stderr));
         root.Subcommands.Add(RolloutCommand.Create(stdout, stderr));
         root.Subcommands.Add(FinetuneCommand.Create(stdout, stderr));
+        root.Subcommands.Add(LearnCommand.Create(stdout, stderr));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
         return root.Parse(args).Invoke(config);
     }

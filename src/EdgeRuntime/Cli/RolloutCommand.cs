@@ -43,24 +43,31 @@ internal static class RolloutCommand
 
             string trained = it.Blob.GetMetadata(MetadataKeys.EnvOptions)?.AsString() ?? "default";
             var env = CartPoleOptions.Parse(p.GetValue(physics) ?? trained);
-            long invokes = 0;
             var sw = Stopwatch.StartNew();
-            var returns = Rollout.Returns((obs, count, actions) =>
-            {
-                obs.CopyTo(it.Input(count));
-                it.Invoke(count);
-                var q = it.Output(count);
-                for (int i = 0; i < count; i++)
-                {
-                    actions[i] = Rollout.ArgMax(q.Slice(i * 2, 2));
-                }
-
-                invokes++;
-            }, env, n, p.GetValue(seed));
+            var (returns, invokes) = GreedyReturns(it, env, n, p.GetValue(seed));
             double ms = sw.Elapsed.TotalMilliseconds;
             o.WriteLine($"mean return {returns.Average().ToString("F1", Inv)} over {n} episodes (min {returns.Min().ToString("F0", Inv)}, max {returns.Max().ToString("F0", Inv)}), physics {env.ToSpec()}{(p.GetValue(physics) is null ? " (as trained)" : $" (trained on {trained})")}");
             o.WriteLine($"{returns.Sum().ToString("F0", Inv)} actions in {ms.ToString("F0", Inv)} ms: {invokes} batched invokes, {(1000 * ms / invokes).ToString("F1", Inv)} us each, kernels {it.Options.Variant.ToString().ToLowerInvariant()}");
         }));
         return cmd;
+    }
+
+    /// <summary>The greedy policy's return in each of <paramref name="episodes"/> episodes (all in lockstep, one batched Invoke per tick), and the Invokes it took.</summary>
+    internal static (float[] Returns, long Invokes) GreedyReturns(Interp it, CartPoleOptions env, int episodes, int seed)
+    {
+        long invokes = 0;
+        var returns = Rollout.Returns((obs, count, actions) =>
+        {
+            obs.CopyTo(it.Input(count));
+            it.Invoke(count);
+            var q = it.Output(count);
+            for (int i = 0; i < count; i++)
+            {
+                actions[i] = Rollout.ArgMax(q.Slice(i * 2, 2));
+            }
+
+            invokes++;
+        }, env, episodes, seed);
+        return (returns, invokes);
     }
 }

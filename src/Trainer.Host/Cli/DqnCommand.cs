@@ -40,7 +40,7 @@ internal static class DqnCommand
         var physics = new Option<string>("--physics") { Description = $"CartPole physics as key=value,... (default: CartPole-v1); keys: {CartPoleOptions.KnownKeys}", DefaultValueFactory = _ => "default" };
         var output = new Option<string?>("--out") { Description = "save the float Q-network (F.keras.enb); the returns curve (.png) and episode log (.csv) go next to it" };
         var export = new Option<string?>("--export") { Description = "also export an .enb blob for the board here ('edgenet run --obs', 'edgenet rollout')" };
-        var quantize = new Option<string>("--quantize") { Description = "blob scheme for --export: f32 | f16 | int8", DefaultValueFactory = _ => "f32" };
+        var quantize = new Option<string>("--quantize") { Description = "blob scheme for --export: f32 | f16 | int8, or several comma-separated (then each blob is named NAME-SCHEME.enb)", DefaultValueFactory = _ => "f32" };
         var cmd = new Command("dqn", "Deep Q-learning on CartPole-v1 (the chapter's last model) with the rl-baselines3-zoo hyperparameters.")
         {
             steps, seed, device, threads, hidden, lr, batch, bufferSize, starts, gamma, targetUpdate, trainFreq, gradientSteps, fraction, finalEps, clip, dbl,
@@ -68,7 +68,7 @@ internal static class DqnCommand
                 EvalEvery = p.GetValue(evalEvery),
                 StopWhenSolved = p.GetValue(stop),
             };
-            var scheme = ParseScheme(p.GetValue(quantize)!);
+            var schemes = p.GetValue(quantize)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseScheme).Distinct().ToArray();
             var env = CartPoleOptions.Parse(p.GetValue(physics));
             if (p.GetValue(threads) < 1)
             {
@@ -110,8 +110,13 @@ internal static class DqnCommand
             if (p.GetValue(export) is { } blob)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(blob))!);
-                var report = DqnExport.Export(trainer.Agent, blob, scheme, env, provenance);
-                Console.WriteLine($"exported {blob} ({report.Bytes.ToString("N0", Inv)} bytes, {scheme.ToString().ToLowerInvariant()}); on the board: edgenet rollout {blob} --episodes 100");
+                foreach (var scheme in schemes)
+                {
+                    string name = scheme.ToString().ToLowerInvariant();
+                    string target = schemes.Length == 1 ? blob : $"{Path.ChangeExtension(blob, null)}-{name}.enb";
+                    var report = DqnExport.Export(trainer.Agent, target, scheme, env, provenance);
+                    Console.WriteLine($"exported {target} ({report.Bytes.ToString("N0", Inv)} bytes, {name}); on the board: edgenet rollout {target} --episodes 100");
+                }
             }
         }));
         return cmd;
