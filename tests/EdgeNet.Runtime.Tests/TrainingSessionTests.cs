@@ -7,6 +7,7 @@ using EdgeNet.Trainer.Keras.Layers;
 using EdgeNet.Trainer.Keras.Models;
 using EdgeNet.Trainer.Keras.Optimizers;
 using EdgeNet.Trainer.Tensors;
+using EdgeNet.Tests.Shared;
 using BoardNonFinite = EdgeNet.Runtime.Training.NonFiniteGradientException;
 using TOps = EdgeNet.Trainer.Autograd.Ops;
 
@@ -392,6 +393,77 @@ public sealed class TrainingSessionTests
         {
             File.Delete(blob);
             File.Delete(int8);
+        }
+    }
+
+    [TestMethod]
+    public void A_save_cut_midway_leaves_the_previous_blob_loadable_and_no_temp_file()
+    {
+        var (_, blob) = Build(Models().First(m => m.Name == "q-network-mse").Make, [4], "cut");
+        string dir = Directory.CreateTempSubdirectory("edgenet-save-cut-").FullName;
+        string path = Path.Combine(dir, "q.enb");
+        try
+        {
+            using var s = TrainingSession.Load(blob, new TrainingOptions { MaxBatch = 4, Loss = TrainingLoss.MeanSquaredError });
+            Rand(16, 1).CopyTo(s.Input(4));
+            Rand(8, 2).CopyTo(s.Targets(4));
+            s.Step(4);
+            s.Save(path, "first");
+            byte[] first = File.ReadAllBytes(path);
+            s.Step(4);
+            foreach (long cut in new long[] { 0, 100, first.Length / 2, first.Length - 1 })
+            {
+                var e = Assert.ThrowsExactly<IOException>(() => s.Writer("second").Write(path, st => new FailingStream(st, cut)));
+                StringAssert.Contains(e.Message, "injected failure");
+                CollectionAssert.AreEqual(first, File.ReadAllBytes(path), $"cut after {cut} bytes: the previous blob is untouched");
+                Assert.HasCount(1, Directory.GetFiles(dir), "no temp file left behind");
+                using var r = BlobReader.Open(path, new BlobReadOptions { VerifyTensorHashes = true });
+                Assert.AreEqual("first", r.GetMetadata("finetune.data")!.AsString());
+            }
+        }
+        finally
+        {
+            File.Delete(blob);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    [DataRow(false, DisplayName = "momentum")]
+    [DataRow(true, DisplayName = "nesterov")]
+    public void Sgd_with_momentum_gives_the_trainers_weights(bool nesterov)
+    {
+        const int Batch = 5;
+        var (name, make, sample, outputs, loss) = Models().First(m => m.Name == "mlp");
+        var (model, blob) = Build(make, sample, "sgd");
+        try
+        {
+            using var s = TrainingSession.Load(blob, new TrainingOptions { MaxBatch = Batch, Loss = loss, Optimizer = TrainingOptimizer.Sgd, LearningRate = 0.05f, Momentum = 0.9f, Nesterov = nesterov, ClipNorm = 0.5f });
+            var sgd = new SGD(learningRate: 0.05f, momentum: 0.9f, nesterov: nesterov) { ClipNorm = 0.5f };
+            for (int step = 0; step < 8; step++)
+            {
+                float[] x = Rand(Batch * 30, 200 + step), t = Targets(loss, Batch, outputs, step);
+                using (TensorScope.Begin())
+                {
+                    using var tape = new GradientTape();
+                    var pred = model.Apply(Tensor.FromArray(x, [Batch, .. sample]));
+                    var grads = tape.Gradient(TrainerLoss(loss, Tensor.FromArray(t, Batch), pred, false), model.TrainableVariables);
+                    sgd.ApplyGradients(grads.Zip(model.TrainableVariables));
+                }
+
+                x.CopyTo(s.Input(Batch));
+                t.CopyTo(s.Targets(Batch));
+                s.Step(Batch);
+            }
+
+            foreach (var v in model.TrainableVariables)
+            {
+                Near(v.Numpy(), s.Weight(v.Name), 1e-5, $"{name}: {v.Name} after 8 SGD steps (clipnorm 0.5)");
+            }
+        }
+        finally
+        {
+            File.Delete(blob);
         }
     }
 }

@@ -622,7 +622,10 @@ public sealed class TrainingSession : IDisposable
     /// was there) with the base blob's graph and metadata and the fine-tune's provenance. Frozen tensors keep
     /// their bytes; trained ones are written as f32.
     /// </summary>
-    public void Save(string path, string data)
+    public void Save(string path, string data) => Writer(data).Write(path);
+
+    /// <summary>The new blob's writer: the base blob with the trained tensors replaced and the provenance set.</summary>
+    internal BlobWriter Writer(string data)
     {
         var w = BlobWriter.CopyOf(_blob);
         foreach (var p in _trainable)
@@ -641,7 +644,7 @@ public sealed class TrainingSession : IDisposable
             w.SetMetadata(MetadataKeys.QuantizationScheme, "f32");
         }
 
-        w.Write(path);
+        return w;
     }
 
     private string BaseHash()
