@@ -181,6 +181,7 @@ public sealed class DqnLearnerTests
             Assert.AreEqual(0, code, err);
             StringAssert.Contains(output, "rig physics pole_mass=0.15");
             StringAssert.Contains(output, "replay ring 23,831 transitions");
+            StringAssert.Contains(output, "kept the ", "the best of the loaded policy and the evaluation at tick 2000 is kept");
             using var r = Formats.Enb.BlobReader.Open(learned, new Formats.Enb.BlobReadOptions { VerifyTensorHashes = true });
             Assert.AreEqual(26L * 20, r.GetMetadata("finetune.steps")!.AsInt64(), "updates at ticks 500, 600, ..., 3000: 26 bursts of 20");
 

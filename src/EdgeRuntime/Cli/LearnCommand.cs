@@ -37,12 +37,14 @@ internal static class LearnCommand
         var layers = new Option<string>("--layers") { Description = "what learns: all, last:K or layer names", DefaultValueFactory = _ => "all" };
         var dbl = new Option<bool>("--double") { Description = "Double DQN targets" };
         var episodes = new Option<int>("--eval-episodes") { Description = "greedy episodes measured before and after", DefaultValueFactory = _ => 50 };
+        var evalEvery = new Option<int>("--eval-every") { Description = "ticks between greedy evaluations that keep the best weights (0: keep the last); in simulation each is --select-episodes episodes on other starts", DefaultValueFactory = _ => 2_000 };
+        var selectEpisodes = new Option<int>("--select-episodes") { Description = "greedy episodes per keep-the-best evaluation", DefaultValueFactory = _ => 20 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
         var variant = RunCommands.Variant();
         var threads = RunCommands.Threads();
         var cmd = new Command("learn", "Keep learning on the board: DQN updates between the ticks of a (simulated) rig whose physics differ from the host's, greedy return before and after.")
         {
-            model, physics, output, steps, epsilon, learningStarts, trainEvery, gradientSteps, targetEvery, lr, batch, replayMb, layers, dbl, episodes, seed, variant, threads,
+            model, physics, output, steps, epsilon, learningStarts, trainEvery, gradientSteps, targetEvery, lr, batch, replayMb, layers, dbl, episodes, evalEvery, selectEpisodes, seed, variant, threads,
         };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
@@ -77,6 +79,29 @@ internal static class LearnCommand
                 Layers = p.GetValue(layers)!, Variant = io.Variant, Seed = p.GetValue(seed),
             });
             o.WriteLine($"learning {string.Join(", ", learner.Online.TrainableLayers)}: replay ring {learner.Replay.Capacity:N0} transitions ({learner.Replay.Bytes / 1048576.0:F1} MiB), arenas {learner.ArenaBytes:N0} B, ε {p.GetValue(epsilon).ToString(Inv)}");
+            // Keep the best: the loaded policy is the first candidate, judged on starts apart from the final measurement's.
+            int judgeEvery = p.GetValue(evalEvery), judgeN = Math.Max(1, p.GetValue(selectEpisodes));
+            var judgeRig = new CartPoleEnv(env);
+            double Judge()
+            {
+                double sum = 0;
+                for (int i = 0; i < judgeN; i++)
+                {
+                    var ob = judgeRig.Reset(p.GetValue(seed) + 2_000_000 + i);
+                    for (bool over = false; !over;)
+                    {
+                        var step = judgeRig.Step(learner.Act(ob));
+                        sum += step.Reward;
+                        over = step.Terminated || step.Truncated;
+                        ob = judgeRig.Observation;
+                    }
+                }
+
+                return sum / judgeN;
+            }
+
+            double best = judgeEvery > 0 ? Judge() : double.NaN;
+            long bestTick = 0;
             var rig = new CartPoleEnv(env, p.GetValue(seed));
             var obs = new float[4];
             var next = new float[4];
@@ -127,6 +152,16 @@ internal static class LearnCommand
                     learner.UpdateTarget();
                 }
 
+                if (judgeEvery > 0 && t % judgeEvery == 0 && learner.GradientSteps > 0)
+                {
+                    double score = Judge();
+                    if (score > best)
+                    {
+                        (best, bestTick) = (score, t);
+                        learner.KeepBest();
+                    }
+                }
+
                 if (t % Math.Max(1, n / 10) == 0)
                 {
                     o.WriteLine($"  tick {t,7}: episodes {episodesDone,4}, mean return of the last {recent.Count} {(recent.Count > 0 ? recent.Average() : 0).ToString("F1", Inv)}, loss {loss.ToString("F4", Inv)}, {learner.GradientSteps} updates");
@@ -134,6 +169,14 @@ internal static class LearnCommand
             }
 
             double updateUs = learner.GradientSteps > 0 ? trainTicks * 1e6 / Stopwatch.Frequency / learner.GradientSteps : 0;
+            if (judgeEvery > 0)
+            {
+                learner.RestoreBest();
+                o.WriteLine(bestTick > 0
+                    ? $"kept the weights of tick {bestTick} (greedy {best.ToString("F1", Inv)} over {judgeN} selection episodes)"
+                    : $"kept the loaded weights: no evaluation beat them ({best.ToString("F1", Inv)} over {judgeN} selection episodes)");
+            }
+
             learner.Save(outPath, $"CartPole rig {env.ToSpec()}: {n} ticks, {episodesDone} episodes, ε {p.GetValue(epsilon).ToString(Inv)}");
             double after;
             using (var it = Interp.Load(outPath, io))

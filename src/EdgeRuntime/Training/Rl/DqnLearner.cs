@@ -36,7 +36,8 @@ public sealed record DqnLearnerOptions
 /// Huber loss), a target network as a second weight set (a forward-only session refreshed by
 /// <see cref="UpdateTarget"/>), an actor (a forward-only batch-1 session refreshed by <see cref="SyncActor"/>,
 /// so acting never waits for learning and never sees a half-updated network), and a replay ring in a fixed
-/// memory budget. The update is the trainer's: y = r + γ·(1 − terminated)·Q_target(s', a*), a* the target's
+/// memory budget; a fourth weight set keeps the best policy found (<see cref="KeepBest"/>, <see cref="RestoreBest"/>), as DQN
+/// can lose a good policy while it keeps learning. The update is the trainer's: y = r + γ·(1 − terminated)·Q_target(s', a*), a* the target's
 /// (or with Double DQN the online network's) argmax; Huber on Q(s, a) − y averaged over the batch; Adam with
 /// the global clip. Nothing is allocated after creation.
 /// </summary>
@@ -45,6 +46,7 @@ public sealed class DqnLearner : IDisposable
     private readonly TrainingSession _online;
     private readonly TrainingSession _target;
     private readonly TrainingSession _actor;
+    private readonly TrainingSession _best;
     private readonly Random _rng;
     private readonly float[] _s;      // [batch, obs]
     private readonly float[] _s2;     // [batch, obs]
@@ -64,11 +66,13 @@ public sealed class DqnLearner : IDisposable
         {
             _target = TrainingSession.Load(blob, new TrainingOptions { MaxBatch = options.BatchSize, Layers = "none", Variant = options.Variant });
             _actor = TrainingSession.Load(blob, new TrainingOptions { MaxBatch = 1, Layers = "none", Variant = options.Variant });
+            _best = TrainingSession.Load(blob, new TrainingOptions { MaxBatch = 1, Layers = "none", Variant = options.Variant });
         }
         catch
         {
             _online.Dispose();
             _target?.Dispose();
+            _actor?.Dispose();
             throw;
         }
 
@@ -95,8 +99,8 @@ public sealed class DqnLearner : IDisposable
 
     public long GradientSteps => _online.Steps;
 
-    /// <summary>Arena bytes of the three networks together (learner, target, actor), without the replay ring.</summary>
-    public long ArenaBytes => _online.ArenaBytes + _target.ArenaBytes + _actor.ArenaBytes;
+    /// <summary>Arena bytes of the four weight sets together (learner, target, actor, best kept), without the replay ring.</summary>
+    public long ArenaBytes => _online.ArenaBytes + _target.ArenaBytes + _actor.ArenaBytes + _best.ArenaBytes;
 
     /// <summary>Loads a Q-network blob (f32 or f16: observations in, one Q-value per action out).</summary>
     public static DqnLearner Load(string blob, DqnLearnerOptions? options = null)
@@ -125,6 +129,17 @@ public sealed class DqnLearner : IDisposable
 
     /// <summary>Actor ← online: call between control ticks to act with what was learned.</summary>
     public void SyncActor() => _actor.CopyWeightsFrom(_online);
+
+    /// <summary>Keeps a copy of the online weights (the best so far, by the caller's evaluation); allocates nothing.</summary>
+    public void KeepBest() => _best.CopyWeightsFrom(_online);
+
+    /// <summary>Online, target and actor ← the kept copy (the loaded weights until <see cref="KeepBest"/> is called).</summary>
+    public void RestoreBest()
+    {
+        _online.CopyWeightsFrom(_best);
+        UpdateTarget();
+        SyncActor();
+    }
 
     /// <summary>Target ← online (a hard update).</summary>
     public void UpdateTarget() => _target.CopyWeightsFrom(_online);
@@ -190,5 +205,6 @@ public sealed class DqnLearner : IDisposable
         _online.Dispose();
         _target.Dispose();
         _actor.Dispose();
+        _best.Dispose();
     }
 }
