@@ -33,8 +33,8 @@ $edgenet run "$out/mlp-int8.enb" --input "$out/digit7.raw"
 $edgenet bench "$out/mlp-int8.enb" --batch 1,50 --seconds 1
 $edgenet inspect "$out/mlp-int8.enb" --verify | head -n 25
 echo "== learning on the board: the digits seen through a camera mounted 20-30 degrees askew; the edge runtime"
-echo "   fine-tunes the f32 MLP's last layer on 1,000 rotated digits and measures 1,000 other rotated ones"
-$edgenet finetune "$out/mlp-f32.enb" --data digits --out "$out/mlp-rotated.enb" --rotate 20:30 --layers last:1 --steps 300 --lr 0.003 --train-limit 1000 --eval-limit 1000
+echo "   fine-tunes the f32 MLP's last layer on 1,000 rotated digits, re-quantizes it to int8 and measures 1,000 other rotated ones"
+$edgenet finetune "$out/mlp-f32.enb" --data digits --out "$out/mlp-rotated.enb" --rotate 20:30 --layers last:1 --steps 300 --lr 0.003 --train-limit 1000 --eval-limit 1000 --int8
 $edgenet bench "$out/mlp-f32.enb" --train --batch 50 --seconds 1
 echo "== the chapter's DQN on CartPole-v1 (rl-baselines3-zoo hyperparameters), exported as int8 for the board"
 $train dqn --seed 1 --out "$out/dqn.keras.enb" --export "$out/dqn.enb" --quantize int8,f32

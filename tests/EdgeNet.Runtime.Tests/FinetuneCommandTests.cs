@@ -107,4 +107,21 @@ public sealed partial class FinetuneCommandTests
         Assert.AreEqual(2, code);
         StringAssert.Contains(err, "--loss 'hinge': use sce, mse or huber");
     }
+
+    [TestMethod]
+    public void Int8_after_fine_tuning_acts_as_the_float_weights_do()
+    {
+        string outPath = Path.Combine(s_dir, "rotated-int8.enb");
+        var (code, output, err) = CliRunner.Run("finetune", s_blob, "--data", "digits", "--out", outPath, "--layers", "last:1", "--steps", "60",
+            "--rotate", "20:30", "--train-limit", "500", "--eval-limit", "500", "--int8", "--calibration", "200");
+        Assert.AreEqual(0, code, err);
+        double f = double.Parse(Regex.Match(output, @"after: +accuracy ([0-9.]+) with the float weights").Groups[1].Value, CultureInfo.InvariantCulture);
+        double q = double.Parse(Regex.Match(output, @"after: +accuracy ([0-9.]+) on the same held-out samples, int8 on the board").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.AreEqual(f, q, 0.02, "the int8 blob within 2 points of the float weights it came from");
+        using var r = BlobReader.Open(outPath, new BlobReadOptions { VerifyTensorHashes = true });
+        Assert.AreEqual("int8", r.GetMetadata("quantization.scheme")!.AsString());
+        StringAssert.StartsWith(r.GetMetadata("quantization.calibration")!.AsString(), "minmax over 200 samples");
+        Assert.AreEqual(60L, r.GetMetadata("finetune.steps")!.AsInt64());
+        Assert.IsTrue(r.Graph!.Operators.Any(o => o.Opcode == Opcode.Quantize), "an int8 region with its quantize op");
+    }
 }

@@ -466,4 +466,57 @@ public sealed class TrainingSessionTests
             File.Delete(blob);
         }
     }
+
+    [TestMethod]
+    public void Int8_requantization_on_the_board_writes_the_trainers_int8_blob()
+    {
+        foreach (var (name, make, sample, _, _) in Models().Where(m => m.Name is "cnn" or "mlp"))
+        {
+            var (model, blob) = Build(make, sample, name + "-q");
+            string trainerInt8 = Temp(name + "-trainer-int8");
+            try
+            {
+                int per = sample.Aggregate(1, (a, d) => a * d);
+                float[][] calib = [Rand(6 * per, 31, 0, 1), Rand(6 * per, 32, 0, 1)];
+                ModelExporter.ExportSamples(model, trainerInt8, new QuantizationOptions { Scheme = QuantizationScheme.Int8 },
+                    calib.Select(c => new NDArray(c, [6, .. sample])).ToList(), new Dictionary<string, EnbValue>());
+
+                using var s = TrainingSession.Load(blob, new TrainingOptions { MaxBatch = 6 });
+                float[] min = Enumerable.Repeat(float.PositiveInfinity, s.Values.Count).ToArray(), max = Enumerable.Repeat(float.NegativeInfinity, s.Values.Count).ToArray();
+                foreach (var c in calib)
+                {
+                    c.CopyTo(s.Input(6));
+                    s.Observe(6, min, max);
+                }
+
+                using var board = BlobReader.FromBytes(s.Int8Writer("test", min, max, 12).ToArray(), "board-int8");
+                using var trainer = BlobReader.Open(trainerInt8);
+                Assert.AreEqual("int8", board.GetMetadata("quantization.scheme")!.AsString());
+                Assert.HasCount(trainer.Tensors.Count, board.Tensors, name);
+                for (int i = 0; i < trainer.Tensors.Count; i++)
+                {
+                    Assert.AreEqual(trainer.Tensors[i].Name, board.Tensors[i].Name, name);
+                    Assert.AreEqual(trainer.Tensors[i].Type, board.Tensors[i].Type, $"{name}: {trainer.Tensors[i].Name}");
+                    Assert.IsTrue(trainer.GetTensorBytes(i).SequenceEqual(board.GetTensorBytes(i)), $"{name}: {trainer.Tensors[i].Name} bytes");
+                }
+
+                var (tg, bg) = (trainer.Graph!, board.Graph!);
+                Assert.HasCount(tg.Values.Count, bg.Values, name);
+                for (int v = 0; v < tg.Values.Count; v++)
+                {
+                    Assert.AreEqual(tg.Values[v].Name, bg.Values[v].Name);
+                    Assert.AreEqual(tg.Values[v].Type, bg.Values[v].Type);
+                    CollectionAssert.AreEqual(tg.Values[v].Quantization.Scales.ToArray(), bg.Values[v].Quantization.Scales.ToArray(), $"{name}: {tg.Values[v].Name} scale");
+                    CollectionAssert.AreEqual(tg.Values[v].Quantization.ZeroPoints.ToArray(), bg.Values[v].Quantization.ZeroPoints.ToArray(), $"{name}: {tg.Values[v].Name} zero point");
+                }
+
+                CollectionAssert.AreEqual(tg.Operators.Select(o => o.Opcode).ToArray(), bg.Operators.Select(o => o.Opcode).ToArray(), name);
+            }
+            finally
+            {
+                File.Delete(blob);
+                File.Delete(trainerInt8);
+            }
+        }
+    }
 }

@@ -25,12 +25,14 @@ internal static class FinetuneCommand
         var evalLimit = new Option<int>("--eval-limit") { Description = "held-out samples measured before and after", DefaultValueFactory = _ => 1000 };
         var rotate = new Option<string?>("--rotate") { Description = "rotate every image by MIN:MAX degrees, either way (a new camera mount), e.g. 20:30" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        var int8 = new Option<bool>("--int8") { Description = "write the result re-quantized to int8 (activation ranges from --calibration training samples), so the board acts in int8" };
+        var calibration = new Option<int>("--calibration") { Description = "with --int8: training samples whose activations set the int8 ranges", DefaultValueFactory = _ => 500 };
         var printLosses = new Option<bool>("--print-losses") { Description = "also print every step's loss on one line (for comparing machines)" };
         var variant = RunCommands.Variant();
         var threads = RunCommands.Threads();
         var cmd = new Command("finetune", "Fine-tune an image model on the board (Adam, sparse cross-entropy) and write the new blob; prints the held-out accuracy before and after.")
         {
-            model, data, output, layers, steps, lr, batch, trainLimit, evalLimit, rotate, seed, printLosses, variant, threads,
+            model, data, output, layers, steps, lr, batch, trainLimit, evalLimit, rotate, seed, int8, calibration, printLosses, variant, threads,
         };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
@@ -86,14 +88,53 @@ internal static class FinetuneCommand
             }
 
             double seconds = sw.Elapsed.TotalSeconds;
-            if (p.GetValue(printLosses))
+            string provenance = $"{train.Name}: {train.Count} samples, {n} steps of batch {b}";
+            if (p.GetValue(int8))
             {
-                o.WriteLine("losses: " + string.Join(" ", losses.Select(v => v.ToString("R", Inv))));
+                // The float weights' accuracy first (the session's forward), then the int8 blob's through the interpreter.
+                int correct = 0;
+                for (int s0 = 0; s0 < test.Count; s0 += b)
+                {
+                    int m = Math.Min(b, test.Count - s0);
+                    var x = session.Input(m);
+                    for (int i = 0; i < m * test.SampleSize; i++)
+                    {
+                        x[i] = (test.Images[(s0 * test.SampleSize) + i] * 255f * scale) + offset;
+                    }
+
+                    session.Forward(m);
+                    var y = session.Output(m);
+                    int classes = y.Length / m;
+                    for (int i = 0; i < m; i++)
+                    {
+                        correct += System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.Slice(i * classes, classes)) == test.Labels[s0 + i] ? 1 : 0;
+                    }
+                }
+
+                o.WriteLine($"after:  accuracy {((double)correct / test.Count).ToString("F4", Inv)} with the float weights");
+                int samples = Math.Min(Math.Max(1, p.GetValue(calibration)), train.Count);
+                float[] min = Enumerable.Repeat(float.PositiveInfinity, session.Values.Count).ToArray(), max = Enumerable.Repeat(float.NegativeInfinity, session.Values.Count).ToArray();
+                for (int s0 = 0; s0 < samples; s0 += b)
+                {
+                    int m = Math.Min(b, samples - s0);
+                    var x = session.Input(m);
+                    for (int i = 0; i < m * train.SampleSize; i++)
+                    {
+                        x[i] = (train.Images[(s0 * train.SampleSize) + i] * 255f * scale) + offset;
+                    }
+
+                    session.Observe(m, min, max);
+                }
+
+                session.Int8Writer(provenance, min, max, samples).Write(outPath);
+            }
+            else
+            {
+                session.Save(outPath, provenance);
             }
 
-            session.Save(outPath, $"{train.Name}: {train.Count} samples, {n} steps of batch {b}");
             double after = Accuracy(outPath, test, interp);
-            o.WriteLine($"after:  accuracy {after.ToString("F4", Inv)} on the same held-out samples ({(after - before >= 0 ? "+" : "")}{((after - before) * 100).ToString("F1", Inv)} points)");
+            o.WriteLine($"after:  accuracy {after.ToString("F4", Inv)} on the same held-out samples{(p.GetValue(int8) ? ", int8 on the board" : "")} ({(after - before >= 0 ? "+" : "")}{((after - before) * 100).ToString("F1", Inv)} points)");
             o.WriteLine($"wrote {outPath}: {n} steps in {seconds.ToString("F1", Inv)} s ({(seconds * 1e3 / n).ToString("F1", Inv)} ms/step), peak RSS {(RunCommands.PeakRssBytes() / 1048576.0).ToString("F1", Inv)} MiB");
         }));
         return cmd;

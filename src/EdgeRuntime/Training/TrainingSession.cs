@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Kernels.Optim;
+using EdgeNet.Formats.Schemes;
 using EdgeNet.Runtime.Planning;
 using EdgeNet.Runtime.Training.Ops;
 using Ref = EdgeNet.Kernels.Reference;
@@ -633,18 +634,120 @@ public sealed class TrainingSession : IDisposable
             w.ReplaceF32(p.Name, _arena.Param(p));
         }
 
-        w.SetMetadata(MetadataKeys.FineTuneBase, $"{Path.GetFileName(_blob.FileName)} xxh3:{BaseHash()}");
-        w.SetMetadata(MetadataKeys.FineTuneSteps, EnbValue.I64(Steps));
-        w.SetMetadata(MetadataKeys.FineTuneData, data);
-        w.SetMetadata(MetadataKeys.FineTuneLoss, EnbValue.F32(LastLoss));
-        w.SetMetadata(MetadataKeys.FineTuneLayers, string.Join(",", TrainableLayers));
-        w.SetMetadata(MetadataKeys.FineTuneOptimizer, Options.OptimizerText);
+        SetProvenance(w, data);
         if (Params.All(p => p.Trainable || _blob.Tensors[p.TensorIndex].Type == ElementType.F32))
         {
             w.SetMetadata(MetadataKeys.QuantizationScheme, "f32");
         }
 
         return w;
+    }
+
+    /// <summary>
+    /// The forward pass over the first <paramref name="batch"/> samples of <see cref="Input"/>, widening each value's
+    /// observed range (by the blob graph's value index): the calibration of an int8 re-quantization.
+    /// </summary>
+    public void Observe(int batch, Span<float> min, Span<float> max)
+    {
+        CheckBatch(batch);
+        if (min.Length < Values.Count || max.Length < Values.Count)
+        {
+            throw new ArgumentException($"ranges for {Values.Count} values are needed; got {min.Length} and {max.Length}");
+        }
+
+        int cap = Simd.Gemm.ThreadCap;
+        Simd.Gemm.ThreadCap = Options.Threads;
+        try
+        {
+            Widen(_input, batch, min, max);
+            for (int i = 0; i < _ops.Length; i++)
+            {
+                _ops[i].Forward(_arena, batch, _simd);
+                Widen(_ops[i].Y, batch, min, max);
+            }
+        }
+        finally
+        {
+            Simd.Gemm.ThreadCap = cap;
+        }
+    }
+
+    private void Widen(ValueSlot v, int batch, Span<float> min, Span<float> max)
+    {
+        var x = _arena.Value(v, batch);
+        min[v.Index] = Math.Min(min[v.Index], TensorPrimitives.Min<float>(x));
+        max[v.Index] = Math.Max(max[v.Index], TensorPrimitives.Max<float>(x));
+    }
+
+    /// <summary>The session's graph with its current weights, as Formats' scheme builder takes it.</summary>
+    internal FloatGraph ToFloatGraph()
+    {
+        var graph = _blob.Graph!;
+        var f = new FloatGraph { Input = graph.Inputs[0], Output = graph.Outputs[0] };
+        foreach (var v in graph.Values)
+        {
+            f.Values.Add((v.Name, v.Dims.ToArray()));
+        }
+
+        var weightOf = new Dictionary<int, int>();
+        foreach (var p in Params)
+        {
+            weightOf[p.TensorIndex] = f.Weights.Count;
+            f.Weights.Add(new FloatWeight(p.Name, p.Dims.Select(d => (int)d).ToArray(), _arena.Param(p).ToArray()));
+        }
+
+        for (int i = 0; i < _ops.Length; i++)
+        {
+            var op = graph.Operators[i];
+            int[] weights = op.Inputs.Where(r => r.IsWeight).Select(r => weightOf[r.Index]).ToArray();
+            f.Nodes.Add(new FloatNode(OperatorSchemas.Of(op.Opcode), _ops[i].X.Index, weights, op.Outputs[0], op.Attributes, _ops[i].Layer));
+        }
+
+        return f;
+    }
+
+    /// <summary>
+    /// The weights re-quantized to int8 (per-channel weights, activation ranges from <see cref="Observe"/> over
+    /// <paramref name="samples"/> samples) as a new blob's writer, with the base blob's metadata and the fine-tune's
+    /// provenance: the board acts in int8 after learning in float.
+    /// </summary>
+    public BlobWriter Int8Writer(string data, float[] min, float[] max, int samples, bool floatInputLayer = false, bool floatOutputLayer = false)
+    {
+        var w = new BlobWriter(_blob.Header.Alignment);
+        foreach (var (k, v) in _blob.Metadata)
+        {
+            if (!k.StartsWith("quantization.", StringComparison.Ordinal))
+            {
+                w.SetMetadata(k, v);
+            }
+        }
+
+        w.SetMetadata(MetadataKeys.QuantizationVersion, EnbValue.U32(1));
+        w.SetMetadata(MetadataKeys.QuantizationScheme, "int8");
+        w.SetMetadata(MetadataKeys.QuantizationCalibration, $"minmax over {samples} samples, on the board after fine-tuning");
+        if (floatInputLayer)
+        {
+            w.SetMetadata(MetadataKeys.FloatInputLayer, EnbValue.Bool(true));
+        }
+
+        if (floatOutputLayer)
+        {
+            w.SetMetadata(MetadataKeys.FloatOutputLayer, EnbValue.Bool(true));
+        }
+
+        SetProvenance(w, data);
+        SchemeBuilder.Build(ToFloatGraph(), BlobScheme.Int8, min, max, w, floatInputLayer, floatOutputLayer);
+        return w;
+    }
+
+    private void SetProvenance(BlobWriter w, string data)
+    {
+        w.SetMetadata(MetadataKeys.FineTuneBase, $"{Path.GetFileName(_blob.FileName)} xxh3:{BaseHash()}");
+        w.SetMetadata(MetadataKeys.FineTuneSteps, EnbValue.I64(Steps));
+        w.SetMetadata(MetadataKeys.FineTuneData, data);
+        w.SetMetadata(MetadataKeys.FineTuneLoss, EnbValue.F32(LastLoss));
+        w.SetMetadata(MetadataKeys.FineTuneLayers, string.Join(",", TrainableLayers));
+        w.SetMetadata(MetadataKeys.FineTuneOptimizer, Options.OptimizerText);
     }
 
     private string BaseHash()

@@ -37,6 +37,29 @@ internal sealed class ExportGraph
 
     public int Output { get; private set; }
 
+    /// <summary>The graph as Formats writes it: each node's value input, then its weights in the contract's order.</summary>
+    public Formats.Schemes.FloatGraph ToFloatGraph()
+    {
+        var f = new Formats.Schemes.FloatGraph { Input = Input, Output = Output };
+        f.Values.AddRange(Values);
+        foreach (var v in Weights)
+        {
+            f.Weights.Add(new Formats.Schemes.FloatWeight(v.Name, v.Shape.AsSpan().ToArray(), v.Numpy()));
+        }
+
+        foreach (var n in Nodes)
+        {
+            if (n.Inputs[0].IsWeight || n.Inputs.Skip(1).Any(r => !r.IsWeight))
+            {
+                throw new NotSupportedException($"node '{n.Kind}' of layer '{n.Layer}' reads more than one value; the blob's operators take one value input followed by weights");
+            }
+
+            f.Nodes.Add(new Formats.Schemes.FloatNode(n.Op, n.Inputs[0].Index, n.Inputs.Skip(1).Select(r => r.Index).ToArray(), n.Output, n.Attributes, n.Layer));
+        }
+
+        return f;
+    }
+
     public static ExportGraph FromTrace(Tensor input, Tensor output, IReadOnlyList<TracedOp> ops)
     {
         var g = new ExportGraph();

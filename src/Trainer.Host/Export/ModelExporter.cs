@@ -123,7 +123,13 @@ public static class ModelExporter
             w.SetMetadata(MetadataKeys.FloatOutputLayer, EnbValue.Bool(true));
         }
 
-        BlobBuilder.Build(graph, options.Scheme, min, max, w, floatInput, floatOutput);
+        var scheme = options.Scheme switch
+        {
+            QuantizationScheme.F16 => Formats.Schemes.BlobScheme.F16,
+            QuantizationScheme.Int8 => Formats.Schemes.BlobScheme.Int8,
+            _ => Formats.Schemes.BlobScheme.F32,
+        };
+        Formats.Schemes.SchemeBuilder.Build(graph.ToFloatGraph(), scheme, min, max, w, floatInput, floatOutput);
 
         // 4. Measure the blob as the runtime will read it: per-layer error against the float activations
         //    on the first calibration batch, and its accuracy; then write it once.

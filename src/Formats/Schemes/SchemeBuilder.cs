@@ -1,31 +1,52 @@
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 
-namespace EdgeNet.Trainer.Export;
+namespace EdgeNet.Formats.Schemes;
+
+/// <summary>How a blob stores a float graph.</summary>
+public enum BlobScheme
+{
+    F32,
+    F16,
+    Int8,
+}
 
 /// <summary>
-/// Turns an <see cref="ExportGraph"/> into blob tensors and operators for one scheme:
-/// f32 and f16 store float weights; int8 quantizes the dense/conv2d/max_pool2d/reshape region
-/// fully (int8 activations with calibrated ranges, per-channel int8 weights, int32 biases and
-/// precomputed requantization multipliers) between a quantize and a dequantize op, and
-/// quantizes the weights of everything else (LSTM, embedding) to int8 with float compute.
+/// Turns a <see cref="FloatGraph"/> into blob tensors and operators for one scheme (the trainer's export
+/// and the board's re-quantization after fine-tuning write through it): f32 and f16 store float weights;
+/// int8 quantizes the dense/conv2d/max_pool2d/reshape region fully (int8 activations with calibrated
+/// ranges, per-channel int8 weights, int32 biases and precomputed requantization multipliers) between a
+/// quantize and a dequantize op, and quantizes the weights of everything else (LSTM, embedding) to int8
+/// with float compute.
 /// </summary>
-internal static class BlobBuilder
+public static class SchemeBuilder
 {
     private static readonly HashSet<Opcode> IntegerOps = [Opcode.Dense, Opcode.Conv2D, Opcode.MaxPool2D, Opcode.Reshape];
 
+    /// <param name="g">The float graph.</param>
+    /// <param name="scheme">How to store it.</param>
+    /// <param name="min">int8: each value's calibrated minimum, by value index.</param>
+    /// <param name="max">int8: each value's calibrated maximum, by value index.</param>
+    /// <param name="w">The writer that receives the tensors and the graph.</param>
     /// <param name="floatInputLayer">
     /// int8 only: the operators reading the graph input compute in float (int8 weights, float
     /// activations), so a vector input whose features have very different ranges is not squeezed
     /// through one activation scale; their outputs enter the int8 region.
     /// </param>
-    /// <param name="floatOutputLayer">int8 only: the operator producing the graph output keeps f32 weights and computes in float (see <see cref="QuantizationOptions.FloatOutputLayer"/>).</param>
-    public static void Build(ExportGraph g, QuantizationScheme scheme, float[]? min, float[]? max, BlobWriter w, bool floatInputLayer = false, bool floatOutputLayer = false)
+    /// <param name="floatOutputLayer">int8 only: the operator producing the graph output keeps f32 weights and computes in float.</param>
+    public static void Build(FloatGraph g, BlobScheme scheme, float[]? min, float[]? max, BlobWriter w, bool floatInputLayer = false, bool floatOutputLayer = false)
     {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(w);
+        if (scheme == BlobScheme.Int8 && (min is null || max is null || min.Length < g.Values.Count || max.Length < g.Values.Count))
+        {
+            throw new ArgumentException($"int8 needs a calibrated range for each of the graph's {g.Values.Count} values");
+        }
+
         var values = new List<ValueInfo>();
         var ops = new List<OperatorDef>();
-        var valueMap = new int[g.Values.Count];   // export value -> blob value (float version)
-        var qValue = new int[g.Values.Count];     // export value -> blob int8 value, or -1
+        var valueMap = new int[g.Values.Count];   // graph value -> blob value (float version)
+        var qValue = new int[g.Values.Count];     // graph value -> blob int8 value, or -1
         Array.Fill(qValue, -1);
         var weightIndex = new Dictionary<(int, string), int>();
 
@@ -35,8 +56,6 @@ internal static class BlobBuilder
             return values.Count - 1;
         }
 
-        long[] Dims(int weight) => g.Weights[weight].Shape.AsSpan().ToArray().Select(d => (long)d).ToArray();
-
         int FloatWeight(int i)
         {
             if (weightIndex.TryGetValue((i, "f"), out int t))
@@ -45,10 +64,9 @@ internal static class BlobBuilder
             }
 
             var v = g.Weights[i];
-            float[] data = v.Numpy();
-            t = scheme == QuantizationScheme.F16
-                ? w.AddTensor(v.Name, ElementType.F16, Dims(i), data.Select(x => (Half)x).ToArray().AsSpan())
-                : w.AddF32(v.Name, Dims(i), data);
+            t = scheme == BlobScheme.F16
+                ? w.AddTensor(v.Name, ElementType.F16, v.Dims, Array.ConvertAll(v.Data, x => (Half)x).AsSpan())
+                : w.AddF32(v.Name, v.Dims, v.Data);
             weightIndex[(i, "f")] = t;
             return t;
         }
@@ -61,14 +79,13 @@ internal static class BlobBuilder
             }
 
             var v = g.Weights[i];
-            int channels = v.Shape[-1];
-            var (q, scales) = Int8Arithmetic.QuantizePerChannelLastAxis(v.Numpy(), channels);
-            t = w.AddTensor(v.Name, ElementType.I8, Dims(i), q.AsSpan(), QuantizationParams.PerChannel(v.Shape.Rank - 1, scales));
+            var (q, scales) = Int8Arithmetic.QuantizePerChannelLastAxis(v.Data, v.Shape[^1]);
+            t = w.AddTensor(v.Name, ElementType.I8, v.Dims, q.AsSpan(), QuantizationParams.PerChannel(v.Shape.Length - 1, scales));
             weightIndex[(i, "q")] = t;
             return t;
         }
 
-        bool fullInt8 = scheme == QuantizationScheme.Int8 && g.Nodes.All(n => n.Op.Opcode is not (Opcode.Lstm or Opcode.Embedding or Opcode.OneHot));
+        bool fullInt8 = scheme == BlobScheme.Int8 && g.Nodes.All(n => n.Op.Opcode is not (Opcode.Lstm or Opcode.Embedding or Opcode.OneHot));
         (float S, int Z) Range(int v) => Int8Arithmetic.AsymmetricParams(min![v], max![v]);
 
         int FloatOf(int v)
@@ -107,7 +124,7 @@ internal static class BlobBuilder
 
         foreach (var n in g.Nodes)
         {
-            int x = n.Inputs[0].Index;
+            int x = n.X;
             var (outName, outDims) = g.Values[n.Output];
             bool integer = fullInt8 && IntegerOps.Contains(n.Op.Opcode) && (!n.Op.Attributes.Contains(Attr.Activation) || n.Attr(Attr.Activation).AsString() is "linear" or "relu")
                 && !(floatInputLayer && x == g.Input) && !(floatOutputLayer && n.Output == g.Output);
@@ -121,15 +138,16 @@ internal static class BlobBuilder
                 var inputs = new List<TensorRef> { TensorRef.Value(qx) };
                 if (n.Op.Opcode is Opcode.Dense or Opcode.Conv2D)
                 {
-                    int kw = Int8Weight(n.Inputs[1].Index);
-                    var wScales = w.IndexOf(g.Weights[n.Inputs[1].Index].Name) >= 0 ? WeightScales(g, n.Inputs[1].Index) : [];
+                    int kernel = n.Weights[0];
+                    int kw = Int8Weight(kernel);
+                    var wScales = Int8Arithmetic.QuantizePerChannelLastAxis(g.Weights[kernel].Data, g.Weights[kernel].Shape[^1]).Scales;
                     inputs.Add(TensorRef.Weight(kw));
                     int channels = wScales.Length;
                     float sx = inQ.Scales[0], sy = outQ.Scales[0];
                     var biasScales = wScales.Select(s => sx * s).ToArray();
-                    float[] bias = n.Inputs.Count > 2 ? g.Weights[n.Inputs[2].Index].Numpy() : new float[channels];
+                    float[] bias = n.Weights.Length > 1 ? g.Weights[n.Weights[1]].Data : new float[channels];
                     int[] qb = bias.Select((b, c) => (int)Math.Clamp(Math.Round(b / biasScales[c]), int.MinValue, int.MaxValue)).ToArray();
-                    string biasName = n.Inputs.Count > 2 ? g.Weights[n.Inputs[2].Index].Name : n.Layer + "/bias";
+                    string biasName = n.Weights.Length > 1 ? g.Weights[n.Weights[1]].Name : n.Layer + "/bias";
                     // Bias scale is implied (input_scale × weight_scale[c]), so it is not stored.
                     inputs.Add(TensorRef.Weight(w.AddTensor(biasName, ElementType.I32, [channels], qb.AsSpan())));
                     var requant = new int[2 * channels];   // [2, C]: multipliers, then shifts
@@ -141,29 +159,23 @@ internal static class BlobBuilder
                     inputs.Add(TensorRef.Weight(w.AddTensor(n.Layer + "/requant", ElementType.I32, [2, channels], requant.AsSpan())));
                 }
 
-                ops.Add(new OperatorDef(n.Op.Opcode, inputs, [y], n.Attributes));
+                ops.Add(new OperatorDef(n.Op.Opcode, inputs, [y], [.. n.Attributes]));
                 continue;
             }
 
             var fin = new List<TensorRef> { TensorRef.Value(FloatOf(x)) };
-            foreach (var r in n.Inputs.Skip(1))
+            foreach (int r in n.Weights)
             {
-                bool quantizeWeight = scheme == QuantizationScheme.Int8 && g.Weights[r.Index].Shape.Rank >= 2 && !(floatOutputLayer && n.Output == g.Output);
-                fin.Add(TensorRef.Weight(quantizeWeight ? Int8Weight(r.Index) : FloatWeight(r.Index)));
+                bool quantizeWeight = scheme == BlobScheme.Int8 && g.Weights[r].Shape.Length >= 2 && !(floatOutputLayer && n.Output == g.Output);
+                fin.Add(TensorRef.Weight(quantizeWeight ? Int8Weight(r) : FloatWeight(r)));
             }
 
             int fy = AddValue(outName, ElementType.F32, outDims);
             valueMap[n.Output] = fy;
-            ops.Add(new OperatorDef(n.Op.Opcode, fin, [fy], n.Attributes));
+            ops.Add(new OperatorDef(n.Op.Opcode, fin, [fy], [.. n.Attributes]));
         }
 
         int output = FloatOf(g.Output);
         w.Graph = new GraphDef(values, [valueMap[g.Input]], [output], ops);
-    }
-
-    private static float[] WeightScales(ExportGraph g, int weight)
-    {
-        var v = g.Weights[weight];
-        return Int8Arithmetic.QuantizePerChannelLastAxis(v.Numpy(), v.Shape[-1]).Scales;
     }
 }
