@@ -113,11 +113,31 @@ public sealed class DqnLearnerTests
                 board.TrainStep();
             }
 
-            // The actor acts with the weights it had until it is synced.
-            board.Online.Input(1)[0] = 0;   // (any use of the learner's buffers leaves the actor alone)
+            // The actor (the inference interpreter) acts with the loaded weights until it is synced, then with the learned ones.
+            float[] Q(Interpreter it)
+            {
+                o.CopyTo(it.Input(1));
+                it.Invoke(1);
+                return it.Output(1).ToArray();
+            }
+
+            static void Near(float[] want, float[] have, string what)
+            {
+                for (int i = 0; i < want.Length; i++)
+                {
+                    Assert.AreEqual(want[i], have[i], 1e-5 * Math.Max(1, Math.Abs(want[i])), what);
+                }
+            }
+
+            Near(q, Q(board.Actor), "before syncing: the loaded policy");
             float[] before = [.. board.Online.Weight(board.Online.Params[0].Name)];
             board.SyncActor();
             CollectionAssert.AreEqual(before, board.Online.Weight(board.Online.Params[0].Name).ToArray(), "syncing copies, it does not change the learner");
+            o.CopyTo(board.Online.Input(1));
+            board.Online.Forward(1);
+            float[] learned = board.Online.Output(1).ToArray();
+            Assert.IsGreaterThan(1e-4f, Math.Abs(learned[0] - q[0]) + Math.Abs(learned[1] - q[1]), "50 updates moved the Q-values");
+            Near(learned, Q(board.Actor), "after syncing: the learner's Q-values through the packed inference kernels");
 
             long least = long.MaxValue;
             for (int w = 0; w < 3; w++)
@@ -195,6 +215,45 @@ public sealed class DqnLearnerTests
         {
             File.Delete(blob);
             File.Delete(learned);
+        }
+    }
+
+    [TestMethod]
+    public void The_reference_actor_takes_new_weights_too_and_int8_layers_refuse_them()
+    {
+        var agent = new DqnAgent(4, 2, new DqnOptions { Hidden = [8, 8], BatchSize = 8 }, seed: 4);
+        string blob = ExportAgent(agent), int8 = blob + ".int8.enb";
+        try
+        {
+            using var board = DqnLearner.Load(blob, new DqnLearnerOptions { BatchSize = 8, Variant = KernelVariant.Reference, LearningRate = 0.05f });
+            var b = Transitions(8, 3);
+            for (int i = 0; i < 5; i++)
+            {
+                board.TrainOn(b.Observations, b.Actions, b.Rewards, b.NextObservations, b.Terminated, 8);
+            }
+
+            board.SyncActor();
+            b.Observations.AsSpan(0, 4).CopyTo(board.Online.Input(1));
+            board.Online.Forward(1);
+            b.Observations.AsSpan(0, 4).CopyTo(board.Actor.Input(1));
+            board.Actor.Invoke(1);
+            for (int k = 0; k < 2; k++)
+            {
+                Assert.AreEqual(board.Online.Output(1)[k], board.Actor.Output(1)[k], 1e-5, "reference kernels after the sync");
+            }
+
+            DqnExport.Export(agent, int8, QuantizationScheme.Int8, new CartPoleOptions(), calibrationStates: 200);
+            using var q = Interpreter.Load(int8);
+            // A layer that computes in int8 (it has a requantization table; the float input layer only stores int8 weights).
+            string layer = q.Blob.Tensors.First(t => t.Name.EndsWith("/requant", StringComparison.Ordinal)).Name.Split('/')[0];
+            var kernel = q.Blob.Tensors.First(t => t.Name == layer + "/kernel");
+            var e = Assert.ThrowsExactly<ArgumentException>(() => q.UpdateWeight(kernel.Name, new float[kernel.ElementCount]));
+            StringAssert.Contains(e.Message, "int8 layers cannot take new weights");
+        }
+        finally
+        {
+            File.Delete(blob);
+            File.Delete(int8);
         }
     }
 }

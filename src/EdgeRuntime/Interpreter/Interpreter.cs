@@ -197,6 +197,26 @@ public sealed unsafe class Interpreter : IDisposable
 
     public int OperatorCount => _kernels.Length;
 
+    /// <summary>
+    /// Replaces a float weight (a Dense or Conv2D kernel or bias, by its tensor name) with new values in place:
+    /// a policy learned on the board acts through this interpreter from the next <see cref="Invoke"/>. Call it
+    /// between Invokes; allocates nothing. int8 layers cannot take new weights (re-quantize the blob instead).
+    /// </summary>
+    public void UpdateWeight(string name, ReadOnlySpan<float> values)
+    {
+        int tensor = _blob.FindTensor(name);
+        bool loaded = false;
+        for (int i = 0; i < _kernels.Length && tensor >= 0; i++)
+        {
+            loaded |= _kernels[i].Floats?.Reload(tensor, values) == true;
+        }
+
+        if (!loaded)
+        {
+            throw new ArgumentException($"{_blob.FileName}: '{name}' is not the float kernel or bias of a Dense or Conv2D here (int8 layers cannot take new weights: re-quantize the blob)", nameof(name));
+        }
+    }
+
     public void Dispose()
     {
         _pool.Dispose();

@@ -81,7 +81,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
             throw Fail($"bias has {bias.Length} values for {_f} outputs");
         }
 
-        _fl = new FloatLayer(FloatWeight(0), bias, _g.Patch, _f, Simd);
+        _fl = new FloatLayer(FloatWeight(0), bias, _g.Patch, _f, Simd, WeightIndex(0), WeightCount > 1 ? WeightIndex(1) : -1);
         _tables = Simd ? new ConvTables(_g) : null;
     }
 
@@ -92,6 +92,8 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
         : (((long)_g.OutH * _g.OutW * _ldCols * Int8Gemm.RowElementSize) + 63) / 64 * 64;
 
     private long PerThreadScratch => !Simd ? 0 : InputScratch + (_int8 ? (long)_g.OutH * _g.OutW * _f * sizeof(int) : 0) + 64;
+
+    internal override FloatLayer? Floats => _fl;
 
     public override long ScratchBytes(int maxBatch) => PerThreadScratch * _threads;
 

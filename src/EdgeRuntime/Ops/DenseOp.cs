@@ -84,11 +84,13 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             throw Fail($"bias has {bias.Length} values for {_n} outputs");
         }
 
-        _fl = new FloatLayer(FloatWeight(0), bias, _k, _n, Simd);
+        _fl = new FloatLayer(FloatWeight(0), bias, _k, _n, Simd, WeightIndex(0), WeightCount > 1 ? WeightIndex(1) : -1);
     }
 
     // int8 SIMD: int32 accumulators [rows, n], then the int16-widened input [rows, k even].
     private long AccBytes(int rows) => ((long)rows * _n * sizeof(int) + 63) / 64 * 64;
+
+    internal override FloatLayer? Floats => _fl;
 
     public override long ScratchBytes(int maxBatch)
     {

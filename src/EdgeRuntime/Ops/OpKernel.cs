@@ -61,6 +61,9 @@ public abstract unsafe class OpKernel
     /// <summary>Scratch bytes Eval needs at <paramref name="maxBatch"/> (planned into the arena).</summary>
     public virtual long ScratchBytes(int maxBatch) => 0;
 
+    /// <summary>The float weights of a Dense or Conv2D, which <see cref="Interpreter.UpdateWeight"/> can replace; null for others.</summary>
+    internal virtual FloatLayer? Floats => null;
+
     /// <summary>True when the output may share the input's buffer (reshape).</summary>
     public virtual bool AliasesInput => false;
 

@@ -412,11 +412,12 @@ public sealed class TrainingSession : IDisposable
 
     private TrainParam Param(string name)
     {
-        foreach (var p in Params)
+        var all = Params;
+        for (int i = 0; i < all.Count; i++)
         {
-            if (p.Name == name)
+            if (all[i].Name == name)
             {
-                return p;
+                return all[i];
             }
         }
 

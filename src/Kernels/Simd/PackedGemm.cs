@@ -26,8 +26,20 @@ public static unsafe partial class PackedGemm
     /// <summary>Packs a row-major [k, n] matrix into panels; returns (packed, panels).</summary>
     public static float[] Pack(ReadOnlySpan<float> w, int k, int n)
     {
+        var packed = GC.AllocateArray<float>(Panels(n) * k * NR, pinned: true);
+        PackInto(w, k, n, packed);
+        return packed;
+    }
+
+    /// <summary>Packs a row-major [k, n] matrix into existing panels (new weights for a prepared layer; allocates nothing).</summary>
+    public static void PackInto(ReadOnlySpan<float> w, int k, int n, Span<float> packed)
+    {
         int nr = NR, panels = (n + nr - 1) / nr;
-        var packed = GC.AllocateArray<float>(panels * k * nr, pinned: true);
+        if (w.Length < k * n || packed.Length < panels * k * nr)
+        {
+            throw new ArgumentException($"packing [{k}, {n}] needs {k * n} values into {panels * k * nr}; got {w.Length} into {packed.Length}");
+        }
+
         for (int p = 0; p < panels; p++)
         {
             for (int i = 0; i < k; i++)
@@ -35,12 +47,10 @@ public static unsafe partial class PackedGemm
                 for (int j = 0; j < nr; j++)
                 {
                     int col = (p * nr) + j;
-                    packed[(((long)p * k) + i) * nr + j] = col < n ? w[(i * n) + col] : 0f;
+                    packed[(int)((((long)p * k) + i) * nr) + j] = col < n ? w[(i * n) + col] : 0f;
                 }
             }
         }
-
-        return packed;
     }
 
     /// <summary>Bias padded to whole panels.</summary>

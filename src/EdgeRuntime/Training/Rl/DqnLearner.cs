@@ -34,8 +34,8 @@ public sealed record DqnLearnerOptions
 /// <summary>
 /// The DQN on the board: an online Q-network that learns (a <see cref="TrainingSession"/> with the TD
 /// Huber loss), a target network as a second weight set (a forward-only session refreshed by
-/// <see cref="UpdateTarget"/>), an actor (a forward-only batch-1 session refreshed by <see cref="SyncActor"/>,
-/// so acting never waits for learning and never sees a half-updated network), and a replay ring in a fixed
+/// <see cref="UpdateTarget"/>), an actor (the inference <see cref="Interpreter"/> at batch 1, its packed weights refreshed
+/// in place by <see cref="SyncActor"/>, so acting never waits for learning and never sees a half-updated network), and a replay ring in a fixed
 /// memory budget; a fourth weight set keeps the best policy found (<see cref="KeepBest"/>, <see cref="RestoreBest"/>), as DQN
 /// can lose a good policy while it keeps learning. The update is the trainer's: y = r + γ·(1 − terminated)·Q_target(s', a*), a* the target's
 /// (or with Double DQN the online network's) argmax; Huber on Q(s, a) − y averaged over the batch; Adam with
@@ -45,7 +45,7 @@ public sealed class DqnLearner : IDisposable
 {
     private readonly TrainingSession _online;
     private readonly TrainingSession _target;
-    private readonly TrainingSession _actor;
+    private readonly Interpreter _actor;
     private readonly TrainingSession _best;
     private readonly Random _rng;
     private readonly float[] _s;      // [batch, obs]
@@ -65,7 +65,7 @@ public sealed class DqnLearner : IDisposable
         try
         {
             _target = TrainingSession.Load(blob, new TrainingOptions { MaxBatch = options.BatchSize, Layers = "none", Variant = options.Variant });
-            _actor = TrainingSession.Load(blob, new TrainingOptions { MaxBatch = 1, Layers = "none", Variant = options.Variant });
+            _actor = Interpreter.Load(blob, new InterpreterOptions { MaxBatch = 1, Variant = options.Variant });
             _best = TrainingSession.Load(blob, new TrainingOptions { MaxBatch = 1, Layers = "none", Variant = options.Variant });
         }
         catch
@@ -102,6 +102,9 @@ public sealed class DqnLearner : IDisposable
     /// <summary>Arena bytes of the four weight sets together (learner, target, actor, best kept), without the replay ring.</summary>
     public long ArenaBytes => _online.ArenaBytes + _target.ArenaBytes + _actor.ArenaBytes + _best.ArenaBytes;
 
+    /// <summary>The interpreter the learner acts through (batch 1, the inference kernels).</summary>
+    public Interpreter Actor => _actor;
+
     /// <summary>Loads a Q-network blob (f32 or f16: observations in, one Q-value per action out).</summary>
     public static DqnLearner Load(string blob, DqnLearnerOptions? options = null)
     {
@@ -123,12 +126,19 @@ public sealed class DqnLearner : IDisposable
         }
 
         observation.CopyTo(_actor.Input(1));
-        _actor.Forward(1);
+        _actor.Invoke(1);
         return System.Numerics.Tensors.TensorPrimitives.IndexOfMax(_actor.Output(1));
     }
 
     /// <summary>Actor ← online: call between control ticks to act with what was learned.</summary>
-    public void SyncActor() => _actor.CopyWeightsFrom(_online);
+    public void SyncActor()
+    {
+        var ps = _online.Params;
+        for (int i = 0; i < ps.Count; i++)
+        {
+            _actor.UpdateWeight(ps[i].Name, _online.Weight(ps[i].Name));
+        }
+    }
 
     /// <summary>Keeps a copy of the online weights (the best so far, by the caller's evaluation); allocates nothing.</summary>
     public void KeepBest() => _best.CopyWeightsFrom(_online);
