@@ -1,3 +1,4 @@
+using EdgeNet.Rig.Replay;
 using System.Diagnostics;
 using System.Globalization;
 using EdgeNet.Trainer.Rl;

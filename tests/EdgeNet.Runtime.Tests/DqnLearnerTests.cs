@@ -1,3 +1,4 @@
+using EdgeNet.Rig.Replay;
 using EdgeNet.Rig.Physics;
 using EdgeNet.Runtime.Training.Rl;
 using EdgeNet.Trainer.Export;
@@ -169,7 +170,7 @@ public sealed class DqnLearnerTests
     [TestMethod]
     public void A_budget_without_room_for_one_transition_and_a_foreign_action_are_refused()
     {
-        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ReplayRing(40, 4));
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ReplayBuffer.FromBudget(40, 4));
         StringAssert.Contains(e.Message, "holds 0 transitions of 44 bytes");
         var agent = new DqnAgent(4, 2, new DqnOptions { Hidden = [8], BatchSize = 4 }, seed: 1);
         string blob = ExportAgent(agent);

@@ -1,3 +1,4 @@
+using EdgeNet.Rig.Replay;
 using EdgeNet.Rig.Physics;
 using EdgeNet.Trainer.Rl;
 

@@ -1,3 +1,4 @@
+using EdgeNet.Rig.Replay;
 using EdgeNet.Trainer.Autograd;
 using EdgeNet.Trainer.Keras.Models;
 using EdgeNet.Trainer.Keras.Optimizers;

@@ -1,3 +1,4 @@
+using EdgeNet.Rig.Replay;
 using System.Diagnostics;
 using EdgeNet.Rig.Environments;
 using EdgeNet.Rig.Physics;

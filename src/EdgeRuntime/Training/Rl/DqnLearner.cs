@@ -1,3 +1,4 @@
+using EdgeNet.Rig.Replay;
 using EdgeNet.Runtime.Training;
 
 namespace EdgeNet.Runtime.Training.Rl;
@@ -48,11 +49,7 @@ public sealed class DqnLearner : IDisposable
     private readonly Interpreter _actor;
     private readonly TrainingSession _best;
     private readonly Random _rng;
-    private readonly float[] _s;      // [batch, obs]
-    private readonly float[] _s2;     // [batch, obs]
-    private readonly int[] _a;        // [batch]
-    private readonly float[] _r;      // [batch]
-    private readonly float[] _done;   // [batch]
+    private readonly ReplayBatch _batch;
 
     private DqnLearner(string blob, DqnLearnerOptions options)
     {
@@ -78,13 +75,9 @@ public sealed class DqnLearner : IDisposable
 
         ObservationSize = _online.InputSampleSize;
         ActionCount = _online.OutputSampleSize;
-        Replay = new ReplayRing(options.ReplayBytes, ObservationSize);
+        Replay = ReplayBuffer.FromBudget(options.ReplayBytes, ObservationSize);
         _rng = new Random(options.Seed);
-        _s = new float[options.BatchSize * ObservationSize];
-        _s2 = new float[options.BatchSize * ObservationSize];
-        _a = new int[options.BatchSize];
-        _r = new float[options.BatchSize];
-        _done = new float[options.BatchSize];
+        _batch = new ReplayBatch(options.BatchSize, ObservationSize);
     }
 
     public DqnLearnerOptions Options { get; }
@@ -93,7 +86,7 @@ public sealed class DqnLearner : IDisposable
 
     public int ActionCount { get; }
 
-    public ReplayRing Replay { get; }
+    public ReplayBuffer Replay { get; }
 
     public TrainingSession Online => _online;
 
@@ -160,9 +153,8 @@ public sealed class DqnLearner : IDisposable
     /// <summary>One gradient step on a batch sampled from the replay ring; returns the Huber loss before the update.</summary>
     public float TrainStep()
     {
-        int n = Options.BatchSize;
-        Replay.Sample(_rng, n, _s, _a, _r, _s2, _done);
-        return TrainOn(_s, _a, _r, _s2, _done, n);
+        Replay.Sample(_rng, _batch);
+        return TrainOn(_batch.Observations, _batch.Actions, _batch.Rewards, _batch.NextObservations, _batch.Terminated, _batch.Size);
     }
 
     /// <summary>One gradient step on the given transitions (s, s': [n, obs]; a, r, terminated: [n]).</summary>

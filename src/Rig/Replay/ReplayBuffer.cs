@@ -1,7 +1,8 @@
-namespace EdgeNet.Trainer.Rl;
+namespace EdgeNet.Rig.Replay;
 
 /// <summary>
-/// Experience replay as a fixed-capacity ring of flat arrays (allocated once): observation,
+/// Experience replay for the DQN on both sides (the trainer's and the board's learner) as a fixed-capacity
+/// ring of flat arrays (allocated once): observation,
 /// action, reward, next observation and the terminated flag of each transition. When full, the
 /// oldest transition is overwritten. <see cref="Sample"/> draws uniformly with replacement from the
 /// filled slots only.
@@ -27,6 +28,25 @@ public sealed class ReplayBuffer
         _rewards = new float[capacity];
         _terminated = new float[capacity];
     }
+
+    /// <summary>A ring of as many transitions as <paramref name="budgetBytes"/> holds (the board's memory budget).</summary>
+    public static ReplayBuffer FromBudget(long budgetBytes, int observationSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(observationSize, 1);
+        long per = BytesPerTransition(observationSize), capacity = budgetBytes / per;
+        if (capacity < 1 || capacity > int.MaxValue / observationSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(budgetBytes), budgetBytes, $"a replay budget of {budgetBytes:N0} bytes holds {capacity:N0} transitions of {per} bytes; give room for at least one (and fewer than {int.MaxValue / observationSize:N0})");
+        }
+
+        return new ReplayBuffer((int)capacity, observationSize);
+    }
+
+    /// <summary>Bytes one transition takes: two observations, an action, a reward, a flag.</summary>
+    public static long BytesPerTransition(int observationSize) => (2L * observationSize * sizeof(float)) + sizeof(int) + (2 * sizeof(float));
+
+    /// <summary>Bytes the ring holds.</summary>
+    public long Bytes => Capacity * BytesPerTransition(ObservationSize);
 
     public int Capacity { get; }
 
