@@ -362,6 +362,40 @@ public sealed class TrainingSessionTests
             StringAssert.Contains(e.Message, "cannot learn");
             StringAssert.Contains(e.Message, int8);
 
+            // The char-LSTM: its backward (through time, over the fused cell) is not on the board; the reason is given.
+            string lstm = Temp("lstm");
+            try
+            {
+                var rnn = new EdgeNet.Trainer.Models.CharRNN(numChars: 12, units: 8);
+                float[] ids = Enumerable.Range(0, 24).Select(i => (float)(i % 12)).ToArray();
+                ModelExporter.ExportSamples(rnn, lstm, QuantizationOptions.F32, [new NDArray(ids, 4, 6)], new Dictionary<string, EnbValue>());
+                var refused = Assert.ThrowsExactly<RuntimeModelException>(() => TrainingSession.Load(lstm));
+                StringAssert.Contains(refused.Message, "is an LSTM; its backward");
+            }
+            finally
+            {
+                File.Delete(lstm);
+            }
+
+            // A blob whose bytes were damaged is refused by the reader, naming the file.
+            string damaged = Temp("damaged");
+            try
+            {
+                byte[] bytes = File.ReadAllBytes(blob);
+                using (var r = BlobReader.Open(blob))
+                {
+                    bytes[r.Header.DataOffset + r.Tensors[0].Offset + 5] ^= 0x5A;   // inside the first kernel: its hash no longer matches
+                }
+
+                File.WriteAllBytes(damaged, bytes);
+                var d = Assert.ThrowsExactly<EnbFormatException>(() => TrainingSession.Load(damaged));
+                StringAssert.Contains(d.Message, damaged);
+            }
+            finally
+            {
+                File.Delete(damaged);
+            }
+
             var a = Assert.ThrowsExactly<ArgumentException>(() => TrainingSession.Load(blob, new TrainingOptions { Layers = "last:9" }));
             string[] layers = model.Layers.OfType<Dense>().Select(l => l.Name).ToArray();
             StringAssert.Contains(a.Message, $"has 3 layers with weights ({string.Join(", ", layers)})");

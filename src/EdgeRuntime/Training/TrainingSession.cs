@@ -58,6 +58,13 @@ public sealed class TrainingSession : IDisposable
             throw new RuntimeModelException($"{file}: every value needs the batch axis (dims[0] = -1) to train on batches");
         }
 
+        // The recurrent model's first problem is its LSTM, whatever feeds it: say that first.
+        int lstmAt = g.Operators.ToList().FindIndex(o => o.Opcode == Opcode.Lstm);
+        if (lstmAt >= 0)
+        {
+            _ = Create(g.Operators[lstmAt], lstmAt, blob, Values);
+        }
+
         // A chain: each operator reads the previous one's output (the first reads the graph input).
         _ops = new TrainOp[g.Operators.Count];
         for (int i = 0; i < _ops.Length; i++)
