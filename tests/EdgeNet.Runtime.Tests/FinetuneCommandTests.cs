@@ -82,8 +82,11 @@ public sealed partial class FinetuneCommandTests
         }
 
         string outPath = Path.Combine(s_dir, "mine.enb");
-        var (code, output, err) = CliRunner.Run("finetune", s_blob, "--data", folder, "--out", outPath, "--steps", "5", "--batch", "8");
+        var (code, output, err) = CliRunner.Run("finetune", s_blob, "--data", folder, "--out", outPath, "--steps", "5", "--batch", "8", "--print-losses");
         Assert.AreEqual(0, code, err);
+        string[] losses = Regex.Match(output, "^losses: (.*)$", RegexOptions.Multiline).Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(5, losses, "--print-losses: one loss per step (verify-arm64 compares them across machines)");
+        Assert.IsTrue(losses.All(l => float.IsFinite(float.Parse(l, CultureInfo.InvariantCulture))));
         StringAssert.Contains(output, "on 12 held-out samples of mine (held out)");
         StringAssert.Contains(output, "on 48 samples: 5 steps of batch 8");
 

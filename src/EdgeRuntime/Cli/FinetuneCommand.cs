@@ -88,6 +88,11 @@ internal static class FinetuneCommand
             }
 
             double seconds = sw.Elapsed.TotalSeconds;
+            if (p.GetValue(printLosses))
+            {
+                o.WriteLine("losses: " + string.Join(" ", losses.Select(v => v.ToString("R", Inv))));
+            }
+
             string provenance = $"{train.Name}: {train.Count} samples, {n} steps of batch {b}";
             if (p.GetValue(int8))
             {
