@@ -553,4 +553,43 @@ public sealed class TrainingSessionTests
             }
         }
     }
+
+    [TestMethod]
+    public void An_f16_blob_trains_in_f32_and_its_frozen_layers_stay_f16()
+    {
+        var (model, f32) = Build(Models().First(m => m.Name == "q-network-mse").Make, [4], "f16-base");
+        string f16 = Temp("f16"), saved = Temp("f16-saved");
+        try
+        {
+            ModelExporter.ExportSamples(model, f16, QuantizationOptions.F16, [new NDArray(Rand(16, 2), [4, 4])], new Dictionary<string, EnbValue>());
+            using var a = TrainingSession.Load(f32, new TrainingOptions { MaxBatch = 4, Loss = TrainingLoss.MeanSquaredError, Layers = "last:1" });
+            using var h = TrainingSession.Load(f16, new TrainingOptions { MaxBatch = 4, Loss = TrainingLoss.MeanSquaredError, Layers = "last:1" });
+            foreach (var s in new[] { a, h })
+            {
+                Rand(16, 5).CopyTo(s.Input(4));
+                Rand(8, 6).CopyTo(s.Targets(4));
+                s.ComputeGradients(4);
+            }
+
+            // The f16 weights widened to f32 differ from the f32 ones by f16's rounding (2^-11 relative), and so do the gradients.
+            string head = a.Params[^2].Name;
+            Near(a.Gradient(head).ToArray(), h.Gradient(head), 5e-3, "the head's gradient from the f16 blob");
+            h.Step(4);
+            h.Save(saved, "f16 test");
+            using var r = BlobReader.Open(saved, new BlobReadOptions { VerifyTensorHashes = true });
+            using var b = BlobReader.Open(f16);
+            for (int i = 0; i < b.Tensors.Count; i++)
+            {
+                bool trained = h.Params.First(p => p.Name == b.Tensors[i].Name).Trainable;
+                Assert.AreEqual(trained ? ElementType.F32 : ElementType.F16, r.Tensors[i].Type, b.Tensors[i].Name);
+                Assert.AreEqual(!trained, b.GetTensorBytes(i).SequenceEqual(r.GetTensorBytes(i)), b.Tensors[i].Name);
+            }
+        }
+        finally
+        {
+            File.Delete(f32);
+            File.Delete(f16);
+            File.Delete(saved);
+        }
+    }
 }
