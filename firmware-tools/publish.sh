@@ -6,12 +6,17 @@
 #                                                         not for the Pi 4, whose Cortex-A72 lacks it)
 # Cross-building arm64 needs: clang lld llvm libc6-dev-arm64-cross libgcc-12-dev-arm64-cross
 # (scripts/setup.sh --arm64 installs them).
+#   ... --inference-only   leaves training on the board out of the binary (smaller; no finetune/learn/bench --train)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-target="${1:?usage: publish.sh linux-arm64|linux-arm64-dotprod|linux-x64 [OUT]}"
-out="${2:-$root/artifacts/edgenet-$target}"
-rid="$target"
 extra=()
+args=()
+for a in "$@"; do
+  if [ "$a" = --inference-only ]; then extra+=(-p:EdgeNetTraining=false); else args+=("$a"); fi
+done
+target="${args[0]:?usage: publish.sh linux-arm64|linux-arm64-dotprod|linux-x64 [OUT] [--inference-only]}"
+out="${args[1]:-$root/artifacts/edgenet-$target}"
+rid="$target"
 case "$target" in
   linux-arm64) extra+=(-p:LinkerFlavor=lld) ;;
   linux-arm64-dotprod) rid=linux-arm64; extra+=(-p:LinkerFlavor=lld "-p:IlcInstructionSet=armv8.2-a%2Cdotprod") ;;

@@ -15,8 +15,12 @@ public static class EdgenetCli
         root.Subcommands.Add(RunCommands.Generate(stdout, stderr));
         root.Subcommands.Add(RunCommands.Bench(stdout, stderr));
         root.Subcommands.Add(RolloutCommand.Create(stdout, stderr));
-        root.Subcommands.Add(FinetuneCommand.Create(stdout, stderr));
-        root.Subcommands.Add(LearnCommand.Create(stdout, stderr));
+        if (Features.Training)
+        {
+            root.Subcommands.Add(FinetuneCommand.Create(stdout, stderr));
+            root.Subcommands.Add(LearnCommand.Create(stdout, stderr));
+        }
+
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
         return root.Parse(args).Invoke(config);
     }

@@ -227,6 +227,11 @@ internal static class RunCommands
             {
                 if (p.GetValue(train))
                 {
+                    if (!Features.Training)
+                    {
+                        throw new ArgumentException("--train: this edgenet was published for inference only (publish.sh without --inference-only keeps training)");
+                    }
+
                     BenchTrain(o, p.GetValue(model)!, b, p.GetValue(seconds), Options(p, variant, threads, b), p.GetValue(loss), p.GetValue(layers)!);
                     continue;
                 }

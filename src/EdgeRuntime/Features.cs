@@ -1,0 +1,15 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace EdgeNet.Runtime;
+
+/// <summary>
+/// Feature switches the NativeAOT trimmer sees: a board that only runs inference publishes with
+/// <c>-p:EdgeNetTraining=false</c> (<c>firmware-tools/publish.sh TARGET --inference-only</c>) and the
+/// training code, its commands and what only they use are left out of the binary.
+/// </summary>
+internal static class Features
+{
+    /// <summary>Training on the board (<c>finetune</c>, <c>learn</c>, <c>bench --train</c>); on unless switched off at publish.</summary>
+    [FeatureSwitchDefinition("EdgeNet.Runtime.Training.IsSupported")]
+    public static bool Training => !AppContext.TryGetSwitch("EdgeNet.Runtime.Training.IsSupported", out bool on) || on;
+}
