@@ -78,7 +78,7 @@ internal static class LearnCommand
                 BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr), DoubleDqn = p.GetValue(dbl), ReplayBytes = (long)p.GetValue(replayMb) << 20,
                 Layers = p.GetValue(layers)!, Variant = io.Variant, Seed = p.GetValue(seed),
             });
-            o.WriteLine($"learning {string.Join(", ", learner.Online.TrainableLayers)}: replay ring {learner.Replay.Capacity:N0} transitions ({learner.Replay.Bytes / 1048576.0:F1} MiB), arenas {learner.ArenaBytes:N0} B, ε {p.GetValue(epsilon).ToString(Inv)}");
+            o.WriteLine($"learning {string.Join(", ", learner.Online.TrainableLayers)}: replay ring {learner.Replay.Capacity.ToString("N0", Inv)} transitions ({(learner.Replay.Bytes / 1048576.0).ToString("F1", Inv)} MiB), arenas {learner.ArenaBytes.ToString("N0", Inv)} B, ε {p.GetValue(epsilon).ToString(Inv)}");
             // Keep the best: the loaded policy is the first candidate, judged on starts apart from the final measurement's.
             int judgeEvery = p.GetValue(evalEvery), judgeN = Math.Max(1, p.GetValue(selectEpisodes));
             var judgeRig = new CartPoleEnv(env);

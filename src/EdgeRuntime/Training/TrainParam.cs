@@ -10,6 +10,7 @@ public sealed class TrainParam
         TensorIndex = tensorIndex;
         Dims = dims;
         Initial = initial;
+        Length = initial.Length;
     }
 
     /// <summary>The tensor's name in the blob, e.g. <c>dense_1/kernel</c>.</summary>
@@ -22,12 +23,13 @@ public sealed class TrainParam
 
     public IReadOnlyList<long> Dims { get; }
 
-    public int Length => Initial.Length;
+    public int Length { get; }
 
     /// <summary>True when this tensor learns; a frozen one keeps its bytes.</summary>
     public bool Trainable { get; internal set; }
 
-    internal float[] Initial { get; }
+    /// <summary>The values read from the blob until they are copied into the arena (then released: the arena holds the only copy).</summary>
+    internal float[] Initial { get; set; }
 
     // Arena offsets in floats (−1: none): the values, the gradient, the optimizer slots (Adam m, v; SGD velocity).
     internal int Value { get; set; } = -1;

@@ -1,8 +1,8 @@
 using System.Numerics.Tensors;
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
-using EdgeNet.Kernels.Optim;
 using EdgeNet.Formats.Schemes;
+using EdgeNet.Kernels.Optim;
 using EdgeNet.Runtime.Planning;
 using EdgeNet.Runtime.Training.Ops;
 using Ref = EdgeNet.Kernels.Reference;
@@ -122,6 +122,7 @@ public sealed class TrainingSession : IDisposable
         foreach (var p in Params)
         {
             p.Initial.CopyTo(_arena.Param(p));
+            p.Initial = [];
         }
     }
 
