@@ -75,7 +75,8 @@ public sealed class GemmTests
         {
             CheckOne(ta, tb, 301, 67, 260, 0.5f, 1.5f, 2);   // rows split
             CheckOne(ta, tb, 20, 300, 290, 1f, 1f, 2);       // columns split
-            CheckOne(ta, tb, 25, 32, 3000, 1f, 0f, 2);       // depth split (a weight gradient)
+            CheckOne(ta, tb, 25, 32, 3000, 1f, 0f, 2);       // depth split with KC 256; serial, six depth blocks with KC 512
+            CheckOne(ta, tb, 25, 32, 4500, 1f, 0f, 2);       // depth split (a weight gradient) with KC 512 too
             CheckOne(ta, tb, 97, 1100, 300, -1f, 0f, 3);     // more than one NC block, three threads
             CheckOne(ta, tb, 1, 300, 257, 0.5f, 1.5f, 2);    // one row: the unpacked GEMV path
         }
