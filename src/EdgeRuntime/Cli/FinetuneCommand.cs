@@ -70,12 +70,7 @@ internal static class FinetuneCommand
                 for (int i = 0; i < b; i++)
                 {
                     int k = order[((s * b) + i) % train.Count];
-                    var img = train.Image(k);
-                    var dst = x.Slice(i * train.SampleSize, train.SampleSize);
-                    for (int j = 0; j < img.Length; j++)
-                    {
-                        dst[j] = (img[j] * 255f * scale) + offset;
-                    }
+                    ModelInfo.Normalize(train.Image(k), x.Slice(i * train.SampleSize, train.SampleSize), scale, offset);
 
                     t[i] = train.Labels[k];
                 }
@@ -101,11 +96,7 @@ internal static class FinetuneCommand
                 for (int s0 = 0; s0 < test.Count; s0 += b)
                 {
                     int m = Math.Min(b, test.Count - s0);
-                    var x = session.Input(m);
-                    for (int i = 0; i < m * test.SampleSize; i++)
-                    {
-                        x[i] = (test.Images[(s0 * test.SampleSize) + i] * 255f * scale) + offset;
-                    }
+                    ModelInfo.Normalize(test.Images.AsSpan(s0 * test.SampleSize, m * test.SampleSize), session.Input(m), scale, offset);
 
                     session.Forward(m);
                     var y = session.Output(m);
@@ -122,11 +113,7 @@ internal static class FinetuneCommand
                 for (int s0 = 0; s0 < samples; s0 += b)
                 {
                     int m = Math.Min(b, samples - s0);
-                    var x = session.Input(m);
-                    for (int i = 0; i < m * train.SampleSize; i++)
-                    {
-                        x[i] = (train.Images[(s0 * train.SampleSize) + i] * 255f * scale) + offset;
-                    }
+                    ModelInfo.Normalize(train.Images.AsSpan(s0 * train.SampleSize, m * train.SampleSize), session.Input(m), scale, offset);
 
                     session.Observe(m, min, max);
                 }

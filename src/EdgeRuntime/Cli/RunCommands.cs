@@ -188,13 +188,7 @@ internal static class RunCommands
         for (int s = 0; s < test.Count; s += batch)
         {
             int n = Math.Min(batch, test.Count - s);
-            var dst = it.Input(n);
-            var src = test.Images.AsSpan(s * test.SampleSize, n * test.SampleSize);
-            // The datasets hold pixels / 255; the model wants raw · scale + offset.
-            for (int i = 0; i < src.Length; i++)
-            {
-                dst[i] = (src[i] * 255f * scale) + offset;
-            }
+            ModelInfo.Normalize(test.Images.AsSpan(s * test.SampleSize, n * test.SampleSize), it.Input(n), scale, offset);
 
             it.Invoke(n);
             var y = it.Output(n);

@@ -9,6 +9,15 @@ internal static class ModelInfo
     public static (float Scale, float Offset) Normalization(BlobReader r) =>
         r.GetMetadata(MetadataKeys.InputNormalization)?.AsFloatArray() is [var s, var o] ? (s, o) : (1f / 255f, 0f);
 
+    /// <summary>Dataset pixels in [0, 1] to the model's input: raw 0..255 values times scale plus offset (input.normalization).</summary>
+    public static void Normalize(ReadOnlySpan<float> pixels, Span<float> input, float scale, float offset)
+    {
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            input[i] = (pixels[i] * 255f * scale) + offset;
+        }
+    }
+
     public static string[] ClassNames(BlobReader r, int classes) =>
         r.GetMetadata(MetadataKeys.ClassNames)?.AsStringArray() is { } names && names.Length == classes
             ? names
