@@ -99,12 +99,7 @@ internal static class FinetuneCommand
                     ModelInfo.Normalize(test.Images.AsSpan(s0 * test.SampleSize, m * test.SampleSize), session.Input(m), scale, offset);
 
                     session.Forward(m);
-                    var y = session.Output(m);
-                    int classes = y.Length / m;
-                    for (int i = 0; i < m; i++)
-                    {
-                        correct += System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.Slice(i * classes, classes)) == test.Labels[s0 + i] ? 1 : 0;
-                    }
+                    correct += RunCommands.Correct(session.Output(m), m, test.Labels.AsSpan(s0, m));
                 }
 
                 o.WriteLine($"after:  accuracy {((double)correct / test.Count).ToString("F4", Inv)} with the float weights");

@@ -193,14 +193,22 @@ internal static class RunCommands
             it.Invoke(n);
             var y = it.Output(n);
             firstBatch ??= y.ToArray();
-            int classes = y.Length / n;
-            for (int i = 0; i < n; i++)
-            {
-                correct += System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.Slice(i * classes, classes)) == test.Labels[s + i] ? 1 : 0;
-            }
+            correct += Correct(y, n, test.Labels.AsSpan(s, n));
         }
 
         return (correct, firstBatch);
+    }
+
+    /// <summary>How many of <paramref name="n"/> output rows (y: [n, classes]) have their largest value at the label.</summary>
+    internal static int Correct(ReadOnlySpan<float> y, int n, ReadOnlySpan<int> labels)
+    {
+        int classes = y.Length / n, correct = 0;
+        for (int i = 0; i < n; i++)
+        {
+            correct += System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.Slice(i * classes, classes)) == labels[i] ? 1 : 0;
+        }
+
+        return correct;
     }
 
     public static Command Bench(TextWriter o, TextWriter e)

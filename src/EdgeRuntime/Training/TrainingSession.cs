@@ -436,19 +436,11 @@ public sealed class TrainingSession : IDisposable
     public void Forward(int batch)
     {
         CheckBatch(batch);
-        int cap = Simd.Gemm.ThreadCap;
-        Simd.Gemm.ThreadCap = Options.Threads;
-        try
+        using var cap = new Simd.Gemm.ThreadCapScope(Options.Threads);
+        for (int i = 0; i < _ops.Length; i++)
         {
-            for (int i = 0; i < _ops.Length; i++)
-            {
-                Poison(Fwd(i));
-                _ops[i].Forward(_arena, batch, _simd);
-            }
-        }
-        finally
-        {
-            Simd.Gemm.ThreadCap = cap;
+            Poison(Fwd(i));
+            _ops[i].Forward(_arena, batch, _simd);
         }
     }
 
@@ -461,24 +453,16 @@ public sealed class TrainingSession : IDisposable
         }
 
         Forward(batch);
-        int cap = Simd.Gemm.ThreadCap;
-        Simd.Gemm.ThreadCap = Options.Threads;
-        try
+        using var cap = new Simd.Gemm.ThreadCapScope(Options.Threads);
+        Poison(LossStep);
+        LastLoss = LossAndGradient(batch);
+        for (int i = _ops.Length - 1; i >= _lowest; i--)
         {
-            Poison(LossStep);
-            LastLoss = LossAndGradient(batch);
-            for (int i = _ops.Length - 1; i >= _lowest; i--)
-            {
-                Poison(Bwd(i));
-                _ops[i].Backward(_arena, batch, _simd, needDx: i > _lowest);
-            }
+            Poison(Bwd(i));
+            _ops[i].Backward(_arena, batch, _simd, needDx: i > _lowest);
+        }
 
-            Poison(UpdateStep);
-        }
-        finally
-        {
-            Simd.Gemm.ThreadCap = cap;
-        }
+        Poison(UpdateStep);
 
         return LastLoss;
     }
@@ -664,20 +648,12 @@ public sealed class TrainingSession : IDisposable
             throw new ArgumentException($"ranges for {Values.Count} values are needed; got {min.Length} and {max.Length}");
         }
 
-        int cap = Simd.Gemm.ThreadCap;
-        Simd.Gemm.ThreadCap = Options.Threads;
-        try
+        using var cap = new Simd.Gemm.ThreadCapScope(Options.Threads);
+        Widen(_input, batch, min, max);
+        for (int i = 0; i < _ops.Length; i++)
         {
-            Widen(_input, batch, min, max);
-            for (int i = 0; i < _ops.Length; i++)
-            {
-                _ops[i].Forward(_arena, batch, _simd);
-                Widen(_ops[i].Y, batch, min, max);
-            }
-        }
-        finally
-        {
-            Simd.Gemm.ThreadCap = cap;
+            _ops[i].Forward(_arena, batch, _simd);
+            Widen(_ops[i].Y, batch, min, max);
         }
     }
 

@@ -68,6 +68,23 @@ public static unsafe partial class Gemm
         set => t_threadCap = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "the thread cap is >= 0 (0: none)");
     }
 
+    /// <summary>
+    /// Caps this thread's GEMM workers until disposed, then restores the cap it found
+    /// (<c>using var cap = new Gemm.ThreadCapScope(1);</c>); a ref struct: nothing is allocated.
+    /// </summary>
+    public readonly ref struct ThreadCapScope
+    {
+        private readonly int _previous;
+
+        public ThreadCapScope(int threads)
+        {
+            _previous = ThreadCap;
+            ThreadCap = threads;
+        }
+
+        public void Dispose() => ThreadCap = _previous;
+    }
+
     /// <summary>The workers a call from this thread may use.</summary>
     public static int Threads => t_threadCap > 0 ? Math.Min(t_threadCap, Math.Max(1, MaxThreads)) : Math.Max(1, MaxThreads);
 

@@ -32,14 +32,8 @@ internal sealed unsafe class Conv2DTrainOp : TrainOp
             throw Fail($"kernel '{_w.Name}' [{string.Join(", ", _w.Dims)}] does not fit input {X.Info.ShapeText} (kernel [kh, kw, in, filters], input [N, H, W, in])");
         }
 
-        int weights = op.Inputs.Count(r => r.IsWeight);
-        if (weights > 2)
-        {
-            throw Fail("has a requantization table: an int8 layer cannot learn; fine-tune the f32 or f16 blob and re-quantize");
-        }
-
         _f = (int)_w.Dims[3];
-        _b = weights == 2 ? AddParam(1, _w.Layer) : null;
+        _b = AddBias(_w, _f);
         _g = Geometry((int)_w.Dims[0], (int)_w.Dims[1], Schema.Ints(op, Attr.Strides), Schema.Same(op.Attributes), "kernel");
         if (Y.SampleRank != 3 || Y.SampleDim(0) != _g.OutH || Y.SampleDim(1) != _g.OutW || Y.SampleDim(2) != _f)
         {

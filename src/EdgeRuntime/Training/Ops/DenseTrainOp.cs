@@ -33,18 +33,7 @@ internal sealed unsafe class DenseTrainOp : TrainOp
             throw Fail($"input {X.Info.ShapeText} and output {Y.Info.ShapeText} do not fit kernel [{_k}, {_n}]");
         }
 
-        int weights = op.Inputs.Count(r => r.IsWeight);
-        if (weights > 2)
-        {
-            throw Fail("has a requantization table: an int8 layer cannot learn; fine-tune the f32 or f16 blob and re-quantize");
-        }
-
-        _b = weights == 2 ? AddParam(1, _w.Layer) : null;
-        if (_b is not null && _b.Length != _n)
-        {
-            throw Fail($"bias '{_b.Name}' has {_b.Length} values; the kernel has {_n} units");
-        }
-
+        _b = AddBias(_w, _n);
         _noBias = new float[_b is null ? _n : 0];
         _biasSink = new float[_b is null ? _n : 0];
         _act = ActivationAttr();

@@ -96,6 +96,27 @@ internal abstract class TrainOp
         return p;
     }
 
+    /// <summary>
+    /// The optional bias (weight 1) of a Dense or Conv2D whose kernel is <paramref name="kernel"/> with
+    /// <paramref name="units"/> outputs; a third weight is an int8 layer's requantization table and is refused.
+    /// </summary>
+    protected TrainParam? AddBias(TrainParam kernel, int units)
+    {
+        int weights = Op.Inputs.Count(r => r.IsWeight);
+        if (weights > 2)
+        {
+            throw Fail("has a requantization table: an int8 layer cannot learn; fine-tune the f32 or f16 blob and re-quantize");
+        }
+
+        if (weights < 2)
+        {
+            return null;
+        }
+
+        var bias = AddParam(1, kernel.Layer);
+        return bias.Length == units ? bias : throw Fail($"bias '{bias.Name}' has {bias.Length} values; the kernel has {units} units");
+    }
+
     /// <summary>The layer name a kernel tensor gives: 'dense_1/kernel' → 'dense_1'.</summary>
     protected static string LayerOf(string tensor) => tensor.Contains('/', StringComparison.Ordinal) ? tensor[..tensor.LastIndexOf('/')] : tensor;
 
