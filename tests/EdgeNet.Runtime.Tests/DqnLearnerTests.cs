@@ -198,11 +198,13 @@ public sealed class DqnLearnerTests
         try
         {
             var (code, output, err) = CliRunner.Run("learn", blob, "--physics", Rig, "--steps", "3000", "--learning-starts", "500", "--train-every", "100",
-                "--gradient-steps", "20", "--batch", "32", "--eval-episodes", "10", "--replay-mb", "1", "--out", learned);
+                "--gradient-steps", "20", "--batch", "32", "--eval-episodes", "10", "--select-episodes", "10", "--eval-every", "1000", "--replay-mb", "1", "--out", learned);
             Assert.AreEqual(0, code, err);
             StringAssert.Contains(output, "rig physics pole_mass=0.15");
             StringAssert.Contains(output, "replay ring 23,831 transitions");
-            StringAssert.Contains(output, "kept the ", "the best of the loaded policy and the evaluation at tick 2000 is kept");
+            // What is kept is what was judged best: the saved blob scores the printed greedy return on the selection starts.
+            var kept = Regex.Match(output, @"kept the .*\(greedy ([0-9.]+) over 10 selection episodes\)");
+            Assert.IsTrue(kept.Success, output);
             using var r = Formats.Enb.BlobReader.Open(learned, new Formats.Enb.BlobReadOptions { VerifyTensorHashes = true });
             Assert.AreEqual(26L * 20, r.GetMetadata("finetune.steps")!.AsInt64(), "updates at ticks 500, 600, ..., 3000: 26 bursts of 20");
 
@@ -211,6 +213,9 @@ public sealed class DqnLearnerTests
             var (rc, rollout, _) = CliRunner.Run("rollout", learned, "--episodes", "10", "--seed", "1000001", "--physics", Rig);
             Assert.AreEqual(0, rc);
             Assert.AreEqual(after, double.Parse(Regex.Match(rollout, @"mean return ([0-9.]+)").Groups[1].Value, CultureInfo.InvariantCulture), 0.05);
+            (rc, rollout, _) = CliRunner.Run("rollout", learned, "--episodes", "10", "--seed", "2000001", "--physics", Rig);
+            Assert.AreEqual(0, rc);
+            Assert.AreEqual(double.Parse(kept.Groups[1].Value, CultureInfo.InvariantCulture), double.Parse(Regex.Match(rollout, @"mean return ([0-9.]+)").Groups[1].Value, CultureInfo.InvariantCulture), 0.05, "the kept weights are the ones saved");
         }
         finally
         {

@@ -174,7 +174,7 @@ internal static class LearnCommand
                 learner.RestoreBest();
                 o.WriteLine(bestTick > 0
                     ? $"kept the weights of tick {bestTick} (greedy {best.ToString("F1", Inv)} over {judgeN} selection episodes)"
-                    : $"kept the loaded weights: no evaluation beat them ({best.ToString("F1", Inv)} over {judgeN} selection episodes)");
+                    : $"kept the loaded weights: no evaluation beat them (greedy {best.ToString("F1", Inv)} over {judgeN} selection episodes)");
             }
 
             learner.Save(outPath, $"CartPole rig {env.ToSpec()}: {n} ticks, {episodesDone} episodes, ε {p.GetValue(epsilon).ToString(Inv)}");
