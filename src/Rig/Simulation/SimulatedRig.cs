@@ -1,0 +1,59 @@
+using System.Device.Gpio;
+using EdgeNet.Rig.CartPole;
+using EdgeNet.Rig.Config;
+using EdgeNet.Rig.Physics;
+
+namespace EdgeNet.Rig.Simulation;
+
+/// <summary>
+/// A <see cref="GpioCartPoleRig"/> wired to a <see cref="SimulatedCartPole"/>: the real device classes over
+/// the simulated chip, what <c>edgenet rig --simulated</c> runs and the tests use.
+/// </summary>
+public sealed class SimulatedRig : IDisposable
+{
+    private SimulatedRig(SimulatedCartPole plant, GpioController gpio, SimulatedRigClock clock, GpioCartPoleRig rig)
+    {
+        (Plant, Gpio, Clock, Rig) = (plant, gpio, clock, rig);
+    }
+
+    public SimulatedCartPole Plant { get; }
+
+    public GpioController Gpio { get; }
+
+    public SimulatedRigClock Clock { get; }
+
+    public GpioCartPoleRig Rig { get; }
+
+    /// <summary>
+    /// Builds the simulated rig. <paramref name="realTime"/>: ticks wait for the wall clock (jitter is real);
+    /// otherwise time jumps. <paramref name="operatorResets"/>: episodes start by placing the rig (a simulated
+    /// reset); false: the rig homes as on hardware (set <see cref="SimulatedCartPole.HoldPole"/> to stand in for the hand).
+    /// <paramref name="beforeOpen"/> may prepare the chip (a pin that fails to open, dropped edges).
+    /// </summary>
+    public static SimulatedRig Open(RigConfig config, CartPoleOptions? physics = null, int seed = 0, bool realTime = false, bool operatorResets = true, Action<SimulatedGpioDriver>? beforeOpen = null)
+    {
+        var plant = new SimulatedCartPole(config, physics ?? CartPoleOptions.Default, seed);
+        GpioController? gpio = null;
+        try
+        {
+            beforeOpen?.Invoke(plant.Driver);
+            gpio = new GpioController(plant.Driver);
+            var clock = new SimulatedRigClock(plant, realTime);
+            var rig = new GpioCartPoleRig(config, gpio, plant.Pwm, clock, operatorResets ? plant : null) { MaxSteps = (physics ?? CartPoleOptions.Default).MaxSteps };
+            return new SimulatedRig(plant, gpio, clock, rig);
+        }
+        catch
+        {
+            gpio?.Dispose();
+            plant.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Rig.Dispose();
+        Gpio.Dispose();
+        Plant.Dispose();
+    }
+}
