@@ -15,6 +15,7 @@ public static class EdgenetCli
         root.Subcommands.Add(RunCommands.Generate(stdout, stderr));
         root.Subcommands.Add(RunCommands.Bench(stdout, stderr));
         root.Subcommands.Add(RolloutCommand.Create(stdout, stderr));
+        root.Subcommands.Add(RigCommand.Create(stdout, stderr));
         if (Features.Training)
         {
             root.Subcommands.Add(FinetuneCommand.Create(stdout, stderr));
@@ -61,6 +62,15 @@ public static class EdgenetCli
             return 2;
         }
         catch (FileNotFoundException e)
+        {
+            stderr.WriteLine($"edgenet: {e.Message}");
+            return 2;
+        }
+        catch (RigHardwareCheckFailed)
+        {
+            return 1;
+        }
+        catch (Exception e) when (e is Rig.Config.RigConfigException or Rig.Devices.RigHardwareException or Rig.Control.RigSafetyException)
         {
             stderr.WriteLine($"edgenet: {e.Message}");
             return 2;

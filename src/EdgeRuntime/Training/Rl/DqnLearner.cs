@@ -51,7 +51,7 @@ public sealed class DqnLearner : IDisposable
     private readonly Random _rng;
     private readonly ReplayBatch _batch;
 
-    private DqnLearner(string blob, DqnLearnerOptions options)
+    private DqnLearner(string blob, DqnLearnerOptions options, string? bestBlob)
     {
         Options = options;
         _online = TrainingSession.Load(blob, new TrainingOptions
@@ -63,7 +63,7 @@ public sealed class DqnLearner : IDisposable
         {
             _target = TrainingSession.Load(blob, new TrainingOptions { MaxBatch = options.BatchSize, Layers = "none", Variant = options.Variant });
             _actor = Interpreter.Load(blob, new InterpreterOptions { MaxBatch = 1, Variant = options.Variant });
-            _best = TrainingSession.Load(blob, new TrainingOptions { MaxBatch = 1, Layers = "none", Variant = options.Variant });
+            _best = TrainingSession.Load(bestBlob ?? blob, new TrainingOptions { MaxBatch = 1, Layers = "none", Variant = options.Variant });
         }
         catch
         {
@@ -98,8 +98,11 @@ public sealed class DqnLearner : IDisposable
     /// <summary>The interpreter the learner acts through (batch 1, the inference kernels).</summary>
     public Interpreter Actor => _actor;
 
-    /// <summary>Loads a Q-network blob (f32 or f16: observations in, one Q-value per action out).</summary>
-    public static DqnLearner Load(string blob, DqnLearnerOptions? options = null)
+    /// <summary>
+    /// Loads a Q-network blob (f32 or f16: observations in, one Q-value per action out); <paramref name="bestBlob"/>
+    /// (a checkpoint's kept weights, same architecture) starts the kept-best copy instead of the loaded weights.
+    /// </summary>
+    public static DqnLearner Load(string blob, DqnLearnerOptions? options = null, string? bestBlob = null)
     {
         options ??= new DqnLearnerOptions();
         if (options.BatchSize < 1 || !(options.Gamma is >= 0 and <= 1))
@@ -107,7 +110,7 @@ public sealed class DqnLearner : IDisposable
             throw new ArgumentException($"DqnLearnerOptions: batch {options.BatchSize} must be >= 1 and gamma {options.Gamma} in [0, 1]");
         }
 
-        return new DqnLearner(blob, options);
+        return new DqnLearner(blob, options, bestBlob);
     }
 
     /// <summary>The greedy action, or a uniformly random one with probability <paramref name="epsilon"/> (through the actor's weights).</summary>
@@ -201,6 +204,9 @@ public sealed class DqnLearner : IDisposable
 
     /// <summary>Writes the online network as a new blob (atomically, with the fine-tune's provenance).</summary>
     public void Save(string path, string data) => _online.Save(path, data);
+
+    /// <summary>Writes the kept-best weights (<see cref="KeepBest"/>) as a blob, atomically.</summary>
+    public void SaveBest(string path, string data) => _best.Save(path, data);
 
     public void Dispose()
     {

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeNet.Formats.Enb;
+
+namespace EdgeNet.Runtime.Training.Rl;
+
+/// <summary>
+/// The board's learning on the rig, saved so a restart (or a power cut) resumes it: the online and the
+/// kept-best weights as blobs named by episode, then <c>state.json</c> naming them, each written atomically
+/// (temp file, fsync, rename). A cut at any moment leaves either the previous checkpoint or the new one;
+/// older blobs are removed only after the new state is in place. The replay ring is not saved (it refills
+/// from the rig after a resume).
+/// </summary>
+public sealed class RigCheckpoint
+{
+    public const string StateFile = "state.json";
+
+    public long Episodes { get; set; }
+
+    public long Ticks { get; set; }
+
+    public double BestJudged { get; set; } = double.NaN;
+
+    public long BestEpisode { get; set; }
+
+    public long GradientSteps { get; set; }
+
+    /// <summary>The online weights' blob, relative to the checkpoint folder.</summary>
+    public string Online { get; set; } = "";
+
+    /// <summary>The kept-best weights' blob.</summary>
+    public string Best { get; set; } = "";
+
+    /// <summary>The blob learning started from.</summary>
+    public string Model { get; set; } = "";
+
+    /// <summary>Blobs the learner was loaded from (a resumed run): kept, as a session copies its base blob when it saves.</summary>
+    [JsonIgnore]
+    public HashSet<string> InUse { get; } = [];
+
+    /// <summary>Writes the learner's weights and this state into <paramref name="folder"/>.</summary>
+    public void Save(string folder, DqnLearner learner, string provenance)
+    {
+        ArgumentNullException.ThrowIfNull(learner);
+        Directory.CreateDirectory(folder);
+        string tag = Episodes.ToString("D7", CultureInfo.InvariantCulture);
+        Online = $"online-{tag}.enb";
+        Best = $"best-{tag}.enb";
+        learner.Save(Path.Combine(folder, Online), provenance);
+        learner.SaveBest(Path.Combine(folder, Best), provenance + " (kept best)");
+        byte[] json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, RigCheckpointJson.Default.RigCheckpoint));
+        AtomicFile.Write(Path.Combine(folder, StateFile), s => s.Write(json));
+        foreach (string old in Directory.EnumerateFiles(folder, "*.enb"))
+        {
+            string name = Path.GetFileName(old);
+            if (name != Online && name != Best && !InUse.Contains(name) && (name.StartsWith("online-", StringComparison.Ordinal) || name.StartsWith("best-", StringComparison.Ordinal)))
+            {
+                File.Delete(old);
+            }
+        }
+    }
+
+    /// <summary>The checkpoint in <paramref name="folder"/>, or null when there is none; a damaged one is an error naming the file and the fix.</summary>
+    public static RigCheckpoint? TryLoad(string folder)
+    {
+        string path = Path.Combine(folder, StateFile);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        RigCheckpoint? c;
+        try
+        {
+            c = JsonSerializer.Deserialize(File.ReadAllText(path), RigCheckpointJson.Default.RigCheckpoint);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path}: not a rig checkpoint ({ex.Message}); remove the folder to start afresh", ex);
+        }
+
+        if (c is null || c.Online.Length == 0 || c.Best.Length == 0)
+        {
+            throw new InvalidDataException($"{path}: the checkpoint names no weights; remove the folder to start afresh");
+        }
+
+        foreach (string blob in new[] { c.Online, c.Best })
+        {
+            if (!File.Exists(Path.Combine(folder, blob)))
+            {
+                throw new InvalidDataException($"{path}: names {blob}, which is missing; remove the folder to start afresh");
+            }
+        }
+
+        return c;
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(RigCheckpoint))]
+internal sealed partial class RigCheckpointJson : JsonSerializerContext;
