@@ -25,6 +25,7 @@ public static class Cli
             DqnCommand.Create(),
             ExportCommand.Create(),
             DeviceOptions.DevicesCommand(),
+            PlotCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }
