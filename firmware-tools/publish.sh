@@ -6,15 +6,20 @@
 #                                                         not for the Pi 4, whose Cortex-A72 lacks it)
 # Cross-building arm64 needs: clang lld llvm libc6-dev-arm64-cross libgcc-12-dev-arm64-cross
 # (scripts/setup.sh --arm64 installs them).
-#   ... --inference-only   leaves training on the board out of the binary (smaller; no finetune/learn/bench --train)
+#   ... --inference-only   leaves training on the board out of the binary (smaller; no finetune/learn/bench --train/rig train)
+#   ... --no-rig           leaves the cart-pole rig over GPIO out (no 'edgenet rig', no GPIO drivers; about 0.75 MB less)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 extra=()
 args=()
 for a in "$@"; do
-  if [ "$a" = --inference-only ]; then extra+=(-p:EdgeNetTraining=false); else args+=("$a"); fi
+  case "$a" in
+    --inference-only) extra+=(-p:EdgeNetTraining=false) ;;
+    --no-rig) extra+=(-p:EdgeNetRig=false) ;;
+    *) args+=("$a") ;;
+  esac
 done
-target="${args[0]:?usage: publish.sh linux-arm64|linux-arm64-dotprod|linux-x64 [OUT] [--inference-only]}"
+target="${args[0]:?usage: publish.sh linux-arm64|linux-arm64-dotprod|linux-x64 [OUT] [--inference-only] [--no-rig]}"
 out="${args[1]:-$root/artifacts/edgenet-$target}"
 rid="$target"
 case "$target" in

@@ -101,6 +101,29 @@ for spec in "mlp-f32 50 16" "cnn-f32 50 4"; do
   arm=$($qemu "$work/arm64/edgenet" "${ft[@]}" --out "$work/$blobname-ft-arm64.enb" | sed -n 's/^losses: //p')
   compare "$x64" "$arm" "$blobname fine-tune losses ($steps steps, batch $batch)" arm64 relative 1e-4 || fail=1
 done
+# The rig over GPIO on the board build (the device classes, the simulated chip, the watchdog thread, the
+# control loop): the self-test passes, the host's policy gets the same returns on the simulated rig as on
+# x64, and the board learns on it (a short run: it must finish and write its blob and checkpoint).
+st=$($qemu "$work/arm64/edgenet" rig selftest --simulated | tail -n 1)
+[ "$st" = "self-test passed" ] && echo "arm64: rig selftest on the simulated GPIO chip: passed" || { echo "arm64: rig selftest: $st" >&2; fail=1; }
+rr=(rig run --simulated --physics pole_mass=0.15,latency=1 --model "$work/dqn-f32.enb" --episodes 3)
+rx64=$("$work/x64/edgenet" "${rr[@]}" | grep -E '^  episode' || true)
+rarm=$($qemu "$work/arm64/edgenet" "${rr[@]}" | grep -E '^  episode' || true)
+if [ "$rx64" = "$rarm" ] && [ -n "$rx64" ]; then
+  echo "arm64: rig run on the simulated GPIO rig as on x64: $(echo "$rarm" | tr -s ' ' | tr '\n' ';')"
+else
+  printf 'arm64: rig run differs\n  x64:   %s\n  arm64: %s\n' "$rx64" "$rarm" >&2
+  fail=1
+fi
+if $qemu "$work/arm64/edgenet" rig train --simulated --physics pole_mass=0.15,latency=1 --model "$work/dqn-f32.enb" --out "$work/rig-arm64.enb" \
+    --ticks 1500 --learning-starts 300 --judge-every 500 --judge-episodes 2 --eval-episodes 2 --replay-mb 1 >"$work/rig-train.log" 2>&1 \
+    && [ -f "$work/rig-arm64.enb.ckpt/state.json" ]; then
+  echo "arm64: rig train: $(grep '^wrote' "$work/rig-train.log" | cut -c1-160)"
+else
+  cat "$work/rig-train.log" >&2
+  echo "arm64: rig train failed" >&2
+  fail=1
+fi
 isa=$($qemu "$work/arm64/edgenet" eval "$work/mlp-int8.enb" --limit 100)
 echo "arm64: $isa"
 case "$isa" in *advsimd*) ;; *) echo "arm64: the arm64 build does not report AdvSimd kernels" >&2; fail=1 ;; esac

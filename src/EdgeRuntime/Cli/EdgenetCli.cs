@@ -15,7 +15,11 @@ public static class EdgenetCli
         root.Subcommands.Add(RunCommands.Generate(stdout, stderr));
         root.Subcommands.Add(RunCommands.Bench(stdout, stderr));
         root.Subcommands.Add(RolloutCommand.Create(stdout, stderr));
-        root.Subcommands.Add(RigCommand.Create(stdout, stderr));
+        if (Features.Rig)
+        {
+            root.Subcommands.Add(RigCommand.Create(stdout, stderr));
+        }
+
         if (Features.Training)
         {
             root.Subcommands.Add(FinetuneCommand.Create(stdout, stderr));

@@ -203,6 +203,7 @@ internal static class RigCommand
         var dbl = new Option<bool>("--double") { Description = "Double DQN targets (on by default; --double false for plain DQN)", DefaultValueFactory = _ => true };
         var judgeEvery = new Option<long>("--judge-every") { Description = "learning ticks between greedy judgements on the rig that keep the best weights (0: keep the last)", DefaultValueFactory = _ => 1_000 };
         var judgeEpisodes = new Option<int>("--judge-episodes") { Description = "greedy episodes per judgement", DefaultValueFactory = _ => 5 };
+        var confirmEpisodes = new Option<int>("--confirm-episodes") { Description = "more greedy episodes before a judgement that beats the best is kept (0: none)", DefaultValueFactory = _ => 20 };
         var evalEpisodes = new Option<int>("--eval-episodes") { Description = "greedy episodes measured on the rig before and after", DefaultValueFactory = _ => 20 };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "episodes between checkpoints (also written on shutdown)", DefaultValueFactory = _ => 20 };
         var checkpointDir = new Option<string?>("--checkpoint-dir") { Description = "default: OUT.ckpt" };
@@ -211,7 +212,7 @@ internal static class RigCommand
         var variant = RunCommands.Variant();
         var cmd = new Command("train", "The board learns on the rig: act every tick, DQN updates between ticks, keep the best greedy policy, checkpoint and resume.")
         {
-            model, output, ticks, epsilon, learningStarts, ratio, targetEvery, lr, batch, replayMb, layers, dbl, judgeEvery, judgeEpisodes, evalEpisodes, checkpointEvery, checkpointDir, resume, log, variant,
+            model, output, ticks, epsilon, learningStarts, ratio, targetEvery, lr, batch, replayMb, layers, dbl, judgeEvery, judgeEpisodes, confirmEpisodes, evalEpisodes, checkpointEvery, checkpointDir, resume, log, variant,
         };
         common.AddTo(cmd);
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
@@ -246,7 +247,7 @@ internal static class RigCommand
                 var loop = new RigDqnLoop(rig, learner, new RigDqnLoopOptions
                 {
                     Epsilon = p.GetValue(epsilon), LearningStarts = p.GetValue(learningStarts), GradientStepsPerTick = p.GetValue(ratio), TargetEvery = Math.Max(1, p.GetValue(targetEvery)),
-                    JudgeEvery = p.GetValue(judgeEvery), JudgeEpisodes = Math.Max(1, p.GetValue(judgeEpisodes)),
+                    JudgeEvery = p.GetValue(judgeEvery), JudgeEpisodes = Math.Max(1, p.GetValue(judgeEpisodes)), ConfirmEpisodes = Math.Max(0, p.GetValue(confirmEpisodes)),
                 });
                 using var csv = new StreamWriter(logPath, append: resumed is not null);
                 try
@@ -303,7 +304,7 @@ internal static class RigCommand
                             o.WriteLine(string.Create(Inv, $"  episode {ep.Episode,5}  tick {ep.Ticks,7}  return {ep.Return,4:F0}  mean of the last {recent.Count} {mean,6:F1}  ε {p.GetValue(epsilon)}  loss {ep.Loss:F4}  {Timing(rig)}"));
                         }
                     };
-                    loop.Judged += (score, kept) => o.WriteLine(string.Create(Inv, $"  judged at tick {loop.Ticks,7} (episode {loop.Episodes}): greedy mean {score,6:F1} over {p.GetValue(judgeEpisodes)} episodes{(kept ? "  <- kept as best" : "")}"));
+                    loop.Judged += (score, kept) => o.WriteLine(string.Create(Inv, $"  judged at tick {loop.Ticks,7} (episode {loop.Episodes}): greedy mean {score,6:F1}{(kept ? "  <- kept as best" : "")}"));
                     try
                     {
                         loop.Run(p.GetValue(ticks), cts.Token);
@@ -323,6 +324,7 @@ internal static class RigCommand
                             : $"kept the loaded weights: no judgement beat them (greedy {loop.BestJudged.ToString("F1", Inv)})");
                     }
 
+                    string learning = Timing(rig);
                     learner.Save(outPath, $"edgenet rig train on the {what}: {loop.Ticks} ticks, {loop.Episodes} episodes");
                     if (!cts.IsCancellationRequested)
                     {
@@ -331,7 +333,7 @@ internal static class RigCommand
                         o.WriteLine($"after:  greedy mean return {after.ToString("F1", Inv)} over {evalN} episodes on the rig");
                     }
 
-                    o.WriteLine($"wrote {outPath} (checkpoint {ckpt}, log {logPath}): {loop.Ticks.ToString("N0", Inv)} ticks, {loop.Episodes} episodes, {learner.GradientSteps.ToString("N0", Inv)} updates in {sw.Elapsed.TotalSeconds.ToString("F1", Inv)} s; {Timing(rig)}; peak RSS {(RunCommands.PeakRssBytes() / 1048576.0).ToString("F1", Inv)} MiB");
+                    o.WriteLine($"wrote {outPath} (checkpoint {ckpt}, log {logPath}): {loop.Ticks.ToString("N0", Inv)} ticks, {loop.Episodes} episodes, {learner.GradientSteps.ToString("N0", Inv)} updates in {sw.Elapsed.TotalSeconds.ToString("F1", Inv)} s; while learning, {learning}; peak RSS {(RunCommands.PeakRssBytes() / 1048576.0).ToString("F1", Inv)} MiB");
                 }
                 finally
                 {
@@ -367,7 +369,7 @@ internal static class RigCommand
     {
         var s = rig.Stats;
         double period = rig.Config.Period;
-        return string.Create(Inv, $"loop: work p50 {s.Work(0.5) * 1000:F3} ms p99 {s.Work(0.99) * 1000:F3} ms ({100 * s.Work(0.99) / period:F1}% of the {period * 1000:F0} ms period), jitter p99 {s.Jitter(0.99) * 1000:F3} ms, overruns {s.Overruns}");
+        return string.Create(Inv, $"loop: work p50 {s.Work(0.5) * 1000:F3} ms p99 {s.Work(0.99) * 1000:F3} ms ({100 * s.Work(0.99) / period:F1}% of the {period * 1000:F0} ms period), jitter p50 {s.Jitter(0.5) * 1000:F3} ms p99 {s.Jitter(0.99) * 1000:F3} ms, overruns {s.Overruns} of {s.Ticks} ticks");
     }
 
     private static void CheckQNetwork(Interp it, string path)

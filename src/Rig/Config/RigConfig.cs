@@ -1,7 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace EdgeNet.Rig.Config;
 
@@ -46,11 +44,9 @@ public sealed class RigConfig
     public double HoldUprightSeconds { get; set; } = 1.0;
 
     /// <summary>Control period [s].</summary>
-    [JsonIgnore]
     public double Period => 1.0 / TickHz;
 
     /// <summary>The angle limit [rad].</summary>
-    [JsonIgnore]
     public double ThetaLimit => ThetaLimitDegrees * Math.PI / 180;
 
     /// <summary>The defaults: a Pi wiring that matches the simulated rig (<c>edgenet rig --write-config</c> writes it).</summary>
@@ -75,28 +71,58 @@ public sealed class RigConfig
     /// <summary>Parses and validates JSON text (<paramref name="source"/> names it in errors).</summary>
     public static RigConfig Parse(string json, string source = "rig.json")
     {
-        RigConfig? config;
-        try
-        {
-            config = JsonSerializer.Deserialize(json, RigConfigJson.Default.RigConfig);
-        }
-        catch (JsonException ex)
-        {
-            string where = ex.Path is { Length: > 1 } p ? $" at '{p.TrimStart('$', '.')}'" : "";
-            throw new RigConfigException($"{source}{where}: {ex.Message.Split(" Path:")[0]} (keys are snake_case: motor.pwm_chip, pole_encoder.pin_a, ...; write a valid file with 'edgenet rig selftest --write-config FILE')");
-        }
-
-        if (config is null)
-        {
-            throw new RigConfigException($"{source}: the file holds null; expected an object with motor, pole_encoder, cart_encoder, switches");
-        }
-
+        var config = new RigConfig();
+        JsonFields.Read(json, config, Fields, source);
         config.Validate(source);
         return config;
     }
 
     /// <summary>The configuration as indented JSON (what <see cref="Parse"/> reads).</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, RigConfigJson.Default.RigConfig);
+    public string ToJson() => JsonFields.Write(this, Fields);
+
+    private static JsonField<RigConfig>[] EncoderFields(string name, Func<RigConfig, EncoderConfig> e) =>
+    [
+        JsonFields.Integer<RigConfig>($"{name}.pin_a", c => e(c).PinA, (c, v) => e(c).PinA = v),
+        JsonFields.Integer<RigConfig>($"{name}.pin_b", c => e(c).PinB, (c, v) => e(c).PinB = v),
+        JsonFields.Integer<RigConfig>($"{name}.counts_per_revolution", c => e(c).CountsPerRevolution, (c, v) => e(c).CountsPerRevolution = v),
+        JsonFields.Number<RigConfig>($"{name}.metres_per_revolution", c => e(c).MetresPerRevolution, (c, v) => e(c).MetresPerRevolution = v),
+        JsonFields.Text<RigConfig>($"{name}.decoding", c => DecodingNames[(int)e(c).Decoding], (c, v) => e(c).Decoding = ParseDecoding(v), "x1, x2, x4, evdev"),
+        JsonFields.Boolean<RigConfig>($"{name}.invert", c => e(c).Invert, (c, v) => e(c).Invert = v),
+        JsonFields.Text<RigConfig>($"{name}.evdev_device", c => e(c).EvdevDevice, (c, v) => e(c).EvdevDevice = v),
+    ];
+
+    private static readonly string[] DecodingNames = ["x1", "x2", "x4", "evdev"];
+
+    private static EncoderDecoding ParseDecoding(string? name)
+    {
+        int i = Array.IndexOf(DecodingNames, name);
+        return i >= 0 ? (EncoderDecoding)i : throw new FormatException("give x1, x2 or x4 (GPIO edges) or evdev (the kernel rotary-encoder driver)");
+    }
+
+    /// <summary>The JSON keys, their order in the file, and where each goes.</summary>
+    private static readonly JsonField<RigConfig>[] Fields =
+    [
+        JsonFields.Integer<RigConfig>("motor.pwm_chip", c => c.Motor.PwmChip, (c, v) => c.Motor.PwmChip = v),
+        JsonFields.Integer<RigConfig>("motor.pwm_channel", c => c.Motor.PwmChannel, (c, v) => c.Motor.PwmChannel = v),
+        JsonFields.Integer<RigConfig>("motor.pwm_frequency", c => c.Motor.PwmFrequency, (c, v) => c.Motor.PwmFrequency = v),
+        JsonFields.Integer<RigConfig>("motor.in1", c => c.Motor.In1, (c, v) => c.Motor.In1 = v),
+        JsonFields.Integer<RigConfig>("motor.in2", c => c.Motor.In2, (c, v) => c.Motor.In2 = v),
+        JsonFields.Number<RigConfig>("motor.push_duty", c => c.Motor.PushDuty, (c, v) => c.Motor.PushDuty = v),
+        JsonFields.Number<RigConfig>("motor.home_duty", c => c.Motor.HomeDuty, (c, v) => c.Motor.HomeDuty = v),
+        .. EncoderFields("pole_encoder", c => c.PoleEncoder),
+        .. EncoderFields("cart_encoder", c => c.CartEncoder),
+        JsonFields.Integer<RigConfig>("switches.limit_left", c => c.Switches.LimitLeft, (c, v) => c.Switches.LimitLeft = v),
+        JsonFields.Integer<RigConfig>("switches.limit_right", c => c.Switches.LimitRight, (c, v) => c.Switches.LimitRight = v),
+        JsonFields.Integer<RigConfig>("switches.emergency_stop", c => c.Switches.EmergencyStop, (c, v) => c.Switches.EmergencyStop = v),
+        JsonFields.Boolean<RigConfig>("switches.active_low", c => c.Switches.ActiveLow, (c, v) => c.Switches.ActiveLow = v),
+        JsonFields.Number<RigConfig>("rail_length", c => c.RailLength, (c, v) => c.RailLength = v),
+        JsonFields.Number<RigConfig>("x_limit", c => c.XLimit, (c, v) => c.XLimit = v),
+        JsonFields.Number<RigConfig>("theta_limit_degrees", c => c.ThetaLimitDegrees, (c, v) => c.ThetaLimitDegrees = v),
+        JsonFields.Number<RigConfig>("tick_hz", c => c.TickHz, (c, v) => c.TickHz = v),
+        JsonFields.Number<RigConfig>("velocity_filter", c => c.VelocityFilter, (c, v) => c.VelocityFilter = v),
+        JsonFields.Integer<RigConfig>("watchdog_ticks", c => c.WatchdogTicks, (c, v) => c.WatchdogTicks = v),
+        JsonFields.Number<RigConfig>("hold_upright_seconds", c => c.HoldUprightSeconds, (c, v) => c.HoldUprightSeconds = v),
+    ];
 
     /// <summary>Throws <see cref="RigConfigException"/> naming the first impossible field and its fix.</summary>
     public void Validate(string source = "rig.json")
@@ -246,23 +272,18 @@ public sealed class MotorConfig
 }
 
 /// <summary>How an encoder's counts reach the board.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<EncoderDecoding>))]
 public enum EncoderDecoding
 {
     /// <summary>Falling edges of A only (Iot.Device.Bindings' QuadratureRotaryEncoder): PPR counts per revolution.</summary>
-    [JsonStringEnumMemberName("x1")]
     X1,
 
     /// <summary>Both edges of A (QuadratureRotaryEncoder): 2 × PPR.</summary>
-    [JsonStringEnumMemberName("x2")]
     X2,
 
     /// <summary>Every edge of A and B through a state table: 4 × PPR, illegal transitions counted.</summary>
-    [JsonStringEnumMemberName("x4")]
     X4,
 
     /// <summary>The kernel's rotary-encoder driver through evdev (<c>/dev/input/event*</c>): no edge is lost to userspace latency.</summary>
-    [JsonStringEnumMemberName("evdev")]
     Evdev,
 }
 
@@ -303,7 +324,3 @@ public sealed class SwitchesConfig
 
 /// <summary>An invalid rig configuration (the message names the file, the field and the fix).</summary>
 public sealed class RigConfigException(string message) : Exception(message);
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, PreferredObjectCreationHandling = JsonObjectCreationHandling.Populate, WriteIndented = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
-[JsonSerializable(typeof(RigConfig))]
-internal sealed partial class RigConfigJson : JsonSerializerContext;

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using EdgeNet.Formats.Enb;
+using EdgeNet.Rig.Config;
 
 namespace EdgeNet.Runtime.Training.Rl;
 
@@ -37,8 +36,19 @@ public sealed class RigCheckpoint
     public string Model { get; set; } = "";
 
     /// <summary>Blobs the learner was loaded from (a resumed run): kept, as a session copies its base blob when it saves.</summary>
-    [JsonIgnore]
     public HashSet<string> InUse { get; } = [];
+
+    private static readonly JsonField<RigCheckpoint>[] Fields =
+    [
+        JsonFields.Long<RigCheckpoint>("episodes", c => c.Episodes, (c, v) => c.Episodes = v),
+        JsonFields.Long<RigCheckpoint>("ticks", c => c.Ticks, (c, v) => c.Ticks = v),
+        JsonFields.Number<RigCheckpoint>("best_judged", c => c.BestJudged, (c, v) => c.BestJudged = v),
+        JsonFields.Long<RigCheckpoint>("best_episode", c => c.BestEpisode, (c, v) => c.BestEpisode = v),
+        JsonFields.Long<RigCheckpoint>("gradient_steps", c => c.GradientSteps, (c, v) => c.GradientSteps = v),
+        JsonFields.Text<RigCheckpoint>("online", c => c.Online, (c, v) => c.Online = v ?? ""),
+        JsonFields.Text<RigCheckpoint>("best", c => c.Best, (c, v) => c.Best = v ?? ""),
+        JsonFields.Text<RigCheckpoint>("model", c => c.Model, (c, v) => c.Model = v ?? ""),
+    ];
 
     /// <summary>Writes the learner's weights and this state into <paramref name="folder"/>.</summary>
     public void Save(string folder, DqnLearner learner, string provenance)
@@ -50,7 +60,7 @@ public sealed class RigCheckpoint
         Best = $"best-{tag}.enb";
         learner.Save(Path.Combine(folder, Online), provenance);
         learner.SaveBest(Path.Combine(folder, Best), provenance + " (kept best)");
-        byte[] json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, RigCheckpointJson.Default.RigCheckpoint));
+        byte[] json = Encoding.UTF8.GetBytes(JsonFields.Write(this, Fields));
         AtomicFile.Write(Path.Combine(folder, StateFile), s => s.Write(json));
         foreach (string old in Directory.EnumerateFiles(folder, "*.enb"))
         {
@@ -71,17 +81,17 @@ public sealed class RigCheckpoint
             return null;
         }
 
-        RigCheckpoint? c;
+        var c = new RigCheckpoint();
         try
         {
-            c = JsonSerializer.Deserialize(File.ReadAllText(path), RigCheckpointJson.Default.RigCheckpoint);
+            JsonFields.Read(File.ReadAllText(path), c, Fields, path);
         }
-        catch (JsonException ex)
+        catch (RigConfigException ex)
         {
-            throw new InvalidDataException($"{path}: not a rig checkpoint ({ex.Message}); remove the folder to start afresh", ex);
+            throw new InvalidDataException($"{path}: not a rig checkpoint ({ex.Message[(path.Length + 2)..]}); remove the folder to start afresh", ex);
         }
 
-        if (c is null || c.Online.Length == 0 || c.Best.Length == 0)
+        if (c.Online.Length == 0 || c.Best.Length == 0)
         {
             throw new InvalidDataException($"{path}: the checkpoint names no weights; remove the folder to start afresh");
         }
@@ -97,7 +107,3 @@ public sealed class RigCheckpoint
         return c;
     }
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
-[JsonSerializable(typeof(RigCheckpoint))]
-internal sealed partial class RigCheckpointJson : JsonSerializerContext;

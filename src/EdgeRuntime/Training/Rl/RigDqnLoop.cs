@@ -25,6 +25,9 @@ public sealed record RigDqnLoopOptions
 
     /// <summary>Greedy episodes per judgement.</summary>
     public int JudgeEpisodes { get; init; } = 5;
+
+    /// <summary>More greedy episodes run when a judgement beats the best so far, before it is kept (its score is then the mean over all): a few lucky episodes do not replace a policy measured on many.</summary>
+    public int ConfirmEpisodes { get; init; } = 20;
 }
 
 /// <summary>One finished episode on the rig.</summary>
@@ -78,7 +81,7 @@ public sealed class RigDqnLoop(GpioCartPoleRig rig, DqnLearner learner, RigDqnLo
         long end = Ticks + ticks;
         if (options.JudgeEvery > 0 && double.IsNaN(BestJudged))
         {
-            BestJudged = Judge(cancel); // the loaded policy is the first candidate
+            BestJudged = Judge(Math.Max(1, options.JudgeEpisodes) + options.ConfirmEpisodes, cancel); // the loaded policy is the first candidate
             learner.KeepBest();
             Judged?.Invoke(BestJudged, true);
         }
@@ -90,6 +93,12 @@ public sealed class RigDqnLoop(GpioCartPoleRig rig, DqnLearner learner, RigDqnLo
             {
                 _sinceJudge = 0;
                 double score = Judge(cancel);
+                if (score > BestJudged && options.ConfirmEpisodes > 0)
+                {
+                    int n = Math.Max(1, options.JudgeEpisodes);
+                    score = ((score * n) + (Judge(options.ConfirmEpisodes, cancel) * options.ConfirmEpisodes)) / (n + options.ConfirmEpisodes);
+                }
+
                 bool better = !cancel.IsCancellationRequested && score > BestJudged;
                 if (better)
                 {
@@ -103,11 +112,13 @@ public sealed class RigDqnLoop(GpioCartPoleRig rig, DqnLearner learner, RigDqnLo
     }
 
     /// <summary>The greedy mean return of <see cref="RigDqnLoopOptions.JudgeEpisodes"/> episodes on the rig (no learning; transitions still remembered).</summary>
-    public double Judge(CancellationToken cancel)
+    public double Judge(CancellationToken cancel) => Judge(Math.Max(1, options.JudgeEpisodes), cancel);
+
+    private double Judge(int episodes, CancellationToken cancel)
     {
         double sum = 0;
         int n = 0;
-        for (; n < Math.Max(1, options.JudgeEpisodes) && !cancel.IsCancellationRequested; n++)
+        for (; n < episodes && !cancel.IsCancellationRequested; n++)
         {
             sum += Episode(0, learn: false, cancel);
         }
