@@ -157,7 +157,16 @@ internal static class RigCommand
                     var returns = new List<float>();
                     for (int ep = 0; ep < n && !cts.IsCancellationRequested; ep++)
                     {
-                        var obs = rig.Reset(null, cts.Token);
+                        ReadOnlySpan<float> obs;
+                        try
+                        {
+                            obs = rig.Reset(null, cts.Token);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            break;
+                        }
+
                         float ret = 0;
                         for (bool done = false; !done;)
                         {
@@ -173,7 +182,7 @@ internal static class RigCommand
                         o.WriteLine($"  episode {ep + 1,3}: return {ret,4:F0}  {rig.TerminationReason ?? "truncated at the episode limit"}");
                     }
 
-                    o.WriteLine($"greedy mean return {returns.Average().ToString("F1", Inv)} over {returns.Count} episodes; {Timing(rig)}");
+                    o.WriteLine(returns.Count == 0 ? "stopped before the first episode" : $"greedy mean return {returns.Average().ToString("F1", Inv)} over {returns.Count} episodes; {Timing(rig)}");
                 }
                 finally
                 {
@@ -309,6 +318,10 @@ internal static class RigCommand
                     {
                         loop.Run(p.GetValue(ticks), cts.Token);
                     }
+                    catch (OperationCanceledException)
+                    {
+                        // a signal between episodes: the motor is stopped; checkpoint and write below
+                    }
                     finally
                     {
                         rig.Halt(cts.IsCancellationRequested ? "stopped by a signal" : "training ended");
@@ -352,7 +365,16 @@ internal static class RigCommand
         int n = 0;
         for (; n < episodes && !cancel.IsCancellationRequested; n++)
         {
-            var obs = rig.Reset(null, cancel);
+            ReadOnlySpan<float> obs;
+            try
+            {
+                obs = rig.Reset(null, cancel);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
             for (bool done = false; !done;)
             {
                 var r = rig.Step(learner.Act(obs));

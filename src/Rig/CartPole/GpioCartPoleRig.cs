@@ -129,11 +129,16 @@ public sealed class GpioCartPoleRig : IEnvironment, IDisposable
 
     public ReadOnlySpan<float> Reset(int? seed = null) => Reset(seed, CancellationToken.None);
 
-    /// <summary>Ends any episode, puts the rig in a start state (the simulator) or homes it (hardware), and reads the first observation.</summary>
+    /// <summary>
+    /// Ends any episode, puts the rig in a start state (the simulator) or homes it (hardware), and reads the
+    /// first observation. Throws <see cref="OperationCanceledException"/> once <paramref name="cancel"/> is set,
+    /// without rearming the motor.
+    /// </summary>
     public ReadOnlySpan<float> Reset(int? seed, CancellationToken cancel)
     {
         _watchdog.Disarm();
         _motor.Stop();
+        cancel.ThrowIfCancellationRequested(); // a stop (a signal) is never rearmed by the next episode
         if (_switches.IsPressed(RigSwitch.EmergencyStop))
         {
             throw new RigSafetyException("the emergency stop is pressed: release it when the rig is safe, then start again");
