@@ -137,6 +137,38 @@ public sealed class RigCommandTests
     }
 
     [TestMethod]
+    public void A_nan_gradient_stops_the_motor_keeps_the_checkpoint_and_says_what_to_do()
+    {
+        string q = SmallQNetwork(), outPath = q + ".rig.enb", ckpt = outPath + ".ckpt";
+        try
+        {
+            var (code, output, err) = CliRunner.Run("rig", "train", "--simulated", "--model", q, "--out", outPath, "--ticks", "3000", "--lr", "1e30",
+                "--learning-starts", "100", "--eval-episodes", "1", "--judge-every", "0", "--replay-mb", "1", "--batch", "32");
+            Assert.AreEqual(2, code, output);
+            StringAssert.Contains(err, "NaN or infinite values");
+            StringAssert.Contains(err, "lower the learning rate");
+            var state = RigCheckpoint.TryLoad(ckpt)!;
+            Assert.IsGreaterThan(100L, state.Ticks, "the checkpoint written on the way out holds the ticks before the failure");
+            Assert.IsFalse(File.Exists(outPath), "no result is written from a failed run; the checkpoint keeps the last good weights");
+            using var kept = Formats.Enb.BlobReader.Open(Path.Combine(ckpt, state.Online), new Formats.Enb.BlobReadOptions { VerifyTensorHashes = true });
+            for (int i = 0; i < kept.Tensors.Count; i++)
+            {
+                Assert.IsTrue(Array.TrueForAll(kept.ReadAsFloat(i), float.IsFinite), $"{kept.Tensors[i].Name}: the step with the non-finite gradient changed no weight");
+            }
+        }
+        finally
+        {
+            File.Delete(q);
+            File.Delete(outPath);
+            File.Delete(Path.ChangeExtension(outPath, ".csv"));
+            if (Directory.Exists(ckpt))
+            {
+                Directory.Delete(ckpt, true);
+            }
+        }
+    }
+
+    [TestMethod]
     public void Sigint_stops_the_motor_and_writes_the_checkpoint_before_exiting()
     {
         string q = SmallQNetwork(), outPath = q + ".rig.enb", ckpt = outPath + ".ckpt";
