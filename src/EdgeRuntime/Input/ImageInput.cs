@@ -38,6 +38,11 @@ internal static class ImageInput
         }
         else
         {
+            if (Camera.JpegCheck.LooksLikeJpeg(bytes) && Camera.JpegCheck.Problem(bytes) is { } problem)
+            {
+                throw new InvalidDataException($"{path}: the JPEG cannot be decoded ({problem})"); // StbImageSharp would not return on some of these
+            }
+
             try
             {
                 var decoded = ImageResult.FromMemory(bytes, ColorComponents.Grey);

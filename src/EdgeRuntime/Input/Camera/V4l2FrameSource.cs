@@ -1,0 +1,172 @@
+using Iot.Device.Media;
+
+namespace EdgeNet.Runtime.Input.Camera;
+
+/// <summary>
+/// A USB or CSI camera through V4L2 (dotnet/iot's <see cref="VideoDevice"/>): continuous capture on a
+/// background thread into a bounded queue that drops the oldest frame when the consumer falls behind, so
+/// what is classified is always recent. YUYV or MJPEG at a size the device lists.
+/// </summary>
+public sealed class V4l2FrameSource : IFrameSource
+{
+    private readonly VideoDevice _device;
+    private readonly Thread _capture;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Queue<byte[]> _queue = new();
+    private readonly Stack<byte[]> _free = new();
+    private readonly int _capacity;
+    private readonly Lock _gate = new();
+    private byte[]? _current;
+    private string? _error;
+
+    private V4l2FrameSource(VideoDevice device, string path, int width, int height, FramePixelFormat format, int capacity)
+    {
+        (_device, Width, Height, Format, _capacity) = (device, width, height, format, capacity);
+        Description = $"V4L2 {path}: {width}x{height} {format}";
+        _device.NewImageBufferReady += OnFrame;
+        _capture = new Thread(Capture) { IsBackground = true, Name = "v4l2 capture" };
+        _capture.Start();
+    }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    public FramePixelFormat Format { get; }
+
+    public string Description { get; }
+
+    /// <summary>Frames dropped because the consumer was slower than the camera.</summary>
+    public long Dropped { get; private set; }
+
+    /// <summary>True where a V4L2 device node exists (<c>/dev/video*</c>).</summary>
+    public static bool IsPresent(string path) => OperatingSystem.IsLinux() && File.Exists(path);
+
+    /// <summary>The device's pixel formats and their sizes, one line each (what <c>edgenet camera --list</c> prints).</summary>
+    public static IReadOnlyList<string> Describe(string path)
+    {
+        using var probe = VideoDevice.Create(new VideoConnectionSettings(BusId(path), (640, 480), VideoPixelFormat.YUYV));
+        var lines = new List<string>();
+        foreach (var f in probe.GetSupportedPixelFormats())
+        {
+            var sizes = probe.GetPixelFormatResolutions(f).Select(r => r.MinWidth == r.MaxWidth ? $"{r.MaxWidth}x{r.MaxHeight}" : $"{r.MinWidth}x{r.MinHeight}..{r.MaxWidth}x{r.MaxHeight}");
+            lines.Add($"{f}: {string.Join(", ", sizes)}");
+        }
+
+        return lines;
+    }
+
+    /// <summary>Opens <paramref name="path"/> (<c>/dev/videoN</c>) for continuous capture; errors name the device and the fix.</summary>
+    public static V4l2FrameSource Open(string path, int width, int height, FramePixelFormat format, int queue = 2)
+    {
+        if (!IsPresent(path))
+        {
+            throw new IOException($"{path}: no such V4L2 device; list cameras with 'v4l2-ctl --list-devices', or use --synthetic N");
+        }
+
+        if (format == FramePixelFormat.Gray8)
+        {
+            throw new ArgumentException("--format: a camera delivers yuyv or mjpeg");
+        }
+
+        var pixel = format == FramePixelFormat.Yuyv ? VideoPixelFormat.YUYV : VideoPixelFormat.MJPEG;
+        VideoDevice device;
+        try
+        {
+            device = VideoDevice.Create(new VideoConnectionSettings(BusId(path), ((uint)width, (uint)height), pixel));
+            if (!device.GetSupportedPixelFormats().Contains(pixel))
+            {
+                string has = string.Join(", ", device.GetSupportedPixelFormats());
+                device.Dispose();
+                throw new ArgumentException($"{path} does not deliver {pixel}; it has {has}: choose one with --format");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            throw new IOException($"{path}: cannot open the camera ({e.Message}); check that no other program uses it and that the user is in the 'video' group", e);
+        }
+
+        return new V4l2FrameSource(device, path, width, height, format, Math.Max(1, queue));
+    }
+
+    private static int BusId(string path) =>
+        int.TryParse(Path.GetFileName(path).Replace("video", "", StringComparison.Ordinal), out int n) ? n
+        : throw new ArgumentException($"{path}: expected a /dev/videoN device path");
+
+    public bool TryRead(out Frame frame)
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                if (_queue.Count > 0)
+                {
+                    if (_current is not null)
+                    {
+                        _free.Push(_current);
+                    }
+
+                    _current = _queue.Dequeue();
+                    int length = BitConverter.ToInt32(_current, _current.Length - 4);
+                    frame = new Frame(Width, Height, Format, _current.AsMemory(0, length));
+                    return true;
+                }
+
+                if (_error is not null || _stop.IsCancellationRequested)
+                {
+                    frame = default;
+                    return false;
+                }
+            }
+
+            Thread.Sleep(1);
+        }
+    }
+
+    private void Capture()
+    {
+        try
+        {
+            _device.StartCaptureContinuous();
+            _device.CaptureContinuous(_stop.Token);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            lock (_gate)
+            {
+                _error = e.Message;
+            }
+        }
+        finally
+        {
+            _device.StopCaptureContinuous();
+        }
+    }
+
+    // The driver's buffer is copied into a recycled one (its length in the last 4 bytes); a full queue drops its oldest frame.
+    private void OnFrame(object sender, NewImageBufferReadyEventArgs e)
+    {
+        lock (_gate)
+        {
+            byte[] slot = _free.Count > 0 && _free.Peek().Length >= e.Length + 4 ? _free.Pop() : new byte[e.Length + 4];
+            e.ImageBuffer.AsSpan(0, e.Length).CopyTo(slot);
+            BitConverter.TryWriteBytes(slot.AsSpan(slot.Length - 4), e.Length);
+            if (_queue.Count >= _capacity)
+            {
+                _free.Push(_queue.Dequeue());
+                Dropped++;
+            }
+
+            _queue.Enqueue(slot);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _capture.Join(TimeSpan.FromSeconds(2));
+        _device.NewImageBufferReady -= OnFrame;
+        _device.Dispose();
+        _stop.Dispose();
+    }
+}
