@@ -198,6 +198,27 @@ public sealed class CameraPipelineTests
     }
 
     [TestMethod]
+    public void Another_hand_thickens_and_slants_the_digit()
+    {
+        var digits = Datasets.LoadDigits().Test;
+        using var plain = new SyntheticCamera(digits, 1, FramePixelFormat.Gray8);
+        using var thick = new SyntheticCamera(digits, 1, FramePixelFormat.Gray8, options: new SyntheticCameraOptions().WithHand("thick"));
+        using var slanted = new SyntheticCamera(digits, 1, FramePixelFormat.Gray8, options: new SyntheticCameraOptions().WithHand("slant=0.5"));
+        float[] a = plain.Handwritten(0).ToArray(), b = thick.Handwritten(0).ToArray(), c = slanted.Handwritten(0).ToArray();
+        CollectionAssert.AreEqual(digits.Image(0).ToArray(), a, "no hand: the digit as written");
+        for (int i = 0; i < 784; i++)
+        {
+            Assert.IsGreaterThanOrEqualTo(a[i], b[i], "a 3x3 dilation never lightens a pixel");
+        }
+
+        // slant=0.5 moves a row (14 - y)/2 columns right: the digit's top row's centre of ink moves by that.
+        static double Centre(float[] img, int row) => Enumerable.Range(0, 28).Sum(x => x * img[(row * 28) + x]) / Math.Max(1e-9, Enumerable.Range(0, 28).Sum(x => img[(row * 28) + x]));
+        int top = Enumerable.Range(0, 28).First(y => Enumerable.Range(0, 28).Any(x => a[(y * 28) + x] > 0.5f)); // the digit's first row
+        Assert.AreEqual(Centre(a, top) + (0.5 * (14 - top)), Centre(c, top), 1.0, $"row {top}");
+        Assert.ThrowsExactly<ArgumentException>(() => new SyntheticCameraOptions().WithHand("wobbly"));
+    }
+
+    [TestMethod]
     public void The_stability_filter_shows_a_digit_read_in_k_of_the_last_n_frames()
     {
         var f = new StabilityFilter(3, 5);

@@ -47,10 +47,13 @@ internal static class CameraCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
         var rotation = new Option<double>("--max-rotation") { Description = "with --synthetic: the largest rotation of a digit on the page [degrees]", DefaultValueFactory = _ => 10 };
         var scales = new Option<string>("--scale") { Description = "with --synthetic: MIN:MAX magnification of the 28x28 digit on the page", DefaultValueFactory = _ => "3:8" };
+        var hand = new Option<string?>("--hand") { Description = "with --synthetic: another writer's hand, thick|thin and/or slant=S (e.g. thick,slant=0.3)" };
+        var first = new Option<int>("--first-digit") { Description = "with --synthetic: the first held-out digit drawn (frames take the next ones)" };
+        var save = new Option<string?>("--save-frames") { Description = "with --synthetic: also write each frame's bytes to DIR/NNNNN.yuyv|.jpg (scripts/bench-camera.sh times OpenCV on them)" };
         var print = new Option<bool>("--print-frames") { Description = "with --synthetic: a line per frame (its label, the reading or the rejection)" };
         var cmd = new Command("camera", "Recognise handwritten digits from a camera (V4L2) or the synthetic camera: MNIST-style preprocessing, the digit model, per-stage latency.")
         {
-            device, synthetic, format, size, frames, stable, list, seed, rotation, scales, print,
+            device, synthetic, format, size, frames, stable, list, seed, rotation, scales, hand, first, save, print,
         };
         common.AddTo(cmd);
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
@@ -89,15 +92,14 @@ internal static class CameraCommand
                     throw new ArgumentException($"--scale {p.GetValue(scales)}: give MIN:MAX with 1 <= MIN <= MAX, e.g. 3:8");
                 }
 
-                using var camera = new SyntheticCamera(digits, n, fmt, p.GetValue(seed), w, h, new SyntheticCameraOptions { MaxRotation = p.GetValue(rotation), MinScale = lo, MaxScale = hi });
+                using var camera = new SyntheticCamera(digits, n, fmt, p.GetValue(seed), w, h, new SyntheticCameraOptions { MaxRotation = p.GetValue(rotation), MinScale = lo, MaxScale = hi, FirstDigit = Math.Max(0, p.GetValue(first)) }.WithHand(p.GetValue(hand)));
                 o.WriteLine($"{camera.Description}; model {classifier.Description}");
-                var stats = RunPipeline(camera, classifier, common, p, o, live: null, perFrame: p.GetValue(print));
+                IFrameSource frames0 = p.GetValue(save) is { } saveDir ? new Saving(camera, saveDir) : camera;
+                var stats = RunPipeline(frames0, classifier, common, p, o, live: null, perFrame: p.GetValue(print));
                 int clean = 0;
-                var buffer = new float[784];
                 for (int i = 0; i < n; i++)
                 {
-                    digits.Image(camera.Index(i)).CopyTo(buffer);
-                    clean += classifier.Classify(buffer) == digits.Labels[camera.Index(i)] ? 1 : 0;
+                    clean += classifier.Classify(camera.Handwritten(i)) == digits.Labels[camera.Index(i)] ? 1 : 0; // the 28x28 digit in the camera's hand, no camera
                 }
 
                 o.WriteLine(string.Create(Inv, $"accuracy {(double)stats.Correct / n:F4} ({stats.Correct}/{n}; rejected frames count as wrong); the model on the same {n} clean 28x28 digits: {(double)clean / n:F4}"));
@@ -180,9 +182,9 @@ internal static class CameraCommand
     {
         string? debug = p.GetValue(common.DebugDir), collect = p.GetValue(common.Collect);
         int label = p.GetValue(common.Label);
-        if (collect is not null && label is < 0 or > 9)
+        if (collect is not null && label is < -1 or > 9)
         {
-            throw new ArgumentException("--collect needs --label D: the digit (0-9) the frames show");
+            throw new ArgumentException("--label D: the digit (0-9) the frames show");
         }
 
         if (debug is not null)
@@ -194,7 +196,7 @@ internal static class CameraCommand
         var digit = new float[DigitPreprocessor.Side * DigitPreprocessor.Side];
         DigitPreprocessor? pre = null;
         var writer = new ImageWriter();
-        long allocStart = 0;
+        long allocated = 0;
         int collected = 0;
         double F(long t0, long t1) => (t1 - t0) * 1000.0 / Stopwatch.Frequency;
         while (source.TryRead(out var frame))
@@ -213,11 +215,7 @@ internal static class CameraCommand
                 pre = new DigitPreprocessor(Math.Max(DigitPreprocessor.Side, frame.Width), Math.Max(DigitPreprocessor.Side, frame.Height)); // planned once per frame size
             }
 
-            if (stats.Frames == 1)
-            {
-                allocStart = GC.GetAllocatedBytesForCurrentThread();
-            }
-
+            long a0 = GC.GetAllocatedBytesForCurrentThread();
             long t0 = Stopwatch.GetTimestamp();
             var loaded = pre.Load(frame);
             long t1 = Stopwatch.GetTimestamp();
@@ -230,6 +228,11 @@ internal static class CameraCommand
             }
 
             long t3 = Stopwatch.GetTimestamp();
+            if (stats.Frames > 0)
+            {
+                allocated += GC.GetAllocatedBytesForCurrentThread() - a0; // the pipeline's own: decode, preprocess, inference
+            }
+
             stats.Frames++;
             stats.Decode.Add(F(t0, t1));
             stats.Preprocess.Add(F(t1, t2));
@@ -273,24 +276,26 @@ internal static class CameraCommand
                 }
             }
 
+            int collectAs = label >= 0 ? label : frame.Label;
+            if (collect is not null && found.Accepted && collectAs < 0)
+            {
+                throw new ArgumentException("--collect needs --label D: the digit (0-9) the frames show");
+            }
+
             if (collect is not null && found.Accepted)
             {
-                string folder = Path.Combine(collect, label.ToString(Inv));
+                string folder = Path.Combine(collect, collectAs.ToString(Inv));
                 Directory.CreateDirectory(folder);
                 int index = Directory.GetFiles(folder, "*.png").Length + collected++;
                 WritePng(writer, Path.Combine(folder, $"{index:D5}.png"), ToBytes(digit), DigitPreprocessor.Side, DigitPreprocessor.Side);
             }
         }
 
-        if (stats.Frames > 1)
-        {
-            // What the pipeline allocated after the first frame, less the per-frame bookkeeping above (timing lists, names).
-            stats.AllocatedAfterFirst = Math.Max(0, GC.GetAllocatedBytesForCurrentThread() - allocStart);
-        }
+        stats.AllocatedAfterFirst = allocated;
 
         if (collect is not null)
         {
-            o.WriteLine($"collected {collected} digits into {Path.Combine(collect, label.ToString(Inv))}");
+            o.WriteLine($"collected {collected} digits into {(label >= 0 ? Path.Combine(collect, label.ToString(Inv)) : collect + " (by the frames' labels)")}");
         }
 
         return stats;
@@ -361,6 +366,31 @@ internal static class CameraCommand
         return parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, Inv, out int k) && int.TryParse(parts[1], NumberStyles.None, Inv, out int n) && k >= 1 && k <= n
             ? (k, n)
             : throw new ArgumentException($"--stable {text}: give k/n with 1 <= k <= n, e.g. 3/5");
+    }
+
+    /// <summary>A source that also writes each frame's bytes to a folder.</summary>
+    private sealed class Saving(IFrameSource inner, string dir) : IFrameSource
+    {
+        private int _n;
+
+        public string Description => inner.Description;
+
+        public bool TryRead(out Frame frame)
+        {
+            if (!inner.TryRead(out frame))
+            {
+                return false;
+            }
+
+            Directory.CreateDirectory(dir);
+            string ext = frame.Format switch { FramePixelFormat.Yuyv => "yuyv", FramePixelFormat.Mjpeg => "jpg", _ => "gray" };
+            File.WriteAllBytes(Path.Combine(dir, $"{_n++:D5}.{ext}"), frame.Data.ToArray());
+            return true;
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     /// <summary>A source cut after N frames (0: unlimited) or at a cancellation.</summary>

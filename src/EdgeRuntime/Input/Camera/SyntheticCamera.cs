@@ -22,6 +22,38 @@ public sealed record SyntheticCameraOptions
 
     /// <summary>Most passes of the 3×3 binomial blur (1 or 2 drawn per frame; 0: none).</summary>
     public int MaxBlurPasses { get; init; } = 2;
+
+    /// <summary>Another writer's hand: strokes thickened (+1: a 3×3 grey dilation of the 28×28 digit) or thinned (−1: an erosion), 0: as written.</summary>
+    public int Stroke { get; init; }
+
+    /// <summary>Another writer's hand: a slant, x += slant·(14 − y) on the 28×28 digit (0.3: about 17° to the right).</summary>
+    public double Slant { get; init; }
+
+    /// <summary>The first dataset digit drawn (frames take the digits from here on, wrapping).</summary>
+    public int FirstDigit { get; init; }
+
+    /// <summary>Parses <c>thick|thin,slant=S</c> (the <c>--hand</c> grammar) over these options.</summary>
+    public SyntheticCameraOptions WithHand(string? hand)
+    {
+        var o = this;
+        foreach (string part in (hand ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (part is "thick" or "thin")
+            {
+                o = o with { Stroke = part == "thick" ? 1 : -1 };
+            }
+            else if (part.StartsWith("slant=", StringComparison.Ordinal) && double.TryParse(part[6..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double sl) && Math.Abs(sl) <= 1)
+            {
+                o = o with { Slant = sl };
+            }
+            else
+            {
+                throw new ArgumentException($"--hand '{part}': give thick or thin and/or slant=S with |S| <= 1, e.g. thick,slant=0.3");
+            }
+        }
+
+        return o;
+    }
 }
 
 /// <summary>
@@ -41,6 +73,8 @@ public sealed class SyntheticCamera : IFrameSource
     private readonly MemoryStream _jpeg;
     private readonly ImageWriter _writer = new();
     private readonly SyntheticCameraOptions _o;
+    private readonly float[] _written = new float[784];   // [28, 28] the digit in this camera's hand
+    private readonly float[] _scratch = new float[784];
     private int _next;
 
     public SyntheticCamera(ImageDataset digits, int count, FramePixelFormat format, int seed = 1, int width = 640, int height = 480, SyntheticCameraOptions? options = null)
@@ -62,15 +96,24 @@ public sealed class SyntheticCamera : IFrameSource
 
     public FramePixelFormat Format { get; }
 
+    public SyntheticCameraOptions Options => _o;
+
+    /// <summary>Frame <paramref name="i"/>'s digit at 28×28 in this camera's hand, without the page (the model's clean baseline).</summary>
+    public ReadOnlySpan<float> Handwritten(int i)
+    {
+        Write(_digits.Image(Index(i)));
+        return _written;
+    }
+
     public int Width { get; }
 
     public int Height { get; }
 
-    /// <summary>The clean 28×28 digit of the last frame (values 0..1).</summary>
-    public ReadOnlySpan<float> LastDigit => _digits.Image(Index(_next - 1));
+    /// <summary>The 28×28 digit of the last frame as drawn (values 0..1; the hand applied).</summary>
+    public ReadOnlySpan<float> LastDigit => _written;
 
-    /// <summary>The dataset index frame <paramref name="i"/> draws (the digits in order, wrapping).</summary>
-    public int Index(int i) => i % _digits.Count;
+    /// <summary>The dataset index frame <paramref name="i"/> draws (the digits in order from <see cref="SyntheticCameraOptions.FirstDigit"/>, wrapping).</summary>
+    public int Index(int i) => (_o.FirstDigit + i) % _digits.Count;
 
     public string Description => $"synthetic camera: {_count} frames {Width}x{Height} {Format} of {_digits.Name} (seed {_seed})";
 
@@ -83,7 +126,8 @@ public sealed class SyntheticCamera : IFrameSource
         }
 
         int i = _next++, index = Index(i);
-        Draw(_digits.Image(index), new Random(unchecked((_seed * 1_000_003) + i))); // deterministic (HashCode.Combine is randomised per process)
+        Write(_digits.Image(index));
+        Draw(_written, new Random(unchecked((_seed * 1_000_003) + i))); // deterministic (HashCode.Combine is randomised per process)
         ReadOnlyMemory<byte> data;
         switch (Format)
         {
@@ -162,6 +206,49 @@ public sealed class SyntheticCamera : IFrameSource
             double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
             double n = noise * Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
             _page[p] = (byte)Math.Clamp(Math.Round(_light[p] + n), 0, 255);
+        }
+    }
+
+    // The digit in this camera's hand: slanted (a shear about the middle row), then thickened or thinned.
+    private void Write(ReadOnlySpan<float> digit)
+    {
+        if (_o.Slant == 0)
+        {
+            digit.CopyTo(_scratch);
+        }
+        else
+        {
+            for (int y = 0; y < 28; y++)
+            {
+                for (int x = 0; x < 28; x++)
+                {
+                    _scratch[(y * 28) + x] = (float)Bilinear(digit, x - (_o.Slant * (14 - y)), y);
+                }
+            }
+        }
+
+        if (_o.Stroke == 0)
+        {
+            _scratch.CopyTo(_written, 0);
+            return;
+        }
+
+        for (int y = 0; y < 28; y++)
+        {
+            for (int x = 0; x < 28; x++)
+            {
+                float v = _o.Stroke > 0 ? 0 : 1;
+                for (int dy = -1; dy <= 1; dy++)
+                {
+                    for (int dx = -1; dx <= 1; dx++)
+                    {
+                        float n = (float)At(_scratch, x + dx, y + dy);
+                        v = _o.Stroke > 0 ? Math.Max(v, n) : Math.Min(v, n);
+                    }
+                }
+
+                _written[(y * 28) + x] = v;
+            }
         }
     }
 

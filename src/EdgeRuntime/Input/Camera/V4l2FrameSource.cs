@@ -85,6 +85,10 @@ public sealed class V4l2FrameSource : IFrameSource
         {
             throw new IOException($"{path}: cannot open the camera ({e.Message}); check that no other program uses it and that the user is in the 'video' group", e);
         }
+        catch (NotSupportedException e)
+        {
+            throw new IOException($"{path}: this NativeAOT build cannot marshal the V4L2 structures ({e.Message}); run the JIT build (dotnet edgenet.dll camera ...) for the camera", e);
+        }
 
         return new V4l2FrameSource(device, path, width, height, format, Math.Max(1, queue));
     }
