@@ -34,6 +34,9 @@ PY
 $edgenet run "$out/mlp-int8.enb" --input "$out/digit7.raw"
 $edgenet bench "$out/mlp-int8.enb" --batch 1,50 --seconds 1
 $edgenet inspect "$out/mlp-int8.enb" --verify | head -n 25
+echo "== the camera pipeline: 300 held-out digits drawn on unevenly lit 640x480 pages (scaled, rotated, blurred, noisy),"
+echo "   as YUYV frames, preprocessed as MNIST was made and read by the int8 MLP (the CNN does better: docs/benchmarks.md)"
+$edgenet camera --synthetic 300 --model "$out/mlp-int8.enb"
 echo "== learning on the board: the digits seen through a camera mounted 20-30 degrees askew; the edge runtime"
 echo "   fine-tunes the f32 MLP's last layer on 1,000 rotated digits, re-quantizes it to int8 and measures 1,000 other rotated ones"
 $edgenet finetune "$out/mlp-f32.enb" --data digits --out "$out/mlp-rotated.enb" --rotate 20:30 --layers last:1 --steps 300 --lr 0.003 --train-limit 1000 --eval-limit 1000 --int8
