@@ -76,7 +76,7 @@ public static class EdgenetCli
         {
             return 1;
         }
-        catch (Exception e) when (e is Rig.Config.RigConfigException or Rig.Devices.RigHardwareException or Rig.Control.RigSafetyException or Training.NonFiniteGradientException)
+        catch (Exception e) when (e is Rig.Config.RigConfigException or Rig.Devices.RigHardwareException or Rig.Control.RigSafetyException or Training.NonFiniteGradientException or IOException)
         {
             stderr.WriteLine($"edgenet: {e.Message}");
             return 2;

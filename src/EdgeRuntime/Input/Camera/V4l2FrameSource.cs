@@ -45,16 +45,31 @@ public sealed class V4l2FrameSource : IFrameSource
     /// <summary>The device's pixel formats and their sizes, one line each (what <c>edgenet camera --list</c> prints).</summary>
     public static IReadOnlyList<string> Describe(string path)
     {
-        using var probe = VideoDevice.Create(new VideoConnectionSettings(BusId(path), (640, 480), VideoPixelFormat.YUYV));
-        var lines = new List<string>();
-        foreach (var f in probe.GetSupportedPixelFormats())
+        if (!IsPresent(path))
         {
-            var sizes = probe.GetPixelFormatResolutions(f).Select(r => r.MinWidth == r.MaxWidth ? $"{r.MaxWidth}x{r.MaxHeight}" : $"{r.MinWidth}x{r.MinHeight}..{r.MaxWidth}x{r.MaxHeight}");
-            lines.Add($"{f}: {string.Join(", ", sizes)}");
+            throw new IOException($"{path}: no such V4L2 device; list cameras with 'v4l2-ctl --list-devices'");
         }
 
-        return lines;
+        try
+        {
+            using var probe = VideoDevice.Create(new VideoConnectionSettings(BusId(path), (640, 480), VideoPixelFormat.YUYV));
+            var lines = new List<string>();
+            foreach (var f in probe.GetSupportedPixelFormats())
+            {
+                var sizes = probe.GetPixelFormatResolutions(f).Select(r => r.MinWidth == r.MaxWidth ? $"{r.MaxWidth}x{r.MaxHeight}" : $"{r.MinWidth}x{r.MinHeight}..{r.MaxWidth}x{r.MaxHeight}");
+                lines.Add($"{f}: {string.Join(", ", sizes)}");
+            }
+
+            return lines;
+        }
+        catch (Exception e) when (e is NotSupportedException or TypeInitializationException)
+        {
+            throw NoMarshalling(path, e);
+        }
     }
+
+    private static IOException NoMarshalling(string path, Exception e) =>
+        new($"{path}: this NativeAOT build lacks the marshalling data of a V4L2 structure ({(e.InnerException ?? e).Message}); add it to src/EdgeRuntime/V4l2.rd.xml, or run the JIT build (dotnet edgenet.dll camera ...)", e);
 
     /// <summary>Opens <paramref name="path"/> (<c>/dev/videoN</c>) for continuous capture; errors name the device and the fix.</summary>
     public static V4l2FrameSource Open(string path, int width, int height, FramePixelFormat format, int queue = 2)
@@ -78,16 +93,18 @@ public sealed class V4l2FrameSource : IFrameSource
             {
                 string has = string.Join(", ", device.GetSupportedPixelFormats());
                 device.Dispose();
-                throw new ArgumentException($"{path} does not deliver {pixel}; it has {has}: choose one with --format");
+                throw new ArgumentException(has.Length == 0
+                    ? $"{path} lists no pixel formats: is it a video capture device? (v4l2-ctl --list-devices)"
+                    : $"{path} does not deliver {pixel}; it has {has}: choose one with --format");
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
             throw new IOException($"{path}: cannot open the camera ({e.Message}); check that no other program uses it and that the user is in the 'video' group", e);
         }
-        catch (NotSupportedException e)
+        catch (Exception e) when (e is NotSupportedException or TypeInitializationException)
         {
-            throw new IOException($"{path}: this NativeAOT build cannot marshal the V4L2 structures ({e.Message}); run the JIT build (dotnet edgenet.dll camera ...) for the camera", e);
+            throw NoMarshalling(path, e);
         }
 
         return new V4l2FrameSource(device, path, width, height, format, Math.Max(1, queue));
