@@ -8,6 +8,7 @@
 # (scripts/setup.sh --arm64 installs them).
 #   ... --inference-only   leaves training on the board out of the binary (smaller; no finetune/learn/bench --train/rig train)
 #   ... --no-rig           leaves the cart-pole rig over GPIO out (no 'edgenet rig', no GPIO drivers; about 0.75 MB less)
+#   ... --no-camera        leaves the camera out (no 'edgenet camera'/'classify', no V4L2; about 0.3 MB less)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 extra=()
@@ -16,10 +17,11 @@ for a in "$@"; do
   case "$a" in
     --inference-only) extra+=(-p:EdgeNetTraining=false) ;;
     --no-rig) extra+=(-p:EdgeNetRig=false) ;;
+    --no-camera) extra+=(-p:EdgeNetCamera=false) ;;
     *) args+=("$a") ;;
   esac
 done
-target="${args[0]:?usage: publish.sh linux-arm64|linux-arm64-dotprod|linux-x64 [OUT] [--inference-only] [--no-rig]}"
+target="${args[0]:?usage: publish.sh linux-arm64|linux-arm64-dotprod|linux-x64 [OUT] [--inference-only] [--no-rig] [--no-camera]}"
 out="${args[1]:-$root/artifacts/edgenet-$target}"
 rid="$target"
 case "$target" in

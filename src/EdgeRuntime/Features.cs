@@ -16,4 +16,8 @@ internal static class Features
     /// <summary>The cart-pole rig over GPIO (<c>edgenet rig</c>, System.Device.Gpio's drivers); off with <c>-p:EdgeNetRig=false</c> for a board without one (about 0.75 MB less).</summary>
     [FeatureSwitchDefinition("EdgeNet.Runtime.Rig.IsSupported")]
     public static bool Rig => !AppContext.TryGetSwitch("EdgeNet.Runtime.Rig.IsSupported", out bool on) || on;
+
+    /// <summary>Digits from a camera (<c>edgenet camera</c>, <c>classify</c>: V4L2, the synthetic camera, JPEG/PNG writing); off with <c>-p:EdgeNetCamera=false</c>.</summary>
+    [FeatureSwitchDefinition("EdgeNet.Runtime.Camera.IsSupported")]
+    public static bool Camera => !AppContext.TryGetSwitch("EdgeNet.Runtime.Camera.IsSupported", out bool on) || on;
 }

@@ -24,6 +24,18 @@ public sealed class RigCommandTests
         return path;
     }
 
+    /// <summary>Removes a run's files: the model, the result, its log and the checkpoint folder.</summary>
+    private static void DeleteRun(string model, string outPath, string checkpoints)
+    {
+        File.Delete(model);
+        File.Delete(outPath);
+        File.Delete(Path.ChangeExtension(outPath, ".csv"));
+        if (Directory.Exists(checkpoints))
+        {
+            Directory.Delete(checkpoints, true);
+        }
+    }
+
     [TestMethod]
     public void Selftest_measures_the_push_the_physics_gives()
     {
@@ -126,13 +138,7 @@ public sealed class RigCommandTests
         }
         finally
         {
-            File.Delete(q);
-            File.Delete(outPath);
-            File.Delete(log);
-            if (Directory.Exists(ckpt))
-            {
-                Directory.Delete(ckpt, true);
-            }
+            DeleteRun(q, outPath, ckpt);
         }
     }
 
@@ -158,13 +164,7 @@ public sealed class RigCommandTests
         }
         finally
         {
-            File.Delete(q);
-            File.Delete(outPath);
-            File.Delete(Path.ChangeExtension(outPath, ".csv"));
-            if (Directory.Exists(ckpt))
-            {
-                Directory.Delete(ckpt, true);
-            }
+            DeleteRun(q, outPath, ckpt);
         }
     }
 
@@ -204,13 +204,7 @@ public sealed class RigCommandTests
         }
         finally
         {
-            File.Delete(q);
-            File.Delete(outPath);
-            File.Delete(Path.ChangeExtension(outPath, ".csv"));
-            if (Directory.Exists(ckpt))
-            {
-                Directory.Delete(ckpt, true);
-            }
+            DeleteRun(q, outPath, ckpt);
         }
     }
 

@@ -15,8 +15,12 @@ public static class EdgenetCli
         root.Subcommands.Add(RunCommands.Generate(stdout, stderr));
         root.Subcommands.Add(RunCommands.Bench(stdout, stderr));
         root.Subcommands.Add(RolloutCommand.Create(stdout, stderr));
-        root.Subcommands.Add(CameraCommand.Camera(stdout, stderr));
-        root.Subcommands.Add(CameraCommand.Classify(stdout, stderr));
+        if (Features.Camera)
+        {
+            root.Subcommands.Add(CameraCommand.Camera(stdout, stderr));
+            root.Subcommands.Add(CameraCommand.Classify(stdout, stderr));
+        }
+
         if (Features.Rig)
         {
             root.Subcommands.Add(RigCommand.Create(stdout, stderr));
