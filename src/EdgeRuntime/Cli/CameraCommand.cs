@@ -319,7 +319,6 @@ internal static class CameraCommand
         WritePng(writer, stem + "-1-luminance.png", luma, pre.Width, pre.Height);
         var ink = new byte[luma.Length];
         var labels = pre.Labels;
-        int digitLabel = found.Accepted || found.Area > 0 ? labels[0] : 0;
         for (int i = 0; i < ink.Length; i++)
         {
             ink[i] = labels[i] == 0 ? (byte)0 : (byte)128; // every ink component grey
@@ -338,7 +337,6 @@ internal static class CameraCommand
             }
         }
 
-        _ = digitLabel;
         WritePng(writer, stem + "-2-ink.png", ink, pre.Width, pre.Height);
         if (found.Accepted)
         {
