@@ -121,6 +121,19 @@ public sealed class GpioCartPoleRigTests
     }
 
     [TestMethod]
+    public void In_virtual_time_a_slow_tick_is_no_stall()
+    {
+        // The simulator's virtual time waits for the loop: a cold start or a busy CI machine must not trip the watchdog.
+        using var sim = SimulatedRig.Open(RigConfig.Default());
+        sim.Rig.Reset(5);
+        sim.Rig.Apply(1);
+        Thread.Sleep(200);
+        Assert.IsFalse(sim.Rig.Advance().Done);
+        Assert.IsNull(sim.Rig.Motor.TripReason);
+        Assert.AreEqual(0, sim.Rig.Watchdog.Trips);
+    }
+
+    [TestMethod]
     public void Homing_finds_the_left_end_then_settles_the_cart_at_the_centre()
     {
         var config = RigConfig.Default();

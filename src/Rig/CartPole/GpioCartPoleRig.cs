@@ -21,7 +21,7 @@ namespace EdgeNet.Rig.CartPole;
 /// for the next deadline and reads the state (<see cref="Step"/> does both). Safety: a limit switch or the
 /// emergency stop trips the motor from its edge callback; the angle and travel limits stop it in the tick
 /// they are seen; the watchdog trips it when the loop is silent for <see cref="RigConfig.WatchdogTicks"/>
-/// ticks; <see cref="Halt"/> (signals, exceptions) trips it from anywhere. Between episodes the simulator
+/// ticks of wall time (armed on a real-time clock only: virtual time stands still while the loop computes); <see cref="Halt"/> (signals, exceptions) trips it from anywhere. Between episodes the simulator
 /// places the rig (<see cref="IRigOperator"/>); a physical rig homes: finds the left end switch once, drives
 /// slowly to the centre and waits until the pole has been held upright for a second.
 /// </para>
@@ -168,7 +168,11 @@ public sealed class GpioCartPoleRig : IEnvironment, IDisposable
         _lateness = 0;
         _workStart = Stopwatch.GetTimestamp();
         _needsReset = false;
-        _watchdog.Arm();
+        if (_clock.RealTime)
+        {
+            _watchdog.Arm(); // in virtual time the physics waits for the loop: a slow tick (a cold start, a busy machine) is no stall
+        }
+
         return _observation;
     }
 

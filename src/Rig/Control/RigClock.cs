@@ -8,6 +8,10 @@ public interface IRigClock
     /// <summary>Seconds since the clock started (monotonic).</summary>
     double Now { get; }
 
+    /// <summary>True when the clock is wall time (a board, or the simulator in real time); false for the simulator's
+    /// virtual time, which stands still while the loop computes, so a stalled loop cannot hurt anything.</summary>
+    bool RealTime { get; }
+
     /// <summary>Returns at <paramref name="time"/> [s] (at once if past); a cancellation returns early.</summary>
     void WaitUntil(double time, CancellationToken cancel);
 }
@@ -22,6 +26,8 @@ public sealed class MonotonicClock : IRigClock
     private readonly long _start = Stopwatch.GetTimestamp();
 
     public double Now => (Stopwatch.GetTimestamp() - _start) / (double)Stopwatch.Frequency;
+
+    public bool RealTime => true;
 
     public void WaitUntil(double time, CancellationToken cancel)
     {
