@@ -2,9 +2,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using EdgeNet.Formats.Data;
 using EdgeNet.Runtime.Input.Camera;
-using EdgeNet.Trainer.Export;
-using EdgeNet.Trainer.Keras;
-using EdgeNet.Trainer.Models;
 using StbImageWriteSharp;
 
 namespace EdgeNet.Runtime.Tests;
@@ -20,13 +17,8 @@ public sealed class CameraCommandTests
     [ClassInitialize]
     public static void Train(TestContext _)
     {
-        KerasBackend.SetRandomSeed(7);
-        var data = Datasets.LoadDigits();
-        var model = new MLP();
-        ChapterLoop.TrainRandomBatches(model, data.Train, steps: 600, batchSize: 50, learningRate: 1e-3f, seed: 7);
         s_dir = Directory.CreateTempSubdirectory("edgenet-camera-").FullName;
-        s_blob = Path.Combine(s_dir, "mlp.enb");
-        ModelExporter.Export(model, s_blob, new QuantizationOptions { Scheme = QuantizationScheme.F32 }, data, (net, test) => ChapterLoop.Accuracy(net, test), evalLimit: 100);
+        s_blob = TestModels.TrainMlp(s_dir, steps: 600, seed: 7);
     }
 
     [ClassCleanup]

@@ -23,13 +23,8 @@ public sealed partial class FinetuneCommandTests
     [ClassInitialize]
     public static void Train(TestContext _)
     {
-        KerasBackend.SetRandomSeed(5);
-        var data = Datasets.LoadDigits();
-        var model = new MLP();
-        ChapterLoop.TrainRandomBatches(model, data.Train, steps: 300, batchSize: 50, learningRate: 1e-3f, seed: 5);
         s_dir = Directory.CreateTempSubdirectory("edgenet-finetune-").FullName;
-        s_blob = Path.Combine(s_dir, "mlp.enb");
-        ModelExporter.Export(model, s_blob, new QuantizationOptions { Scheme = QuantizationScheme.F32 }, data, (net, test) => ChapterLoop.Accuracy(net, test), evalLimit: 100);
+        s_blob = TestModels.TrainMlp(s_dir, steps: 300, seed: 5);
     }
 
     [ClassCleanup]

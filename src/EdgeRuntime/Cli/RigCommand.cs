@@ -272,7 +272,7 @@ internal static class RigCommand
                         csv.WriteLine("episode,kind,ticks,return,mean_last_100,reason,loss,gradient_steps,jitter_p99_ms,work_p99_ms,overruns");
                     }
 
-                    double before = Evaluate(rig, learner, evalN, cts.Token);
+                    double before = loop.Evaluate(evalN, cts.Token);
                     o.WriteLine($"before: greedy mean return {before.ToString("F1", Inv)} over {evalN} episodes on the rig");
                     var recent = new Queue<float>();
                     var sw = Stopwatch.StartNew();
@@ -342,7 +342,7 @@ internal static class RigCommand
                     if (!cts.IsCancellationRequested)
                     {
                         rig.Motor.Rearm();
-                        double after = Evaluate(rig, learner, evalN, cts.Token);
+                        double after = loop.Evaluate(evalN, cts.Token);
                         o.WriteLine($"after:  greedy mean return {after.ToString("F1", Inv)} over {evalN} episodes on the rig");
                     }
 
@@ -356,35 +356,6 @@ internal static class RigCommand
             }
         }));
         return cmd;
-    }
-
-    /// <summary>Greedy episodes on the rig through the learner's actor; the mean return.</summary>
-    private static double Evaluate(GpioCartPoleRig rig, DqnLearner learner, int episodes, CancellationToken cancel)
-    {
-        double sum = 0;
-        int n = 0;
-        for (; n < episodes && !cancel.IsCancellationRequested; n++)
-        {
-            ReadOnlySpan<float> obs;
-            try
-            {
-                obs = rig.Reset(null, cancel);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            for (bool done = false; !done;)
-            {
-                var r = rig.Step(learner.Act(obs));
-                sum += r.Reward;
-                done = r.Done;
-                obs = rig.Observation;
-            }
-        }
-
-        return n == 0 ? 0 : sum / n;
     }
 
     private static string Timing(GpioCartPoleRig rig)

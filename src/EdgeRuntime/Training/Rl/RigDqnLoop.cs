@@ -126,7 +126,31 @@ public sealed class RigDqnLoop(GpioCartPoleRig rig, DqnLearner learner, RigDqnLo
         return n == 0 ? 0 : sum / n;
     }
 
-    private float Episode(double epsilon, bool learn, CancellationToken cancel)
+    /// <summary>
+    /// The greedy mean return of <paramref name="episodes"/> episodes measured on the rig (before and after
+    /// learning): nothing is learned, remembered, counted or logged. A cancellation ends it early (the mean of
+    /// the episodes finished; 0 when none).
+    /// </summary>
+    public double Evaluate(int episodes, CancellationToken cancel)
+    {
+        double sum = 0;
+        int n = 0;
+        try
+        {
+            for (; n < episodes && !cancel.IsCancellationRequested; n++)
+            {
+                sum += Episode(0, learn: false, cancel, measureOnly: true);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // a signal before an episode started: the motor is stopped; report what was measured
+        }
+
+        return n == 0 ? 0 : sum / n;
+    }
+
+    private float Episode(double epsilon, bool learn, CancellationToken cancel, bool measureOnly = false)
     {
         rig.Reset(null, cancel).CopyTo(_obs);
         float ret = 0;
@@ -140,10 +164,21 @@ public sealed class RigDqnLoop(GpioCartPoleRig rig, DqnLearner learner, RigDqnLo
             }
 
             var r = rig.Advance(cancel);
-            Ticks++;
-            _sinceJudge += learn ? 1 : 0;
             ret += r.Reward;
             var next = rig.Observation;
+            if (measureOnly)
+            {
+                if (r.Done)
+                {
+                    break;
+                }
+
+                next.CopyTo(_obs);
+                continue;
+            }
+
+            Ticks++;
+            _sinceJudge += learn ? 1 : 0;
             bool physical = !r.Terminated || rig.TerminationReason is { } why && (why.StartsWith("angle limit", StringComparison.Ordinal) || why.StartsWith("travel limit", StringComparison.Ordinal));
             if (physical)
             {
@@ -167,6 +202,11 @@ public sealed class RigDqnLoop(GpioCartPoleRig rig, DqnLearner learner, RigDqnLo
         {
             learner.SyncActor();
             _sinceSync = 0;
+        }
+
+        if (measureOnly)
+        {
+            return ret;
         }
 
         Episodes++;
