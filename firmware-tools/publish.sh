@@ -31,7 +31,7 @@ esac
 # A failed publish must fail here, never leave an older binary in place to be used instead.
 rm -f "$out/edgenet"
 log="$(mktemp)"
-if ! dotnet publish "$root/src/EdgeRuntime/EdgeNet.Runtime.csproj" -c Release -r "$rid" -o "$out" -nologo -v q "${extra[@]}" >"$log" 2>&1; then
+if ! dotnet publish "$root/src/EdgeRuntime/EdgeNet.EdgeRuntime.csproj" -c Release -r "$rid" -o "$out" -nologo -v q "${extra[@]}" >"$log" 2>&1; then
   cat "$log" >&2
   rm -f "$log"
   echo "publish: dotnet publish for $target failed (log above)" >&2

@@ -25,25 +25,36 @@ public sealed partial class ArchitectureTests
         var kernels = typeof(EdgeNet.Kernels.Simd.Gemm).Assembly;
         var runtime = typeof(EdgeNet.Runtime.Interpreter).Assembly;
         var trainer = typeof(EdgeNet.Trainer.Keras.Models.Model).Assembly;
+        var edgenet = typeof(EdgeNet.Runtime.Cli.EdgenetCli).Assembly;
+        var edgenetTrain = typeof(EdgeNet.Trainer.Cli.Cli).Assembly;
 
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(formats), "Formats (the contract) references no project of ours");
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(kernels), "Kernels (the numerics) references no project of ours");
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(rig), "Rig references no project of ours");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(runtime), "the runtime references Formats, Kernels and Rig, never the trainer");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(trainer), "the trainer references Formats, Kernels and Rig, never the runtime");
+        CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Runtime" }, OurReferences(edgenet), "the edgenet command is a command over the runtime library");
+        CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Trainer" }, OurReferences(edgenetTrain), "edgenet-train is a command over the trainer library");
 
-        // What the board runs carries no host-only library (GPU, plots, rich console).
-        foreach (var a in new[] { formats, kernels, rig, runtime })
+        // What the board runs carries no host-only library (GPU, plots, rich console, the trainer's ONNX protobuf).
+        foreach (var a in new[] { formats, kernels, rig, runtime, edgenet })
         {
-            var hostOnly = References(a).Where(n => n.StartsWith("Silk.NET", StringComparison.Ordinal) || n.StartsWith("ScottPlot", StringComparison.Ordinal) || n.StartsWith("Spectre", StringComparison.Ordinal) || n.StartsWith("SkiaSharp", StringComparison.Ordinal)).ToArray();
+            var hostOnly = References(a).Where(n => n.StartsWith("Silk.NET", StringComparison.Ordinal) || n.StartsWith("ScottPlot", StringComparison.Ordinal) || n.StartsWith("Spectre", StringComparison.Ordinal) || n.StartsWith("SkiaSharp", StringComparison.Ordinal) || n.StartsWith("Google.Protobuf", StringComparison.Ordinal)).ToArray();
             Assert.IsEmpty(hostOnly, $"{a.GetName().Name} references host-only {string.Join(", ", hostOnly)}");
+        }
+
+        // The libraries a user's program references carry no command-line or console library: those are the commands'.
+        foreach (var a in new[] { formats, kernels, rig, runtime, trainer })
+        {
+            var commandOnly = References(a).Where(n => n.StartsWith("System.CommandLine", StringComparison.Ordinal) || n.StartsWith("ScottPlot", StringComparison.Ordinal) || n.StartsWith("Spectre", StringComparison.Ordinal)).ToArray();
+            Assert.IsEmpty(commandOnly, $"{a.GetName().Name} (a library) references the command-line library {string.Join(", ", commandOnly)}");
         }
     }
 
     [GeneratedRegex(@"\bEdgeNet\.Trainer\.([A-Z][A-Za-z]+)|\b(Spectre)\.Console|\b(ScottPlot)\b")]
     private static partial Regex TrainerReference();
 
-    /// <summary>Inside the trainer the layers point one way: lower folders never name higher ones; console and plots live in Cli.</summary>
+    /// <summary>Inside the trainer library the layers point one way: lower folders never name higher ones; console and plots live in the command (src/Trainer.Host).</summary>
     [TestMethod]
     public void Trainer_folders_point_one_way()
     {
@@ -59,7 +70,7 @@ public sealed partial class ArchitectureTests
             ["Models"] = ["Autograd", "Keras", "Tensors"],
             ["Rl"] = ["Autograd", "Export", "Keras", "Tensors"],
         };
-        string root = Path.Combine(RepoRoot(), "src", "Trainer.Host");
+        string root = Path.Combine(RepoRoot(), "src", "Trainer");
         var found = new List<string>();
         foreach (var (folder, may) in allowed)
         {
@@ -78,8 +89,8 @@ public sealed partial class ArchitectureTests
         }
 
         Assert.IsEmpty(found, "arrows that point up or to the console/plot libraries:\n" + string.Join("\n", found.Distinct()));
-        Assert.IsEmpty(Directory.GetDirectories(root).Select(Path.GetFileName).Where(d => d is not ("bin" or "obj" or "Cli") && !allowed.ContainsKey(d!)),
-            "every trainer folder has its place in the arrows above");
+        Assert.IsEmpty(Directory.GetDirectories(root).Select(Path.GetFileName).Where(d => d is not ("bin" or "obj") && !allowed.ContainsKey(d!)),
+            "every trainer library folder has its place in the arrows above (the command line is src/Trainer.Host)");
     }
 
     /// <summary>The kernels' int8 arithmetic (they depend on no other project) is the contract's, bit for bit.</summary>
