@@ -334,12 +334,12 @@ def panels_source() -> str:
     parts = [panel(bits, rows) for bits, rows in PANELS]
     parts += [panel_half(bits, rows) for bits, rows in PANELS]
     parts += [two_panels(bits) for bits, _ in PANELS]
-    return HEADER + "public static unsafe partial class PackedGemm\n{\n" + "\n".join(parts) + "}\n"
+    return HEADER + "internal static unsafe partial class PackedGemm\n{\n" + "\n".join(parts) + "}\n"
 
 
 def int8_source() -> str:
     parts = [int8_pair_panel(bits, rows) for bits, rows in INT8_PAIRS]
-    return HEADER.replace("using System.Runtime.Intrinsics;\n", "using System.Runtime.Intrinsics;\nusing System.Runtime.Intrinsics.X86;\n") + "public static unsafe partial class Int8Gemm\n{\n" + "\n".join(parts) + "}\n"
+    return HEADER.replace("using System.Runtime.Intrinsics;\n", "using System.Runtime.Intrinsics;\nusing System.Runtime.Intrinsics.X86;\n") + "internal static unsafe partial class Int8Gemm\n{\n" + "\n".join(parts) + "}\n"
 
 
 def source() -> str:
@@ -353,7 +353,7 @@ using System.Runtime.Intrinsics;
 
 namespace EdgeNet.Kernels.Simd;
 
-public static unsafe partial class Gemm
+internal static unsafe partial class Gemm
 {{
 {body}}}
 """

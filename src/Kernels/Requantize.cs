@@ -11,7 +11,7 @@ namespace EdgeNet.Kernels;
 /// the reference interpreter use); a golden test holds the two bit-equal, since the kernels depend on
 /// no other EdgeNet project.
 /// </summary>
-public static class Requantize
+internal static class Requantize
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static sbyte Apply(int acc, int multiplier, int shift, int zeroPoint, int lo)
@@ -37,7 +37,7 @@ public static class Requantize
 /// shift); bit-exact with <see cref="Requantize.Apply"/> (the final clamp to [lo, 127] makes the
 /// intermediate int32 clamp a no-op).
 /// </summary>
-public sealed unsafe class RequantTable
+internal sealed unsafe class RequantTable
 {
     private readonly long[] _mult;
     private readonly long[] _round;

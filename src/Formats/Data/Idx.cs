@@ -7,7 +7,7 @@ namespace EdgeNet.Formats.Data;
 /// The IDX format of MNIST and Fashion-MNIST (big-endian header: 0, 0, type, rank, dims), gzipped
 /// or not (detected from the first bytes).
 /// </summary>
-public static class Idx
+internal static class Idx
 {
     /// <summary>Reads an unsigned-byte IDX file; returns its dimensions and bytes.</summary>
     public static (int[] Dims, byte[] Data) ReadBytes(string path)

@@ -7,7 +7,7 @@ namespace EdgeNet.Formats.Data;
 /// Reads uint8 arrays from a NumPy .npz archive (a zip of .npy files), as Keras stores
 /// <c>~/.keras/datasets/mnist.npz</c> (x_train, y_train, x_test, y_test).
 /// </summary>
-public static class Npz
+internal static class Npz
 {
     public static Dictionary<string, (int[] Shape, byte[] Data)> ReadUInt8Arrays(string path)
     {

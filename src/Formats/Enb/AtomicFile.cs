@@ -7,7 +7,7 @@ namespace EdgeNet.Formats.Enb;
 /// rename it over the target, then flush the folder entry. A crash or power cut leaves either
 /// the old file or the new one.
 /// </summary>
-public static partial class AtomicFile
+internal static partial class AtomicFile
 {
     private static long s_writes;
 

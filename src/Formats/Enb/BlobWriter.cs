@@ -8,7 +8,7 @@ namespace EdgeNet.Formats.Enb;
 /// (layout first, then header, sections and aligned tensor data). <see cref="Write(string)"/>
 /// is atomic: a crash mid-write leaves the previous file intact.
 /// </summary>
-public sealed class BlobWriter
+internal sealed class BlobWriter
 {
     private readonly List<KeyValuePair<string, EnbValue>> _metadata = [];
     private readonly List<PendingTensor> _tensors = [];

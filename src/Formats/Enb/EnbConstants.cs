@@ -1,7 +1,7 @@
 namespace EdgeNet.Formats.Enb;
 
 /// <summary>Fixed numbers of format version 1 (docs/format.md).</summary>
-public static class EnbConstants
+internal static class EnbConstants
 {
     /// <summary><c>\x89ENB\r\n\x1a\n</c>.</summary>
     public static ReadOnlySpan<byte> Magic => [0x89, (byte)'E', (byte)'N', (byte)'B', 0x0D, 0x0A, 0x1A, 0x0A];

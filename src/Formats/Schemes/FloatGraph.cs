@@ -4,13 +4,13 @@ using EdgeNet.Formats.Enb;
 namespace EdgeNet.Formats.Schemes;
 
 /// <summary>One weight of a float graph: its tensor name, shape and values.</summary>
-public sealed record FloatWeight(string Name, int[] Shape, float[] Data)
+internal sealed record FloatWeight(string Name, int[] Shape, float[] Data)
 {
     public long[] Dims => Array.ConvertAll(Shape, d => (long)d);
 }
 
 /// <summary>One operator of a float graph: x is a value, the weights follow in the contract's input order.</summary>
-public sealed record FloatNode(OperatorSchema Op, int X, int[] Weights, int Output, IReadOnlyList<KeyValuePair<string, EnbValue>> Attributes, string Layer)
+internal sealed record FloatNode(OperatorSchema Op, int X, int[] Weights, int Output, IReadOnlyList<KeyValuePair<string, EnbValue>> Attributes, string Layer)
 {
     /// <summary>The attribute's value or the contract's default.</summary>
     public EnbValue Attr(AttributeSpec a) => Op.Value(Attributes, a);
@@ -21,7 +21,7 @@ public sealed record FloatNode(OperatorSchema Op, int X, int[] Weights, int Outp
 /// and a blob fine-tuned on the board both describe, and what <see cref="SchemeBuilder"/> writes as an
 /// f32, f16 or int8 blob. Value dims carry −1 for the batch.
 /// </summary>
-public sealed class FloatGraph
+internal sealed class FloatGraph
 {
     public List<(string Name, int[] Dims)> Values { get; } = [];
 

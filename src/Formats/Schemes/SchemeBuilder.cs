@@ -4,7 +4,7 @@ using EdgeNet.Formats.Enb;
 namespace EdgeNet.Formats.Schemes;
 
 /// <summary>How a blob stores a float graph.</summary>
-public enum BlobScheme
+internal enum BlobScheme
 {
     F32,
     F16,
@@ -19,7 +19,7 @@ public enum BlobScheme
 /// quantize and a dequantize op, and quantizes the weights of everything else (LSTM, embedding) to int8
 /// with float compute.
 /// </summary>
-public static class SchemeBuilder
+internal static class SchemeBuilder
 {
     private static readonly HashSet<Opcode> IntegerOps = [Opcode.Dense, Opcode.Conv2D, Opcode.MaxPool2D, Opcode.Reshape];
 

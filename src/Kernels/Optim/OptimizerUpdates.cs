@@ -10,7 +10,7 @@ namespace EdgeNet.Kernels.Optim;
 /// range within ~800 steps, where every multiply takes a microcode assist — Adam over 65k such
 /// values ran 34× slower.
 /// </summary>
-public static class OptimizerUpdates
+internal static class OptimizerUpdates
 {
     /// <summary>float's smallest normal magnitude; state below it is stored as 0.</summary>
     public const float MinNormal = 1.17549435e-38f;

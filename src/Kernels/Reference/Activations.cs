@@ -1,7 +1,7 @@
 namespace EdgeNet.Kernels.Reference;
 
 /// <summary>Scalar activations and softmax.</summary>
-public static unsafe class Activations
+internal static unsafe class Activations
 {
     /// <summary>In place; act: 0 linear, 1 relu, 2 tanh, 3 sigmoid.</summary>
     public static void Apply(int act, float* x, int n)

@@ -1,7 +1,7 @@
 namespace EdgeNet.Kernels.Reference;
 
 /// <summary>Scalar direct convolution, float and int8.</summary>
-public static unsafe class Conv2D
+internal static unsafe class Conv2D
 {
     // x: [B, H, W, C]  w: [KH, KW, C, F]  b: [F]  y: [B, OH, OW, F]
     public static void F32(float* x, int batch, in Window g, float* w, float* b, int f, int act, float* y)

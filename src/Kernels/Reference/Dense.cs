@@ -1,7 +1,7 @@
 namespace EdgeNet.Kernels.Reference;
 
 /// <summary>Scalar Dense: y[r, c] = act(Σ_i x[r, i]·w[i, c] + b[c]); the int8 form per the TFLite scheme.</summary>
-public static unsafe class Dense
+internal static unsafe class Dense
 {
     // x: [rows, k]  w: [k, n]  b: [n]  y: [rows, n]
     public static void F32(float* x, int rows, int k, float* w, float* b, int n, int act, float* y)

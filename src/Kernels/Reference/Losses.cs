@@ -4,7 +4,7 @@ namespace EdgeNet.Kernels.Reference;
 /// Scalar losses per row (Keras: the mean over the last axis; the batch mean is the caller's), forward and
 /// backward side by side. Labels are class indices held as floats (the tensors' element type).
 /// </summary>
-public static class Losses
+internal static class Losses
 {
     // input: [rows, cols] logits (fromLogits) or probabilities  labels: [rows]  →  loss: [rows]; probs: [rows, cols] = softmax (logits only)
     public static void SparseCrossEntropy(ReadOnlySpan<float> input, ReadOnlySpan<float> labels, Span<float> loss, Span<float> probs, int rows, int cols, bool fromLogits, float eps)

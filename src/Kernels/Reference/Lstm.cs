@@ -1,7 +1,7 @@
 namespace EdgeNet.Kernels.Reference;
 
 /// <summary>The scalar LSTM (Keras gate order i, f, c, o), one time step at a time, from the definitions.</summary>
-public static unsafe class Lstm
+internal static unsafe class Lstm
 {
     /// <summary>
     /// Step <paramref name="t"/> of x [B, T, F]: z = x_t·K + h·R + b, then c = σ(f)·c + σ(i)·tanh(g),

@@ -1,7 +1,7 @@
 namespace EdgeNet.Kernels.Reference;
 
 /// <summary>Scalar max pooling over NHWC, float and int8 (int8 max pooling keeps the scale and zero point).</summary>
-public static unsafe class Pool
+internal static unsafe class Pool
 {
     // Max pooling; x, y: [B, H, W, C] → [B, OH, OW, C]; T is float or sbyte.
     public static void MaxPool<T>(T* x, int batch, in Window g, T* y)

@@ -1,7 +1,7 @@
 namespace EdgeNet.Kernels.Reference;
 
 /// <summary>Scalar float ↔ int8 conversion with a per-tensor scale and zero point.</summary>
-public static unsafe class Quantize
+internal static unsafe class Quantize
 {
     /// <summary>q = clamp(round_half_away(x / scale) + zp, −128, 127).</summary>
     public static void ToInt8(float* x, sbyte* q, int n, float scale, int zp)

@@ -4,7 +4,7 @@ using System.Numerics.Tensors;
 namespace EdgeNet.Kernels.Simd;
 
 /// <summary>Vector activations (forward and backward) and softmax through System.Numerics.Tensors and Vector&lt;T&gt;.</summary>
-public static unsafe class Activations
+internal static unsafe class Activations
 {
     /// <summary>In place; act: 0 linear, 1 relu, 2 tanh, 3 sigmoid (the contract's codes).</summary>
     public static void Apply(int act, float* x, int n)

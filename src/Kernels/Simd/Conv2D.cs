@@ -9,7 +9,7 @@ namespace EdgeNet.Kernels.Simd;
 /// col2im; for training, the forward and both backward products as im2col/col2im around the blocked
 /// GEMM, over a caller-planned scratch that holds the columns of one or more images.
 /// </summary>
-public static unsafe class Conv2D
+internal static unsafe class Conv2D
 {
     /// <summary>cols[(oh·OW+ow), (kh·KW+kw)·C+ci] = x[oh·s−pt+kh, ow·s−pl+kw, ci], <paramref name="pad"/> outside. x: one image [H, W, C].</summary>
     public static void Im2Col<T>(T* x, in Window g, T* cols, T pad, int ld, int rowStart = 0, int rowCount = int.MaxValue)

@@ -6,7 +6,7 @@ namespace EdgeNet.Kernels.Simd;
 /// Dense for training, forward and backward side by side, on the blocked GEMM (<see cref="Gemm.Sgemm"/>);
 /// inference runs the packed-once GEMM (<see cref="PackedGemm"/>) with its fused bias and activation.
 /// </summary>
-public static class Dense
+internal static class Dense
 {
     // x: [rows, k]  w: [k, n]  b: [n]  →  y: [rows, n] = x · w + b (the activation is its own op)
     public static void Forward(ReadOnlySpan<float> x, int rows, int k, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int n, Span<float> y)

@@ -8,7 +8,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace EdgeNet.Kernels.Simd;
 
-public static unsafe partial class Int8Gemm
+internal static unsafe partial class Int8Gemm
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Panel512<TA>(TA x, int rows, int pairs, short* w, int* bias0, int* accOut, int ldo, int nr)

@@ -14,7 +14,7 @@ namespace EdgeNet.Kernels.Simd;
 /// folded bias (bias − zx·Σw); the integer requantization afterwards is the reference one, so the
 /// result is bit-exact.
 /// </summary>
-public static unsafe partial class Int8Gemm
+internal static unsafe partial class Int8Gemm
 {
     private static readonly int VectorLanes = Avx512BW.IsSupported ? 16 : Avx2.IsSupported ? 8 : 4;
 

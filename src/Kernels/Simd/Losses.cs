@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace EdgeNet.Kernels.Simd;
 
 /// <summary>The losses of <see cref="Reference.Losses"/> with each row's work vectorized (System.Numerics.Tensors).</summary>
-public static class Losses
+internal static class Losses
 {
     // input: [rows, cols] logits (fromLogits) or probabilities  labels: [rows]  →  loss: [rows]; probs: [rows, cols] = softmax (logits only)
     public static void SparseCrossEntropy(ReadOnlySpan<float> input, ReadOnlySpan<float> labels, Span<float> loss, Span<float> probs, int rows, int cols, bool fromLogits, float eps)

@@ -9,7 +9,7 @@ namespace EdgeNet.Kernels.Simd;
 /// recurrent part z and the input part t. Vector&lt;float&gt; lanes (8 on x64, 4 on arm64),
 /// σ(x) = 1/(1+e^−x), tanh(x) = sign(x)·(1 − 2/(e^2|x| + 1)) (absolute error ~1e-7).
 /// </summary>
-public static unsafe class Lstm
+internal static unsafe class Lstm
 {
     /// <summary>
     /// z, t: gate blocks [4][stride] (this call's first unit at offset 0 of each block);

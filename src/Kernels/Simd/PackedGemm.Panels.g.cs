@@ -7,7 +7,7 @@ using System.Runtime.Intrinsics;
 
 namespace EdgeNet.Kernels.Simd;
 
-public static unsafe partial class PackedGemm
+internal static unsafe partial class PackedGemm
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Panel512<TA>(TA a, int m, int k, float* b, float* bias, int act, float* c, int ldc, int nr)

@@ -9,7 +9,7 @@ namespace EdgeNet.Kernels.Simd;
 /// contiguously; A is read in place. NR is two vectors: 32 floats with AVX-512, 16 with AVX2,
 /// 8 with 128-bit SIMD (AdvSimd on arm64). The micro-kernels of each width are generated (PackedGemm.Panels.g.cs).
 /// </summary>
-public static unsafe partial class PackedGemm
+internal static unsafe partial class PackedGemm
 {
     /// <summary>Floats per vector on this machine (16, 8 or 4).</summary>
     public static int Lanes { get; } = Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : 4;

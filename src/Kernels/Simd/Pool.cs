@@ -6,7 +6,7 @@ using EdgeNet.Kernels.Reference;
 namespace EdgeNet.Kernels.Simd;
 
 /// <summary>Vectorized max pooling over NHWC (channels across lanes), float and int8, and its backward (float).</summary>
-public static unsafe class Pool
+internal static unsafe class Pool
 {
     public static void MaxPool(float* x, int batch, in Window g, float* y) => MaxPoolT(x, batch, g, y);
 

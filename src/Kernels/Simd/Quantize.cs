@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace EdgeNet.Kernels.Simd;
 
 /// <summary>Vectorized float ↔ int8 conversion with a per-tensor scale and zero point (bit-equal to the reference).</summary>
-public static unsafe class Quantize
+internal static unsafe class Quantize
 {
     /// <summary>
     /// Same rounding as the reference (x / scale, half away from zero): |t| splits exactly into

@@ -7,7 +7,7 @@ namespace EdgeNet.Kernels.Simd;
 /// struct sources, so the JIT (and NativeAOT) compiles one specialized copy per source and the
 /// calls inline away.
 /// </summary>
-public unsafe interface IRowSource<T>
+internal unsafe interface IRowSource<T>
     where T : unmanaged
 {
     T* Row(int r);
@@ -16,7 +16,7 @@ public unsafe interface IRowSource<T>
 }
 
 /// <summary>A plain row-major matrix: Row(r) = a + r·lda, Col(p) = p.</summary>
-public readonly unsafe struct StridedRows<T>(T* a, int lda) : IRowSource<T>
+internal readonly unsafe struct StridedRows<T>(T* a, int lda) : IRowSource<T>
     where T : unmanaged
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -31,7 +31,7 @@ public readonly unsafe struct StridedRows<T>(T* a, int lda) : IRowSource<T>
 /// window's top-left tap), patch element p sits colOffsets[p] further on. Both tables are built
 /// once at Prepare (<see cref="ConvTables"/>).
 /// </summary>
-public readonly unsafe struct TableRows<T>(T* image, int* rowOffsets, int* colOffsets) : IRowSource<T>
+internal readonly unsafe struct TableRows<T>(T* image, int* rowOffsets, int* colOffsets) : IRowSource<T>
     where T : unmanaged
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -49,7 +49,7 @@ public readonly unsafe struct TableRows<T>(T* image, int* rowOffsets, int* colOf
 /// of KW·C taps is rounded up to even, the extra tap reads the next pixel (one more padded column)
 /// and meets a zero weight (<see cref="KMap"/> says where each padded tap's weight comes from).
 /// </summary>
-public sealed class ConvTables
+internal sealed class ConvTables
 {
     public ConvTables(in Reference.Window g, bool pairs = false)
     {

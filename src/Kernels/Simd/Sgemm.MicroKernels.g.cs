@@ -7,7 +7,7 @@ using System.Runtime.Intrinsics;
 
 namespace EdgeNet.Kernels.Simd;
 
-public static unsafe partial class Gemm
+internal static unsafe partial class Gemm
 {
     /// <summary>C[12, 32] = alpha · A-panel[kc][12] · B-panel[kc][32] + beta · C: 24 Vector512 accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

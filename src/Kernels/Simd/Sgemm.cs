@@ -13,7 +13,7 @@ namespace EdgeNet.Kernels.Simd;
 /// threads split the work when it pays. Packing buffers are per-thread and reused: no
 /// allocation per call once warm.
 /// </summary>
-public static unsafe partial class Gemm
+internal static unsafe partial class Gemm
 {
     private const int KC = 256;
     private const int MC = 96;

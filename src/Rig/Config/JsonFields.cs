@@ -6,7 +6,7 @@ namespace EdgeNet.Rig.Config;
 
 /// <summary>One JSON field of a settings object: its dotted path (<c>motor.pwm_chip</c>), how to read it into the object and how to write it.</summary>
 /// <typeparam name="T">The settings object.</typeparam>
-public sealed record JsonField<T>(string Path, JsonValueKind Kind, Func<T, object?> Get, Action<T, JsonElement> Set, string? Choices = null);
+internal sealed record JsonField<T>(string Path, JsonValueKind Kind, Func<T, object?> Get, Action<T, JsonElement> Set, string? Choices = null);
 
 /// <summary>
 /// Settings read from and written to JSON through a table of fields, over <see cref="JsonDocument"/> and
@@ -14,7 +14,7 @@ public sealed record JsonField<T>(string Path, JsonValueKind Kind, Func<T, objec
 /// fraction of the serializer's generated code). Unknown keys and values of the wrong kind are errors naming
 /// the source, the key and what is expected; keys left out keep the object's defaults.
 /// </summary>
-public static class JsonFields
+internal static class JsonFields
 {
     /// <summary>Reads <paramref name="json"/> into <paramref name="target"/>.</summary>
     public static void Read<T>(string json, T target, IReadOnlyList<JsonField<T>> fields, string source)

@@ -4,7 +4,7 @@ namespace EdgeNet.Rig.Replay;
 /// Experience replay for the DQN on both sides (the trainer's and the board's learner) as a fixed-capacity
 /// ring of flat arrays (allocated once): observation,
 /// action, reward, next observation and the terminated flag of each transition. When full, the
-/// oldest transition is overwritten. <see cref="Sample"/> draws uniformly with replacement from the
+/// oldest transition is overwritten. <see cref="Sample(Random, ReplayBatch)"/> draws uniformly with replacement from the
 /// filled slots only.
 /// </summary>
 public sealed class ReplayBuffer

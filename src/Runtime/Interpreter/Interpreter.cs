@@ -120,7 +120,7 @@ public sealed unsafe class Interpreter : IDisposable
 
     public InterpreterOptions Options { get; }
 
-    public IReadOnlyList<ValueSlot> Values { get; }
+    internal IReadOnlyList<ValueSlot> Values { get; }
 
     public BlobReader Blob => _blob;
 

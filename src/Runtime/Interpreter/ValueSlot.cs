@@ -3,7 +3,7 @@ using EdgeNet.Formats.Enb;
 namespace EdgeNet.Runtime;
 
 /// <summary>An activation value of the graph and where it lives in the arena.</summary>
-public sealed class ValueSlot
+internal sealed class ValueSlot
 {
     internal ValueSlot(int index, ValueInfo info)
     {

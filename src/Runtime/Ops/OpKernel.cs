@@ -5,7 +5,7 @@ using EdgeNet.Runtime.Threading;
 namespace EdgeNet.Runtime.Ops;
 
 /// <summary>What an op sees while it prepares: the blob, the values, the chosen variant.</summary>
-public sealed class PrepareContext
+internal sealed class PrepareContext
 {
     internal PrepareContext(BlobReader blob, IReadOnlyList<ValueSlot> values, InterpreterOptions options, WorkerPool pool)
     {
@@ -31,7 +31,7 @@ public sealed class PrepareContext
 /// shapes, converts and packs weights, computes quantization constants, sizes its scratch);
 /// <see cref="Eval"/> only computes, on buffers planned before, and allocates nothing.
 /// </summary>
-public abstract unsafe class OpKernel
+internal abstract unsafe class OpKernel
 {
     protected OpKernel(OperatorDef op, int index, PrepareContext ctx)
     {

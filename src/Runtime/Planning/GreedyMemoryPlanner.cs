@@ -5,7 +5,7 @@ namespace EdgeNet.Runtime.Planning;
 /// the lowest offset that does not overlap a placed buffer alive at the same time (the greedy
 /// planner of tflite-micro). Offsets are aligned to 64 bytes.
 /// </summary>
-public sealed class GreedyMemoryPlanner
+internal sealed class GreedyMemoryPlanner
 {
     public const int Alignment = 64;
 

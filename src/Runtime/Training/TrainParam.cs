@@ -1,7 +1,7 @@
 namespace EdgeNet.Runtime.Training;
 
 /// <summary>One weight tensor of the session: where its values, gradient and optimizer state live in the arena.</summary>
-public sealed class TrainParam
+internal sealed class TrainParam
 {
     internal TrainParam(string name, string layer, int tensorIndex, long[] dims, float[] initial)
     {

@@ -128,10 +128,10 @@ public sealed class TrainingSession : IDisposable
 
     public TrainingOptions Options { get; }
 
-    public IReadOnlyList<ValueSlot> Values { get; }
+    internal IReadOnlyList<ValueSlot> Values { get; }
 
     /// <summary>Every weight tensor, in graph order; <see cref="TrainParam.Trainable"/> tells which learn.</summary>
-    public IReadOnlyList<TrainParam> Params { get; }
+    internal IReadOnlyList<TrainParam> Params { get; }
 
     public IReadOnlyList<string> TrainableLayers { get; }
 
@@ -696,7 +696,7 @@ public sealed class TrainingSession : IDisposable
     /// <paramref name="samples"/> samples) as a new blob's writer, with the base blob's metadata and the fine-tune's
     /// provenance: the board acts in int8 after learning in float.
     /// </summary>
-    public BlobWriter Int8Writer(string data, float[] min, float[] max, int samples, bool floatInputLayer = false, bool floatOutputLayer = false)
+    internal BlobWriter Int8Writer(string data, float[] min, float[] max, int samples, bool floatInputLayer = false, bool floatOutputLayer = false)
     {
         var w = new BlobWriter(_blob.Header.Alignment);
         foreach (var (k, v) in _blob.Metadata)

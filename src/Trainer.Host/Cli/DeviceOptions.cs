@@ -14,20 +14,8 @@ internal static class DeviceOptions
         DefaultValueFactory = _ => "cpu",
     };
 
-    /// <summary>Makes the chosen backend current; disposing the handle restores the previous one.</summary>
-    public static DeviceHandle Select(string? spec)
-    {
-        string s = (spec ?? "cpu").ToLowerInvariant();
-        IBackend backend = s switch
-        {
-            "cpu" => CpuBackend.Instance,
-            "auto" => OpenClDevices.List() is { Count: > 0 } ? OpenClBackend.Create() : CpuBackend.Instance,
-            "opencl" => OpenClBackend.Create(),
-            _ when s.StartsWith("opencl:", StringComparison.Ordinal) => OpenClBackend.Create(spec![7..]),
-            _ => throw new ArgumentException($"unknown device '{spec}'; use cpu, auto, opencl, opencl:N or opencl:NAME"),
-        };
-        return new DeviceHandle(backend, Device.Use(backend));
-    }
+    /// <summary>Makes the chosen device current (<see cref="Device.Select"/>); disposing the handle restores the previous one.</summary>
+    public static IDisposable Select(string? spec) => Device.Select(spec);
 
     public static Command DevicesCommand()
     {
@@ -35,7 +23,7 @@ internal static class DeviceOptions
         cmd.SetAction(_ =>
         {
             var devices = OpenClDevices.List();
-            Console.WriteLine($"cpu: the CPU backend ({Environment.ProcessorCount} threads, GEMM {EdgeNet.Kernels.Simd.Gemm.KernelName})");
+            Console.WriteLine($"cpu: the CPU backend ({Environment.ProcessorCount} threads, GEMM {EdgeNet.Trainer.Backends.Cpu.CpuBackend.GemmKernel})");
             if (devices.Count == 0)
             {
                 Console.WriteLine("opencl: no platform found (install an OpenCL driver, e.g. pocl-opencl-icd)");
@@ -49,19 +37,5 @@ internal static class DeviceOptions
             return 0;
         });
         return cmd;
-    }
-
-    internal sealed class DeviceHandle(IBackend backend, IDisposable restore) : IDisposable
-    {
-        public string Name => backend.Name;
-
-        public void Dispose()
-        {
-            restore.Dispose();
-            if (backend is not CpuBackend)
-            {
-                backend.Dispose();
-            }
-        }
     }
 }

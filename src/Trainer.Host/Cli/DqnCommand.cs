@@ -75,11 +75,11 @@ internal static class DqnCommand
                 throw new ArgumentException("--threads must be >= 1");
             }
 
-            EdgeNet.Kernels.Simd.Gemm.MaxThreads = p.GetValue(threads);
+            EdgeNet.Trainer.Backends.Cpu.CpuBackend.MaxThreads = p.GetValue(threads);
             using var backend = DeviceOptions.Select(p.GetValue(device));
             KerasBackend.SetRandomSeed(options.Seed);
             var trainer = new DqnTrainer(options, env);
-            Console.WriteLine($"dqn on CartPole-v1 (physics {env.ToSpec()}), seed {options.Seed}, device {backend.Name}");
+            Console.WriteLine($"dqn on CartPole-v1 (physics {env.ToSpec()}), seed {options.Seed}, device {EdgeNet.Trainer.Backends.Device.Name}");
             Console.WriteLine($"  {options}");
             var result = Run(trainer);
             PrintResult(options, result);

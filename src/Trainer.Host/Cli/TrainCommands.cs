@@ -44,7 +44,7 @@ internal static class TrainCommands
             int total = p.GetValue(epochs) is int e ? e * ((train.Count + bs - 1) / bs) : p.GetValue(steps) ?? 6000;
             Model model = kind == "mlp" ? new MLP() : new CNN();
             model.Compile(new Adam(p.GetValue(lr)), new SparseCategoricalCrossentropy(), new Keras.Metrics.SparseCategoricalAccuracy());
-            Console.WriteLine($"{kind} on {train.Name} ({train.Count} samples), {total} batches of {bs}, Adam {p.GetValue(lr).ToString(Inv)}, device {backend.Name}");
+            Console.WriteLine($"{kind} on {train.Name} ({train.Count} samples), {total} batches of {bs}, Adam {p.GetValue(lr).ToString(Inv)}, device {EdgeNet.Trainer.Backends.Device.Name}");
             var sw = Stopwatch.StartNew();
             if (p.GetValue(epochs) is int ep)
             {
@@ -106,7 +106,7 @@ internal static class TrainCommands
             var model = new CharRNN(corpus.NumChars, p.GetValue(units));
             model.Compile(new Adam(p.GetValue(lr)) { ClipNorm = p.GetValue(clip) }, new SparseCategoricalCrossentropy());
             int total = p.GetValue(steps), sl = p.GetValue(seq), bs = p.GetValue(batch);
-            Console.WriteLine($"char LSTM on {corpus.RawText.Length:N0} chars ({corpus.NumChars} distinct), {total} batches of {bs}x{sl}, device {backend.Name}");
+            Console.WriteLine($"char LSTM on {corpus.RawText.Length:N0} chars ({corpus.NumChars} distinct), {total} batches of {bs}x{sl}, device {EdgeNet.Trainer.Backends.Device.Name}");
             var losses = new List<float>();
             var sw = Stopwatch.StartNew();
             Progress(total, onStep =>

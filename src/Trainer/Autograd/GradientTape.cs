@@ -10,7 +10,7 @@ internal delegate Tensor?[] BackwardFn(Tensor?[] outputGrads, bool[] need);
 /// Records the ops run while it is active and computes gradients by reverse-mode automatic
 /// differentiation, as <c>tf.GradientTape</c>: <c>using var tape = new GradientTape();</c>,
 /// run the forward pass, then <c>tape.Gradient(loss, model.TrainableVariables)</c>.
-/// Trainable variables are watched automatically; other tensors with <see cref="Watch"/>.
+/// Trainable variables are watched automatically; other tensors with <c>Watch</c>.
 /// </summary>
 public sealed class GradientTape : IDisposable
 {

@@ -8,13 +8,13 @@ namespace EdgeNet.Trainer.Autograd;
 /// a trace-only kind such as "lstm_cell"), its tensors and attributes. The exporter's graph tracer
 /// implements it; Autograd knows only this interface, so the lower layer never reaches up.
 /// </summary>
-public interface IOpRecorder
+internal interface IOpRecorder
 {
     void Record(string kind, Tensor[] inputs, Tensor[] outputs, KeyValuePair<string, EnbValue>[] attributes);
 }
 
 /// <summary>The recorder active on this thread, if any. Ops check <see cref="Active"/> first, so training pays one null check.</summary>
-public static class OpRecording
+internal static class OpRecording
 {
     [ThreadStatic] private static IOpRecorder? t_current;
 

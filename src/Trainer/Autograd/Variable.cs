@@ -28,7 +28,7 @@ public sealed class Variable
 
     public Shape Shape => Value.Shape;
 
-    public IBackend Backend => Value.Backend;
+    internal IBackend Backend => Value.Backend;
 
     public float[] Numpy() => Value.ToArray();
 

@@ -10,7 +10,7 @@ public enum Activation
     Tanh,
 }
 
-public enum BinaryOp
+internal enum BinaryOp
 {
     Add,
     Sub,
@@ -18,7 +18,7 @@ public enum BinaryOp
     Div,
 }
 
-public enum UnaryOp
+internal enum UnaryOp
 {
     Neg,
     Square,
@@ -29,7 +29,7 @@ public enum UnaryOp
 }
 
 /// <summary>Geometry of a 2-D convolution or pooling window over NHWC input.</summary>
-public readonly record struct Conv2DGeometry(
+internal readonly record struct Conv2DGeometry(
     int Batch, int InH, int InW, int InC,
     int KH, int KW, int OutC,
     int StrideH, int StrideW,
@@ -55,7 +55,7 @@ public readonly record struct Conv2DGeometry(
 /// given as sizes; all tensors are dense row-major floats (NHWC images, HWIO conv kernels).
 /// The CPU backend implements it with SIMD; the OpenCL backend with device kernels.
 /// </summary>
-public interface IBackend : IDisposable
+internal interface IBackend : IDisposable
 {
     string Name { get; }
 

@@ -4,7 +4,7 @@ namespace EdgeNet.Trainer.Backends;
 /// A device buffer of floats owned by one backend. Reference-counted so reshaped views can share
 /// it; the last release returns it to the backend's pool.
 /// </summary>
-public abstract class Storage
+internal abstract class Storage
 {
     private int _refs = 1;
 

@@ -6,10 +6,10 @@ namespace EdgeNet.Trainer.Export;
 
 /// <summary>
 /// A plain scalar interpreter of a blob's graph: float ops in float, int8 ops in integers with
-/// the requantization of <see cref="Quantization"/>. It is the reference the exporter measures
+/// the requantization of <c>Quantization</c>. It is the reference the exporter measures
 /// quantized accuracy with, written independently of the edge runtime's SIMD kernels.
 /// </summary>
-public sealed class ReferenceInterpreter
+internal sealed class ReferenceInterpreter
 {
     private readonly BlobReader _blob;
     private readonly GraphDef _g;

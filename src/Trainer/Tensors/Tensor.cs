@@ -35,9 +35,9 @@ public sealed class Tensor : IDisposable
     /// <summary>A process-unique number (the tape keys its sets by it: cheaper than an object hash code for fresh tensors).</summary>
     internal long Id { get; }
 
-    public Storage Storage { get; }
+    internal Storage Storage { get; }
 
-    public IBackend Backend => Storage.Backend;
+    internal IBackend Backend => Storage.Backend;
 
     public int Size => Shape.Size;
 
@@ -50,25 +50,43 @@ public sealed class Tensor : IDisposable
 
     public bool IsDisposed => _disposed;
 
+    /// <summary>A new uninitialized tensor on the current device.</summary>
+    public static Tensor Empty(Shape shape) => Empty(shape, null);
+
+    /// <summary>A new tensor of zeros on the current device.</summary>
+    public static Tensor Zeros(Shape shape) => Zeros(shape, null);
+
+    /// <summary>A new tensor filled with <paramref name="value"/> on the current device.</summary>
+    public static Tensor Full(Shape shape, float value) => Full(shape, value, null);
+
+    /// <summary>A new tensor of ones on the current device.</summary>
+    public static Tensor Ones(Shape shape) => Ones(shape, null);
+
+    /// <summary>A rank-0 tensor holding <paramref name="value"/> on the current device.</summary>
+    public static Tensor Scalar(float value) => Scalar(value, null);
+
+    /// <summary>A new tensor on the current device holding <paramref name="data"/> (row-major; its length must be the shape's size).</summary>
+    public static Tensor FromArray(ReadOnlySpan<float> data, Shape shape) => FromArray(data, shape, null);
+
     /// <summary>A new uninitialized tensor on <paramref name="backend"/> (default: <see cref="Device.Current"/>).</summary>
-    public static Tensor Empty(Shape shape, IBackend? backend = null) =>
+    internal static Tensor Empty(Shape shape, IBackend? backend) =>
         new((backend ?? Device.Current).Allocate(shape.Size), shape);
 
-    public static Tensor Zeros(Shape shape, IBackend? backend = null) =>
+    internal static Tensor Zeros(Shape shape, IBackend? backend) =>
         new((backend ?? Device.Current).Allocate(shape.Size, zero: true), shape);
 
-    public static Tensor Full(Shape shape, float value, IBackend? backend = null)
+    internal static Tensor Full(Shape shape, float value, IBackend? backend)
     {
         var t = Empty(shape, backend);
         t.Backend.Fill(t.Storage, value);
         return t;
     }
 
-    public static Tensor Ones(Shape shape, IBackend? backend = null) => Full(shape, 1f, backend);
+    internal static Tensor Ones(Shape shape, IBackend? backend) => Full(shape, 1f, backend);
 
-    public static Tensor Scalar(float value, IBackend? backend = null) => Full(new Shape(), value, backend);
+    internal static Tensor Scalar(float value, IBackend? backend) => Full(new Shape(), value, backend);
 
-    public static Tensor FromArray(ReadOnlySpan<float> data, Shape shape, IBackend? backend = null)
+    internal static Tensor FromArray(ReadOnlySpan<float> data, Shape shape, IBackend? backend)
     {
         if (data.Length != shape.Size)
         {

@@ -74,7 +74,7 @@ public sealed class SafetySwitches : IDisposable
         return null;
     }
 
-    /// <summary>The switch on <paramref name="pin"/>.</summary>
+    /// <summary>A readable name of the switch <paramref name="which"/> (for messages).</summary>
     public static string Describe(RigSwitch which) => which switch
     {
         RigSwitch.LimitLeft => "left limit switch",

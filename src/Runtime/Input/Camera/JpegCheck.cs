@@ -8,7 +8,7 @@ namespace EdgeNet.Runtime.Input.Camera;
 /// segments from SOI must fit in the buffer, a frame header (SOFn) must come before the scan (SOS), and an
 /// end-of-image marker must follow the scan.
 /// </summary>
-public static class JpegCheck
+internal static class JpegCheck
 {
     /// <summary>True when <paramref name="data"/> starts like a JPEG (FF D8).</summary>
     public static bool LooksLikeJpeg(ReadOnlySpan<byte> data) => data.Length >= 2 && data[0] == 0xFF && data[1] == 0xD8;

@@ -6,7 +6,7 @@ using SimdPool = EdgeNet.Kernels.Simd.Pool;
 namespace EdgeNet.Trainer.Backends.Cpu;
 
 /// <summary>Convolution (im2col + blocked GEMM) and max pooling from EdgeNet.Kernels; NHWC input, HWIO kernels.</summary>
-public sealed partial class CpuBackend
+internal sealed partial class CpuBackend
 {
     /// <summary>Upper bound of one im2col chunk (floats): images are processed in groups that fit.</summary>
     private const int ColsBudget = 1 << 20;

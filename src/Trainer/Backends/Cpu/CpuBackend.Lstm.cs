@@ -8,7 +8,7 @@ namespace EdgeNet.Trainer.Backends.Cpu;
 /// activations are computed a row at a time with System.Numerics.Tensors (SIMD sigmoid/tanh)
 /// into one pooled scratch row; the backward pass recomputes them from z instead of storing them.
 /// </summary>
-public sealed partial class CpuBackend
+internal sealed partial class CpuBackend
 {
     /// <summary>act[0..4U) = σ(z_i), σ(z_f), tanh(z_g), σ(z_o) for one row.</summary>
     private static void Gates(ReadOnlySpan<float> z, Span<float> act, int units)

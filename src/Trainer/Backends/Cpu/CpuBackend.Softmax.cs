@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace EdgeNet.Trainer.Backends.Cpu;
 
 /// <summary>Softmax and the cross-entropy losses, forward and backward side by side.</summary>
-public sealed partial class CpuBackend
+internal sealed partial class CpuBackend
 {
     public void Softmax(Storage x, Storage y, int rows, int cols)
     {

@@ -7,11 +7,23 @@ namespace EdgeNet.Trainer.Backends.Cpu;
 /// The CPU backend: pooled host buffers, the packed SIMD GEMM (<see cref="Gemm"/>) and
 /// System.Numerics.Tensors for element-wise work. Kernels are split by family into partial files.
 /// </summary>
-public sealed partial class CpuBackend : IBackend
+internal sealed partial class CpuBackend : IBackend
 {
+    /// <summary>The one CPU backend of the process.</summary>
     public static CpuBackend Instance { get; } = new();
 
-    public string Name => $"cpu ({Environment.ProcessorCount} threads, gemm {EdgeNet.Kernels.Simd.Gemm.KernelName})";
+    /// <summary>How many threads the GEMMs and convolutions use (default: every core; 1 for measurements).</summary>
+    public static int MaxThreads
+    {
+        get => EdgeNet.Kernels.Simd.Gemm.MaxThreads;
+        set => EdgeNet.Kernels.Simd.Gemm.MaxThreads = value;
+    }
+
+    /// <summary>The GEMM micro-kernel this CPU runs (instruction set and register block, e.g. "avx512 12x32").</summary>
+    public static string GemmKernel => EdgeNet.Kernels.Simd.Gemm.KernelName;
+
+    /// <summary>"cpu", the thread count and the GEMM kernel.</summary>
+    public string Name => $"cpu ({Environment.ProcessorCount} threads, gemm {GemmKernel})";
 
     public Storage Allocate(int length, bool zero = false)
     {

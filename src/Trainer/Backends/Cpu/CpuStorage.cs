@@ -3,7 +3,7 @@ using System.Buffers;
 namespace EdgeNet.Trainer.Backends.Cpu;
 
 /// <summary>A host float buffer rented from the CPU backend's pool.</summary>
-public sealed class CpuStorage : Storage
+internal sealed class CpuStorage : Storage
 {
     /// <summary>
     /// The backend's own pool. ArrayPool.Shared keeps only a few arrays per size and core and drops

@@ -1,7 +1,7 @@
 namespace EdgeNet.Trainer.Backends.OpenCL;
 
 /// <summary>The IBackend kernels: thin launches of Kernels.cl, shapes as in <see cref="IBackend"/>.</summary>
-public sealed partial class OpenClBackend
+internal sealed partial class OpenClBackend
 {
     public void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, Storage a, Storage b, float beta, Storage c)
     {

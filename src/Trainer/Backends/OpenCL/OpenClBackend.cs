@@ -4,7 +4,7 @@ using Silk.NET.OpenCL;
 namespace EdgeNet.Trainer.Backends.OpenCL;
 
 /// <summary>A device buffer of floats, returned to the backend's pool when released.</summary>
-public sealed class OpenClStorage : Storage
+internal sealed class OpenClStorage : Storage
 {
     internal OpenClStorage(OpenClBackend backend, int length, nint mem)
         : base(backend, length)
@@ -23,7 +23,7 @@ public sealed class OpenClStorage : Storage
 /// GEMM is chosen by device type (local-memory tiles on GPUs, float16 register blocks on CPU
 /// devices such as PoCL). Every call is checked; failures name the call, the error and the kernel.
 /// </summary>
-public sealed unsafe partial class OpenClBackend : IBackend
+internal sealed unsafe partial class OpenClBackend : IBackend
 {
     private readonly CL _cl;
     private readonly nint _context;

@@ -6,7 +6,7 @@ namespace EdgeNet.Trainer.Keras.Metrics;
 /// <summary>
 /// A streaming metric (tf.keras.metrics.Metric): UpdateState per batch, Result, ResetState. As in Keras,
 /// a metric may keep its state in weights made with <see cref="AddWeight"/> (non-trainable variables,
-/// updated with <see cref="Variable.AssignAdd"/>); the default <see cref="ResetState"/> sets each back
+/// updated with <c>Variable.AssignAdd</c>); the default <see cref="ResetState"/> sets each back
 /// to its initial value.
 /// </summary>
 public abstract class Metric

@@ -15,7 +15,7 @@ public sealed class NonFiniteGradientException : Exception
 }
 
 /// <summary>
-/// Base of the optimizers (tf.keras.optimizers.Optimizer). <see cref="ApplyGradients"/> checks every
+/// Base of the optimizers (tf.keras.optimizers.Optimizer). <c>ApplyGradients</c> checks every
 /// gradient for NaN/∞ first and updates nothing if one is bad; slot variables (momenta) live on the
 /// variables' device.
 /// </summary>
@@ -45,7 +45,7 @@ public abstract class Optimizer
     /// <summary>Keras global_clipnorm: all gradients together are rescaled to at most this L2 norm (null: off).</summary>
     public float? GlobalClipNorm { get; set; }
 
-    protected abstract int SlotCount { get; }
+    private protected abstract int SlotCount { get; }
 
     public void ApplyGradients(IEnumerable<(Tensor? Gradient, Variable Variable)> gradsAndVars)
     {
@@ -145,7 +145,7 @@ public abstract class Optimizer
     }
 
     /// <summary>The optimizer state of one variable (for checkpoints): slot buffers in order.</summary>
-    public Storage[] Slots(Variable v)
+    internal Storage[] Slots(Variable v)
     {
         if (!_slots.TryGetValue(v, out var s))
         {
@@ -163,7 +163,7 @@ public abstract class Optimizer
 
     internal bool HasSlots(Variable v) => _slots.ContainsKey(v);
 
-    protected abstract void Update(Variable v, Tensor grad, Storage[] slots);
+    private protected abstract void Update(Variable v, Tensor grad, Storage[] slots);
 }
 
 /// <summary>Adam (Kingma and Ba) with Keras defaults β1 0.9, β2 0.999, ε 1e-7.</summary>
@@ -176,9 +176,9 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
 
     public float Epsilon { get; } = epsilon;
 
-    protected override int SlotCount => 2;
+    private protected override int SlotCount => 2;
 
-    protected override void Update(Variable v, Tensor grad, Storage[] slots)
+    private protected override void Update(Variable v, Tensor grad, Storage[] slots)
     {
         double t = Iterations;
         float lrT = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
@@ -194,8 +194,8 @@ public sealed class SGD(float learningRate = 0.01f, float momentum = 0f, bool ne
 
     public bool Nesterov { get; } = nesterov;
 
-    protected override int SlotCount => Momentum == 0 ? 0 : 1;
+    private protected override int SlotCount => Momentum == 0 ? 0 : 1;
 
-    protected override void Update(Variable v, Tensor grad, Storage[] slots) =>
+    private protected override void Update(Variable v, Tensor grad, Storage[] slots) =>
         v.Backend.SgdUpdate(v.Value.Storage, grad.Storage, slots.Length > 0 ? slots[0] : null, v.Shape.Size, LearningRate, Momentum, Nesterov);
 }

@@ -1,0 +1,141 @@
+using EdgeNet.Formats.Contract;
+
+namespace EdgeNet.Runtime.Input;
+
+/// <summary>
+/// An image model (.enb) as a classifier: images in, the class, its probability and the top k out. The input is
+/// normalised as the blob's <c>input.normalization</c> says, the probabilities are the model's output (softmax
+/// applied when the model ends in logits), the class names come from its <c>output.class_names</c>. One Invoke
+/// at batch 1 per image; <see cref="Classify(ReadOnlySpan{float})"/> allocates nothing.
+/// </summary>
+/// <example>
+/// <code>
+/// using var model = new ImageClassifier("digits-int8.enb");
+/// var top = model.ClassifyFile("digit.png");            // PNG, JPEG, BMP, PGM: grey, resized to the model's input
+/// Console.WriteLine($"{top[0].Name} ({top[0].Probability:P1})");
+/// </code>
+/// </example>
+public class ImageClassifier : IDisposable
+{
+    private readonly Interpreter _model;
+    private readonly float _scale;
+    private readonly float _offset;
+    private readonly float[] _probabilities;
+
+    /// <summary>Loads <paramref name="blob"/> for batch-1 classification.</summary>
+    /// <exception cref="Formats.Enb.EnbFormatException">The file is not a valid blob (the message names the field).</exception>
+    /// <exception cref="RuntimeModelException">The blob's graph cannot run here.</exception>
+    public ImageClassifier(string blob, InterpreterOptions? options = null)
+    {
+        _model = Interpreter.Load(blob, (options ?? new InterpreterOptions()) with { MaxBatch = 1 });
+        int[] shape = ModelInfo.InputShape(_model.Blob);
+        (Height, Width) = shape.Length >= 2 ? (shape[0], shape[1]) : (1, shape.Length == 1 ? shape[0] : 1);
+        (_scale, _offset) = ModelInfo.Normalization(_model.Blob);
+        _probabilities = new float[_model.OutputSampleSize];
+        ClassNames = ModelInfo.ClassNames(_model.Blob, _model.OutputSampleSize);
+        Description = $"{blob} ({_model.Blob.GetMetadata(MetadataKeys.QuantizationScheme)?.AsString() ?? "f32"}, {_model.Options.Variant.ToString().ToLowerInvariant()} kernels)";
+    }
+
+    /// <summary>The image height the model takes (its <c>general.input_shape</c>).</summary>
+    public int Height { get; }
+
+    /// <summary>The image width the model takes.</summary>
+    public int Width { get; }
+
+    /// <summary>How many values one image is (height × width × channels).</summary>
+    public int InputSize => _model.InputSampleSize;
+
+    /// <summary>The name of each class, in output order (the indices when the blob names none).</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The blob, its quantization scheme and the kernels it runs on, for a status line.</summary>
+    public string Description { get; }
+
+    /// <summary>The interpreter underneath (its blob, arena and options).</summary>
+    public Interpreter Model => _model;
+
+    /// <summary>The class probabilities of the last classification.</summary>
+    public ReadOnlySpan<float> Probabilities => _probabilities;
+
+    /// <summary>The most probable class of <paramref name="pixels"/> [<see cref="InputSize"/>, values 0..1 as the datasets hold them].</summary>
+    /// <exception cref="ArgumentException"><paramref name="pixels"/> is not one image of the model's size.</exception>
+    public int Classify(ReadOnlySpan<float> pixels)
+    {
+        if (pixels.Length != _model.InputSampleSize)
+        {
+            throw new ArgumentException($"{pixels.Length} pixel values for a model that takes {_model.InputSampleSize} ({Height}x{Width})", nameof(pixels));
+        }
+
+        ModelInfo.Normalize(pixels, _model.Input(1), _scale, _offset);
+        _model.Invoke(1);
+        var y = _model.Output(1);
+        float sum = 0, min = float.MaxValue;
+        foreach (float v in y)
+        {
+            sum += v;
+            min = Math.Min(min, v);
+        }
+
+        if (min >= 0 && Math.Abs(sum - 1) < 1e-3f)
+        {
+            y.CopyTo(_probabilities);
+        }
+        else
+        {
+            System.Numerics.Tensors.TensorPrimitives.SoftMax(y, _probabilities);
+        }
+
+        return System.Numerics.Tensors.TensorPrimitives.IndexOfMax(_probabilities);
+    }
+
+    /// <summary>
+    /// Classifies an image file (PNG, JPEG, BMP, binary PGM, raw bytes or an IDX file's first image), read as grey
+    /// and resized to the model's input; <paramref name="invert"/> for dark ink on light paper (MNIST is light on dark).
+    /// Returns the <paramref name="k"/> most probable classes, best first.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">The file is not an image this reader knows, or is corrupt (the message says which).</exception>
+    public IReadOnlyList<ClassProbability> ClassifyFile(string path, bool invert = false, int k = 3)
+    {
+        float[] pixels = ImageInput.Read(path, Height, Width, 0, invert);
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] /= 255f;
+        }
+
+        Classify(pixels);
+        return Top(k).Select(t => new ClassProbability(t.Class, ClassNames[t.Class], t.P)).ToArray();
+    }
+
+    /// <summary>The <paramref name="k"/> most probable classes of the last image, best first.</summary>
+    public (int Class, float P)[] Top(int k)
+    {
+        var order = new (int, float)[_probabilities.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = (i, _probabilities[i]);
+        }
+
+        Array.Sort(order, (a, b) => b.Item2.CompareTo(a.Item2));
+        return order[..Math.Min(k, order.Length)];
+    }
+
+    /// <summary>Releases the interpreter's arena and the mapped blob.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the interpreter when <paramref name="disposing"/>.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _model.Dispose();
+        }
+    }
+}
+
+/// <summary>One class of a classification: its index, its name and its probability.</summary>
+public readonly record struct ClassProbability(int Class, string Name, float Probability);
