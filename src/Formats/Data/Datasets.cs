@@ -8,11 +8,14 @@ namespace EdgeNet.Formats.Data;
 /// </summary>
 public static class Datasets
 {
+    /// <summary>The digits' class names, "0" to "9".</summary>
     public static readonly string[] DigitClasses = Enumerable.Range(0, 10).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
 
+    /// <summary>Fashion-MNIST's ten class names, in label order.</summary>
     public static readonly string[] FashionClasses =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
+    /// <summary>Where Debian's <c>dataset-fashion-mnist</c> package puts the IDX files.</summary>
     public const string FashionFolder = "/usr/share/datasets/fashion-mnist";
 
     /// <summary>Seed of the documented digits split (docs/datasets.md).</summary>

@@ -60,14 +60,19 @@ public sealed unsafe class BlobReader : IDisposable
     /// <summary>The path, or the name given to an in-memory blob; used in every error message.</summary>
     public string FileName { get; }
 
+    /// <summary>The fixed header: version, flags and section offsets.</summary>
     public EnbHeader Header { get; }
 
+    /// <summary>Every metadata entry, in file order (unknown keys included).</summary>
     public IReadOnlyList<KeyValuePair<string, EnbValue>> Metadata { get; }
 
+    /// <summary>The tensor table: each weight's name, type, shape, quantization and hash.</summary>
     public IReadOnlyList<TensorInfo> Tensors { get; }
 
+    /// <summary>The operator graph, or null for a blob of weights only (a Keras checkpoint).</summary>
     public GraphDef? Graph { get; }
 
+    /// <summary>The file's size in bytes.</summary>
     public long FileLength => _length;
 
     /// <summary>Memory-maps <paramref name="path"/> read-only and validates it.</summary>
@@ -116,8 +121,10 @@ public sealed unsafe class BlobReader : IDisposable
         return new BlobReader(name, (byte*)pin.AddrOfPinnedObject(), bytes.Length, null, null, pin, options ?? BlobReadOptions.Default);
     }
 
+    /// <summary>The metadata value of <paramref name="key"/>, if present.</summary>
     public bool TryGetMetadata(string key, out EnbValue value) => _metadataByKey.TryGetValue(key, out value!);
 
+    /// <summary>The metadata value of <paramref name="key"/>, or null (keys are listed in <see cref="Contract.MetadataKeys"/>).</summary>
     public EnbValue? GetMetadata(string key) => _metadataByKey.GetValueOrDefault(key);
 
     /// <summary>The value of a contract key (its type was checked at load), or null when absent.</summary>
@@ -221,6 +228,7 @@ public sealed unsafe class BlobReader : IDisposable
         }
     }
 
+    /// <summary>Unmaps the file; spans handed out before are invalid after this.</summary>
     public void Dispose()
     {
         Release();

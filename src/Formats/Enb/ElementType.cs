@@ -3,9 +3,16 @@ namespace EdgeNet.Formats.Enb;
 /// <summary>Element types of tensors and graph values. The id is the on-disk byte.</summary>
 public enum ElementType : byte
 {
+    /// <summary>32-bit IEEE float.</summary>
     F32 = 0,
+
+    /// <summary>16-bit IEEE float (weights only; widened to f32 at load).</summary>
     F16 = 1,
+
+    /// <summary>8-bit signed integer with affine quantization parameters.</summary>
     I8 = 2,
+
+    /// <summary>32-bit signed integer (int8 biases, scale = input scale × weight scale).</summary>
     I32 = 3,
 }
 
@@ -32,9 +39,11 @@ public sealed record ElementTypeTraits(
     /// <summary>True when <paramref name="id"/> names a known element type.</summary>
     public static bool IsKnown(byte id) => id < Table.Length;
 
+    /// <summary>The traits of <paramref name="type"/>.</summary>
     public static ElementTypeTraits Of(ElementType type) =>
         IsKnown((byte)type) ? Table[(int)type] : throw new ArgumentOutOfRangeException(nameof(type), type, "unknown element type");
 
+    /// <summary>Every element type's traits, by id.</summary>
     public static IReadOnlyList<ElementTypeTraits> All => Table;
 
     /// <summary>Bytes needed for <paramref name="elements"/> elements, or -1 when not a whole number of blocks or overflowing.</summary>

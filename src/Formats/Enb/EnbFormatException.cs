@@ -6,6 +6,7 @@ namespace EdgeNet.Formats.Enb;
 /// </summary>
 public sealed class EnbFormatException : Exception
 {
+    /// <summary>A blob problem: <paramref name="problem"/> in <paramref name="field"/> at byte <paramref name="offset"/> of <paramref name="file"/>, and the <paramref name="fix"/> when there is one.</summary>
     public EnbFormatException(string file, string field, long offset, string problem, string? fix = null)
         : base(Compose(file, field, offset, problem, fix))
     {
@@ -16,10 +17,13 @@ public sealed class EnbFormatException : Exception
         Fix = fix;
     }
 
+    /// <summary>A malformed blob.</summary>
     public EnbFormatException() : this("<unknown>", "<unknown>", -1, "malformed blob") { }
 
+    /// <summary>A malformed blob described by <paramref name="message"/>.</summary>
     public EnbFormatException(string message) : this("<unknown>", "<unknown>", -1, message) { }
 
+    /// <summary>A malformed blob, caused by <paramref name="inner"/>.</summary>
     public EnbFormatException(string message, Exception inner) : base(message, inner)
     {
         File = "<unknown>";
@@ -37,8 +41,10 @@ public sealed class EnbFormatException : Exception
     /// <summary>Byte offset of the field in the file, or -1 when not tied to one place.</summary>
     public long Offset { get; }
 
+    /// <summary>What is wrong.</summary>
     public string Problem { get; }
 
+    /// <summary>How to fix it, or null.</summary>
     public string? Fix { get; }
 
     private static string Compose(string file, string field, long offset, string problem, string? fix)

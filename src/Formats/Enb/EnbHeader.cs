@@ -20,5 +20,6 @@ public sealed record EnbHeader(
     ulong StructureHash,
     ulong HeaderHash)
 {
+    /// <summary>True when the blob holds an operator graph (an exported model, not a checkpoint).</summary>
     public bool HasGraph => (Flags & EnbConstants.FlagHasGraph) != 0;
 }

@@ -3,19 +3,46 @@ namespace EdgeNet.Formats.Enb;
 /// <summary>Operator codes of the graph section (docs/format.md).</summary>
 public enum Opcode : ushort
 {
+    /// <summary>Fully connected layer: x·W + b, with an optional fused activation.</summary>
     Dense = 1,
+
+    /// <summary>2-D convolution, NHWC, with an optional fused activation.</summary>
     Conv2D = 2,
+
+    /// <summary>2-D max pooling, NHWC.</summary>
     MaxPool2D = 3,
+
+    /// <summary>Flattens every axis after the batch.</summary>
     Flatten = 4,
+
+    /// <summary>Reshapes the sample to the target shape.</summary>
     Reshape = 5,
+
+    /// <summary>max(x, 0).</summary>
     Relu = 6,
+
+    /// <summary>Hyperbolic tangent.</summary>
     Tanh = 7,
+
+    /// <summary>Logistic sigmoid.</summary>
     Sigmoid = 8,
+
+    /// <summary>Softmax over the last axis.</summary>
     Softmax = 9,
+
+    /// <summary>LSTM over the sequence (Keras gate order i, f, c, o), the last step's output.</summary>
     Lstm = 10,
+
+    /// <summary>Looks up rows of a weight matrix by token id.</summary>
     Embedding = 11,
+
+    /// <summary>One-hot encoding of token ids.</summary>
     OneHot = 12,
+
+    /// <summary>Float to int8 with the output's scale and zero point.</summary>
     Quantize = 20,
+
+    /// <summary>Int8 to float.</summary>
     Dequantize = 21,
 }
 
@@ -24,8 +51,10 @@ public readonly record struct TensorRef(bool IsWeight, int Index)
 {
     internal const uint WeightBit = 0x8000_0000u;
 
+    /// <summary>A reference to weight tensor <paramref name="index"/>.</summary>
     public static TensorRef Weight(int index) => new(true, index);
 
+    /// <summary>A reference to activation value <paramref name="index"/>.</summary>
     public static TensorRef Value(int index) => new(false, index);
 
     internal uint Encode() => IsWeight ? WeightBit | (uint)Index : (uint)Index;
@@ -33,15 +62,18 @@ public readonly record struct TensorRef(bool IsWeight, int Index)
     internal static TensorRef Decode(uint raw) =>
         (raw & WeightBit) != 0 ? new TensorRef(true, (int)(raw & ~WeightBit)) : new TensorRef(false, (int)raw);
 
+    /// <summary><c>wN</c> for a weight, <c>vN</c> for a value.</summary>
     public override string ToString() => IsWeight ? $"w{Index}" : $"v{Index}";
 }
 
 /// <summary>An activation tensor flowing between operators. Dims[0] may be -1 (the batch).</summary>
 public sealed record ValueInfo(string Name, ElementType Type, IReadOnlyList<int> Dims, QuantizationParams Quantization)
 {
+    /// <summary>A value without quantization.</summary>
     public ValueInfo(string name, ElementType type, params int[] dims)
         : this(name, type, dims, QuantizationParams.None) { }
 
+    /// <summary>The shape as text, the batch as N, e.g. <c>[N, 28, 28, 1]</c>.</summary>
     public string ShapeText => "[" + string.Join(", ", Dims.Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
 }
 
@@ -52,6 +84,7 @@ public sealed record OperatorDef(
     IReadOnlyList<int> Outputs,
     IReadOnlyList<KeyValuePair<string, EnbValue>> Attributes)
 {
+    /// <summary>The attribute <paramref name="key"/>, or null when absent (the schema's default applies).</summary>
     public EnbValue? Attribute(string key)
     {
         foreach (var kv in Attributes)

@@ -1,9 +1,15 @@
 namespace EdgeNet.Formats.Enb;
 
+/// <summary>How a tensor's values map to reals.</summary>
 public enum QuantizationKind : byte
 {
+    /// <summary>Not quantized.</summary>
     None = 0,
+
+    /// <summary>One scale and zero point for the whole tensor.</summary>
     PerTensor = 1,
+
+    /// <summary>One scale and zero point per index of the axis.</summary>
     PerChannel = 2,
 
     /// <summary>Per-channel with every zero point 0 (TFLite's weight scheme); zero points are not stored.</summary>
@@ -16,8 +22,10 @@ public enum QuantizationKind : byte
 /// </summary>
 public sealed class QuantizationParams : IEquatable<QuantizationParams>
 {
+    /// <summary>No quantization.</summary>
     public static readonly QuantizationParams None = new(QuantizationKind.None, -1, [], []);
 
+    /// <summary>Parameters of <paramref name="kind"/> along <paramref name="axis"/> (-1 for per-tensor); one zero point per scale.</summary>
     public QuantizationParams(QuantizationKind kind, int axis, float[] scales, int[] zeroPoints)
     {
         ArgumentNullException.ThrowIfNull(scales);
@@ -33,6 +41,7 @@ public sealed class QuantizationParams : IEquatable<QuantizationParams>
         ZeroPoints = zeroPoints;
     }
 
+    /// <summary>One scale and zero point for the whole tensor.</summary>
     public static QuantizationParams PerTensor(float scale, int zeroPoint) =>
         new(QuantizationKind.PerTensor, -1, [scale], [zeroPoint]);
 
@@ -42,12 +51,16 @@ public sealed class QuantizationParams : IEquatable<QuantizationParams>
             ? new(QuantizationKind.PerChannelSymmetric, axis, scales, new int[scales.Length])
             : new(QuantizationKind.PerChannel, axis, scales, zeroPoints);
 
+    /// <summary>The kind of quantization.</summary>
     public QuantizationKind Kind { get; }
 
+    /// <summary>The channel axis, or -1 per-tensor.</summary>
     public int Axis { get; }
 
+    /// <summary>The scales (one, or one per channel).</summary>
     public IReadOnlyList<float> Scales { get; }
 
+    /// <summary>The zero points (one, or one per channel).</summary>
     public IReadOnlyList<int> ZeroPoints { get; }
 
     /// <summary>Bytes this record takes on disk.</summary>
@@ -109,14 +122,18 @@ public sealed class QuantizationParams : IEquatable<QuantizationParams>
         return null;
     }
 
+    /// <summary>True for the same kind, axis, scales and zero points.</summary>
     public bool Equals(QuantizationParams? other) =>
         other is not null && other.Kind == Kind && other.Axis == Axis &&
         Scales.SequenceEqual(other.Scales) && ZeroPoints.SequenceEqual(other.ZeroPoints);
 
+    /// <summary>True for equal parameters.</summary>
     public override bool Equals(object? obj) => Equals(obj as QuantizationParams);
 
+    /// <summary>A hash over kind, axis and values.</summary>
     public override int GetHashCode() => HashCode.Combine(Kind, Axis, Scales.Count);
 
+    /// <summary>The kind and values as text.</summary>
     public override string ToString() => Kind switch
     {
         QuantizationKind.None => "-",

@@ -13,5 +13,6 @@ public sealed record TensorInfo(
     /// <summary>Number of elements (product of dims; 1 for a scalar).</summary>
     public long ElementCount => Dims.Aggregate(1L, (a, d) => a * d);
 
+    /// <summary>The shape as text, e.g. <c>[784, 100]</c>.</summary>
     public string ShapeText => "[" + string.Join(", ", Dims) + "]";
 }

@@ -88,12 +88,16 @@ public sealed class GpioCartPoleRig : IEnvironment, IDisposable
         _homed = rigOperator is not null;
     }
 
+    /// <summary>The rig's wiring and limits.</summary>
     public RigConfig Config => _config;
 
+    /// <inheritdoc/>
     public int ObservationSize => 4;
 
+    /// <inheritdoc/>
     public int ActionCount => 2;
 
+    /// <inheritdoc/>
     public ReadOnlySpan<float> Observation => _observation;
 
     /// <summary>Ticks of the current episode.</summary>
@@ -111,14 +115,19 @@ public sealed class GpioCartPoleRig : IEnvironment, IDisposable
     /// <summary>The motor (tests and the self-test read its state).</summary>
     public HBridgeMotor Motor => _motor;
 
+    /// <summary>The pole's angle encoder.</summary>
     public IEncoderSource PoleEncoder => _pole;
 
+    /// <summary>The cart's position encoder.</summary>
     public IEncoderSource CartEncoder => _cart;
 
+    /// <summary>The end switches and the emergency stop.</summary>
     public SafetySwitches Switches => _switches;
 
+    /// <summary>The watchdog that stops the motor when the loop stalls (armed on a real-time clock only).</summary>
     public Watchdog Watchdog => _watchdog;
 
+    /// <summary>The clock the control loop waits on (monotonic on a board, virtual in the simulator).</summary>
     public IRigClock Clock => _clock;
 
     /// <summary>Status lines from homing (what the operator should do).</summary>
@@ -127,6 +136,7 @@ public sealed class GpioCartPoleRig : IEnvironment, IDisposable
     /// <summary>Stops the motor now and latches it off (signal handlers, exceptions, the watchdog).</summary>
     public void Halt(string reason) => _motor.Trip(reason);
 
+    /// <inheritdoc/>
     public ReadOnlySpan<float> Reset(int? seed = null) => Reset(seed, CancellationToken.None);
 
     /// <summary>
@@ -176,6 +186,7 @@ public sealed class GpioCartPoleRig : IEnvironment, IDisposable
         return _observation;
     }
 
+    /// <inheritdoc/>
     public StepResult Step(int action)
     {
         Apply(action);
@@ -323,6 +334,7 @@ public sealed class GpioCartPoleRig : IEnvironment, IDisposable
         }
     }
 
+    /// <summary>Stops the motor and releases the encoders, switches and watchdog.</summary>
     public void Dispose()
     {
         _watchdog.Dispose();

@@ -18,6 +18,7 @@ public sealed class HardwareRig : IDisposable
 
     private HardwareRig(GpioController gpio, PwmChannel pwm, GpioCartPoleRig rig) => (_gpio, _pwm, Rig) = (gpio, pwm, rig);
 
+    /// <summary>The rig over the board's GPIO chip and PWM channel.</summary>
     public GpioCartPoleRig Rig { get; }
 
     /// <summary>True where this machine has a GPIO character device (<c>/dev/gpiochip*</c>).</summary>
@@ -56,6 +57,7 @@ public sealed class HardwareRig : IDisposable
         }
     }
 
+    /// <summary>Stops the motor and closes the GPIO chip and the PWM channel.</summary>
     public void Dispose()
     {
         Rig.Dispose();

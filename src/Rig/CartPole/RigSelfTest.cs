@@ -12,6 +12,7 @@ public sealed record SelfTestCheck(string Name, bool Passed, string Detail);
 /// </summary>
 public static class RigSelfTest
 {
+    /// <summary>Checks the switches, the motor's direction against the cart encoder, and both encoders' counts and lost edges; returns one result per check (a failed one says what to rewire or set in rig.json).</summary>
     public static IReadOnlyList<SelfTestCheck> Run(GpioCartPoleRig rig, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(rig);

@@ -290,8 +290,10 @@ public enum EncoderDecoding
 /// <summary>A quadrature encoder's pins and resolution.</summary>
 public sealed class EncoderConfig
 {
+    /// <summary>GPIO line of the encoder's A channel.</summary>
     public int PinA { get; set; }
 
+    /// <summary>GPIO line of the encoder's B channel.</summary>
     public int PinB { get; set; }
 
     /// <summary>Counts per revolution at the chosen decoding (x4: 4 × PPR).</summary>
@@ -300,6 +302,7 @@ public sealed class EncoderConfig
     /// <summary>Cart encoder only: travel per revolution [m].</summary>
     public double MetresPerRevolution { get; set; } = 1;
 
+    /// <summary>How the edges are counted: x1, x2, x4 on GPIO, or the kernel's evdev driver.</summary>
     public EncoderDecoding Decoding { get; set; } = EncoderDecoding.X4;
 
     /// <summary>Count direction reversed (swap instead of rewiring A and B).</summary>
@@ -312,10 +315,13 @@ public sealed class EncoderConfig
 /// <summary>End switches and the emergency stop (inputs; active level configurable).</summary>
 public sealed class SwitchesConfig
 {
+    /// <summary>GPIO line of the left end switch.</summary>
     public int LimitLeft { get; set; } = 16;
 
+    /// <summary>GPIO line of the right end switch.</summary>
     public int LimitRight { get; set; } = 20;
 
+    /// <summary>GPIO line of the emergency stop.</summary>
     public int EmergencyStop { get; set; } = 21;
 
     /// <summary>The switches pull the pin low when pressed (normally-open to ground with the pull-up on).</summary>

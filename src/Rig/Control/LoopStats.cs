@@ -12,6 +12,7 @@ public sealed class LoopStats
     private readonly double[] _scratch;
     private long _ticks;
 
+    /// <summary>Keeps the last <paramref name="capacity"/> ticks' timings (allocated here, never per tick).</summary>
     public LoopStats(int capacity = 16_384)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
@@ -20,6 +21,7 @@ public sealed class LoopStats
         _scratch = new double[capacity];
     }
 
+    /// <summary>How many ticks' timings are kept.</summary>
     public int Capacity => _jitter.Length;
 
     /// <summary>Ticks recorded.</summary>
@@ -51,6 +53,7 @@ public sealed class LoopStats
     /// <summary>The <paramref name="q"/>-quantile of the recorded work per tick [s].</summary>
     public double Work(double q) => Quantile(_work, q);
 
+    /// <summary>Forgets every recorded tick.</summary>
     public void Reset()
     {
         _ticks = 0;

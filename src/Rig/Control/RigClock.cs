@@ -25,10 +25,13 @@ public sealed class MonotonicClock : IRigClock
     private const double SpinSeconds = 0.0015;
     private readonly long _start = Stopwatch.GetTimestamp();
 
+    /// <inheritdoc/>
     public double Now => (Stopwatch.GetTimestamp() - _start) / (double)Stopwatch.Frequency;
 
+    /// <inheritdoc/>
     public bool RealTime => true;
 
+    /// <inheritdoc/>
     public void WaitUntil(double time, CancellationToken cancel)
     {
         double left = time - Now;

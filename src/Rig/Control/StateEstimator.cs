@@ -12,14 +12,19 @@ public sealed class StateEstimator(double metresPerCount, double radiansPerCount
     private double _time;
     private bool _primed;
 
+    /// <summary>Cart position [m].</summary>
     public double X { get; private set; }
 
+    /// <summary>Cart velocity [m/s], filtered.</summary>
     public double XDot { get; private set; }
 
+    /// <summary>Pole angle from upright [rad].</summary>
     public double Theta { get; private set; }
 
+    /// <summary>Pole angular velocity [rad/s], filtered.</summary>
     public double ThetaDot { get; private set; }
 
+    /// <summary>Forgets the previous counts (the next update gives zero velocities).</summary>
     public void Reset() => _primed = false;
 
     /// <summary>Updates from the counts read at <paramref name="time"/> [s].</summary>

@@ -17,6 +17,7 @@ public sealed class Watchdog : IDisposable
     private long _lastFeed;
     private volatile bool _armed;
 
+    /// <summary>A watchdog on its own thread: once armed, <paramref name="ticks"/> periods of <paramref name="period"/> seconds without a feed call <paramref name="trip"/> with the reason.</summary>
     public Watchdog(double period, int ticks, Action<string> trip)
     {
         ArgumentNullException.ThrowIfNull(trip);
@@ -36,6 +37,7 @@ public sealed class Watchdog : IDisposable
         _armed = true;
     }
 
+    /// <summary>Stops watching until armed again.</summary>
     public void Disarm() => _armed = false;
 
     /// <summary>The loop is alive.</summary>
@@ -61,6 +63,7 @@ public sealed class Watchdog : IDisposable
         }
     }
 
+    /// <summary>Stops the watchdog's thread.</summary>
     public void Dispose()
     {
         _stop.Cancel();

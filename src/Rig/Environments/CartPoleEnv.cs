@@ -27,6 +27,7 @@ public sealed class CartPoleEnv : IEnvironment
     private int _steps;
     private bool _needsReset = true;
 
+    /// <summary>CartPole-v1 (or the rig's deviations in <paramref name="options"/>); <paramref name="seed"/> seeds the start states.</summary>
     public CartPoleEnv(CartPoleOptions? options = null, int? seed = null)
     {
         Options = options ?? CartPoleOptions.Default;
@@ -35,10 +36,13 @@ public sealed class CartPoleEnv : IEnvironment
         _rng = seed is int s ? new Random(s) : new Random();
     }
 
+    /// <summary>The physics and deviations this environment runs.</summary>
     public CartPoleOptions Options { get; }
 
+    /// <inheritdoc/>
     public int ObservationSize => 4;
 
+    /// <inheritdoc/>
     public int ActionCount => 2;
 
     /// <summary>The true state (double precision), as the physics has it.</summary>
@@ -47,8 +51,10 @@ public sealed class CartPoleEnv : IEnvironment
     /// <summary>Steps taken in this episode.</summary>
     public int ElapsedSteps => _steps;
 
+    /// <inheritdoc/>
     public ReadOnlySpan<float> Observation => _observation;
 
+    /// <inheritdoc/>
     public ReadOnlySpan<float> Reset(int? seed = null)
     {
         if (seed is int s)
@@ -75,6 +81,7 @@ public sealed class CartPoleEnv : IEnvironment
         return _observation;
     }
 
+    /// <inheritdoc/>
     public StepResult Step(int action)
     {
         if (_needsReset)

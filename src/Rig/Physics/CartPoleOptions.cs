@@ -184,5 +184,6 @@ public sealed record CartPoleOptions
         return sb.Length == 0 ? "default" : sb.ToString();
     }
 
+    /// <summary>The options as <c>--physics</c> writes them (<c>pole_mass=0.15,latency=1</c>; empty for CartPole-v1).</summary>
     public override string ToString() => ToSpec();
 }

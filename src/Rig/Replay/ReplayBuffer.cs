@@ -16,6 +16,7 @@ public sealed class ReplayBuffer
     private readonly float[] _terminated; // [capacity] 1 = terminal (no bootstrap), 0 otherwise (incl. truncated)
     private int _next;
 
+    /// <summary>A ring of <paramref name="capacity"/> transitions of <paramref name="observationSize"/> values each, allocated here.</summary>
     public ReplayBuffer(int capacity, int observationSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
@@ -48,8 +49,10 @@ public sealed class ReplayBuffer
     /// <summary>Bytes the ring holds.</summary>
     public long Bytes => Capacity * BytesPerTransition(ObservationSize);
 
+    /// <summary>How many transitions the ring holds before it overwrites the oldest.</summary>
     public int Capacity { get; }
 
+    /// <summary>Values per observation.</summary>
     public int ObservationSize { get; }
 
     /// <summary>Transitions stored (at most <see cref="Capacity"/>).</summary>
@@ -132,10 +135,13 @@ public sealed class ReplayBuffer
 /// <summary>A sampled minibatch, reused from step to step (no allocation per sample).</summary>
 public sealed class ReplayBatch(int size, int observationSize)
 {
+    /// <summary>Transitions per batch.</summary>
     public int Size { get; } = size;
 
+    /// <summary>Values per observation.</summary>
     public int ObservationSize { get; } = observationSize;
 
+    /// <summary>The ring slots sampled [size].</summary>
     public int[] Indices { get; } = new int[size];
 
     /// <summary>[size, obsSize]</summary>
@@ -144,8 +150,10 @@ public sealed class ReplayBatch(int size, int observationSize)
     /// <summary>[size, obsSize]</summary>
     public float[] NextObservations { get; } = new float[size * observationSize];
 
+    /// <summary>The actions taken [size].</summary>
     public int[] Actions { get; } = new int[size];
 
+    /// <summary>The rewards received [size].</summary>
     public float[] Rewards { get; } = new float[size];
 
     /// <summary>1 where the next state is terminal.</summary>

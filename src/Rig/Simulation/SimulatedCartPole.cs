@@ -35,6 +35,7 @@ public sealed class SimulatedCartPole : IRigOperator, IDisposable
     private long _cartCount;
     private double _time;
 
+    /// <summary>The physics behind the simulated GPIO lines and PWM channel of <paramref name="config"/>'s wiring.</summary>
     public SimulatedCartPole(RigConfig config, CartPoleOptions physics, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -72,6 +73,7 @@ public sealed class SimulatedCartPole : IRigOperator, IDisposable
     /// <summary>The H-bridge enable's PWM.</summary>
     public SimulatedPwmChannel Pwm => _pwm;
 
+    /// <summary>The physics, with the deviations from CartPole-v1 it was given.</summary>
     public CartPoleOptions Physics { get; }
 
     /// <summary>The true state.</summary>
@@ -231,6 +233,7 @@ public sealed class SimulatedCartPole : IRigOperator, IDisposable
         _ => e.CountsPerRevolution,
     };
 
+    /// <summary>Stops the simulation.</summary>
     public void Dispose()
     {
         _pwm.Dispose();

@@ -21,6 +21,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
     private readonly Random _drops = new(12345);
     private readonly Lock _gate = new();
 
+    /// <summary>A chip with every line free, levels low.</summary>
     public SimulatedGpioDriver()
     {
         for (int i = 0; i < Pins; i++)
@@ -38,8 +39,10 @@ public sealed class SimulatedGpioDriver : GpioDriver
     /// <summary>Edge callbacks delivered and dropped so far.</summary>
     public long EdgesDelivered { get; private set; }
 
+    /// <summary>Edges that came faster than a callback could be delivered and were dropped (as libgpiod drops them).</summary>
     public long EdgesDropped { get; private set; }
 
+    /// <inheritdoc/>
     protected override int PinCount => Pins;
 
     /// <summary>Makes opening <paramref name="pin"/> fail as a busy line does.</summary>
@@ -100,6 +103,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
         }
     }
 
+    /// <inheritdoc/>
     protected override void OpenPin(int pinNumber)
     {
         Check(pinNumber);
@@ -111,6 +115,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
         _open[pinNumber] = true;
     }
 
+    /// <inheritdoc/>
     protected override void ClosePin(int pinNumber)
     {
         lock (_gate)
@@ -120,6 +125,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
         }
     }
 
+    /// <inheritdoc/>
     protected override void SetPinMode(int pinNumber, PinMode mode)
     {
         _modes[Check(pinNumber)] = mode;
@@ -134,12 +140,16 @@ public sealed class SimulatedGpioDriver : GpioDriver
     /// <summary>Marks a pin as driven by the simulated world (a pull-up then does not change its level).</summary>
     public void Claim(int pin) => _driven.Add(Check(pin));
 
+    /// <inheritdoc/>
     protected override PinMode GetPinMode(int pinNumber) => _modes[Check(pinNumber)];
 
+    /// <inheritdoc/>
     protected override bool IsPinModeSupported(int pinNumber, PinMode mode) => true;
 
+    /// <inheritdoc/>
     protected override PinValue Read(int pinNumber) => _levels[Check(pinNumber)];
 
+    /// <inheritdoc/>
     protected override void Write(int pinNumber, PinValue value)
     {
         Check(pinNumber);
@@ -161,6 +171,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
         }
     }
 
+    /// <inheritdoc/>
     protected override WaitForEventResult WaitForEvent(int pinNumber, PinEventTypes eventTypes, CancellationToken cancellationToken)
     {
         using var seen = new ManualResetEventSlim();
@@ -187,6 +198,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
         }
     }
 
+    /// <inheritdoc/>
     protected override void AddCallbackForPinValueChangedEvent(int pinNumber, PinEventTypes eventTypes, PinChangeEventHandler callback)
     {
         lock (_gate)
@@ -195,6 +207,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
         }
     }
 
+    /// <inheritdoc/>
     protected override void RemoveCallbackForPinValueChangedEvent(int pinNumber, PinChangeEventHandler callback)
     {
         lock (_gate)

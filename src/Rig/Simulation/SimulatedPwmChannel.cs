@@ -7,10 +7,13 @@ public sealed class SimulatedPwmChannel : PwmChannel
 {
     private double _duty;
 
+    /// <summary>A stopped channel at <paramref name="frequency"/> Hz.</summary>
     public SimulatedPwmChannel(int frequency = 20_000) => Frequency = frequency;
 
+    /// <inheritdoc/>
     public override int Frequency { get; set; }
 
+    /// <inheritdoc/>
     public override double DutyCycle
     {
         get => Volatile.Read(ref _duty);
@@ -31,7 +34,9 @@ public sealed class SimulatedPwmChannel : PwmChannel
     /// <summary>The duty the enable pin sees now (0 while stopped).</summary>
     public double EffectiveDuty => Running ? DutyCycle : 0;
 
+    /// <inheritdoc/>
     public override void Start() => Running = true;
 
+    /// <inheritdoc/>
     public override void Stop() => Running = false;
 }

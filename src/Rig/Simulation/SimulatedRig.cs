@@ -16,12 +16,16 @@ public sealed class SimulatedRig : IDisposable
         (Plant, Gpio, Clock, Rig) = (plant, gpio, clock, rig);
     }
 
+    /// <summary>The simulated physics behind the GPIO lines.</summary>
     public SimulatedCartPole Plant { get; }
 
+    /// <summary>The controller over the simulated GPIO chip.</summary>
     public GpioController Gpio { get; }
 
+    /// <summary>The clock: virtual (the physics waits for the loop) or real time.</summary>
     public SimulatedRigClock Clock { get; }
 
+    /// <summary>The rig, driven through GPIO exactly as on a board.</summary>
     public GpioCartPoleRig Rig { get; }
 
     /// <summary>
@@ -50,6 +54,7 @@ public sealed class SimulatedRig : IDisposable
         }
     }
 
+    /// <summary>Stops the rig and the simulation.</summary>
     public void Dispose()
     {
         Rig.Dispose();

@@ -12,10 +12,13 @@ public sealed class SimulatedRigClock(SimulatedCartPole rig, bool realTime) : IR
 {
     private readonly MonotonicClock _wall = new();
 
+    /// <inheritdoc/>
     public bool RealTime => realTime;
 
+    /// <inheritdoc/>
     public double Now => realTime ? _wall.Now : rig.Time;
 
+    /// <inheritdoc/>
     public void WaitUntil(double time, CancellationToken cancel)
     {
         if (realTime)

@@ -118,10 +118,12 @@ public sealed unsafe class Interpreter : IDisposable
         }
     }
 
+    /// <summary>The options the interpreter was planned with.</summary>
     public InterpreterOptions Options { get; }
 
     internal IReadOnlyList<ValueSlot> Values { get; }
 
+    /// <summary>The memory-mapped blob: its metadata (<see cref="BlobReader.GetMetadata(string)"/>), graph and weights.</summary>
     public BlobReader Blob => _blob;
 
     /// <summary>Bytes of the planned arena (all activations and scratch at MaxBatch).</summary>
@@ -130,8 +132,10 @@ public sealed unsafe class Interpreter : IDisposable
     /// <summary>What the buffers would take without sharing (the planner's saving is the difference to <see cref="ArenaBytes"/>).</summary>
     public long UnsharedBytes { get; }
 
+    /// <summary>How many values one input sample is (e.g. 784 for a 28×28×1 image).</summary>
     public int InputSampleSize => _input.SampleElements;
 
+    /// <summary>How many values one output sample is (e.g. 10 class probabilities).</summary>
     public int OutputSampleSize => _output.SampleElements;
 
     /// <summary>Loads and prepares a blob; every problem with it is reported here.</summary>
@@ -195,6 +199,7 @@ public sealed unsafe class Interpreter : IDisposable
         }
     }
 
+    /// <summary>How many operators the graph runs.</summary>
     public int OperatorCount => _kernels.Length;
 
     /// <summary>
@@ -217,6 +222,7 @@ public sealed unsafe class Interpreter : IDisposable
         }
     }
 
+    /// <summary>Frees the arena and unmaps the blob; the spans handed out before are invalid after this.</summary>
     public void Dispose()
     {
         _pool.Dispose();

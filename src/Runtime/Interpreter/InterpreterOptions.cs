@@ -1,5 +1,6 @@
 namespace EdgeNet.Runtime;
 
+/// <summary>Which kernels an interpreter runs: the same numbers either way (the golden tests hold them to it), at different speeds.</summary>
 public enum KernelVariant
 {
     /// <summary>Plain scalar kernels: the semantics every optimized kernel must match.</summary>
@@ -9,15 +10,18 @@ public enum KernelVariant
     Simd,
 }
 
+/// <summary>How an <see cref="Interpreter"/> is planned: batch, kernels, threads, checks.</summary>
 public sealed record InterpreterOptions
 {
     /// <summary>Largest batch Invoke will be given; the arena is planned for it.</summary>
     public int MaxBatch { get; init; } = 1;
 
+    /// <summary>Reference or SIMD kernels (the default).</summary>
     public KernelVariant Variant { get; init; } = KernelVariant.Simd;
 
     /// <summary>Worker threads for the large kernels; 1 (the default) keeps the board's other cores free.</summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>Check every tensor's xxHash64 when the blob is opened (a corrupt download is refused before it runs); on by default.</summary>
     public bool VerifyTensorHashes { get; init; } = true;
 }

@@ -19,6 +19,7 @@ public enum TrainingLoss
     HuberAtAction,
 }
 
+/// <summary>The update rule of a <see cref="TrainingSession"/>.</summary>
 public enum TrainingOptimizer
 {
     /// <summary>Adam as the trainer (Keras) updates: bias correction folded into the step size, ε outside the root.</summary>
@@ -40,22 +41,31 @@ public sealed record TrainingOptions
     /// <summary>Largest batch a step is given; the arena is planned for it.</summary>
     public int MaxBatch { get; init; } = 32;
 
+    /// <summary>The loss minimized.</summary>
     public TrainingLoss Loss { get; init; } = TrainingLoss.SparseCategoricalCrossentropy;
 
+    /// <summary>Where the Huber loss turns from quadratic to linear.</summary>
     public float HuberDelta { get; init; } = 1f;
 
+    /// <summary>The update rule (Adam by default).</summary>
     public TrainingOptimizer Optimizer { get; init; } = TrainingOptimizer.Adam;
 
+    /// <summary>The step size.</summary>
     public float LearningRate { get; init; } = 1e-3f;
 
+    /// <summary>Adam's decay of the first moment.</summary>
     public float Beta1 { get; init; } = 0.9f;
 
+    /// <summary>Adam's decay of the second moment.</summary>
     public float Beta2 { get; init; } = 0.999f;
 
+    /// <summary>Adam's ε (outside the square root, as Keras).</summary>
     public float Epsilon { get; init; } = 1e-7f;
 
+    /// <summary>SGD's momentum (0: plain SGD).</summary>
     public float Momentum { get; init; }
 
+    /// <summary>Nesterov momentum for SGD.</summary>
     public bool Nesterov { get; init; }
 
     /// <summary>Keras clipnorm: each gradient rescaled to at most this L2 norm (null: off).</summary>
@@ -64,11 +74,13 @@ public sealed record TrainingOptions
     /// <summary>Keras global_clipnorm: all gradients together rescaled to at most this L2 norm (null: off).</summary>
     public float? GlobalClipNorm { get; init; }
 
+    /// <summary>Reference or SIMD kernels.</summary>
     public KernelVariant Variant { get; init; } = KernelVariant.Simd;
 
     /// <summary>GEMM workers of a step; 1 (the default) keeps a step on the calling thread and allocation-free.</summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>Check every tensor's xxHash64 when the blob is opened.</summary>
     public bool VerifyTensorHashes { get; init; } = true;
 
     /// <summary>The optimizer as the provenance metadata writes it.</summary>

@@ -126,6 +126,7 @@ public sealed class TrainingSession : IDisposable
         }
     }
 
+    /// <summary>The options the session was planned with.</summary>
     public TrainingOptions Options { get; }
 
     internal IReadOnlyList<ValueSlot> Values { get; }
@@ -133,6 +134,7 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Every weight tensor, in graph order; <see cref="TrainParam.Trainable"/> tells which learn.</summary>
     internal IReadOnlyList<TrainParam> Params { get; }
 
+    /// <summary>The names of the layers that learn.</summary>
     public IReadOnlyList<string> TrainableLayers { get; }
 
     /// <summary>Nothing learns (<c>Layers = "none"</c>): only <see cref="Forward"/> runs; no gradient or loss buffer is planned.</summary>
@@ -150,8 +152,10 @@ public sealed class TrainingSession : IDisposable
     /// <summary>The mean loss of the last step (or gradient computation).</summary>
     public float LastLoss { get; private set; } = float.NaN;
 
+    /// <summary>How many values one input sample is.</summary>
     public int InputSampleSize => _input.SampleElements;
 
+    /// <summary>How many values one output sample is.</summary>
     public int OutputSampleSize => _output.SampleElements;
 
     /// <summary>Per sample: 1 label (sparse cross-entropy; a class index as a float) or the output's size (MSE, Huber).</summary>
@@ -196,6 +200,9 @@ public sealed class TrainingSession : IDisposable
         }
     }
 
+    /// <summary>Opens an f32 blob (<c>edgenet-train export --quantize f32</c>) for training on the board and plans its arena: forward, backward and optimizer buffers for <see cref="TrainingOptions.MaxBatch"/>.</summary>
+    /// <exception cref="Formats.Enb.EnbFormatException">The blob is corrupt (the message names the field).</exception>
+    /// <exception cref="RuntimeModelException">The blob is quantized, or an operator cannot be trained; the message says which and how to export a trainable blob.</exception>
     public static TrainingSession Load(string path, TrainingOptions? options = null)
     {
         options ??= new TrainingOptions();
@@ -746,5 +753,6 @@ public sealed class TrainingSession : IDisposable
         return Convert.ToHexStringLower(h.GetCurrentHash());
     }
 
+    /// <summary>Frees the arena and unmaps the blob.</summary>
     public void Dispose() => _blob.Dispose();
 }

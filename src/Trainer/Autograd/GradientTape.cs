@@ -23,6 +23,7 @@ public sealed class GradientTape : IDisposable
     private bool _used;
     private bool _disposed;
 
+    /// <summary>Starts recording the operations on watched tensors (trainable variables are watched when <paramref name="watchAccessedVariables"/>); a <paramref name="persistent"/> tape can compute several gradients. Dispose it when done.</summary>
     public GradientTape(bool persistent = false, bool watchAccessedVariables = true)
     {
         Persistent = persistent;
@@ -35,8 +36,10 @@ public sealed class GradientTape : IDisposable
 
     internal static bool IsRecording => t_paused == 0 && t_active is { Count: > 0 };
 
+    /// <summary>Records operations on <paramref name="t"/>, so gradients with respect to it can be taken.</summary>
     public void Watch(Tensor t) => _connected.Add(t);
 
+    /// <summary>Records operations on <paramref name="v"/>'s value (needed only for non-trainable variables, or with watchAccessedVariables off).</summary>
     public void Watch(Variable v) => _connected.Add(v.Value);
 
     private bool Tracks(Tensor t) =>
@@ -79,6 +82,8 @@ public sealed class GradientTape : IDisposable
         }
     }
 
+    /// <summary>The gradients of <paramref name="target"/> (summed if not a scalar) with respect to each of <paramref name="sources"/>, in order; null for a source the target does not depend on.</summary>
+    /// <exception cref="InvalidOperationException">A non-persistent tape was already used, or the tape was disposed.</exception>
     public Tensor?[] Gradient(Tensor target, IEnumerable<Variable> sources) => Gradient(target, sources.Select(v => v.Value).ToList());
 
     /// <summary>
@@ -159,6 +164,7 @@ public sealed class GradientTape : IDisposable
         });
     }
 
+    /// <summary>Stops recording and releases the recorded intermediate tensors.</summary>
     public void Dispose()
     {
         if (_disposed)

@@ -6,12 +6,16 @@ namespace EdgeNet.Trainer.Autograd;
 
 public static partial class Ops
 {
+    /// <summary>max(x, 0), element-wise.</summary>
     public static Tensor Relu(Tensor x) => Activate(x, Activation.Relu);
 
+    /// <summary>1 / (1 + e^-x), element-wise.</summary>
     public static Tensor Sigmoid(Tensor x) => Activate(x, Activation.Sigmoid);
 
+    /// <summary>tanh(x), element-wise.</summary>
     public static Tensor Tanh(Tensor x) => Activate(x, Activation.Tanh);
 
+    /// <summary>The element-wise activation <paramref name="act"/> of <paramref name="x"/> (<see cref="Activation.Linear"/>: x itself).</summary>
     public static Tensor Activate(Tensor x, Activation act)
     {
         if (act == Activation.Linear)

@@ -6,12 +6,16 @@ namespace EdgeNet.Trainer.Autograd;
 
 public static partial class Ops
 {
+    /// <summary>a + b, with NumPy broadcasting.</summary>
     public static Tensor Add(Tensor a, Tensor b) => Binary(BinaryOp.Add, a, b);
 
+    /// <summary>a − b, with NumPy broadcasting.</summary>
     public static Tensor Sub(Tensor a, Tensor b) => Binary(BinaryOp.Sub, a, b);
 
+    /// <summary>a × b element-wise, with NumPy broadcasting.</summary>
     public static Tensor Mul(Tensor a, Tensor b) => Binary(BinaryOp.Mul, a, b);
 
+    /// <summary>a / b element-wise, with NumPy broadcasting.</summary>
     public static Tensor Div(Tensor a, Tensor b) => Binary(BinaryOp.Div, a, b);
 
     /// <summary>
@@ -175,14 +179,19 @@ public static partial class Ops
         return y;
     }
 
+    /// <summary>x², element-wise.</summary>
     public static Tensor Square(Tensor x) => Unary(UnaryOp.Square, x);
 
+    /// <summary>eˣ, element-wise.</summary>
     public static Tensor Exp(Tensor x) => Unary(UnaryOp.Exp, x);
 
+    /// <summary>ln x, element-wise.</summary>
     public static Tensor Log(Tensor x) => Unary(UnaryOp.Log, x);
 
+    /// <summary>√x, element-wise.</summary>
     public static Tensor Sqrt(Tensor x) => Unary(UnaryOp.Sqrt, x);
 
+    /// <summary>|x|, element-wise.</summary>
     public static Tensor Abs(Tensor x) => Unary(UnaryOp.Abs, x);
 
     private static Tensor Unary(UnaryOp op, Tensor x)

@@ -39,8 +39,10 @@ public static partial class Ops
         return (outer, d[ax], inner, outDims);
     }
 
+    /// <summary>The sum over <paramref name="axis"/> (every axis when null), keeping it as size 1 when <paramref name="keepDims"/> (tf.reduce_sum).</summary>
     public static Tensor ReduceSum(Tensor x, int? axis = null, bool keepDims = false) => Reduce(x, axis, keepDims, mean: false);
 
+    /// <summary>The mean over <paramref name="axis"/> (every axis when null), keeping it as size 1 when <paramref name="keepDims"/> (tf.reduce_mean).</summary>
     public static Tensor ReduceMean(Tensor x, int? axis = null, bool keepDims = false) => Reduce(x, axis, keepDims, mean: true);
 
     private static Tensor Reduce(Tensor x, int? axis, bool keepDims, bool mean)

@@ -9,6 +9,7 @@ namespace EdgeNet.Trainer.Autograd;
 /// </summary>
 public sealed class Variable
 {
+    /// <summary>A variable holding a copy of <paramref name="initialValue"/>; <paramref name="trainable"/> ones are watched by every tape and listed in a layer's trainable variables.</summary>
     public Variable(string name, Tensor initialValue, bool trainable = true)
     {
         ArgumentNullException.ThrowIfNull(initialValue);
@@ -19,17 +20,21 @@ public sealed class Variable
         Value.Variable = this;
     }
 
+    /// <summary>The variable's name, e.g. <c>dense/kernel</c>.</summary>
     public string Name { get; internal set; }
 
+    /// <summary>Whether optimizers update it and tapes watch it.</summary>
     public bool Trainable { get; set; }
 
     /// <summary>The variable's tensor. Its storage is updated in place; the object never changes.</summary>
     public Tensor Value { get; }
 
+    /// <summary>The variable's shape.</summary>
     public Shape Shape => Value.Shape;
 
     internal IBackend Backend => Value.Backend;
 
+    /// <summary>A copy of the values on the host (tf.Variable.numpy()).</summary>
     public float[] Numpy() => Value.ToArray();
 
     /// <summary>Overwrites the value (shape must match).</summary>
@@ -43,6 +48,8 @@ public sealed class Variable
         Value.Backend.Upload(values, Value.Storage);
     }
 
+    /// <summary>Overwrites the values with <paramref name="value"/> (same shape).</summary>
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
     public void Assign(Tensor value)
     {
         if (!value.Shape.Equals(Shape))
@@ -68,9 +75,12 @@ public sealed class Variable
     /// <summary>Adds <paramref name="delta"/> to every value in place.</summary>
     public void AssignAdd(float delta) => Value.Backend.Affine(Value.Storage, Value.Storage, Value.Size, 1f, delta);
 
+    /// <summary>The variable's current value, so a variable can be used wherever a tensor is.</summary>
     public static implicit operator Tensor(Variable v) => v?.Value ?? throw new ArgumentNullException(nameof(v));
 
+    /// <summary>The variable's current value.</summary>
     public Tensor ToTensor() => Value;
 
+    /// <summary>The name and shape.</summary>
     public override string ToString() => $"<Variable '{Name}' shape={Shape} {Value}>";
 }

@@ -2,11 +2,19 @@ using EdgeNet.Formats.Contract;
 
 namespace EdgeNet.Trainer.Backends;
 
+/// <summary>The element-wise activation fused into a Dense or Conv2D kernel.</summary>
 public enum Activation
 {
+    /// <summary>No activation.</summary>
     Linear,
+
+    /// <summary>max(x, 0).</summary>
     Relu,
+
+    /// <summary>Logistic sigmoid.</summary>
     Sigmoid,
+
+    /// <summary>Hyperbolic tangent.</summary>
     Tanh,
 }
 

@@ -9,10 +9,12 @@ namespace EdgeNet.Trainer.Data;
 /// </summary>
 public sealed class TextCorpus
 {
+    /// <summary>Where Debian's <c>fortunes</c> packages put their text files (the default corpus).</summary>
     public const string FortunesFolder = "/usr/share/games/fortunes";
 
     private readonly Random _rng;
 
+    /// <summary>A corpus of <paramref name="text"/> (lower-cased); <paramref name="seed"/> seeds the batch sampling.</summary>
     public TextCorpus(string text, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -29,16 +31,19 @@ public sealed class TextCorpus
         _rng = new Random(seed);
     }
 
+    /// <summary>The text as read, lower-cased.</summary>
     public string RawText { get; }
 
     /// <summary>The vocabulary, sorted (indices_char).</summary>
     public char[] Chars { get; }
 
+    /// <summary>Each vocabulary character's index (char_indices).</summary>
     public IReadOnlyDictionary<char, int> CharIndices { get; }
 
     /// <summary>The text as vocabulary indices.</summary>
     public int[] Text { get; }
 
+    /// <summary>The vocabulary's size.</summary>
     public int NumChars => Chars.Length;
 
     /// <summary>Reads a UTF-8 file, or every fortune file (those without an extension) in a folder.</summary>
@@ -115,7 +120,10 @@ public sealed class TextCorpus
         return (new NDArray(x, batchSize, seqLength), new NDArray(y, batchSize));
     }
 
+    /// <summary>The characters of vocabulary <paramref name="indices"/>.</summary>
     public string Decode(IEnumerable<int> indices) => new(indices.Select(i => Chars[i]).ToArray());
 
+    /// <summary>The vocabulary indices of <paramref name="s"/> (lower-cased).</summary>
+    /// <exception cref="ArgumentException">A character is not in the vocabulary.</exception>
     public float[] Encode(string s) => s.ToLowerInvariant().Select(c => CharIndices.TryGetValue(c, out int i) ? (float)i : throw new ArgumentException($"character '{c}' is not in the corpus vocabulary")).ToArray();
 }

@@ -18,6 +18,7 @@ public static class OnnxExporter
     private const int FloatType = 1;
     private const int Int64Type = 7;
 
+    /// <summary>Writes <paramref name="model"/> (float weights) as an ONNX file taking samples of <paramref name="sampleShape"/>; <paramref name="sample"/>, when given, is traced instead of zeros.</summary>
     public static void Export(Model model, string path, int[] sampleShape, float[]? sample = null)
     {
         ExportGraph g;

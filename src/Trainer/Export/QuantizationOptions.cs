@@ -1,12 +1,19 @@
 namespace EdgeNet.Trainer.Export;
 
+/// <summary>The number format of an exported blob's weights and computation.</summary>
 public enum QuantizationScheme
 {
+    /// <summary>32-bit float weights and computation.</summary>
     F32,
+
+    /// <summary>16-bit float weights (half the size), widened to f32 when loaded; f32 computation.</summary>
     F16,
+
+    /// <summary>TFLite-style int8: per-channel symmetric weights, per-tensor activations calibrated on samples, int32 accumulation.</summary>
     Int8,
 }
 
+/// <summary>How int8 activation ranges are taken from the calibration samples.</summary>
 public enum CalibrationMethod
 {
     /// <summary>Activation ranges are the observed minimum and maximum.</summary>
@@ -19,13 +26,16 @@ public enum CalibrationMethod
 /// <summary>How <see cref="ModelExporter"/> writes a blob.</summary>
 public sealed record QuantizationOptions
 {
+    /// <summary>The number format (f32 by default).</summary>
     public QuantizationScheme Scheme { get; init; } = QuantizationScheme.F32;
 
     /// <summary>Representative samples used to calibrate int8 activation ranges.</summary>
     public int CalibrationSamples { get; init; } = 500;
 
+    /// <summary>How activation ranges are calibrated (min/max by default).</summary>
     public CalibrationMethod Calibration { get; init; } = CalibrationMethod.MinMax;
 
+    /// <summary>With <see cref="CalibrationMethod.Percentile"/>: the upper percentile kept (the lower is 100 minus it).</summary>
     public double Percentile { get; init; } = 99.99;
 
     /// <summary>
@@ -36,9 +46,12 @@ public sealed record QuantizationOptions
     /// </summary>
     public bool FloatOutputLayer { get; init; }
 
+    /// <summary>32-bit float.</summary>
     public static QuantizationOptions F32 { get; } = new();
 
+    /// <summary>16-bit float weights.</summary>
     public static QuantizationOptions F16 { get; } = new() { Scheme = QuantizationScheme.F16 };
 
+    /// <summary>Int8 with min/max calibration on 500 samples.</summary>
     public static QuantizationOptions Int8 { get; } = new() { Scheme = QuantizationScheme.Int8 };
 }

@@ -25,6 +25,7 @@ public static class KerasBackend
         }
     }
 
+    /// <summary>The next seed of the session's random stream (each layer's initializer draws one).</summary>
     public static ulong NextSeed()
     {
         lock (s_lock)

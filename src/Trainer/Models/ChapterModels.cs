@@ -44,11 +44,13 @@ public sealed class MLP : Model
     private readonly Dense _dense1 = new(units: 100, activation: "relu");
     private readonly Dense _dense2 = new(units: 10);
 
+    /// <summary>The chapter's MLP, named <c>mlp</c>.</summary>
     public MLP()
         : base("mlp")
     {
     }
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false)
     {
         var x = _flatten.Apply(input);   // [batch, 784]
@@ -72,11 +74,13 @@ public sealed class CNN : Model
     private readonly Dense _dense1 = new(units: 1024, activation: "relu");
     private readonly Dense _dense2 = new(units: 10);
 
+    /// <summary>The chapter's CNN, named <c>cnn</c>.</summary>
     public CNN()
         : base("cnn")
     {
     }
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false)
     {
         var x = _conv1.Apply(input);     // [batch, 28, 28, 32]
@@ -99,6 +103,7 @@ public sealed class CharRNN : Model
     private readonly LSTMCell _cell;
     private readonly Dense _dense;
 
+    /// <summary>The chapter's char RNN over a vocabulary of <paramref name="numChars"/>, with an LSTM cell of <paramref name="units"/>.</summary>
     public CharRNN(int numChars, int units = 256)
         : base("rnn")
     {
@@ -107,10 +112,13 @@ public sealed class CharRNN : Model
         _dense = new Dense(units: numChars);
     }
 
+    /// <summary>The vocabulary size.</summary>
     public int NumChars { get; }
 
+    /// <summary>Return logits instead of probabilities (for a from-logits loss, and for sampling).</summary>
     public bool FromLogits { get; set; }
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false)
     {
         int batch = input.Shape[0], seqLength = input.Shape[1];
@@ -172,11 +180,13 @@ public sealed class QNetwork : Model
     private readonly Dense _dense2 = new(units: 24, activation: "relu");
     private readonly Dense _dense3 = new(units: 2);
 
+    /// <summary>The chapter's Q-network, named <c>q_network</c>.</summary>
     public QNetwork()
         : base("q_network")
     {
     }
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false) =>
         _dense3.Apply(_dense2.Apply(_dense1.Apply(input)));
 }

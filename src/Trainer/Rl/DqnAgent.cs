@@ -24,6 +24,7 @@ public sealed class DqnAgent
     private ReplayBatch? _round;            // [steps · batch] the batches of one training round
     private float[] _batchQ = [];           // [count, actions] Q-values of ActBatch
 
+    /// <summary>The online and target networks for <paramref name="observationSize"/> observations and <paramref name="actionCount"/> actions, built from <paramref name="options"/>; <paramref name="seed"/> seeds the weights.</summary>
     public DqnAgent(int observationSize, int actionCount, DqnOptions options, int seed)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -44,10 +45,13 @@ public sealed class DqnAgent
         _batch = new ReplayBatch(options.BatchSize, observationSize);
     }
 
+    /// <summary>The hyperparameters.</summary>
     public DqnOptions Options { get; }
 
+    /// <summary>Values per observation.</summary>
     public int ObservationSize { get; }
 
+    /// <summary>Number of actions (the network's outputs).</summary>
     public int ActionCount { get; }
 
     /// <summary>The network that acts and learns.</summary>
@@ -56,6 +60,7 @@ public sealed class DqnAgent
     /// <summary>The slowly refreshed copy that values next states.</summary>
     public Sequential Target { get; }
 
+    /// <summary>The online network's optimizer (Adam).</summary>
     public Optimizer Optimizer { get; }
 
     /// <summary>Gradient steps taken.</summary>

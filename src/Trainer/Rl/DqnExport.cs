@@ -17,6 +17,7 @@ public static class DqnExport
     /// <summary>Observation names (units in <see cref="ObservationUnits"/>), the blob's <c>rl.observation_names</c>.</summary>
     public static readonly string[] ObservationNames = ["x", "x_dot", "theta", "theta_dot"];
 
+    /// <summary>The units of the observation values, in order.</summary>
     public static readonly string[] ObservationUnits = ["m", "m/s", "rad", "rad/s"];
 
     /// <summary>States visited by the online network's ε-greedy policy (ε small), [count, 4] row-major.</summary>

@@ -12,18 +12,25 @@ namespace EdgeNet.Trainer.Rl;
 /// </summary>
 public sealed record DqnOptions
 {
+    /// <summary>Environment steps to train for.</summary>
     public int TotalSteps { get; init; } = 50_000;
 
+    /// <summary>Hidden layer sizes of the Q-network (ReLU).</summary>
     public int[] Hidden { get; init; } = [256, 256];
 
+    /// <summary>Adam's learning rate.</summary>
     public float LearningRate { get; init; } = 2.3e-3f;
 
+    /// <summary>Transitions per gradient step.</summary>
     public int BatchSize { get; init; } = 64;
 
+    /// <summary>Capacity of the replay ring [transitions].</summary>
     public int BufferSize { get; init; } = 100_000;
 
+    /// <summary>Environment steps before the first gradient step.</summary>
     public int LearningStarts { get; init; } = 1_000;
 
+    /// <summary>Discount factor γ.</summary>
     public float Gamma { get; init; } = 0.99f;
 
     /// <summary>Hard copy of the online weights into the target network every this many env steps.</summary>
@@ -35,10 +42,13 @@ public sealed record DqnOptions
     /// <summary>Gradient steps per training round.</summary>
     public int GradientSteps { get; init; } = 128;
 
+    /// <summary>Share of the steps over which ε falls from initial to final.</summary>
     public float ExplorationFraction { get; init; } = 0.16f;
 
+    /// <summary>ε at the start.</summary>
     public float InitialEpsilon { get; init; } = 1f;
 
+    /// <summary>ε after the exploration fraction.</summary>
     public float FinalEpsilon { get; init; } = 0.04f;
 
     /// <summary>Global L2 norm the gradients are clipped to (null: off).</summary>
@@ -53,6 +63,7 @@ public sealed record DqnOptions
     /// <summary>Greedy evaluation every this many env steps (0: never).</summary>
     public int EvalEvery { get; init; } = 5_000;
 
+    /// <summary>Episodes of each greedy evaluation.</summary>
     public int EvalEpisodes { get; init; } = 20;
 
     /// <summary>Episodes of the confirming evaluation that decides "solved".</summary>
@@ -64,6 +75,7 @@ public sealed record DqnOptions
     /// <summary>Stop as soon as solved (default: run all steps, as the peer does).</summary>
     public bool StopWhenSolved { get; init; }
 
+    /// <summary>Seed of the weights, the environment and the sampling.</summary>
     public int Seed { get; init; } = 1;
 
     /// <summary>ε after <paramref name="step"/> env steps (1-based): linear from initial to final over the exploration fraction.</summary>
@@ -123,6 +135,7 @@ public sealed record DqnOptions
         ["seed"] = Seed,
     };
 
+    /// <summary>The hyperparameters on one line.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{TotalSteps} env steps, MLP {string.Join('-', Hidden)}, Adam {LearningRate}, batch {BatchSize}, buffer {BufferSize}, starts {LearningStarts}, gamma {Gamma}, target every {TargetUpdateInterval}, {GradientSteps} gradient steps every {TrainFrequency}, eps {InitialEpsilon}->{FinalEpsilon} over {ExplorationFraction:P0}{(DoubleDqn ? ", double DQN" : "")}");
 }

@@ -27,16 +27,20 @@ public sealed record DqnResult(
     IReadOnlyList<EpisodeRecord> Episodes,
     IReadOnlyList<EvalRecord> Evaluations)
 {
+    /// <summary>True when an evaluation reached the threshold and its confirmation did too.</summary>
     public bool Solved => SolvedAtStep is not null;
 }
 
 /// <summary>Receives the run's events (the command line prints them; tests ignore them).</summary>
 public interface IDqnReporter
 {
+    /// <summary>Called now and then with the run's counters.</summary>
     void OnProgress(in DqnProgress progress) { }
 
+    /// <summary>Called after each episode.</summary>
     void OnEpisode(EpisodeRecord episode) { }
 
+    /// <summary>Called after each greedy evaluation.</summary>
     void OnEvaluation(EvalRecord evaluation) { }
 }
 
@@ -51,6 +55,8 @@ public interface IDqnReporter
 /// </summary>
 public sealed class DqnTrainer
 {
+    /// <summary>A DQN run with <paramref name="options"/> on CartPole (or the rig's deviations in <paramref name="environment"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
     public DqnTrainer(DqnOptions options, CartPoleOptions? environment = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -64,15 +70,19 @@ public sealed class DqnTrainer
     /// <summary>The replay ring the run fills (inspectable after <see cref="Train"/>).</summary>
     public ReplayBuffer Buffer { get; }
 
+    /// <summary>The hyperparameters.</summary>
     public DqnOptions Options { get; }
 
+    /// <summary>The environment's physics.</summary>
     public CartPoleOptions Environment { get; }
 
+    /// <summary>The networks being trained.</summary>
     public DqnAgent Agent { get; }
 
     /// <summary>Greedy mean return of the online network over <paramref name="episodes"/> episodes from seeds seed, seed+1, ...</summary>
     public double Evaluate(int episodes, int seed) => Rollout.MeanReturn(Agent.ActBatch, Environment, episodes, seed);
 
+    /// <summary>Runs the training loop for <see cref="DqnOptions.TotalSteps"/> steps (or until solved with <see cref="DqnOptions.StopWhenSolved"/>), reporting to <paramref name="reporter"/>; the best evaluation's weights are restored at the end.</summary>
     public DqnResult Train(IDqnReporter? reporter = null)
     {
         var o = Options;

@@ -6,6 +6,8 @@ namespace EdgeNet.Trainer.Tensors;
 /// </summary>
 public sealed class NDArray
 {
+    /// <summary>Wraps <paramref name="data"/> as an array of <paramref name="shape"/> (no copy).</summary>
+    /// <exception cref="ArgumentException">The data's length is not the shape's size.</exception>
     public NDArray(float[] data, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -18,8 +20,10 @@ public sealed class NDArray
         Data = data;
     }
 
+    /// <summary>The values, row-major.</summary>
     public float[] Data { get; }
 
+    /// <summary>The shape; dimension 0 indexes samples.</summary>
     public Shape Shape { get; }
 
     /// <summary>Number of samples (dimension 0).</summary>
@@ -28,6 +32,7 @@ public sealed class NDArray
     /// <summary>Values per sample.</summary>
     public int SampleSize => Count == 0 ? 0 : Data.Length / Count;
 
+    /// <summary>The shape of one sample.</summary>
     public Shape SampleShape => new(Shape.AsSpan()[1..].ToArray());
 
     /// <summary>Copies the samples at <paramref name="indices"/> into a device tensor of shape [indices.Length, ...].</summary>
@@ -53,7 +58,9 @@ public sealed class NDArray
         return new NDArray(Data.AsSpan(start * s, count * s).ToArray(), [count, .. SampleShape.AsSpan().ToArray()]);
     }
 
+    /// <summary>The whole array as a tensor on the current device.</summary>
     public Tensor ToTensor() => Tensor.FromArray(Data, Shape);
 
+    /// <summary>The shape.</summary>
     public override string ToString() => $"NDArray{Shape}";
 }

@@ -30,6 +30,7 @@ public sealed class Tensor : IDisposable
         }
     }
 
+    /// <summary>The tensor's shape.</summary>
     public Shape Shape { get; }
 
     /// <summary>A process-unique number (the tape keys its sets by it: cheaper than an object hash code for fresh tensors).</summary>
@@ -39,8 +40,10 @@ public sealed class Tensor : IDisposable
 
     internal IBackend Backend => Storage.Backend;
 
+    /// <summary>Number of elements.</summary>
     public int Size => Shape.Size;
 
+    /// <summary>Number of dimensions.</summary>
     public int Rank => Shape.Rank;
 
     /// <summary>The variable this tensor holds the value of, if any.</summary>
@@ -48,6 +51,7 @@ public sealed class Tensor : IDisposable
 
     internal TensorScope? Scope { get; set; }
 
+    /// <summary>True once the storage went back to the pool.</summary>
     public bool IsDisposed => _disposed;
 
     /// <summary>A new uninitialized tensor on the current device.</summary>
@@ -98,6 +102,7 @@ public sealed class Tensor : IDisposable
         return t;
     }
 
+    /// <summary>A new tensor of <paramref name="shape"/> holding <paramref name="data"/> (row-major).</summary>
     public static Tensor FromArray(float[] data, params int[] shape) => FromArray(data, new Shape(shape));
 
     /// <summary>A 2-D tensor from rows, e.g. the chapter's <c>tf.constant([[1., 2., 3.], [4., 5., 6.]])</c>.</summary>
@@ -132,6 +137,7 @@ public sealed class Tensor : IDisposable
         return ToArray()[0];
     }
 
+    /// <summary>The same values in <paramref name="shape"/> (one dimension may be -1); recorded on the tape.</summary>
     public Tensor Reshape(params int[] shape) => Ops.Reshape(this, shape);
 
     internal void ThrowIfDisposed()
@@ -142,6 +148,7 @@ public sealed class Tensor : IDisposable
         }
     }
 
+    /// <summary>Returns the storage to the pool (a scope does this for the tensors made in it).</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -153,6 +160,7 @@ public sealed class Tensor : IDisposable
         Storage.Release();
     }
 
+    /// <summary>The shape and, for small tensors, the values.</summary>
     public override string ToString()
     {
         if (_disposed)
@@ -166,23 +174,55 @@ public sealed class Tensor : IDisposable
         return $"Tensor{Shape} [{vals}{(v.Length > Shown ? ", ..." : "")}]";
     }
 
+    /// <summary>a + b (<see cref="Ops.Add"/>).</summary>
     public static Tensor operator +(Tensor a, Tensor b) => Ops.Add(a, b);
+
+    /// <summary>a − b (<see cref="Ops.Sub"/>).</summary>
     public static Tensor operator -(Tensor a, Tensor b) => Ops.Sub(a, b);
+
+    /// <summary>a × b element-wise (<see cref="Ops.Mul"/>).</summary>
     public static Tensor operator *(Tensor a, Tensor b) => Ops.Mul(a, b);
+
+    /// <summary>a / b element-wise (<see cref="Ops.Div"/>).</summary>
     public static Tensor operator /(Tensor a, Tensor b) => Ops.Div(a, b);
+
+    /// <summary>a + b for every element.</summary>
     public static Tensor operator +(Tensor a, float b) => Ops.Affine(a, 1f, b);
+
+    /// <summary>a − b for every element.</summary>
     public static Tensor operator -(Tensor a, float b) => Ops.Affine(a, 1f, -b);
+
+    /// <summary>a × b for every element.</summary>
     public static Tensor operator *(Tensor a, float b) => Ops.Affine(a, b, 0f);
+
+    /// <summary>a / b for every element.</summary>
     public static Tensor operator /(Tensor a, float b) => Ops.Affine(a, 1f / b, 0f);
+
+    /// <summary>a + b for every element.</summary>
     public static Tensor operator +(float a, Tensor b) => Ops.Affine(b, 1f, a);
+
+    /// <summary>a − b for every element.</summary>
     public static Tensor operator -(float a, Tensor b) => Ops.Affine(b, -1f, a);
+
+    /// <summary>a × b for every element.</summary>
     public static Tensor operator *(float a, Tensor b) => Ops.Affine(b, a, 0f);
+
+    /// <summary>−a.</summary>
     public static Tensor operator -(Tensor a) => Ops.Affine(a, -1f, 0f);
 
+    /// <summary>a + b.</summary>
     public static Tensor Add(Tensor a, Tensor b) => a + b;
+
+    /// <summary>a − b.</summary>
     public static Tensor Subtract(Tensor a, Tensor b) => a - b;
+
+    /// <summary>a × b element-wise.</summary>
     public static Tensor Multiply(Tensor a, Tensor b) => a * b;
+
+    /// <summary>a / b element-wise.</summary>
     public static Tensor Divide(Tensor a, Tensor b) => a / b;
+
+    /// <summary>−a.</summary>
     public static Tensor Negate(Tensor a) => -a;
 }
 

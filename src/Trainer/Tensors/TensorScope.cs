@@ -19,6 +19,7 @@ public sealed class TensorScope : IDisposable
         t_current = this;
     }
 
+    /// <summary>Opens a scope on this thread: tensors made until it is disposed return to the pool then (wrap each training step in one).</summary>
     public static TensorScope Begin() => new();
 
     internal static TensorScope? Current => t_current;
@@ -52,8 +53,10 @@ public sealed class TensorScope : IDisposable
         return t;
     }
 
+    /// <summary>Tensors the scope owns.</summary>
     public int Count => _owned.Count;
 
+    /// <summary>Returns the scope's tensors to the pool and reopens the enclosing scope.</summary>
     public void Dispose()
     {
         if (_disposed)

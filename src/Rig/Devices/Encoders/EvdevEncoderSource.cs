@@ -26,6 +26,7 @@ public sealed class EvdevEncoderSource : IEncoderSource
     private long _offset;
     private volatile string? _error;
 
+    /// <summary>Counts the relative events of <paramref name="events"/> (an opened <c>/dev/input/event*</c> of the kernel's rotary-encoder driver); <paramref name="name"/> is for messages.</summary>
     public EvdevEncoderSource(Stream events, string name, bool invert = false)
     {
         ArgumentNullException.ThrowIfNull(events);
@@ -49,12 +50,16 @@ public sealed class EvdevEncoderSource : IEncoderSource
         }
     }
 
+    /// <inheritdoc/>
     public long Count => (_sign * Interlocked.Read(ref _count)) - Interlocked.Read(ref _offset);
 
+    /// <inheritdoc/>
     public long IllegalTransitions => -1;
 
+    /// <inheritdoc/>
     public long RepeatedEdges => -1;
 
+    /// <inheritdoc/>
     public string Description => $"kernel rotary-encoder via {_name}" + (_error is { } e ? $" (stopped: {e})" : "");
 
     /// <summary>Set when the event stream failed or ended (the count stops there).</summary>
@@ -63,6 +68,7 @@ public sealed class EvdevEncoderSource : IEncoderSource
     /// <summary>Waits until the reader has consumed the stream to its end (tests feeding a finite stream).</summary>
     public bool WaitForEnd(TimeSpan timeout) => _reader.Join(timeout);
 
+    /// <inheritdoc/>
     public void Zero() => Interlocked.Exchange(ref _offset, _sign * Interlocked.Read(ref _count));
 
     private void ReadLoop()
@@ -112,5 +118,6 @@ public sealed class EvdevEncoderSource : IEncoderSource
         BinaryPrimitives.WriteInt32LittleEndian(destination[20..], value);
     }
 
+    /// <inheritdoc/>
     public void Dispose() => _stream.Dispose();
 }

@@ -61,14 +61,19 @@ public sealed class QuadratureDecoder : IEncoderSource
         gpio.RegisterCallbackForPinValueChangedEvent(pinB, PinEventTypes.Rising | PinEventTypes.Falling, OnEdge);
     }
 
+    /// <inheritdoc/>
     public long Count => Interlocked.Read(ref _count);
 
+    /// <inheritdoc/>
     public long IllegalTransitions => Interlocked.Read(ref _illegal);
 
+    /// <inheritdoc/>
     public long RepeatedEdges => Interlocked.Read(ref _repeated);
 
+    /// <inheritdoc/>
     public string Description => $"x4 decoder on GPIO {_pinA}/{_pinB}";
 
+    /// <inheritdoc/>
     public void Zero() => Interlocked.Exchange(ref _count, 0);
 
     /// <summary>The transition from <paramref name="from"/> to <paramref name="to"/> (states A·2+B): 0, ±1, or 2 for illegal.</summary>
@@ -109,6 +114,7 @@ public sealed class QuadratureDecoder : IEncoderSource
         }
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         _gpio.UnregisterCallbackForPinValueChangedEvent(_pinA, OnEdge);

@@ -17,6 +17,7 @@ public sealed class RotaryEncoderSource : IEncoderSource
     private readonly int _sign;
     private readonly bool _x2;
 
+    /// <summary>dotnet/iot's <c>QuadratureRotaryEncoder</c> on <paramref name="pinA"/>/<paramref name="pinB"/>: x1 (falling edges of A) or, with <paramref name="bothEdges"/>, x2; its debounce is off (a rig's encoder does not bounce, and debouncing loses counts at speed).</summary>
     public RotaryEncoderSource(GpioController gpio, int pinA, int pinB, bool bothEdges, int countsPerRevolution, bool invert = false)
     {
         ArgumentNullException.ThrowIfNull(gpio);
@@ -31,16 +32,22 @@ public sealed class RotaryEncoderSource : IEncoderSource
     }
 
     // QuadratureRotaryEncoder counts up when A equals B after A's edge; this rig's +x is A leading B.
+    /// <inheritdoc/>
     public long Count => -_sign * _encoder.PulseCount;
 
+    /// <inheritdoc/>
     public long IllegalTransitions => -1;
 
+    /// <inheritdoc/>
     public long RepeatedEdges => -1;
 
+    /// <inheritdoc/>
     public string Description => $"{(_x2 ? "x2" : "x1")} QuadratureRotaryEncoder on GPIO {_pinA}/{_pinB}";
 
+    /// <inheritdoc/>
     public void Zero() => _encoder.PulseCount = 0;
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         _encoder.Dispose();

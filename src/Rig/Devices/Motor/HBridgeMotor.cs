@@ -88,6 +88,7 @@ public sealed class HBridgeMotor : IDisposable
         }
     }
 
+    /// <summary>Stops the motor and releases the PWM channel and pins.</summary>
     public void Dispose()
     {
         lock (_gate)

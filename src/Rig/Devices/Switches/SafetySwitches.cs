@@ -6,8 +6,13 @@ namespace EdgeNet.Rig.Devices.Switches;
 /// <summary>Which switch.</summary>
 public enum RigSwitch
 {
+    /// <summary>The end switch at the cart's left end of the rail.</summary>
     LimitLeft,
+
+    /// <summary>The end switch at the cart's right end of the rail.</summary>
     LimitRight,
+
+    /// <summary>The emergency stop button.</summary>
     EmergencyStop,
 }
 
@@ -25,6 +30,7 @@ public sealed class SafetySwitches : IDisposable
     private readonly PinValue _pressedLevel;
     private int _opened;
 
+    /// <summary>Opens the two end switches and the emergency stop as inputs on <paramref name="gpio"/> and watches their press edges (the active level is <c>switches.active_low</c>); a pin that cannot be opened names its rig.json field.</summary>
     public SafetySwitches(GpioController gpio, SwitchesConfig config)
     {
         ArgumentNullException.ThrowIfNull(gpio);
@@ -91,6 +97,7 @@ public sealed class SafetySwitches : IDisposable
         }
     }
 
+    /// <summary>Removes the callbacks and closes the pins.</summary>
     public void Dispose()
     {
         for (int i = 0; i < _opened; i++)

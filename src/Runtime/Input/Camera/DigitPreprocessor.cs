@@ -5,13 +5,28 @@ namespace EdgeNet.Runtime.Input.Camera;
 /// <summary>Why a frame gave no digit.</summary>
 public enum Rejection
 {
+    /// <summary>A digit was found and written.</summary>
     None,
+
+    /// <summary>The frame's size or buffer length is not the one the preprocessor was planned for.</summary>
     WrongSize,
+
+    /// <summary>The frame could not be decoded (a corrupt or truncated JPEG).</summary>
     Undecodable,
+
+    /// <summary>Ink and paper are too close in brightness to tell apart.</summary>
     LowContrast,
+
+    /// <summary>Nothing dark enough on the page: a blank page.</summary>
     NoInk,
+
+    /// <summary>The largest dark component is too small to be a digit (a dot, a smudge).</summary>
     TooSmall,
+
+    /// <summary>The digit touches the frame's edge, so part of it may be cut off.</summary>
     TouchesBorder,
+
+    /// <summary>The dark component covers too much of the frame (a shadow, a hand).</summary>
     TooLarge,
 }
 
@@ -24,6 +39,7 @@ public enum Rejection
 /// <param name="Area">Pixels of the digit's connected component.</param>
 public readonly record struct DigitFinding(Rejection Rejected, string? Reason, int Threshold, double Contrast, (int X, int Y, int W, int H) Box, int Area)
 {
+    /// <summary>True when a digit was found (<see cref="Rejected"/> is <see cref="Rejection.None"/>).</summary>
     public bool Accepted => Rejected == Rejection.None;
 }
 
@@ -82,6 +98,7 @@ public sealed class DigitPreprocessor
     /// <summary>Side of the blocks the lighting is estimated on [pixels].</summary>
     public const int Block = 32;
 
+    /// <summary>Plans every buffer for frames of <paramref name="width"/> × <paramref name="height"/> (at least 28 × 28): nothing is allocated per frame after this.</summary>
     public DigitPreprocessor(int width, int height, DigitPreprocessorOptions? options = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, Side);
@@ -106,8 +123,10 @@ public sealed class DigitPreprocessor
         }
     }
 
+    /// <summary>The frame width this preprocessor was planned for [pixels].</summary>
     public int Width { get; }
 
+    /// <summary>The frame height this preprocessor was planned for [pixels].</summary>
     public int Height { get; }
 
     /// <summary>The luminance of the last frame ([height, width]; for --debug-dir).</summary>

@@ -11,11 +11,13 @@ public sealed class FolderFrameSource(IReadOnlyList<string> files) : IFrameSourc
 {
     private int _next;
 
+    /// <summary>The number of image files and the first one's folder.</summary>
     public string Description => $"{files.Count} image file(s)";
 
     /// <summary>Why the last file could not be read (null when it was).</summary>
     public string? LastError { get; private set; }
 
+    /// <summary>The next file as a frame (PNG/JPEG/BMP/PGM decoded to grey); false after the last one.</summary>
     public bool TryRead(out Frame frame)
     {
         if (_next >= files.Count)
@@ -50,6 +52,7 @@ public sealed class FolderFrameSource(IReadOnlyList<string> files) : IFrameSourc
     private static int Label(string path) =>
         Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path))) is { Length: 1 } d && char.IsAsciiDigit(d[0]) ? d[0] - '0' : -1;
 
+    /// <summary>Nothing to release: files are opened per frame.</summary>
     public void Dispose()
     {
     }

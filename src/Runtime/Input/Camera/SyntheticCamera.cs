@@ -7,8 +7,10 @@ namespace EdgeNet.Runtime.Input.Camera;
 /// <summary>How the synthetic camera draws (the defaults are the issue's: scale 3–8×, rotation up to ±10°, blur, noise, uneven light).</summary>
 public sealed record SyntheticCameraOptions
 {
+    /// <summary>Smallest scale of a 28×28 digit on the page (3: 84 pixels high).</summary>
     public double MinScale { get; init; } = 3;
 
+    /// <summary>Largest scale of a digit on the page (8: 224 pixels high).</summary>
     public double MaxScale { get; init; } = 8;
 
     /// <summary>Largest rotation either way [degrees].</summary>
@@ -77,6 +79,7 @@ public sealed class SyntheticCamera : IFrameSource
     private readonly float[] _scratch = new float[784];
     private int _next;
 
+    /// <summary>A camera that shows <paramref name="count"/> of <paramref name="digits"/> (28×28, values 0..1), each drawn dark on a light, unevenly lit <paramref name="width"/> × <paramref name="height"/> page and encoded as <paramref name="format"/>; <paramref name="seed"/> makes the sequence repeatable.</summary>
     public SyntheticCamera(ImageDataset digits, int count, FramePixelFormat format, int seed = 1, int width = 640, int height = 480, SyntheticCameraOptions? options = null)
     {
         _o = options ?? new SyntheticCameraOptions();
@@ -94,8 +97,10 @@ public sealed class SyntheticCamera : IFrameSource
         _jpeg = new MemoryStream(width * height);
     }
 
+    /// <summary>The encoding of the frames: YUYV or JPEG.</summary>
     public FramePixelFormat Format { get; }
 
+    /// <summary>How the digits are drawn.</summary>
     public SyntheticCameraOptions Options => _o;
 
     /// <summary>Frame <paramref name="i"/>'s digit at 28×28 in this camera's hand, without the page (the model's clean baseline).</summary>
@@ -105,8 +110,10 @@ public sealed class SyntheticCamera : IFrameSource
         return _written;
     }
 
+    /// <summary>Frame width [pixels].</summary>
     public int Width { get; }
 
+    /// <summary>Frame height [pixels].</summary>
     public int Height { get; }
 
     /// <summary>The 28×28 digit of the last frame as drawn (values 0..1; the hand applied).</summary>
@@ -115,8 +122,10 @@ public sealed class SyntheticCamera : IFrameSource
     /// <summary>The dataset index frame <paramref name="i"/> draws (the digits in order from <see cref="SyntheticCameraOptions.FirstDigit"/>, wrapping).</summary>
     public int Index(int i) => (_o.FirstDigit + i) % _digits.Count;
 
+    /// <summary>The seed, the frame size and format, and the drawing options.</summary>
     public string Description => $"synthetic camera: {_count} frames {Width}x{Height} {Format} of {_digits.Name} (seed {_seed})";
 
+    /// <summary>Draws and encodes the next frame; its <see cref="Frame.Label"/> is the digit drawn. False after the last one.</summary>
     public bool TryRead(out Frame frame)
     {
         if (_next >= _count)
@@ -293,5 +302,6 @@ public sealed class SyntheticCamera : IFrameSource
         }
     }
 
+    /// <summary>Releases the JPEG stream.</summary>
     public void Dispose() => _jpeg.Dispose();
 }

@@ -28,12 +28,16 @@ public sealed class V4l2FrameSource : IFrameSource
         _capture.Start();
     }
 
+    /// <summary>The capture width the device agreed to [pixels].</summary>
     public int Width { get; }
 
+    /// <summary>The capture height the device agreed to [pixels].</summary>
     public int Height { get; }
 
+    /// <summary>The pixel format being captured (YUYV or MJPEG).</summary>
     public FramePixelFormat Format { get; }
 
+    /// <summary>The device, its driver's card name, the size and the format.</summary>
     public string Description { get; }
 
     /// <summary>Frames dropped because the consumer was slower than the camera.</summary>
@@ -114,6 +118,7 @@ public sealed class V4l2FrameSource : IFrameSource
         int.TryParse(Path.GetFileName(path).Replace("video", "", StringComparison.Ordinal), out int n) ? n
         : throw new ArgumentException($"{path}: expected a /dev/videoN device path");
 
+    /// <summary>Waits for the newest captured frame (older ones are dropped, not queued); false once capture has stopped.</summary>
     public bool TryRead(out Frame frame)
     {
         while (true)
@@ -182,6 +187,7 @@ public sealed class V4l2FrameSource : IFrameSource
         }
     }
 
+    /// <summary>Stops the capture thread and closes the device.</summary>
     public void Dispose()
     {
         _stop.Cancel();

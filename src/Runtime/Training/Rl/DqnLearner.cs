@@ -6,15 +6,19 @@ namespace EdgeNet.Runtime.Training.Rl;
 /// <summary>What the board's DQN learns with (the trainer's DqnOptions defaults: the rl-baselines3-zoo CartPole-v1 set).</summary>
 public sealed record DqnLearnerOptions
 {
+    /// <summary>Transitions sampled from the replay ring per gradient step.</summary>
     public int BatchSize { get; init; } = 64;
 
+    /// <summary>Adam's learning rate.</summary>
     public float LearningRate { get; init; } = 2.3e-3f;
 
+    /// <summary>Discount factor γ of the TD target r + γ·max Q'(s', a').</summary>
     public float Gamma { get; init; } = 0.99f;
 
     /// <summary>Global gradient-norm clip (SB3's max_grad_norm); null: off.</summary>
     public float? MaxGradNorm { get; init; } = 10f;
 
+    /// <summary>Where the Huber loss turns from quadratic to linear.</summary>
     public float HuberDelta { get; init; } = 1f;
 
     /// <summary>Double DQN: the online network picks the next action, the target network values it.</summary>
@@ -26,6 +30,7 @@ public sealed record DqnLearnerOptions
     /// <summary>What learns (all, last:K, names); the rest of the Q-network stays as exported.</summary>
     public string Layers { get; init; } = "all";
 
+    /// <summary>Reference or SIMD kernels for the four networks.</summary>
     public KernelVariant Variant { get; init; } = KernelVariant.Simd;
 
     /// <summary>Seeds ε-greedy exploration and replay sampling.</summary>
@@ -80,16 +85,22 @@ public sealed class DqnLearner : IDisposable
         _batch = new ReplayBatch(options.BatchSize, ObservationSize);
     }
 
+    /// <summary>The options the learner was created with.</summary>
     public DqnLearnerOptions Options { get; }
 
+    /// <summary>Values per observation (4 for CartPole).</summary>
     public int ObservationSize { get; }
 
+    /// <summary>Number of actions, the Q-network's outputs (2 for CartPole).</summary>
     public int ActionCount { get; }
 
+    /// <summary>The replay ring, sized from <see cref="DqnLearnerOptions.ReplayBytes"/>.</summary>
     public ReplayBuffer Replay { get; }
 
+    /// <summary>The network that learns.</summary>
     public TrainingSession Online => _online;
 
+    /// <summary>Gradient steps taken so far.</summary>
     public long GradientSteps => _online.Steps;
 
     /// <summary>Arena bytes of the four weight sets together (learner, target, actor, best kept), without the replay ring.</summary>
@@ -150,6 +161,7 @@ public sealed class DqnLearner : IDisposable
     /// <summary>Target ← online (a hard update).</summary>
     public void UpdateTarget() => _target.CopyWeightsFrom(_online);
 
+    /// <summary>Stores one transition in the replay ring (the oldest is overwritten when it is full); <paramref name="terminated"/> is true only when the episode really ended (the pole fell), not when it was cut by a time limit.</summary>
     public void Remember(ReadOnlySpan<float> observation, int action, float reward, ReadOnlySpan<float> nextObservation, bool terminated) =>
         Replay.Add(observation, action, reward, nextObservation, terminated);
 
@@ -208,6 +220,7 @@ public sealed class DqnLearner : IDisposable
     /// <summary>Writes the kept-best weights (<see cref="KeepBest"/>) as a blob, atomically.</summary>
     public void SaveBest(string path, string data) => _best.Save(path, data);
 
+    /// <summary>Frees the four networks' arenas.</summary>
     public void Dispose()
     {
         _online.Dispose();

@@ -14,16 +14,22 @@ namespace EdgeNet.Runtime.Training.Rl;
 /// </summary>
 public sealed class RigCheckpoint
 {
+    /// <summary>The name of the state file in the checkpoint folder.</summary>
     public const string StateFile = "state.json";
 
+    /// <summary>Episodes run on the rig so far.</summary>
     public long Episodes { get; set; }
 
+    /// <summary>Control ticks run so far.</summary>
     public long Ticks { get; set; }
 
+    /// <summary>The best greedy mean return judged so far (NaN before the first judgement).</summary>
     public double BestJudged { get; set; } = double.NaN;
 
+    /// <summary>The episode at which the kept-best weights were judged.</summary>
     public long BestEpisode { get; set; }
 
+    /// <summary>Gradient steps taken so far.</summary>
     public long GradientSteps { get; set; }
 
     /// <summary>The online weights' blob, relative to the checkpoint folder.</summary>

@@ -6,6 +6,7 @@ namespace EdgeNet.Trainer.Backends.OpenCL;
 /// <summary>One OpenCL device as discovered.</summary>
 public sealed record OpenClDeviceInfo(int Index, nint Platform, nint Device, string PlatformName, string Name, bool IsGpu, bool IsCpu, long GlobalMemory, int ComputeUnits)
 {
+    /// <summary>The platform, the device's name and type, compute units and memory.</summary>
     public override string ToString() =>
         $"#{Index} {Name} ({(IsGpu ? "GPU" : IsCpu ? "CPU" : "accelerator")}, {ComputeUnits} compute units, {GlobalMemory / (1 << 20)} MiB) on {PlatformName}";
 }

@@ -3,12 +3,16 @@ namespace EdgeNet.Trainer.Backends.OpenCL;
 /// <summary>A failed OpenCL call: names the call, the error code's name and the kernel.</summary>
 public sealed class OpenClException : Exception
 {
+    /// <summary>An OpenCL failure described by <paramref name="message"/> (the call and the error's name).</summary>
     public OpenClException(string message) : base(message) { }
 
+    /// <summary>An OpenCL failure.</summary>
     public OpenClException() { }
 
+    /// <summary>An OpenCL failure caused by <paramref name="inner"/>.</summary>
     public OpenClException(string message, Exception inner) : base(message, inner) { }
 
+    /// <summary>The name of an OpenCL error code, e.g. <c>CL_OUT_OF_RESOURCES</c> for -5.</summary>
     public static string ErrorName(int code) => code switch
     {
         -1 => "CL_DEVICE_NOT_FOUND",

@@ -22,8 +22,10 @@ public sealed class ProgbarLogger(TextWriter output, bool bar) : Callback
         _steps = steps;
     }
 
+    /// <inheritdoc/>
     public override void OnEpochBegin(int epoch) => _epoch = epoch;
 
+    /// <inheritdoc/>
     public override void OnBatchEnd(int batch, IReadOnlyDictionary<string, double> logs)
     {
         if (!bar || (batch % 10 != 0 && batch != _steps - 1))
@@ -36,6 +38,7 @@ public sealed class ProgbarLogger(TextWriter output, bool bar) : Callback
         output.Flush();
     }
 
+    /// <inheritdoc/>
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         if (bar)

@@ -8,19 +8,25 @@ public abstract class Initializer
     /// <summary>Initial values for a variable of <paramref name="shape"/>.</summary>
     public abstract float[] Generate(Shape shape, Random rng);
 
+    /// <summary>Every value 0.</summary>
     public static Initializer Zeros { get; } = new ConstantInitializer(0f);
 
+    /// <summary>Every value 1.</summary>
     public static Initializer Ones { get; } = new ConstantInitializer(1f);
 
+    /// <summary>Every value <paramref name="value"/>.</summary>
     public static Initializer Constant(float value) => new ConstantInitializer(value);
 
     /// <summary>Exactly these values (tf.constant_initializer(array)).</summary>
     public static Initializer Constant(float[] values) => new ArrayInitializer(values);
 
+    /// <summary>Uniform in ±√(6 / (fan_in + fan_out)) (Keras' default kernel initializer).</summary>
     public static Initializer GlorotUniform { get; } = new GlorotUniformInitializer();
 
+    /// <summary>A random orthogonal matrix (Keras' default recurrent kernel initializer).</summary>
     public static Initializer Orthogonal { get; } = new OrthogonalInitializer();
 
+    /// <summary>Uniform in [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public static Initializer RandomUniform(float min = -0.05f, float max = 0.05f) => new RandomUniformInitializer(min, max);
 
     /// <summary>(fan_in, fan_out) as Keras computes them: dense [in, out]; conv [kh, kw, in, out] → receptive field × channels.</summary>

@@ -7,8 +7,11 @@ namespace EdgeNet.Trainer.Keras.Layers;
 /// <summary>Keras activation names: null/"linear", "relu", "sigmoid", "tanh", "softmax".</summary>
 public static class Activations
 {
+    /// <summary>The activation names layers accept.</summary>
     public static readonly string[] Known = ["linear", "relu", "sigmoid", "tanh", "softmax"];
 
+    /// <summary>The activation's canonical name (null is <c>linear</c>).</summary>
+    /// <exception cref="ArgumentException">An unknown name; the message lists the known ones.</exception>
     public static string Normalize(string? name)
     {
         string n = (name ?? "linear").Trim().ToLowerInvariant();
@@ -26,6 +29,7 @@ public static class Activations
 
     internal static Tensor ApplyAfterFused(string name, Tensor y) => name == "softmax" ? Ops.Softmax(y) : y;
 
+    /// <summary>Applies the activation <paramref name="name"/> to <paramref name="x"/>.</summary>
     public static Tensor Apply(string? name, Tensor x) => Normalize(name) switch
     {
         "relu" => Ops.Relu(x),

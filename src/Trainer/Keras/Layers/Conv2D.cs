@@ -11,6 +11,7 @@ namespace EdgeNet.Trainer.Keras.Layers;
 /// </summary>
 public sealed class Conv2D : Layer
 {
+    /// <summary>A 2-D convolution over NHWC images with <paramref name="filters"/> output channels (tf.keras.layers.Conv2D): <paramref name="padding"/> <c>valid</c> or <c>same</c>, an optional <paramref name="activation"/>.</summary>
     public Conv2D(int filters, int[] kernelSize, int[]? strides = null, string padding = "valid", string? activation = null,
         bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null, string? name = null)
         : base(name)
@@ -26,31 +27,43 @@ public sealed class Conv2D : Layer
         BiasInitializer = biasInitializer ?? Initializer.Zeros;
     }
 
+    /// <summary>A square <paramref name="kernelSize"/> × <paramref name="kernelSize"/> convolution with equal strides.</summary>
     public Conv2D(int filters, int kernelSize, int strides = 1, string padding = "valid", string? activation = null, string? name = null)
         : this(filters, [kernelSize, kernelSize], [strides, strides], padding, activation, name: name)
     {
     }
 
+    /// <summary>Output channels.</summary>
     public int Filters { get; }
 
+    /// <summary>Kernel height and width.</summary>
     public int[] KernelSize { get; }
 
+    /// <summary>Vertical and horizontal strides.</summary>
     public int[] Strides { get; }
 
+    /// <summary><c>valid</c> or <c>same</c>.</summary>
     public string Padding { get; }
 
+    /// <summary>The activation's name (<c>linear</c> when none).</summary>
     public string Activation { get; }
 
+    /// <summary>Whether a bias is added.</summary>
     public bool UseBias { get; }
 
+    /// <summary>How the kernel is initialised (Glorot uniform by default).</summary>
     public Initializer KernelInitializer { get; }
 
+    /// <summary>How the bias is initialised (zeros by default).</summary>
     public Initializer BiasInitializer { get; }
 
+    /// <summary>The kernel [kh, kw, in, filters], once built.</summary>
     public Variable? Kernel { get; private set; }
 
+    /// <summary>The bias [filters], once built (null without bias).</summary>
     public Variable? Bias { get; private set; }
 
+    /// <inheritdoc/>
     public override void Build(Shape inputShape)
     {
         if (inputShape.Rank != 4)
@@ -62,12 +75,14 @@ public sealed class Conv2D : Layer
         Bias = UseBias ? AddWeight("bias", [Filters], BiasInitializer) : null;
     }
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false)
     {
         var y = Ops.Conv2D(input, Kernel!, Bias?.Value, Strides[0], Strides[1], Padding == "same", Activations.Fused(Activation));
         return Activations.ApplyAfterFused(Activation, y);
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => new()
     {
         ["name"] = Name,

@@ -23,10 +23,13 @@ public sealed class KerasTensor
     /// <summary>The layer that produced it; null for a model input.</summary>
     public Layer? Layer { get; }
 
+    /// <summary>The symbolic tensors the producing layer took.</summary>
     public IReadOnlyList<KerasTensor> Parents { get; }
 
+    /// <summary>The tensor's name (the layer's name for a layer output).</summary>
     public string Name { get; }
 
+    /// <summary>The shape as Keras prints it, e.g. <c>(None, 28, 28, 1)</c>.</summary>
     public string ShapeText => "(None, " + string.Join(", ", SampleShape.AsSpan().ToArray()) + ")";
 
     internal static KerasTensor Input(Shape sampleShape, string? name) =>
@@ -46,5 +49,6 @@ public sealed class KerasTensor
         return new KerasTensor(new Shape(y.Shape.AsSpan()[1..].ToArray()), layer, inputs, layer.Name);
     }
 
+    /// <summary>The name and shape.</summary>
     public override string ToString() => $"<KerasTensor '{Name}' shape={ShapeText}>";
 }

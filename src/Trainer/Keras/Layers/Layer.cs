@@ -18,13 +18,16 @@ public abstract class Layer
     private readonly List<Layer> _tracked = [];
     private List<Layer>? _discovered;
 
+    /// <summary>A layer named <paramref name="name"/>, or by its class in snake case with a counter (<c>dense</c>, <c>dense_1</c>, ...).</summary>
     protected Layer(string? name = null)
     {
         Name = name ?? KerasBackend.UniqueName(KerasBackend.SnakeCase(GetType().Name));
     }
 
+    /// <summary>The layer's name; its variables are named <c>NAME/kernel</c>, ...</summary>
     public string Name { get; }
 
+    /// <summary>True once the weights were made (on the first call).</summary>
     public bool Built { get; protected set; }
 
     /// <summary>Shape of the input the layer was built for (batch dimension included).</summary>
@@ -51,8 +54,10 @@ public abstract class Layer
         }
     }
 
+    /// <summary>The variables optimizers update (this layer's and its sublayers').</summary>
     public IReadOnlyList<Variable> TrainableVariables => Variables.Where(v => v.Trainable).ToList();
 
+    /// <summary>The variables that are not trained (a metric's state, frozen weights).</summary>
     public IReadOnlyList<Variable> NonTrainableVariables => Variables.Where(v => !v.Trainable).ToList();
 
     /// <summary>Alias of <see cref="Variables"/> (tf.keras weights).</summary>
@@ -133,6 +138,7 @@ public abstract class Layer
         return Call(input, training);
     }
 
+    /// <summary>Builds the layer on the first call, then runs it on several inputs (Concatenate, Add, functional models).</summary>
     public Tensor Apply(IReadOnlyList<Tensor> inputs, bool training = false)
     {
         if (inputs.Count == 1)
@@ -160,7 +166,9 @@ public abstract class Layer
     /// <summary>Architecture for saving (Keras get_config); layers that can be rebuilt from config override it.</summary>
     public virtual JsonObject GetConfig() => new() { ["name"] = Name };
 
+    /// <summary>The number of weight values (Keras' count_params()).</summary>
     public int CountParams() => Variables.Sum(v => v.Shape.Size);
 
+    /// <summary>The class and name.</summary>
     public override string ToString() => $"{GetType().Name} '{Name}'";
 }

@@ -7,6 +7,7 @@ namespace EdgeNet.Trainer.Keras.Layers;
 /// <summary>Max pooling over NHWC windows (tf.keras.layers.MaxPool2D). Strides default to the pool size.</summary>
 public sealed class MaxPool2D : Layer
 {
+    /// <summary>Max pooling over windows of <paramref name="poolSize"/> (2×2 by default) moved by <paramref name="strides"/> (the pool size by default), NHWC.</summary>
     public MaxPool2D(int[]? poolSize = null, int[]? strides = null, string padding = "valid", string? name = null)
         : base(name)
     {
@@ -15,20 +16,26 @@ public sealed class MaxPool2D : Layer
         Padding = padding.ToLowerInvariant() is "same" or "valid" ? padding.ToLowerInvariant() : throw new ArgumentException($"padding must be 'same' or 'valid', not '{padding}'");
     }
 
+    /// <summary>Square pooling windows with equal strides.</summary>
     public MaxPool2D(int poolSize, int strides, string padding = "valid", string? name = null)
         : this([poolSize, poolSize], [strides, strides], padding, name)
     {
     }
 
+    /// <summary>Window height and width.</summary>
     public int[] PoolSize { get; }
 
+    /// <summary>Vertical and horizontal strides.</summary>
     public int[] Strides { get; }
 
+    /// <summary><c>valid</c> or <c>same</c>.</summary>
     public string Padding { get; }
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false) =>
         Ops.MaxPool2D(input, PoolSize[0], PoolSize[1], Strides[0], Strides[1], Padding == "same");
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => new()
     {
         ["name"] = Name,

@@ -12,20 +12,26 @@ namespace EdgeNet.Trainer.Keras.Layers;
 /// </summary>
 public sealed class LSTMCell : Layer
 {
+    /// <summary>An LSTM cell of <paramref name="units"/> (Keras gate order i, f, c, o); applied one step at a time.</summary>
     public LSTMCell(int units, string? name = null)
         : base(name)
     {
         Units = units;
     }
 
+    /// <summary>The hidden state's size.</summary>
     public int Units { get; }
 
+    /// <summary>The input kernel [in, 4 × units].</summary>
     public Variable? Kernel { get; private set; }
 
+    /// <summary>The recurrent kernel [units, 4 × units].</summary>
     public Variable? RecurrentKernel { get; private set; }
 
+    /// <summary>The bias [4 × units] (the forget gate's part starts at 1, as Keras' unit_forget_bias).</summary>
     public Variable? Bias { get; private set; }
 
+    /// <inheritdoc/>
     public override void Build(Shape inputShape)
     {
         Kernel = AddWeight("kernel", [inputShape.Last, 4 * Units], Initializer.GlorotUniform);
@@ -52,9 +58,11 @@ public sealed class LSTMCell : Layer
         return (h, (h, c));
     }
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false) =>
         throw new InvalidOperationException($"LSTMCell '{Name}' needs a state: call Apply(x, state), or wrap it in an LSTM layer");
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => new() { ["name"] = Name, ["units"] = Units };
 }
 
@@ -66,6 +74,7 @@ public sealed class LSTM : Layer
 {
     private readonly LSTMCell _cell;
 
+    /// <summary>An LSTM layer of <paramref name="units"/> over [batch, time, features] from the zero state; the last step's output, or every step's with <paramref name="returnSequences"/> (tf.keras.layers.LSTM).</summary>
     public LSTM(int units, bool returnSequences = false, string? name = null)
         : base(name)
     {
@@ -74,12 +83,16 @@ public sealed class LSTM : Layer
         _cell = new LSTMCell(units, name: (name ?? Name) + "_cell");
     }
 
+    /// <summary>The hidden state's size.</summary>
     public int Units { get; }
 
+    /// <summary>Whether every step's output is returned.</summary>
     public bool ReturnSequences { get; }
 
+    /// <summary>The cell run at every step.</summary>
     public LSTMCell Cell => _cell;
 
+    /// <inheritdoc/>
     public override void Build(Shape inputShape)
     {
         if (inputShape.Rank != 3)
@@ -90,6 +103,7 @@ public sealed class LSTM : Layer
         _cell.Build(new Shape(inputShape[0], inputShape[2]));
     }
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false)
     {
         int batch = input.Shape[0], steps = input.Shape[1];
@@ -108,6 +122,7 @@ public sealed class LSTM : Layer
         return ReturnSequences ? Ops.Concat(outputs, 1) : last;
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => new() { ["name"] = Name, ["units"] = Units, ["return_sequences"] = ReturnSequences };
 
     internal static LSTM FromConfig(JsonObject c) => new((int)c["units"]!, (bool?)c["return_sequences"] ?? false, (string?)c["name"]);
@@ -116,6 +131,7 @@ public sealed class LSTM : Layer
 /// <summary>Token ids → dense vectors (tf.keras.layers.Embedding). embeddings: [input_dim, output_dim].</summary>
 public sealed class Embedding : Layer
 {
+    /// <summary>Maps token ids in [0, <paramref name="inputDim"/>) to vectors of <paramref name="outputDim"/> (tf.keras.layers.Embedding).</summary>
     public Embedding(int inputDim, int outputDim, string? name = null)
         : base(name)
     {
@@ -123,17 +139,23 @@ public sealed class Embedding : Layer
         OutputDim = outputDim;
     }
 
+    /// <summary>The vocabulary size.</summary>
     public int InputDim { get; }
 
+    /// <summary>The vector size.</summary>
     public int OutputDim { get; }
 
+    /// <summary>The table [inputDim, outputDim], once built.</summary>
     public Variable? Embeddings { get; private set; }
 
+    /// <inheritdoc/>
     public override void Build(Shape inputShape) =>
         Embeddings = AddWeight("embeddings", [InputDim, OutputDim], Initializer.RandomUniform());
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false) => Ops.Gather(Embeddings!, input);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => new() { ["name"] = Name, ["input_dim"] = InputDim, ["output_dim"] = OutputDim };
 
     internal static Embedding FromConfig(JsonObject c) => new((int)c["input_dim"]!, (int)c["output_dim"]!, (string?)c["name"]);

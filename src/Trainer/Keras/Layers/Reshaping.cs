@@ -7,6 +7,7 @@ namespace EdgeNet.Trainer.Keras.Layers;
 /// <summary>Flattens all but the batch axis (tf.keras.layers.Flatten): [B, ...] → [B, prod(...)].</summary>
 public sealed class Flatten(string? name = null) : Layer(name)
 {
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false) => Ops.Reshape(input, input.Shape[0], -1);
 
     internal static Flatten FromConfig(JsonObject c) => new((string?)c["name"]);
@@ -15,16 +16,20 @@ public sealed class Flatten(string? name = null) : Layer(name)
 /// <summary>Reshapes each sample (tf.keras.layers.Reshape): [B, ...] → [B, targetShape...].</summary>
 public sealed class Reshape : Layer
 {
+    /// <summary>Reshapes each sample to <paramref name="targetShape"/> (tf.keras.layers.Reshape; the batch axis is kept).</summary>
     public Reshape(int[] targetShape, string? name = null)
         : base(name)
     {
         TargetShape = targetShape;
     }
 
+    /// <summary>The sample shape produced.</summary>
     public int[] TargetShape { get; }
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false) => Ops.Reshape(input, [input.Shape[0], .. TargetShape]);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => new() { ["name"] = Name, ["target_shape"] = new JsonArray(TargetShape.Select(d => (JsonNode)d).ToArray()) };
 
     internal static Reshape FromConfig(JsonObject c) => new(c["target_shape"]!.AsArray().Select(n => (int)n!).ToArray(), (string?)c["name"]);
@@ -33,6 +38,7 @@ public sealed class Reshape : Layer
 /// <summary>Softmax over the last axis (tf.keras.layers.Softmax).</summary>
 public sealed class Softmax(string? name = null) : Layer(name)
 {
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false) => Ops.Softmax(input);
 
     internal static Softmax FromConfig(JsonObject c) => new((string?)c["name"]);
@@ -41,16 +47,20 @@ public sealed class Softmax(string? name = null) : Layer(name)
 /// <summary>An activation as a layer (tf.keras.layers.Activation).</summary>
 public sealed class ActivationLayer : Layer
 {
+    /// <summary>Applies the activation <paramref name="activation"/> (tf.keras.layers.Activation).</summary>
     public ActivationLayer(string activation, string? name = null)
         : base(name)
     {
         Activation = Activations.Normalize(activation);
     }
 
+    /// <summary>The activation's name.</summary>
     public string Activation { get; }
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false) => Activations.Apply(Activation, input);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => new() { ["name"] = Name, ["activation"] = Activation };
 
     internal static ActivationLayer FromConfig(JsonObject c) => new((string)c["activation"]!, (string?)c["name"]);
@@ -59,17 +69,21 @@ public sealed class ActivationLayer : Layer
 /// <summary>Inverted dropout while training; identity at inference (tf.keras.layers.Dropout).</summary>
 public sealed class Dropout : Layer
 {
+    /// <summary>Zeroes a share <paramref name="rate"/> of the values while training and scales the rest by 1/(1 − rate); the identity otherwise.</summary>
     public Dropout(float rate, string? name = null)
         : base(name)
     {
         Rate = rate is >= 0 and < 1 ? rate : throw new ArgumentOutOfRangeException(nameof(rate), rate, "rate must be in [0, 1)");
     }
 
+    /// <summary>The share of values dropped while training.</summary>
     public float Rate { get; }
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false) =>
         training && Rate > 0 ? Ops.Dropout(input, Rate, KerasBackend.NextSeed()) : input;
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => new() { ["name"] = Name, ["rate"] = Rate };
 
     internal static Dropout FromConfig(JsonObject c) => new((float)c["rate"]!, (string?)c["name"]);
@@ -78,16 +92,20 @@ public sealed class Dropout : Layer
 /// <summary>One-hot encodes integer ids (as tf.one_hot in the chapter's char model): [B, T] → [B, T, depth].</summary>
 public sealed class OneHot : Layer
 {
+    /// <summary>One-hot encodes token ids into <paramref name="depth"/> values.</summary>
     public OneHot(int depth, string? name = null)
         : base(name)
     {
         Depth = depth;
     }
 
+    /// <summary>The number of classes.</summary>
     public int Depth { get; }
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false) => Ops.OneHot(input, Depth);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => new() { ["name"] = Name, ["depth"] = Depth };
 
     internal static OneHot FromConfig(JsonObject c) => new((int)c["depth"]!, (string?)c["name"]);
@@ -96,8 +114,10 @@ public sealed class OneHot : Layer
 /// <summary>Concatenates its inputs along the last axis (tf.keras.layers.Concatenate).</summary>
 public sealed class Concatenate(string? name = null) : Layer(name)
 {
+    /// <inheritdoc/>
     public override Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false) => Ops.Concat(inputs, -1);
 
+    /// <summary>One input: returned as it is.</summary>
     public override Tensor Call(Tensor input, bool training = false) => input;
 
     internal static Concatenate FromConfig(JsonObject c) => new((string?)c["name"]);
@@ -106,8 +126,10 @@ public sealed class Concatenate(string? name = null) : Layer(name)
 /// <summary>Adds its inputs element-wise (tf.keras.layers.Add).</summary>
 public sealed class AddLayer(string? name = null) : Layer(name)
 {
+    /// <inheritdoc/>
     public override Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false) => inputs.Skip(1).Aggregate(inputs[0], Ops.Add);
 
+    /// <summary>One input: returned as it is.</summary>
     public override Tensor Call(Tensor input, bool training = false) => input;
 
     internal static AddLayer FromConfig(JsonObject c) => new((string?)c["name"]);

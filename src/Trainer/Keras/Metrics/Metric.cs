@@ -13,8 +13,10 @@ public abstract class Metric
 {
     private readonly List<(Variable Weight, float Initial)> _weights = [];
 
+    /// <summary>A metric named <paramref name="name"/> (the key Fit and Evaluate log it under).</summary>
     protected Metric(string name) => Name = name;
 
+    /// <summary>The metric's name.</summary>
     public string Name { get; }
 
     /// <summary>The state weights made with <see cref="AddWeight"/>, in order.</summary>
@@ -34,8 +36,10 @@ public abstract class Metric
         return v;
     }
 
+    /// <summary>Accumulates one batch: targets <paramref name="yTrue"/>, predictions <paramref name="yPred"/>.</summary>
     public abstract void UpdateState(Tensor yTrue, Tensor yPred);
 
+    /// <summary>The value over everything accumulated since the last reset.</summary>
     public abstract double Result();
 
     /// <summary>Starts a new accumulation: every <see cref="AddWeight"/> weight back to its initial value (override for other state).</summary>
@@ -47,6 +51,8 @@ public abstract class Metric
         }
     }
 
+    /// <summary>A built-in metric by its Keras name (<c>accuracy</c>, <c>sparse_categorical_accuracy</c>, <c>categorical_accuracy</c>).</summary>
+    /// <exception cref="ArgumentException">An unknown name.</exception>
     public static Metric Get(string name) => name.ToLowerInvariant() switch
     {
         "accuracy" or "sparse_categorical_accuracy" or "acc" => new SparseCategoricalAccuracy(),
@@ -54,6 +60,7 @@ public abstract class Metric
         _ => throw new ArgumentException($"unknown metric '{name}'; use sparse_categorical_accuracy or categorical_accuracy, or pass a Metric subclass"),
     };
 
+    /// <summary>The name and current value.</summary>
     public override string ToString() => $"{Name}: {Result():F4}";
 }
 
@@ -63,6 +70,7 @@ public sealed class SparseCategoricalAccuracy(string name = "sparse_categorical_
     private long _total;
     private long _count;
 
+    /// <inheritdoc/>
     public override void UpdateState(Tensor yTrue, Tensor yPred)
     {
         float[] labels = yTrue.ToArray();
@@ -82,8 +90,10 @@ public sealed class SparseCategoricalAccuracy(string name = "sparse_categorical_
         _total += labels.Length;
     }
 
+    /// <inheritdoc/>
     public override double Result() => _total == 0 ? 0 : (double)_count / _total;
 
+    /// <inheritdoc/>
     public override void ResetState() => (_total, _count) = (0, 0);
 }
 
@@ -93,6 +103,7 @@ public sealed class CategoricalAccuracy(string name = "categorical_accuracy") : 
     private long _total;
     private long _count;
 
+    /// <inheritdoc/>
     public override void UpdateState(Tensor yTrue, Tensor yPred)
     {
         float[] t = yTrue.ToArray();
@@ -106,8 +117,10 @@ public sealed class CategoricalAccuracy(string name = "categorical_accuracy") : 
         }
     }
 
+    /// <inheritdoc/>
     public override double Result() => _total == 0 ? 0 : (double)_count / _total;
 
+    /// <inheritdoc/>
     public override void ResetState() => (_total, _count) = (0, 0);
 }
 
@@ -117,15 +130,19 @@ public sealed class Mean(string name) : Metric(name)
     private double _sum;
     private long _n;
 
+    /// <summary>Adds <paramref name="value"/> with <paramref name="weight"/>.</summary>
     public void Update(double value, int weight = 1)
     {
         _sum += value * weight;
         _n += weight;
     }
 
+    /// <inheritdoc/>
     public override void UpdateState(Tensor yTrue, Tensor yPred) => Update(yPred.ToArray().Average());
 
+    /// <inheritdoc/>
     public override double Result() => _n == 0 ? 0 : _sum / _n;
 
+    /// <inheritdoc/>
     public override void ResetState() => (_sum, _n) = (0, 0);
 }

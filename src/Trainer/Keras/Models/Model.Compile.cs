@@ -6,10 +6,13 @@ namespace EdgeNet.Trainer.Keras.Models;
 
 public partial class Model
 {
+    /// <summary>The optimizer given to Compile (null before).</summary>
     public Optimizer? Optimizer { get; private set; }
 
+    /// <summary>The loss given to Compile (null before).</summary>
     public Loss? Loss { get; private set; }
 
+    /// <summary>The metrics given to Compile.</summary>
     public IReadOnlyList<Metric> Metrics { get; private set; } = [];
 
     /// <summary>Configures training (model.compile).</summary>

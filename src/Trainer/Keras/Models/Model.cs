@@ -75,11 +75,13 @@ public partial class Model : Layer
         _order!.Add(t);
     }
 
+    /// <summary>True for a model built from symbolic inputs and outputs (the functional API).</summary>
     public bool IsFunctional => _order is not null;
 
     /// <summary>Symbolic inputs of a functional model.</summary>
     public IReadOnlyList<KerasTensor> Inputs => _inputs ?? [];
 
+    /// <summary>Symbolic outputs of a functional model.</summary>
     public IReadOnlyList<KerasTensor> Outputs => _outputs ?? [];
 
     /// <summary>The model's layers in order.</summary>
@@ -88,11 +90,13 @@ public partial class Model : Layer
     /// <summary>Set by callbacks (EarlyStopping) to end Fit after the current epoch.</summary>
     public bool StopTraining { get; set; }
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false) =>
         IsFunctional
             ? CallFunctional([input], training)[0]
             : throw new InvalidOperationException($"model '{Name}' ({GetType().Name}) must override Call(Tensor input, bool training)");
 
+    /// <inheritdoc/>
     public override Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false) =>
         IsFunctional ? CallFunctional(inputs, training)[0] : base.Call(inputs, training);
 

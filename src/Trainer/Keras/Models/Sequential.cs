@@ -8,6 +8,7 @@ public sealed class Sequential : Model
 {
     private readonly List<Layer> _layers = [];
 
+    /// <summary>A stack of <paramref name="layers"/> applied in order.</summary>
     public Sequential(IEnumerable<Layer>? layers = null, string? name = null)
         : base(name)
     {
@@ -17,14 +18,17 @@ public sealed class Sequential : Model
         }
     }
 
+    /// <inheritdoc/>
     public override IReadOnlyList<Layer> Layers => _layers;
 
+    /// <summary>Appends <paramref name="layer"/> to the stack.</summary>
     public void Add(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
         _layers.Add(Track(layer));
     }
 
+    /// <inheritdoc/>
     public override Tensor Call(Tensor input, bool training = false)
     {
         var x = input;

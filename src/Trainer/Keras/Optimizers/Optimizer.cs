@@ -7,10 +7,13 @@ namespace EdgeNet.Trainer.Keras.Optimizers;
 /// <summary>A gradient that is NaN or infinite; nothing was updated.</summary>
 public sealed class NonFiniteGradientException : Exception
 {
+    /// <summary>A bad gradient described by <paramref name="message"/> (the variable and the value).</summary>
     public NonFiniteGradientException(string message) : base(message) { }
 
+    /// <summary>A bad gradient.</summary>
     public NonFiniteGradientException() { }
 
+    /// <summary>A bad gradient, caused by <paramref name="inner"/>.</summary>
     public NonFiniteGradientException(string message, Exception inner) : base(message, inner) { }
 }
 
@@ -23,14 +26,17 @@ public abstract class Optimizer
 {
     private readonly Dictionary<Variable, Storage[]> _slots = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>An optimizer named <paramref name="name"/> with step size <paramref name="learningRate"/>.</summary>
     protected Optimizer(string name, float learningRate)
     {
         Name = name;
         LearningRate = learningRate;
     }
 
+    /// <summary>The optimizer's name, e.g. <c>adam</c>.</summary>
     public string Name { get; }
 
+    /// <summary>The step size.</summary>
     public float LearningRate { get; set; }
 
     /// <summary>Number of update steps applied so far.</summary>
@@ -47,6 +53,8 @@ public abstract class Optimizer
 
     private protected abstract int SlotCount { get; }
 
+    /// <summary>Updates each variable by its gradient (null gradients are skipped), after the NaN/∞ check and clipping (tf.keras Optimizer.apply_gradients).</summary>
+    /// <exception cref="NonFiniteGradientException">A gradient holds NaN or ∞; nothing was updated.</exception>
     public void ApplyGradients(IEnumerable<(Tensor? Gradient, Variable Variable)> gradsAndVars)
     {
         var pairs = gradsAndVars.ToList();
@@ -134,6 +142,8 @@ public abstract class Optimizer
         return result;
     }
 
+    /// <summary>Updates <paramref name="variables"/> by <paramref name="grads"/>, paired by position.</summary>
+    /// <exception cref="NonFiniteGradientException">A gradient holds NaN or ∞; nothing was updated.</exception>
     public void ApplyGradients(IReadOnlyList<Tensor?> grads, IReadOnlyList<Variable> variables)
     {
         if (grads.Count != variables.Count)
@@ -170,10 +180,13 @@ public abstract class Optimizer
 public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
     : Optimizer("adam", learningRate)
 {
+    /// <summary>Decay of the first moment.</summary>
     public float Beta1 { get; } = beta1;
 
+    /// <summary>Decay of the second moment.</summary>
     public float Beta2 { get; } = beta2;
 
+    /// <summary>Added to the root of the second moment.</summary>
     public float Epsilon { get; } = epsilon;
 
     private protected override int SlotCount => 2;
@@ -190,8 +203,10 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
 public sealed class SGD(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false)
     : Optimizer("sgd", learningRate)
 {
+    /// <summary>Momentum (0: plain SGD).</summary>
     public float Momentum { get; } = momentum;
 
+    /// <summary>Whether the momentum is Nesterov's.</summary>
     public bool Nesterov { get; } = nesterov;
 
     private protected override int SlotCount => Momentum == 0 ? 0 : 1;
