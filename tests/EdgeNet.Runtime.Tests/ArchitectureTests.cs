@@ -33,8 +33,10 @@ public sealed partial class ArchitectureTests
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(rig), "Rig references no project of ours");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(runtime), "the runtime references Formats, Kernels and Rig, never the trainer");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(trainer), "the trainer references Formats, Kernels and Rig, never the runtime");
-        CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Runtime" }, OurReferences(edgenet), "the edgenet command is a command over the runtime library");
-        CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Trainer" }, OurReferences(edgenetTrain), "edgenet-train is a command over the trainer library");
+        CollectionAssert.Contains(OurReferences(edgenet), "EdgeNet.Runtime", "the edgenet command is a command over the runtime library");
+        CollectionAssert.IsSubsetOf(OurReferences(edgenet), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Runtime" }, "the edgenet command never references the trainer");
+        CollectionAssert.Contains(OurReferences(edgenetTrain), "EdgeNet.Trainer", "edgenet-train is a command over the trainer library");
+        CollectionAssert.IsSubsetOf(OurReferences(edgenetTrain), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Trainer" }, "edgenet-train never references the runtime");
 
         // What the board runs carries no host-only library (GPU, plots, rich console, the trainer's ONNX protobuf).
         foreach (var a in new[] { formats, kernels, rig, runtime, edgenet })

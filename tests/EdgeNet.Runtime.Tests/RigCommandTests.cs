@@ -192,10 +192,17 @@ public sealed class RigCommandTests
                 kill.WaitForExit();
             }
 
-            var sw = Stopwatch.StartNew();
-            Assert.IsTrue(p.WaitForExit(10_000), "the process ended after SIGINT");
-            string rest = p.StandardOutput.ReadToEnd();
-            Assert.AreEqual(0, p.ExitCode, p.StandardError.ReadToEnd() + rest);
+            var stderr = p.StandardError.ReadToEndAsync();
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            if (!p.WaitForExit(30_000))
+            {
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit();
+                Assert.Fail($"the process did not end within 30 s of SIGINT; it printed:\n{stdout.Result}\n{stderr.Result}");
+            }
+
+            string rest = stdout.Result;
+            Assert.AreEqual(0, p.ExitCode, stderr.Result + rest);
             StringAssert.Contains(rest, "wrote " + outPath);
             var state = RigCheckpoint.TryLoad(ckpt)!;
             Assert.IsGreaterThan(30L, state.Ticks, "about 75 ticks of 20 ms ran before the signal");
