@@ -55,6 +55,63 @@ public sealed class CameraCommandTests
         StringAssert.Contains(output, "frames/s through the pipeline");
     }
 
+    /// <summary>The display a camera gets, on synthetic frames: the stable digit, the reading, the rate, the stages.</summary>
+    [TestMethod]
+    public void Live_display_shows_the_stable_digit_frames_per_second_and_stage_latency()
+    {
+        var (code, output, err) = CliRunner.Run("camera", "--synthetic", "12", "--live", "--stable", "2/2", "--model", s_blob);
+        Assert.AreEqual(0, code, err + output);
+        var lines = output.Split('\n').Where(l => l.StartsWith("frame ", StringComparison.Ordinal)).ToArray();
+        Assert.HasCount(12, lines, output);
+        var line = new Regex(@"^frame (\d+) \(label (\d)\): \[([0-9 ])\] (?:digit (\d) \(p ([0-9.]+)\).*|rejected: .*); (-|[0-9.]+) fps; decode/preprocess/inference [0-9.]+/[0-9.]+/[0-9.]+ ms$");
+        string? previous = null;
+        for (int f = 0; f < lines.Length; f++)
+        {
+            var m = line.Match(lines[f].TrimEnd('\r'));
+            Assert.IsTrue(m.Success, lines[f]);
+            Assert.AreEqual(f == 0 ? "-" : m.Groups[6].Value, m.Groups[6].Value, "no rate before a second frame");
+            if (f > 0)
+            {
+                Assert.IsGreaterThan(0.0, double.Parse(m.Groups[6].Value, CultureInfo.InvariantCulture), lines[f]);
+            }
+
+            // 2 of the last 2: a digit is shown only when this frame and the one before read it.
+            string? read = m.Groups[4].Success ? m.Groups[4].Value : null;
+            string expected = read is not null && read == previous ? read : " ";
+            Assert.AreEqual(expected, m.Groups[3].Value, lines[f]);
+            previous = read;
+        }
+
+        StringAssert.Contains(output, "12 frames, rejected:");
+    }
+
+    [TestMethod]
+    public void Frame_rate_counts_the_last_seconds_arrivals_by_hand()
+    {
+        long hz = System.Diagnostics.Stopwatch.Frequency;
+        var rate = new FrameRate();
+        rate.Arrived(0);
+        Assert.IsTrue(double.IsNaN(rate.PerSecond), "one frame: no rate");
+        rate.Arrived(hz / 10);
+        rate.Arrived(hz * 3 / 10);
+        Assert.AreEqual(2 / 0.3, rate.PerSecond, 1e-9, "2 intervals in 0.3 s");
+        for (int i = 0; i < 100; i++)
+        {
+            rate.Arrived(hz + (i * hz / 25)); // 25 frames a second for 4 s
+        }
+
+        Assert.AreEqual(25.0, rate.PerSecond, 1e-6, "the last second: 25 intervals of 40 ms");
+        rate.Arrived((hz * 10) + 1);
+        Assert.IsTrue(double.IsNaN(rate.PerSecond), "after a 5 s gap nothing else is within the second");
+        var fast = new FrameRate();
+        for (int i = 0; i < 200; i++)
+        {
+            fast.Arrived(i * hz / 1000); // 1000 frames a second: only 64 arrivals are kept
+        }
+
+        Assert.AreEqual(1000.0, fast.PerSecond, 1.0, "63 intervals over 63 ms");
+    }
+
     [TestMethod]
     public void Classify_reads_image_files_rejects_a_corrupt_one_and_collects_for_finetune()
     {

@@ -51,9 +51,10 @@ internal static class CameraCommand
         var first = new Option<int>("--first-digit") { Description = "with --synthetic: the first held-out digit drawn (frames take the next ones)" };
         var save = new Option<string?>("--save-frames") { Description = "with --synthetic: also write each frame's bytes to DIR/NNNNN.yuyv|.jpg (scripts/bench-camera.sh times OpenCV on them)" };
         var print = new Option<bool>("--print-frames") { Description = "with --synthetic: a line per frame (its label, the reading or the rejection)" };
+        var live = new Option<bool>("--live") { Description = "with --synthetic: the live display a camera gets (the stable digit, confidence, frames per second, per-stage latency) instead of the accuracy run" };
         var cmd = new Command("camera", "Recognise handwritten digits from a camera (V4L2) or the synthetic camera: MNIST-style preprocessing, the digit model, per-stage latency.")
         {
-            device, synthetic, format, size, frames, stable, list, seed, rotation, scales, hand, first, save, print,
+            device, synthetic, format, size, frames, stable, list, seed, rotation, scales, hand, first, save, print, live,
         };
         common.AddTo(cmd);
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
@@ -95,6 +96,13 @@ internal static class CameraCommand
                 using var camera = new SyntheticCamera(digits, n, fmt, p.GetValue(seed), w, h, new SyntheticCameraOptions { MaxRotation = p.GetValue(rotation), MinScale = lo, MaxScale = hi, FirstDigit = Math.Max(0, p.GetValue(first)) }.WithHand(p.GetValue(hand)));
                 o.WriteLine($"{camera.Description}; model {classifier.Description}");
                 IFrameSource frames0 = p.GetValue(save) is { } saveDir ? new Saving(camera, saveDir) : camera;
+                if (p.GetValue(live))
+                {
+                    var (ks, ns) = ParseStable(p.GetValue(stable)!);
+                    o.WriteLine(RunPipeline(frames0, classifier, common, p, o, new StabilityFilter(ks, ns)).Summary());
+                    return;
+                }
+
                 var stats = RunPipeline(frames0, classifier, common, p, o, live: null, perFrame: p.GetValue(print));
                 int clean = 0;
                 for (int i = 0; i < n; i++)
@@ -198,9 +206,11 @@ internal static class CameraCommand
         var writer = new ImageWriter();
         long allocated = 0;
         int collected = 0;
+        var rate = new FrameRate();
         double F(long t0, long t1) => (t1 - t0) * 1000.0 / Stopwatch.Frequency;
         while (source.TryRead(out var frame))
         {
+            rate.Arrived(Stopwatch.GetTimestamp());
             string name = frame.Name ?? $"frame {stats.Frames}";
             if (unreadable?.Invoke() is { } why)
             {
@@ -261,7 +271,7 @@ internal static class CameraCommand
                 if (live is not null)
                 {
                     int shown = live.Add(guess);
-                    text = string.Create(Inv, $"{(shown >= 0 ? $"[{classifier.ClassNames[shown]}]" : "[ ]")} {text}; {F(t0, t1):F1}/{F(t1, t2):F1}/{F(t2, t3):F1} ms");
+                    text = string.Create(Inv, $"{(shown >= 0 ? $"[{classifier.ClassNames[shown]}]" : "[ ]")} {text}; {(double.IsNaN(rate.PerSecond) ? "-" : rate.PerSecond.ToString("F1", Inv))} fps; decode/preprocess/inference {F(t0, t1):F1}/{F(t1, t2):F1}/{F(t2, t3):F1} ms");
                 }
 
                 o.WriteLine(frame.Label >= 0 ? $"{name} (label {frame.Label}): {text}" : $"{name}: {text}");
