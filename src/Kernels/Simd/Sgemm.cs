@@ -15,7 +15,12 @@ namespace EdgeNet.Kernels.Simd;
 /// </summary>
 internal static unsafe partial class Gemm
 {
-    private const int KC = 256;
+    // KC: the depth of a packed block. 1024 (no k-blocking up to k = 1024) keeps C's read-modify-write passes
+    // few: 1024³ on one thread went from 75–76% of the FMA roofline (KC 256) to 84–87% (docs/benchmarks.md).
+    private const int KC = 1024;
+
+    // The k-split's unit: a K range per thread is a multiple of it, and K ≥ 8 of them makes splitting K worth it.
+    private const int KSplit = 256;
     private const int MC = 96;
     private const int NC = 1024;
 
@@ -206,7 +211,7 @@ internal static unsafe partial class Gemm
     {
         double flops = 2.0 * m * n * k;
         int threads = flops < 2e6 ? 1 : Threads;
-        if (threads > 1 && m < 4 * MC && n < 4 * NR && k >= 8 * KC)
+        if (threads > 1 && m < 4 * MC && n < 4 * NR && k >= 8 * KSplit)
         {
             SplitK(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
         }
@@ -254,7 +259,7 @@ internal static unsafe partial class Gemm
     /// </summary>
     private static void SplitK(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int threads)
     {
-        int chunks = Math.Min(threads, (k + KC - 1) / KC);
+        int chunks = Math.Min(threads, (k + KSplit - 1) / KSplit);
         float[] partial = System.Buffers.ArrayPool<float>.Shared.Rent((chunks - 1) * m * n);
         try
         {
@@ -263,7 +268,7 @@ internal static unsafe partial class Gemm
                 float* parts = pp;
                 Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
                 {
-                    int k0 = Split(k, chunks, t, KC), k1 = Split(k, chunks, t + 1, KC);
+                    int k0 = Split(k, chunks, t, KSplit), k1 = Split(k, chunks, t + 1, KSplit);
                     float* at = ta ? a + ((long)k0 * lda) : a + k0;
                     float* bt = tb ? b + k0 : b + ((long)k0 * ldb);
                     if (t == 0)
@@ -304,11 +309,22 @@ internal static unsafe partial class Gemm
         return Math.Min(n, (int)((long)units * t / chunks) * align);
     }
 
+    /// <summary>This thread's pinned scratch of at least <paramref name="need"/> floats (allocated on the first call that needs more).</summary>
+    private static float[] Scratch(ref float[]? buffer, long need)
+    {
+        if (buffer is null || buffer.Length < need)
+        {
+            buffer = GC.AllocateUninitializedArray<float>((int)need, pinned: true);
+        }
+
+        return buffer;
+    }
+
     /// <summary>The single-threaded blocked GEMM: NC column blocks × KC depth blocks × MC row blocks.</summary>
     private static void Serial(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
-        t_packB ??= GC.AllocateUninitializedArray<float>(((NC + NR - 1) / NR) * NR * KC, pinned: true);
-        fixed (float* packB = t_packB)
+        // packB [panels(min(n, NC)), min(k, KC), NR]: sized to the call, grown once for a larger one.
+        fixed (float* packB = Scratch(ref t_packB, (long)((Math.Min(n, NC) + NR - 1) / NR) * NR * Math.Min(k, KC)))
         {
             for (int jc = 0; jc < n; jc += NC)
             {
@@ -333,9 +349,8 @@ internal static unsafe partial class Gemm
         float alpha, float beta, float* c, int ldc)
     {
         int rowPanels = (mc + MR - 1) / MR;
-        t_packA ??= GC.AllocateUninitializedArray<float>(((MC + MR - 1) / MR) * MR * KC, pinned: true);
         t_tile ??= GC.AllocateUninitializedArray<float>(12 * 32, pinned: true);
-        fixed (float* packA = t_packA)
+        fixed (float* packA = Scratch(ref t_packA, (long)((MC + MR - 1) / MR) * MR * kc)) // [panels(MC), kc, MR]
         fixed (float* tile = t_tile)
         {
             PackA(ta, a, lda, ic, pc, mc, kc, packA);
