@@ -8,8 +8,9 @@ Sgemm.MicroKernels.g.cs: the blocked GEMM's (packed A and B) micro-kernels.
 PackedGemm.Panels.g.cs: the inference GEMM's panel kernels (B packed once, A through a row source,
 bias and ReLU fused): a full two-vector panel, a one-vector tail panel, and two panels at once for
 few rows.
-Int8Gemm.Panels.g.cs: the int8 GEMM's pair kernels at 512 and 256 bits (int16 pairs of k, vpmaddwd, or
-vpdpwssd through AvxVnni at 256 bits); the 128-bit widening and the arm64 SDOT kernels stay by hand.
+Int8Gemm.Panels.g.cs: the int8 GEMM's dot kernels: the pair kernels at 512 and 256 bits (int16 pairs of k,
+vpmaddwd, or vpdpwssd through AvxVnni at 256 bits) and the arm64 SDOT kernel (int8 quads of k) from the same
+template; the 128-bit widening kernel (no pairwise multiply-add in Vector128) is another algorithm, by hand.
 
 One kernel per (vector width, rows): C[rows, 2 vectors] += A-panel x B-panel over kc, the rows
 chosen for the registers of the ISA (32 zmm with AVX-512: 12 rows = 24 accumulators; 16 ymm with
@@ -249,35 +250,46 @@ def two_panels(bits: int) -> str:
 """
 
 
-# Int8Gemm's pair kernels (int16 pairs of k against int16 weights, int32 accumulators): rows per block by width.
+# Int8Gemm's dot kernels: int32 accumulators, two weight vectors per step, one broadcast group of k's of a row.
+#   pair (x64): int16 pairs of k against int16 weights, vpmaddwd (vpdpwssd with AVX-VNNI); rows per block by width.
+#   quad (arm64 SDOT): int8 quads of k against int8 weights, SDOT adds four products per int32 lane.
 INT8_PAIRS = [(512, 8), (256, 6)]
+INT8_QUAD = (128, 4)
 
 
-def int8_pair_panel(bits: int, rows: int) -> str:
+def int8_panel(bits: int, rows: int, quad: bool = False) -> str:
     v = f"Vector{bits}"
     lanes = bits // 32
-    step = 4 * lanes   # shorts of the two weight vectors per pair
-    if bits == 512:
+    if quad:
+        elem, as_elem, group, name = "sbyte", "AsSByte", "quads", "PanelDot"
+        per_vector = 4 * lanes          # sbytes of one weight vector
         def madd(acc: str, w: str, a: str) -> str:
-            return f"{acc} += Avx512BW.MultiplyAddAdjacent({w}, {a});"
-        comment = f"// {rows} rows × {2 * lanes} channels (two vectors) per step; vpmaddwd multiplies one pair of k's per lane."
+            return f"{acc} = Dp.DotProduct({acc}, {w}, {a});"
+        comment = f"// {rows} rows × {2 * lanes} channels (two vectors) per step; SDOT adds four int8 products per lane."
     else:
-        def madd(acc: str, w: str, a: str) -> str:
-            return f"{acc} = Madd({acc}, {w}, {a});"
+        elem, as_elem, group, name = "short", "AsInt16", "pairs", f"Panel{bits}"
+        per_vector = 2 * lanes          # shorts of one weight vector
+        if bits == 512:
+            def madd(acc: str, w: str, a: str) -> str:
+                return f"{acc} += Avx512BW.MultiplyAddAdjacent({w}, {a});"
+        else:
+            def madd(acc: str, w: str, a: str) -> str:
+                return f"{acc} = Madd({acc}, {w}, {a});"
         comment = f"// {rows} rows × {2 * lanes} channels (two vectors) per step; vpmaddwd multiplies one pair of k's per lane."
+    step = 2 * per_vector
     accs = ", ".join(f"s{r}0 = bias0v, s{r}1 = bias1v" for r in range(rows))
     xs = ", ".join(f"x{r} = x.Row(r{'' if r == 0 else f' + {r}'})" for r in range(rows))
     body = []
     for r in range(rows):
         first = "var a" if r == 0 else "a"
-        body.append(f"                {first} = {v}.Create(*(int*)(x{r} + o)).AsInt16(); {madd(f's{r}0', 'w0', 'a')} {madd(f's{r}1', 'w1', 'a')}")
+        body.append(f"                {first} = {v}.Create(*(int*)(x{r} + o)).{as_elem}(); {madd(f's{r}0', 'w0', 'a')} {madd(f's{r}1', 'w1', 'a')}")
     stores = "\n".join(f"            PanelStore.Two(accOut + ((long)(r + {r}) * ldo), s{r}0, s{r}1, nr);" for r in range(rows))
     tail0 = madd("s00", f"{v}.Load(wp)", "a")
-    tail1 = madd("s01", f"{v}.Load(wp + {2 * lanes})", "a")
+    tail1 = madd("s01", f"{v}.Load(wp + {per_vector})", "a")
     nl = "\n"
     return f"""    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Panel{bits}<TA>(TA x, int rows, int pairs, short* w, int* bias0, int* accOut, int ldo, int nr)
-        where TA : struct, IRowSource<short>
+    private static void {name}<TA>(TA x, int rows, int {group}, {elem}* w, int* bias0, int* accOut, int ldo, int nr)
+        where TA : struct, IRowSource<{elem}>
     {{
         {comment}
         var bias0v = {v}.Load(bias0);
@@ -286,13 +298,13 @@ def int8_pair_panel(bits: int, rows: int) -> str:
         for (; r + {rows} <= rows; r += {rows})
         {{
             {v}<int> {accs};
-            short* {xs};
-            short* wp = w;
-            for (int p = 0; p < pairs; p++, wp += {step})
+            {elem}* {xs};
+            {elem}* wp = w;
+            for (int p = 0; p < {group}; p++, wp += {step})
             {{
                 int o = x.Col(p);
                 var w0 = {v}.Load(wp);
-                var w1 = {v}.Load(wp + {2 * lanes});
+                var w1 = {v}.Load(wp + {per_vector});
 {nl.join(body)}
             }}
 
@@ -302,12 +314,12 @@ def int8_pair_panel(bits: int, rows: int) -> str:
         for (; r < rows; r++)
         {{
             {v}<int> s00 = bias0v, s01 = bias1v;
-            short* x0 = x.Row(r);
-            short* wp = w;
-            for (int p = 0; p < pairs; p++, wp += {step})
+            {elem}* x0 = x.Row(r);
+            {elem}* wp = w;
+            for (int p = 0; p < {group}; p++, wp += {step})
             {{
                 int o = x.Col(p);
-                var a = {v}.Create(*(int*)(x0 + o)).AsInt16();
+                var a = {v}.Create(*(int*)(x0 + o)).{as_elem}();
                 {tail0}
                 {tail1}
             }}
@@ -338,8 +350,8 @@ def panels_source() -> str:
 
 
 def int8_source() -> str:
-    parts = [int8_pair_panel(bits, rows) for bits, rows in INT8_PAIRS]
-    return HEADER.replace("using System.Runtime.Intrinsics;\n", "using System.Runtime.Intrinsics;\nusing System.Runtime.Intrinsics.X86;\n") + "internal static unsafe partial class Int8Gemm\n{\n" + "\n".join(parts) + "}\n"
+    parts = [int8_panel(bits, rows) for bits, rows in INT8_PAIRS] + [int8_panel(*INT8_QUAD, quad=True)]
+    return HEADER.replace("using System.Runtime.Intrinsics;\n", "using System.Runtime.Intrinsics;\nusing System.Runtime.Intrinsics.Arm;\nusing System.Runtime.Intrinsics.X86;\n") + "internal static unsafe partial class Int8Gemm\n{\n" + "\n".join(parts) + "}\n"
 
 
 def source() -> str:

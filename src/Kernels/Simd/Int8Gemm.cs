@@ -191,7 +191,7 @@ internal static unsafe partial class Int8Gemm
             if (DotProduct)
             {
                 int quads = (k + 3) / 4;
-                PanelDot((sbyte*)xv, lda, rows, quads, (sbyte*)packed + ((long)p * quads * nr * 4), bias0 + (p * nr), acc + (p * nr), ldo, cols);
+                PanelDot(new QuadRows((sbyte*)xv, lda), rows, quads, (sbyte*)packed + ((long)p * quads * nr * 4), bias0 + (p * nr), acc + (p * nr), ldo, cols);
             }
             else
             {
@@ -233,56 +233,14 @@ internal static unsafe partial class Int8Gemm
         public int Col(int p) => 2 * p;
     }
 
-    /// <summary>arm64 SDOT: 4 rows × 8 channels, each lane adds four int8 products per instruction.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PanelDot(sbyte* x, int lda, int rows, int quads, sbyte* w, int* bias0, int* accOut, int ldo, int nr)
+    /// <summary>Row-major int8 rows for SDOT: quad q of row r starts at x + r·lda + 4q.</summary>
+    private readonly struct QuadRows(sbyte* x, int lda) : IRowSource<sbyte>
     {
-        var b0 = Vector128.Load(bias0);
-        var b1 = Vector128.Load(bias0 + 4);
-        int r = 0;
-        for (; r + 4 <= rows; r += 4)
-        {
-            Vector128<int> s00 = b0, s01 = b1, s10 = b0, s11 = b1, s20 = b0, s21 = b1, s30 = b0, s31 = b1;
-            int* x0 = (int*)(x + ((long)r * lda)), x1 = (int*)(x + ((long)(r + 1) * lda)), x2 = (int*)(x + ((long)(r + 2) * lda)), x3 = (int*)(x + ((long)(r + 3) * lda));
-            sbyte* wp = w;
-            for (int q = 0; q < quads; q++, wp += 32)
-            {
-                var w0 = Vector128.Load(wp);
-                var w1 = Vector128.Load(wp + 16);
-                var a = Vector128.Create(x0[q]).AsSByte(); s00 = Dp.DotProduct(s00, w0, a); s01 = Dp.DotProduct(s01, w1, a);
-                a = Vector128.Create(x1[q]).AsSByte(); s10 = Dp.DotProduct(s10, w0, a); s11 = Dp.DotProduct(s11, w1, a);
-                a = Vector128.Create(x2[q]).AsSByte(); s20 = Dp.DotProduct(s20, w0, a); s21 = Dp.DotProduct(s21, w1, a);
-                a = Vector128.Create(x3[q]).AsSByte(); s30 = Dp.DotProduct(s30, w0, a); s31 = Dp.DotProduct(s31, w1, a);
-            }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public sbyte* Row(int r) => x + ((long)r * lda);
 
-            OutDot(accOut + ((long)r * ldo), s00, s01, nr);
-            OutDot(accOut + ((long)(r + 1) * ldo), s10, s11, nr);
-            OutDot(accOut + ((long)(r + 2) * ldo), s20, s21, nr);
-            OutDot(accOut + ((long)(r + 3) * ldo), s30, s31, nr);
-        }
-
-        for (; r < rows; r++)
-        {
-            Vector128<int> s00 = b0, s01 = b1;
-            int* x0 = (int*)(x + ((long)r * lda));
-            sbyte* wp = w;
-            for (int q = 0; q < quads; q++, wp += 32)
-            {
-                var a = Vector128.Create(x0[q]).AsSByte();
-                s00 = Dp.DotProduct(s00, Vector128.Load(wp), a);
-                s01 = Dp.DotProduct(s01, Vector128.Load(wp + 16), a);
-            }
-
-            OutDot(accOut + ((long)r * ldo), s00, s01, nr);
-        }
-    }
-
-    private static void OutDot(int* dst, Vector128<int> v0, Vector128<int> v1, int nr)
-    {
-        for (int j = 0; j < nr; j++)
-        {
-            dst[j] = j < 4 ? v0[j] : v1[j - 4];
-        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Col(int q) => 4 * q;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -313,5 +271,6 @@ internal static unsafe partial class Int8Gemm
     private static Vector256<int> Madd(Vector256<int> acc, Vector256<short> w, Vector256<short> a) =>
         AvxVnni.IsSupported ? AvxVnni.MultiplyWideningAndAdd(acc, w, a) : acc + Avx2.MultiplyAddAdjacent(w, a);
 
-    // The pair kernels Panel512 and Panel256 are in Int8Gemm.Panels.g.cs, written by scripts/gen-kernels.py.
+    // The dot kernels Panel512, Panel256 (int16 pairs) and PanelDot (arm64 SDOT, int8 quads) are in
+    // Int8Gemm.Panels.g.cs, written by scripts/gen-kernels.py from one template.
 }
