@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs the five libraries (EdgeNet.Formats, .Kernels, .Rig, .Trainer, .Runtime) into artifacts/packages, the
+# Packs the seven libraries (EdgeNet.Formats, .Kernels, .Rig, .Rig.Gpio, .Trainer, .Runtime, .Runtime.Devices) into artifacts/packages, the
 # local feed samples/nuget.config names, and forgets the samples' restored copies so they take the new ones.
 #   scripts/pack.sh             build in Release and pack
 #   scripts/pack.sh --no-build  pack what `dotnet build EdgeNet.sln -c Release` made (the samples tests do this)

@@ -10,7 +10,7 @@ namespace EdgeNet.Runtime.Tests;
 [TestClass]
 public sealed partial class ArchitectureTests
 {
-    private static readonly string[] Ours = ["EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Runtime", "edgenet", "edgenet-train", "EdgeNet.Trainer"];
+    private static readonly string[] Ours = ["EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Runtime", "EdgeNet.Runtime.Devices", "edgenet", "edgenet-train", "EdgeNet.Trainer"];
 
     private static string[] OurReferences(Assembly a) =>
         a.GetReferencedAssemblies().Select(r => r.Name!).Where(n => Ours.Contains(n)).Order(StringComparer.Ordinal).ToArray();
@@ -25,6 +25,8 @@ public sealed partial class ArchitectureTests
         var kernels = typeof(EdgeNet.Kernels.Simd.Gemm).Assembly;
         var runtime = typeof(EdgeNet.Runtime.Interpreter).Assembly;
         var trainer = typeof(EdgeNet.Trainer.Keras.Models.Model).Assembly;
+        var gpio = typeof(EdgeNet.Rig.CartPole.GpioCartPoleRig).Assembly;
+        var devices = typeof(EdgeNet.Runtime.Training.Rl.RigDqnLoop).Assembly;
         var edgenet = typeof(EdgeNet.Runtime.Cli.EdgenetCli).Assembly;
         var edgenetTrain = typeof(EdgeNet.Trainer.Cli.Cli).Assembly;
 
@@ -33,20 +35,29 @@ public sealed partial class ArchitectureTests
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(rig), "Rig references no project of ours");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(runtime), "the runtime references Formats, Kernels and Rig, never the trainer");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(trainer), "the trainer references Formats, Kernels and Rig, never the runtime");
+        CollectionAssert.AreEqual(new[] { "EdgeNet.Rig" }, OurReferences(gpio), "the rig over GPIO builds on the physics only");
+        CollectionAssert.IsSubsetOf(OurReferences(devices), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Runtime" }, "the runtime's devices: the runtime and the rig over GPIO");
         CollectionAssert.Contains(OurReferences(edgenet), "EdgeNet.Runtime", "the edgenet command is a command over the runtime library");
-        CollectionAssert.IsSubsetOf(OurReferences(edgenet), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Runtime" }, "the edgenet command never references the trainer");
+        CollectionAssert.IsSubsetOf(OurReferences(edgenet), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Runtime", "EdgeNet.Runtime.Devices" }, "the edgenet command never references the trainer");
         CollectionAssert.Contains(OurReferences(edgenetTrain), "EdgeNet.Trainer", "edgenet-train is a command over the trainer library");
         CollectionAssert.IsSubsetOf(OurReferences(edgenetTrain), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Trainer" }, "edgenet-train never references the runtime");
 
         // What the board runs carries no host-only library (GPU, plots, rich console, the trainer's ONNX protobuf).
-        foreach (var a in new[] { formats, kernels, rig, runtime, edgenet })
+        foreach (var a in new[] { formats, kernels, rig, gpio, runtime, devices, edgenet })
         {
             var hostOnly = References(a).Where(n => n.StartsWith("Silk.NET", StringComparison.Ordinal) || n.StartsWith("ScottPlot", StringComparison.Ordinal) || n.StartsWith("Spectre", StringComparison.Ordinal) || n.StartsWith("SkiaSharp", StringComparison.Ordinal) || n.StartsWith("Google.Protobuf", StringComparison.Ordinal)).ToArray();
             Assert.IsEmpty(hostOnly, $"{a.GetName().Name} references host-only {string.Join(", ", hostOnly)}");
         }
 
         // The libraries a user's program references carry no command-line or console library: those are the commands'.
+        // dotnet/iot (GPIO, V4L2) is the hardware packages' only: a program that runs or trains models does not carry it.
         foreach (var a in new[] { formats, kernels, rig, runtime, trainer })
+        {
+            var hardware = References(a).Where(n => n.StartsWith("System.Device.Gpio", StringComparison.Ordinal) || n.StartsWith("Iot.Device", StringComparison.Ordinal)).ToArray();
+            Assert.IsEmpty(hardware, $"{a.GetName().Name} references dotnet/iot ({string.Join(", ", hardware)}); that belongs in EdgeNet.Rig.Gpio or EdgeNet.Runtime.Devices");
+        }
+
+        foreach (var a in new[] { formats, kernels, rig, gpio, runtime, devices, trainer })
         {
             var commandOnly = References(a).Where(n => n.StartsWith("System.CommandLine", StringComparison.Ordinal) || n.StartsWith("ScottPlot", StringComparison.Ordinal) || n.StartsWith("Spectre", StringComparison.Ordinal)).ToArray();
             Assert.IsEmpty(commandOnly, $"{a.GetName().Name} (a library) references the command-line library {string.Join(", ", commandOnly)}");

@@ -18,7 +18,7 @@ public sealed partial class SamplesTests
 {
     private static readonly string Root = RepoRoot();
     private static readonly string Feed = Path.Combine(Root, "artifacts", "packages");
-    private static readonly string[] Libraries = ["EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Trainer", "EdgeNet.Runtime"];
+    private static readonly string[] Libraries = ["EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Trainer", "EdgeNet.Runtime", "EdgeNet.Runtime.Devices"];
     private static string s_work = "";
 
     [ClassInitialize]
@@ -63,7 +63,7 @@ public sealed partial class SamplesTests
             if (id == "EdgeNet.Runtime")
             {
                 CollectionAssert.AreEquivalent(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "StbImageSharp", "StbImageWriteSharp", "System.Numerics.Tensors" }, deps,
-                    "the runtime package pulls none of the trainer's dependencies (Silk.NET, Protobuf)");
+                    "the runtime package pulls none of the trainer's dependencies (Silk.NET, Protobuf), nor dotnet/iot");
             }
         }
     }
@@ -210,6 +210,7 @@ public sealed partial class SamplesTests
         StringAssert.Contains(output, $"clean.png: {test.Labels[1]} (");
         Assert.IsFalse(Directory.Exists(Path.Combine(dir, "packages", "edgenet.trainer")), "the runtime package does not bring the trainer");
         Assert.IsFalse(Directory.Exists(Path.Combine(dir, "packages", "silk.net.opencl")), "nor its OpenCL binding");
+        Assert.IsFalse(Directory.Exists(Path.Combine(dir, "packages", "iot.device.bindings")), "nor dotnet/iot: running a model needs no GPIO or camera bindings");
     }
 
     private static string RunSample(string name, params string[] args) =>
