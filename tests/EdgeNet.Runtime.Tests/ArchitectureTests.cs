@@ -1,3 +1,4 @@
+using EdgeNet.Tests.Shared;
 using System.Reflection;
 using System.Text.RegularExpressions;
 
@@ -83,7 +84,7 @@ public sealed partial class ArchitectureTests
             ["Models"] = ["Autograd", "Keras", "Tensors"],
             ["Rl"] = ["Autograd", "Export", "Keras", "Tensors"],
         };
-        string root = Path.Combine(RepoRoot(), "src", "Trainer");
+        string root = Path.Combine(RepoPaths.Root, "src", "Trainer");
         var found = new List<string>();
         foreach (var (folder, may) in allowed)
         {
@@ -119,18 +120,5 @@ public sealed partial class ArchitectureTests
             float x = (float)((rng.NextDouble() - 0.5) * 300), scale = (float)(rng.NextDouble() + 0.01);
             Assert.AreEqual(EdgeNet.Formats.Contract.Int8Arithmetic.Quantize(x, scale, zp), EdgeNet.Kernels.Requantize.Quantize(x, scale, zp));
         }
-    }
-
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "EdgeNet.sln")))
-            {
-                return d.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("EdgeNet.sln not found above " + AppContext.BaseDirectory);
     }
 }

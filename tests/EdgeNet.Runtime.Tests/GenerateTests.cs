@@ -1,3 +1,4 @@
+using EdgeNet.Tests.Shared;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Runtime.Cli;
 using EdgeNet.Trainer.Data;
@@ -57,10 +58,5 @@ public sealed class GenerateTests
         {
             File.Delete(path);
         }
-    }
-
-    private sealed class FloatTolerance(float eps) : System.Collections.IComparer
-    {
-        public int Compare(object? x, object? y) => Math.Abs((float)x! - (float)y!) <= eps ? 0 : 1;
     }
 }

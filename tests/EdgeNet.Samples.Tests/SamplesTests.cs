@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using EdgeNet.Formats.Data;
 using EdgeNet.Formats.Enb;
+using EdgeNet.Tests.Shared;
 using StbImageWriteSharp;
 
 namespace EdgeNet.Samples.Tests;
@@ -16,10 +17,20 @@ namespace EdgeNet.Samples.Tests;
 [TestClass]
 public sealed partial class SamplesTests
 {
-    private static readonly string Root = RepoRoot();
+    private static readonly string Root = RepoPaths.Root;
     private static readonly string Feed = Path.Combine(Root, "artifacts", "packages");
     private static readonly string[] Libraries = ["EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Trainer", "EdgeNet.Runtime", "EdgeNet.Runtime.Devices"];
     private static string s_work = "";
+
+    /// <summary>The held-out digits, read once for the tests that draw PNGs from them.</summary>
+    private static readonly Lazy<ImageDataset> HeldOut = new(() => Datasets.LoadDigits(Path.Combine(Root, "data", "mnist-digits")).Test);
+
+    /// <summary>MlpFit run once (one epoch): what it printed and the int8 blob it wrote; the runtime tests read that blob.</summary>
+    private static readonly Lazy<(string Output, string Blob)> Mlp = new(() =>
+    {
+        string blob = Path.Combine(s_work, "digits-int8.enb");
+        return (RunSample("MlpFit", "1", blob), blob);
+    });
 
     [ClassInitialize]
     public static void PackAndBuild(TestContext context)
@@ -109,8 +120,7 @@ public sealed partial class SamplesTests
     [TestMethod]
     public void MlpFit_exports_a_blob_that_ClassifyImage_reads_digits_with()
     {
-        string blob = Path.Combine(s_work, "digits-int8.enb");
-        string output = RunSample("MlpFit", "1", blob);
+        var (output, blob) = Mlp.Value;
         double floatAccuracy = Number(output, @"test accuracy: ([\d.]+)");
         Assert.IsGreaterThan(0.85, floatAccuracy, output);
         Assert.AreEqual(floatAccuracy, Number(output, @"int8 accuracy ([\d.]+)"), 0.02, "int8 within 2 points of float");
@@ -120,7 +130,7 @@ public sealed partial class SamplesTests
         }
 
         // Five held-out digits as PNG files, light on dark as MNIST, and one dark on light read with --invert.
-        var test = Datasets.LoadDigits(Path.Combine(Root, "data", "mnist-digits")).Test;
+        var test = HeldOut.Value;
         int right = 0;
         for (int i = 0; i < 5; i++)
         {
@@ -177,8 +187,7 @@ public sealed partial class SamplesTests
     [TestMethod]
     public void A_clean_folder_with_only_the_local_feed_builds_and_runs_the_runtime_sample()
     {
-        string blob = Path.Combine(s_work, "clean.enb");
-        RunSample("MlpFit", "1", blob);
+        string blob = Mlp.Value.Blob;
         string dir = Directory.CreateDirectory(Path.Combine(s_work, "clean")).FullName;
         File.Copy(Path.Combine(Root, "samples", "ClassifyImage", "Program.cs"), Path.Combine(dir, "Program.cs"));
         File.WriteAllText(Path.Combine(dir, "clean.csproj"), """
@@ -204,7 +213,7 @@ public sealed partial class SamplesTests
             </configuration>
             """);
         File.WriteAllText(Path.Combine(dir, "global.json"), """{ "sdk": { "version": "10.0.100", "rollForward": "latestFeature" } }""");
-        var test = Datasets.LoadDigits(Path.Combine(Root, "data", "mnist-digits")).Test;
+        var test = HeldOut.Value;
         string png = WritePng(test.Image(1), "clean.png", invert: false);
         string output = Run("dotnet", ["run", "-c", "Release", "--", blob, png], dir, 300);
         StringAssert.Contains(output, $"clean.png: {test.Labels[1]} (");
@@ -263,23 +272,5 @@ public sealed partial class SamplesTests
         var m = Regex.Match(output, pattern);
         Assert.IsTrue(m.Success, $"'{pattern}' not in:\n{output}");
         return double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-    }
-
-    private sealed class FloatTolerance(float tolerance) : System.Collections.IComparer
-    {
-        public int Compare(object? x, object? y) => Math.Abs((float)x! - (float)y!) <= tolerance ? 0 : 1;
-    }
-
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "EdgeNet.sln")))
-            {
-                return d.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("EdgeNet.sln not found above " + AppContext.BaseDirectory);
     }
 }

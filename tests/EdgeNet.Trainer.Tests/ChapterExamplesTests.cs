@@ -1,3 +1,4 @@
+using EdgeNet.Tests.Shared;
 using EdgeNet.Trainer.Autograd;
 using EdgeNet.Trainer.Keras.Initializers;
 using EdgeNet.Trainer.Keras.Layers;
@@ -73,7 +74,7 @@ public sealed class ChapterExamplesTests
 
         // The closed form's values (LinearReference) written out to 8 digits; the chapter prints no numbers for
         // this program. They pin the reference itself, so a change to it cannot go unnoticed.
-        CollectionAssert.AreEqual(new[] { 0.40784496f, 1.191065f, 1.9742855f }, kernel, new Tolerance(1e-4f));
+        CollectionAssert.AreEqual(new[] { 0.40784496f, 1.191065f, 1.9742855f }, kernel, new FloatTolerance(1e-4f));
         Assert.AreEqual(0.78322077f, bias, 1e-4f);
         StringAssert.StartsWith(model.Variables[0].Name, "dense");
         StringAssert.EndsWith(model.Variables[0].Name, "/kernel");
@@ -144,9 +145,4 @@ public sealed class ChapterExamplesTests
         Assert.AreEqual(6f, same[8]);
         Assert.AreEqual(1f, same[(5 * 7) + 5]);
     }
-}
-
-internal sealed class Tolerance(float eps) : System.Collections.IComparer
-{
-    public int Compare(object? x, object? y) => Math.Abs((float)x! - (float)y!) <= eps ? 0 : 1;
 }

@@ -1,3 +1,4 @@
+using EdgeNet.Tests.Shared;
 using EdgeNet.Trainer.Autograd;
 using EdgeNet.Trainer.Keras;
 using EdgeNet.Trainer.Keras.Initializers;
@@ -148,7 +149,7 @@ public sealed class ModelApiTests
             model.TrainOnBatch(x, y);
         }
 
-        CollectionAssert.AreEqual(new[] { 0.40784496f, 1.191065f, 1.9742855f }, model.Variables[0].Numpy(), new Tolerance(1e-4f));
+        CollectionAssert.AreEqual(new[] { 0.40784496f, 1.191065f, 1.9742855f }, model.Variables[0].Numpy(), new FloatTolerance(1e-4f));
         Assert.AreEqual(0.78322077f, model.Variables[1].Numpy()[0], 1e-4f);
     }
 

@@ -1,3 +1,4 @@
+using EdgeNet.Tests.Shared;
 using EdgeNet.Trainer.Autograd;
 using EdgeNet.Trainer.Keras.Optimizers;
 using EdgeNet.Trainer.Tensors;
@@ -117,11 +118,11 @@ public sealed class OptimizerTests
             return which == 0 ? a.Numpy() : b.Numpy();
         }
 
-        CollectionAssert.AreEqual(new[] { -3f, -4f }, Run(null, null, 0), new Tolerance(1e-5f));
-        CollectionAssert.AreEqual(new[] { -0.6f, -0.8f }, Run(1f, null, 0), new Tolerance(1e-5f), "clipnorm 1: [3, 4]/5");
-        CollectionAssert.AreEqual(new[] { -1f }, Run(1f, null, 1), new Tolerance(1e-5f), "clipnorm 1: [12]/12");
-        CollectionAssert.AreEqual(new[] { -3f / 13 * 6.5f, -4f / 13 * 6.5f }, Run(null, 6.5f, 0), new Tolerance(1e-5f), "global 6.5: scaled by 6.5/13");
-        CollectionAssert.AreEqual(new[] { -6f }, Run(null, 6.5f, 1), new Tolerance(1e-5f));
+        CollectionAssert.AreEqual(new[] { -3f, -4f }, Run(null, null, 0), new FloatTolerance(1e-5f));
+        CollectionAssert.AreEqual(new[] { -0.6f, -0.8f }, Run(1f, null, 0), new FloatTolerance(1e-5f), "clipnorm 1: [3, 4]/5");
+        CollectionAssert.AreEqual(new[] { -1f }, Run(1f, null, 1), new FloatTolerance(1e-5f), "clipnorm 1: [12]/12");
+        CollectionAssert.AreEqual(new[] { -3f / 13 * 6.5f, -4f / 13 * 6.5f }, Run(null, 6.5f, 0), new FloatTolerance(1e-5f), "global 6.5: scaled by 6.5/13");
+        CollectionAssert.AreEqual(new[] { -6f }, Run(null, 6.5f, 1), new FloatTolerance(1e-5f));
     }
 
     [TestMethod]

@@ -42,43 +42,30 @@ internal static class RunCommands
         var cmd = new Command("run", "Classify one image with an image model, or evaluate one observation with a Q-network (--obs).") { model, input, obs, index, invert, variant, threads, raw };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
-            using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, 1));
             if (p.GetValue(obs) is { } observation)
             {
+                using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, 1));
                 RunObservation(it, p.GetValue(model)!, observation, p.GetValue(raw), o);
                 return;
             }
 
-            int[] shape = ModelInfo.InputShape(it.Blob);
-            if (shape.Length != 3)
-            {
-                throw new RuntimeModelException($"{p.GetValue(model)}: 'run' is for image models [H, W, C]; this one takes {string.Join("x", shape)} (use --obs v1,v2,... for a vector model such as a Q-network, 'generate' for text models)");
-            }
-
-            var (scale, offset) = ModelInfo.Normalization(it.Blob);
+            using var classifier = new ImageClassifier(p.GetValue(model)!, Options(p, variant, threads, 1)); // refuses a model that takes no image, saying what it takes
             string image = p.GetValue(input) ?? throw new ArgumentException($"give --input IMAGE for the image model {p.GetValue(model)} (or --obs v1,v2,... for a vector model)");
-            float[] pixels = ImageInput.Read(image, shape[0], shape[1], p.GetValue(index), p.GetValue(invert));
-            var dst = it.Input(1);
-            for (int i = 0; i < pixels.Length; i++)
-            {
-                dst[i] = (pixels[i] * scale) + offset;
-            }
-
+            float[] pixels = classifier.ReadFile(image, p.GetValue(invert), p.GetValue(index));
             var sw = Stopwatch.StartNew();
-            it.Invoke(1);
+            classifier.Classify(pixels);
             double us = sw.Elapsed.TotalMicroseconds;
-            var probs = it.Output(1).ToArray();
-            var names = ModelInfo.ClassNames(it.Blob, probs.Length);
-            var top = probs.Select((v, i) => (v, i)).OrderByDescending(t => t.v).Take(3).ToArray();
-            o.WriteLine($"prediction: {names[top[0].i]} ({top[0].v.ToString("P1", Inv)})  [{us.ToString("F0", Inv)} us]");
-            foreach (var (v, i) in top.Skip(1))
+            var names = classifier.ClassNames;
+            var top = classifier.Top(3);
+            o.WriteLine($"prediction: {names[top[0].Class]} ({top[0].P.ToString("P1", Inv)})  [{us.ToString("F0", Inv)} us]");
+            foreach (var (i, v) in top.Skip(1))
             {
                 o.WriteLine($"            {names[i]} ({v.ToString("P1", Inv)})");
             }
 
             if (p.GetValue(raw))
             {
-                o.WriteLine("outputs: " + string.Join(" ", probs.Select(v => v.ToString("R", Inv))));
+                o.WriteLine("outputs: " + string.Join(" ", classifier.Model.Output(1).ToArray().Select(v => v.ToString("R", Inv))));
             }
         }));
         return cmd;

@@ -24,12 +24,18 @@ public class ImageClassifier : IDisposable
 
     /// <summary>Loads <paramref name="blob"/> for batch-1 classification.</summary>
     /// <exception cref="Formats.Enb.EnbFormatException">The file is not a valid blob (the message names the field).</exception>
-    /// <exception cref="RuntimeModelException">The blob's graph cannot run here.</exception>
+    /// <exception cref="RuntimeModelException">The blob's graph cannot run here, or it does not take grey images [height, width, 1].</exception>
     public ImageClassifier(string blob, InterpreterOptions? options = null)
     {
         _model = Interpreter.Load(blob, (options ?? new InterpreterOptions()) with { MaxBatch = 1 });
         int[] shape = ModelInfo.InputShape(_model.Blob);
-        (Height, Width) = shape.Length >= 2 ? (shape[0], shape[1]) : (1, shape.Length == 1 ? shape[0] : 1);
+        if (shape is not [_, _, 1])
+        {
+            _model.Dispose();
+            throw new RuntimeModelException($"{blob}: takes [{string.Join(", ", shape)}], not a grey image [height, width, 1]: a vector model such as a Q-network takes observations, a text model tokens (edgenet: use --obs v1,v2,... for a vector model, 'generate' for a text model)");
+        }
+
+        (Height, Width) = (shape[0], shape[1]);
         (_scale, _offset) = ModelInfo.Normalization(_model.Blob);
         _probabilities = new float[_model.OutputSampleSize];
         ClassNames = ModelInfo.ClassNames(_model.Blob, _model.OutputSampleSize);
@@ -51,7 +57,7 @@ public class ImageClassifier : IDisposable
     /// <summary>The blob, its quantization scheme and the kernels it runs on, for a status line.</summary>
     public string Description { get; }
 
-    /// <summary>The interpreter underneath (its blob, arena and options).</summary>
+    /// <summary>The interpreter underneath (its blob, arena and options; <c>Model.Output(1)</c>: the last image's raw outputs).</summary>
     public Interpreter Model => _model;
 
     /// <summary>The class probabilities of the last classification.</summary>
@@ -97,14 +103,25 @@ public class ImageClassifier : IDisposable
     /// <exception cref="InvalidDataException">The file is not an image this reader knows, or is corrupt (the message says which).</exception>
     public IReadOnlyList<ClassProbability> ClassifyFile(string path, bool invert = false, int k = 3)
     {
-        float[] pixels = ImageInput.Read(path, Height, Width, 0, invert);
+        Classify(ReadFile(path, invert));
+        return Top(k).Select(t => new ClassProbability(t.Class, ClassNames[t.Class], t.P)).ToArray();
+    }
+
+    /// <summary>
+    /// An image file as <see cref="Classify(ReadOnlySpan{float})"/> takes it: grey, resized to the model's input,
+    /// values 0..1; <paramref name="index"/> picks an image of an IDX file.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">The file is not an image this reader knows, or is corrupt (the message says which).</exception>
+    public float[] ReadFile(string path, bool invert = false, int index = 0)
+    {
+        float[] pixels = ImageInput.Read(path, Height, Width, index, invert);
         for (int i = 0; i < pixels.Length; i++)
         {
             pixels[i] /= 255f;
         }
 
-        Classify(pixels);
-        return Top(k).Select(t => new ClassProbability(t.Class, ClassNames[t.Class], t.P)).ToArray();
+        return pixels;
     }
 
     /// <summary>The <paramref name="k"/> most probable classes of the last image, best first.</summary>

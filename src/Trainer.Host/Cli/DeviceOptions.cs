@@ -14,9 +14,6 @@ internal static class DeviceOptions
         DefaultValueFactory = _ => "cpu",
     };
 
-    /// <summary>Makes the chosen device current (<see cref="Device.Select"/>); disposing the handle restores the previous one.</summary>
-    public static IDisposable Select(string? spec) => Device.Select(spec);
-
     public static Command DevicesCommand()
     {
         var cmd = new Command("devices", "List the OpenCL platforms and devices the trainer can use.");

@@ -76,7 +76,7 @@ internal static class DqnCommand
             }
 
             EdgeNet.Trainer.Backends.Cpu.CpuBackend.MaxThreads = p.GetValue(threads);
-            using var backend = DeviceOptions.Select(p.GetValue(device));
+            using var backend = EdgeNet.Trainer.Backends.Device.Select(p.GetValue(device));
             KerasBackend.SetRandomSeed(options.Seed);
             var trainer = new DqnTrainer(options, env);
             Console.WriteLine($"dqn on CartPole-v1 (physics {env.ToSpec()}), seed {options.Seed}, device {EdgeNet.Trainer.Backends.Device.Name}");

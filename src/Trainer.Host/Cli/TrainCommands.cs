@@ -36,7 +36,7 @@ internal static class TrainCommands
         };
         cmd.SetAction(p => Cli.Guard(() =>
         {
-            using var backend = DeviceOptions.Select(p.GetValue(device));
+            using var backend = EdgeNet.Trainer.Backends.Device.Select(p.GetValue(device));
             KerasBackend.SetRandomSeed(p.GetValue(seed));
             var split = LoadImages(p.GetValue(data)!);
             var train = p.GetValue(limit) is int n ? split.Train.Take(n) : split.Train;
@@ -99,7 +99,7 @@ internal static class TrainCommands
         };
         cmd.SetAction(p => Cli.Guard(() =>
         {
-            using var backend = DeviceOptions.Select(p.GetValue(device));
+            using var backend = EdgeNet.Trainer.Backends.Device.Select(p.GetValue(device));
             KerasBackend.SetRandomSeed(p.GetValue(seed));
             string spec = p.GetValue(data)!;
             var corpus = TextCorpus.Load(spec.StartsWith("text=", StringComparison.Ordinal) ? spec[5..] : null, p.GetValue(maxChars), p.GetValue(seed));
