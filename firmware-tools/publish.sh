@@ -7,8 +7,8 @@
 # Cross-building arm64 needs: clang lld llvm libc6-dev-arm64-cross libgcc-12-dev-arm64-cross
 # (scripts/setup.sh --arm64 installs them).
 #   ... --inference-only   leaves training on the board out of the binary (smaller; no finetune/learn/bench --train/rig train)
-#   ... --no-rig           leaves the cart-pole rig over GPIO out (no 'edgenet rig', no GPIO drivers; about 0.75 MB less)
-#   ... --no-camera        leaves the camera out (no 'edgenet camera'/'classify', no V4L2; about 0.3 MB less)
+#   ... --no-rig           leaves the cart-pole rig over GPIO out (no 'edgenet rig', no GPIO drivers; about 0.7 MB less)
+#   ... --no-camera        leaves the camera out (no 'edgenet camera'/'classify', no V4L2; about 0.17 MB less)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 extra=()

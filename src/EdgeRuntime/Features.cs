@@ -13,7 +13,7 @@ internal static class Features
     [FeatureSwitchDefinition("EdgeNet.Runtime.Training.IsSupported")]
     public static bool Training => !AppContext.TryGetSwitch("EdgeNet.Runtime.Training.IsSupported", out bool on) || on;
 
-    /// <summary>The cart-pole rig over GPIO (<c>edgenet rig</c>, System.Device.Gpio's drivers); off with <c>-p:EdgeNetRig=false</c> for a board without one (about 0.75 MB less).</summary>
+    /// <summary>The cart-pole rig over GPIO (<c>edgenet rig</c>, System.Device.Gpio's drivers); off with <c>-p:EdgeNetRig=false</c> for a board without one (about 0.7 MB less).</summary>
     [FeatureSwitchDefinition("EdgeNet.Runtime.Rig.IsSupported")]
     public static bool Rig => !AppContext.TryGetSwitch("EdgeNet.Runtime.Rig.IsSupported", out bool on) || on;
 

@@ -1,5 +1,7 @@
 using EdgeNet.Tests.Shared;
 using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using System.Text.RegularExpressions;
 
 namespace EdgeNet.Runtime.Tests;
@@ -62,6 +64,38 @@ public sealed partial class ArchitectureTests
         {
             var commandOnly = References(a).Where(n => n.StartsWith("System.CommandLine", StringComparison.Ordinal) || n.StartsWith("ScottPlot", StringComparison.Ordinal) || n.StartsWith("Spectre", StringComparison.Ordinal)).ToArray();
             Assert.IsEmpty(commandOnly, $"{a.GetName().Name} (a library) references the command-line library {string.Join(", ", commandOnly)}");
+        }
+    }
+
+    /// <summary>
+    /// What the board runs uses no LINQ (Directory.Build.targets leaves it out of their usings): in the NativeAOT binary
+    /// every Enumerable call over a value type is its own copy of LINQ's iterators and their type data.
+    /// </summary>
+    [TestMethod]
+    public void Board_assemblies_use_no_linq()
+    {
+        var board = new[]
+        {
+            typeof(EdgeNet.Formats.Enb.BlobReader).Assembly, typeof(EdgeNet.Kernels.Simd.Gemm).Assembly, typeof(EdgeNet.Rig.Environments.CartPoleEnv).Assembly,
+            typeof(EdgeNet.Rig.CartPole.GpioCartPoleRig).Assembly, typeof(EdgeNet.Runtime.Interpreter).Assembly,
+            typeof(EdgeNet.Runtime.Training.Rl.RigDqnLoop).Assembly, typeof(EdgeNet.Runtime.Cli.EdgenetCli).Assembly,
+        };
+        foreach (var a in board)
+        {
+            using var pe = new PEReader(File.OpenRead(a.Location));
+            var md = pe.GetMetadataReader();
+            var linq = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var h in md.TypeReferences)
+            {
+                var t = md.GetTypeReference(h);
+                if (md.GetString(t.Namespace) == "System.Linq")
+                {
+                    linq.Add(md.GetString(t.Name));
+                }
+            }
+
+            Assert.IsEmpty(linq, $"{a.GetName().Name} uses System.Linq ({string.Join(", ", linq)}); write the loop (see Directory.Build.targets)");
+            Assert.IsFalse(References(a).Contains("System.Linq"), $"{a.GetName().Name} references System.Linq");
         }
     }
 

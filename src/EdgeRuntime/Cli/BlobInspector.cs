@@ -26,7 +26,12 @@ internal static class BlobInspector
         meta.WriteTo(w);
         w.WriteLine();
 
-        long total = r.Tensors.Sum(t => t.ByteSize);
+        long total = 0;
+        foreach (var t in r.Tensors)
+        {
+            total += t.ByteSize;
+        }
+
         w.WriteLine($"Tensors ({r.Tensors.Count}, {total.ToString("N0", inv)} bytes)");
         var tensors = new TextTable("#", "name", "type", "shape", "offset", "bytes", "quantization", "xxhash64");
         for (int i = 0; i < r.Tensors.Count; i++)
@@ -44,14 +49,14 @@ internal static class BlobInspector
             return;
         }
 
-        w.WriteLine($"Graph: inputs {string.Join(", ", g.Inputs.Select(i => Describe(g.Values[i])))}; outputs {string.Join(", ", g.Outputs.Select(i => Describe(g.Values[i])))}");
+        w.WriteLine($"Graph: inputs {CliFormat.Join(", ", g.Inputs.Count, i => Describe(g.Values[g.Inputs[i]]))}; outputs {CliFormat.Join(", ", g.Outputs.Count, i => Describe(g.Values[g.Outputs[i]]))}");
         var layers = new TextTable("#", "op", "inputs", "outputs", "attributes");
         for (int i = 0; i < g.Operators.Count; i++)
         {
             var op = g.Operators[i];
-            string ins = string.Join(", ", op.Inputs.Select(x => x.IsWeight ? r.Tensors[x.Index].Name : g.Values[x.Index].Name));
-            string outs = string.Join(", ", op.Outputs.Select(o => Describe(g.Values[o])));
-            string attrs = string.Join(" ", op.Attributes.Select(a => $"{a.Key}={a.Value}"));
+            string ins = CliFormat.Join(", ", op.Inputs.Count, k => op.Inputs[k].IsWeight ? r.Tensors[op.Inputs[k].Index].Name : g.Values[op.Inputs[k].Index].Name);
+            string outs = CliFormat.Join(", ", op.Outputs.Count, k => Describe(g.Values[op.Outputs[k]]));
+            string attrs = CliFormat.Join(" ", op.Attributes.Count, k => $"{op.Attributes[k].Key}={op.Attributes[k].Value}");
             layers.Add(i.ToString(inv), OpName(op.Opcode), ins, outs, attrs);
         }
 

@@ -177,14 +177,20 @@ internal static class CameraCommand
                     return double.NaN;
                 }
 
-                var s = v.Order().ToArray();
+                var s = v.ToArray();
+                Array.Sort(s);
                 return s[Math.Clamp((int)Math.Ceiling(q * s.Length) - 1, 0, s.Length - 1)];
             }
 
-            string rejected = Rejected.Count == 0 ? "none" : string.Join(", ", Rejected.OrderByDescending(r => r.Value).Select(r => $"{r.Value} {r.Key}"));
+            var counts = new List<KeyValuePair<Rejection, int>>(Rejected);
+            counts.Sort((a, b) => a.Value != b.Value ? b.Value.CompareTo(a.Value) : a.Key.CompareTo(b.Key));   // most first
+            string rejected = counts.Count == 0 ? "none" : CliFormat.Join(", ", counts.Count, i => $"{counts[i].Value} {counts[i].Key}");
             return string.Create(Inv, $"{Frames} frames, rejected: {rejected}; per frame p50/p99: decode {Q(Decode, 0.5):F3}/{Q(Decode, 0.99):F3} ms, preprocess {Q(Preprocess, 0.5):F3}/{Q(Preprocess, 0.99):F3} ms, inference {Q(Inference, 0.5):F3}/{Q(Inference, 0.99):F3} ms; {Frames / Math.Max(1e-9, Seconds):F0} frames/s through the pipeline; allocated after the first frame {AllocatedAfterFirst} B");
         }
     }
+
+    private static string TopText((int Class, float P)[] top, IReadOnlyList<string> names) =>
+        CliFormat.Join(", ", top.Length, i => $"{names[top[i].Class]} {top[i].P.ToString("F3", Inv)}");
 
     private static PipelineStats RunPipeline(IFrameSource source, DigitClassifier classifier, Common common, ParseResult p, TextWriter o, StabilityFilter? live, bool perFrame = false, Func<string?>? unreadable = null)
     {
@@ -266,7 +272,7 @@ internal static class CameraCommand
             if (perFrame || live is not null)
             {
                 string text = found.Accepted
-                    ? $"digit {classifier.ClassNames[guess]} (p {classifier.Probabilities[guess].ToString("F3", Inv)}), top 3: {string.Join(", ", classifier.Top(3).Select(t => $"{classifier.ClassNames[t.Class]} {t.P.ToString("F3", Inv)}"))}"
+                    ? $"digit {classifier.ClassNames[guess]} (p {classifier.Probabilities[guess].ToString("F3", Inv)}), top 3: {TopText(classifier.Top(3), classifier.ClassNames)}"
                     : $"rejected: {found.Reason}";
                 if (live is not null)
                 {

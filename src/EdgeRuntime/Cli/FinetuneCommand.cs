@@ -85,7 +85,7 @@ internal static class FinetuneCommand
             double seconds = sw.Elapsed.TotalSeconds;
             if (p.GetValue(printLosses))
             {
-                o.WriteLine("losses: " + string.Join(" ", losses.Select(v => v.ToString("R", Inv))));
+                o.WriteLine("losses: " + CliFormat.Floats(losses));
             }
 
             string provenance = $"{train.Name}: {train.Count} samples, {n} steps of batch {b}";
@@ -104,7 +104,9 @@ internal static class FinetuneCommand
 
                 o.WriteLine($"after:  accuracy {((double)correct / test.Count).ToString("F4", Inv)} with the float weights");
                 int samples = Math.Min(Math.Max(1, p.GetValue(calibration)), train.Count);
-                float[] min = Enumerable.Repeat(float.PositiveInfinity, session.Values.Count).ToArray(), max = Enumerable.Repeat(float.NegativeInfinity, session.Values.Count).ToArray();
+                float[] min = new float[session.Values.Count], max = new float[session.Values.Count];
+                Array.Fill(min, float.PositiveInfinity);
+                Array.Fill(max, float.NegativeInfinity);
                 for (int s0 = 0; s0 < samples; s0 += b)
                 {
                     int m = Math.Min(b, samples - s0);

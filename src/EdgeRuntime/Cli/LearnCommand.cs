@@ -68,7 +68,7 @@ internal static class LearnCommand
 
                 trained = it.Blob.GetMetadata(MetadataKeys.EnvOptions)?.AsString() ?? "default";
                 env = CartPoleOptions.Parse(p.GetValue(physics) ?? trained);
-                before = RolloutCommand.GreedyReturns(it, env, evalN, p.GetValue(seed) + 1_000_000).Returns.Average();
+                before = CliFormat.Mean(RolloutCommand.GreedyReturns(it, env, evalN, p.GetValue(seed) + 1_000_000).Returns);
             }
 
             o.WriteLine($"rig physics {env.ToSpec()} (trained on {trained})");
@@ -164,7 +164,7 @@ internal static class LearnCommand
 
                 if (t % Math.Max(1, n / 10) == 0)
                 {
-                    o.WriteLine($"  tick {t,7}: episodes {episodesDone,4}, mean return of the last {recent.Count} {(recent.Count > 0 ? recent.Average() : 0).ToString("F1", Inv)}, loss {loss.ToString("F4", Inv)}, {learner.GradientSteps} updates");
+                    o.WriteLine($"  tick {t,7}: episodes {episodesDone,4}, mean return of the last {recent.Count} {CliFormat.Mean(recent).ToString("F1", Inv)}, loss {loss.ToString("F4", Inv)}, {learner.GradientSteps} updates");
                 }
             }
 
@@ -181,7 +181,7 @@ internal static class LearnCommand
             double after;
             using (var it = Interp.Load(outPath, io))
             {
-                after = RolloutCommand.GreedyReturns(it, env, evalN, p.GetValue(seed) + 1_000_000).Returns.Average();
+                after = CliFormat.Mean(RolloutCommand.GreedyReturns(it, env, evalN, p.GetValue(seed) + 1_000_000).Returns);
             }
 
             o.WriteLine($"after:  greedy mean return {after.ToString("F1", Inv)} over the same {evalN} episode starts");

@@ -117,7 +117,12 @@ internal static class RigCommand
                     o.WriteLine($"  {(c.Passed ? "ok  " : "FAIL")} {c.Name,-13} {c.Detail}");
                 }
 
-                int failed = checks.Count(c => !c.Passed);
+                int failed = 0;
+                foreach (var c in checks)
+                {
+                    failed += c.Passed ? 0 : 1;
+                }
+
                 o.WriteLine(failed == 0 ? "self-test passed" : $"self-test: {failed} of {checks.Count} checks failed");
                 if (failed > 0)
                 {
@@ -182,7 +187,7 @@ internal static class RigCommand
                         o.WriteLine($"  episode {ep + 1,3}: return {ret,4:F0}  {rig.TerminationReason ?? "truncated at the episode limit"}");
                     }
 
-                    o.WriteLine(returns.Count == 0 ? "stopped before the first episode" : $"greedy mean return {returns.Average().ToString("F1", Inv)} over {returns.Count} episodes; {Timing(rig)}");
+                    o.WriteLine(returns.Count == 0 ? "stopped before the first episode" : $"greedy mean return {CliFormat.Mean(returns).ToString("F1", Inv)} over {returns.Count} episodes; {Timing(rig)}");
                 }
                 finally
                 {
@@ -301,7 +306,7 @@ internal static class RigCommand
                             }
                         }
 
-                        double mean = recent.Count > 0 ? recent.Average() : 0;
+                        double mean = CliFormat.Mean(recent);
                         csv.WriteLine(string.Create(Inv, $"{ep.Episode},{(ep.Greedy ? "greedy" : "train")},{ep.Ticks},{ep.Return:F0},{mean:F1},\"{ep.Reason ?? "truncated"}\",{ep.Loss:G5},{learner.GradientSteps},{rig.Stats.Jitter(0.99) * 1000:F3},{rig.Stats.Work(0.99) * 1000:F3},{rig.Stats.Overruns}"));
                         if (!ep.Greedy && ep.Episode % ckptEvery == 0)
                         {

@@ -2,6 +2,7 @@ using EdgeNet.Formats.Contract;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics.Tensors;
 using EdgeNet.Rig.Environments;
 using EdgeNet.Rig.Physics;
 using Interp = EdgeNet.Runtime.Interpreter;
@@ -46,8 +47,8 @@ internal static class RolloutCommand
             var sw = Stopwatch.StartNew();
             var (returns, invokes) = GreedyReturns(it, env, n, p.GetValue(seed));
             double ms = sw.Elapsed.TotalMilliseconds;
-            o.WriteLine($"mean return {returns.Average().ToString("F1", Inv)} over {n} episodes (min {returns.Min().ToString("F0", Inv)}, max {returns.Max().ToString("F0", Inv)}), physics {env.ToSpec()}{(p.GetValue(physics) is null ? " (as trained)" : $" (trained on {trained})")}");
-            o.WriteLine($"{returns.Sum().ToString("F0", Inv)} actions in {ms.ToString("F0", Inv)} ms: {invokes} batched invokes, {(1000 * ms / invokes).ToString("F1", Inv)} us each, kernels {it.Options.Variant.ToString().ToLowerInvariant()}");
+            o.WriteLine($"mean return {CliFormat.Mean(returns).ToString("F1", Inv)} over {n} episodes (min {TensorPrimitives.Min<float>(returns).ToString("F0", Inv)}, max {TensorPrimitives.Max<float>(returns).ToString("F0", Inv)}), physics {env.ToSpec()}{(p.GetValue(physics) is null ? " (as trained)" : $" (trained on {trained})")}");
+            o.WriteLine($"{CliFormat.Sum(returns).ToString("F0", Inv)} actions in {ms.ToString("F0", Inv)} ms: {invokes} batched invokes, {(1000 * ms / invokes).ToString("F1", Inv)} us each, kernels {it.Options.Variant.ToString().ToLowerInvariant()}");
         }));
         return cmd;
     }

@@ -58,14 +58,14 @@ internal static class RunCommands
             var names = classifier.ClassNames;
             var top = classifier.Top(3);
             o.WriteLine($"prediction: {names[top[0].Class]} ({top[0].P.ToString("P1", Inv)})  [{us.ToString("F0", Inv)} us]");
-            foreach (var (i, v) in top.Skip(1))
+            foreach (var (i, v) in top.AsSpan(1))
             {
                 o.WriteLine($"            {names[i]} ({v.ToString("P1", Inv)})");
             }
 
             if (p.GetValue(raw))
             {
-                o.WriteLine("outputs: " + string.Join(" ", classifier.Model.Output(1).ToArray().Select(v => v.ToString("R", Inv))));
+                o.WriteLine("outputs: " + CliFormat.Floats(classifier.Model.Output(1).ToArray()));
             }
         }));
         return cmd;
@@ -82,11 +82,11 @@ internal static class RunCommands
         var q = it.Output(1).ToArray();
         var names = ModelInfo.ActionNames(it.Blob, q.Length);
         int best = Rig.Environments.Rollout.ArgMax(q);
-        o.WriteLine("q-values: " + string.Join("  ", q.Select((v, i) => $"{names[i]} {v.ToString("F4", Inv)}")));
+        o.WriteLine("q-values: " + CliFormat.Join("  ", q.Length, i => $"{names[i]} {q[i].ToString("F4", Inv)}"));
         o.WriteLine($"action: {best} ({names[best]})  [{us.ToString("F1", Inv)} us]");
         if (printRaw)
         {
-            o.WriteLine("outputs: " + string.Join(" ", q.Select(v => v.ToString("R", Inv))));
+            o.WriteLine("outputs: " + CliFormat.Floats(q));
         }
     }
 
@@ -111,7 +111,7 @@ internal static class RunCommands
             o.WriteLine($"accuracy: {((double)correct / test.Count).ToString("F4", Inv)} ({correct}/{test.Count}) on {test.Name} in {sw.Elapsed.TotalMilliseconds.ToString("F0", Inv)} ms, kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({KernelInfo.FloatGemm}, int8 {KernelInfo.Int8Gemm})");
             if (p.GetValue(raw) && firstBatch is not null)
             {
-                o.WriteLine("outputs: " + string.Join(" ", firstBatch.Select(v => v.ToString("R", Inv))));
+                o.WriteLine("outputs: " + CliFormat.Floats(firstBatch));
             }
         }));
         return cmd;
@@ -211,8 +211,9 @@ internal static class RunCommands
         var cmd = new Command("bench", "Latency percentiles, throughput, arena and peak memory, and allocations per Invoke (or per training step with --train).") { model, batches, seconds, variant, threads, profile, train, loss, layers };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
-            foreach (int b in p.GetValue(batches)!.Split(',').Select(s => int.Parse(s, Inv)))
+            foreach (string batchText in p.GetValue(batches)!.Split(','))
             {
+                int b = int.Parse(batchText, Inv);
                 if (p.GetValue(train))
                 {
                     if (!Features.Training)

@@ -18,7 +18,7 @@ internal sealed class TextTable(params string[] headers)
 
     public void WriteTo(TextWriter w)
     {
-        int[] widths = headers.Select(h => h.Length).ToArray();
+        int[] widths = Array.ConvertAll(headers, h => h.Length);
         foreach (var row in _rows)
         {
             for (int i = 0; i < widths.Length && i < row.Length; i++)
@@ -28,7 +28,7 @@ internal sealed class TextTable(params string[] headers)
         }
 
         w.WriteLine(Line(headers, widths));
-        w.WriteLine(string.Join("  ", widths.Select(n => new string('-', n))));
+        w.WriteLine(string.Join("  ", Array.ConvertAll(widths, n => new string('-', n))));
         foreach (var row in _rows)
         {
             w.WriteLine(Line(row, widths));

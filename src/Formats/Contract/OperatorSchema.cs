@@ -185,6 +185,19 @@ internal sealed class OperatorSchema(Opcode opcode, string name, string meaning,
         }
     }
 
+    public bool Has(AttributeSpec attribute)
+    {
+        foreach (var a in Attributes)
+        {
+            if (ReferenceEquals(a, attribute))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public AttributeSpec Attribute(string name) => Find(name) ?? throw new ArgumentException($"{Name} has no attribute '{name}'", nameof(name));
 
     private AttributeSpec? Find(string name)

@@ -9,7 +9,7 @@ namespace EdgeNet.Formats.Data;
 public static class Datasets
 {
     /// <summary>The digits' class names, "0" to "9".</summary>
-    public static readonly string[] DigitClasses = Enumerable.Range(0, 10).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+    public static readonly string[] DigitClasses = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
     /// <summary>Fashion-MNIST's ten class names, in label order.</summary>
     public static readonly string[] FashionClasses =
@@ -129,7 +129,7 @@ public static class Datasets
             throw new DatasetException($"{path}: {name} images ({string.Join(", ", x.Shape)}) and labels ({string.Join(", ", y.Shape)}) do not match");
         }
 
-        return new ImageDataset(name, x.Data.Select(b => b / 255f).ToArray(), y.Data.Select(b => (int)b).ToArray(), x.Shape[1], x.Shape[2], 1, DigitClasses);
+        return new ImageDataset(name, Array.ConvertAll(x.Data, b => b / 255f), Array.ConvertAll(y.Data, b => (int)b), x.Shape[1], x.Shape[2], 1, DigitClasses);
     }
 
     private static DatasetSplit LoadIdxPair(string folder, string name, string[] classes, string fix)
@@ -156,7 +156,12 @@ public static class Datasets
     /// <summary>A permutation of 0..n-1 that is the same on every platform and .NET version for a seed (SplitMix64 Fisher-Yates).</summary>
     public static int[] SeededPermutation(int n, ulong seed)
     {
-        int[] p = Enumerable.Range(0, n).ToArray();
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            p[i] = i;
+        }
+
         ulong state = seed;
         for (int i = n - 1; i > 0; i--)
         {

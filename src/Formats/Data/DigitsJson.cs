@@ -29,10 +29,13 @@ internal static class DigitsJson
                 throw new DatasetException($"{path}: {values} values is not a whole number of 784-pixel images");
             }
 
-            labels.AddRange(Enumerable.Repeat(digit, values / 784));
+            for (int i = 0; i < values / 784; i++)
+            {
+                labels.Add(digit);
+            }
         }
 
-        return new ImageDataset("mnist-digits", images.ToArray(), labels.ToArray(), 28, 28, 1, Enumerable.Range(0, 10).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray());
+        return new ImageDataset("mnist-digits", images.ToArray(), labels.ToArray(), 28, 28, 1, Datasets.DigitClasses);
     }
 
     private static void ReadValues(string path, List<float> into)

@@ -71,10 +71,19 @@ public sealed class ImageDataset
     }
 
     /// <summary>The first <paramref name="count"/> images (all of them when there are fewer).</summary>
-    public ImageDataset Take(int count) => Subset(Enumerable.Range(0, Math.Min(count, Count)).ToArray());
+    public ImageDataset Take(int count)
+    {
+        var first = new int[Math.Min(count, Count)];
+        for (int i = 0; i < first.Length; i++)
+        {
+            first[i] = i;
+        }
+
+        return Subset(first);
+    }
 
     /// <summary>The labels as floats (what a model's sparse targets take).</summary>
-    public float[] LabelsAsFloat() => Labels.Select(l => (float)l).ToArray();
+    public float[] LabelsAsFloat() => Array.ConvertAll(Labels, l => (float)l);
 
     /// <summary>The name, count, image shape and class count.</summary>
     public override string ToString() => $"{Name}: {Count} images {Height}x{Width}x{Channels}, {ClassNames.Count} classes";

@@ -20,8 +20,13 @@ internal static class Npz
         try
         {
             using var zip = ZipFile.OpenRead(path);
-            foreach (var entry in zip.Entries.Where(e => e.FullName.EndsWith(".npy", StringComparison.Ordinal)))
+            foreach (var entry in zip.Entries)
             {
+                if (!entry.FullName.EndsWith(".npy", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
                 using var s = entry.Open();
                 using var ms = new MemoryStream();
                 s.CopyTo(ms);
@@ -69,9 +74,14 @@ internal static class Npz
             throw new DatasetException($"{name}: no shape in the .npy header");
         }
 
-        int[] shape = header[(open + 1)..close].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        long count = shape.Aggregate(1L, (a, d) => a * d);
+        int[] shape = Array.ConvertAll(header[(open + 1)..close].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture));
+        long count = 1;
+        foreach (int d in shape)
+        {
+            count *= d;
+        }
+
         int dataStart = start + headerLen;
         if (b.Length - dataStart != count)
         {

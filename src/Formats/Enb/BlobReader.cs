@@ -450,13 +450,23 @@ public sealed unsafe class BlobReader : IDisposable
 
     private void CheckNoOverlap(List<TensorInfo> list)
     {
-        var order = list.Select((t, i) => (t, i)).Where(x => x.t.ByteSize > 0).OrderBy(x => x.t.Offset).ToList();
+        // The tensors that hold bytes, by offset (ties by index, so the error names the later one).
+        var order = new List<int>(list.Count);
+        for (int i = 0; i < list.Count; i++)
+        {
+            if (list[i].ByteSize > 0)
+            {
+                order.Add(i);
+            }
+        }
+
+        order.Sort((a, b) => list[a].Offset != list[b].Offset ? list[a].Offset.CompareTo(list[b].Offset) : a.CompareTo(b));
         for (int k = 1; k < order.Count; k++)
         {
-            var prev = order[k - 1].t;
-            if (order[k].t.Offset < prev.Offset + prev.ByteSize)
+            TensorInfo prev = list[order[k - 1]], t = list[order[k]];
+            if (t.Offset < prev.Offset + prev.ByteSize)
             {
-                throw Error($"tensors[{order[k].i}].offset", Header.TensorsOffset, $"tensor '{order[k].t.Name}' overlaps tensor '{prev.Name}'", "the blob is corrupt: export it again");
+                throw Error($"tensors[{order[k]}].offset", Header.TensorsOffset, $"tensor '{t.Name}' overlaps tensor '{prev.Name}'", "the blob is corrupt: export it again");
             }
         }
     }
@@ -554,7 +564,7 @@ public sealed unsafe class BlobReader : IDisposable
                 dims[d] = r.I32($"{f}.dims[{d}]");
             }
 
-            var shape = dims.Select(d => (long)Math.Max(d, 1)).ToArray();
+            var shape = Array.ConvertAll(dims, d => (long)Math.Max(d, 1));
             var q = ReadQuantization(ref r, f + ".quantization", type, shape);
             values.Add(new ValueInfo(name, type, dims, q));
         }

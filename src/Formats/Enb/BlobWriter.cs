@@ -30,7 +30,7 @@ internal sealed class BlobWriter
         for (int i = 0; i < reader.Tensors.Count; i++)
         {
             var t = reader.Tensors[i];
-            w.AddTensor(t.Name, t.Type, t.Dims.ToArray(), reader.GetTensorBytes(i), t.Quantization);
+            w.AddTensor(t.Name, t.Type, Shapes.Copy(t.Dims), reader.GetTensorBytes(i), t.Quantization);
         }
 
         w.Graph = reader.Graph;

@@ -74,7 +74,19 @@ public sealed record ValueInfo(string Name, ElementType Type, IReadOnlyList<int>
         : this(name, type, dims, QuantizationParams.None) { }
 
     /// <summary>The shape as text, the batch as N, e.g. <c>[N, 28, 28, 1]</c>.</summary>
-    public string ShapeText => "[" + string.Join(", ", Dims.Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+    public string ShapeText
+    {
+        get
+        {
+            var parts = new string[Dims.Count];
+            for (int i = 0; i < parts.Length; i++)
+            {
+                parts[i] = Dims[i] < 0 ? "N" : Dims[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return "[" + string.Join(", ", parts) + "]";
+        }
+    }
 }
 
 /// <summary>One operator record.</summary>
@@ -96,6 +108,33 @@ public sealed record OperatorDef(
         }
 
         return null;
+    }
+
+    /// <summary>The inputs that are values (not weights), in order.</summary>
+    public TensorRef[] ValueInputs() => InputsWhere(weights: false);
+
+    /// <summary>The inputs that are weights, in order.</summary>
+    public TensorRef[] WeightInputs() => InputsWhere(weights: true);
+
+    private TensorRef[] InputsWhere(bool weights)
+    {
+        int n = 0;
+        foreach (var r in Inputs)
+        {
+            n += r.IsWeight == weights ? 1 : 0;
+        }
+
+        var picked = new TensorRef[n];
+        n = 0;
+        foreach (var r in Inputs)
+        {
+            if (r.IsWeight == weights)
+            {
+                picked[n++] = r;
+            }
+        }
+
+        return picked;
     }
 }
 

@@ -40,7 +40,12 @@ internal static class GraphRules
                 }
             }
 
-            var shape = v.Dims.Select(d => (long)Math.Max(d, 1)).ToArray();
+            var shape = new long[v.Dims.Count];
+            for (int d = 0; d < shape.Length; d++)
+            {
+                shape[d] = Math.Max(v.Dims[d], 1);
+            }
+
             if (v.Quantization.Validate(v.Type, shape) is { } qp)
             {
                 return new(false, i, f + ".quantization", qp);

@@ -37,9 +37,12 @@ public sealed class QuantizationParams : IEquatable<QuantizationParams>
 
         Kind = kind;
         Axis = axis;
-        Scales = scales;
-        ZeroPoints = zeroPoints;
+        _scales = scales;
+        _zeroPoints = zeroPoints;
     }
+
+    private readonly float[] _scales;
+    private readonly int[] _zeroPoints;
 
     /// <summary>One scale and zero point for the whole tensor.</summary>
     public static QuantizationParams PerTensor(float scale, int zeroPoint) =>
@@ -58,12 +61,11 @@ public sealed class QuantizationParams : IEquatable<QuantizationParams>
     public int Axis { get; }
 
     /// <summary>The scales (one, or one per channel).</summary>
-    public IReadOnlyList<float> Scales { get; }
+    public IReadOnlyList<float> Scales => _scales;
 
     /// <summary>The zero points (one, or one per channel).</summary>
-    public IReadOnlyList<int> ZeroPoints { get; }
+    public IReadOnlyList<int> ZeroPoints => _zeroPoints;
 
-    /// <summary>Bytes this record takes on disk.</summary>
     /// <summary>Returns the problem with these parameters for a tensor of <paramref name="type"/> and <paramref name="dims"/>, or null.</summary>
     internal string? Validate(ElementType type, IReadOnlyList<long> dims)
     {
@@ -81,7 +83,7 @@ public sealed class QuantizationParams : IEquatable<QuantizationParams>
                 break;
             case QuantizationKind.PerChannel:
             case QuantizationKind.PerChannelSymmetric:
-                if (Kind == QuantizationKind.PerChannelSymmetric && ZeroPoints.Any(z => z != 0))
+                if (Kind == QuantizationKind.PerChannelSymmetric && _zeroPoints.AsSpan().ContainsAnyExcept(0))
                 {
                     return "symmetric per-channel quantization has zero points of 0";
                 }
@@ -125,7 +127,7 @@ public sealed class QuantizationParams : IEquatable<QuantizationParams>
     /// <summary>True for the same kind, axis, scales and zero points.</summary>
     public bool Equals(QuantizationParams? other) =>
         other is not null && other.Kind == Kind && other.Axis == Axis &&
-        Scales.SequenceEqual(other.Scales) && ZeroPoints.SequenceEqual(other.ZeroPoints);
+        _scales.AsSpan().SequenceEqual(other._scales) && _zeroPoints.AsSpan().SequenceEqual(other._zeroPoints);
 
     /// <summary>True for equal parameters.</summary>
     public override bool Equals(object? obj) => Equals(obj as QuantizationParams);
@@ -138,7 +140,19 @@ public sealed class QuantizationParams : IEquatable<QuantizationParams>
     {
         QuantizationKind.None => "-",
         QuantizationKind.PerTensor => $"s={Scales[0]:G4} zp={ZeroPoints[0]}",
-        QuantizationKind.PerChannelSymmetric => $"symmetric axis {Axis} ({Scales.Count}) s=[{Scales.Min():G3}..{Scales.Max():G3}]",
-        _ => $"per-channel axis {Axis} ({Scales.Count}) s=[{Scales.Min():G3}..{Scales.Max():G3}]",
+        QuantizationKind.PerChannelSymmetric => $"symmetric axis {Axis} ({Scales.Count}) s={ScaleRange()}",
+        _ => $"per-channel axis {Axis} ({Scales.Count}) s={ScaleRange()}",
     };
+
+    private string ScaleRange()
+    {
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        foreach (float s in _scales)
+        {
+            min = Math.Min(min, s);
+            max = Math.Max(max, s);
+        }
+
+        return FormattableString.Invariant($"[{min:G3}..{max:G3}]");
+    }
 }

@@ -11,7 +11,19 @@ public sealed record TensorInfo(
     ulong Hash)
 {
     /// <summary>Number of elements (product of dims; 1 for a scalar).</summary>
-    public long ElementCount => Dims.Aggregate(1L, (a, d) => a * d);
+    public long ElementCount
+    {
+        get
+        {
+            long n = 1;
+            foreach (long d in Dims)
+            {
+                n *= d;
+            }
+
+            return n;
+        }
+    }
 
     /// <summary>The shape as text, e.g. <c>[784, 100]</c>.</summary>
     public string ShapeText => "[" + string.Join(", ", Dims) + "]";

@@ -85,7 +85,7 @@ internal static class SchemeBuilder
             return t;
         }
 
-        bool fullInt8 = scheme == BlobScheme.Int8 && g.Nodes.All(n => n.Op.Opcode is not (Opcode.Lstm or Opcode.Embedding or Opcode.OneHot));
+        bool fullInt8 = scheme == BlobScheme.Int8 && !g.Nodes.Exists(n => n.Op.Opcode is Opcode.Lstm or Opcode.Embedding or Opcode.OneHot);
         (float S, int Z) Range(int v) => Int8Arithmetic.AsymmetricParams(min![v], max![v]);
 
         int FloatOf(int v)
@@ -126,7 +126,7 @@ internal static class SchemeBuilder
         {
             int x = n.X;
             var (outName, outDims) = g.Values[n.Output];
-            bool integer = fullInt8 && IntegerOps.Contains(n.Op.Opcode) && (!n.Op.Attributes.Contains(Attr.Activation) || n.Attr(Attr.Activation).AsString() is "linear" or "relu")
+            bool integer = fullInt8 && IntegerOps.Contains(n.Op.Opcode) && (!n.Op.Has(Attr.Activation) || n.Attr(Attr.Activation).AsString() is "linear" or "relu")
                 && !(floatInputLayer && x == g.Input) && !(floatOutputLayer && n.Output == g.Output);
             if (integer)
             {
@@ -144,9 +144,13 @@ internal static class SchemeBuilder
                     inputs.Add(TensorRef.Weight(kw));
                     int channels = wScales.Length;
                     float sx = inQ.Scales[0], sy = outQ.Scales[0];
-                    var biasScales = wScales.Select(s => sx * s).ToArray();
                     float[] bias = n.Weights.Length > 1 ? g.Weights[n.Weights[1]].Data : new float[channels];
-                    int[] qb = bias.Select((b, c) => (int)Math.Clamp(Math.Round(b / biasScales[c]), int.MinValue, int.MaxValue)).ToArray();
+                    var qb = new int[channels];
+                    for (int c = 0; c < channels; c++)
+                    {
+                        qb[c] = (int)Math.Clamp(Math.Round(bias[c] / (sx * wScales[c])), int.MinValue, int.MaxValue);
+                    }
+
                     string biasName = n.Weights.Length > 1 ? g.Weights[n.Weights[1]].Name : n.Layer + "/bias";
                     // Bias scale is implied (input_scale × weight_scale[c]), so it is not stored.
                     inputs.Add(TensorRef.Weight(w.AddTensor(biasName, ElementType.I32, [channels], qb.AsSpan())));
@@ -159,7 +163,7 @@ internal static class SchemeBuilder
                     inputs.Add(TensorRef.Weight(w.AddTensor(n.Layer + "/requant", ElementType.I32, [2, channels], requant.AsSpan())));
                 }
 
-                ops.Add(new OperatorDef(n.Op.Opcode, inputs, [y], [.. n.Attributes]));
+                ops.Add(new OperatorDef(n.Op.Opcode, inputs, [y], new List<KeyValuePair<string, EnbValue>>(n.Attributes)));
                 continue;
             }
 
@@ -172,7 +176,7 @@ internal static class SchemeBuilder
 
             int fy = AddValue(outName, ElementType.F32, outDims);
             valueMap[n.Output] = fy;
-            ops.Add(new OperatorDef(n.Op.Opcode, fin, [fy], [.. n.Attributes]));
+            ops.Add(new OperatorDef(n.Op.Opcode, fin, [fy], new List<KeyValuePair<string, EnbValue>>(n.Attributes)));
         }
 
         int output = FloatOf(g.Output);

@@ -17,7 +17,7 @@ public static class RigSelfTest
     {
         ArgumentNullException.ThrowIfNull(rig);
         var checks = new List<SelfTestCheck>();
-        var pressed = Enum.GetValues<RigSwitch>().Where(rig.Switches.IsPressed).Select(SafetySwitches.Describe).ToArray();
+        var pressed = Array.ConvertAll(Array.FindAll(Enum.GetValues<RigSwitch>(), rig.Switches.IsPressed), SafetySwitches.Describe);
         checks.Add(pressed.Length == 0
             ? new("switches", true, "limit switches and emergency stop released")
             : new("switches", false, $"{string.Join(", ", pressed)} pressed at rest: release it, or check the wiring and switches.active_low"));

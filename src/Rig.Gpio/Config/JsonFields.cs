@@ -41,6 +41,17 @@ internal static class JsonFields
         }
     }
 
+    private static string KeyList<T>(IReadOnlyList<JsonField<T>> fields)
+    {
+        var keys = new string[fields.Count];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            keys[i] = fields[i].Path;
+        }
+
+        return string.Join(", ", keys);
+    }
+
     private static void Walk<T>(JsonElement obj, string prefix, T target, IReadOnlyList<JsonField<T>> fields, string source)
     {
         foreach (var p in obj.EnumerateObject())
@@ -73,7 +84,7 @@ internal static class JsonFields
 
             if (field is null)
             {
-                throw new RigConfigException($"{source}: unknown key '{path}'; the keys are {string.Join(", ", fields.Select(f => f.Path))}");
+                throw new RigConfigException($"{source}: unknown key '{path}'; the keys are {KeyList(fields)}");
             }
 
             var kind = p.Value.ValueKind;

@@ -62,8 +62,16 @@ public static class Rollout
     }
 
     /// <summary>Mean of <see cref="Returns"/>.</summary>
-    public static double MeanReturn(BatchPolicy policy, CartPoleOptions options, int episodes, int seed) =>
-        Returns(policy, options, episodes, seed).Average(r => (double)r);
+    public static double MeanReturn(BatchPolicy policy, CartPoleOptions options, int episodes, int seed)
+    {
+        double sum = 0;
+        foreach (float r in Returns(policy, options, episodes, seed))
+        {
+            sum += r;
+        }
+
+        return sum / episodes;
+    }
 
     /// <summary>Index of the largest of <paramref name="q"/> (the first on ties, as numpy's argmax).</summary>
     public static int ArgMax(ReadOnlySpan<float> q)

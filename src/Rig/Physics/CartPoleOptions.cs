@@ -85,7 +85,7 @@ public sealed record CartPoleOptions
     ];
 
     /// <summary>The keys the spec string knows, with their meaning (for help texts).</summary>
-    public static string KnownKeys => string.Join(", ", Keys.Select(k => $"{k.Key} ({k.Meaning})"));
+    public static string KnownKeys => string.Join(", ", Array.ConvertAll(Keys, k => $"{k.Key} ({k.Meaning})"));
 
     /// <summary>
     /// Reads <c>key=value,key=value</c> over <see cref="Default"/> (or over <paramref name="baseline"/>);

@@ -60,7 +60,12 @@ public sealed class V4l2FrameSource : IFrameSource
             var lines = new List<string>();
             foreach (var f in probe.GetSupportedPixelFormats())
             {
-                var sizes = probe.GetPixelFormatResolutions(f).Select(r => r.MinWidth == r.MaxWidth ? $"{r.MaxWidth}x{r.MaxHeight}" : $"{r.MinWidth}x{r.MinHeight}..{r.MaxWidth}x{r.MaxHeight}");
+                var sizes = new List<string>();
+                foreach (var r in probe.GetPixelFormatResolutions(f))
+                {
+                    sizes.Add(r.MinWidth == r.MaxWidth ? $"{r.MaxWidth}x{r.MaxHeight}" : $"{r.MinWidth}x{r.MinHeight}..{r.MaxWidth}x{r.MaxHeight}");
+                }
+
                 lines.Add($"{f}: {string.Join(", ", sizes)}");
             }
 
@@ -93,7 +98,7 @@ public sealed class V4l2FrameSource : IFrameSource
         try
         {
             device = VideoDevice.Create(new VideoConnectionSettings(BusId(path), ((uint)width, (uint)height), pixel));
-            if (!device.GetSupportedPixelFormats().Contains(pixel))
+            if (!new List<VideoPixelFormat>(device.GetSupportedPixelFormats()).Contains(pixel))
             {
                 string has = string.Join(", ", device.GetSupportedPixelFormats());
                 device.Dispose();

@@ -104,7 +104,7 @@ public class ImageClassifier : IDisposable
     public IReadOnlyList<ClassProbability> ClassifyFile(string path, bool invert = false, int k = 3)
     {
         Classify(ReadFile(path, invert));
-        return Top(k).Select(t => new ClassProbability(t.Class, ClassNames[t.Class], t.P)).ToArray();
+        return Array.ConvertAll(Top(k), t => new ClassProbability(t.Class, ClassNames[t.Class], t.P));
     }
 
     /// <summary>

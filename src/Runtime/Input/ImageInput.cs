@@ -59,7 +59,7 @@ internal static class ImageInput
             img = (Resize(img.Pixels, img.H, img.W, height, width), height, width);
         }
 
-        return img.Pixels.Select(p => (float)(invert ? 255 - p : p)).ToArray();
+        return Array.ConvertAll(img.Pixels, p => (float)(invert ? 255 - p : p));
     }
 
     private static (byte[], int, int) ReadPgm(byte[] b, string path)

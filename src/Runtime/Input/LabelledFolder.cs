@@ -12,14 +12,40 @@ internal static class LabelledFolder
     private static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".bmp", ".pgm"];
 
     /// <summary>True when <paramref name="folder"/> holds class sub-folders with images in them.</summary>
-    public static bool Looks(string folder) =>
-        Directory.Exists(folder) && Directory.EnumerateDirectories(folder).Any(d => Directory.EnumerateFiles(d).Any(IsImage));
+    public static bool Looks(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return false;
+        }
+
+        foreach (string dir in Directory.EnumerateDirectories(folder))
+        {
+            foreach (string file in Directory.EnumerateFiles(dir))
+            {
+                if (IsImage(file))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The entries in ordinal order (the same on every file system).</summary>
+    private static string[] Sorted(IEnumerable<string> entries)
+    {
+        var sorted = new List<string>(entries);
+        sorted.Sort(StringComparer.Ordinal);
+        return sorted.ToArray();
+    }
 
     public static ImageDataset Load(string folder, int height, int width, IReadOnlyList<string> classNames)
     {
         var images = new List<float>();
         var labels = new List<int>();
-        foreach (string dir in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
+        foreach (string dir in Sorted(Directory.EnumerateDirectories(folder)))
         {
             string label = Path.GetFileName(dir);
             int cls = IndexOf(classNames, label);
@@ -28,8 +54,13 @@ internal static class LabelledFolder
                 throw new DatasetException($"{dir}: '{label}' is not a class of the model ({string.Join(", ", classNames)}); name each sub-folder by its class");
             }
 
-            foreach (string file in Directory.EnumerateFiles(dir).Where(IsImage).Order(StringComparer.Ordinal))
+            foreach (string file in Sorted(Directory.EnumerateFiles(dir)))
             {
+                if (!IsImage(file))
+                {
+                    continue;
+                }
+
                 foreach (float p in ImageInput.Read(file, height, width, 0, invert: false))
                 {
                     images.Add(p / 255f);

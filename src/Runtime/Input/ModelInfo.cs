@@ -21,13 +21,25 @@ internal static class ModelInfo
     public static string[] ClassNames(BlobReader r, int classes) =>
         r.GetMetadata(MetadataKeys.ClassNames)?.AsStringArray() is { } names && names.Length == classes
             ? names
-            : Enumerable.Range(0, classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            : Indices(classes);
 
     /// <summary>Output names of a Q-network (rl.action_names), else the output indices.</summary>
     public static string[] ActionNames(BlobReader r, int outputs) =>
         r.GetMetadata(MetadataKeys.ActionNames)?.AsStringArray() is { } names && names.Length == outputs
             ? names
-            : Enumerable.Range(0, outputs).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            : Indices(outputs);
+
+    /// <summary>"0", "1", ... "n-1".</summary>
+    private static string[] Indices(int n)
+    {
+        var names = new string[n];
+        for (int i = 0; i < n; i++)
+        {
+            names[i] = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return names;
+    }
 
     /// <summary>"v1,v2,..." as floats; the count must be the model's sample size (names the fields when rl.observation_names says them).</summary>
     public static float[] ParseObservation(string text, int size, string path)
@@ -35,7 +47,7 @@ internal static class ModelInfo
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         if (parts.Length != size)
         {
-            throw new ArgumentException($"--obs has {parts.Length} values but {path} takes {size}" + (FieldList(path) is { } f ? $" ({f})" : "") + $"; write e.g. --obs {string.Join(',', Enumerable.Repeat("0", size))}");
+            throw new ArgumentException($"--obs has {parts.Length} values but {path} takes {size}" + (FieldList(path) is { } f ? $" ({f})" : "") + $"; write e.g. --obs {string.Join(',', Array.ConvertAll(new int[size], z => z.ToString(System.Globalization.CultureInfo.InvariantCulture)))}");
         }
 
         var values = new float[size];
@@ -57,7 +69,18 @@ internal static class ModelInfo
             using var r = BlobReader.Open(path);
             var names = r.GetMetadata(MetadataKeys.ObservationNames)?.AsStringArray();
             var units = r.GetMetadata(MetadataKeys.ObservationUnits)?.AsStringArray();
-            return names is null ? null : string.Join(", ", names.Select((n, i) => units is not null && i < units.Length ? $"{n} [{units[i]}]" : n));
+            if (names is null)
+            {
+                return null;
+            }
+
+            var fields = new string[names.Length];
+            for (int i = 0; i < names.Length; i++)
+            {
+                fields[i] = units is not null && i < units.Length ? $"{names[i]} [{units[i]}]" : names[i];
+            }
+
+            return string.Join(", ", fields);
         }
         catch (EnbFormatException)
         {
@@ -66,5 +89,5 @@ internal static class ModelInfo
     }
 
     public static int[] InputShape(BlobReader r) =>
-        r.GetMetadata(MetadataKeys.InputShape)?.AsInt32Array() ?? r.Graph!.Values[r.Graph.Inputs[0]].Dims.Skip(1).ToArray();
+        r.GetMetadata(MetadataKeys.InputShape)?.AsInt32Array() ?? Shapes.Copy(r.Graph!.Values[r.Graph.Inputs[0]].Dims)[1..];
 }

@@ -37,7 +37,7 @@ public sealed unsafe class Interpreter : IDisposable
             throw new RuntimeModelException($"{blob.FileName}: the graph has {g.Inputs.Count} inputs and {g.Outputs.Count} outputs; this runtime runs single-input, single-output models");
         }
 
-        Values = g.Values.Select((v, i) => new ValueSlot(i, v) { Root = i }).ToArray();
+        Values = ValueSlot.ForGraph(g);
         _input = Values[g.Inputs[0]];
         _output = Values[g.Outputs[0]];
         // Operators size their work by the batch; a value with a fixed leading size among batched ones
@@ -63,7 +63,7 @@ public sealed unsafe class Interpreter : IDisposable
             _kernels[i] = Create(g.Operators[i], i, ctx);
             if (_kernels[i].AliasesInput)
             {
-                Values[g.Operators[i].Outputs[0]].Root = Values[g.Operators[i].Inputs.First(r => !r.IsWeight).Index].Root;
+                Values[g.Operators[i].Outputs[0]].Root = Values[g.Operators[i].ValueInputs()[0].Index].Root;
             }
         }
 
@@ -74,7 +74,7 @@ public sealed unsafe class Interpreter : IDisposable
         for (int i = 0; i < _kernels.Length; i++)
         {
             var op = g.Operators[i];
-            foreach (var r in op.Inputs.Where(r => !r.IsWeight))
+            foreach (var r in op.ValueInputs())
             {
                 int root = Values[r.Index].Root;
                 last[root] = Math.Max(last.GetValueOrDefault(root, i), i);
@@ -91,7 +91,7 @@ public sealed unsafe class Interpreter : IDisposable
         var bufferOf = new Dictionary<int, int>();
         foreach (var (root, f) in first)
         {
-            long bytes = Values.Where(v => v.Root == root).Max(v => v.Bytes(options.MaxBatch));
+            long bytes = ValueSlot.LargestOfRoot(Values, root, options.MaxBatch, inBytes: true);
             bufferOf[root] = planner.Add(bytes, f, last.GetValueOrDefault(root, f));
         }
 
@@ -109,7 +109,7 @@ public sealed unsafe class Interpreter : IDisposable
             v.Offset = bufferOf.TryGetValue(v.Root, out int b) ? offsets[b] : 0;
         }
 
-        _scratchOffsets = scratchIds.Select(id => id < 0 ? 0 : offsets[id]).ToArray();
+        _scratchOffsets = Array.ConvertAll(scratchIds, id => id < 0 ? 0 : offsets[id]);
         ArenaBytes = size;
         _arenaArray = GC.AllocateArray<byte>((int)checked(size + GreedyMemoryPlanner.Alignment), pinned: true);
         fixed (byte* p = _arenaArray)

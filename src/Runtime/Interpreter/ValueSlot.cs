@@ -10,9 +10,9 @@ internal sealed class ValueSlot
         Index = index;
         Info = info;
         long elements = 1;
-        foreach (long d in info.Dims.Skip(info.Dims[0] < 0 ? 1 : 0))
+        for (int i = info.Dims[0] < 0 ? 1 : 0; i < info.Dims.Count; i++)
         {
-            elements = Math.Min(elements * Math.Max(d, 0), (long)int.MaxValue + 1);
+            elements = Math.Min(elements * Math.Max(info.Dims[i], 0), (long)int.MaxValue + 1);
         }
 
         if (elements > int.MaxValue)
@@ -59,4 +59,31 @@ internal sealed class ValueSlot
     public float Scale => Info.Quantization.Scales.Count > 0 ? Info.Quantization.Scales[0] : 1f;
 
     public int ZeroPoint => Info.Quantization.ZeroPoints.Count > 0 ? Info.Quantization.ZeroPoints[0] : 0;
+
+    /// <summary>One slot per value of <paramref name="g"/>, each its own root until an aliasing operator joins them.</summary>
+    public static ValueSlot[] ForGraph(GraphDef g)
+    {
+        var values = new ValueSlot[g.Values.Count];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = new ValueSlot(i, g.Values[i]) { Root = i };
+        }
+
+        return values;
+    }
+
+    /// <summary>The size of the largest value sharing <paramref name="root"/>'s buffer at <paramref name="batch"/>, in bytes or elements.</summary>
+    public static long LargestOfRoot(IReadOnlyList<ValueSlot> values, int root, int batch, bool inBytes)
+    {
+        long largest = 0;
+        foreach (var v in values)
+        {
+            if (v.Root == root)
+            {
+                largest = Math.Max(largest, inBytes ? v.Bytes(batch) : v.Elements(batch));
+            }
+        }
+
+        return largest;
+    }
 }

@@ -38,7 +38,7 @@ internal abstract unsafe class OpKernel
         Op = op;
         Index = index;
         Blob = ctx.Blob;
-        Inputs = op.Inputs.Where(r => !r.IsWeight).Select(r => ctx.Values[r.Index]).ToArray();
+        Inputs = Array.ConvertAll(op.ValueInputs(), r => ctx.Values[r.Index]);
         Output = ctx.Values[op.Outputs[0]];
         Simd = ctx.Simd;
         Pool = ctx.Pool;
@@ -75,13 +75,13 @@ internal abstract unsafe class OpKernel
     /// <summary>The weight at input position <paramref name="k"/> (after the value inputs).</summary>
     protected int WeightIndex(int k)
     {
-        var weights = Op.Inputs.Where(r => r.IsWeight).ToArray();
+        var weights = Op.WeightInputs();
         return k < weights.Length ? weights[k].Index : throw Fail($"needs weight input {k} but has {weights.Length}");
     }
 
     protected TensorInfo Weight(int k) => Blob.Tensors[WeightIndex(k)];
 
-    protected int WeightCount => Op.Inputs.Count(r => r.IsWeight);
+    protected int WeightCount => Op.WeightInputs().Length;
 
     protected static float* F(byte* arena, ValueSlot v) => (float*)(arena + v.Offset);
 

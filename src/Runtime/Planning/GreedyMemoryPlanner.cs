@@ -26,7 +26,21 @@ internal sealed class GreedyMemoryPlanner
     public int Count => _buffers.Count;
 
     /// <summary>Sum of all buffer sizes (aligned), i.e. the arena without any sharing.</summary>
-    public long TotalBytes => _buffers.Sum(b => (b.Size + Alignment - 1) / Alignment * Alignment);
+    public long TotalBytes
+    {
+        get
+        {
+            long sum = 0;
+            foreach (var b in _buffers)
+            {
+                sum += Aligned(b.Size);
+            }
+
+            return sum;
+        }
+    }
+
+    private static long Aligned(long size) => (size + Alignment - 1) / Alignment * Alignment;
 
     /// <summary>Computes offsets; returns them by buffer id and the arena size.</summary>
     public (long[] Offsets, long ArenaSize) Plan()
@@ -34,15 +48,36 @@ internal sealed class GreedyMemoryPlanner
         var offsets = new long[_buffers.Count];
         var placed = new List<int>();
         long arena = 0;
-        foreach (int id in Enumerable.Range(0, _buffers.Count).OrderByDescending(i => _buffers[i].Size).ThenBy(i => _buffers[i].First))
+        // Largest first; ties by first use, then by id.
+        var order = new int[_buffers.Count];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (x, y) =>
+            _buffers[x].Size != _buffers[y].Size ? _buffers[y].Size.CompareTo(_buffers[x].Size)
+            : _buffers[x].First != _buffers[y].First ? _buffers[x].First.CompareTo(_buffers[y].First)
+            : x.CompareTo(y));
+        var live = new List<(long Start, long End, int Placed)>();
+        foreach (int id in order)
         {
             var b = _buffers[id];
-            long size = (b.Size + Alignment - 1) / Alignment * Alignment;
-            var live = placed.Where(p => _buffers[p].First <= b.Last && b.First <= _buffers[p].Last)
-                .Select(p => (Start: offsets[p], End: offsets[p] + ((_buffers[p].Size + Alignment - 1) / Alignment * Alignment)))
-                .OrderBy(r => r.Start);
+            long size = Aligned(b.Size);
+            // The placed buffers alive at the same time as this one, by offset (ties in placing order).
+            live.Clear();
+            for (int k = 0; k < placed.Count; k++)
+            {
+                var p = _buffers[placed[k]];
+                if (p.First <= b.Last && b.First <= p.Last)
+                {
+                    live.Add((offsets[placed[k]], offsets[placed[k]] + Aligned(p.Size), k));
+                }
+            }
+
+            live.Sort((x, y) => x.Start != y.Start ? x.Start.CompareTo(y.Start) : x.Placed.CompareTo(y.Placed));
             long candidate = 0;
-            foreach (var (start, end) in live)
+            foreach (var (start, end, _) in live)
             {
                 if (candidate + size <= start)
                 {

@@ -24,13 +24,20 @@ internal static class LayerSelection
                 throw new ArgumentException($"--layers '{spec}': {file} has {layers.Count} layers with weights ({string.Join(", ", layers)}); give last:K with K in 1..{layers.Count}");
             }
 
-            return [.. layers.Skip(layers.Count - k)];
+            var last = new HashSet<string>(StringComparer.Ordinal);
+            for (int i = layers.Count - k; i < layers.Count; i++)
+            {
+                last.Add(layers[i]);
+            }
+
+            return last;
         }
 
         var chosen = new HashSet<string>(StringComparer.Ordinal);
+        var known = new HashSet<string>(layers, StringComparer.Ordinal);
         foreach (string name in s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!layers.Contains(name))
+            if (!known.Contains(name))
             {
                 throw new ArgumentException($"--layers '{spec}': {file} has no layer '{name}'; its layers with weights are {string.Join(", ", layers)} (or give all, last:K, none)");
             }

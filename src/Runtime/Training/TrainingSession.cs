@@ -50,16 +50,22 @@ public sealed class TrainingSession : IDisposable
             throw new RuntimeModelException($"{file}: the graph has {g.Inputs.Count} inputs, {g.Outputs.Count} outputs and {g.Operators.Count} operators; training runs single-input, single-output models");
         }
 
-        Values = g.Values.Select((v, i) => new ValueSlot(i, v) { Root = i }).ToArray();
+        var values = ValueSlot.ForGraph(g);
+        Values = values;
         _input = Values[g.Inputs[0]];
         _output = Values[g.Outputs[0]];
-        if (!_input.HasBatch || Values.Any(v => !v.HasBatch))
+        if (!_input.HasBatch || !Array.TrueForAll(values, v => v.HasBatch))
         {
             throw new RuntimeModelException($"{file}: every value needs the batch axis (dims[0] = -1) to train on batches");
         }
 
         // The recurrent model's first problem is its LSTM, whatever feeds it: say that first.
-        int lstmAt = g.Operators.ToList().FindIndex(o => o.Opcode == Opcode.Lstm);
+        int lstmAt = -1;
+        for (int i = g.Operators.Count - 1; i >= 0; i--)
+        {
+            lstmAt = g.Operators[i].Opcode == Opcode.Lstm ? i : lstmAt;
+        }
+
         if (lstmAt >= 0)
         {
             _ = Create(g.Operators[lstmAt], lstmAt, blob, Values);
@@ -88,13 +94,13 @@ public sealed class TrainingSession : IDisposable
         }
 
         // What learns.
-        var weighted = _ops.Where(o => o.HasWeights).ToArray();
+        var weighted = Array.FindAll(_ops, o => o.HasWeights);
         if (weighted.Length == 0)
         {
             throw new RuntimeModelException($"{file}: the graph has no layer with weights: nothing can learn");
         }
 
-        var chosen = LayerSelection.Parse(options.Layers, weighted.Select(o => o.Layer).ToArray(), file);
+        var chosen = LayerSelection.Parse(options.Layers, Array.ConvertAll(weighted, o => o.Layer), file);
         foreach (var op in weighted)
         {
             foreach (var p in op.Params)
@@ -103,10 +109,16 @@ public sealed class TrainingSession : IDisposable
             }
         }
 
-        Params = _ops.SelectMany(o => o.Params).ToArray();
-        _trainable = Params.Where(p => p.Trainable).ToArray();
+        var all = new List<TrainParam>();
+        foreach (var op in _ops)
+        {
+            all.AddRange(op.Params);
+        }
+
+        Params = all;
+        _trainable = all.FindAll(p => p.Trainable).ToArray();
         _lowest = Array.FindIndex(_ops, o => o.Trainable) is var low and >= 0 ? low : _ops.Length;   // none: forward only
-        TrainableLayers = weighted.Where(o => o.Trainable).Select(o => o.Layer).ToArray();
+        TrainableLayers = Array.ConvertAll(Array.FindAll(weighted, o => o.Trainable), o => o.Layer);
         _norms = new double[_trainable.Length];
 
         // The loss over the output.
@@ -287,7 +299,7 @@ public sealed class TrainingSession : IDisposable
         Touch(_output, UpdateStep);
         foreach (var (root, f) in first)
         {
-            long floats = Values.Where(v => v.Root == root).Max(v => (long)v.Elements(maxBatch));
+            long floats = ValueSlot.LargestOfRoot(Values, root, maxBatch, inBytes: false);
             Add($"value {Values[root].Info.Name}", floats, f, last[root], off => _arena.ValueAt[root] = off);
         }
 
@@ -305,7 +317,7 @@ public sealed class TrainingSession : IDisposable
 
         foreach (var (root, f) in gFirst)
         {
-            long floats = Values.Where(v => v.Root == root).Max(v => (long)v.Elements(maxBatch));
+            long floats = ValueSlot.LargestOfRoot(Values, root, maxBatch, inBytes: false);
             Add($"gradient of {Values[root].Info.Name}", floats, f, gLast[root], off => _arena.GradAt[root] = off);
         }
 
@@ -344,8 +356,13 @@ public sealed class TrainingSession : IDisposable
 
         for (int i = 0; i < n; i++)
         {
-            foreach (var p in _ops[i].Params.Where(p => p.Trainable))
+            foreach (var p in _ops[i].Params)
             {
+                if (!p.Trainable)
+                {
+                    continue;
+                }
+
                 var q = p;
                 Add($"gradient of {p.Name}", p.Length, Bwd(i), UpdateStep, off => q.Grad = off);
                 if (Options.Optimizer == TrainingOptimizer.Adam || Options.Momentum > 0)
@@ -436,7 +453,13 @@ public sealed class TrainingSession : IDisposable
             }
         }
 
-        throw new ArgumentException($"no weight named '{name}'; the weights are {string.Join(", ", Params.Select(p => p.Name))}", nameof(name));
+        var names = new string[all.Count];
+        for (int i = 0; i < names.Length; i++)
+        {
+            names[i] = all[i].Name;
+        }
+
+        throw new ArgumentException($"no weight named '{name}'; the weights are {string.Join(", ", names)}", nameof(name));
     }
 
     /// <summary>Runs the forward pass on the first <paramref name="batch"/> samples of <see cref="Input"/>.</summary>
@@ -635,7 +658,13 @@ public sealed class TrainingSession : IDisposable
         }
 
         SetProvenance(w, data);
-        if (Params.All(p => p.Trainable || _blob.Tensors[p.TensorIndex].Type == ElementType.F32))
+        bool allF32 = true;
+        foreach (var p in Params)
+        {
+            allF32 &= p.Trainable || _blob.Tensors[p.TensorIndex].Type == ElementType.F32;
+        }
+
+        if (allF32)
         {
             w.SetMetadata(MetadataKeys.QuantizationScheme, "f32");
         }
@@ -678,20 +707,20 @@ public sealed class TrainingSession : IDisposable
         var f = new FloatGraph { Input = graph.Inputs[0], Output = graph.Outputs[0] };
         foreach (var v in graph.Values)
         {
-            f.Values.Add((v.Name, v.Dims.ToArray()));
+            f.Values.Add((v.Name, Shapes.Copy(v.Dims)));
         }
 
         var weightOf = new Dictionary<int, int>();
         foreach (var p in Params)
         {
             weightOf[p.TensorIndex] = f.Weights.Count;
-            f.Weights.Add(new FloatWeight(p.Name, p.Dims.Select(d => (int)d).ToArray(), _arena.Param(p).ToArray()));
+            f.Weights.Add(new FloatWeight(p.Name, Array.ConvertAll(Shapes.Copy(p.Dims), d => (int)d), _arena.Param(p).ToArray()));
         }
 
         for (int i = 0; i < _ops.Length; i++)
         {
             var op = graph.Operators[i];
-            int[] weights = op.Inputs.Where(r => r.IsWeight).Select(r => weightOf[r.Index]).ToArray();
+            int[] weights = Array.ConvertAll(op.WeightInputs(), r => weightOf[r.Index]);
             f.Nodes.Add(new FloatNode(OperatorSchemas.Of(op.Opcode), _ops[i].X.Index, weights, op.Outputs[0], op.Attributes, _ops[i].Layer));
         }
 

@@ -21,8 +21,15 @@ public sealed class DigitClassifier : ImageClassifier
 /// <summary>The live display's stability filter: a digit is shown once it was read in <c>k</c> of the last <c>n</c> frames.</summary>
 public sealed class StabilityFilter(int k, int n)
 {
-    private readonly int[] _recent = Enumerable.Repeat(-1, Math.Max(1, n)).ToArray();
+    private readonly int[] _recent = NoReadings(Math.Max(1, n));
     private int _next;
+
+    private static int[] NoReadings(int n)
+    {
+        var recent = new int[n];
+        Array.Fill(recent, -1);
+        return recent;
+    }
 
     /// <summary>Adds this frame's reading (-1: rejected) and returns the stable digit, or -1.</summary>
     public int Add(int digit)

@@ -16,7 +16,7 @@ internal abstract class TrainOp
         Op = op;
         Index = index;
         Blob = blob;
-        var xs = op.Inputs.Where(r => !r.IsWeight).ToArray();
+        var xs = op.ValueInputs();
         if (xs.Length != 1)
         {
             throw Fail("takes one value input; training runs chains of single-input operators");
@@ -78,7 +78,7 @@ internal abstract class TrainOp
     /// <summary>Adds the weight at weight position <paramref name="k"/> as a parameter (f32 or f16 stored; int8 refused).</summary>
     protected TrainParam AddParam(int k, string? layer = null)
     {
-        var weights = Op.Inputs.Where(r => r.IsWeight).ToArray();
+        var weights = Op.WeightInputs();
         if (k >= weights.Length)
         {
             throw Fail($"needs weight input {k} but has {weights.Length}");
@@ -91,7 +91,7 @@ internal abstract class TrainOp
             throw Fail($"weight '{t.Name}' is {t.Type}; training needs f32 or f16 weights (an int8 blob cannot learn: fine-tune its f32 export and re-quantize)");
         }
 
-        var p = new TrainParam(t.Name, layer ?? LayerOf(t.Name), index, t.Dims.ToArray(), Blob.ReadAsFloat(index));
+        var p = new TrainParam(t.Name, layer ?? LayerOf(t.Name), index, Shapes.Copy(t.Dims), Blob.ReadAsFloat(index));
         Params.Add(p);
         return p;
     }
@@ -102,7 +102,7 @@ internal abstract class TrainOp
     /// </summary>
     protected TrainParam? AddBias(TrainParam kernel, int units)
     {
-        int weights = Op.Inputs.Count(r => r.IsWeight);
+        int weights = Op.WeightInputs().Length;
         if (weights > 2)
         {
             throw Fail("has a requantization table: an int8 layer cannot learn; fine-tune the f32 or f16 blob and re-quantize");
