@@ -8,9 +8,9 @@ Sgemm.MicroKernels.g.cs: the blocked GEMM's (packed A and B) micro-kernels.
 PackedGemm.Panels.g.cs: the inference GEMM's panel kernels (B packed once, A through a row source,
 bias and ReLU fused): a full two-vector panel, a one-vector tail panel, and two panels at once for
 few rows.
-Int8Gemm.Panels.g.cs: the int8 GEMM's dot kernels: the pair kernels at 512 and 256 bits (int16 pairs of k,
-vpmaddwd, or vpdpwssd through AvxVnni at 256 bits) and the arm64 SDOT kernel (int8 quads of k) from the same
-template; the 128-bit widening kernel (no pairwise multiply-add in Vector128) is another algorithm, by hand.
+Int8Gemm.Panels.g.cs: the int8 GEMM's dot kernels: the pair kernels at 512, 256 and 128 bits (int16 pairs of k:
+vpmaddwd, vpdpwssd through AvxVnni at 256 bits; at 128 bits pmaddwd on x64 and smull/smull2/addp on arm64
+without SDOT) and the arm64 SDOT kernel (int8 quads of k), all from one template.
 
 One kernel per (vector width, rows): C[rows, 2 vectors] += A-panel x B-panel over kc, the rows
 chosen for the registers of the ISA (32 zmm with AVX-512: 12 rows = 24 accumulators; 16 ymm with
@@ -251,9 +251,10 @@ def two_panels(bits: int) -> str:
 
 
 # Int8Gemm's dot kernels: int32 accumulators, two weight vectors per step, one broadcast group of k's of a row.
-#   pair (x64): int16 pairs of k against int16 weights, vpmaddwd (vpdpwssd with AVX-VNNI); rows per block by width.
+#   pair: int16 pairs of k against int16 weights, vpmaddwd (vpdpwssd with AVX-VNNI; at 128 bits Madd128, which is
+#     smull/smull2/addp on arm64 without SDOT); rows per block by width (8 at 128 bits: arm64's 32 registers).
 #   quad (arm64 SDOT): int8 quads of k against int8 weights, SDOT adds four products per int32 lane.
-INT8_PAIRS = [(512, 8), (256, 6)]
+INT8_PAIRS = [(512, 8), (256, 6), (128, 8)]
 INT8_QUAD = (128, 4)
 
 
@@ -274,7 +275,7 @@ def int8_panel(bits: int, rows: int, quad: bool = False) -> str:
                 return f"{acc} += Avx512BW.MultiplyAddAdjacent({w}, {a});"
         else:
             def madd(acc: str, w: str, a: str) -> str:
-                return f"{acc} = Madd({acc}, {w}, {a});"
+                return f"{acc} = Madd{'128' if bits == 128 else ''}({acc}, {w}, {a});"
         comment = f"// {rows} rows × {2 * lanes} channels (two vectors) per step; vpmaddwd multiplies one pair of k's per lane."
     step = 2 * per_vector
     accs = ", ".join(f"s{r}0 = bias0v, s{r}1 = bias1v" for r in range(rows))

@@ -118,6 +118,61 @@ internal static unsafe partial class Int8Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Panel128<TA>(TA x, int rows, int pairs, short* w, int* bias0, int* accOut, int ldo, int nr)
+        where TA : struct, IRowSource<short>
+    {
+        // 8 rows × 8 channels (two vectors) per step; vpmaddwd multiplies one pair of k's per lane.
+        var bias0v = Vector128.Load(bias0);
+        var bias1v = Vector128.Load(bias0 + 4);
+        int r = 0;
+        for (; r + 8 <= rows; r += 8)
+        {
+            Vector128<int> s00 = bias0v, s01 = bias1v, s10 = bias0v, s11 = bias1v, s20 = bias0v, s21 = bias1v, s30 = bias0v, s31 = bias1v, s40 = bias0v, s41 = bias1v, s50 = bias0v, s51 = bias1v, s60 = bias0v, s61 = bias1v, s70 = bias0v, s71 = bias1v;
+            short* x0 = x.Row(r), x1 = x.Row(r + 1), x2 = x.Row(r + 2), x3 = x.Row(r + 3), x4 = x.Row(r + 4), x5 = x.Row(r + 5), x6 = x.Row(r + 6), x7 = x.Row(r + 7);
+            short* wp = w;
+            for (int p = 0; p < pairs; p++, wp += 16)
+            {
+                int o = x.Col(p);
+                var w0 = Vector128.Load(wp);
+                var w1 = Vector128.Load(wp + 8);
+                var a = Vector128.Create(*(int*)(x0 + o)).AsInt16(); s00 = Madd128(s00, w0, a); s01 = Madd128(s01, w1, a);
+                a = Vector128.Create(*(int*)(x1 + o)).AsInt16(); s10 = Madd128(s10, w0, a); s11 = Madd128(s11, w1, a);
+                a = Vector128.Create(*(int*)(x2 + o)).AsInt16(); s20 = Madd128(s20, w0, a); s21 = Madd128(s21, w1, a);
+                a = Vector128.Create(*(int*)(x3 + o)).AsInt16(); s30 = Madd128(s30, w0, a); s31 = Madd128(s31, w1, a);
+                a = Vector128.Create(*(int*)(x4 + o)).AsInt16(); s40 = Madd128(s40, w0, a); s41 = Madd128(s41, w1, a);
+                a = Vector128.Create(*(int*)(x5 + o)).AsInt16(); s50 = Madd128(s50, w0, a); s51 = Madd128(s51, w1, a);
+                a = Vector128.Create(*(int*)(x6 + o)).AsInt16(); s60 = Madd128(s60, w0, a); s61 = Madd128(s61, w1, a);
+                a = Vector128.Create(*(int*)(x7 + o)).AsInt16(); s70 = Madd128(s70, w0, a); s71 = Madd128(s71, w1, a);
+            }
+
+            PanelStore.Two(accOut + ((long)(r + 0) * ldo), s00, s01, nr);
+            PanelStore.Two(accOut + ((long)(r + 1) * ldo), s10, s11, nr);
+            PanelStore.Two(accOut + ((long)(r + 2) * ldo), s20, s21, nr);
+            PanelStore.Two(accOut + ((long)(r + 3) * ldo), s30, s31, nr);
+            PanelStore.Two(accOut + ((long)(r + 4) * ldo), s40, s41, nr);
+            PanelStore.Two(accOut + ((long)(r + 5) * ldo), s50, s51, nr);
+            PanelStore.Two(accOut + ((long)(r + 6) * ldo), s60, s61, nr);
+            PanelStore.Two(accOut + ((long)(r + 7) * ldo), s70, s71, nr);
+        }
+
+        for (; r < rows; r++)
+        {
+            Vector128<int> s00 = bias0v, s01 = bias1v;
+            short* x0 = x.Row(r);
+            short* wp = w;
+            for (int p = 0; p < pairs; p++, wp += 16)
+            {
+                int o = x.Col(p);
+                var a = Vector128.Create(*(int*)(x0 + o)).AsInt16();
+                s00 = Madd128(s00, Vector128.Load(wp), a);
+                s01 = Madd128(s01, Vector128.Load(wp + 8), a);
+            }
+
+            PanelStore.Two(accOut + ((long)r * ldo), s00, s01, nr);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PanelDot<TA>(TA x, int rows, int quads, sbyte* w, int* bias0, int* accOut, int ldo, int nr)
         where TA : struct, IRowSource<sbyte>
     {

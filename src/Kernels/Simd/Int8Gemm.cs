@@ -7,12 +7,13 @@ namespace EdgeNet.Kernels.Simd;
 
 /// <summary>
 /// Int8 GEMM against weights packed once at Prepare. Activations arrive widened to int16 rows of
-/// even length (im2col or a row copy does that), so a pair of k's is one 32-bit broadcast. On x64
-/// the weights are int16 pairs along K ([panels][K/2][NR][2], NR = two vectors of int32 lanes)
-/// and vpmaddwd multiplies and adds both k's per lane (AVX-512BW: 32 channels per panel, AVX2: 16);
-/// elsewhere (arm64) a 128-bit widening multiply-add over 4 channels. Accumulators start from the
-/// folded bias (bias − zx·Σw); the integer requantization afterwards is the reference one, so the
-/// result is bit-exact.
+/// even length (im2col or a row copy does that), so a pair of k's is one 32-bit broadcast. The
+/// weights are int16 pairs along K ([panels][K/2][NR][2], NR = two vectors of int32 lanes) and one
+/// multiply-add of adjacent pairs handles both k's per lane: vpmaddwd (AVX-512BW: 32 channels per
+/// panel, AVX2: 16, vpdpwssd with AVX-VNNI), at 128 bits (8 channels) pmaddwd on x64 and
+/// smull/smull2/addp on arm64. arm64 with the dot-product extension takes int8 quads of k instead
+/// (SDOT, 8 channels). Accumulators start from the folded bias (bias − zx·Σw); the integer
+/// requantization afterwards is the reference one, so the result is bit-exact.
 /// </summary>
 internal static unsafe partial class Int8Gemm
 {
@@ -21,12 +22,18 @@ internal static unsafe partial class Int8Gemm
     /// <summary>arm64 with the dot-product extension (SDOT): int8 rows, four k's per lane.</summary>
     public static bool DotProduct { get; } = VectorLanes == 4 && Dp.IsSupported;
 
-    /// <summary>Output channels per packed panel.</summary>
-    public static int Lanes { get; } = VectorLanes >= 8 ? 2 * VectorLanes : DotProduct ? 8 : 4;
+    /// <summary>Output channels per packed panel: two vectors of int32 lanes.</summary>
+    public static int Lanes { get; } = 2 * VectorLanes;
 
-    private static bool Pairs => VectorLanes >= 8;
+    /// <summary>The int16 pair kernels (every machine but arm64 with SDOT).</summary>
+    private static bool Pairs => !DotProduct;
 
-    public static string Isa => VectorLanes switch { 16 => "avx512bw vpmaddwd", 8 => AvxVnni.IsSupported ? "avx2 vpdpwssd (avx-vnni)" : "avx2 vpmaddwd", _ => DotProduct ? "arm64 sdot" : "vector128 widening" };
+    public static string Isa => VectorLanes switch
+    {
+        16 => "avx512bw vpmaddwd",
+        8 => AvxVnni.IsSupported ? "avx2 vpdpwssd (avx-vnni)" : "avx2 vpmaddwd",
+        _ => DotProduct ? "arm64 sdot" : AdvSimd.Arm64.IsSupported ? "arm64 smull/addp pairs" : "vector128 pmaddwd",
+    };
 
     public static int Panels(int n) => (n + Lanes - 1) / Lanes;
 
@@ -34,7 +41,7 @@ internal static unsafe partial class Int8Gemm
     public static int RowElementSize => DotProduct ? 1 : 2;
 
     /// <summary>Row length (elements) of the prepared activations for depth k: even for pairs, a multiple of 4 for SDOT.</summary>
-    public static int RowLength(int k) => DotProduct ? (k + 3) / 4 * 4 : Pairs ? (k + 1) / 2 * 2 : k;
+    public static int RowLength(int k) => DotProduct ? (k + 3) / 4 * 4 : (k + 1) / 2 * 2;
 
     /// <summary>Packs int8 weights [k, n] for this machine's kernel.</summary>
     public static short[] Pack(ReadOnlySpan<sbyte> w, int k, int n) => Pack(w, k, n, null);
@@ -54,26 +61,6 @@ internal static unsafe partial class Int8Gemm
             }
 
             k = kMap.Length;
-        }
-
-        if (Pairs)
-        {
-            int pairs = (k + 1) / 2;
-            var packed = GC.AllocateArray<short>(panels * pairs * nr * 2, pinned: true);
-            for (int p = 0; p < panels; p++)
-            {
-                for (int i = 0; i < k; i++)
-                {
-                    for (int j = 0; j < nr; j++)
-                    {
-                        int col = (p * nr) + j;
-                        int row = kMap == null ? i : kMap[i];
-                        packed[((((long)p * pairs) + (i / 2)) * nr * 2) + (j * 2) + (i % 2)] = col < n && row >= 0 ? w[(row * n) + col] : (short)0;
-                    }
-                }
-            }
-
-            return packed;
         }
 
         if (DotProduct)
@@ -100,7 +87,9 @@ internal static unsafe partial class Int8Gemm
             return dot;
         }
 
-        var plain = GC.AllocateArray<short>(panels * k * nr, pinned: true);
+        // [panel][k/2][NR channels][2 k's] int16.
+        int pairs = (k + 1) / 2;
+        var packed = GC.AllocateArray<short>(panels * pairs * nr * 2, pinned: true);
         for (int p = 0; p < panels; p++)
         {
             for (int i = 0; i < k; i++)
@@ -108,12 +97,13 @@ internal static unsafe partial class Int8Gemm
                 for (int j = 0; j < nr; j++)
                 {
                     int col = (p * nr) + j;
-                    plain[(((long)p * k) + i) * nr + j] = col < n ? w[(i * n) + col] : (short)0;
+                    int row = kMap == null ? i : kMap[i];
+                    packed[((((long)p * pairs) + (i / 2)) * nr * 2) + (j * 2) + (i % 2)] = col < n && row >= 0 ? w[(row * n) + col] : (short)0;
                 }
             }
         }
 
-        return plain;
+        return packed;
     }
 
     /// <summary>dst[i] = src[i] widened from int8 to int16, 32 at a time.</summary>
@@ -184,24 +174,16 @@ internal static unsafe partial class Int8Gemm
             return;
         }
 
-        int nr = Lanes;
+        int nr = Lanes, quads = (k + 3) / 4;
         for (int p = p0; p < p1; p++)
         {
             int cols = Math.Min(nr, n - (p * nr));
-            if (DotProduct)
-            {
-                int quads = (k + 3) / 4;
-                PanelDot(new QuadRows((sbyte*)xv, lda), rows, quads, (sbyte*)packed + ((long)p * quads * nr * 4), bias0 + (p * nr), acc + (p * nr), ldo, cols);
-            }
-            else
-            {
-                Panel128((short*)xv, lda, rows, k, packed + ((long)p * k * nr), bias0 + (p * nr), acc + (p * nr), ldo, cols);
-            }
+            PanelDot(new QuadRows((sbyte*)xv, lda), rows, quads, (sbyte*)packed + ((long)p * quads * nr * 4), bias0 + (p * nr), acc + (p * nr), ldo, cols);
         }
     }
 
     /// <summary>
-    /// The x64 pair kernels with A read through a row source: pair p of row r is the two int16 at
+    /// The int16 pair kernels with A read through a row source: pair p of row r is the two int16 at
     /// Row(r) + Col(p) (an implicit-GEMM convolution over a padded, widened image).
     /// </summary>
     public static void RunPairs<TA>(TA x, int rows, int pairs, short* packed, int* bias0, int n, int* acc, int ldo, int p0, int p1)
@@ -215,12 +197,19 @@ internal static unsafe partial class Int8Gemm
             {
                 case 16: Panel512(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
                 case 8: Panel256(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
-                default: throw new PlatformNotSupportedException("the int16 pair kernels need AVX2 or AVX-512BW");
+                default:
+                    if (!Pairs)
+                    {
+                        throw new PlatformNotSupportedException("arm64 with SDOT runs the int8 quad kernel (Run), not the pair kernels");
+                    }
+
+                    Panel128(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols);
+                    break;
             }
         }
     }
 
-    /// <summary>Whether <see cref="RunPairs"/> is this machine's int8 kernel (x64).</summary>
+    /// <summary>Whether <see cref="RunPairs"/> is this machine's int8 kernel (all but arm64 with SDOT).</summary>
     public static bool PairKernels => Pairs;
 
     /// <summary>Row-major int16 rows: pair p of row r starts at x + r·lda + 2p.</summary>
@@ -243,34 +232,33 @@ internal static unsafe partial class Int8Gemm
         public int Col(int q) => 4 * q;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Panel128(short* x, int lda, int rows, int k, short* w, int* bias0, int* accOut, int ldo, int nr)
-    {
-        var b = Vector128.Load(bias0);
-        for (int r = 0; r < rows; r++)
-        {
-            var s = b;
-            short* xr = x + ((long)r * lda);
-            short* wp = w;
-            for (int i = 0; i < k; i++, wp += 4)
-            {
-                var wv = Vector128.WidenLower(Vector128.LoadUnsafe(ref *wp));
-                s += wv * Vector128.Create((int)xr[i]);
-            }
-
-            int* dst = accOut + ((long)r * ldo);
-            for (int j = 0; j < nr; j++)
-            {
-                dst[j] = s[j];
-            }
-        }
-    }
-
     /// <summary>acc + the pairwise int16 products of w and a, summed per int32 lane: one vpdpwssd with AVX-VNNI, else vpmaddwd + vpaddd.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Madd(Vector256<int> acc, Vector256<short> w, Vector256<short> a) =>
         AvxVnni.IsSupported ? AvxVnni.MultiplyWideningAndAdd(acc, w, a) : acc + Avx2.MultiplyAddAdjacent(w, a);
 
-    // The dot kernels Panel512, Panel256 (int16 pairs) and PanelDot (arm64 SDOT, int8 quads) are in
+    /// <summary>
+    /// acc + the pairwise int16 products of w and a, summed per int32 lane (vpmaddwd's meaning) at 128 bits: pmaddwd on
+    /// x64; on arm64 smull and smull2 (the four low and four high products) and addp (adjacent sums, in lane order).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Madd128(Vector128<int> acc, Vector128<short> w, Vector128<short> a)
+    {
+        if (Sse2.IsSupported)
+        {
+            return acc + Sse2.MultiplyAddAdjacent(w, a);
+        }
+
+        if (AdvSimd.Arm64.IsSupported)
+        {
+            var lo = AdvSimd.MultiplyWideningLower(w.GetLower(), a.GetLower());
+            var hi = AdvSimd.MultiplyWideningUpper(w, a);
+            return acc + AdvSimd.Arm64.AddPairwise(lo, hi);
+        }
+
+        throw new PlatformNotSupportedException("the int8 pair kernels need SSE2 (x64) or AdvSimd (arm64); run the reference kernels");
+    }
+
+    // The dot kernels Panel512, Panel256, Panel128 (int16 pairs) and PanelDot (arm64 SDOT, int8 quads) are in
     // Int8Gemm.Panels.g.cs, written by scripts/gen-kernels.py from one template.
 }
