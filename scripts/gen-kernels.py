@@ -276,7 +276,8 @@ def int8_panel(bits: int, rows: int, quad: bool = False) -> str:
         else:
             def madd(acc: str, w: str, a: str) -> str:
                 return f"{acc} = Madd{'128' if bits == 128 else ''}({acc}, {w}, {a});"
-        comment = f"// {rows} rows × {2 * lanes} channels (two vectors) per step; vpmaddwd multiplies one pair of k's per lane."
+        how = "Madd128 (pmaddwd; smull, smull2, addp on arm64)" if bits == 128 else "vpmaddwd"
+        comment = f"// {rows} rows × {2 * lanes} channels (two vectors) per step; {how} multiplies one pair of k's per lane."
     step = 2 * per_vector
     accs = ", ".join(f"s{r}0 = bias0v, s{r}1 = bias1v" for r in range(rows))
     xs = ", ".join(f"x{r} = x.Row(r{'' if r == 0 else f' + {r}'})" for r in range(rows))

@@ -121,7 +121,7 @@ internal static unsafe partial class Int8Gemm
     private static void Panel128<TA>(TA x, int rows, int pairs, short* w, int* bias0, int* accOut, int ldo, int nr)
         where TA : struct, IRowSource<short>
     {
-        // 8 rows × 8 channels (two vectors) per step; vpmaddwd multiplies one pair of k's per lane.
+        // 8 rows × 8 channels (two vectors) per step; Madd128 (pmaddwd; smull, smull2, addp on arm64) multiplies one pair of k's per lane.
         var bias0v = Vector128.Load(bias0);
         var bias1v = Vector128.Load(bias0 + 4);
         int r = 0;

@@ -47,7 +47,9 @@ internal static class ModelInfo
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         if (parts.Length != size)
         {
-            throw new ArgumentException($"--obs has {parts.Length} values but {path} takes {size}" + (FieldList(path) is { } f ? $" ({f})" : "") + $"; write e.g. --obs {string.Join(',', Array.ConvertAll(new int[size], z => z.ToString(System.Globalization.CultureInfo.InvariantCulture)))}");
+            var zeros = new string[size];
+            Array.Fill(zeros, "0");
+            throw new ArgumentException($"--obs has {parts.Length} values but {path} takes {size}" + (FieldList(path) is { } f ? $" ({f})" : "") + $"; write e.g. --obs {string.Join(',', zeros)}");
         }
 
         var values = new float[size];

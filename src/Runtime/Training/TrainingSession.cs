@@ -61,9 +61,9 @@ public sealed class TrainingSession : IDisposable
 
         // The recurrent model's first problem is its LSTM, whatever feeds it: say that first.
         int lstmAt = -1;
-        for (int i = g.Operators.Count - 1; i >= 0; i--)
+        for (int i = 0; i < g.Operators.Count && lstmAt < 0; i++)
         {
-            lstmAt = g.Operators[i].Opcode == Opcode.Lstm ? i : lstmAt;
+            lstmAt = g.Operators[i].Opcode == Opcode.Lstm ? i : -1;
         }
 
         if (lstmAt >= 0)
