@@ -44,11 +44,12 @@ internal static unsafe class Quantize
     {
         var t = x / s;
         var a = Vector.Min(Vector.Abs(t), new Vector<float>(1024f));
-        var f = Vector.Floor(a);
-        var r = f + Vector.ConditionalSelect(Vector.GreaterThanOrEqual(a - f, new Vector<float>(0.5f)), Vector<float>.One, Vector<float>.Zero);
+        var whole = Vector.ConvertToInt32(a);   // a >= 0: truncation is the floor
+        var up = Vector.GreaterThanOrEqual(a - Vector.ConvertToSingle(whole), new Vector<float>(0.5f));   // -1 where the fraction is >= 0.5
+        var r = whole - up;
         r = Vector.ConditionalSelect(Vector.LessThan(t, Vector<float>.Zero), -r, r);
-        r = Vector.ConditionalSelect(Vector.Equals(t, t), r, Vector<float>.Zero);
-        return Vector.Min(Vector.Max(Vector.ConvertToInt32(r) + z, new Vector<int>(-128)), new Vector<int>(127));
+        r = Vector.ConditionalSelect(Vector.Equals(t, t), r, Vector<int>.Zero);
+        return Vector.Min(Vector.Max(r + z, new Vector<int>(-128)), new Vector<int>(127));
     }
 
     public static void ToFloat(sbyte* q, float* x, int n, float scale, int zp)
