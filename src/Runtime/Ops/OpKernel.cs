@@ -39,10 +39,14 @@ internal abstract unsafe class OpKernel
         Index = index;
         Blob = ctx.Blob;
         Inputs = Array.ConvertAll(op.ValueInputs(), r => ctx.Values[r.Index]);
+        _weights = op.WeightInputs();
         Output = ctx.Values[op.Outputs[0]];
         Simd = ctx.Simd;
         Pool = ctx.Pool;
     }
+
+    /// <summary>The operator's weight inputs, in order.</summary>
+    private readonly TensorRef[] _weights;
 
     public OperatorDef Op { get; }
 
@@ -75,13 +79,12 @@ internal abstract unsafe class OpKernel
     /// <summary>The weight at input position <paramref name="k"/> (after the value inputs).</summary>
     protected int WeightIndex(int k)
     {
-        var weights = Op.WeightInputs();
-        return k < weights.Length ? weights[k].Index : throw Fail($"needs weight input {k} but has {weights.Length}");
+        return k < _weights.Length ? _weights[k].Index : throw Fail($"needs weight input {k} but has {_weights.Length}");
     }
 
     protected TensorInfo Weight(int k) => Blob.Tensors[WeightIndex(k)];
 
-    protected int WeightCount => Op.WeightInputs().Length;
+    protected int WeightCount => _weights.Length;
 
     protected static float* F(byte* arena, ValueSlot v) => (float*)(arena + v.Offset);
 

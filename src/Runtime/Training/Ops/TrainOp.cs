@@ -17,6 +17,7 @@ internal abstract class TrainOp
         Index = index;
         Blob = blob;
         var xs = op.ValueInputs();
+        _weights = op.WeightInputs();
         if (xs.Length != 1)
         {
             throw Fail("takes one value input; training runs chains of single-input operators");
@@ -38,6 +39,9 @@ internal abstract class TrainOp
     public int Index { get; }
 
     protected BlobReader Blob { get; }
+
+    /// <summary>The operator's weight inputs, in order.</summary>
+    private readonly TensorRef[] _weights;
 
     public ValueSlot X { get; }
 
@@ -78,13 +82,12 @@ internal abstract class TrainOp
     /// <summary>Adds the weight at weight position <paramref name="k"/> as a parameter (f32 or f16 stored; int8 refused).</summary>
     protected TrainParam AddParam(int k, string? layer = null)
     {
-        var weights = Op.WeightInputs();
-        if (k >= weights.Length)
+        if (k >= _weights.Length)
         {
-            throw Fail($"needs weight input {k} but has {weights.Length}");
+            throw Fail($"needs weight input {k} but has {_weights.Length}");
         }
 
-        int index = weights[k].Index;
+        int index = _weights[k].Index;
         var t = Blob.Tensors[index];
         if (t.Type is not (ElementType.F32 or ElementType.F16))
         {
@@ -102,13 +105,12 @@ internal abstract class TrainOp
     /// </summary>
     protected TrainParam? AddBias(TrainParam kernel, int units)
     {
-        int weights = Op.WeightInputs().Length;
-        if (weights > 2)
+        if (_weights.Length > 2)
         {
             throw Fail("has a requantization table: an int8 layer cannot learn; fine-tune the f32 or f16 blob and re-quantize");
         }
 
-        if (weights < 2)
+        if (_weights.Length < 2)
         {
             return null;
         }
