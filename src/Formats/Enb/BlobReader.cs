@@ -564,8 +564,7 @@ public sealed unsafe class BlobReader : IDisposable
                 dims[d] = r.I32($"{f}.dims[{d}]");
             }
 
-            var shape = Array.ConvertAll(dims, d => (long)Math.Max(d, 1));
-            var q = ReadQuantization(ref r, f + ".quantization", type, shape);
+            var q = ReadQuantization(ref r, f + ".quantization", type, Shapes.BatchAsOne(dims));
             values.Add(new ValueInfo(name, type, dims, q));
         }
 

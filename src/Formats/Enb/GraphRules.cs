@@ -40,13 +40,7 @@ internal static class GraphRules
                 }
             }
 
-            var shape = new long[v.Dims.Count];
-            for (int d = 0; d < shape.Length; d++)
-            {
-                shape[d] = Math.Max(v.Dims[d], 1);
-            }
-
-            if (v.Quantization.Validate(v.Type, shape) is { } qp)
+            if (v.Quantization.Validate(v.Type, Shapes.BatchAsOne(v.Dims)) is { } qp)
             {
                 return new(false, i, f + ".quantization", qp);
             }
