@@ -153,6 +153,7 @@ public sealed class DqnEndToEndTests
         Assert.AreEqual(2, code);
         StringAssert.Contains(err, "--obs has 2 values but");
         StringAssert.Contains(err, "takes 4 (x [m], x_dot [m/s], theta [rad], theta_dot [rad/s])");
+        StringAssert.Contains(err, "write e.g. --obs 0,0,0,0", "the example has one value per input");
 
         (code, _, err) = Run("run", s_f32, "--obs", "0,nan,0,0");
         Assert.AreEqual(2, code);
