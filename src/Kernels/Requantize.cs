@@ -14,12 +14,21 @@ namespace EdgeNet.Kernels;
 internal static class Requantize
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static sbyte Apply(int acc, int multiplier, int shift, int zeroPoint, int lo)
+    public static sbyte Apply(int acc, int multiplier, int shift, int zeroPoint, int lo, int hi = 127)
     {
         int s = 31 - shift;
         long v = (((long)acc * multiplier) + (1L << (s - 1))) >> s;
         long y = zeroPoint + Math.Clamp(v, int.MinValue, int.MaxValue);
-        return (sbyte)Math.Clamp(y, lo, 127);
+        return (sbyte)Math.Clamp(y, lo, hi);
+    }
+
+    /// <summary>round(acc · q · 2^(shift − 31)) rounding half up, clamped to int32 (the requantization without zero point and clamp).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Multiply(int acc, int multiplier, int shift)
+    {
+        int s = 31 - shift;
+        long v = (((long)acc * multiplier) + (1L << (s - 1))) >> s;
+        return (int)Math.Clamp(v, int.MinValue, int.MaxValue);
     }
 
     /// <summary>True when 31 − shift is in 1..62, the shifts <see cref="Apply"/> can take.</summary>
@@ -34,7 +43,7 @@ internal static class Requantize
 /// <summary>
 /// A layer's requantization table widened once at Prepare so a block of accumulators is
 /// requantized 8 channels at a time with AVX-512 (64-bit multiply and per-lane arithmetic
-/// shift); bit-exact with <see cref="Requantize.Apply"/> (the final clamp to [lo, 127] makes the
+/// shift); bit-exact with <see cref="Requantize.Apply"/> (the final clamp to [lo, hi] makes the
 /// intermediate int32 clamp a no-op).
 /// </summary>
 internal sealed unsafe class RequantTable
@@ -73,7 +82,7 @@ internal sealed unsafe class RequantTable
     public static bool Vectorized => Avx512F.IsSupported && Avx512DQ.IsSupported;
 
     /// <summary>y[r, c] for c in [c0, c1) of a [rows, N] accumulator block.</summary>
-    public void Block(int* acc, int rows, int c0, int c1, int zeroPoint, int lo, sbyte* y)
+    public void Block(int* acc, int rows, int c0, int c1, int zeroPoint, int lo, sbyte* y, int hi = 127)
     {
         fixed (long* m = _mult, rd = _round)
         fixed (ulong* sh = _shift)
@@ -88,7 +97,7 @@ internal sealed unsafe class RequantTable
                 {
                     var zp = Vector512.Create((long)zeroPoint);
                     var lov = Vector512.Create((long)lo);
-                    var hiv = Vector512.Create(127L);
+                    var hiv = Vector512.Create((long)hi);
                     for (; c + 8 <= c1; c += 8)
                     {
                         var v = Avx512F.ConvertToVector512Int64(Vector256.Load(a + c));
@@ -102,7 +111,7 @@ internal sealed unsafe class RequantTable
 
                 for (; c < c1; c++)
                 {
-                    yr[c] = Requantize.Apply(a[c], rq[c], rq[N + c], zeroPoint, lo);
+                    yr[c] = Requantize.Apply(a[c], rq[c], rq[N + c], zeroPoint, lo, hi);
                 }
             }
         }

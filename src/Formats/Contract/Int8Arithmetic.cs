@@ -100,8 +100,60 @@ internal static class Int8Arithmetic
         return (int)Math.Clamp(v, int.MinValue, int.MaxValue);
     }
 
-    /// <summary>An int8 layer's output: clamp(zp_out + round(acc · M), lo, 127), lo = max(−128, zp_out) under a fused ReLU.</summary>
+    /// <summary>An int8 layer's output: clamp(zp_out + round(acc · M), lo, hi) with the bounds of <see cref="ActivationBounds"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static sbyte Requantize(int acc, int multiplier, int shift, int zeroPoint, int lo) =>
-        (sbyte)Math.Clamp((long)zeroPoint + MultiplyByQuantizedMultiplier(acc, multiplier, shift), lo, 127);
+    public static sbyte Requantize(int acc, int multiplier, int shift, int zeroPoint, int lo, int hi = 127) =>
+        (sbyte)Math.Clamp((long)zeroPoint + MultiplyByQuantizedMultiplier(acc, multiplier, shift), lo, hi);
+
+    /// <summary>
+    /// The int8 clamp a fused activation becomes on an output of scale <paramref name="scale"/> and zero point
+    /// <paramref name="zeroPoint"/>: linear [−128, 127]; relu [max(−128, zp), 127]; relu6 also caps at
+    /// min(127, zp + round(6 / scale)). Tanh and sigmoid have no int8 form (null).
+    /// </summary>
+    public static (int Lo, int Hi)? ActivationBounds(string activation, float scale, int zeroPoint) => activation switch
+    {
+        "linear" => (-128, 127),
+        "relu" => (Math.Max(-128, zeroPoint), 127),
+        "relu6" => (Math.Max(-128, zeroPoint), (int)Math.Min(127L, zeroPoint + (long)MathF.Round(6f / scale, MidpointRounding.AwayFromZero))),
+        _ => null,
+    };
+
+    /// <summary>The left shift that gives an int8 addition's operands headroom before their rescaling (TensorFlow Lite's 20).</summary>
+    public const int AddLeftShift = 20;
+
+    /// <summary>
+    /// An int8 add's requantization table [2, 3] (multipliers of a, b, the sum; then their shifts): each operand
+    /// (q − zp)·2^20 is scaled by s / (2·max(s_a, s_b)), the sum by 2·max(s_a, s_b) / (2^20 · s_y).
+    /// </summary>
+    public static int[] AddRequant(float scaleA, float scaleB, float scaleY)
+    {
+        double twiceMax = 2.0 * Math.Max(scaleA, scaleB);
+        var (ma, sa) = QuantizeMultiplier(scaleA / twiceMax);
+        var (mb, sb) = QuantizeMultiplier(scaleB / twiceMax);
+        var (my, sy) = QuantizeMultiplier(twiceMax / ((1 << AddLeftShift) * (double)scaleY));
+        return [ma, mb, my, sa, sb, sy];
+    }
+
+    /// <summary>An int8 add: clamp(zy + M_y(M_a((a − za)·2^20) + M_b((b − zb)·2^20)), lo, hi) with the table of <see cref="AddRequant"/>.</summary>
+    public static sbyte Add(int a, int za, int b, int zb, ReadOnlySpan<int> requant, int zy, int lo, int hi)
+    {
+        int sa = MultiplyByQuantizedMultiplier((a - za) << AddLeftShift, requant[0], requant[3]);
+        int sb = MultiplyByQuantizedMultiplier((b - zb) << AddLeftShift, requant[1], requant[4]);
+        return Requantize(sa + sb, requant[2], requant[5], zy, lo, hi);
+    }
+
+    /// <summary>
+    /// An int8 average pooling's requantization table [2, taps]: for a window of k taps inside the image, at
+    /// k − 1, the multiplier and shift of s_x / (k · s_y), applied to Σ(x − z_x).
+    /// </summary>
+    public static int[] AveragePoolRequant(float scaleX, float scaleY, int taps)
+    {
+        var t = new int[2 * taps];
+        for (int k = 1; k <= taps; k++)
+        {
+            (t[k - 1], t[taps + k - 1]) = QuantizeMultiplier(scaleX / ((double)k * scaleY));
+        }
+
+        return t;
+    }
 }

@@ -38,6 +38,9 @@ internal enum AttributeType
 
     /// <summary>A bool.</summary>
     Bool,
+
+    /// <summary>An i32 array of four values, each ≥ 0: explicit padding [top, left, bottom, right].</summary>
+    Pads,
 }
 
 /// <summary>
@@ -95,12 +98,20 @@ internal sealed class AttributeSpec(string name, AttributeType type, string mean
                 return v.AsInt64() < Min ? $"attribute '{Name}' is {v}; it must be >= {Min}" : null;
             case AttributeType.Pair:
             case AttributeType.Ints:
+            case AttributeType.Pads:
                 if (v.Type != EnbValueType.Array || v.ElementType != EnbValueType.I32)
                 {
                     return $"attribute '{Name}' is {v.Describe()}; it must be an i32 array";
                 }
 
                 int[] a = v.AsInt32Array();
+                if (Type == AttributeType.Pads)
+                {
+                    return a.Length != 4 || a[0] < 0 || a[1] < 0 || a[2] < 0 || a[3] < 0
+                        ? $"attribute '{Name}' is [{string.Join(", ", a)}]; it needs four values [top, left, bottom, right], each >= 0"
+                        : null;
+                }
+
                 return Type == AttributeType.Pair && (a.Length != 2 || a[0] < 1 || a[1] < 1)
                     ? $"attribute '{Name}' is [{string.Join(", ", a)}]; it needs two values, each >= 1"
                     : null;
@@ -142,6 +153,7 @@ internal sealed class AttributeSpec(string name, AttributeType type, string mean
         AttributeType.Ints => "i32 array",
         AttributeType.Choice => "`" + string.Join("` \\| `", Choices) + "`",
         AttributeType.Bool => "bool",
+        AttributeType.Pads => "i32 [top, left, bottom, right], each ≥ 0",
         _ => Type.ToString(),
     };
 
@@ -297,6 +309,37 @@ internal sealed class OperatorSchema(Opcode opcode, string name, string meaning,
 
     /// <summary>'same' padding (the <see cref="Attr.Padding"/> attribute).</summary>
     public bool Same(IReadOnlyList<KeyValuePair<string, EnbValue>> attributes) => Value(attributes, Attr.Padding).AsString() == "same";
+
+    /// <summary>The explicit [top, left, bottom, right] padding (the <see cref="Attr.Pads"/> attribute), or null when the operator uses its Keras <c>padding</c> rule.</summary>
+    public int[]? Pads(IReadOnlyList<KeyValuePair<string, EnbValue>> attributes)
+    {
+        if (!Has(Attr.Pads))
+        {
+            return null;
+        }
+
+        foreach (var kv in attributes)
+        {
+            if (kv.Key == Attr.Pads.Name)
+            {
+                return kv.Value.AsInt32Array();
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The window of this operator over an input of <paramref name="inH"/>×<paramref name="inW"/>: explicit pads when present, else the Keras padding rule.</summary>
+    public WindowGeometry Window(IReadOnlyList<KeyValuePair<string, EnbValue>> attributes, int inH, int inW, int kh, int kw, int[] strides, string what = "window") =>
+        Pads(attributes) is { } p
+            ? WindowGeometry.Create(inH, inW, kh, kw, strides[0], strides[1], p, what)
+            : WindowGeometry.Create(inH, inW, kh, kw, strides[0], strides[1], Same(attributes), what);
+
+    /// <summary>Null when the window of <see cref="Window"/> fits, else the problem and the fix.</summary>
+    public string? WindowProblem(IReadOnlyList<KeyValuePair<string, EnbValue>> attributes, int inH, int inW, int kh, int kw, int[] strides, string what = "window") =>
+        Pads(attributes) is { } p
+            ? WindowGeometry.Problem(inH, inW, kh, kw, strides[0], strides[1], p, what)
+            : WindowGeometry.Problem(inH, inW, kh, kw, strides[0], strides[1], Same(attributes), what);
 
     /// <summary>The index of the attribute's string among its choices (activation: 0 linear, 1 relu, 2 tanh, 3 sigmoid).</summary>
     public int ChoiceIndex(IReadOnlyList<KeyValuePair<string, EnbValue>> attributes, AttributeSpec a)

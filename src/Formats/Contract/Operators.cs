@@ -7,10 +7,10 @@ internal static class Attr
 {
     public static readonly AttributeSpec Units = new("units", AttributeType.Int, "output features (the kernel's shape rules; informational)") { Min = 1, Optional = true };
 
-    /// <summary>The fused activation of dense and conv2d; the runtime's code is the index (0 linear, 1 relu, 2 tanh, 3 sigmoid).</summary>
+    /// <summary>The fused activation of dense, conv2d, depthwise_conv2d and add; the runtime's code is the index (0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 relu6).</summary>
     public static readonly AttributeSpec Activation = new("activation", AttributeType.Choice, "fused activation")
     {
-        Choices = ["linear", "relu", "tanh", "sigmoid"],
+        Choices = ["linear", "relu", "tanh", "sigmoid", "relu6"],
         Default = EnbValue.String("linear"),
     };
 
@@ -22,6 +22,9 @@ internal static class Attr
         Choices = ["valid", "same"],
         Default = EnbValue.String("valid"),
     };
+
+    /// <summary>Explicit padding [top, left, bottom, right] (a folded ZeroPadding2D, an ONNX <c>pads</c>); when present, <see cref="Padding"/> is not used.</summary>
+    public static readonly AttributeSpec Pads = new("pads", AttributeType.Pads, "explicit padding; overrides padding") { Optional = true };
 
     public static readonly AttributeSpec PoolSize = new("pool_size", AttributeType.Pair, "pooling window") { Default = EnbValue.Ints(2, 2) };
 
@@ -51,9 +54,9 @@ internal static class OperatorSchemas
 
     public static readonly OperatorSchema Conv2D = new(Opcode.Conv2D, "conv2d", "2-D convolution over NHWC",
         [X, new("kernel", InputRole.Weight, false, "[kh, kw, in, filters]"), new("bias", InputRole.Weight, true, "[filters] (i32 in int8)"), new("requant", InputRole.Weight, true, "int8: [2, filters]")],
-        [Attr.Strides, Attr.Padding, Attr.Activation]);
+        [Attr.Strides, Attr.Padding, Attr.Pads, Attr.Activation]);
 
-    public static readonly OperatorSchema MaxPool2D = new(Opcode.MaxPool2D, "max_pool2d", "max over each window, NHWC", [X], [Attr.PoolSize, Attr.PoolStrides, Attr.Padding]);
+    public static readonly OperatorSchema MaxPool2D = new(Opcode.MaxPool2D, "max_pool2d", "max over each window, NHWC", [X], [Attr.PoolSize, Attr.PoolStrides, Attr.Padding, Attr.Pads]);
 
     public static readonly OperatorSchema Flatten = new(Opcode.Flatten, "flatten", "[N, ...] to [N, features] (no data movement)", [X], []);
 
@@ -75,13 +78,27 @@ internal static class OperatorSchemas
 
     public static readonly OperatorSchema OneHot = new(Opcode.OneHot, "one_hot", "indices to one-hot rows", [new("indices", InputRole.Value, false, "f32 holding integers")], [Attr.Depth]);
 
+    public static readonly OperatorSchema DepthwiseConv2D = new(Opcode.DepthwiseConv2D, "depthwise_conv2d", "per-channel 2-D convolution over NHWC: output channel c·M + j reads input channel c",
+        [X, new("kernel", InputRole.Weight, false, "[kh, kw, 1, in·M]"), new("bias", InputRole.Weight, true, "[in·M] (i32 in int8)"), new("requant", InputRole.Weight, true, "int8: [2, in·M]")],
+        [Attr.Strides, Attr.Padding, Attr.Pads, Attr.Activation]);
+
+    public static readonly OperatorSchema Add = new(Opcode.Add, "add", "y = act(a + b), a and b of one shape",
+        [new("a", InputRole.Value, false, "input"), new("b", InputRole.Value, false, "input of a's shape"), new("requant", InputRole.Weight, true, "int8: [2, 3] multipliers of a, b, the sum; then shifts")],
+        [Attr.Activation]);
+
+    public static readonly OperatorSchema AvgPool2D = new(Opcode.AvgPool2D, "avg_pool2d", "mean over each window's taps inside the image, NHWC",
+        [X, new("requant", InputRole.Weight, true, "int8: [2, kh·kw] for a window of k taps at k − 1")], [Attr.PoolSize, Attr.PoolStrides, Attr.Padding, Attr.Pads]);
+
+    public static readonly OperatorSchema GlobalAvgPool2D = new(Opcode.GlobalAvgPool2D, "global_avg_pool2d", "mean over height and width, [N, H, W, C] to [N, C]",
+        [X, new("requant", InputRole.Weight, true, "int8: [2, 1]")], []);
+
     public static readonly OperatorSchema Quantize = new(Opcode.Quantize, "quantize", "f32 to i8 with the output value's scale and zero point", [X], []);
 
     public static readonly OperatorSchema Dequantize = new(Opcode.Dequantize, "dequantize", "i8 to f32 with the input value's scale and zero point", [X], []);
 
     /// <summary>Every operator, in opcode order.</summary>
     public static IReadOnlyList<OperatorSchema> All { get; } =
-        [Dense, Conv2D, MaxPool2D, Flatten, Reshape, Relu, Tanh, Sigmoid, Softmax, Lstm, Embedding, OneHot, Quantize, Dequantize];
+        [Dense, Conv2D, MaxPool2D, Flatten, Reshape, Relu, Tanh, Sigmoid, Softmax, Lstm, Embedding, OneHot, DepthwiseConv2D, Add, AvgPool2D, GlobalAvgPool2D, Quantize, Dequantize];
 
     private static readonly Dictionary<Opcode, OperatorSchema> ByOpcode = new(All.Count);
 

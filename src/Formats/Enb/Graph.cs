@@ -39,6 +39,18 @@ public enum Opcode : ushort
     /// <summary>One-hot encoding of token ids.</summary>
     OneHot = 12,
 
+    /// <summary>Depthwise 2-D convolution, NHWC, with an optional fused activation.</summary>
+    DepthwiseConv2D = 13,
+
+    /// <summary>Element-wise sum of two values of one shape (a residual connection), with an optional fused activation.</summary>
+    Add = 14,
+
+    /// <summary>2-D average pooling, NHWC (padding not counted).</summary>
+    AvgPool2D = 15,
+
+    /// <summary>The mean over height and width: [N, H, W, C] to [N, C].</summary>
+    GlobalAvgPool2D = 16,
+
     /// <summary>Float to int8 with the output's scale and zero point.</summary>
     Quantize = 20,
 

@@ -3,20 +3,27 @@ namespace EdgeNet.Kernels.Reference;
 /// <summary>Scalar activations and softmax.</summary>
 internal static unsafe class Activations
 {
-    /// <summary>In place; act: 0 linear, 1 relu, 2 tanh, 3 sigmoid.</summary>
+    /// <summary>The activation codes of the contract's fused activation (its index among the choices).</summary>
+    public const int Linear = 0, Relu = 1, Tanh = 2, Sigmoid = 3, Relu6 = 4;
+
+    /// <summary>In place; act: 0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 relu6 (min(max(x, 0), 6)).</summary>
     public static void Apply(int act, float* x, int n)
     {
         for (int i = 0; i < n; i++)
         {
-            x[i] = act switch
-            {
-                1 => Math.Max(x[i], 0f),
-                2 => MathF.Tanh(x[i]),
-                3 => 1f / (1f + MathF.Exp(-x[i])),
-                _ => x[i],
-            };
+            x[i] = Scalar(act, x[i]);
         }
     }
+
+    /// <summary>One value through activation <paramref name="act"/> (codes as in <see cref="Apply"/>).</summary>
+    public static float Scalar(int act, float v) => act switch
+    {
+        Relu => Math.Max(v, 0f),
+        Tanh => MathF.Tanh(v),
+        Sigmoid => 1f / (1f + MathF.Exp(-v)),
+        Relu6 => Math.Min(Math.Max(v, 0f), 6f),
+        _ => v,
+    };
 
     /// <summary>dx = dy · act'(x), the derivative written from the forward output y (y, dy, dx: [n]); act as in <see cref="Apply"/>.</summary>
     public static void Backward(int act, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
@@ -25,9 +32,10 @@ internal static unsafe class Activations
         {
             dx[i] = act switch
             {
-                1 => y[i] > 0 ? dy[i] : 0f,
-                2 => dy[i] * (1 - (y[i] * y[i])),
-                3 => dy[i] * y[i] * (1 - y[i]),
+                Relu => y[i] > 0 ? dy[i] : 0f,
+                Tanh => dy[i] * (1 - (y[i] * y[i])),
+                Sigmoid => dy[i] * y[i] * (1 - y[i]),
+                Relu6 => y[i] > 0 && y[i] < 6f ? dy[i] : 0f,
                 _ => dy[i],
             };
         }

@@ -6,7 +6,7 @@ namespace EdgeNet.Kernels.Simd;
 /// <summary>Vector activations (forward and backward) and softmax through System.Numerics.Tensors and Vector&lt;T&gt;.</summary>
 internal static unsafe class Activations
 {
-    /// <summary>In place; act: 0 linear, 1 relu, 2 tanh, 3 sigmoid (the contract's codes).</summary>
+    /// <summary>In place; act: 0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 relu6 (the contract's codes).</summary>
     public static void Apply(int act, float* x, int n)
     {
         var s = new Span<float>(x, n);
@@ -21,6 +21,7 @@ internal static unsafe class Activations
             case 1: TensorPrimitives.Max(x, 0f, y); break;
             case 2: TensorPrimitives.Tanh(x, y); break;
             case 3: TensorPrimitives.Sigmoid(x, y); break;
+            case 4: TensorPrimitives.Clamp(x, 0f, 6f, y); break;
             default: x.CopyTo(y); break;
         }
     }
@@ -52,6 +53,16 @@ internal static unsafe class Activations
                 {
                     var yv = new Vector<float>(y[i..]);
                     (new Vector<float>(dy[i..]) * yv * (one - yv)).CopyTo(dx[i..]);
+                }
+
+                break;
+            case 4:
+                var six = new Vector<float>(6f);
+                for (; i <= n - w; i += w)
+                {
+                    var yv = new Vector<float>(y[i..]);
+                    var inside = Vector.GreaterThan(yv, Vector<float>.Zero) & Vector.LessThan(yv, six);
+                    Vector.ConditionalSelect(inside, new Vector<float>(dy[i..]), Vector<float>.Zero).CopyTo(dx[i..]);
                 }
 
                 break;

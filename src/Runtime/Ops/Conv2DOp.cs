@@ -44,7 +44,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
 
         int[] strides = AttrPair(Attr.Strides);
         _f = (int)k.Dims[3];
-        _g = Geometry(x, (int)k.Dims[0], (int)k.Dims[1], strides, SamePadding(), "kernel");
+        _g = Geometry(x, (int)k.Dims[0], (int)k.Dims[1], strides, "kernel");
         if (Output.SampleRank != 3 || Output.SampleDim(0) != _g.OutH || Output.SampleDim(1) != _g.OutW || Output.SampleDim(2) != _f)
         {
             throw Fail($"output {Output.Info.ShapeText} is not [N, {_g.OutH}, {_g.OutW}, {_f}] for this kernel, stride and padding");

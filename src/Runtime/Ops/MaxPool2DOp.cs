@@ -24,7 +24,7 @@ internal sealed unsafe class MaxPool2DOp : OpKernel, EdgeNet.Runtime.Threading.I
 
         int[] pool = AttrPair(Attr.PoolSize);
         int[] strides = AttrPair(Attr.PoolStrides);
-        _g = Geometry(x, pool[0], pool[1], strides, SamePadding(), "pool window");
+        _g = Geometry(x, pool[0], pool[1], strides, "pool window");
         _int8 = x.Info.Type == ElementType.I8;
         if (x.Info.Type != Output.Info.Type || Output.SampleDim(0) != _g.OutH || Output.SampleDim(1) != _g.OutW || Output.SampleDim(2) != _g.InC)
         {

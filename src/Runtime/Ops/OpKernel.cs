@@ -99,17 +99,15 @@ internal abstract unsafe class OpKernel
     /// <summary>A [height, width] window attribute of the schema (strides, pool_size), or its default.</summary>
     protected int[] AttrPair(AttributeSpec a) => Schema.Ints(Op, a);
 
-    protected bool SamePadding() => Schema.Same(Op.Attributes);
-
-    /// <summary>The window geometry over x [N, H, W, C], checked by the contract's rules (a 'valid' window no larger than the input).</summary>
-    protected Kernels.Reference.Window Geometry(ValueSlot x, int kh, int kw, int[] strides, bool same, string what)
+    /// <summary>The window geometry over x [N, H, W, C] by the operator's explicit pads or Keras padding, checked by the contract's rules (a 'valid' window no larger than the input).</summary>
+    protected Kernels.Reference.Window Geometry(ValueSlot x, int kh, int kw, int[] strides, string what)
     {
-        if (WindowGeometry.Problem(x.SampleDim(0), x.SampleDim(1), kh, kw, strides[0], strides[1], same, what) is { } problem)
+        if (Schema.WindowProblem(Op.Attributes, x.SampleDim(0), x.SampleDim(1), kh, kw, strides, what) is { } problem)
         {
             throw Fail($"input {x.Info.ShapeText}: {problem}");
         }
 
-        var g = WindowGeometry.Create(x.SampleDim(0), x.SampleDim(1), kh, kw, strides[0], strides[1], same);
+        var g = Schema.Window(Op.Attributes, x.SampleDim(0), x.SampleDim(1), kh, kw, strides, what);
         return new(g.InH, g.InW, x.SampleDim(2), g.KH, g.KW, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.OutH, g.OutW);
     }
 

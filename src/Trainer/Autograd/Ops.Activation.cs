@@ -15,6 +15,9 @@ public static partial class Ops
     /// <summary>tanh(x), element-wise.</summary>
     public static Tensor Tanh(Tensor x) => Activate(x, Activation.Tanh);
 
+    /// <summary>min(max(x, 0), 6), element-wise (tf.nn.relu6; Keras ReLU(max_value=6)).</summary>
+    public static Tensor Relu6(Tensor x) => Activate(x, Activation.Relu6);
+
     /// <summary>The element-wise activation <paramref name="act"/> of <paramref name="x"/> (<see cref="Activation.Linear"/>: x itself).</summary>
     public static Tensor Activate(Tensor x, Activation act)
     {
@@ -56,6 +59,7 @@ public static partial class Ops
         Activation.Relu => "relu",
         Activation.Sigmoid => "sigmoid",
         Activation.Tanh => "tanh",
+        Activation.Relu6 => "relu6",
         _ => "linear",
     };
 

@@ -90,4 +90,72 @@ public static partial class Ops
         });
         return y;
     }
+
+    /// <summary>
+    /// Depthwise convolution (tf.keras.layers.DepthwiseConv2D): y = act(dwconv(x, kernel) + bias).
+    /// x: [B,H,W,C]  kernel: [KH,KW,C,M]  bias: [C·M]  y: [B,OH,OW,C·M]; output channel c·M + j reads input channel c.
+    /// </summary>
+    public static Tensor DepthwiseConv2D(Tensor x, Tensor kernel, Tensor? bias, int strideH, int strideW, bool samePadding, Activation act = Activation.Linear)
+    {
+        var be = bias is null ? SameBackend(x, kernel) : SameBackend(x, kernel, bias);
+        if (x.Rank != 4 || kernel.Rank != 4 || kernel.Shape[2] != x.Shape[3])
+        {
+            throw new ArgumentException($"DepthwiseConv2D expects x [batch, height, width, channels] and kernel [kh, kw, channels, depth_multiplier]; got x {x.Shape}, kernel {kernel.Shape}");
+        }
+
+        int m = kernel.Shape[3];
+        var g = Conv2DGeometry.Create(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], kernel.Shape[0], kernel.Shape[1], x.Shape[3] * m, strideH, strideW, samePadding);
+        var y = New(new Shape(g.Batch, g.OutH, g.OutW, g.OutC), be);
+        be.DepthwiseForward(g, m, x.Storage, kernel.Storage, y.Storage);
+        int rows = g.Batch * g.OutH * g.OutW;
+        if (bias is not null)
+        {
+            be.AddBias(y.Storage, bias.Storage, y.Storage, rows, g.OutC);
+        }
+
+        if (act != Activation.Linear)
+        {
+            be.ActivationForward(act, y.Storage, y.Storage, y.Size);
+        }
+
+        Tensor[] inputs = bias is null ? [x, kernel] : [x, kernel, bias];
+        if (OpRecording.Active)
+        {
+            OpRecording.Record(OperatorSchemas.DepthwiseConv2D.Name, inputs, [y], Attr.Strides.With(strideH, strideW), Attr.Padding.With(samePadding ? "same" : "valid"), Attr.Activation.With(ActName(act)));
+        }
+
+        GradientTape.Record(inputs, [y], (grads, need) =>
+        {
+            var dz = grads[0]!;
+            if (act != Activation.Linear)
+            {
+                dz = NewLike(y);
+                be.ActivationBackward(act, y.Storage, grads[0]!.Storage, dz.Storage, y.Size);
+            }
+
+            Tensor? dx = null;
+            if (need[0])
+            {
+                dx = NewLike(x);
+                be.DepthwiseBackwardData(g, m, dz.Storage, kernel.Storage, dx.Storage);   // dx: [B,H,W,C]
+            }
+
+            Tensor? dk = null;
+            if (need[1])
+            {
+                dk = NewLike(kernel);
+                be.DepthwiseBackwardFilter(g, m, x.Storage, dz.Storage, dk.Storage);      // dk: [KH,KW,C,M]
+            }
+
+            if (bias is null)
+            {
+                return Grads(dx, dk);
+            }
+
+            var db = NewLike(bias);
+            be.BiasGrad(dz.Storage, db.Storage, rows, g.OutC, accumulate: false);        // db: [C·M]
+            return Grads(dx, dk, db);
+        });
+        return y;
+    }
 }

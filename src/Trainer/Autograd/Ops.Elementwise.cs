@@ -43,7 +43,8 @@ public static partial class Ops
         var y = NewLike(a);
         if (OpRecording.Active)
         {
-            OpRecording.Record("binary_" + op.ToString().ToLowerInvariant(), [a, b], [y]);
+            // The sum of two tensors of one shape is the contract's add (a residual connection); other forms stay trace-only.
+            OpRecording.Record(op == BinaryOp.Add && a.Shape.Equals(b.Shape) ? OperatorSchemas.Add.Name : "binary_" + op.ToString().ToLowerInvariant(), [a, b], [y]);
         }
         be.Binary(op, a.Storage, b.Storage, y.Storage, n, bl);
         GradientTape.Record([a, b], [y], (g, need) =>

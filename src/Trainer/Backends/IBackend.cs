@@ -16,6 +16,9 @@ public enum Activation
 
     /// <summary>Hyperbolic tangent.</summary>
     Tanh,
+
+    /// <summary>min(max(x, 0), 6) (Keras ReLU(max_value=6), MobileNet's activation).</summary>
+    Relu6,
 }
 
 internal enum BinaryOp
@@ -50,6 +53,13 @@ internal readonly record struct Conv2DGeometry(
         var w = WindowGeometry.Create(inH, inW, kh, kw, strideH, strideW, same);
         return new Conv2DGeometry(batch, inH, inW, inC, kh, kw, outC, strideH, strideW, w.PadTop, w.PadLeft, w.OutH, w.OutW);
     }
+
+    /// <summary>The geometry of a contract window (explicit pads or a Keras padding rule) over <paramref name="batch"/> images.</summary>
+    public static Conv2DGeometry From(int batch, int inC, int outC, WindowGeometry w) =>
+        new(batch, w.InH, w.InW, inC, w.KH, w.KW, outC, w.StrideH, w.StrideW, w.PadTop, w.PadLeft, w.OutH, w.OutW);
+
+    /// <summary>The window over the whole image (global pooling): one output per image.</summary>
+    public static Conv2DGeometry Global(int batch, int inH, int inW, int inC) => new(batch, inH, inW, inC, inH, inW, inC, 1, 1, 0, 0, 1, 1);
 
     public int InputSize => Batch * InH * InW * InC;
 
@@ -152,6 +162,41 @@ internal interface IBackend : IDisposable
 
     /// <summary>dx: each dy goes to the first position in its window where x equals y.</summary>
     void MaxPoolBackward(in Conv2DGeometry g, Storage x, Storage y, Storage dy, Storage dx);
+
+    /// <summary>Depthwise convolution: y[B,OH,OW,C·M] = dwconv(x[B,H,W,C], w[KH,KW,C,M]); OutC = C·M.</summary>
+    void DepthwiseForward(in Conv2DGeometry g, int multiplier, Storage x, Storage w, Storage y);
+
+    /// <summary>dx[B,H,W,C] from dy[B,OH,OW,C·M] and w.</summary>
+    void DepthwiseBackwardData(in Conv2DGeometry g, int multiplier, Storage dy, Storage w, Storage dx);
+
+    /// <summary>dw[KH,KW,C,M] from x and dy.</summary>
+    void DepthwiseBackwardFilter(in Conv2DGeometry g, int multiplier, Storage x, Storage dy, Storage dw);
+
+    /// <summary>y[B,OH,OW,C] = mean over each window's taps inside the image (padding not counted). OutC = InC.</summary>
+    void AvgPoolForward(in Conv2DGeometry g, Storage x, Storage y);
+
+    /// <summary>dx: each tap of a window gets dy / (its taps inside the image).</summary>
+    void AvgPoolBackward(in Conv2DGeometry g, Storage dy, Storage dx);
+
+    /// <summary>Per-channel mean and biased variance of x[rows, c] (batch normalization's batch statistics).</summary>
+    void BatchNormMoments(Storage x, int rows, int c, Storage mean, Storage variance);
+
+    /// <summary>y[rows, c] = (x − mean) / √(variance + eps) · gamma + beta.</summary>
+    void BatchNormForward(Storage x, int rows, int c, Storage mean, Storage variance, Storage gamma, Storage beta, float eps, Storage y);
+
+    /// <summary>
+    /// dx[rows, c], dgamma[c], dbeta[c] from x, dy: training (the statistics were x's own) or inference (fixed statistics).
+    /// </summary>
+    void BatchNormBackward(Storage x, Storage dy, int rows, int c, Storage mean, Storage variance, Storage gamma, float eps, bool training, Storage dx, Storage dgamma, Storage dbeta);
+
+    /// <summary>moving = momentum·moving + (1 − momentum)·batchScale·batch over n values (the moving statistics' update).</summary>
+    void MovingAverage(Storage moving, Storage batch, int n, float momentum, float batchScale);
+
+    /// <summary>y[B, H+top+bottom, W+left+right, C] = x[B,H,W,C] with zeros around.</summary>
+    void ZeroPad(Storage x, Storage y, int batch, int h, int w, int c, int top, int bottom, int left, int right);
+
+    /// <summary>dx[B,H,W,C] = the inner part of dy (the gradient of <see cref="ZeroPad"/>).</summary>
+    void ZeroPadBackward(Storage dy, Storage dx, int batch, int h, int w, int c, int top, int bottom, int left, int right);
 
     /// <summary>
     /// LSTM cell from pre-activations z[B,4U] (gate order i, f, g, o as Keras) and cPrev[B,U]:

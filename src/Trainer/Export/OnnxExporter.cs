@@ -249,8 +249,7 @@ public static class OnnxExporter
     {
         var schema = node.Op;
         int[] strides = schema.Ints(node.Attributes, schema.Attribute(Attr.Strides.Name));
-        bool same = schema.Same(node.Attributes);
-        var geo = WindowGeometry.Create(inDims[1], inDims[2], kh, kw, strides[0], strides[1], same);
+        var geo = schema.Window(node.Attributes, inDims[1], inDims[2], kh, kw, strides);
         return ([geo.PadTop, geo.PadLeft, geo.PadBottom, geo.PadRight], strides);
     }
 

@@ -225,8 +225,7 @@ internal sealed class ReferenceInterpreter
     {
         var xv = _g.Values[op.Inputs[0].Index];
         int[] strides = Schema(op).Ints(op, Attr.Strides);
-        bool same = Schema(op).Same(op.Attributes);
-        return Conv2DGeometry.Create(batch, xv.Dims[1], xv.Dims[2], xv.Dims[3], kh, kw, outC, strides[0], strides[1], same);
+        return Conv2DGeometry.From(batch, xv.Dims[3], outC, Schema(op).Window(op.Attributes, xv.Dims[1], xv.Dims[2], kh, kw, strides));
     }
 
     private float[] ConvFloat(OperatorDef op, float[] x, int batch)
@@ -333,8 +332,7 @@ internal sealed class ReferenceInterpreter
         var xv = _g.Values[op.Inputs[0].Index];
         int[] pool = Schema(op).Ints(op, Attr.PoolSize);
         int[] strides = Schema(op).Ints(op, Attr.PoolStrides);
-        bool same = Schema(op).Same(op.Attributes);
-        var g = Conv2DGeometry.Create(batch, xv.Dims[1], xv.Dims[2], xv.Dims[3], pool[0], pool[1], xv.Dims[3], strides[0], strides[1], same);
+        var g = Conv2DGeometry.From(batch, xv.Dims[3], xv.Dims[3], Schema(op).Window(op.Attributes, xv.Dims[1], xv.Dims[2], pool[0], pool[1], strides));
         var y = new float[g.OutputSize];
         for (int b = 0; b < g.Batch; b++)
         {

@@ -34,7 +34,7 @@ internal sealed unsafe class Conv2DTrainOp : TrainOp
 
         _f = (int)_w.Dims[3];
         _b = AddBias(_w, _f);
-        _g = Geometry((int)_w.Dims[0], (int)_w.Dims[1], Schema.Ints(op, Attr.Strides), Schema.Same(op.Attributes), "kernel");
+        _g = Geometry((int)_w.Dims[0], (int)_w.Dims[1], Schema.Ints(op, Attr.Strides), "kernel");
         if (Y.SampleRank != 3 || Y.SampleDim(0) != _g.OutH || Y.SampleDim(1) != _g.OutW || Y.SampleDim(2) != _f)
         {
             throw Fail($"output {Y.Info.ShapeText}; the geometry gives [N, {_g.OutH}, {_g.OutW}, {_f}]");

@@ -19,7 +19,7 @@ internal sealed unsafe class MaxPool2DTrainOp : TrainOp
         }
 
         int[] pool = Schema.Ints(op, Attr.PoolSize);
-        _g = Geometry(pool[0], pool[1], Schema.Ints(op, Attr.PoolStrides), Schema.Same(op.Attributes), "pool window");
+        _g = Geometry(pool[0], pool[1], Schema.Ints(op, Attr.PoolStrides), "pool window");
         if (Y.SampleRank != 3 || Y.SampleDim(0) != _g.OutH || Y.SampleDim(1) != _g.OutW || Y.SampleDim(2) != X.SampleDim(2))
         {
             throw Fail($"output {Y.Info.ShapeText}; the geometry gives [N, {_g.OutH}, {_g.OutW}, {X.SampleDim(2)}]");

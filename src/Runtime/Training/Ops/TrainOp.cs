@@ -123,14 +123,15 @@ internal abstract class TrainOp
     protected static string LayerOf(string tensor) => tensor.Contains('/', StringComparison.Ordinal) ? tensor[..tensor.LastIndexOf('/')] : tensor;
 
     /// <summary>The window over x [N, H, W, C] by the contract's Keras rules (a 'valid' window no larger than the input).</summary>
-    protected Kernels.Reference.Window Geometry(int kh, int kw, int[] strides, bool same, string what)
+    protected Kernels.Reference.Window Geometry(int kh, int kw, int[] strides, string what)
     {
-        if (WindowGeometry.Problem(X.SampleDim(0), X.SampleDim(1), kh, kw, strides[0], strides[1], same, what) is { } problem)
+        var attrs = Op.Attributes;
+        if (Schema.WindowProblem(attrs, X.SampleDim(0), X.SampleDim(1), kh, kw, strides, what) is { } problem)
         {
             throw Fail($"input {X.Info.ShapeText}: {problem}");
         }
 
-        var g = WindowGeometry.Create(X.SampleDim(0), X.SampleDim(1), kh, kw, strides[0], strides[1], same);
+        var g = Schema.Window(attrs, X.SampleDim(0), X.SampleDim(1), kh, kw, strides, what);
         return new(g.InH, g.InW, X.SampleDim(2), g.KH, g.KW, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.OutH, g.OutW);
     }
 

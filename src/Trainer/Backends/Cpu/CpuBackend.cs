@@ -61,13 +61,14 @@ internal sealed partial class CpuBackend : IBackend
     public void ActivationBackward(Activation act, Storage y, Storage dy, Storage dx, int n) =>
         Kernels.Simd.Activations.Backward(Code(act), S(y)[..n], S(dy)[..n], S(dx)[..n]);
 
-    /// <summary>The blob contract's activation code the kernels take (0 linear, 1 relu, 2 tanh, 3 sigmoid).</summary>
-    private static int Code(Activation act) => act switch
+    /// <summary>The blob contract's activation code the kernels take (0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 relu6).</summary>
+    internal static int Code(Activation act) => act switch
     {
         Activation.Linear => 0,
         Activation.Relu => 1,
         Activation.Tanh => 2,
         Activation.Sigmoid => 3,
+        Activation.Relu6 => 4,
         _ => throw new ArgumentOutOfRangeException(nameof(act), act, null),
     };
 

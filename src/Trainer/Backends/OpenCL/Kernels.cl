@@ -114,15 +114,15 @@ __kernel void bias_grad16(__global const float* dy, __global float* db, int rows
   vstore16(accumulate ? vload16(0, db + c) + s : s, 0, db + c);
 }
 
-// act: 0 linear, 1 relu, 2 sigmoid, 3 tanh
+// act: 0 linear, 1 relu, 2 sigmoid, 3 tanh, 4 relu6
 __kernel void act_fwd(int act, __global const float* x, __global float* y) {
   int i = get_global_id(0); float v = x[i];
-  y[i] = act == 1 ? fmax(v, 0.0f) : act == 2 ? 1.0f / (1.0f + exp(-v)) : act == 3 ? tanh(v) : v;
+  y[i] = act == 1 ? fmax(v, 0.0f) : act == 2 ? 1.0f / (1.0f + exp(-v)) : act == 3 ? tanh(v) : act == 4 ? fmin(fmax(v, 0.0f), 6.0f) : v;
 }
 
 __kernel void act_bwd(int act, __global const float* y, __global const float* dy, __global float* dx) {
   int i = get_global_id(0); float v = y[i], g = dy[i];
-  dx[i] = act == 1 ? (v > 0.0f ? g : 0.0f) : act == 2 ? g * v * (1.0f - v) : act == 3 ? g * (1.0f - v * v) : g;
+  dx[i] = act == 1 ? (v > 0.0f ? g : 0.0f) : act == 2 ? g * v * (1.0f - v) : act == 3 ? g * (1.0f - v * v) : act == 4 ? (v > 0.0f && v < 6.0f ? g : 0.0f) : g;
 }
 
 // op: 0 add, 1 sub, 2 mul, 3 div; b repeats every bl elements
@@ -577,4 +577,159 @@ __kernel void count_nonfinite_at(__global const float* x, __global int* count, i
 __kernel void transpose(__global const float* in, __global float* out, int rows, int cols) {
   int e = get_global_id(0), r = e / cols, c = e % cols;
   out[c * rows + r] = in[e];
+}
+
+// ---- depthwise convolution: x [B,H,W,C], w [KH,KW,C·M] (output channel o = c·M + j reads input channel c), y [B,OH,OW,C·M]
+// g: batch, H, W, C, KH, KW, C·M, SH, SW, pad top, pad left, OH, OW
+__kernel void dw_fwd(__global const float* x, __global const float* w, __global float* y, __constant int* g, int M) {
+  int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], F = g[6], OH = g[11], OW = g[12];
+  int o = e % F, ow = (e / F) % OW, oh = (e / (F * OW)) % OH, b = e / (F * OW * OH), c = o / M;
+  float s = 0.0f;
+  for (int kh = 0; kh < g[4]; kh++) {
+    int ih = oh * g[7] - g[9] + kh; if (ih < 0 || ih >= H) continue;
+    for (int kw = 0; kw < g[5]; kw++) {
+      int iw = ow * g[8] - g[10] + kw; if (iw < 0 || iw >= W) continue;
+      s += x[((long)(b * H + ih) * W + iw) * C + c] * w[(kh * g[5] + kw) * F + o];
+    }
+  }
+  y[e] = s;
+}
+
+// M == 1 and C % 8 == 0: 8 channels per work-item
+__kernel void dw_fwd8(__global const float* x, __global const float* w, __global float* y, __constant int* g) {
+  int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], OH = g[11], OW = g[12], cb = C / 8;
+  int c0 = (e % cb) * 8, ow = (e / cb) % OW, oh = (e / (cb * OW)) % OH, b = e / (cb * OW * OH);
+  float8 s = (float8)(0.0f);
+  for (int kh = 0; kh < g[4]; kh++) {
+    int ih = oh * g[7] - g[9] + kh; if (ih < 0 || ih >= H) continue;
+    for (int kw = 0; kw < g[5]; kw++) {
+      int iw = ow * g[8] - g[10] + kw; if (iw < 0 || iw >= W) continue;
+      s = fma(vload8(0, x + ((long)(b * H + ih) * W + iw) * C + c0), vload8(0, w + (kh * g[5] + kw) * C + c0), s);
+    }
+  }
+  vstore8(s, 0, y + ((long)(b * OH + oh) * OW + ow) * C + c0);
+}
+
+// dx [B,H,W,C]: each input gathers dy·w over the outputs whose window holds it and its M output channels
+__kernel void dw_bwd_data(__global const float* dy, __global const float* w, __global float* dx, __constant int* g, int M) {
+  int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], KH = g[4], KW = g[5], F = g[6], SH = g[7], SW = g[8], OH = g[11], OW = g[12];
+  int c = e % C, iw = (e / C) % W, ih = (e / (C * W)) % H, b = e / (C * W * H);
+  float s = 0.0f;
+  for (int kh = 0; kh < KH; kh++) {
+    int t = ih + g[9] - kh; if (t < 0 || t % SH) continue; int oh = t / SH; if (oh >= OH) continue;
+    for (int kw = 0; kw < KW; kw++) {
+      int u = iw + g[10] - kw; if (u < 0 || u % SW) continue; int ow = u / SW; if (ow >= OW) continue;
+      for (int j = 0; j < M; j++) s += dy[((long)(b * OH + oh) * OW + ow) * F + c * M + j] * w[(kh * KW + kw) * F + c * M + j];
+    }
+  }
+  dx[e] = s;
+}
+
+// partial[p, KH·KW·F]: the share of images [B·p/P, B·(p+1)/P) of dw [KH,KW,C·M] (summed over p afterwards)
+__kernel void dw_bwd_filter(__global const float* x, __global const float* dy, __global float* partial, __constant int* g, int M, int P) {
+  int e = get_global_id(0); int B = g[0], H = g[1], W = g[2], C = g[3], KW = g[5], F = g[6], OH = g[11], OW = g[12];
+  int K = g[4] * KW * F; int p = e / K, k = e % K;
+  int o = k % F, kw = (k / F) % KW, kh = k / (F * KW), c = o / M;
+  float s = 0.0f;
+  for (int b = B * p / P; b < B * (p + 1) / P; b++)
+    for (int oh = 0; oh < OH; oh++) {
+      int ih = oh * g[7] - g[9] + kh; if (ih < 0 || ih >= H) continue;
+      for (int ow = 0; ow < OW; ow++) {
+        int iw = ow * g[8] - g[10] + kw; if (iw < 0 || iw >= W) continue;
+        s += x[((long)(b * H + ih) * W + iw) * C + c] * dy[((long)(b * OH + oh) * OW + ow) * F + o];
+      }
+    }
+  partial[e] = s;
+}
+
+// ---- average pooling (taps inside the image only); g as above with F = C
+__kernel void avgpool_fwd(__global const float* x, __global float* y, __constant int* g) {
+  int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], OH = g[11], OW = g[12];
+  int c = e % C, ow = (e / C) % OW, oh = (e / (C * OW)) % OH, b = e / (C * OW * OH);
+  float s = 0.0f; int n = 0;
+  for (int kh = 0; kh < g[4]; kh++) for (int kw = 0; kw < g[5]; kw++) {
+    int ih = oh * g[7] - g[9] + kh, iw = ow * g[8] - g[10] + kw;
+    if (ih >= 0 && ih < H && iw >= 0 && iw < W) { s += x[((long)(b * H + ih) * W + iw) * C + c]; n++; }
+  }
+  y[e] = n ? s / n : 0.0f;
+}
+
+int avg_taps(__constant int* g, int oh, int ow) {
+  int h0 = max(0, oh * g[7] - g[9]), h1 = min(g[1], oh * g[7] - g[9] + g[4]);
+  int w0 = max(0, ow * g[8] - g[10]), w1 = min(g[2], ow * g[8] - g[10] + g[5]);
+  return max(0, h1 - h0) * max(0, w1 - w0);
+}
+
+__kernel void avgpool_bwd(__global const float* dy, __global float* dx, __constant int* g) {
+  int e = get_global_id(0); int H = g[1], W = g[2], C = g[3], KH = g[4], KW = g[5], SH = g[7], SW = g[8], OH = g[11], OW = g[12];
+  int c = e % C, iw = (e / C) % W, ih = (e / (C * W)) % H, b = e / (C * W * H);
+  float s = 0.0f;
+  for (int kh = 0; kh < KH; kh++) {
+    int t = ih + g[9] - kh; if (t < 0 || t % SH) continue; int oh = t / SH; if (oh >= OH) continue;
+    for (int kw = 0; kw < KW; kw++) {
+      int u = iw + g[10] - kw; if (u < 0 || u % SW) continue; int ow = u / SW; if (ow >= OW) continue;
+      s += dy[((long)(b * OH + oh) * OW + ow) * C + c] / avg_taps(g, oh, ow);
+    }
+  }
+  dx[e] = s;
+}
+
+// ---- batch normalization over [rows, C]; statistics in P row blocks taken about row 0 (near the mean), finished per channel
+__kernel void bn_partial(__global const float* x, __global float* ps, __global float* pq, int rows, int C, int P) {
+  int e = get_global_id(0); int c = e % C, p = e / C;
+  float k = x[c], s = 0.0f, q = 0.0f;
+  for (int r = (int)((long)rows * p / P); r < (int)((long)rows * (p + 1) / P); r++) { float d = x[(long)r * C + c] - k; s += d; q = fma(d, d, q); }
+  ps[e] = s; pq[e] = q;
+}
+
+__kernel void bn_moments(__global const float* ps, __global const float* pq, __global const float* x, __global float* mean, __global float* var, int rows, int C, int P) {
+  int c = get_global_id(0); float s = 0.0f, q = 0.0f;
+  for (int p = 0; p < P; p++) { s += ps[p * C + c]; q += pq[p * C + c]; }
+  float m = s / rows;
+  mean[c] = x[c] + m; var[c] = fmax(0.0f, q / rows - m * m);
+}
+
+__kernel void bn_fwd(__global const float* x, __global const float* mean, __global const float* var, __global const float* gamma, __global const float* beta,
+                     __global float* y, int C, float eps) {
+  int i = get_global_id(0); int c = i % C;
+  y[i] = (x[i] - mean[c]) * rsqrt(var[c] + eps) * gamma[c] + beta[c];
+}
+
+__kernel void bn_bwd_partial(__global const float* x, __global const float* dy, __global float* ps, __global float* pq, int rows, int C, int P) {
+  int e = get_global_id(0); int c = e % C, p = e / C;
+  float s = 0.0f, q = 0.0f;
+  for (int r = (int)((long)rows * p / P); r < (int)((long)rows * (p + 1) / P); r++) { float g = dy[(long)r * C + c]; s += g; q = fma(g, x[(long)r * C + c], q); }
+  ps[e] = s; pq[e] = q;
+}
+
+// per channel: dγ, dβ and k = (k1, k2, k3) of dx = k1·dy + k2·x + k3
+__kernel void bn_bwd_coef(__global const float* ps, __global const float* pq, __global const float* mean, __global const float* var, __global const float* gamma,
+                          __global float* dgamma, __global float* dbeta, __global float* k, int rows, int C, int P, float eps, int training) {
+  int c = get_global_id(0); float sdy = 0.0f, sdyx = 0.0f;
+  for (int p = 0; p < P; p++) { sdy += ps[p * C + c]; sdyx += pq[p * C + c]; }
+  float inv = rsqrt(var[c] + eps), dg = (sdyx - mean[c] * sdy) * inv, a = gamma[c] * inv;
+  dgamma[c] = dg; dbeta[c] = sdy;
+  float b = training ? -a * inv * dg / rows : 0.0f;
+  k[c] = a; k[C + c] = b; k[2 * C + c] = training ? -a * sdy / rows - b * mean[c] : 0.0f;
+}
+
+__kernel void bn_bwd_apply(__global const float* x, __global const float* dy, __global const float* k, __global float* dx, int C) {
+  int i = get_global_id(0); int c = i % C;
+  dx[i] = fma(dy[i], k[c], fma(x[i], k[C + c], k[2 * C + c]));
+}
+
+__kernel void moving_avg(__global float* m, __global const float* b, float momentum, float scale) {
+  int i = get_global_id(0); m[i] = momentum * m[i] + (1.0f - momentum) * scale * b[i];
+}
+
+// ---- zero padding: y [B, H+t+bo, W+l+r, C] from x [B,H,W,C], and the crop back
+__kernel void zero_pad(__global const float* x, __global float* y, int H, int W, int C, int top, int left, int HP, int WP) {
+  int e = get_global_id(0); int c = e % C, pw = (e / C) % WP, ph = (e / (C * WP)) % HP, b = e / (C * WP * HP);
+  int ih = ph - top, iw = pw - left;
+  y[e] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? x[((long)(b * H + ih) * W + iw) * C + c] : 0.0f;
+}
+
+__kernel void zero_pad_bwd(__global const float* dy, __global float* dx, int H, int W, int C, int top, int left, int HP, int WP) {
+  int e = get_global_id(0); int c = e % C, iw = (e / C) % W, ih = (e / (C * W)) % H, b = e / (C * W * H);
+  dx[e] = dy[((long)(b * HP + ih + top) * WP + iw + left) * C + c];
 }

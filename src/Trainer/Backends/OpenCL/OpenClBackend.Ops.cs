@@ -106,7 +106,7 @@ internal sealed partial class OpenClBackend
         }
     }
 
-    private static int Act(Activation a) => a switch { Activation.Relu => 1, Activation.Sigmoid => 2, Activation.Tanh => 3, _ => 0 };
+    private static int Act(Activation a) => a switch { Activation.Relu => 1, Activation.Sigmoid => 2, Activation.Tanh => 3, Activation.Relu6 => 4, _ => 0 };
 
     public void ActivationForward(Activation act, Storage x, Storage y, int n) => Launch("act_fwd", n, Act(act), x, y);
 

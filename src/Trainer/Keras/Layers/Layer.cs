@@ -15,6 +15,8 @@ namespace EdgeNet.Trainer.Keras.Layers;
 public abstract class Layer
 {
     private readonly List<Variable> _weights = [];
+    private readonly List<bool> _weightTrainable = [];
+    private bool _trainable = true;
     private readonly List<Layer> _tracked = [];
     private List<Layer>? _discovered;
 
@@ -29,6 +31,29 @@ public abstract class Layer
 
     /// <summary>True once the weights were made (on the first call).</summary>
     public bool Built { get; protected set; }
+
+    /// <summary>
+    /// Whether the layer's weights train (Keras' <c>layer.trainable</c>): false freezes this layer and its
+    /// sublayers (their weights leave <see cref="TrainableVariables"/>); a BatchNormalization that is not
+    /// trainable runs in inference mode even when called with training: true, as in Keras.
+    /// </summary>
+    public bool Trainable
+    {
+        get => _trainable;
+        set
+        {
+            _trainable = value;
+            for (int i = 0; i < _weights.Count; i++)
+            {
+                _weights[i].Trainable = value && _weightTrainable[i];
+            }
+
+            foreach (var l in Sublayers)
+            {
+                l.Trainable = value;
+            }
+        }
+    }
 
     /// <summary>Shape of the input the layer was built for (batch dimension included).</summary>
     public Shape? BuildInputShape { get; private set; }
@@ -118,8 +143,9 @@ public abstract class Layer
         var s = new Shape(shape);
         var values = (initializer ?? Initializer.GlorotUniform).Generate(s, KerasBackend.NextRandom());
         using var scope = TensorScope.Begin();
-        var v = new Variable($"{Name}/{name}", Tensor.FromArray(values, s), trainable);
+        var v = new Variable($"{Name}/{name}", Tensor.FromArray(values, s), trainable && _trainable);
         _weights.Add(v);
+        _weightTrainable.Add(trainable);
         return v;
     }
 

@@ -123,14 +123,66 @@ public sealed class Concatenate(string? name = null) : Layer(name)
     internal static Concatenate FromConfig(JsonObject c) => new((string?)c["name"]);
 }
 
-/// <summary>Adds its inputs element-wise (tf.keras.layers.Add).</summary>
-public sealed class AddLayer(string? name = null) : Layer(name)
+/// <summary>Adds its inputs element-wise (tf.keras.layers.Add): the residual connection of MobileNetV2 and ResNet.</summary>
+public sealed class Add(string? name = null) : Layer(name)
 {
     /// <inheritdoc/>
-    public override Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false) => inputs.Skip(1).Aggregate(inputs[0], Ops.Add);
+    public override Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false)
+    {
+        for (int i = 1; i < inputs.Count; i++)
+        {
+            if (!inputs[i].Shape.Equals(inputs[0].Shape))
+            {
+                throw new ArgumentException($"Add '{Name}' needs inputs of one shape; input 0 is {inputs[0].Shape}, input {i} is {inputs[i].Shape}");
+            }
+        }
+
+        return inputs.Skip(1).Aggregate(inputs[0], Ops.Add);
+    }
 
     /// <summary>One input: returned as it is.</summary>
     public override Tensor Call(Tensor input, bool training = false) => input;
 
-    internal static AddLayer FromConfig(JsonObject c) => new((string?)c["name"]);
+    internal static Add FromConfig(JsonObject c) => new((string?)c["name"]);
+}
+
+/// <summary>Zeros around each image (tf.keras.layers.ZeroPadding2D): [B, H, W, C] → [B, H + top + bottom, W + left + right, C].</summary>
+public sealed class ZeroPadding2D : Layer
+{
+    /// <summary>Pads <paramref name="top"/>, <paramref name="bottom"/> rows and <paramref name="left"/>, <paramref name="right"/> columns of zeros (Keras' ((top, bottom), (left, right))).</summary>
+    public ZeroPadding2D(int top, int bottom, int left, int right, string? name = null)
+        : base(name)
+    {
+        if (top < 0 || bottom < 0 || left < 0 || right < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(top), $"ZeroPadding2D paddings must be >= 0; got (({top}, {bottom}), ({left}, {right}))");
+        }
+
+        Padding = [top, bottom, left, right];
+    }
+
+    /// <summary>The same padding on every side (Keras' ZeroPadding2D(padding=p)).</summary>
+    public ZeroPadding2D(int padding = 1, string? name = null)
+        : this(padding, padding, padding, padding, name)
+    {
+    }
+
+    /// <summary>[top, bottom, left, right].</summary>
+    public int[] Padding { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Call(Tensor input, bool training = false) => Ops.ZeroPad2D(input, Padding[0], Padding[1], Padding[2], Padding[3]);
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig() => new()
+    {
+        ["name"] = Name,
+        ["padding"] = new JsonArray(new JsonArray(Padding[0], Padding[1]), new JsonArray(Padding[2], Padding[3])),
+    };
+
+    internal static ZeroPadding2D FromConfig(JsonObject c)
+    {
+        var p = c["padding"]!.AsArray();
+        return new((int)p[0]![0]!, (int)p[0]![1]!, (int)p[1]![0]!, (int)p[1]![1]!, (string?)c["name"]);
+    }
 }

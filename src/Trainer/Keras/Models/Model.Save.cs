@@ -280,7 +280,15 @@ internal static class LayerRegistry
         [nameof(Dropout)] = Dropout.FromConfig,
         [nameof(OneHot)] = OneHot.FromConfig,
         [nameof(Concatenate)] = Concatenate.FromConfig,
-        [nameof(AddLayer)] = AddLayer.FromConfig,
+        [nameof(Add)] = Add.FromConfig,
+        ["AddLayer"] = Add.FromConfig,   // the class's name before 0.10
+        [nameof(ZeroPadding2D)] = ZeroPadding2D.FromConfig,
+        [nameof(AveragePooling2D)] = AveragePooling2D.FromConfig,
+        [nameof(GlobalAveragePooling2D)] = GlobalAveragePooling2D.FromConfig,
+        [nameof(GlobalMaxPooling2D)] = GlobalMaxPooling2D.FromConfig,
+        [nameof(DepthwiseConv2D)] = DepthwiseConv2D.FromConfig,
+        [nameof(BatchNormalization)] = BatchNormalization.FromConfig,
+        [nameof(ReLU)] = ReLU.FromConfig,
         [nameof(LSTM)] = LSTM.FromConfig,
         [nameof(Embedding)] = Embedding.FromConfig,
     };

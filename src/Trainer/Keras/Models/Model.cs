@@ -138,32 +138,46 @@ public partial class Model : Layer
         return _outputs!.Select(o => values[o]).ToList();
     }
 
-    /// <summary>Prints the layers, output shapes and parameter counts (model.summary()).</summary>
+    /// <summary>
+    /// The layers, output shapes and parameter counts as Keras' model.summary() prints them: for a functional model
+    /// each node with its output shape and the nodes it is connected to, then the total, trainable and
+    /// non-trainable parameter counts.
+    /// </summary>
     public string Summary()
     {
+        const int nameW = 40, shapeW = 26, paramW = 12;
+        int width = IsFunctional ? 120 : nameW + shapeW + paramW;
         var sb = new System.Text.StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Model: \"{Name}\"");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{"Layer (type)",-36}{"Output shape",-22}{"Param #",10}");
-        sb.AppendLine(new string('=', 68));
+        sb.AppendLine(new string('_', width));
+        sb.Append(CultureInfo.InvariantCulture, $" {"Layer (type)",-(nameW - 1)}{"Output Shape",-shapeW}{"Param #",-paramW}");
+        sb.AppendLine(IsFunctional ? "Connected to" : "");
+        sb.AppendLine(new string('=', width));
         if (IsFunctional)
         {
             foreach (var node in _order!)
             {
                 string type = node.Layer?.GetType().Name ?? "InputLayer";
                 int n = node.Layer?.CountParams() ?? 0;
-                sb.AppendLine(CultureInfo.InvariantCulture, $"{$"{node.Name} ({type})",-36}{node.ShapeText,-22}{n,10:N0}");
+                string shape = node.Layer is null ? $"[{node.ShapeText}]" : node.ShapeText;
+                string connected = "[" + string.Join(", ", node.Parents.Select(p => $"'{p.Name}[0][0]'")) + "]";
+                sb.AppendLine(CultureInfo.InvariantCulture, $" {$"{node.Name} ({type})",-(nameW - 1)}{shape,-shapeW}{n,-paramW:N0}{connected}");
             }
         }
         else
         {
             foreach (var l in Layers)
             {
-                sb.AppendLine(CultureInfo.InvariantCulture, $"{$"{l.Name} ({l.GetType().Name})",-36}{"",-22}{l.CountParams(),10:N0}");
+                sb.AppendLine(CultureInfo.InvariantCulture, $" {$"{l.Name} ({l.GetType().Name})",-(nameW - 1)}{"",-shapeW}{l.CountParams(),-paramW:N0}");
             }
         }
 
-        sb.AppendLine(new string('=', 68));
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Total params: {CountParams():N0}");
+        int total = CountParams(), trainable = TrainableVariables.Sum(v => v.Shape.Size);
+        sb.AppendLine(new string('=', width));
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Total params: {total:N0}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Trainable params: {trainable:N0}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Non-trainable params: {total - trainable:N0}");
+        sb.AppendLine(new string('_', width));
         return sb.ToString();
     }
 }
