@@ -2,7 +2,7 @@
 # One-time (idempotent) set-up of a Debian 12 machine with the .NET 10 SDK for EdgeNet.
 # Installs only what is missing and says what it does.
 #   scripts/setup.sh           OpenCL (PoCL), datasets
-#   scripts/setup.sh --arm64   also the linux-arm64 cross toolchain and qemu-user-static
+#   scripts/setup.sh --arm64   also what the tests need: the linux-arm64 cross toolchain, qemu-user-static, python3-onnx (the ONNX checker)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${EDGENET_DATA:-$root/data}"
@@ -22,7 +22,7 @@ fi
 
 pkgs=(pocl-opencl-icd ocl-icd-libopencl1 clinfo dataset-fashion-mnist fortunes npm)
 if [ "$arm64" = 1 ]; then
-  pkgs+=(clang lld llvm libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static)
+  pkgs+=(clang lld llvm libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static python3-onnx)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

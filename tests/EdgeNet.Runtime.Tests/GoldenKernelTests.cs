@@ -25,13 +25,70 @@ public sealed class GoldenKernelTests
         return Enumerable.Range(0, n).Select(_ => lo + ((hi - lo) * (float)r.NextDouble())).ToArray();
     }
 
-    /// <summary>Small image models covering conv strides/paddings, pooling, odd dense sizes; no final softmax so int8 outputs compare exactly.</summary>
-    private static IEnumerable<(string Name, Func<Sequential> Make, int[] Sample)> ImageModels()
+    /// <summary>
+    /// Small image models covering conv strides/paddings, pooling, odd dense sizes, and MobileNetV2's operators in
+    /// functional graphs with residual branches (BatchNormalization folded, ZeroPadding2D folded into the depthwise
+    /// padding, ReLU6 fused, Add, average and global average pooling, a depth multiplier); no final softmax so int8
+    /// outputs compare exactly.
+    /// </summary>
+    private static IEnumerable<(string Name, Func<Model> Make, int[] Sample)> ImageModels()
     {
+        yield return ("inverted residual blocks", () => MobileBlocks([9, 10, 8]), [9, 10, 8]);
+        yield return ("depthwise x2 same + avg pools", () =>
+        {
+            var input = Trainer.Keras.Models.Input.Create([7, 6, 3]);
+            var x = new DepthwiseConv2D([3, 3], [1, 1], "same", depthMultiplier: 2, activation: "relu").Apply(input);
+            x = new AveragePooling2D([3, 3], [1, 1], "same").Apply(x);
+            x = new AveragePooling2D([2, 2]).Apply(x);
+            x = new Flatten().Apply(x);
+            return new Model(input, new Dense(4).Apply(x));
+        }, [7, 6, 3]);
         yield return ("conv same s1 + pool + dense", () => new Sequential([new Conv2D(5, [3, 3], padding: "same", activation: "relu"), new MaxPool2D([2, 2]), new Flatten(), new Dense(7)]), [9, 11, 3]);
         yield return ("conv valid s2 + dense relu", () => new Sequential([new Conv2D(17, [5, 3], strides: [2, 2], padding: "valid", activation: "relu"), new Flatten(), new Dense(33, activation: "relu"), new Dense(3)]), [13, 9, 1]);
         yield return ("conv same s2 odd + pool same", () => new Sequential([new Conv2D(33, [2, 2], strides: [2, 2], padding: "same"), new MaxPool2D([3, 3], [1, 1], "same"), new Flatten(), new Dense(1)]), [7, 5, 2]);
         yield return ("mlp 127 -> 17 -> 5", () => new Sequential([new Flatten(), new Dense(17, activation: "relu"), new Dense(5)]), [127, 1, 1]);
+    }
+
+    /// <summary>
+    /// Two MobileNetV2 blocks as Keras builds them (expand 1×1, BN, ReLU6; ZeroPadding2D + stride-2 depthwise; BN, ReLU6; project,
+    /// BN; then a stride-1 block whose Add joins the branch), global average pooling and a Dense layer; every BN gets random
+    /// statistics and affine parameters so folding them is not the identity.
+    /// </summary>
+    internal static Model MobileBlocks(int[] sample)
+    {
+        var input = Trainer.Keras.Models.Input.Create(sample);
+        var x = new Conv2D(16, [1, 1], useBias: false).Apply(input);
+        x = new BatchNormalization(epsilon: 1e-3f).Apply(x);
+        x = new ReLU(6f).Apply(x);
+        var (t, b, l, r) = Trainer.Keras.Applications.Applications.CorrectPad(sample[0], sample[1], 3);
+        x = new ZeroPadding2D(t, b, l, r).Apply(x);
+        x = new DepthwiseConv2D([3, 3], [2, 2], "valid", useBias: false).Apply(x);
+        x = new BatchNormalization(epsilon: 1e-3f).Apply(x);
+        x = new ReLU(6f).Apply(x);
+        x = new Conv2D(8, [1, 1], useBias: false).Apply(x);
+        var branch = new BatchNormalization(epsilon: 1e-3f).Apply(x);
+        x = new Conv2D(24, [1, 1], useBias: false).Apply(branch);
+        x = new BatchNormalization(epsilon: 1e-3f).Apply(x);
+        x = new ReLU(6f).Apply(x);
+        x = new DepthwiseConv2D([3, 3], [1, 1], "same", useBias: false).Apply(x);
+        x = new BatchNormalization(epsilon: 1e-3f).Apply(x);
+        x = new ReLU(6f).Apply(x);
+        x = new Conv2D(8, [1, 1], useBias: false).Apply(x);
+        x = new BatchNormalization(epsilon: 1e-3f).Apply(x);
+        x = new Add().Apply(branch, x);
+        x = new GlobalAveragePooling2D().Apply(x);
+        var model = new Model(input, new Dense(5).Apply(x));
+        var rng = new Random(11);
+        foreach (var bn in model.BatchNormalizationLayers())
+        {
+            int c = bn.Gamma!.Shape.Size;
+            bn.Gamma.Assign(Enumerable.Range(0, c).Select(_ => 0.5f + (float)rng.NextDouble()).ToArray());
+            bn.Beta!.Assign(Enumerable.Range(0, c).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray());
+            bn.MovingMean!.Assign(Enumerable.Range(0, c).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray());
+            bn.MovingVariance!.Assign(Enumerable.Range(0, c).Select(_ => 0.2f + (float)rng.NextDouble()).ToArray());
+        }
+
+        return model;
     }
 
     private static string Temp(string name) => Path.Combine(Path.GetTempPath(), $"golden-{name.Replace(' ', '_')}-{Guid.NewGuid():N}.enb");

@@ -88,7 +88,7 @@ public sealed class HostileBlobTests
         StringAssert.Contains(e.Message, "attribute 'strides' is [-2, 2]");
 
         e = LoadFailsByContract(PoolBlob([8, 8, 1], [4, 4, 1], ("pool", EnbValue.Ints(2, 2))), "graph.operators[0].attributes.pool");
-        StringAssert.Contains(e.Message, "max_pool2d has no attribute 'pool' (it takes pool_size, strides, padding)");
+        StringAssert.Contains(e.Message, "max_pool2d has no attribute 'pool' (it takes pool_size, strides, padding, pads)");
     }
 
     [TestMethod]

@@ -8,7 +8,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace EdgeNet.Trainer.Tests;
 
-/// <summary>ONNX export of the chapter's MLP, CNN and char-LSTM, run by ONNX Runtime against the trainer's outputs.</summary>
+/// <summary>ONNX export of the chapter's MLP, CNN, char-LSTM and MobileNetV2, run by ONNX Runtime against the trainer's outputs (and the ONNX checker).</summary>
 [TestClass]
 [DoNotParallelize] // seeds the process-wide Keras RNG: another class drawing from it concurrently would change the weights
 public sealed class OnnxExportTests
@@ -43,6 +43,46 @@ public sealed class OnnxExportTests
         var x = GradientCheck.Rand(3 * 784, 13, 0, 1);
         Compare(new MLP(), [28, 28, 1], x, 3, 1e-4);
         Compare(new CNN(), [28, 28, 1], x, 3, 1e-4);
+    }
+
+    [TestMethod]
+    public void A_small_mobilenet_v2_passes_the_onnx_checker_and_runs_in_onnx_runtime()
+    {
+        // alpha 0.35 at 32x32: every operator of MobileNetV2 (BN folded, depthwise as grouped Conv, ZeroPadding2D in the pads,
+        // ReLU6 as Clip, the residual Adds, global average pooling) with BN statistics moved off their initial values.
+        KerasBackend.SetRandomSeed(15);
+        var model = EdgeNet.Trainer.Keras.Applications.Applications.MobileNetV2([32, 32, 3], alpha: 0.35, classes: 5, classifierActivation: null);
+        var x = GradientCheck.Rand(4 * 32 * 32 * 3, 16, -1, 1);
+        for (int i = 0; i < 3; i++)
+        {
+            model.Apply(EdgeNet.Trainer.Tensors.Tensor.FromArray(x, 4, 32, 32, 3), training: true);
+        }
+
+        Compare(model, [32, 32, 3], x, 4, 1e-4);
+        string path = Path.Combine(Path.GetTempPath(), $"onnx-mnv2-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            OnnxExporter.Export(model, path, [32, 32, 3]);
+            var (code, output) = RunPython($"import onnx; m = onnx.load('{path}'); onnx.checker.check_model(m, full_check=True); print('ok', m.opset_import[0].version, len(m.graph.node), sum(1 for n in m.graph.node if n.op_type == 'Transpose'))");
+            Assert.AreEqual(0, code, output);
+            // The spatial chain stays NCHW: one transpose in (the NHWC input), none out (the output is [N, 5]).
+            StringAssert.StartsWith(output.Trim(), "ok 17");
+            Assert.AreEqual("1", output.Trim().Split(' ')[^1], $"transposes inside the graph: {output}");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Runs Debian's python3 (python3-onnx is installed by scripts/setup.sh for the tests).</summary>
+    private static (int Code, string Output) RunPython(string code)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3", ["-c", code]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output);
     }
 
     [TestMethod]

@@ -9,9 +9,12 @@ internal sealed record FloatWeight(string Name, int[] Shape, float[] Data)
     public long[] Dims => Array.ConvertAll(Shape, d => (long)d);
 }
 
-/// <summary>One operator of a float graph: x is a value, the weights follow in the contract's input order.</summary>
-internal sealed record FloatNode(OperatorSchema Op, int X, int[] Weights, int Output, IReadOnlyList<KeyValuePair<string, EnbValue>> Attributes, string Layer)
+/// <summary>One operator of a float graph: its value inputs (one, or two for add), then the weights in the contract's input order.</summary>
+internal sealed record FloatNode(OperatorSchema Op, int[] Xs, int[] Weights, int Output, IReadOnlyList<KeyValuePair<string, EnbValue>> Attributes, string Layer)
 {
+    /// <summary>The first value input.</summary>
+    public int X => Xs[0];
+
     /// <summary>The attribute's value or the contract's default.</summary>
     public EnbValue Attr(AttributeSpec a) => Op.Value(Attributes, a);
 }

@@ -14,14 +14,18 @@ internal enum BlobScheme
 /// <summary>
 /// Turns a <see cref="FloatGraph"/> into blob tensors and operators for one scheme (the trainer's export
 /// and the board's re-quantization after fine-tuning write through it): f32 and f16 store float weights;
-/// int8 quantizes the dense/conv2d/max_pool2d/reshape region fully (int8 activations with calibrated
-/// ranges, per-channel int8 weights, int32 biases and precomputed requantization multipliers) between a
-/// quantize and a dequantize op, and quantizes the weights of everything else (LSTM, embedding) to int8
-/// with float compute.
+/// int8 quantizes the dense/conv2d/depthwise_conv2d/add/pooling/reshape region fully (int8 activations with
+/// calibrated ranges, per-channel int8 weights — per output channel for depthwise kernels too — int32 biases
+/// and precomputed requantization multipliers) between a quantize and a dequantize op, and quantizes the
+/// weights of everything else (LSTM, embedding) to int8 with float compute.
 /// </summary>
 internal static class SchemeBuilder
 {
-    private static readonly HashSet<Opcode> IntegerOps = [Opcode.Dense, Opcode.Conv2D, Opcode.MaxPool2D, Opcode.Reshape];
+    private static readonly HashSet<Opcode> IntegerOps =
+        [Opcode.Dense, Opcode.Conv2D, Opcode.DepthwiseConv2D, Opcode.MaxPool2D, Opcode.Reshape, Opcode.Flatten, Opcode.Add, Opcode.AvgPool2D, Opcode.GlobalAvgPool2D];
+
+    /// <summary>The activations an int8 operator applies as a clamp of its output.</summary>
+    private static bool IntegerActivation(FloatNode n) => !n.Op.Has(Attr.Activation) || n.Attr(Attr.Activation).AsString() is "linear" or "relu" or "relu6";
 
     /// <param name="g">The float graph.</param>
     /// <param name="scheme">How to store it.</param>
@@ -87,6 +91,21 @@ internal static class SchemeBuilder
 
         bool fullInt8 = scheme == BlobScheme.Int8 && !g.Nodes.Exists(n => n.Op.Opcode is Opcode.Lstm or Opcode.Embedding or Opcode.OneHot);
         (float S, int Z) Range(int v) => Int8Arithmetic.AsymmetricParams(min![v], max![v]);
+        if (scheme == BlobScheme.Int8)
+        {
+            // A relu6 output lies in [0, 6] (its calibrated range may overshoot by float rounding): the int8 clamp is then
+            // the output range's own top, so the fused clamp at 6 and the 127 of the range agree.
+            min = (float[])min!.Clone();
+            max = (float[])max!.Clone();
+            foreach (var n in g.Nodes)
+            {
+                if (n.Op.Has(Attr.Activation) && n.Attr(Attr.Activation).AsString() == "relu6")
+                {
+                    min[n.Output] = Math.Max(min[n.Output], 0f);
+                    max[n.Output] = Math.Min(max[n.Output], 6f);
+                }
+            }
+        }
 
         int FloatOf(int v)
         {
@@ -126,48 +145,86 @@ internal static class SchemeBuilder
         {
             int x = n.X;
             var (outName, outDims) = g.Values[n.Output];
-            bool integer = fullInt8 && IntegerOps.Contains(n.Op.Opcode) && (!n.Op.Has(Attr.Activation) || n.Attr(Attr.Activation).AsString() is "linear" or "relu")
+            bool integer = fullInt8 && IntegerOps.Contains(n.Op.Opcode) && IntegerActivation(n)
                 && !(floatInputLayer && x == g.Input) && !(floatOutputLayer && n.Output == g.Output);
             if (integer)
             {
                 int qx = QuantOf(x);
                 var inQ = values[qx].Quantization;
-                QuantizationParams outQ = n.Op.Opcode is Opcode.MaxPool2D or Opcode.Reshape ? inQ : QuantizationParams.PerTensor(Range(n.Output).S, Range(n.Output).Z);
-                int y = AddValue(outName, ElementType.I8, outDims, outQ);
-                qValue[n.Output] = y;
+                QuantizationParams outQ = n.Op.Opcode is Opcode.MaxPool2D or Opcode.Reshape or Opcode.Flatten ? inQ : QuantizationParams.PerTensor(Range(n.Output).S, Range(n.Output).Z);
                 var inputs = new List<TensorRef> { TensorRef.Value(qx) };
-                if (n.Op.Opcode is Opcode.Dense or Opcode.Conv2D)
+                float sx = inQ.Scales[0], sy = outQ.Scales[0];
+                switch (n.Op.Opcode)
                 {
-                    int kernel = n.Weights[0];
-                    int kw = Int8Weight(kernel);
-                    var wScales = Int8Arithmetic.QuantizePerChannelLastAxis(g.Weights[kernel].Data, g.Weights[kernel].Shape[^1]).Scales;
-                    inputs.Add(TensorRef.Weight(kw));
-                    int channels = wScales.Length;
-                    float sx = inQ.Scales[0], sy = outQ.Scales[0];
-                    float[] bias = n.Weights.Length > 1 ? g.Weights[n.Weights[1]].Data : new float[channels];
-                    var qb = new int[channels];
-                    for (int c = 0; c < channels; c++)
+                    case Opcode.Dense or Opcode.Conv2D or Opcode.DepthwiseConv2D:
                     {
-                        qb[c] = (int)Math.Clamp(Math.Round(bias[c] / (sx * wScales[c])), int.MinValue, int.MaxValue);
+                        // The kernel's last axis is the output channel for all three ([in, units], [kh, kw, in, F], [kh, kw, 1, C·M]).
+                        int kernel = n.Weights[0];
+                        int kw = Int8Weight(kernel);
+                        var wScales = Int8Arithmetic.QuantizePerChannelLastAxis(g.Weights[kernel].Data, g.Weights[kernel].Shape[^1]).Scales;
+                        inputs.Add(TensorRef.Weight(kw));
+                        int channels = wScales.Length;
+                        float[] bias = n.Weights.Length > 1 ? g.Weights[n.Weights[1]].Data : new float[channels];
+                        var qb = new int[channels];
+                        for (int c = 0; c < channels; c++)
+                        {
+                            qb[c] = (int)Math.Clamp(Math.Round(bias[c] / (sx * wScales[c])), int.MinValue, int.MaxValue);
+                        }
+
+                        string biasName = n.Weights.Length > 1 ? g.Weights[n.Weights[1]].Name : n.Layer + "/bias";
+                        // Bias scale is implied (input_scale × weight_scale[c]), so it is not stored.
+                        inputs.Add(TensorRef.Weight(w.AddTensor(biasName, ElementType.I32, [channels], qb.AsSpan())));
+                        var requant = new int[2 * channels];   // [2, C]: multipliers, then shifts
+                        for (int c = 0; c < channels; c++)
+                        {
+                            (requant[c], requant[channels + c]) = Int8Arithmetic.QuantizeMultiplier((double)sx * wScales[c] / sy);
+                        }
+
+                        inputs.Add(TensorRef.Weight(w.AddTensor(n.Layer + "/requant", ElementType.I32, [2, channels], requant.AsSpan())));
+                        break;
                     }
 
-                    string biasName = n.Weights.Length > 1 ? g.Weights[n.Weights[1]].Name : n.Layer + "/bias";
-                    // Bias scale is implied (input_scale × weight_scale[c]), so it is not stored.
-                    inputs.Add(TensorRef.Weight(w.AddTensor(biasName, ElementType.I32, [channels], qb.AsSpan())));
-                    var requant = new int[2 * channels];   // [2, C]: multipliers, then shifts
-                    for (int c = 0; c < channels; c++)
+                    case Opcode.Add:
                     {
-                        (requant[c], requant[channels + c]) = Int8Arithmetic.QuantizeMultiplier((double)sx * wScales[c] / sy);
+                        int qb = QuantOf(n.Xs[1]);
+                        inputs.Add(TensorRef.Value(qb));
+                        int[] table = Int8Arithmetic.AddRequant(sx, values[qb].Quantization.Scales[0], sy);
+                        inputs.Add(TensorRef.Weight(w.AddTensor(n.Layer + "/requant", ElementType.I32, [2, 3], table.AsSpan())));
+                        break;
                     }
 
-                    inputs.Add(TensorRef.Weight(w.AddTensor(n.Layer + "/requant", ElementType.I32, [2, channels], requant.AsSpan())));
+                    case Opcode.AvgPool2D:
+                    {
+                        int[] pool = n.Op.Ints(n.Attributes, Attr.PoolSize);
+                        int taps = pool[0] * pool[1];
+                        inputs.Add(TensorRef.Weight(w.AddTensor(n.Layer + "/requant", ElementType.I32, [2, taps], Int8Arithmetic.AveragePoolRequant(sx, sy, taps).AsSpan())));
+                        break;
+                    }
+
+                    case Opcode.GlobalAvgPool2D:
+                    {
+                        // One window of H·W taps: the multiplier of sx / (H·W·sy).
+                        var (xName, xDims) = g.Values[x];
+                        int hw = xDims[1] * xDims[2];
+                        var (m, sh) = Int8Arithmetic.QuantizeMultiplier(sx / ((double)hw * sy));
+                        inputs.Add(TensorRef.Weight(w.AddTensor(n.Layer + "/requant", ElementType.I32, [2, 1], new[] { m, sh }.AsSpan())));
+                        _ = xName;
+                        break;
+                    }
                 }
 
+                int y = AddValue(outName, ElementType.I8, outDims, outQ);
+                qValue[n.Output] = y;
                 ops.Add(new OperatorDef(n.Op.Opcode, inputs, [y], new List<KeyValuePair<string, EnbValue>>(n.Attributes)));
                 continue;
             }
 
-            var fin = new List<TensorRef> { TensorRef.Value(FloatOf(x)) };
+            var fin = new List<TensorRef>();
+            foreach (int xv in n.Xs)
+            {
+                fin.Add(TensorRef.Value(FloatOf(xv)));
+            }
+
             foreach (int r in n.Weights)
             {
                 bool quantizeWeight = scheme == BlobScheme.Int8 && g.Weights[r].Shape.Length >= 2 && !(floatOutputLayer && n.Output == g.Output);

@@ -113,7 +113,7 @@ internal static unsafe class Conv2D
     }
 
     // x int8 (zero point zx; padding contributes 0)  w int8 symmetric  bias int32  requant [2, F]
-    public static void Int8(sbyte* x, int batch, in Window g, int zx, sbyte* w, int* bias, int* requant, int f, int zy, int lo, sbyte* y)
+    public static void Int8(sbyte* x, int batch, in Window g, int zx, sbyte* w, int* bias, int* requant, int f, int zy, int lo, int hi, sbyte* y)
     {
         for (int n = 0; n < batch; n++)
         {
@@ -142,7 +142,7 @@ internal static unsafe class Conv2D
                             }
                         }
 
-                        y[((((long)n * g.OutH + oh) * g.OutW + ow) * f) + c] = Requantize.Apply(acc, requant[c], requant[f + c], zy, lo);
+                        y[((((long)n * g.OutH + oh) * g.OutW + ow) * f) + c] = Requantize.Apply(acc, requant[c], requant[f + c], zy, lo, hi);
                     }
                 }
             }

@@ -75,7 +75,7 @@ internal static unsafe class Dense
     }
 
     // x: [rows, k] int8 (zero point zx)  w: [k, n] int8 symmetric  bias: [n] int32  requant: [2, n]  y: [rows, n] int8
-    public static void Int8(sbyte* x, int rows, int k, int zx, sbyte* w, int* bias, int* requant, int n, int zy, int lo, sbyte* y)
+    public static void Int8(sbyte* x, int rows, int k, int zx, sbyte* w, int* bias, int* requant, int n, int zy, int lo, int hi, sbyte* y)
     {
         for (int r = 0; r < rows; r++)
         {
@@ -87,7 +87,7 @@ internal static unsafe class Dense
                     acc += (x[((long)r * k) + i] - zx) * w[((long)i * n) + c];
                 }
 
-                y[((long)r * n) + c] = Requantize.Apply(acc, requant[c], requant[n + c], zy, lo);
+                y[((long)r * n) + c] = Requantize.Apply(acc, requant[c], requant[n + c], zy, lo, hi);
             }
         }
     }

@@ -15,13 +15,17 @@ namespace EdgeNet.Kernels.Simd;
 internal static unsafe class DepthwiseConv2D
 {
     // x: [B, H, W, C]  w: [KH, KW, C]  b: [C] or null  →  y: [B, OH, OW, C], images [n0, n1); act 0 linear, 1 relu, 4 relu6
+    public static void Forward(float* x, int n0, int n1, in Window g, float* w, float* b, int m, int act, float* y) => Forward(x, n0, n1, 0, g.OutH, g, w, b, m, act, y);
+
+    // The same over output rows [oh0, oh1) of each image (batch 1 split between threads).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward(float* x, int n0, int n1, in Window g, float* w, float* b, int m, int act, float* y)
+    public static void Forward(float* x, int n0, int n1, int oh0, int oh1, in Window g, float* w, float* b, int m, int act, float* y)
     {
         int c = g.InC;
         if (m != 1)
         {
             long inImage = (long)g.InH * g.InW * c, outImage = (long)g.OutH * g.OutW * c * m;
+            // Whole images only: callers split other multipliers by image, never by rows.
             Reference.DepthwiseConv2D.F32(x + (n0 * inImage), n1 - n0, g, w, b, m, act, y + (n0 * outImage));
             return;
         }
@@ -32,7 +36,7 @@ internal static unsafe class DepthwiseConv2D
         for (int n = n0; n < n1; n++)
         {
             float* xn = x + ((long)n * g.InH * g.InW * c);
-            for (int oh = 0; oh < g.OutH; oh++)
+            for (int oh = oh0; oh < oh1; oh++)
             {
                 int ih0 = (oh * g.SH) - g.PadTop;
                 int kh0 = Math.Max(0, -ih0), kh1 = Math.Min(g.KH, g.InH - ih0);
@@ -178,8 +182,9 @@ internal static unsafe class DepthwiseConv2D
 
     // x int8 [B, H, W, C] (zero point zx)  w: the int8 kernel [KH, KW, C·M] widened to int32  bias int32 [C·M]
     // → y int8 [B, OH, OW, C·M], images [n0, n1), each output row accumulated in acc [OW, C·M] and requantized by the table
+    // Output rows [oh0, oh1) of each image.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Int8(sbyte* x, int n0, int n1, in Window g, int zx, int* w, int* bias, RequantTable table, int m, int zy, int lo, int hi, int* acc, sbyte* y)
+    public static void Int8(sbyte* x, int n0, int n1, int oh0, int oh1, in Window g, int zx, int* w, int* bias, RequantTable table, int m, int zy, int lo, int hi, int* acc, sbyte* y)
     {
         int c = g.InC, f = c * m;
         int lanes = Vector<int>.Count;
@@ -187,7 +192,7 @@ internal static unsafe class DepthwiseConv2D
         for (int n = n0; n < n1; n++)
         {
             sbyte* xn = x + ((long)n * g.InH * g.InW * c);
-            for (int oh = 0; oh < g.OutH; oh++)
+            for (int oh = oh0; oh < oh1; oh++)
             {
                 int ih0 = (oh * g.SH) - g.PadTop;
                 int kh0 = Math.Max(0, -ih0), kh1 = Math.Min(g.KH, g.InH - ih0);

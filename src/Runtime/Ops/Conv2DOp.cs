@@ -24,7 +24,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
     private readonly bool _int8;
     private readonly int _ldCols;
     private readonly FloatLayer? _fl;
-    private readonly int _zx, _zy, _lo;
+    private readonly int _zx, _zy, _lo, _hi;
     private readonly Int8Layer? _q;
     private readonly ConvTables? _tables;
     private readonly int _threads;
@@ -57,14 +57,14 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
         if (_int8)
         {
             if (x.Info.Type != ElementType.I8 || k.Type != ElementType.I8 || WeightCount != 3 || Weight(1).Type != ElementType.I32 || Weight(1).ElementCount != _f
-                || Weight(2).Type != ElementType.I32 || Weight(2).ElementCount != 2L * _f || _act > 1)
+                || Weight(2).Type != ElementType.I32 || Weight(2).ElementCount != 2L * _f)
             {
-                throw Fail("an int8 Conv2D needs int8 input and kernel, an i32 bias, an i32 requant table [2, F], and a linear or relu activation");
+                throw Fail("an int8 Conv2D needs int8 input and kernel, an i32 bias and an i32 requant table [2, F]");
             }
 
             _zx = x.ZeroPoint;
             _zy = Output.ZeroPoint;
-            _lo = _act == 1 ? Math.Max(-128, _zy) : -128;
+            (_lo, _hi) = Int8Clamp();
             _tables = Simd && Int8Gemm.PairKernels ? new ConvTables(_g, pairs: true) : null;
             _q = new Int8Layer(Blob, WeightIndex(0), WeightIndex(1), WeightIndex(2), _g.Patch, _f, _zx, Simd, _tables?.KMap);
             return;
@@ -107,7 +107,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
             {
                 if (_int8)
                 {
-                    Ref.Conv2D.Int8(Q(arena, Inputs[0]), batch, _g, _zx, qw, qb, rq, _f, _zy, _lo, Q(arena, Output));
+                    Ref.Conv2D.Int8(Q(arena, Inputs[0]), batch, _g, _zx, qw, qb, rq, _f, _zy, _lo, _hi, Q(arena, Output));
                 }
                 else
                 {
@@ -186,7 +186,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
                         Int8Gemm.Run(mine, _ldCols, rows, _g.Patch, w, b0, _f, acc, _f, 0, Int8Gemm.Panels(_f));
                     }
 
-                    _q.Table!.Block(acc, rows, 0, _f, _zy, _lo, Q(_arena, Output) + ((((long)n * allRows) + rowStart) * _f));
+                    _q.Table!.Block(acc, rows, 0, _f, _zy, _lo, Q(_arena, Output) + ((((long)n * allRows) + rowStart) * _f), _hi);
                 }
             }
             else

@@ -21,7 +21,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
     private readonly FloatLayer? _fl;
     private readonly int _zx;
     private readonly int _zy;
-    private readonly int _lo;
+    private readonly int _lo, _hi;
     private readonly Int8Layer? _q;
 
     // Parallel work arguments (set before each pool.For).
@@ -61,14 +61,9 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
                 throw Fail("an int8 Dense needs an int8 input, an int8 kernel, an i32 bias [units] and an i32 requant table [2, units]");
             }
 
-            if (_act > 1)
-            {
-                throw Fail("int8 Dense supports linear and relu activations only");
-            }
-
             _zx = x.ZeroPoint;
             _zy = Output.ZeroPoint;
-            _lo = _act == 1 ? Math.Max(-128, _zy) : -128;
+            (_lo, _hi) = Int8Clamp();
             _q = new Int8Layer(Blob, WeightIndex(0), WeightIndex(1), WeightIndex(2), _k, _n, _zx, Simd);
             return;
         }
@@ -109,7 +104,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             {
                 if (_int8)
                 {
-                    Ref.Dense.Int8(Q(arena, Inputs[0]), rows, _k, _zx, qw, qb, rq, _n, _zy, _lo, Q(arena, Output));
+                    Ref.Dense.Int8(Q(arena, Inputs[0]), rows, _k, _zx, qw, qb, rq, _n, _zy, _lo, _hi, Q(arena, Output));
                 }
                 else
                 {
@@ -156,7 +151,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             {
                 byte* x = _scratch + AccBytes(_rows);
                 Int8Gemm.Run(x, Int8Gemm.RowLength(_k), _rows, _k, w, b0, _n, acc, _n, p0, p1);
-                _q.Table!.Block(acc, _rows, p0 * Int8Gemm.Lanes, Math.Min(_n, p1 * Int8Gemm.Lanes), _zy, _lo, Q(_arena, Output));
+                _q.Table!.Block(acc, _rows, p0 * Int8Gemm.Lanes, Math.Min(_n, p1 * Int8Gemm.Lanes), _zy, _lo, Q(_arena, Output), _hi);
             }
 
             return;

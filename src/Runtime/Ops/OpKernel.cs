@@ -96,6 +96,14 @@ internal abstract unsafe class OpKernel
     /// <summary>The fused "activation" attribute of Dense and Conv2D: 0 linear, 1 relu, 2 tanh, 3 sigmoid.</summary>
     protected int ActivationAttr() => Schema.ChoiceIndex(Op, Attr.Activation);
 
+    /// <summary>The int8 clamp [lo, hi] of the fused activation on the output's scale and zero point; tanh and sigmoid have none.</summary>
+    protected (int Lo, int Hi) Int8Clamp()
+    {
+        string act = Schema.Has(Attr.Activation) ? Schema.Value(Op, Attr.Activation).AsString() : "linear";
+        return Int8Arithmetic.ActivationBounds(act, Output.Scale, Output.ZeroPoint)
+            ?? throw Fail($"an int8 {Op.Opcode} cannot apply activation '{act}' (int8 takes linear, relu and relu6; tanh and sigmoid need float)");
+    }
+
     /// <summary>A [height, width] window attribute of the schema (strides, pool_size), or its default.</summary>
     protected int[] AttrPair(AttributeSpec a) => Schema.Ints(Op, a);
 

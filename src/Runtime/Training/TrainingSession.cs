@@ -721,7 +721,7 @@ public sealed class TrainingSession : IDisposable
         {
             var op = graph.Operators[i];
             int[] weights = Array.ConvertAll(op.WeightInputs(), r => weightOf[r.Index]);
-            f.Nodes.Add(new FloatNode(OperatorSchemas.Of(op.Opcode), _ops[i].X.Index, weights, op.Outputs[0], op.Attributes, _ops[i].Layer));
+            f.Nodes.Add(new FloatNode(OperatorSchemas.Of(op.Opcode), [_ops[i].X.Index], weights, op.Outputs[0], op.Attributes, _ops[i].Layer));
         }
 
         return f;

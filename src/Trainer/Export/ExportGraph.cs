@@ -8,6 +8,12 @@ namespace EdgeNet.Trainer.Export;
 /// <summary>A reference from an export node to an activation value or a weight.</summary>
 internal readonly record struct ExportRef(bool IsWeight, int Index);
 
+/// <summary>A weight of the export graph: a model variable's values, or values the graph cleanup derived (a kernel with a BatchNormalization folded in).</summary>
+internal sealed record ExportWeight(string Name, int[] Shape, float[] Data)
+{
+    public float[] Numpy() => Data;
+}
+
 /// <summary>One operator of the contract (<see cref="OperatorSchema"/>) over export values and weights.</summary>
 internal sealed record ExportNode(OperatorSchema Op, List<ExportRef> Inputs, int Output, List<KeyValuePair<string, EnbValue>> Attributes, string Layer)
 {
@@ -19,14 +25,16 @@ internal sealed record ExportNode(OperatorSchema Op, List<ExportRef> Inputs, int
 
 /// <summary>
 /// The float graph of a traced forward pass: values (activations, batch dimension −1), the
-/// variables used as weights, and nodes in execution order. A chain of LSTMCell steps over the time
-/// slices of one sequence is folded into a single <c>lstm</c> node.
+/// weights, and nodes in execution order. A chain of LSTMCell steps over the time slices of one
+/// sequence is folded into a single <c>lstm</c> node, and the graph is decluttered as it is read
+/// (<see cref="GraphFolding"/>): BatchNormalization folded into the convolution or dense layer before
+/// it, ZeroPadding2D into the padding of the convolution after it, ReLU6 fused as an activation.
 /// </summary>
-internal sealed class ExportGraph
+internal sealed partial class ExportGraph
 {
     public List<(string Name, int[] Dims)> Values { get; } = [];
 
-    public List<Variable> Weights { get; } = [];
+    public List<ExportWeight> Weights { get; } = [];
 
     public List<ExportNode> Nodes { get; } = [];
 
@@ -44,17 +52,18 @@ internal sealed class ExportGraph
         f.Values.AddRange(Values);
         foreach (var v in Weights)
         {
-            f.Weights.Add(new Formats.Schemes.FloatWeight(v.Name, v.Shape.AsSpan().ToArray(), v.Numpy()));
+            f.Weights.Add(new Formats.Schemes.FloatWeight(v.Name, v.Shape, v.Data));
         }
 
         foreach (var n in Nodes)
         {
-            if (n.Inputs[0].IsWeight || n.Inputs.Skip(1).Any(r => !r.IsWeight))
+            int values = n.Inputs.TakeWhile(r => !r.IsWeight).Count();
+            if (values == 0 || n.Inputs.Skip(values).Any(r => !r.IsWeight))
             {
-                throw new NotSupportedException($"node '{n.Kind}' of layer '{n.Layer}' reads more than one value; the blob's operators take one value input followed by weights");
+                throw new NotSupportedException($"node '{n.Kind}' of layer '{n.Layer}' must read its values first, then its weights");
             }
 
-            f.Nodes.Add(new Formats.Schemes.FloatNode(n.Op, n.Inputs[0].Index, n.Inputs.Skip(1).Select(r => r.Index).ToArray(), n.Output, n.Attributes, n.Layer));
+            f.Nodes.Add(new Formats.Schemes.FloatNode(n.Op, n.Inputs.Take(values).Select(r => r.Index).ToArray(), n.Inputs.Skip(values).Select(r => r.Index).ToArray(), n.Output, n.Attributes, n.Layer));
         }
 
         return f;
@@ -65,6 +74,7 @@ internal sealed class ExportGraph
         var g = new ExportGraph();
         var valueOf = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
         var weightOf = new Dictionary<Variable, int>(ReferenceEqualityComparer.Instance);
+        var folding = new GraphFolding(g, valueOf);
         var slices = new Dictionary<Tensor, (int Value, int Start)>(ReferenceEqualityComparer.Instance);
         LstmChain? chain = null;
 
@@ -79,7 +89,7 @@ internal sealed class ExportGraph
 
             return valueOf.TryGetValue(t, out int v)
                 ? v
-                : throw new NotSupportedException($"op '{kind}' reads a tensor {t.Shape} that is neither the model input nor the output of an exportable op (a constant or an unsupported op feeds it)");
+                : throw new NotSupportedException(folding.WhyNotReadable(t, kind) ?? $"op '{kind}' reads a tensor {t.Shape} that is neither the model input nor the output of an exportable op (a constant or an unsupported op feeds it)");
         }
 
         ExportRef Weight(Tensor t, string kind)
@@ -93,7 +103,7 @@ internal sealed class ExportGraph
             {
                 i = g.Weights.Count;
                 weightOf[v] = i;
-                g.Weights.Add(v);
+                g.Weights.Add(new ExportWeight(v.Name, v.Shape.Dims, v.Numpy()));
             }
 
             return new ExportRef(true, i);
@@ -153,6 +163,16 @@ internal sealed class ExportGraph
                     chain.LastOp = i;
                     continue;
                 }
+
+                case Ops.BatchNormKind:
+                    folding.FoldBatchNorm(op, i, Value(op.Inputs[0], op.Kind));
+                    continue;
+                case "relu6":
+                    folding.FuseActivation(op, i, Value(op.Inputs[0], op.Kind), "relu6");
+                    continue;
+                case Ops.ZeroPadKind:
+                    folding.PendPadding(op, Value(op.Inputs[0], op.Kind));
+                    continue;
             }
 
             // Any other traced op is an operator of the contract, its inputs mapped by the schema's roles.
@@ -162,11 +182,20 @@ internal sealed class ExportGraph
                 throw new NotSupportedException($"op '{op.Kind}' cannot be exported to a blob (the runtime runs {Exportable}, and LSTM loops); write the model with layers");
             }
 
-            var inputs = op.Inputs.Select((t, k) => schema.Inputs[k].Role == InputRole.Weight ? Weight(t, op.Kind) : new ExportRef(false, Value(t, op.Kind))).ToList();
+            var attributes = op.Attributes;
+            var inputs = op.Inputs.Select((t, k) => schema.Inputs[k].Role == InputRole.Weight
+                ? Weight(t, op.Kind)
+                : new ExportRef(false, k == 0 && folding.PaddedSource(t, op, schema, ref attributes) is int padded ? padded : Value(t, op.Kind))).ToList();
+            if (schema == OperatorSchemas.DepthwiseConv2D)
+            {
+                // Keras' depthwise kernel [kh, kw, C, M] is the contract's [kh, kw, 1, C·M] (the same values in the same order).
+                inputs[1] = g.Reshaped(inputs[1], [op.Inputs[1].Shape[0], op.Inputs[1].Shape[1], 1, op.Inputs[1].Shape[2] * op.Inputs[1].Shape[3]]);
+            }
+
             int firstWeight = schema.Inputs.ToList().FindIndex(i => i.Role == InputRole.Weight);
             string layerName = firstWeight >= 0 && firstWeight < op.Inputs.Length ? LayerOf(op.Inputs[firstWeight]) : op.Kind + "_" + g.Nodes.Count;
             int outValue = g.AddValue(layerName, op.Outputs[0], valueOf, (i, 0));
-            g.Nodes.Add(new ExportNode(schema, inputs, outValue, op.Attributes, layerName));
+            g.Nodes.Add(new ExportNode(schema, inputs, outValue, attributes, layerName));
         }
 
         if (chain is not null && ReferenceEquals(output, chain.H))
@@ -174,13 +203,21 @@ internal sealed class ExportGraph
             FinishChain();
         }
 
-        g.Output = valueOf.TryGetValue(output, out int o) ? o : throw new NotSupportedException("the model's output is not produced by an exportable op");
+        g.Output = valueOf.TryGetValue(output, out int o) ? o : throw new NotSupportedException(folding.WhyNotReadable(output, "the model's output") ?? "the model's output is not produced by an exportable op");
         return g;
+    }
+
+    /// <summary>A weight with another shape over the same values (a new entry; the original stays for other readers).</summary>
+    internal ExportRef Reshaped(ExportRef w, int[] shape)
+    {
+        var src = Weights[w.Index];
+        Weights.Add(new ExportWeight(src.Name, shape, src.Data));
+        return new ExportRef(true, Weights.Count - 1);
     }
 
     private static string Exportable => string.Join(", ", OperatorSchemas.All.Where(s => s.Opcode is not (Opcode.Lstm or Opcode.Quantize or Opcode.Dequantize)).Select(s => s.Name));
 
-    private int AddValue(string name, Tensor t, Dictionary<Tensor, int> valueOf, (int, int) source)
+    internal int AddValue(string name, Tensor t, Dictionary<Tensor, int> valueOf, (int, int) source)
     {
         var dims = t.Shape.Dims;
         dims[0] = -1;
@@ -190,7 +227,7 @@ internal sealed class ExportGraph
         return Values.Count - 1;
     }
 
-    private static string LayerOf(Tensor weight) =>
+    internal static string LayerOf(Tensor weight) =>
         weight.Variable is { } v && v.Name.LastIndexOf('/') is int k and > 0 ? v.Name[..k] : "layer";
 
     private static bool IsZero(Tensor t) => t.Variable is null && t.ToArray().All(v => v == 0);

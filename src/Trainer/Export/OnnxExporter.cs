@@ -8,9 +8,10 @@ namespace EdgeNet.Trainer.Export;
 
 /// <summary>
 /// Writes a float model as ONNX (opset 17) so other runtimes (ONNX Runtime in the benchmarks) run
-/// identical weights. The graph comes from the same trace as the .enb export; activations stay
-/// NHWC at layer boundaries (convolutions and pooling transpose to ONNX's NCHW and back), and the
-/// LSTM's gates are reordered from Keras' i, f, c, o to ONNX's i, o, f, c. The protobuf messages
+/// identical weights. The graph comes from the same trace (and cleanup) as the .enb export: BatchNormalization
+/// arrives folded, depthwise convolutions become grouped Convs, ReLU6 a Clip. The model's input and output are
+/// NHWC; inside, spatial operators chain in ONNX's NCHW with a transpose only where a non-spatial operator
+/// (reshape, dense) needs NHWC back. The LSTM's gates are reordered from Keras' i, f, c, o to ONNX's i, o, f, c. The protobuf messages
 /// are encoded with Google.Protobuf's CodedOutputStream following onnx.proto.
 /// </summary>
 public static class OnnxExporter
@@ -80,27 +81,109 @@ public static class OnnxExporter
         }
 
         float[] W(ExportRef r) => g.Weights[r.Index].Numpy();
-        int[] Shp(ExportRef r) => g.Weights[r.Index].Shape.Dims;
+        int[] Shp(ExportRef r) => g.Weights[r.Index].Shape;
 
         string Activation(string? act, string x, string outName)
         {
-            string? op = act switch { "relu" => "Relu", "tanh" => "Tanh", "sigmoid" => "Sigmoid", _ => null };
-            if (op is null)
+            switch (act)
             {
-                Node("Identity", [x], [outName]);
-            }
-            else
-            {
-                Node(op, [x], [outName]);
+                case "relu": Node("Relu", [x], [outName]); break;
+                case "tanh": Node("Tanh", [x], [outName]); break;
+                case "sigmoid": Node("Sigmoid", [x], [outName]); break;
+                case "relu6": Node("Clip", [x, Init(T("zero"), [], [0f]), Init(T("six"), [], [6f])], [outName]); break;
+                default: Node("Identity", [x], [outName]); break;
             }
 
             return outName;
         }
 
+        // Activations are NHWC at the graph's edges; between spatial operators they stay NCHW (ONNX's layout), so a chain of
+        // convolutions has no transposes inside. Each value has a name in one or both layouts; the other is made on demand.
+        var nhwc = new Dictionary<int, string> { [g.Input] = "input" };
+        var nchw = new Dictionary<int, string>();
+        bool Spatial(int v) => g.Values[v].Dims.Length == 4;
+        string Nhwc(int v)
+        {
+            if (!nhwc.TryGetValue(v, out var name))
+            {
+                name = v == g.Output ? "output" : $"v{v}_nhwc";
+                Node("Transpose", [nchw[v]], [name], Ints("perm", [0, 2, 3, 1]));
+                nhwc[v] = name;
+            }
+
+            return name;
+        }
+
+        string Nchw(int v)
+        {
+            if (!Spatial(v))
+            {
+                return Nhwc(v);
+            }
+
+            if (!nchw.TryGetValue(v, out var name))
+            {
+                name = $"v{v}_nchw";
+                Node("Transpose", [nhwc[v]], [name], Ints("perm", [0, 3, 1, 2]));
+                nchw[v] = name;
+            }
+
+            return name;
+        }
+
+        // A spatial operator's output, named in NCHW; a graph output is transposed back to NHWC at the end.
+        string SpatialOut(int v) => nchw[v] = $"v{v}_{g.Values[v].Name.Replace('/', '_')}";
+
+        string FlatOut(int v) => nhwc[v] = Name(v);
+
+        string ConvKernel(ExportNode node, out int[] s, out int group)
+        {
+            var k = node.Inputs[1];
+            s = Shp(k);
+            float[] w = W(k);
+            if (node.Op.Opcode == Formats.Enb.Opcode.DepthwiseConv2D)
+            {
+                // [KH, KW, 1, C·M] -> [C·M, 1, KH, KW], one group per input channel.
+                int f = s[3];
+                var wd = new float[w.Length];
+                for (int kh = 0; kh < s[0]; kh++)
+                {
+                    for (int kw = 0; kw < s[1]; kw++)
+                    {
+                        for (int o = 0; o < f; o++)
+                        {
+                            wd[(((o * s[0]) + kh) * s[1]) + kw] = w[(((kh * s[1]) + kw) * f) + o];
+                        }
+                    }
+                }
+
+                group = g.Values[node.Inputs[0].Index].Dims[3];
+                return Init(T("kernel"), [f, 1, s[0], s[1]], wd);
+            }
+
+            // [KH, KW, C, F] -> [F, C, KH, KW]
+            var wt = new float[w.Length];
+            for (int kh = 0; kh < s[0]; kh++)
+            {
+                for (int kw = 0; kw < s[1]; kw++)
+                {
+                    for (int c = 0; c < s[2]; c++)
+                    {
+                        for (int f = 0; f < s[3]; f++)
+                        {
+                            wt[(((f * s[2]) + c) * s[0] + kh) * s[1] + kw] = w[(((kh * s[1]) + kw) * s[2] + c) * s[3] + f];
+                        }
+                    }
+                }
+            }
+
+            group = 1;
+            return Init(T("kernel"), [s[3], s[2], s[0], s[1]], wt);
+        }
+
         foreach (var node in g.Nodes)
         {
-            string x = Name(node.Inputs[0].Index);
-            string y = Name(node.Output);
+            int xv = node.Inputs[0].Index;
             string? act = node.Op.Attributes.Contains(Attr.Activation) ? node.Attr(Attr.Activation).AsString() : null;
             switch (node.Op.Opcode)
             {
@@ -109,7 +192,7 @@ public static class OnnxExporter
                     var k = node.Inputs[1];
                     string kn = Init(T("kernel"), Shp(k).Select(d => (long)d).ToArray(), W(k));
                     string mm = T("matmul");
-                    Node("MatMul", [x, kn], [mm]);
+                    Node("MatMul", [Nhwc(xv), kn], [mm]);
                     string z = mm;
                     if (node.Inputs.Count > 2)
                     {
@@ -117,79 +200,86 @@ public static class OnnxExporter
                         Node("Add", [mm, Init(T("bias"), [Shp(node.Inputs[2])[0]], W(node.Inputs[2]))], [z]);
                     }
 
-                    Activation(act, z, y);
+                    Activation(act, z, FlatOut(node.Output));
                     break;
                 }
 
-                case Formats.Enb.Opcode.Conv2D:
+                case Formats.Enb.Opcode.Conv2D or Formats.Enb.Opcode.DepthwiseConv2D:
                 {
-                    var k = node.Inputs[1];
-                    int[] s = Shp(k); // [KH, KW, C, F] -> [F, C, KH, KW]
-                    float[] w = W(k), wt = new float[w.Length];
-                    for (int kh = 0; kh < s[0]; kh++)
-                    {
-                        for (int kw = 0; kw < s[1]; kw++)
-                        {
-                            for (int c = 0; c < s[2]; c++)
-                            {
-                                for (int f = 0; f < s[3]; f++)
-                                {
-                                    wt[(((f * s[2]) + c) * s[0] + kh) * s[1] + kw] = w[(((kh * s[1]) + kw) * s[2] + c) * s[3] + f];
-                                }
-                            }
-                        }
-                    }
-
-                    var (pads, strides) = Pads(g.Values[node.Inputs[0].Index].Dims, s[0], s[1], node);
-                    string nchw = T("nchw");
-                    Node("Transpose", [x], [nchw], Ints("perm", [0, 3, 1, 2]));
-                    var inputs = new List<string> { nchw, Init(T("kernel"), [s[3], s[2], s[0], s[1]], wt) };
+                    string kernel = ConvKernel(node, out int[] s, out int group);
+                    var (pads, strides) = Pads(g.Values[xv].Dims, s[0], s[1], node);
+                    var inputs = new List<string> { Nchw(xv), kernel };
                     if (node.Inputs.Count > 2)
                     {
                         inputs.Add(Init(T("bias"), [s[3]], W(node.Inputs[2])));
                     }
 
                     string conv = T("conv");
-                    Node("Conv", [.. inputs], [conv], Ints("kernel_shape", [s[0], s[1]]), Ints("strides", strides), Ints("pads", pads));
-                    string a = Activation(act, conv, T("act"));
-                    Node("Transpose", [a], [y], Ints("perm", [0, 2, 3, 1]));
+                    Node("Conv", [.. inputs], [conv], Ints("kernel_shape", [s[0], s[1]]), Ints("strides", strides), Ints("pads", pads), new Proto().Str(1, "group").Int(20, 2).Int(3, group));
+                    Activation(act, conv, SpatialOut(node.Output));
                     break;
                 }
 
-                case Formats.Enb.Opcode.MaxPool2D:
+                case Formats.Enb.Opcode.MaxPool2D or Formats.Enb.Opcode.AvgPool2D:
                 {
                     int[] pool = node.Attr(Attr.PoolSize).AsInt32Array();
-                    var (pads, strides) = Pads(g.Values[node.Inputs[0].Index].Dims, pool[0], pool[1], node);
-                    string nchw = T("nchw"), mp = T("pool");
-                    Node("Transpose", [x], [nchw], Ints("perm", [0, 3, 1, 2]));
-                    Node("MaxPool", [nchw], [mp], Ints("kernel_shape", pool), Ints("strides", strides), Ints("pads", pads));
-                    Node("Transpose", [mp], [y], Ints("perm", [0, 2, 3, 1]));
+                    var (pads, strides) = Pads(g.Values[xv].Dims, pool[0], pool[1], node);
+                    // AveragePool's count_include_pad is 0 by default: padding is not counted, as in TensorFlow.
+                    Node(node.Op.Opcode == Formats.Enb.Opcode.MaxPool2D ? "MaxPool" : "AveragePool", [Nchw(xv)], [SpatialOut(node.Output)],
+                        Ints("kernel_shape", pool), Ints("strides", strides), Ints("pads", pads));
                     break;
                 }
 
-                case Formats.Enb.Opcode.Reshape:
-                    Node("Reshape", [x, InitI64(T("shape"), [-1, .. g.Values[node.Output].Dims.Skip(1).Select(d => (long)d)])], [y]);
+                case Formats.Enb.Opcode.GlobalAvgPool2D:
+                {
+                    string pooled = T("gap");
+                    Node("GlobalAveragePool", [Nchw(xv)], [pooled]);
+                    Node("Flatten", [pooled], [FlatOut(node.Output)], new Proto().Str(1, "axis").Int(20, 2).Int(3, 1));
+                    break;
+                }
+
+                case Formats.Enb.Opcode.Add:
+                {
+                    int bv = node.Inputs[1].Index;
+                    bool spatial = Spatial(node.Output);
+                    string sum = T("add");
+                    Node("Add", spatial ? [Nchw(xv), Nchw(bv)] : [Nhwc(xv), Nhwc(bv)], [sum]);
+                    Activation(act, sum, spatial ? SpatialOut(node.Output) : FlatOut(node.Output));
+                    break;
+                }
+
+                case Formats.Enb.Opcode.Reshape or Formats.Enb.Opcode.Flatten:
+                    Node("Reshape", [Nhwc(xv), InitI64(T("shape"), [-1, .. g.Values[node.Output].Dims.Skip(1).Select(d => (long)d)])], [FlatOut(node.Output)]);
                     break;
                 case Formats.Enb.Opcode.Relu or Formats.Enb.Opcode.Tanh or Formats.Enb.Opcode.Sigmoid:
-                    Activation(node.Kind, x, y);
+                    // Element-wise: in whichever layout the input already has.
+                    if (Spatial(xv) && nchw.TryGetValue(xv, out var inNchw) && !nhwc.ContainsKey(xv))
+                    {
+                        Activation(node.Kind, inNchw, SpatialOut(node.Output));
+                    }
+                    else
+                    {
+                        Activation(node.Kind, Nhwc(xv), FlatOut(node.Output));
+                    }
+
                     break;
                 case Formats.Enb.Opcode.Softmax:
-                    Node("Softmax", [x], [y], new Proto().Str(1, "axis").Int(20, 2).Int(3, -1));
+                    Node("Softmax", [Nhwc(xv)], [FlatOut(node.Output)], new Proto().Str(1, "axis").Int(20, 2).Int(3, -1));
                     break;
                 case Formats.Enb.Opcode.OneHot:
                 {
                     int depth = g.Values[node.Output].Dims[^1];
                     string ids = T("ids");
-                    Node("Cast", [x], [ids], new Proto().Str(1, "to").Int(20, 2).Int(3, Int64Type));
-                    Node("OneHot", [ids, InitI64(T("depth"), [depth]), Init(T("values"), [2], [0f, 1f])], [y], new Proto().Str(1, "axis").Int(20, 2).Int(3, -1));
+                    Node("Cast", [Nhwc(xv)], [ids], new Proto().Str(1, "to").Int(20, 2).Int(3, Int64Type));
+                    Node("OneHot", [ids, InitI64(T("depth"), [depth]), Init(T("values"), [2], [0f, 1f])], [FlatOut(node.Output)], new Proto().Str(1, "axis").Int(20, 2).Int(3, -1));
                     break;
                 }
 
                 case Formats.Enb.Opcode.Embedding:
                 {
                     string ids = T("ids");
-                    Node("Cast", [x], [ids], new Proto().Str(1, "to").Int(20, 2).Int(3, Int64Type));
-                    Node("Gather", [Init(T("table"), Shp(node.Inputs[1]).Select(d => (long)d).ToArray(), W(node.Inputs[1])), ids], [y]);
+                    Node("Cast", [Nhwc(xv)], [ids], new Proto().Str(1, "to").Int(20, 2).Int(3, Int64Type));
+                    Node("Gather", [Init(T("table"), Shp(node.Inputs[1]).Select(d => (long)d).ToArray(), W(node.Inputs[1])), ids], [FlatOut(node.Output)]);
                     break;
                 }
 
@@ -221,16 +311,25 @@ public static class OnnxExporter
                     }
 
                     string tbf = T("time_major"), yAll = T("y"), yh = T("y_h");
-                    Node("Transpose", [x], [tbf], Ints("perm", [1, 0, 2]));
+                    Node("Transpose", [Nhwc(xv)], [tbf], Ints("perm", [1, 0, 2]));
                     Node("LSTM", [tbf, Init(T("W"), [1, 4 * h, f], wo), Init(T("R"), [1, 4 * h, h], ro), Init(T("B"), [1, 8 * h], bo)], [yAll, yh],
                         new Proto().Str(1, "hidden_size").Int(20, 2).Int(3, h));
-                    Node("Reshape", [yh, InitI64(T("shape"), [-1, h])], [y]);
+                    Node("Reshape", [yh, InitI64(T("shape"), [-1, h])], [FlatOut(node.Output)]);
                     break;
                 }
 
                 default:
                     throw new NotSupportedException($"no ONNX mapping for '{node.Kind}'");
             }
+        }
+
+        if (!nhwc.TryGetValue(g.Output, out var last))
+        {
+            Nhwc(g.Output);
+        }
+        else if (last != "output")
+        {
+            Node("Identity", [last], ["output"]);
         }
 
         graph.Str(2, model.Name);

@@ -71,6 +71,29 @@ internal sealed class ReferenceInterpreter
                 case Opcode.Conv2D:
                     f[y] = ConvFloat(op, f[x], batch);
                     break;
+                case Opcode.DepthwiseConv2D when yv.Type == ElementType.I8:
+                    q[y] = DepthwiseInt8(op, q[x], batch);
+                    break;
+                case Opcode.DepthwiseConv2D:
+                    f[y] = DepthwiseFloat(op, f[x], batch);
+                    break;
+                case Opcode.Add when yv.Type == ElementType.I8:
+                    q[y] = AddInt8(op, q[x], q[op.Inputs[1].Index]);
+                    break;
+                case Opcode.Add:
+                {
+                    string act = Schema(op).Value(op, Attr.Activation).AsString();
+                    var b = f[op.Inputs[1].Index];
+                    f[y] = f[x].Select((v, i) => Act(act, v + b[i])).ToArray();
+                    break;
+                }
+
+                case Opcode.AvgPool2D or Opcode.GlobalAvgPool2D when yv.Type == ElementType.I8:
+                    q[y] = AvgPoolInt8(op, q[x], batch);
+                    break;
+                case Opcode.AvgPool2D or Opcode.GlobalAvgPool2D:
+                    f[y] = AvgPool(op, f[x], batch);
+                    break;
                 case Opcode.MaxPool2D when yv.Type == ElementType.I8:
                     q[y] = MaxPool(op, q[x].Select(v => (float)v).ToArray(), batch).Select(v => (int)v).ToArray();
                     break;
@@ -154,6 +177,7 @@ internal sealed class ReferenceInterpreter
     private static float Act(string act, float v) => act switch
     {
         "relu" => Math.Max(v, 0f),
+        "relu6" => Math.Min(Math.Max(v, 0f), 6f),
         "tanh" => MathF.Tanh(v),
         "sigmoid" => 1f / (1f + MathF.Exp(-v)),
         _ => v,
@@ -185,23 +209,193 @@ internal sealed class ReferenceInterpreter
         return y;
     }
 
-    private (int Zx, int Zy, int Lo, int[] Bias, int[] Mult, int[] Shift, sbyte[] W) IntParams(OperatorDef op)
+    private (int Zx, int Zy, (int Lo, int Hi) Clamp, int[] Bias, int[] Mult, int[] Shift, sbyte[] W) IntParams(OperatorDef op)
     {
         var xq = _g.Values[op.Inputs[0].Index].Quantization;
         var yq = _g.Values[op.Outputs[0]].Quantization;
-        bool relu = Schema(op).Value(op, Attr.Activation).AsString() == "relu";
         var requant = _blob.GetTensorData<int>(op.Inputs[3].Index);
         int channels = requant.Length / 2;
-        return (xq.ZeroPoints[0], yq.ZeroPoints[0], relu ? Math.Max(-128, yq.ZeroPoints[0]) : -128,
+        return (xq.ZeroPoints[0], yq.ZeroPoints[0], Bounds(op),
             _blob.GetTensorData<int>(op.Inputs[2].Index).ToArray(), requant[..channels].ToArray(),
             requant[channels..].ToArray(), _blob.GetTensorData<sbyte>(op.Inputs[1].Index).ToArray());
+    }
+
+    /// <summary>The int8 clamp of the operator's fused activation on its output.</summary>
+    private (int Lo, int Hi) Bounds(OperatorDef op)
+    {
+        var yq = _g.Values[op.Outputs[0]].Quantization;
+        string act = Schema(op).Has(Attr.Activation) ? Schema(op).Value(op, Attr.Activation).AsString() : "linear";
+        return Int8Arithmetic.ActivationBounds(act, yq.Scales[0], yq.ZeroPoints[0]) ?? throw new NotSupportedException($"int8 {op.Opcode} with activation {act}");
+    }
+
+    private float[] DepthwiseFloat(OperatorDef op, float[] x, int batch)
+    {
+        var k = _blob.Tensors[op.Inputs[1].Index];   // [KH, KW, 1, C·M]
+        var xv = _g.Values[op.Inputs[0].Index];
+        int c = xv.Dims[3], f = (int)k.Dims[3], m = f / c;
+        var g = ConvGeometry(op, batch, f, (int)k.Dims[0], (int)k.Dims[1]);
+        var w = Weight(op.Inputs[1].Index);
+        var b = op.Inputs.Count > 2 ? Weight(op.Inputs[2].Index) : new float[f];
+        string act = Schema(op).Value(op, Attr.Activation).AsString();
+        var y = new float[g.OutputSize];
+        Parallel.For(0, g.Batch, img =>
+        {
+            for (int oh = 0; oh < g.OutH; oh++)
+            {
+                for (int ow = 0; ow < g.OutW; ow++)
+                {
+                    for (int o = 0; o < f; o++)
+                    {
+                        double s = b[o];
+                        for (int kh = 0; kh < g.KH; kh++)
+                        {
+                            for (int kw = 0; kw < g.KW; kw++)
+                            {
+                                int ih = (oh * g.StrideH) - g.PadTop + kh, iw = (ow * g.StrideW) - g.PadLeft + kw;
+                                if (ih >= 0 && ih < g.InH && iw >= 0 && iw < g.InW)
+                                {
+                                    s += (double)x[((((img * g.InH) + ih) * g.InW) + iw) * c + (o / m)] * w[(((kh * g.KW) + kw) * f) + o];
+                                }
+                            }
+                        }
+
+                        y[((((img * g.OutH) + oh) * g.OutW) + ow) * f + o] = Act(act, (float)s);
+                    }
+                }
+            }
+        });
+        return y;
+    }
+
+    private int[] DepthwiseInt8(OperatorDef op, int[] x, int batch)
+    {
+        var k = _blob.Tensors[op.Inputs[1].Index];
+        var xv = _g.Values[op.Inputs[0].Index];
+        int c = xv.Dims[3], f = (int)k.Dims[3], m = f / c;
+        var g = ConvGeometry(op, batch, f, (int)k.Dims[0], (int)k.Dims[1]);
+        var (zx, zy, clamp, bias, mult, shift, w) = IntParams(op);
+        var y = new int[g.OutputSize];
+        for (int img = 0; img < g.Batch; img++)
+        {
+            for (int oh = 0; oh < g.OutH; oh++)
+            {
+                for (int ow = 0; ow < g.OutW; ow++)
+                {
+                    for (int o = 0; o < f; o++)
+                    {
+                        int acc = bias[o];
+                        for (int kh = 0; kh < g.KH; kh++)
+                        {
+                            for (int kw = 0; kw < g.KW; kw++)
+                            {
+                                int ih = (oh * g.StrideH) - g.PadTop + kh, iw = (ow * g.StrideW) - g.PadLeft + kw;
+                                if (ih >= 0 && ih < g.InH && iw >= 0 && iw < g.InW)
+                                {
+                                    acc += (x[((((img * g.InH) + ih) * g.InW) + iw) * c + (o / m)] - zx) * w[(((kh * g.KW) + kw) * f) + o];
+                                }
+                            }
+                        }
+
+                        y[((((img * g.OutH) + oh) * g.OutW) + ow) * f + o] = Int8Arithmetic.Requantize(acc, mult[o], shift[o], zy, clamp.Lo, clamp.Hi);
+                    }
+                }
+            }
+        }
+
+        return y;
+    }
+
+    private int[] AddInt8(OperatorDef op, int[] a, int[] b)
+    {
+        int za = _g.Values[op.Inputs[0].Index].Quantization.ZeroPoints[0], zb = _g.Values[op.Inputs[1].Index].Quantization.ZeroPoints[0];
+        int zy = _g.Values[op.Outputs[0]].Quantization.ZeroPoints[0];
+        var (lo, hi) = Bounds(op);
+        var table = _blob.GetTensorData<int>(op.Inputs[2].Index).ToArray();
+        var y = new int[a.Length];
+        for (int i = 0; i < a.Length; i++)
+        {
+            y[i] = Int8Arithmetic.Add(a[i], za, b[i], zb, table, zy, lo, hi);
+        }
+
+        return y;
+    }
+
+    /// <summary>The window of an average pooling: its pool_size/strides/padding, or the whole image for global pooling.</summary>
+    private Conv2DGeometry PoolGeometry(OperatorDef op, int batch)
+    {
+        var xv = _g.Values[op.Inputs[0].Index];
+        if (op.Opcode == Opcode.GlobalAvgPool2D)
+        {
+            return Conv2DGeometry.Global(batch, xv.Dims[1], xv.Dims[2], xv.Dims[3]);
+        }
+
+        int[] pool = Schema(op).Ints(op, Attr.PoolSize);
+        int[] strides = Schema(op).Ints(op, Attr.PoolStrides);
+        return Conv2DGeometry.From(batch, xv.Dims[3], xv.Dims[3], Schema(op).Window(op.Attributes, xv.Dims[1], xv.Dims[2], pool[0], pool[1], strides));
+    }
+
+    /// <summary>Each window's taps inside the image: (sum, count) per output element, in the given element type.</summary>
+    private static void PoolSums(Conv2DGeometry g, Func<int, double> x, Action<int, double, int> write)
+    {
+        for (int img = 0; img < g.Batch; img++)
+        {
+            for (int oh = 0; oh < g.OutH; oh++)
+            {
+                for (int ow = 0; ow < g.OutW; ow++)
+                {
+                    for (int c = 0; c < g.InC; c++)
+                    {
+                        double s = 0;
+                        int n = 0;
+                        for (int kh = 0; kh < g.KH; kh++)
+                        {
+                            for (int kw = 0; kw < g.KW; kw++)
+                            {
+                                int ih = (oh * g.StrideH) - g.PadTop + kh, iw = (ow * g.StrideW) - g.PadLeft + kw;
+                                if (ih >= 0 && ih < g.InH && iw >= 0 && iw < g.InW)
+                                {
+                                    s += x(((((img * g.InH) + ih) * g.InW) + iw) * g.InC + c);
+                                    n++;
+                                }
+                            }
+                        }
+
+                        write(((((img * g.OutH) + oh) * g.OutW) + ow) * g.InC + c, s, n);
+                    }
+                }
+            }
+        }
+    }
+
+    private float[] AvgPool(OperatorDef op, float[] x, int batch)
+    {
+        var g = PoolGeometry(op, batch);
+        var y = new float[g.OutputSize];
+        PoolSums(g, i => x[i], (o, s, n) => y[o] = n == 0 ? 0f : (float)(s / n));
+        return y;
+    }
+
+    private int[] AvgPoolInt8(OperatorDef op, int[] x, int batch)
+    {
+        var g = PoolGeometry(op, batch);
+        int zx = _g.Values[op.Inputs[0].Index].Quantization.ZeroPoints[0], zy = _g.Values[op.Outputs[0]].Quantization.ZeroPoints[0];
+        var table = _blob.GetTensorData<int>(op.Inputs[1].Index).ToArray();
+        int taps = table.Length / 2;
+        bool global = op.Opcode == Opcode.GlobalAvgPool2D;
+        var y = new int[g.OutputSize];
+        PoolSums(g, i => x[i] - zx, (o, s, n) =>
+        {
+            int k = global ? 0 : n - 1;
+            y[o] = n == 0 ? zy : Int8Arithmetic.Requantize((int)s, table[k], table[taps + k], zy, -128, 127);
+        });
+        return y;
     }
 
     private int[] DenseInt8(OperatorDef op, int[] x, int batch)
     {
         var k = _blob.Tensors[op.Inputs[1].Index];
         int inDim = (int)k.Dims[0], units = (int)k.Dims[1];
-        var (zx, zy, lo, bias, mult, shift, w) = IntParams(op);
+        var (zx, zy, (lo, hi), bias, mult, shift, w) = IntParams(op);
         int rows = x.Length / inDim;
         var y = new int[rows * units];
         for (int r = 0; r < rows; r++)
@@ -214,7 +408,7 @@ internal sealed class ReferenceInterpreter
                     acc += (x[(r * inDim) + i] - zx) * w[(i * units) + c];
                 }
 
-                y[(r * units) + c] = Int8Arithmetic.Requantize(acc, mult[c], shift[c], zy, lo);
+                y[(r * units) + c] = Int8Arithmetic.Requantize(acc, mult[c], shift[c], zy, lo, hi);
             }
         }
 
@@ -269,7 +463,7 @@ internal sealed class ReferenceInterpreter
     {
         var k = _blob.Tensors[op.Inputs[1].Index];
         var g = ConvGeometry(op, batch, (int)k.Dims[3], (int)k.Dims[0], (int)k.Dims[1]);
-        var (zx, zy, lo, bias, mult, shift, w8) = IntParams(op);
+        var (zx, zy, (lo, hi), bias, mult, shift, w8) = IntParams(op);
         int[] w = w8.Select(v => (int)v).ToArray();
         var y = new int[g.OutputSize];
         Parallel.For(0, g.Batch, img =>
@@ -299,7 +493,7 @@ internal sealed class ReferenceInterpreter
                     int o = (((img * g.OutH) + oh) * g.OutW + ow) * g.OutC;
                     for (int c = 0; c < g.OutC; c++)
                     {
-                        y[o + c] = Int8Arithmetic.Requantize(acc[c], mult[c], shift[c], zy, lo);
+                        y[o + c] = Int8Arithmetic.Requantize(acc[c], mult[c], shift[c], zy, lo, hi);
                     }
                 }
             }
