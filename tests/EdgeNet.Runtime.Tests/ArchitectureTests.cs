@@ -114,8 +114,8 @@ public sealed partial class ArchitectureTests
             ["Autograd"] = ["Backends", "Tensors"],
             ["Data"] = ["Tensors"],
             ["Keras"] = ["Autograd", "Backends", "Tensors"],
-            ["Export"] = ["Autograd", "Backends", "Keras", "Tensors"],
-            ["Models"] = ["Autograd", "Keras", "Tensors"],
+            ["Export"] = ["Autograd", "Backends", "Data", "Keras", "Tensors"],
+            ["Models"] = ["Autograd", "Data", "Keras", "Tensors"],
             ["Rl"] = ["Autograd", "Export", "Keras", "Tensors"],
         };
         string root = Path.Combine(RepoPaths.Root, "src", "Trainer");

@@ -32,7 +32,7 @@ internal static class RunCommands
     public static Command Run(TextWriter o, TextWriter e)
     {
         var model = new Argument<string>("model");
-        var input = new Option<string?>("--input") { Description = "image models: PNG/JPEG/BMP, PGM, raw bytes or an IDX images file" };
+        var input = new Option<string?>("--input") { Description = "image models: PNG/JPEG/BMP or PGM (RGB or grey, cropped and resized as the blob's metadata says), raw bytes or an IDX images file" };
         var obs = new Option<string?>("--obs") { Description = "vector models (a DQN Q-network): one observation as comma-separated values, e.g. 0.01,0,-0.02,0" };
         var index = new Option<int>("--index") { Description = "image index within an IDX file", DefaultValueFactory = _ => 0 };
         var invert = new Option<bool>("--invert") { Description = "invert pixels (dark digit on a light background, e.g. a camera photo)" };
@@ -56,7 +56,7 @@ internal static class RunCommands
             classifier.Classify(pixels);
             double us = sw.Elapsed.TotalMicroseconds;
             var names = classifier.ClassNames;
-            var top = classifier.Top(3);
+            var top = classifier.Top(classifier.Channels == 1 ? 3 : 5);
             o.WriteLine($"prediction: {names[top[0].Class]} ({top[0].P.ToString("P1", Inv)})  [{us.ToString("F0", Inv)} us]");
             foreach (var (i, v) in top.AsSpan(1))
             {
@@ -93,19 +93,20 @@ internal static class RunCommands
     public static Command Eval(TextWriter o, TextWriter e)
     {
         var model = new Argument<string>("model");
-        var data = new Option<string>("--data") { Description = "the test split of: " + Datasets.SpecHelp, DefaultValueFactory = _ => "digits" };
+        var data = new Option<string>("--data") { Description = "the test split of: " + Datasets.SpecHelp + "; or a FOLDER of CLASS/*.jpg|png (models with an image pipeline, e.g. MobileNetV2: fed as their metadata says)", DefaultValueFactory = _ => "digits" };
         var limit = new Option<int>("--limit") { DefaultValueFactory = _ => int.MaxValue };
+        var split = new Option<string>("--split") { Description = "a FOLDER: all its images, or the 20% 'validation' part the trainer held out (same seed)", DefaultValueFactory = _ => "all" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 50 };
         var variant = Variant();
         var threads = Threads();
         var raw = new Option<bool>("--print-outputs") { Description = "also print every output value of the first batch (for comparing machines)" };
-        var cmd = new Command("eval", "Accuracy of an image model on a test set, on this machine.") { model, data, limit, batch, variant, threads, raw };
+        var cmd = new Command("eval", "Accuracy of an image model on a test set, on this machine.") { model, data, limit, split, batch, variant, threads, raw };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             string spec = p.GetValue(data)!;
-            var test = Datasets.Load(spec).Test.Take(p.GetValue(limit));
             int bs = Math.Max(1, p.GetValue(batch));
             using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, bs));
+            var test = TestImages(it.Blob, spec, p.GetValue(split)!).Take(p.GetValue(limit));
             var sw = Stopwatch.StartNew();
             var (correct, firstBatch) = Accuracy(it, test, bs);
             o.WriteLine($"accuracy: {((double)correct / test.Count).ToString("F4", Inv)} ({correct}/{test.Count}) on {test.Name} in {sw.Elapsed.TotalMilliseconds.ToString("F0", Inv)} ms, kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({KernelInfo.FloatGemm}, int8 {KernelInfo.Int8Gemm})");
@@ -169,12 +170,22 @@ internal static class RunCommands
     internal static (int Correct, float[]? FirstBatch) Accuracy(Interp it, Formats.Data.ImageDataset test, int batch)
     {
         var (scale, offset) = ModelInfo.Normalization(it.Blob);
+        var pipeline = ModelInfo.HasPipeline(it.Blob) ? ModelInfo.Pipeline(it.Blob) : null;
+        var pixels = new float[test.SampleSize];
+        var scratch = pipeline is null ? [] : new float[pipeline.ScratchFloats(test.Height, test.Width)];
         int correct = 0;
         float[]? firstBatch = null;
         for (int s = 0; s < test.Count; s += batch)
         {
             int n = Math.Min(batch, test.Count - s);
-            ModelInfo.Normalize(test.Images.AsSpan(s * test.SampleSize, n * test.SampleSize), it.Input(n), scale, offset);
+            if (pipeline is not null)
+            {
+                ModelInfo.PipelineInputs(pipeline, test, s, n, it.Input(n), pixels, scratch);
+            }
+            else
+            {
+                ModelInfo.Normalize(test.Images.AsSpan(s * test.SampleSize, n * test.SampleSize), it.Input(n), scale, offset);
+            }
 
             it.Invoke(n);
             var y = it.Output(n);
@@ -183,6 +194,27 @@ internal static class RunCommands
         }
 
         return (correct, firstBatch);
+    }
+
+    /// <summary>
+    /// The test images for a blob: a FOLDER of class sub-folders read through the blob's pipeline (all of it, or the
+    /// validation part the trainer held out), else the test split of a named dataset.
+    /// </summary>
+    internal static Formats.Data.ImageDataset TestImages(Formats.Enb.BlobReader blob, string spec, string split)
+    {
+        if (split is not ("all" or "validation"))
+        {
+            throw new ArgumentException($"--split must be all or validation, not '{split}'");
+        }
+
+        if (Directory.Exists(spec) && ImageFolder.Looks(spec))
+        {
+            var pipeline = ModelInfo.Pipeline(blob);
+            var classes = blob.GetMetadata(MetadataKeys.ClassNames)?.AsStringArray();
+            return split == "validation" ? ImageFolder.LoadSplit(spec, pipeline).Test : ImageFolder.Load(spec, pipeline, classes);
+        }
+
+        return Datasets.Load(spec).Test;
     }
 
     /// <summary>How many of <paramref name="n"/> output rows (y: [n, classes]) have their largest value at the label.</summary>

@@ -59,6 +59,12 @@ public static class MetadataKeys
     /// <summary><c>input.normalization</c> (f32 array): <c>[scale, offset]</c> applied as <c>x*scale+offset</c> to raw 0..255 pixels</summary>
     public static readonly MetadataKey InputNormalization = Array("input.normalization", EnbValueType.F32, "`[scale, offset]` applied as `x*scale+offset` to raw 0..255 pixels");
 
+    /// <summary>How the input's channels come from an image.</summary>
+    public static readonly MetadataKey InputColor = Key("input.color", EnbValueType.String, "`grey`, `rgb` or `grey_as_rgb` (grey repeated to three channels); absent: grey for one channel, rgb for three");
+
+    /// <summary>How an image is brought to the input's size.</summary>
+    public static readonly MetadataKey InputResize = Key("input.resize", EnbValueType.String, "`area` (box mean, the digits) or `bilinear` (centred crop to the input's aspect, then bilinear with half-pixel centres); absent: area");
+
     /// <summary><c>text.vocabulary</c> (string): character models: the vocabulary, one character per class index</summary>
     public static readonly MetadataKey TextVocabulary = Key("text.vocabulary", EnbValueType.String, "character models: the vocabulary, one character per class index");
 
@@ -164,7 +170,7 @@ public static class MetadataKeys
     /// <summary>Every key, in the order docs/format.md lists them.</summary>
     public static IReadOnlyList<MetadataKey> All { get; } =
     [
-        Architecture, Name, CreatedBy, InputShape, ClassNames, InputNormalization, TextVocabulary,
+        Architecture, Name, CreatedBy, InputShape, ClassNames, InputNormalization, InputColor, InputResize, TextVocabulary,
         Dataset, Accuracy, Loss, FinalLoss, EnvSteps, SolvedAt, GreedyReturn, BestStep,
         FineTuneBase, FineTuneSteps, FineTuneData, FineTuneLoss, FineTuneLayers, FineTuneOptimizer,
         QuantizationVersion, QuantizationScheme, QuantizationCalibration, QuantizedAccuracy, FloatInputLayer, FloatOutputLayer,

@@ -3,10 +3,12 @@ using EdgeNet.Formats.Contract;
 namespace EdgeNet.Runtime.Input;
 
 /// <summary>
-/// An image model (.enb) as a classifier: images in, the class, its probability and the top k out. The input is
-/// normalised as the blob's <c>input.normalization</c> says, the probabilities are the model's output (softmax
-/// applied when the model ends in logits), the class names come from its <c>output.class_names</c>. One Invoke
-/// at batch 1 per image; <see cref="Classify(ReadOnlySpan{float})"/> allocates nothing.
+/// An image model (.enb) as a classifier: images in, the class, its probability and the top k out. An image file is
+/// brought to the model's input as the blob's metadata says (<see cref="Formats.Data.ImagePipeline"/>: a digit model's
+/// grey area resize, or MobileNetV2's centred crop, bilinear resize and RGB or grey-as-RGB channels), then normalised
+/// by its <c>input.normalization</c>; the probabilities are the model's output (softmax applied when the model ends in
+/// logits), the class names come from its <c>general.class_names</c>. One Invoke at batch 1 per image;
+/// <see cref="Classify(ReadOnlySpan{float})"/> allocates nothing.
 /// </summary>
 /// <example>
 /// <code>
@@ -21,6 +23,7 @@ public class ImageClassifier : IDisposable
     private readonly float _scale;
     private readonly float _offset;
     private readonly float[] _probabilities;
+    private readonly Formats.Data.ImagePipeline? _pipeline;
 
     /// <summary>Loads <paramref name="blob"/> for batch-1 classification.</summary>
     /// <exception cref="Formats.Enb.EnbFormatException">The file is not a valid blob (the message names the field).</exception>
@@ -29,13 +32,29 @@ public class ImageClassifier : IDisposable
     {
         _model = Interpreter.Load(blob, (options ?? new InterpreterOptions()) with { MaxBatch = 1 });
         int[] shape = ModelInfo.InputShape(_model.Blob);
-        if (shape is not [_, _, 1])
+        if (shape is not [_, _, 1 or 3])
         {
             _model.Dispose();
-            throw new RuntimeModelException($"{blob}: takes [{string.Join(", ", shape)}], not a grey image [height, width, 1]: a vector model such as a Q-network takes observations, a text model tokens (edgenet: use --obs v1,v2,... for a vector model, 'generate' for a text model)");
+            throw new RuntimeModelException($"{blob}: takes [{string.Join(", ", shape)}], not an image [height, width, 1 or 3]: a vector model such as a Q-network takes observations, a text model tokens (edgenet: use --obs v1,v2,... for a vector model, 'generate' for a text model)");
         }
 
-        (Height, Width) = (shape[0], shape[1]);
+        (Height, Width, Channels) = (shape[0], shape[1], shape[2]);
+        try
+        {
+            _pipeline = ModelInfo.HasPipeline(_model.Blob) ? ModelInfo.Pipeline(_model.Blob) : null;
+        }
+        catch (Formats.Data.DatasetException)
+        {
+            _model.Dispose();
+            throw;
+        }
+
+        if (_pipeline is null && Channels != 1)
+        {
+            _model.Dispose();
+            throw new RuntimeModelException($"{blob}: takes [{string.Join(", ", shape)}] but its metadata does not say how images become its input ('{MetadataKeys.InputResize.Name}', '{MetadataKeys.InputColor.Name}'); export it again with 'edgenet-train export'");
+        }
+
         (_scale, _offset) = ModelInfo.Normalization(_model.Blob);
         _probabilities = new float[_model.OutputSampleSize];
         ClassNames = ModelInfo.ClassNames(_model.Blob, _model.OutputSampleSize);
@@ -47,6 +66,9 @@ public class ImageClassifier : IDisposable
 
     /// <summary>The image width the model takes.</summary>
     public int Width { get; }
+
+    /// <summary>The channels the model takes (1 grey, 3 RGB).</summary>
+    public int Channels { get; }
 
     /// <summary>How many values one image is (height × width × channels).</summary>
     public int InputSize => _model.InputSampleSize;
@@ -69,7 +91,7 @@ public class ImageClassifier : IDisposable
     {
         if (pixels.Length != _model.InputSampleSize)
         {
-            throw new ArgumentException($"{pixels.Length} pixel values for a model that takes {_model.InputSampleSize} ({Height}x{Width})", nameof(pixels));
+            throw new ArgumentException($"{pixels.Length} pixel values for a model that takes {_model.InputSampleSize} ({Height}x{Width}x{Channels})", nameof(pixels));
         }
 
         ModelInfo.Normalize(pixels, _model.Input(1), _scale, _offset);
@@ -108,13 +130,33 @@ public class ImageClassifier : IDisposable
     }
 
     /// <summary>
-    /// An image file as <see cref="Classify(ReadOnlySpan{float})"/> takes it: grey, resized to the model's input,
-    /// values 0..1; <paramref name="index"/> picks an image of an IDX file.
+    /// An image file as <see cref="Classify(ReadOnlySpan{float})"/> takes it: brought to the model's input by its pipeline
+    /// (grey and area-resized for a digit model; cropped, resized and converted to the model's channels otherwise), values
+    /// 0..1; <paramref name="index"/> picks an image of an IDX file.
     /// </summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">The file is not an image this reader knows, or is corrupt (the message says which).</exception>
     public float[] ReadFile(string path, bool invert = false, int index = 0)
     {
+        if (_pipeline is { Resize: Formats.Data.ResizeMode.Bilinear } p)
+        {
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"{path}: no such image file", path);
+            }
+
+            var (bytes, h, w, c) = Formats.Data.ImageFile.Decode(File.ReadAllBytes(path), path, rgb: p.Color == Formats.Data.ColorMode.Rgb);
+            var src = new float[bytes.Length];
+            for (int i = 0; i < src.Length; i++)
+            {
+                src[i] = invert ? 255 - bytes[i] : bytes[i];
+            }
+
+            var input = new float[p.SampleSize];
+            (p with { Scale = 1f / 255f, Offset = 0f }).Apply(src, h, w, c, input);
+            return input;
+        }
+
         float[] pixels = ImageInput.Read(path, Height, Width, index, invert);
         for (int i = 0; i < pixels.Length; i++)
         {

@@ -38,7 +38,7 @@ internal static class ImageInput
         }
         else
         {
-            if (Camera.JpegCheck.LooksLikeJpeg(bytes) && Camera.JpegCheck.Problem(bytes) is { } problem)
+            if (Formats.Data.JpegCheck.LooksLikeJpeg(bytes) && Formats.Data.JpegCheck.Problem(bytes) is { } problem)
             {
                 throw new InvalidDataException($"{path}: the JPEG cannot be decoded ({problem})"); // StbImageSharp would not return on some of these
             }

@@ -21,6 +21,7 @@ public static class Cli
         {
             TrainCommands.ImageCommand("mlp"),
             TrainCommands.ImageCommand("cnn"),
+            MobileNetCommand.Create(),
             TrainCommands.LstmCommand(),
             DqnCommand.Create(),
             ExportCommand.Create(),

@@ -1,3 +1,5 @@
+using EdgeNet.Formats.Contract;
+using EdgeNet.Formats.Data;
 using System.CommandLine;
 using System.Globalization;
 using EdgeNet.Trainer.Export;
@@ -18,7 +20,7 @@ internal static class ExportCommand
         var calibration = new Option<int>("--calibration") { Description = "representative samples for int8 activation ranges", DefaultValueFactory = _ => 500 };
         var percentile = new Option<double?>("--percentile") { Description = "calibrate ranges on this percentile (e.g. 99.99) instead of min/max" };
         var data = new Option<string>("--data") { Description = "dataset for calibration and the accuracy report: " + EdgeNet.Formats.Data.Datasets.SpecHelp, DefaultValueFactory = _ => "digits" };
-        var evalLimit = new Option<int>("--eval-limit") { Description = "test samples for the accuracy report", DefaultValueFactory = _ => int.MaxValue };
+        var evalLimit = new Option<int>("--eval-limit") { Description = "test samples for the accuracy report (the int8 accuracy runs the scalar reference interpreter: slow on MobileNetV2; 'edgenet eval' measures the whole test set on the board's kernels)", DefaultValueFactory = _ => int.MaxValue };
         var onnx = new Option<string?>("--onnx") { Description = "also write the float model as ONNX (opset 17) here" };
         var cmd = new Command("export", "Quantize a trained model and export it as an .enb blob for the edge runtime, with an accuracy report.")
         {
@@ -27,7 +29,13 @@ internal static class ExportCommand
         cmd.SetAction(p => Cli.Guard(() =>
         {
             var m = Model.Load(p.GetValue(model)!);
-            var split = TrainCommands.LoadImages(p.GetValue(data)!);
+            // A model trained through an image pipeline (MobileNetV2) says so in its metadata: calibrate and measure
+            // on the same resized, normalized images, and let the blob carry the pipeline to the board.
+            var pipeline = m.Metadata.ContainsKey(MetadataKeys.InputResize.Name)
+                ? ImagePipeline.FromMetadata(k => m.Metadata.GetValueOrDefault(k.Name), p.GetValue(model)!)
+                : null;
+            var images = pipeline is null ? default : MobileNetTraining.LoadImages(p.GetValue(data)!, pipeline);
+            var split = pipeline is null ? TrainCommands.LoadImages(p.GetValue(data)!) : null;
             string target = p.GetValue(to)!;
             string q = p.GetValue(quantize)!.ToLowerInvariant();
             var schemes = q == "all"
@@ -51,13 +59,23 @@ internal static class ExportCommand
                     Calibration = p.GetValue(percentile) is null ? CalibrationMethod.MinMax : CalibrationMethod.Percentile,
                     Percentile = p.GetValue(percentile) ?? 99.99,
                 };
-                reports.Add(ModelExporter.Export(m, path, options, split, (net, test) => ChapterLoop.Accuracy(net, test), p.GetValue(evalLimit)));
+                reports.Add(split is not null
+                    ? ModelExporter.Export(m, path, options, split, (net, test) => ChapterLoop.Accuracy(net, test), p.GetValue(evalLimit))
+                    : ModelExporter.Export(m, path, options, images.Train, images.Test, (net, test) => ChapterLoop.Accuracy(net, test), p.GetValue(evalLimit)));
             }
 
             Print(reports);
             if (p.GetValue(onnx) is { } onnxPath)
             {
-                OnnxExporter.Export(m, onnxPath, [split.Train.Height, split.Train.Width, split.Train.Channels], split.Train.Images.AsSpan(0, split.Train.SampleSize).ToArray());
+                if (split is not null)
+                {
+                    OnnxExporter.Export(m, onnxPath, [split.Train.Height, split.Train.Width, split.Train.Channels], split.Train.Images.AsSpan(0, split.Train.SampleSize).ToArray());
+                }
+                else
+                {
+                    OnnxExporter.Export(m, onnxPath, [pipeline!.Height, pipeline.Width, pipeline.Channels], images.Train.Inputs(0, 1));
+                }
+
                 Console.WriteLine($"wrote {onnxPath} (ONNX opset 17)");
             }
         }));

@@ -10,13 +10,15 @@ namespace EdgeNet.Trainer.Autograd;
 /// </summary>
 internal interface IOpRecorder
 {
-    void Record(string kind, Tensor[] inputs, Tensor[] outputs, KeyValuePair<string, EnbValue>[] attributes);
+    /// <summary>An op of <paramref name="kind"/>, run inside the layer <paramref name="layer"/> (the innermost one called; null outside layers).</summary>
+    void Record(string kind, Tensor[] inputs, Tensor[] outputs, KeyValuePair<string, EnbValue>[] attributes, string? layer);
 }
 
 /// <summary>The recorder active on this thread, if any. Ops check <see cref="Active"/> first, so training pays one null check.</summary>
 internal static class OpRecording
 {
     [ThreadStatic] private static IOpRecorder? t_current;
+    [ThreadStatic] private static string? t_layer;
 
     public static bool Active => t_current is not null;
 
@@ -28,6 +30,14 @@ internal static class OpRecording
         return previous;
     }
 
+    /// <summary>Makes <paramref name="layer"/> the layer whose Call is running and returns the one it replaces (a layer calling sublayers nests).</summary>
+    public static string? Swap(string? layer)
+    {
+        var previous = t_layer;
+        t_layer = layer;
+        return previous;
+    }
+
     public static void Record(string kind, Tensor[] inputs, Tensor[] outputs, params KeyValuePair<string, EnbValue>[] attributes) =>
-        t_current?.Record(kind, inputs, outputs, attributes);
+        t_current?.Record(kind, inputs, outputs, attributes, t_layer);
 }

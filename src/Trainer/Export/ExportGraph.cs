@@ -193,7 +193,12 @@ internal sealed partial class ExportGraph
             }
 
             int firstWeight = schema.Inputs.ToList().FindIndex(i => i.Role == InputRole.Weight);
-            string layerName = firstWeight >= 0 && firstWeight < op.Inputs.Length ? LayerOf(op.Inputs[firstWeight]) : op.Kind + "_" + g.Nodes.Count;
+            string layerName = firstWeight >= 0 && firstWeight < op.Inputs.Length ? LayerOf(op.Inputs[firstWeight]) : op.Layer ?? op.Kind + "_" + g.Nodes.Count;
+            if (g.Values.Exists(v => v.Name == layerName))
+            {
+                layerName = $"{layerName}_{g.Nodes.Count}";   // a layer with several ops (Dense with softmax): each value keeps a distinct name
+            }
+
             int outValue = g.AddValue(layerName, op.Outputs[0], valueOf, (i, 0));
             g.Nodes.Add(new ExportNode(schema, inputs, outValue, attributes, layerName));
         }

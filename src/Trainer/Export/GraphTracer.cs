@@ -5,7 +5,7 @@ using EdgeNet.Trainer.Tensors;
 namespace EdgeNet.Trainer.Export;
 
 /// <summary>One op seen while tracing a forward pass: its kind, tensors and attributes.</summary>
-internal sealed record TracedOp(string Kind, Tensor[] Inputs, Tensor[] Outputs, List<KeyValuePair<string, EnbValue>> Attributes);
+internal sealed record TracedOp(string Kind, Tensor[] Inputs, Tensor[] Outputs, List<KeyValuePair<string, EnbValue>> Attributes, string? Layer = null);
 
 /// <summary>
 /// Records the ops of a forward pass (subclassed, Sequential or functional models alike) so the
@@ -22,8 +22,8 @@ internal sealed class GraphTracer : IOpRecorder, IDisposable
 
     public static GraphTracer Begin() => new();
 
-    public void Record(string kind, Tensor[] inputs, Tensor[] outputs, KeyValuePair<string, EnbValue>[] attributes) =>
-        Ops.Add(new TracedOp(kind, inputs, outputs, [.. attributes]));
+    public void Record(string kind, Tensor[] inputs, Tensor[] outputs, KeyValuePair<string, EnbValue>[] attributes, string? layer) =>
+        Ops.Add(new TracedOp(kind, inputs, outputs, [.. attributes], layer));
 
     public void Dispose() => OpRecording.Swap(_parent);
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using EdgeNet.Formats.Data;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Trainer.Autograd;
+using EdgeNet.Trainer.Data;
 using EdgeNet.Trainer.Keras.Models;
 using EdgeNet.Trainer.Tensors;
 
@@ -44,6 +45,45 @@ public static class ModelExporter
             [MetadataKeys.Accuracy.Name] = EnbValue.F32((float)floatAcc),
         };
         var report = Write(model, path, options, sample, calib, meta, blob => BlobAccuracy(blob, test));
+        return report with { FloatAccuracy = floatAcc };
+    }
+
+    /// <summary>
+    /// Image models fed through an <see cref="ImagePipeline"/> (MobileNetV2 on resized Fashion-MNIST or a folder of
+    /// photos): calibration samples come from <paramref name="train"/> and the accuracies from <paramref name="test"/>
+    /// (up to <paramref name="evalLimit"/> samples; the blob's through the scalar reference interpreter, which is slow
+    /// on large networks), both through the pipeline, whose fields the blob's metadata records so the board feeds
+    /// the model the same way.
+    /// </summary>
+    public static ExportReport Export(this Model model, string path, QuantizationOptions options, ImageBatches train, ImageBatches test, Func<Model, IBatchSource, double> accuracy, int evalLimit = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(accuracy);
+        var pipeline = train.Pipeline;
+        int[] sample = [pipeline.Height, pipeline.Width, pipeline.Channels];
+        var calib = new List<(float[] Data, int Count)>();
+        for (int s = 0; s < Math.Min(options.CalibrationSamples, train.Count); s += 50)
+        {
+            int k = Math.Min(50, Math.Min(options.CalibrationSamples, train.Count) - s);
+            calib.Add((train.Inputs(s, k), k));
+        }
+
+        int evalCount = Math.Min(evalLimit, test.Count);
+        var evalSet = new ImageBatches(test.Dataset.Take(evalCount), pipeline);
+        double floatAcc = accuracy(model, evalSet);
+        var meta = new Dictionary<string, EnbValue>
+        {
+            [MetadataKeys.ClassNames.Name] = EnbValue.Strings([.. train.Dataset.ClassNames]),
+            [MetadataKeys.Dataset.Name] = EnbValue.String(train.Dataset.Name.Split('/')[0]),
+            [MetadataKeys.Accuracy.Name] = EnbValue.F32((float)floatAcc),
+        };
+        foreach (var (k, v) in pipeline.Metadata())
+        {
+            meta[k] = v;
+        }
+
+        var report = Write(model, path, options, sample, calib, meta, blob => BlobAccuracy(blob, evalSet));
         return report with { FloatAccuracy = floatAcc };
     }
 
@@ -260,6 +300,26 @@ public static class ModelExporter
         }
 
         return errors;
+    }
+
+    /// <summary>Accuracy of a blob on images fed through a pipeline, with the reference interpreter.</summary>
+    public static double BlobAccuracy(BlobReader r, ImageBatches test)
+    {
+        ArgumentNullException.ThrowIfNull(test);
+        var interp = new ReferenceInterpreter(r);
+        int correct = 0;
+        for (int s = 0; s < test.Count; s += 50)
+        {
+            int k = Math.Min(50, test.Count - s);
+            float[] probs = interp.Run(test.Inputs(s, k), k);
+            int classes = probs.Length / k;
+            for (int i = 0; i < k; i++)
+            {
+                correct += System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probs.AsSpan(i * classes, classes)) == test.Dataset.Labels[s + i] ? 1 : 0;
+            }
+        }
+
+        return test.Count == 0 ? 0 : (double)correct / test.Count;
     }
 
     /// <summary>Accuracy of a blob on a test set with the reference interpreter.</summary>

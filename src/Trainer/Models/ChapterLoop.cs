@@ -41,6 +41,34 @@ public static class ChapterLoop
         }
     }
 
+    /// <summary>Sparse categorical accuracy over batches made on demand (images through a pipeline), in inference mode.</summary>
+    public static double Accuracy(Model model, IBatchSource test, int batchSize = 50)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(test);
+        var metric = new SparseCategoricalAccuracy();
+        int xSize = test.SampleShape.Size;
+        var x = new float[batchSize * xSize];
+        var y = new float[batchSize];
+        var idx = new int[batchSize];
+        for (int start = 0; start < test.Count; start += batchSize)
+        {
+            int n = Math.Min(batchSize, test.Count - start);
+            for (int i = 0; i < n; i++)
+            {
+                idx[i] = start + i;
+            }
+
+            test.Fill(idx.AsSpan(0, n), x, y);
+            using var scope = TensorScope.Begin();
+            var xb = Tensor.FromArray(x.AsSpan(0, n * xSize), new Shape([n, .. test.SampleShape.Dims]));
+            var yPred = GradientTape.NoRecord(() => model.Apply(xb));
+            metric.UpdateState(Tensor.FromArray(y.AsSpan(0, n), new Shape(n)), yPred);
+        }
+
+        return metric.Result();
+    }
+
     /// <summary>Sparse categorical accuracy on <paramref name="test"/>, in batches (the chapter's evaluation).</summary>
     public static double Accuracy(Model model, ImageDataset test, int batchSize = 50)
     {

@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Data;
 using StbImageSharp;
 
 namespace EdgeNet.Runtime.Input.Camera;

@@ -161,7 +161,15 @@ public abstract class Layer
     public Tensor Apply(Tensor input, bool training = false)
     {
         EnsureBuilt(input.Shape);
-        return Call(input, training);
+        string? outer = OpRecording.Swap(Name);
+        try
+        {
+            return Call(input, training);
+        }
+        finally
+        {
+            OpRecording.Swap(outer);
+        }
     }
 
     /// <summary>Builds the layer on the first call, then runs it on several inputs (Concatenate, Add, functional models).</summary>
@@ -173,7 +181,15 @@ public abstract class Layer
         }
 
         EnsureBuilt(inputs[0].Shape);
-        return Call(inputs, training);
+        string? outer = OpRecording.Swap(Name);
+        try
+        {
+            return Call(inputs, training);
+        }
+        finally
+        {
+            OpRecording.Swap(outer);
+        }
     }
 
     private void EnsureBuilt(Shape inputShape)

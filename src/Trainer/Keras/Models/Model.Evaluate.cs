@@ -7,13 +7,16 @@ namespace EdgeNet.Trainer.Keras.Models;
 public partial class Model
 {
     /// <summary>Loss and metrics over (x, y) in batches (model.evaluate); metrics are reset first.</summary>
-    public Dictionary<string, double> Evaluate(NDArray x, NDArray y, int batchSize = 32, int verbose = 1)
+    public Dictionary<string, double> Evaluate(NDArray x, NDArray y, int batchSize = 32, int verbose = 1) => Evaluate(new ArrayBatches(x, y), batchSize, verbose);
+
+    /// <summary>Loss and metrics over batches made on demand, in inference mode (BatchNormalization uses its moving statistics).</summary>
+    public Dictionary<string, double> Evaluate(IBatchSource data, int batchSize = 32, int verbose = 1)
     {
         EnsureCompiled();
-        if (x.Count != y.Count)
-        {
-            throw new ArgumentException($"x has {x.Count} samples but y has {y.Count}");
-        }
+        ArgumentNullException.ThrowIfNull(data);
+        int xSize = data.SampleShape.Size, ySize = data.TargetShape.Size;
+        float[] xStage = new float[batchSize * xSize], yStage = new float[batchSize * ySize];
+        var idx = new int[batchSize];
 
         var loss = new Metrics.Mean("loss");
         foreach (var m in Metrics)
@@ -21,12 +24,18 @@ public partial class Model
             m.ResetState();
         }
 
-        for (int start = 0; start < x.Count; start += batchSize)
+        for (int start = 0; start < data.Count; start += batchSize)
         {
-            int n = Math.Min(batchSize, x.Count - start);
+            int n = Math.Min(batchSize, data.Count - start);
+            for (int i = 0; i < n; i++)
+            {
+                idx[i] = start + i;
+            }
+
             using var scope = TensorScope.Begin();
-            var xb = x.Rows(start, n);
-            var yb = y.Rows(start, n);
+            data.Fill(idx.AsSpan(0, n), xStage, yStage);
+            var xb = Tensor.FromArray(xStage.AsSpan(0, n * xSize), new Shape([n, .. data.SampleShape.Dims]));
+            var yb = Tensor.FromArray(yStage.AsSpan(0, n * ySize), new Shape([n, .. data.TargetShape.Dims]));
             GradientTape.NoRecord(() =>
             {
                 var yPred = Apply(xb, training: false);

@@ -42,20 +42,30 @@ public partial class Model
     /// 2 one line per epoch.
     /// </summary>
     public History Fit(NDArray x, NDArray y, int epochs = 1, int batchSize = 32, (NDArray X, NDArray Y)? validationData = null,
-        bool shuffle = true, IEnumerable<Callback>? callbacks = null, int verbose = 1)
+        bool shuffle = true, IEnumerable<Callback>? callbacks = null, int verbose = 1) =>
+        Fit(new ArrayBatches(x, y), epochs, batchSize, validationData is { } v ? new ArrayBatches(v.X, v.Y) : null, shuffle, callbacks, verbose);
+
+    /// <summary>
+    /// <see cref="Fit(NDArray, NDArray, int, int, ValueTuple{NDArray, NDArray}?, bool, IEnumerable{Callback}?, int)"/> over batches made on
+    /// demand (images resized and normalized per batch, as a tf.data pipeline feeds Keras' fit).
+    /// <paramref name="stepsPerEpoch"/> ends each epoch early (Keras' steps_per_epoch).
+    /// </summary>
+    public History Fit(IBatchSource data, int epochs = 1, int batchSize = 32, IBatchSource? validationData = null,
+        bool shuffle = true, IEnumerable<Callback>? callbacks = null, int verbose = 1, int? stepsPerEpoch = null)
     {
         EnsureCompiled();
-        if (x.Count != y.Count)
-        {
-            throw new ArgumentException($"x has {x.Count} samples but y has {y.Count}");
-        }
-
+        ArgumentNullException.ThrowIfNull(data);
         if (batchSize < 1 || epochs < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(batchSize), "batchSize must be >= 1 and epochs >= 0");
         }
 
-        int steps = (x.Count + batchSize - 1) / batchSize;
+        int steps = (data.Count + batchSize - 1) / batchSize;
+        if (stepsPerEpoch is int spe)
+        {
+            steps = Math.Clamp(spe, 1, steps);
+        }
+
         var cbs = callbacks?.ToList() ?? [];
         if (verbose is 1 or 2)
         {
@@ -71,9 +81,10 @@ public partial class Model
 
         var history = new History();
         var rng = KerasBackend.NextRandom();
-        int[] order = Enumerable.Range(0, x.Count).ToArray();
-        float[] xStage = new float[batchSize * x.SampleSize];
-        float[] yStage = new float[batchSize * y.SampleSize];
+        int[] order = Enumerable.Range(0, data.Count).ToArray();
+        int xSize = data.SampleShape.Size, ySize = data.TargetShape.Size;
+        float[] xStage = new float[batchSize * xSize];
+        float[] yStage = new float[batchSize * ySize];
         StopTraining = false;
         cbs.ForEach(c => c.OnTrainBegin());
         for (int epoch = 0; epoch < epochs && !StopTraining; epoch++)
@@ -92,18 +103,26 @@ public partial class Model
 
             for (int s = 0; s < steps; s++)
             {
-                int start = s * batchSize, n = Math.Min(batchSize, x.Count - start);
+                int start = s * batchSize, n = Math.Min(batchSize, data.Count - start);
                 using var scope = TensorScope.Begin();
-                var idx = order.AsSpan(start, n);
-                var xb = x.Gather(idx, xStage);
-                var yb = y.Gather(idx, yStage);
+                data.Fill(order.AsSpan(start, n), xStage, yStage);
+                var xb = Tensor.FromArray(xStage.AsSpan(0, n * xSize), new Shape([n, .. data.SampleShape.Dims]));
+                var yb = Tensor.FromArray(yStage.AsSpan(0, n * ySize), new Shape([n, .. data.TargetShape.Dims]));
                 lossMean.Update(TrainOnBatch(xb, yb), n);
                 var logs = Logs(lossMean, null);
                 cbs.ForEach(c => c.OnBatchEnd(s, logs));
             }
 
-            Dictionary<string, double>? val = validationData is { } vd ? Evaluate(vd.X, vd.Y, batchSize, verbose: 0) : null;
-            var epochLogs = Logs(lossMean, val);
+            // The training metrics are read before Evaluate resets them for the validation data.
+            var epochLogs = Logs(lossMean, null);
+            if (validationData is { } vd)
+            {
+                foreach (var (k, v) in Evaluate(vd, batchSize, verbose: 0))
+                {
+                    epochLogs["val_" + k] = v;
+                }
+            }
+
             history.Add(epochLogs);
             cbs.ForEach(c => c.OnEpochEnd(epoch, epochLogs));
         }

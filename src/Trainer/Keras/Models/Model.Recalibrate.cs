@@ -35,9 +35,13 @@ public partial class Model
     /// statistics that a momentum of 0.999 leaves far behind the weights after a short training (Keras'
     /// MobileNetV2 setting). Returns the number of layers recalibrated.
     /// </summary>
-    public int RecalibrateBatchNormalization(NDArray x, int batches, int batchSize = 32, int seed = 0)
+    public int RecalibrateBatchNormalization(NDArray x, int batches, int batchSize = 32, int seed = 0) =>
+        RecalibrateBatchNormalization(new ArrayBatches(x, new NDArray(new float[x.Count], x.Count)), batches, batchSize, seed);
+
+    /// <summary>Recalibrates the moving statistics from batches made on demand (images resized and normalized per batch).</summary>
+    public int RecalibrateBatchNormalization(IBatchSource data, int batches, int batchSize = 32, int seed = 0)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(data);
         if (batches < 1 || batchSize < 2)
         {
             throw new ArgumentOutOfRangeException(nameof(batches), $"recalibration needs at least 1 batch of at least 2 samples; got {batches} of {batchSize}");
@@ -49,9 +53,11 @@ public partial class Model
             return 0;
         }
 
-        var order = Enumerable.Range(0, x.Count).ToArray();
+        var order = Enumerable.Range(0, data.Count).ToArray();
         new Random(seed).Shuffle(order);
-        var stage = new float[batchSize * x.SampleSize];
+        int xSize = data.SampleShape.Size;
+        var stage = new float[batchSize * xSize];
+        var labels = new float[batchSize * Math.Max(1, data.TargetShape.Size)];
         foreach (var l in layers)
         {
             l.BeginRecalibration();
@@ -61,9 +67,10 @@ public partial class Model
         {
             for (int b = 0; b < batches; b++)
             {
-                int start = (b * batchSize) % Math.Max(1, x.Count - batchSize + 1), n = Math.Min(batchSize, x.Count - start);
+                int start = (b * batchSize) % Math.Max(1, data.Count - batchSize + 1), n = Math.Min(batchSize, data.Count - start);
                 using var scope = TensorScope.Begin();
-                var xb = x.Gather(order.AsSpan(start, n), stage);
+                data.Fill(order.AsSpan(start, n), stage, labels);
+                var xb = Tensor.FromArray(stage.AsSpan(0, n * xSize), new Shape([n, .. data.SampleShape.Dims]));
                 GradientTape.NoRecord(() => Apply(xb, training: true));
             }
         }

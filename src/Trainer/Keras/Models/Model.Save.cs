@@ -93,7 +93,8 @@ public partial class Model
 
     private void LoadFrom(BlobReader r)
     {
-        foreach (var (k, v) in r.Metadata.Where(kv => kv.Key.StartsWith("text.", StringComparison.Ordinal) || kv.Key.StartsWith("training.", StringComparison.Ordinal)))
+        foreach (var (k, v) in r.Metadata.Where(kv => kv.Key.StartsWith("text.", StringComparison.Ordinal) || kv.Key.StartsWith("training.", StringComparison.Ordinal)
+            || kv.Key.StartsWith("input.", StringComparison.Ordinal) || kv.Key == MetadataKeys.InputShape.Name || kv.Key == MetadataKeys.ClassNames.Name))
         {
             Metadata[k] = v;
         }

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace EdgeNet.Runtime.Input.Camera;
+namespace EdgeNet.Formats.Data;
 
 /// <summary>
 /// A JPEG's marker structure checked before it reaches the decoder: StbImageSharp does not return on some
