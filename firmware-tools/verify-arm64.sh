@@ -57,6 +57,21 @@ for blobname in mlp-f32 mlp-f16 mlp-int8 cnn-f32 cnn-int8; do
   arm=$($qemu "$work/arm64/edgenet" "${batch[@]}" | sed -n 's/^outputs: //p')
   compare "$x64" "$arm" "$blobname (batch 50)" arm64 || fail=1
 done
+# MobileNetV2 (depthwise convolutions, residual adds, global average pooling, BN folded, ReLU6; its image
+# pipeline from the blob's metadata): a short training at 32x32 on Fashion-MNIST, f32 within 1e-5 and int8
+# equal to x64's on every build, for 20 images in batches of 10.
+$train mobilenet --data fashion --alpha 0.35 --size 32 --epochs 1 --steps-per-epoch 8 --train-limit 600 --batch-size 16 --recalibrate-bn 4 --out "$work/mnv2.keras.enb" >/dev/null
+$train export "$work/mnv2.keras.enb" --to "$work/mnv2.enb" --quantize all --data fashion --eval-limit 20 --calibration 64 >/dev/null
+for scheme in f32 int8; do
+  mb=(eval "$work/mnv2-$scheme.enb" --data fashion --limit 20 --batch 10 --print-outputs)
+  x64=$("$work/x64/edgenet" "${mb[@]}" | sed -n 's/^outputs: //p')
+  arm=$($qemu "$work/arm64/edgenet" "${mb[@]}" | sed -n 's/^outputs: //p')
+  dot=$($qemu -cpu max "$work/arm64-dotprod/edgenet" "${mb[@]}" | sed -n 's/^outputs: //p')
+  tol=1e-5; [ "$scheme" = int8 ] && tol=1e-6   # int8: equal logits; the float softmax after them may differ in an ulp
+  for pair in "arm64:$arm" "arm64-dotprod:$dot"; do
+    compare "$x64" "${pair#*:}" "mobilenet_v2-$scheme (batch 10)" "${pair%%:*}" relative "$tol" || fail=1
+  done
+done
 # The char-LSTM (lstm op, fused vector cell): the same sampled text on every build.
 gen=(generate "$work/lstm.enb" --seed "the " --temperature 0.5 --length 60 --random-seed 3)
 lx64=$("$work/x64/edgenet" "${gen[@]}")

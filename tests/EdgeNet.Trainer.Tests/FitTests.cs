@@ -46,6 +46,11 @@ public sealed class FitTests
         Assert.AreEqual(byHand, eval["loss"], 1e-5, "Evaluate's loss");
         int correct = Enumerable.Range(0, 500).Count(i => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probs.Data.AsSpan(i * 10, 10)) == (int)yt.Data[i]);
         Assert.AreEqual(eval["sparse_categorical_accuracy"], correct / 500.0, 1e-9, "Predict agrees with Evaluate");
+        Assert.AreEqual(eval["sparse_categorical_accuracy"], history["val_sparse_categorical_accuracy"][2], 1e-9, "the last epoch's validation accuracy");
+        // The training accuracy of an epoch is the running accuracy over its batches (read before validation resets the metric):
+        // the last epoch's is below its validation accuracy here, not equal to it.
+        Assert.AreNotEqual(history["val_sparse_categorical_accuracy"][2], history["sparse_categorical_accuracy"][2], "training metrics are not the validation's");
+        Assert.IsGreaterThan(0.8, history["sparse_categorical_accuracy"][2]);
 
         string png = Path.Combine(Path.GetTempPath(), $"history-{Guid.NewGuid():N}.png");
         try

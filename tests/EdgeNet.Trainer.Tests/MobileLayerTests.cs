@@ -118,6 +118,29 @@ public sealed class MobileLayerTests
     }
 
     [TestMethod]
+    public void Recalibration_makes_the_moving_statistics_the_plain_average_of_the_batches()
+    {
+        // One batch is the whole set (8 samples), seen 3 times: with momentum 0.999 the moving statistics would barely move
+        // from (0, 1); recalibrated, they are the set's mean and unbiased variance exactly, as torch's update_bn computes them.
+        var x = Rand(8 * 3, 61, -2, 5);
+        var model = new EdgeNet.Trainer.Keras.Models.Sequential([new BatchNormalization(momentum: 0.999f)]);
+        model.Apply(Tensor.FromArray(x, 8, 3));
+        var bn = model.BatchNormalizationLayers().Single();
+        Assert.AreEqual(1, model.RecalibrateBatchNormalization(new NDArray(x, 8, 3), batches: 3, batchSize: 8));
+        for (int c = 0; c < 3; c++)
+        {
+            var col = Enumerable.Range(0, 8).Select(r => (double)x[(r * 3) + c]).ToArray();
+            double mean = col.Average(), unbiased = col.Sum(v => (v - mean) * (v - mean)) / 7;
+            Assert.AreEqual(mean, bn.MovingMean!.Numpy()[c], 1e-5, $"mean {c}");
+            Assert.AreEqual(unbiased, bn.MovingVariance!.Numpy()[c], 1e-4, $"variance {c}");
+        }
+
+        // Ordinary training afterwards uses the layer's own momentum again.
+        bn.Apply(Tensor.FromArray(x, 8, 3), training: true);
+        Assert.AreEqual(0.999 * bn.MovingMean!.Numpy()[0] / 0.999, bn.MovingMean.Numpy()[0], 1e-6);
+    }
+
+    [TestMethod]
     public void Batch_normalization_gradients_in_both_modes()
     {
         // x [3, 2, 2, 5]: statistics over 12 rows per channel; training mode differentiates through them.

@@ -132,4 +132,45 @@ public sealed class TrainCliTests
             dir.Delete(recursive: true);
         }
     }
+
+    [TestMethod]
+    public void Mobilenet_trains_on_a_folder_of_photos_and_exports_a_blob_with_its_pipeline()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgenet-train-mobilenet-");
+        try
+        {
+            // tf_flowers' layout in small: three classes of coloured 24x32 photos, one class nested a level deeper.
+            string photos = EdgeNet.Tests.Shared.TestImages.ColourFolder(Path.Combine(dir.FullName, "flower_photos"), ["daisy", "roses", "tulips"], 10, 24, 32, seed: 3);
+            string outPath = Path.Combine(dir.FullName, "m.keras.enb");
+            var (code, output, err) = Run("mobilenet", "--data", photos, "--alpha", "0.35", "--size", "32", "--classes", "3", "--epochs", "2", "--batch-size", "8",
+                "--bn-momentum", "0.9", "--recalibrate-bn", "3", "--out", outPath);
+            Assert.AreEqual(0, code, err + output);
+            StringAssert.Contains(output, "MobileNetV2 alpha 0.35 32x32x3, 3 classes, on flower_photos/train (24 images, 32x32x3 rgb bilinear");
+            StringAssert.Contains(output, "epoch 2/2: loss");
+            StringAssert.Contains(output, "test accuracy (inference mode, moving statistics): ");
+            StringAssert.Contains(output, "test accuracy after recomputing the BN statistics from 3 batches");
+            Assert.IsTrue(File.Exists(Path.ChangeExtension(outPath, ".png")), "the curves");
+
+            string blob = Path.Combine(dir.FullName, "m.enb");
+            (code, output, err) = Run("export", outPath, "--to", blob, "--quantize", "int8", "--data", photos, "--calibration", "16");
+            Assert.AreEqual(0, code, err + output);
+            using var r = BlobReader.Open(blob, new BlobReadOptions { VerifyTensorHashes = true });
+            CollectionAssert.AreEqual(new[] { "daisy", "roses", "tulips" }, r.GetMetadata("general.class_names")!.AsStringArray());
+            Assert.AreEqual("rgb", r.GetMetadata("input.color")!.AsString());
+            Assert.AreEqual("bilinear", r.GetMetadata("input.resize")!.AsString());
+            CollectionAssert.AreEqual(new[] { 1f / 127.5f, -1f }, r.GetMetadata("input.normalization")!.AsFloatArray());
+            var ops = r.Graph!.Operators.Select(o => o.Opcode).ToList();
+            Assert.AreEqual(17, ops.Count(o => o == Opcode.DepthwiseConv2D), "one depthwise convolution per block");
+            Assert.AreEqual(10, ops.Count(o => o == Opcode.Add), "MobileNetV2's ten residual adds");
+            Assert.AreEqual(1, ops.Count(o => o == Opcode.Quantize), "one int8 region from the input to the logits");
+
+            (code, _, err) = Run("mobilenet", "--data", photos, "--classes", "5", "--epochs", "1");
+            Assert.AreEqual(2, code, "a usage error");
+            StringAssert.Contains(err, "--classes 5: the data has 3 classes (daisy, roses, tulips)");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }

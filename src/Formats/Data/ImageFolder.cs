@@ -123,16 +123,14 @@ public static class ImageFolder
         return new DatasetSplit(all.Subset(order[..nTrain], all.Name + "/train"), all.Subset(order[nTrain..], all.Name + "/validation"));
     }
 
-    /// <summary>The folder, or its one sub-folder when that holds the class folders and the folder itself holds none.</summary>
+    /// <summary>
+    /// The folder, or its one sub-folder when that is a root of classes itself (two or more class folders inside):
+    /// a classification needs two classes, so a lone sub-folder full of class folders is the archive's wrapper.
+    /// </summary>
     private static string Root(string folder)
     {
-        if (ClassFolders(folder).Length > 0)
-        {
-            return folder;
-        }
-
         var subs = Directory.GetDirectories(folder);
-        return subs.Length == 1 && ClassFolders(subs[0]).Length > 0 ? subs[0] : folder;
+        return subs.Length == 1 && ClassFolders(subs[0]).Length >= 2 ? subs[0] : folder;
     }
 
     /// <summary>The sub-folders of <paramref name="folder"/> that hold an image at some depth, in ordinal order.</summary>

@@ -3,7 +3,7 @@ namespace EdgeNet.Trainer.Tensors;
 /// <summary>
 /// Samples that a training or evaluation loop reads by index and that are made into batches on demand (what
 /// a tf.data pipeline or a keras.utils.Sequence gives Keras' fit): arrays in memory, or images brought to a
-/// model's input size and normalization per batch (<c>EdgeNet.Trainer.Data.ImageBatches</c>), so a dataset need
+/// model's input size and normalization per batch (the trainer's image batches), so a dataset need
 /// not be held at the model's resolution.
 /// </summary>
 public interface IBatchSource
