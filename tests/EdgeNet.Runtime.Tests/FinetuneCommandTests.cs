@@ -122,4 +122,59 @@ public sealed partial class FinetuneCommandTests
         Assert.AreEqual(60L, r.GetMetadata("finetune.steps")!.AsInt64());
         Assert.IsTrue(r.Graph!.Operators.Any(o => o.Opcode == Opcode.Quantize), "an int8 region with its quantize op");
     }
+
+    [TestMethod]
+    public void A_mobilenet_learns_its_head_on_a_folder_of_photos_with_the_body_frozen()
+    {
+        // A MobileNetV2 (alpha 0.35, 32x32) exported as f32 with three classes, and a folder of RGB photos of those classes:
+        // its classifier learns on the board (the depthwise body runs frozen on the inference kernels), then int8.
+        KerasBackend.SetRandomSeed(9);
+        var dir = Directory.CreateTempSubdirectory("edgenet-finetune-mnv2-");
+        try
+        {
+            string photos = EdgeNet.Tests.Shared.TestImages.ColourFolder(Path.Combine(dir.FullName, "photos"), ["daisy", "roses", "tulips"], 16, 30, 40, seed: 4);
+            var pipeline = ImagePipeline.MobileNet(32, ColorMode.Rgb);
+            var images = ImageFolder.Load(photos, pipeline);
+            var batches = new Trainer.Data.ImageBatches(images, pipeline);
+            var model = Trainer.Keras.Applications.Applications.MobileNetV2([32, 32, 3], alpha: 0.35, classes: 3);
+            model.RecalibrateBatchNormalization(batches, batches: 3, batchSize: 16);
+            string blob = Path.Combine(dir.FullName, "mnv2-f32.enb");
+            model.Export(blob, QuantizationOptions.F32, batches, batches, (m, t) => ChapterLoop.Accuracy(m, t));
+
+            string outPath = Path.Combine(dir.FullName, "mnv2-ft.enb");
+            var (code, output, err) = CliRunner.Run("finetune", blob, "--data", photos, "--out", outPath, "--layers", "last:1", "--steps", "60", "--batch", "8", "--lr", "0.01", "--print-losses");
+            Assert.AreEqual(0, code, err + output);
+            StringAssert.Contains(output, "training predictions on 38 samples");
+            StringAssert.Contains(output, "operators below run frozen");
+            var losses = Regex.Match(output, "losses: (.*)").Groups[1].Value.Split(' ').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            Assert.HasCount(60, losses);
+            Assert.IsLessThan(losses.Take(10).Average() * 0.8, losses.TakeLast(10).Average(), $"the head learns: {output}");
+
+            // The frozen body keeps its bytes; only the classifier changed.
+            using (var before = BlobReader.Open(blob))
+            using (var after = BlobReader.Open(outPath, new BlobReadOptions { VerifyTensorHashes = true }))
+            {
+                Assert.AreEqual("predictions", after.GetMetadata("finetune.layers")!.AsString());
+                for (int i = 0; i < before.Tensors.Count; i++)
+                {
+                    bool head = before.Tensors[i].Name.StartsWith("predictions/", StringComparison.Ordinal);
+                    bool same = before.GetTensorBytes(i).SequenceEqual(after.GetTensorBytes(after.FindTensor(before.Tensors[i].Name)).ToArray());
+                    Assert.AreEqual(!head, same, $"{before.Tensors[i].Name}: {(head ? "trained, so changed" : "frozen, so unchanged")}");
+                }
+            }
+
+            // Re-quantized to int8 after learning: the whole network, body included, acts in int8 on the board.
+            string int8Path = Path.Combine(dir.FullName, "mnv2-ft-int8.enb");
+            (code, output, err) = CliRunner.Run("finetune", blob, "--data", photos, "--out", int8Path, "--layers", "last:1", "--steps", "20", "--batch", "8", "--int8", "--calibration", "16");
+            Assert.AreEqual(0, code, err + output);
+            StringAssert.Contains(output, "int8 on the board");
+            using var q = BlobReader.Open(int8Path);
+            Assert.AreEqual("int8", q.GetMetadata("quantization.scheme")!.AsString());
+            Assert.IsTrue(q.Graph!.Operators.Any(o => o.Opcode == Opcode.DepthwiseConv2D && q.Graph.Values[o.Outputs[0]].Type == ElementType.I8), "the body's depthwise convolutions run in int8");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }

@@ -40,6 +40,24 @@ public sealed unsafe class Interpreter : IDisposable
         Values = ValueSlot.ForGraph(g);
         _input = Values[g.Inputs[0]];
         _output = Values[g.Outputs[0]];
+        int operators = g.Operators.Count;
+        if (options.OutputValue is { } stop)
+        {
+            // Only the operators up to the one producing that value run; it becomes the output.
+            int producer = -1;
+            for (int i = 0; i < g.Operators.Count && producer < 0; i++)
+            {
+                producer = g.Values[g.Operators[i].Outputs[0]].Name == stop ? i : -1;
+            }
+
+            if (producer < 0)
+            {
+                throw new RuntimeModelException($"{blob.FileName}: InterpreterOptions.OutputValue '{stop}' is not produced by any operator of the graph");
+            }
+
+            operators = producer + 1;
+            _output = Values[g.Operators[producer].Outputs[0]];
+        }
         // Operators size their work by the batch; a value with a fixed leading size among batched ones
         // (or the reverse) would make one read or write past another's buffer.
         foreach (var v in Values)
@@ -57,7 +75,7 @@ public sealed unsafe class Interpreter : IDisposable
 
         _pool = new WorkerPool(options.Threads);
         var ctx = new PrepareContext(blob, Values, options, _pool);
-        _kernels = new OpKernel[g.Operators.Count];
+        _kernels = new OpKernel[operators];
         for (int i = 0; i < _kernels.Length; i++)
         {
             _kernels[i] = Create(g.Operators[i], i, ctx);
@@ -199,6 +217,28 @@ public sealed unsafe class Interpreter : IDisposable
             long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             _kernels[i].Eval(_arena, _arena + _scratchOffsets[i], batch);
             ticks[i] += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+        }
+    }
+
+    /// <summary>
+    /// Invoke that hands each operator's float output to <paramref name="observe"/> (the blob's value index and the
+    /// values at <paramref name="batch"/>) right after it is computed, while it is still in the arena: the calibration
+    /// of an int8 re-quantization sees every activation. Outputs that are not f32 are skipped.
+    /// </summary>
+    public void InvokeObserving(int batch, Action<int, ReadOnlySpan<float>> observe)
+    {
+        ArgumentNullException.ThrowIfNull(observe);
+        CheckBatch(batch);
+        var g = _blob.Graph!;
+        observe(_input.Index, new ReadOnlySpan<float>((float*)(_arena + _input.Offset), _input.Elements(batch)));
+        for (int i = 0; i < _kernels.Length; i++)
+        {
+            _kernels[i].Eval(_arena, _arena + _scratchOffsets[i], batch);
+            var v = Values[g.Operators[i].Outputs[0]];
+            if (v.Info.Type == ElementType.F32)
+            {
+                observe(v.Index, new ReadOnlySpan<float>((float*)(_arena + v.Offset), v.Elements(batch)));
+            }
         }
     }
 

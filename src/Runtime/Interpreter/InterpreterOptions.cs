@@ -24,4 +24,10 @@ public sealed record InterpreterOptions
 
     /// <summary>Check every tensor's xxHash64 when the blob is opened (a corrupt download is refused before it runs); on by default.</summary>
     public bool VerifyTensorHashes { get; init; } = true;
+
+    /// <summary>
+    /// Run the graph only up to the value of this name and make it the output (a frozen feature extractor: the
+    /// body of a network whose head learns on the board); null runs the whole graph.
+    /// </summary>
+    public string? OutputValue { get; init; }
 }
