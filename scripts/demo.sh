@@ -2,7 +2,8 @@
 # The main job: train the chapter's MLP on the MNIST digits, quantize and export it (f32, f16,
 # int8 with an accuracy report), publish the NativeAOT edge runtime and run the int8 blob on it:
 # accuracy on the test split, one digit classified, latency; the runtime fine-tunes the f32 blob on the
-# board for digits seen askew (a new camera mount). Then the chapter's DQN: trained on
+# board for digits seen askew (a new camera mount). Then the chapter's MobileNetV2 (BatchNormalization in
+# training mode, folded at export, int8 on the board) on resized Fashion-MNIST. Then the chapter's DQN: trained on
 # CartPole-v1, exported as int8, its greedy policy run by the edge runtime in the Rig physics, as
 # simulated and as a mismatched rig, where the board then keeps learning (DQN updates between the
 # rig's ticks) and is measured again; last, the rig over GPIO (the device code a real cart-pole runs,
@@ -41,6 +42,21 @@ echo "== learning on the board: the digits seen through a camera mounted 20-30 d
 echo "   fine-tunes the f32 MLP's last layer on 1,000 rotated digits, re-quantizes it to int8 and measures 1,000 other rotated ones"
 $edgenet finetune "$out/mlp-f32.enb" --data digits --out "$out/mlp-rotated.enb" --rotate 20:30 --layers last:1 --steps 300 --lr 0.003 --train-limit 1000 --eval-limit 1000 --int8
 $edgenet bench "$out/mlp-f32.enb" --train --batch 50 --seconds 1
+echo "== the chapter's MobileNetV2(weights=None), trained with training=True on Fashion-MNIST resized to 48x48 and repeated to RGB"
+echo "   (alpha 0.35, 400 steps of batch 64 here; scripts/bench-mobilenet.sh runs the chapter's 3 epochs at 96x96 against PyTorch),"
+echo "   its BN statistics recomputed after training, folded into the convolutions at export, int8 on the board"
+$train mobilenet --data fashion --alpha 0.35 --size 48 --epochs 1 --steps-per-epoch 400 --bn-momentum 0.99 --recalibrate-bn 50 --out "$out/mobilenet.keras.enb"
+$train export "$out/mobilenet.keras.enb" --to "$out/mobilenet.enb" --quantize all --data fashion --eval-limit 200 --calibration 256 | head -n 7
+$edgenet eval "$out/mobilenet-f32.enb" --data fashion --limit 2000
+$edgenet eval "$out/mobilenet-int8.enb" --data fashion --limit 2000
+python3 - "$out/sneaker.pgm" <<'PY'
+import gzip, sys
+raw = gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz").read()[16:]
+labels = gzip.open("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz").read()[8:]
+i = labels.index(7)   # the first sneaker of the test set, as a 28x28 grey photo
+open(sys.argv[1], "wb").write(b"P5\n28 28\n255\n" + raw[i * 784:(i + 1) * 784])
+PY
+$edgenet classify "$out/sneaker.pgm" --model "$out/mobilenet-int8.enb"
 echo "== the chapter's DQN on CartPole-v1 (rl-baselines3-zoo hyperparameters), exported as int8 for the board"
 $train dqn --seed 1 --out "$out/dqn.keras.enb" --export "$out/dqn.enb" --quantize int8,f32
 $edgenet run "$out/dqn-int8.enb" --obs 0.01,0,-0.02,0

@@ -41,6 +41,13 @@ public static class Program
             return 0;
         }
 
+        if (what == "mobilenet")
+        {
+            // mobilenet [SECONDS] [a1.00|a0.35]: MobileNetV2 inference against ONNX Runtime.
+            MobileNetInference.Run(seconds, args.Length > 2 ? args[2] : null);
+            return 0;
+        }
+
         if (what is "inference" or "all")
         {
             foreach (int threads in new[] { 1, 2 })
@@ -210,7 +217,7 @@ public static class Program
     /// <paramref name="seconds"/> (as long as a GEMM window, so both see the same clock: short bursts
     /// read up to 15% higher here, before the core settles at its sustained AVX-512 frequency).
     /// </summary>
-    private static double MeasureFmaPeak(double seconds)
+    internal static double MeasureFmaPeak(double seconds)
     {
         int lanes = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : 8;
         long t0 = Stopwatch.GetTimestamp();

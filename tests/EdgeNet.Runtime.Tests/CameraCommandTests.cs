@@ -145,7 +145,7 @@ public sealed class CameraCommandTests
         Assert.IsTrue(File.Exists(Path.Combine(debug, "00001-1-luminance.png")) && File.Exists(Path.Combine(debug, "00001-3-digit28.png")));
 
         // What --collect wrote is what finetune reads: two 28x28 images labelled 4, with ink.
-        var set = Input.LabelledFolder.Load(collect, 28, 28, Datasets.DigitClasses);
+        var set = ImageFolder.Load(collect, ImagePipeline.Digits(), Datasets.DigitClasses);
         Assert.AreEqual(2, set.Count);
         CollectionAssert.AreEqual(new[] { 4, 4 }, set.Labels);
         Assert.IsGreaterThan(20f, set.Images.AsSpan(0, 784).ToArray().Sum(), "a digit's worth of ink in the first collected image");

@@ -171,6 +171,11 @@ public sealed partial class FinetuneCommandTests
             using var q = BlobReader.Open(int8Path);
             Assert.AreEqual("int8", q.GetMetadata("quantization.scheme")!.AsString());
             Assert.IsTrue(q.Graph!.Operators.Any(o => o.Opcode == Opcode.DepthwiseConv2D && q.Graph.Values[o.Outputs[0]].Type == ElementType.I8), "the body's depthwise convolutions run in int8");
+
+            // Two layers: the last 1x1 convolution (ReLU6 fused) learns too, through the global average pooling's backward.
+            (code, output, err) = CliRunner.Run("finetune", blob, "--data", photos, "--out", Path.Combine(dir.FullName, "mnv2-ft2.enb"), "--layers", "last:2", "--steps", "5", "--batch", "8");
+            Assert.AreEqual(0, code, err + output);
+            StringAssert.Contains(output, "training Conv_1, predictions on 38 samples");
         }
         finally
         {

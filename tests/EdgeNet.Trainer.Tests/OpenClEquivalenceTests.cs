@@ -210,6 +210,32 @@ public sealed class OpenClEquivalenceTests
     }
 
     [TestMethod]
+    public void MobileNet_operators_depthwise_batch_norm_pooling_padding_relu6()
+    {
+        foreach (var (s, same, m, c) in new[] { (1, true, 1, 16), (2, false, 1, 16), (2, true, 1, 11), (1, true, 2, 3) })
+        {
+            // 16 channels take the 8-wide depthwise kernel, 11 and 3 (multiplier 2) the general one.
+            Same($"depthwise s{s} {(same ? "same" : "valid")} m{m} c{c}", t => Ops.DepthwiseConv2D(t[0], t[1], t[2], s, s, same, Activation.Relu6),
+                [Rand(3 * 9 * 7 * c, 30, -3, 3), Rand(3 * 3 * c * m, 31), Rand(c * m, 32)], [[3, 9, 7, c], [3, 3, c, m], [c * m]], tol: 2e-4);
+        }
+
+        foreach (bool training in new[] { true, false })
+        {
+            // 600 rows per channel: several row blocks of the device's partial sums.
+            var mean = new Variable("m", Tensor.FromArray(Rand(5, 33), 5), trainable: false);
+            var variance = new Variable("v", Tensor.FromArray(Rand(5, 34, 0.5f, 2f), 5), trainable: false);
+            Same($"batch norm training={training}", t => Ops.BatchNorm(t[0], t[1], t[2], mean, variance, 1e-3f, 0.9f, training),
+                [Rand(4 * 10 * 15 * 5, 35, 2, 6), Rand(5, 36, 0.5f, 1.5f), Rand(5, 37)], [[4, 10, 15, 5], [5], [5]], tol: 2e-4);
+        }
+
+        Same("avg pool 3x3 s1 same", t => Ops.AvgPool2D(t[0], 3, 3, 1, 1, true), [Rand(2 * 7 * 5 * 3, 38)], [[2, 7, 5, 3]]);
+        Same("avg pool 2x2 s2 valid", t => Ops.AvgPool2D(t[0], 2, 2, 2, 2, false), [Rand(2 * 7 * 5 * 3, 39)], [[2, 7, 5, 3]]);
+        Same("global average pool", t => Ops.GlobalAvgPool2D(t[0]), [Rand(2 * 7 * 5 * 3, 40)], [[2, 7, 5, 3]]);
+        Same("zero pad", t => Ops.ZeroPad2D(t[0], 1, 0, 0, 2), [Rand(2 * 7 * 5 * 3, 41)], [[2, 7, 5, 3]]);
+        Same("relu6", t => Ops.Relu6(t[0]), [Rand(40, 42, -3, 9)], [[40]]);
+    }
+
+    [TestMethod]
     public void Losses_slices_embedding_and_lstm()
     {
         float[] labels = [2, 0, 16];

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using EdgeNet.Formats.Data;
+using EdgeNet.Runtime.Input;
 using EdgeNet.Runtime.Input.Camera;
 using StbImageWriteSharp;
 
@@ -134,12 +135,36 @@ internal static class CameraCommand
     public static Command Classify(TextWriter o, TextWriter e)
     {
         var common = new Common();
-        var images = new Argument<string[]>("images") { Description = "PNG, JPEG, BMP or PGM files of digits on paper", Arity = ArgumentArity.OneOrMore };
-        var cmd = new Command("classify", "Read handwritten digits from image files: MNIST-style preprocessing and the digit model; rejected images say why.") { images };
+        var images = new Argument<string[]>("images") { Description = "PNG, JPEG, BMP or PGM files: digits on paper for a digit model, any photo for an image model with a pipeline (MobileNetV2)", Arity = ArgumentArity.OneOrMore };
+        var cmd = new Command("classify", "Classify image files: a digit model reads handwritten digits (MNIST-style preprocessing; rejected images say why), an image model (MobileNetV2) takes any photo cropped and resized as its metadata says and prints the top 5.") { images };
         common.AddTo(cmd);
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
-            using var classifier = new DigitClassifier(p.GetValue(common.Model)!, new InterpreterOptions { Variant = RunCommands.Options(p, common.Kernels, RunCommands.Threads(), 1).Variant });
+            var variant = RunCommands.Options(p, common.Kernels, RunCommands.Threads(), 1).Variant;
+            using (var general = new ImageClassifier(p.GetValue(common.Model)!, new InterpreterOptions { Variant = variant }))
+            {
+                if (ModelInfo.HasPipeline(general.Model.Blob))
+                {
+                    // Not a digit reader: each photo through the blob's own pipeline, the five most probable classes.
+                    foreach (string path in p.GetValue(images)!)
+                    {
+                        try
+                        {
+                            var sw = System.Diagnostics.Stopwatch.StartNew();
+                            var top = general.ClassifyFile(path, k: 5);
+                            o.WriteLine($"{path}: {CliFormat.Join(", ", top.Count, i => $"{top[i].Name} {top[i].Probability.ToString("F3", Inv)}")}  ({sw.Elapsed.TotalMilliseconds.ToString("F1", Inv)} ms)");
+                        }
+                        catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException)
+                        {
+                            o.WriteLine($"{path}: rejected: {ex.Message}");
+                        }
+                    }
+
+                    return;
+                }
+            }
+
+            using var classifier = new DigitClassifier(p.GetValue(common.Model)!, new InterpreterOptions { Variant = variant });
             using var files = new FolderFrameSource(p.GetValue(images)!);
             var stats = RunPipeline(files, classifier, common, p, o, live: null, perFrame: true, unreadable: () => files.LastError);
             o.WriteLine(stats.Summary());

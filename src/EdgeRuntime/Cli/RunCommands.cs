@@ -96,11 +96,12 @@ internal static class RunCommands
         var data = new Option<string>("--data") { Description = "the test split of: " + Datasets.SpecHelp + "; or a FOLDER of CLASS/*.jpg|png (models with an image pipeline, e.g. MobileNetV2: fed as their metadata says)", DefaultValueFactory = _ => "digits" };
         var limit = new Option<int>("--limit") { DefaultValueFactory = _ => int.MaxValue };
         var split = new Option<string>("--split") { Description = "a FOLDER: all its images, or the 20% 'validation' part the trainer held out (same seed)", DefaultValueFactory = _ => "all" };
+        var compare = new Option<string?>("--compare") { Description = "another blob of the same model (e.g. the f32 export beside an int8 one): also its accuracy and the share of images both classify alike (top-1 agreement)" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 50 };
         var variant = Variant();
         var threads = Threads();
         var raw = new Option<bool>("--print-outputs") { Description = "also print every output value of the first batch (for comparing machines)" };
-        var cmd = new Command("eval", "Accuracy of an image model on a test set, on this machine.") { model, data, limit, split, batch, variant, threads, raw };
+        var cmd = new Command("eval", "Accuracy of an image model on a test set, on this machine.") { model, data, limit, split, compare, batch, variant, threads, raw };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             string spec = p.GetValue(data)!;
@@ -110,6 +111,12 @@ internal static class RunCommands
             var sw = Stopwatch.StartNew();
             var (correct, firstBatch) = Accuracy(it, test, bs);
             o.WriteLine($"accuracy: {((double)correct / test.Count).ToString("F4", Inv)} ({correct}/{test.Count}) on {test.Name} in {sw.Elapsed.TotalMilliseconds.ToString("F0", Inv)} ms, kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({KernelInfo.FloatGemm}, int8 {KernelInfo.Int8Gemm})");
+            if (p.GetValue(compare) is { } other)
+            {
+                using var it2 = Interp.Load(other, Options(p, variant, threads, bs));
+                var (agree, correct2) = Agreement(it, it2, test, bs);
+                o.WriteLine($"compared with {other}: its accuracy {((double)correct2 / test.Count).ToString("F4", Inv)} ({(100.0 * (correct - correct2) / test.Count).ToString("+0.00;-0.00", Inv)} points here); top-1 agreement {((double)agree / test.Count).ToString("P2", Inv)} ({agree}/{test.Count})");
+            }
             if (p.GetValue(raw) && firstBatch is not null)
             {
                 o.WriteLine("outputs: " + CliFormat.Floats(firstBatch));
@@ -194,6 +201,44 @@ internal static class RunCommands
         }
 
         return (correct, firstBatch);
+    }
+
+    /// <summary>How many test images two interpreters of one model classify alike, and how many the second gets right.</summary>
+    internal static (int Agree, int Correct) Agreement(Interp a, Interp b, Formats.Data.ImageDataset test, int batch)
+    {
+        var pipeline = ModelInfo.HasPipeline(a.Blob) ? ModelInfo.Pipeline(a.Blob) : null;
+        var (scale, offset) = ModelInfo.Normalization(a.Blob);
+        var pixels = new float[test.SampleSize];
+        var scratch = pipeline is null ? [] : new float[pipeline.ScratchFloats(test.Height, test.Width)];
+        int agree = 0, correct = 0;
+        for (int s = 0; s < test.Count; s += batch)
+        {
+            int n = Math.Min(batch, test.Count - s);
+            if (pipeline is not null)
+            {
+                ModelInfo.PipelineInputs(pipeline, test, s, n, a.Input(n), pixels, scratch);
+            }
+            else
+            {
+                ModelInfo.Normalize(test.Images.AsSpan(s * test.SampleSize, n * test.SampleSize), a.Input(n), scale, offset);
+            }
+
+            a.Input(n).CopyTo(b.Input(n));
+            a.Invoke(n);
+            b.Invoke(n);
+            var ya = a.Output(n);
+            var yb = b.Output(n);
+            int classes = ya.Length / n;
+            for (int i = 0; i < n; i++)
+            {
+                int pa = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(ya.Slice(i * classes, classes));
+                int pb = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(yb.Slice(i * classes, classes));
+                agree += pa == pb ? 1 : 0;
+                correct += pb == test.Labels[s + i] ? 1 : 0;
+            }
+        }
+
+        return (agree, correct);
     }
 
     /// <summary>

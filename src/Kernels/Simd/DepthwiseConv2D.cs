@@ -33,23 +33,81 @@ internal static unsafe class DepthwiseConv2D
         int lanes = Vector<float>.Count;
         var lo = act is RefAct.Relu or RefAct.Relu6 ? Vector<float>.Zero : new Vector<float>(float.NegativeInfinity);
         var hi = act == RefAct.Relu6 ? new Vector<float>(6f) : new Vector<float>(float.PositiveInfinity);
+        long rs = (long)g.InW * c;
+        // Output columns whose 3-wide window lies inside the image: the check-free inner loop of the 3x3 kernel.
+        int lastInside = g.InW - g.KW + g.PadLeft;   // the largest ow·SW whose window ends inside the row
+        int owA = Math.Min(g.OutW, (g.PadLeft + g.SW - 1) / g.SW), owB = lastInside < 0 ? owA : Math.Max(owA, Math.Min(g.OutW, (lastInside / g.SW) + 1));
+        bool k3 = g.KH == 3 && g.KW == 3;
         for (int n = n0; n < n1; n++)
         {
             float* xn = x + ((long)n * g.InH * g.InW * c);
             for (int oh = oh0; oh < oh1; oh++)
             {
                 int ih0 = (oh * g.SH) - g.PadTop;
-                int kh0 = Math.Max(0, -ih0), kh1 = Math.Min(g.KH, g.InH - ih0);
+                bool fullRows = ih0 >= 0 && ih0 + g.KH <= g.InH;
                 float* yrow = y + ((((long)n * g.OutH) + oh) * g.OutW * c);
-                for (int ow = 0; ow < g.OutW; ow++)
+
+                // With AVX-512 the check-free columns go 16 channels at a time first; the loop below then does the edges only.
+                bool wide = k3 && fullRows && c % 16 == 0 && lanes == 8 && Vector512.IsHardwareAccelerated;
+                if (wide)
                 {
-                    int iw0 = (ow * g.SW) - g.PadLeft;
-                    int kw0 = Math.Max(0, -iw0), kw1 = Math.Min(g.KW, g.InW - iw0);
-                    float* yp = yrow + ((long)ow * c);
-                    int j = 0;
-                    for (; j <= c - lanes; j += lanes)
+                    Interior3x3Wide(xn + ((long)ih0 * rs), rs, c, g.SW, g.PadLeft, owA, owB, w, b, act, yrow);
+                }
+
+                // A vector of channels at a time along the row: its taps' weights stay in registers (3x3) across the columns.
+                int j = 0;
+                for (; j <= c - lanes; j += lanes)
+                {
+                    var bias = b is null ? Vector<float>.Zero : Unsafe.ReadUnaligned<Vector<float>>(b + j);
+                    int inner0 = 0, inner1 = 0;
+                    if (k3 && fullRows)
                     {
-                        var acc = b is null ? Vector<float>.Zero : Unsafe.ReadUnaligned<Vector<float>>(b + j);
+                        (inner0, inner1) = (owA, owB);
+                    }
+
+                    if (k3 && fullRows && !wide)
+                    {
+                        float* wj = w + j;
+                        var w0 = Unsafe.ReadUnaligned<Vector<float>>(wj);
+                        var w1 = Unsafe.ReadUnaligned<Vector<float>>(wj + c);
+                        var w2 = Unsafe.ReadUnaligned<Vector<float>>(wj + (2 * c));
+                        var w3 = Unsafe.ReadUnaligned<Vector<float>>(wj + (3 * c));
+                        var w4 = Unsafe.ReadUnaligned<Vector<float>>(wj + (4 * c));
+                        var w5 = Unsafe.ReadUnaligned<Vector<float>>(wj + (5 * c));
+                        var w6 = Unsafe.ReadUnaligned<Vector<float>>(wj + (6 * c));
+                        var w7 = Unsafe.ReadUnaligned<Vector<float>>(wj + (7 * c));
+                        var w8 = Unsafe.ReadUnaligned<Vector<float>>(wj + (8 * c));
+                        float* p = xn + ((long)ih0 * rs) + (((long)(owA * g.SW) - g.PadLeft) * c) + j;
+                        long step = (long)g.SW * c;
+                        float* yp = yrow + ((long)owA * c) + j;
+                        for (int ow = owA; ow < owB; ow++, p += step, yp += c)
+                        {
+                            var acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p), w0, bias);
+                            acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p + c), w1, acc);
+                            acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p + (2 * c)), w2, acc);
+                            acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p + rs), w3, acc);
+                            acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p + rs + c), w4, acc);
+                            acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p + rs + (2 * c)), w5, acc);
+                            acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p + (2 * rs)), w6, acc);
+                            acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p + (2 * rs) + c), w7, acc);
+                            acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p + (2 * rs) + (2 * c)), w8, acc);
+                            Unsafe.WriteUnaligned(yp, Vector.Min(Vector.Max(acc, lo), hi));
+                        }
+                    }
+
+                    // The columns at the edges (and every column of other kernel sizes or of rows that reach the padding).
+                    for (int ow = 0; ow < g.OutW; ow++)
+                    {
+                        if (ow == inner0 && inner1 > inner0)
+                        {
+                            ow = inner1 - 1;
+                            continue;
+                        }
+
+                        int iw0 = (ow * g.SW) - g.PadLeft;
+                        int kh0 = Math.Max(0, -ih0), kh1 = Math.Min(g.KH, g.InH - ih0);
+                        int kw0 = Math.Max(0, -iw0), kw1 = Math.Min(g.KW, g.InW - iw0);
+                        var acc = bias;
                         for (int kh = kh0; kh < kh1; kh++)
                         {
                             float* xr = xn + ((((long)(ih0 + kh) * g.InW) + iw0) * c) + j;
@@ -60,11 +118,18 @@ internal static unsafe class DepthwiseConv2D
                             }
                         }
 
-                        Unsafe.WriteUnaligned(yp + j, Vector.Min(Vector.Max(acc, lo), hi));
+                        Unsafe.WriteUnaligned(yrow + ((long)ow * c) + j, Vector.Min(Vector.Max(acc, lo), hi));
                     }
+                }
 
-                    for (; j < c; j++)
+                // The channels past the last whole vector, one at a time.
+                for (; j < c; j++)
+                {
+                    for (int ow = 0; ow < g.OutW; ow++)
                     {
+                        int iw0 = (ow * g.SW) - g.PadLeft;
+                        int kh0 = Math.Max(0, -ih0), kh1 = Math.Min(g.KH, g.InH - ih0);
+                        int kw0 = Math.Max(0, -iw0), kw1 = Math.Min(g.KW, g.InW - iw0);
                         float s = b is null ? 0f : b[j];
                         for (int kh = kh0; kh < kh1; kh++)
                         {
@@ -74,9 +139,50 @@ internal static unsafe class DepthwiseConv2D
                             }
                         }
 
-                        yp[j] = RefAct.Scalar(act, s);
+                        yrow[((long)ow * c) + j] = RefAct.Scalar(act, s);
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The check-free columns [owA, owB) of one output row of a 3x3 depthwise convolution, 16 channels per Vector512
+    /// (c a multiple of 16): x0 points at the first of the window's three input rows, rs is a row's floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Interior3x3Wide(float* x0, long rs, int c, int sw, int padLeft, int owA, int owB, float* w, float* b, int act, float* yrow)
+    {
+        var lo = act is RefAct.Relu or RefAct.Relu6 ? Vector512<float>.Zero : Vector512.Create(float.NegativeInfinity);
+        var hi = act == RefAct.Relu6 ? Vector512.Create(6f) : Vector512.Create(float.PositiveInfinity);
+        long step = (long)sw * c;
+        for (int j = 0; j < c; j += 16)
+        {
+            float* wj = w + j;
+            var w0 = Vector512.Load(wj);
+            var w1 = Vector512.Load(wj + c);
+            var w2 = Vector512.Load(wj + (2 * c));
+            var w3 = Vector512.Load(wj + (3 * c));
+            var w4 = Vector512.Load(wj + (4 * c));
+            var w5 = Vector512.Load(wj + (5 * c));
+            var w6 = Vector512.Load(wj + (6 * c));
+            var w7 = Vector512.Load(wj + (7 * c));
+            var w8 = Vector512.Load(wj + (8 * c));
+            var bias = b is null ? Vector512<float>.Zero : Vector512.Load(b + j);
+            float* p = x0 + (((long)(owA * sw) - padLeft) * c) + j;
+            float* yp = yrow + ((long)owA * c) + j;
+            for (int ow = owA; ow < owB; ow++, p += step, yp += c)
+            {
+                var acc = Vector512.FusedMultiplyAdd(Vector512.Load(p), w0, bias);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + c), w1, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * c)), w2, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + rs), w3, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + rs + c), w4, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + rs + (2 * c)), w5, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs)), w6, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs) + c), w7, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs) + (2 * c)), w8, acc);
+                Vector512.Min(Vector512.Max(acc, lo), hi).Store(yp);
             }
         }
     }
@@ -184,11 +290,16 @@ internal static unsafe class DepthwiseConv2D
     // → y int8 [B, OH, OW, C·M], images [n0, n1), each output row accumulated in acc [OW, C·M] and requantized by the table
     // Output rows [oh0, oh1) of each image.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Int8(sbyte* x, int n0, int n1, int oh0, int oh1, in Window g, int zx, int* w, int* bias, RequantTable table, int m, int zy, int lo, int hi, int* acc, sbyte* y)
+    // foldedBias: [C·M] bias − zx·Σ_taps w (every tap inside the image), for the check-free 3x3 columns; null: none.
+    public static void Int8(sbyte* x, int n0, int n1, int oh0, int oh1, in Window g, int zx, int* w, int* bias, int* foldedBias, RequantTable table, int m, int zy, int lo, int hi, int* acc, sbyte* y)
     {
         int c = g.InC, f = c * m;
         int lanes = Vector<int>.Count;
         var zv = new Vector<int>(zx);
+        long rs = (long)g.InW * c;
+        int lastInside = g.InW - g.KW + g.PadLeft;
+        int owA = Math.Min(g.OutW, (g.PadLeft + g.SW - 1) / g.SW), owB = lastInside < 0 ? owA : Math.Max(owA, Math.Min(g.OutW, (lastInside / g.SW) + 1));
+        bool fast = m == 1 && g.KH == 3 && g.KW == 3 && foldedBias is not null && c >= lanes;
         for (int n = n0; n < n1; n++)
         {
             sbyte* xn = x + ((long)n * g.InH * g.InW * c);
@@ -196,8 +307,63 @@ internal static unsafe class DepthwiseConv2D
             {
                 int ih0 = (oh * g.SH) - g.PadTop;
                 int kh0 = Math.Max(0, -ih0), kh1 = Math.Min(g.KH, g.InH - ih0);
+                bool inner = fast && ih0 >= 0 && ih0 + 3 <= g.InH && owB > owA;
+                if (inner)
+                {
+                    // The columns whose 3x3 window is inside the image: a vector of channels at a time along the row, its
+                    // nine widened weights in registers, the zero point folded into the bias (every tap is a pixel).
+                    int j = 0;
+                    for (; j <= c - lanes; j += lanes)
+                    {
+                        int* wj = w + j;
+                        var w0 = Unsafe.ReadUnaligned<Vector<int>>(wj);
+                        var w1 = Unsafe.ReadUnaligned<Vector<int>>(wj + c);
+                        var w2 = Unsafe.ReadUnaligned<Vector<int>>(wj + (2 * c));
+                        var w3 = Unsafe.ReadUnaligned<Vector<int>>(wj + (3 * c));
+                        var w4 = Unsafe.ReadUnaligned<Vector<int>>(wj + (4 * c));
+                        var w5 = Unsafe.ReadUnaligned<Vector<int>>(wj + (5 * c));
+                        var w6 = Unsafe.ReadUnaligned<Vector<int>>(wj + (6 * c));
+                        var w7 = Unsafe.ReadUnaligned<Vector<int>>(wj + (7 * c));
+                        var w8 = Unsafe.ReadUnaligned<Vector<int>>(wj + (8 * c));
+                        var fb = Unsafe.ReadUnaligned<Vector<int>>(foldedBias + j);
+                        sbyte* p = xn + ((long)ih0 * rs) + (((long)(owA * g.SW) - g.PadLeft) * c) + j;
+                        long step = (long)g.SW * c;
+                        int* ap = acc + ((long)owA * f) + j;
+                        for (int ow = owA; ow < owB; ow++, p += step, ap += f)
+                        {
+                            var s0 = fb + (WidenToInt(p) * w0) + (WidenToInt(p + c) * w1) + (WidenToInt(p + (2 * c)) * w2);
+                            var s1 = (WidenToInt(p + rs) * w3) + (WidenToInt(p + rs + c) * w4) + (WidenToInt(p + rs + (2 * c)) * w5);
+                            var s2 = (WidenToInt(p + (2 * rs)) * w6) + (WidenToInt(p + (2 * rs) + c) * w7) + (WidenToInt(p + (2 * rs) + (2 * c)) * w8);
+                            Unsafe.WriteUnaligned(ap, s0 + s1 + s2);
+                        }
+                    }
+
+                    for (; j < c; j++)
+                    {
+                        for (int ow = owA; ow < owB; ow++)
+                        {
+                            int iw0 = (ow * g.SW) - g.PadLeft, sum = bias[j];
+                            for (int kh = 0; kh < 3; kh++)
+                            {
+                                for (int kw = 0; kw < 3; kw++)
+                                {
+                                    sum += (xn[((((long)(ih0 + kh) * g.InW) + iw0 + kw) * c) + j] - zx) * w[((((long)kh * 3) + kw) * c) + j];
+                                }
+                            }
+
+                            acc[((long)ow * f) + j] = sum;
+                        }
+                    }
+                }
+
                 for (int ow = 0; ow < g.OutW; ow++)
                 {
+                    if (inner && ow == owA)
+                    {
+                        ow = owB - 1;
+                        continue;
+                    }
+
                     int iw0 = (ow * g.SW) - g.PadLeft;
                     int kw0 = Math.Max(0, -iw0), kw1 = Math.Min(g.KW, g.InW - iw0);
                     int* ap = acc + ((long)ow * f);

@@ -48,10 +48,11 @@ internal static unsafe class Elementwise
                 var s1 = Clamp32(((a1 * ma) + ra) >> sa) + Clamp32(((b1 * mb) + rb) >> sb);
                 var y0 = Vector.Min(Vector.Max(zyv + Clamp32(((Clamp32(s0) * my) + ry) >> sy), lov), hiv);
                 var y1 = Vector.Min(Vector.Max(zyv + Clamp32(((Clamp32(s1) * my) + ry) >> sy), lov), hiv);
-                for (int k = 0; k < Vector<long>.Count; k++)
+                // Narrow the two halves' int64 lanes (already in [lo, hi]) back to int8.
+                var n32 = Vector.Narrow(y0, y1);
+                for (int k = 0; k < lanes; k++)
                 {
-                    y[i + k] = (sbyte)y0[k];
-                    y[i + Vector<long>.Count + k] = (sbyte)y1[k];
+                    y[i + k] = (sbyte)n32[k];
                 }
             }
         }
@@ -64,6 +65,17 @@ internal static unsafe class Elementwise
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<int> Load(sbyte* p, Span<int> tmp)
     {
+        if (Vector<int>.Count == 8 && System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            return System.Runtime.Intrinsics.Vector256.AsVector(System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(p));   // vpmovsxbd
+        }
+
+        if (Vector<int>.Count == 4)
+        {
+            var b = System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.CreateScalar(*(int*)p));
+            return System.Runtime.Intrinsics.Vector128.AsVector(System.Runtime.Intrinsics.Vector128.WidenLower(System.Runtime.Intrinsics.Vector128.WidenLower(b)));
+        }
+
         for (int k = 0; k < tmp.Length; k++)
         {
             tmp[k] = p[k];

@@ -175,6 +175,7 @@ public sealed unsafe class Interpreter : IDisposable
     private static OpKernel Create(OperatorDef op, int i, PrepareContext ctx) => op.Opcode switch
     {
         Opcode.Dense => new DenseOp(op, i, ctx),
+        Opcode.Conv2D when DenseOp.IsPointwise(op, ctx.Blob) => new DenseOp(op, i, ctx),
         Opcode.Conv2D => new Conv2DOp(op, i, ctx),
         Opcode.MaxPool2D => new MaxPool2DOp(op, i, ctx),
         Opcode.DepthwiseConv2D => new DepthwiseConv2DOp(op, i, ctx),

@@ -10,7 +10,9 @@ namespace EdgeNet.Runtime.Ops;
 /// <summary>
 /// Dense: y = act(x·kernel + bias) over the last axis. Float (f32, f16 or int8-weight-only kernels,
 /// all computed in f32) or full int8 (int8 in and out, int32 bias, requantization table).
-/// x: [rows, k]  kernel: [k, n]  bias: [n]  y: [rows, n].
+/// x: [rows, k]  kernel: [k, n]  bias: [n]  y: [rows, n]. A pointwise Conv2D (1×1 kernel [1, 1, k, n], stride 1,
+/// no padding: MobileNet's expansions and projections) is the same product over the image's pixels as rows, so
+/// it runs here straight from the activation (no padded copy, no row tables).
 /// </summary>
 internal sealed unsafe class DenseOp : OpKernel, IParallelWork
 {
@@ -34,13 +36,14 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
     {
         var x = Inputs.Length == 1 ? Inputs[0] : throw Fail("takes one value input");
         var kernel = Weight(0);
-        if (kernel.Dims.Count != 2)
+        bool pointwise = op.Opcode == Opcode.Conv2D && kernel.Dims.Count == 4 && kernel.Dims[0] == 1 && kernel.Dims[1] == 1;
+        if (kernel.Dims.Count != 2 && !pointwise)
         {
             throw Fail($"kernel '{kernel.Name}' has shape {kernel.ShapeText}; Dense needs [in, units]");
         }
 
-        _k = (int)kernel.Dims[0];
-        _n = (int)kernel.Dims[1];
+        _k = (int)kernel.Dims[^2];
+        _n = (int)kernel.Dims[^1];
         if (x.SampleDim(x.SampleRank - 1) != _k || Output.SampleDim(Output.SampleRank - 1) != _n)
         {
             throw Fail($"input '{x.Info.Name}' {x.Info.ShapeText} and output {Output.Info.ShapeText} do not fit kernel {kernel.ShapeText}");
@@ -80,6 +83,22 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
         }
 
         _fl = new FloatLayer(FloatWeight(0), bias, _k, _n, Simd, WeightIndex(0), WeightCount > 1 ? WeightIndex(1) : -1);
+    }
+
+    /// <summary>True when the Conv2D <paramref name="op"/> is pointwise: a 1×1 kernel, stride 1, no padding (it runs as a Dense over the pixels).</summary>
+    public static bool IsPointwise(OperatorDef op, BlobReader blob)
+    {
+        var weights = op.WeightInputs();
+        if (op.Opcode != Opcode.Conv2D || weights.Length == 0)
+        {
+            return false;
+        }
+
+        var k = blob.Tensors[weights[0].Index];
+        var schema = Formats.Contract.OperatorSchemas.Conv2D;
+        int[] strides = schema.Ints(op, Formats.Contract.Attr.Strides);
+        int[]? pads = schema.Pads(op.Attributes);
+        return k.Dims.Count == 4 && k.Dims[0] == 1 && k.Dims[1] == 1 && strides[0] == 1 && strides[1] == 1 && (pads is null || Array.TrueForAll(pads, p => p == 0));
     }
 
     // int8 SIMD: int32 accumulators [rows, n], then the int16-widened input [rows, k even].

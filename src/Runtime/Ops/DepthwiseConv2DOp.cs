@@ -20,7 +20,7 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
     private readonly int _m, _f, _act;
     private readonly bool _int8;
     private readonly float[] _w = [], _b = [];
-    private readonly int[] _w32 = [], _bias = [], _requant = [];
+    private readonly int[] _w32 = [], _bias = [], _requant = [], _foldedBias = [];
     private readonly sbyte[] _w8 = [];
     private readonly RequantTable? _table;
     private readonly int _zx, _zy, _lo, _hi;
@@ -73,6 +73,18 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
                 }
 
                 _table = new RequantTable(_requant, _f);
+                _foldedBias = GC.AllocateArray<int>(_f, pinned: true);
+                for (int o = 0; o < _f; o++)
+                {
+                    // Where every tap of the window is a pixel, Σ(x − zx)·w = Σ x·w − zx·Σ w: the zero point moves into the bias.
+                    long sum = 0;
+                    for (int t = 0; t < _g.KH * _g.KW; t++)
+                    {
+                        sum += _w8[(t * _f) + o];
+                    }
+
+                    _foldedBias[o] = checked(_bias[o] - (int)(_zx * sum));
+                }
             }
 
             return;
@@ -149,9 +161,9 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
 
             if (_int8)
             {
-                fixed (int* w = _w32, b = _bias)
+                fixed (int* w = _w32, b = _bias, fb = _foldedBias)
                 {
-                    SimdDw.Int8(Q(_arena, Inputs[0]), n, n + 1, oh0, oh1, _g, _zx, w, b, _table!, _m, _zy, _lo, _hi, (int*)(_scratch + (chunk * PerThreadScratch)), Q(_arena, Output));
+                    SimdDw.Int8(Q(_arena, Inputs[0]), n, n + 1, oh0, oh1, _g, _zx, w, b, fb, _table!, _m, _zy, _lo, _hi, (int*)(_scratch + (chunk * PerThreadScratch)), Q(_arena, Output));
                 }
             }
             else

@@ -275,6 +275,7 @@ public sealed partial class TrainingSession : IDisposable
         Opcode.Dense => new DenseTrainOp(op, i, blob, values),
         Opcode.Conv2D => new Conv2DTrainOp(op, i, blob, values),
         Opcode.MaxPool2D => new MaxPool2DTrainOp(op, i, blob, values),
+        Opcode.AvgPool2D or Opcode.GlobalAvgPool2D => new AvgPool2DTrainOp(op, i, blob, values),
         Opcode.Reshape or Opcode.Flatten => new ReshapeTrainOp(op, i, blob, values),
         Opcode.Relu or Opcode.Tanh or Opcode.Sigmoid or Opcode.Softmax => new ActivationTrainOp(op, i, blob, values),
         Opcode.Lstm => throw new RuntimeModelException($"{blob.FileName}: operator {i} is an LSTM; its backward (through time, over the fused cell) is not on the board yet: fine-tune it on the host with edgenet-train"),

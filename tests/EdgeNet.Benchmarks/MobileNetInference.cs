@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using EdgeNet.Formats.Data;
+using EdgeNet.Formats.Enb;
+using EdgeNet.Runtime;
+using EdgeNet.Trainer.Data;
+using EdgeNet.Trainer.Export;
+using EdgeNet.Trainer.Keras;
+using EdgeNet.Trainer.Keras.Applications;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace EdgeNet.Benchmarks;
+
+/// <summary>
+/// MobileNetV2 inference (alpha 1.0 at 224x224, alpha 0.35 at 96x96) on the edge runtime, f32 and int8, beside ONNX
+/// Runtime on the very same weights (the ONNX export), batch 1 and 50, 1 and 2 threads, in one run; the f32 time
+/// against this core's FMA roofline (the MACs of the convolutions at two flops each); arena against all activations.
+/// Weights are random with BN statistics recomputed from random images, so the int8 ranges are realistic; the
+/// accuracy is measured separately (scripts/bench-mobilenet.sh).
+/// </summary>
+internal static class MobileNetInference
+{
+    public static void Run(double seconds, string? only = null)
+    {
+        string dir = Directory.CreateTempSubdirectory("edgenet-bench-mnv2-").FullName;
+        try
+        {
+            foreach (var (alpha, size, classes) in new[] { (1.0, 224, 1000), (0.35, 96, 10) })
+            {
+                string name = $"mobilenet_v2 a{alpha:0.00} {size}";
+                if (only is not null && !name.Contains(only, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                KerasBackend.SetRandomSeed(1);
+                var model = Applications.MobileNetV2([size, size, 3], alpha, classes: classes, classifierActivation: null);
+                var rng = new Random(2);
+                int per = size * size * 3;
+                var images = new ImageDataset("random", Enumerable.Range(0, 64 * per).Select(_ => (float)rng.NextDouble()).ToArray(), new int[64], size, size, 3, Enumerable.Range(0, classes).Select(i => $"{i}").ToArray());
+                var pipeline = ImagePipeline.MobileNet(size, ColorMode.Rgb);
+                var batches = new ImageBatches(images, pipeline);
+                model.RecalibrateBatchNormalization(batches, batches: 4, batchSize: 16);
+                var data = batches.Inputs(0, 50);
+                string onnx = Path.Combine(dir, "m.onnx");
+                OnnxExporter.Export(model, onnx, [size, size, 3], data.AsSpan(0, per).ToArray());
+                var blobs = new Dictionary<QuantizationScheme, string>();
+                foreach (var scheme in new[] { QuantizationScheme.F32, QuantizationScheme.Int8 })
+                {
+                    blobs[scheme] = Path.Combine(dir, $"m-{scheme}.enb");
+                    ModelExporter.ExportSamples(model, blobs[scheme], new QuantizationOptions { Scheme = scheme, CalibrationSamples = 32 },
+                        [new EdgeNet.Trainer.Tensors.NDArray(batches.Inputs(0, 16), 16, size, size, 3), new EdgeNet.Trainer.Tensors.NDArray(batches.Inputs(16, 16), 16, size, size, 3)],
+                        new Dictionary<string, EnbValue>());
+                }
+
+                long macs = Macs(blobs[QuantizationScheme.F32]);
+                Console.WriteLine($"{name}: {model.CountParams():N0} parameters, {macs / 1e6:F1} M MACs per image; f32 blob {new FileInfo(blobs[QuantizationScheme.F32]).Length:N0} B, int8 {new FileInfo(blobs[QuantizationScheme.Int8]).Length:N0} B");
+                using (var it = Interpreter.Load(blobs[QuantizationScheme.F32]))
+                using (var q = Interpreter.Load(blobs[QuantizationScheme.Int8]))
+                {
+                    Console.WriteLine($"  arena at batch 1: f32 {it.ArenaBytes:N0} B, int8 {q.ArenaBytes:N0} B; every activation and scratch unshared: f32 {it.UnsharedBytes:N0} B, int8 {q.UnsharedBytes:N0} B");
+                }
+
+                Console.WriteLine($"  {"threads",7}{"batch",6}{"edgenet f32 us",16}{"int8 us",12}{"ort us",12}{"f32/ort",9}{"int8/ort",10}{"f32/int8",10}{"f32 GFLOP/s",13}{"roofline",10}");
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    using var opts = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+                    using var session = new InferenceSession(onnx, opts);
+                    foreach (int batch in new[] { 1, 50 })
+                    {
+                        double budget = batch == 1 ? seconds : seconds * 2;
+                        double f32 = Edge(blobs[QuantizationScheme.F32], batch, threads, data, per, budget);
+                        double i8 = Edge(blobs[QuantizationScheme.Int8], batch, threads, data, per, budget);
+                        var input = new DenseTensor<float>(data.AsMemory(0, batch * per), [batch, size, size, 3]);
+                        var inputs = new[] { NamedOnnxValue.CreateFromTensor("input", input) };
+                        double ort = Inference.Median(() =>
+                        {
+                            using var r = session.Run(inputs);
+                        }, budget);
+                        double gflops = 2.0 * macs * batch / f32 / 1e3;
+                        double peak = Program.MeasureFmaPeak(0.2) * threads;
+                        Console.WriteLine($"  {threads,7}{batch,6}{f32,16:F0}{i8,12:F0}{ort,12:F0}{f32 / ort,9:F2}{i8 / ort,10:F2}{f32 / i8,10:F2}{gflops,13:F1}{gflops / peak,10:P0}");
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Multiply-accumulates of one image: every convolution, depthwise convolution and dense layer of the blob.</summary>
+    private static long Macs(string blob)
+    {
+        using var r = BlobReader.Open(blob);
+        var g = r.Graph!;
+        long macs = 0;
+        foreach (var op in g.Operators)
+        {
+            var y = g.Values[op.Outputs[0]];
+            long outputs = 1;
+            for (int d = 1; d < y.Dims.Count; d++)
+            {
+                outputs *= y.Dims[d];
+            }
+
+            if (op.Opcode is Opcode.Conv2D or Opcode.DepthwiseConv2D or Opcode.Dense)
+            {
+                var k = r.Tensors[op.WeightInputs()[0].Index];
+                long perOutput = op.Opcode == Opcode.Dense ? k.Dims[0] : op.Opcode == Opcode.Conv2D ? k.Dims[0] * k.Dims[1] * k.Dims[2] : k.Dims[0] * k.Dims[1];
+                macs += outputs * perOutput;
+            }
+        }
+
+        return macs;
+    }
+
+    private static double Edge(string blob, int batch, int threads, float[] data, int per, double seconds)
+    {
+        using var it = Interpreter.Load(blob, new InterpreterOptions { MaxBatch = batch, Threads = threads });
+        data.AsSpan(0, batch * per).CopyTo(it.Input(batch));
+        return Inference.Median(() => it.Invoke(batch), seconds);
+    }
+}
