@@ -129,7 +129,7 @@ public sealed partial class TrainingSession
         // Scratch of each operator, forward and backward apart.
         for (int i = 0; i < n; i++)
         {
-            int op = i;
+            int op = _ops[i].Index;   // the train ops address their scratch by graph index (a frozen body comes first)
             Add($"scratch of op {i} (forward)", _ops[i].ForwardScratchFloats(maxBatch), Fwd(i), Fwd(i), off => _arena.ForwardScratchAt[op] = off);
             if (i >= _lowest)
             {

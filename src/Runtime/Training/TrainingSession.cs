@@ -164,7 +164,7 @@ public sealed partial class TrainingSession : IDisposable
             throw new ArgumentException($"TrainingOptions.Loss: sparse categorical cross-entropy needs at least 2 classes; {file}'s output {_output.Info.ShapeText} has {_classes} (use MeanSquaredError or Huber for regression)");
         }
 
-        _arena = new TrainArena(Values.Count, _ops.Length);
+        _arena = new TrainArena(Values.Count, g.Operators.Count);
         Plan(options.MaxBatch);
         foreach (var p in Params)
         {
