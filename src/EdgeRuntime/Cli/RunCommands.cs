@@ -173,26 +173,38 @@ internal static class RunCommands
         return cmd;
     }
 
+    /// <summary>Writes test images [start, start + n) into an interpreter's input as the blob says: its pipeline, or a digit model's normalization.</summary>
+    private sealed class TestFeed(Interp it, Formats.Data.ImageDataset test)
+    {
+        private readonly (float Scale, float Offset) _norm = ModelInfo.Normalization(it.Blob);
+        private readonly Formats.Data.ImagePipeline? _pipeline = ModelInfo.HasPipeline(it.Blob) ? ModelInfo.Pipeline(it.Blob) : null;
+        private readonly float[] _pixels = new float[test.SampleSize];
+        private float[]? _scratch;
+
+        public void Write(int start, int n)
+        {
+            if (_pipeline is { } p)
+            {
+                _scratch ??= new float[p.ScratchFloats(test.Height, test.Width)];
+                ModelInfo.PipelineInputs(p, test, start, n, it.Input(n), _pixels, _scratch);
+            }
+            else
+            {
+                ModelInfo.Normalize(test.Images.AsSpan(start * test.SampleSize, n * test.SampleSize), it.Input(n), _norm.Scale, _norm.Offset);
+            }
+        }
+    }
+
     /// <summary>Correct predictions of an image model over <paramref name="test"/> in batches, and the first batch's outputs.</summary>
     internal static (int Correct, float[]? FirstBatch) Accuracy(Interp it, Formats.Data.ImageDataset test, int batch)
     {
-        var (scale, offset) = ModelInfo.Normalization(it.Blob);
-        var pipeline = ModelInfo.HasPipeline(it.Blob) ? ModelInfo.Pipeline(it.Blob) : null;
-        var pixels = new float[test.SampleSize];
-        var scratch = pipeline is null ? [] : new float[pipeline.ScratchFloats(test.Height, test.Width)];
+        var feed = new TestFeed(it, test);
         int correct = 0;
         float[]? firstBatch = null;
         for (int s = 0; s < test.Count; s += batch)
         {
             int n = Math.Min(batch, test.Count - s);
-            if (pipeline is not null)
-            {
-                ModelInfo.PipelineInputs(pipeline, test, s, n, it.Input(n), pixels, scratch);
-            }
-            else
-            {
-                ModelInfo.Normalize(test.Images.AsSpan(s * test.SampleSize, n * test.SampleSize), it.Input(n), scale, offset);
-            }
+            feed.Write(s, n);
 
             it.Invoke(n);
             var y = it.Output(n);
@@ -206,22 +218,12 @@ internal static class RunCommands
     /// <summary>How many test images two interpreters of one model classify alike, and how many the second gets right.</summary>
     internal static (int Agree, int Correct) Agreement(Interp a, Interp b, Formats.Data.ImageDataset test, int batch)
     {
-        var pipeline = ModelInfo.HasPipeline(a.Blob) ? ModelInfo.Pipeline(a.Blob) : null;
-        var (scale, offset) = ModelInfo.Normalization(a.Blob);
-        var pixels = new float[test.SampleSize];
-        var scratch = pipeline is null ? [] : new float[pipeline.ScratchFloats(test.Height, test.Width)];
+        var feed = new TestFeed(a, test);
         int agree = 0, correct = 0;
         for (int s = 0; s < test.Count; s += batch)
         {
             int n = Math.Min(batch, test.Count - s);
-            if (pipeline is not null)
-            {
-                ModelInfo.PipelineInputs(pipeline, test, s, n, a.Input(n), pixels, scratch);
-            }
-            else
-            {
-                ModelInfo.Normalize(test.Images.AsSpan(s * test.SampleSize, n * test.SampleSize), a.Input(n), scale, offset);
-            }
+            feed.Write(s, n);
 
             a.Input(n).CopyTo(b.Input(n));
             a.Invoke(n);
@@ -263,16 +265,7 @@ internal static class RunCommands
     }
 
     /// <summary>How many of <paramref name="n"/> output rows (y: [n, classes]) have their largest value at the label.</summary>
-    internal static int Correct(ReadOnlySpan<float> y, int n, ReadOnlySpan<int> labels)
-    {
-        int classes = y.Length / n, correct = 0;
-        for (int i = 0; i < n; i++)
-        {
-            correct += System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.Slice(i * classes, classes)) == labels[i] ? 1 : 0;
-        }
-
-        return correct;
-    }
+    internal static int Correct(ReadOnlySpan<float> y, int n, ReadOnlySpan<int> labels) => Training.FineTuning.Correct(y, n, labels);
 
     public static Command Bench(TextWriter o, TextWriter e)
     {

@@ -204,11 +204,10 @@ internal static class SchemeBuilder
                     case Opcode.GlobalAvgPool2D:
                     {
                         // One window of H·W taps: the multiplier of sx / (H·W·sy).
-                        var (xName, xDims) = g.Values[x];
+                        int[] xDims = g.Values[x].Dims;
                         int hw = xDims[1] * xDims[2];
                         var (m, sh) = Int8Arithmetic.QuantizeMultiplier(sx / ((double)hw * sy));
                         inputs.Add(TensorRef.Weight(w.AddTensor(n.Layer + "/requant", ElementType.I32, [2, 1], new[] { m, sh }.AsSpan())));
-                        _ = xName;
                         break;
                     }
                 }

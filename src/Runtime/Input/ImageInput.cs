@@ -30,7 +30,7 @@ internal static class ImageInput
         }
         else if (bytes.Length > 2 && bytes[0] == 'P' && bytes[1] == '5')
         {
-            img = ReadPgm(bytes, path);
+            img = Formats.Data.ImageFile.ReadPgm(bytes, path);
         }
         else if (bytes.Length == height * width)
         {
@@ -60,43 +60,6 @@ internal static class ImageInput
         }
 
         return Array.ConvertAll(img.Pixels, p => (float)(invert ? 255 - p : p));
-    }
-
-    private static (byte[], int, int) ReadPgm(byte[] b, string path)
-    {
-        int pos = 2;
-        int Next()
-        {
-            while (pos < b.Length && (char.IsWhiteSpace((char)b[pos]) || b[pos] == '#'))
-            {
-                if (b[pos] == '#')
-                {
-                    while (pos < b.Length && b[pos] != '\n')
-                    {
-                        pos++;
-                    }
-                }
-
-                pos++;
-            }
-
-            int v = 0, start = pos;
-            while (pos < b.Length && b[pos] is >= (byte)'0' and <= (byte)'9')
-            {
-                v = (v * 10) + (b[pos++] - '0');
-            }
-
-            return pos > start ? v : throw new InvalidDataException($"{path}: malformed PGM header");
-        }
-
-        int w = Next(), h = Next(), max = Next();
-        pos++;
-        if (max is < 1 or > 255 || b.Length - pos < w * h)
-        {
-            throw new InvalidDataException($"{path}: PGM {w}x{h} (max {max}) needs {w * h} 8-bit pixels after the header");
-        }
-
-        return (b.AsSpan(pos, w * h).ToArray(), h, w);
     }
 
     /// <summary>Area-averaging resize to the model's input size.</summary>

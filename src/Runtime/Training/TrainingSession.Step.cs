@@ -3,7 +3,6 @@ using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Formats.Schemes;
 using EdgeNet.Kernels.Optim;
-using EdgeNet.Runtime.Planning;
 using EdgeNet.Runtime.Training.Ops;
 using Ref = EdgeNet.Kernels.Reference;
 using Simd = EdgeNet.Kernels.Simd;

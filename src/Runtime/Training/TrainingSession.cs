@@ -1,12 +1,7 @@
-using System.Numerics.Tensors;
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Formats.Schemes;
-using EdgeNet.Kernels.Optim;
-using EdgeNet.Runtime.Planning;
 using EdgeNet.Runtime.Training.Ops;
-using Ref = EdgeNet.Kernels.Reference;
-using Simd = EdgeNet.Kernels.Simd;
 
 namespace EdgeNet.Runtime.Training;
 

@@ -33,7 +33,7 @@ internal sealed class GraphFolding(ExportGraph g, Dictionary<Tensor, int> valueO
     public void FoldBatchNorm(TracedOp op, int opIndex, int value)
     {
         string bn = ExportGraph.LayerOf(op.Inputs[1]);
-        var node = Producer(value, out int at);
+        var node = Producer(value);
         if (node is null || !Foldable.Contains(node.Op.Opcode) || node.Attr(Attr.Activation).AsString() != "linear")
         {
             string what = node is null ? "the model's input" : $"{node.Kind} '{node.Layer}'" + (node.Op.Has(Attr.Activation) ? $" with activation {node.Attr(Attr.Activation).AsString()}" : "");
@@ -77,13 +77,12 @@ internal sealed class GraphFolding(ExportGraph g, Dictionary<Tensor, int> valueO
         }
 
         Replace(op, opIndex, value, $"the output of '{node.Layer}' before BatchNormalization '{bn}' was folded into it");
-        _ = at;
     }
 
     /// <summary>Makes <paramref name="activation"/> (the trace op <paramref name="op"/>) the fused activation of the producer of <paramref name="value"/>.</summary>
     public void FuseActivation(TracedOp op, int opIndex, int value, string activation)
     {
-        var node = Producer(value, out _);
+        var node = Producer(value);
         if (node is null || !(Foldable.Contains(node.Op.Opcode) || node.Op.Opcode == Opcode.Add) || node.Attr(Attr.Activation).AsString() != "linear")
         {
             string what = node is null ? "the model's input" : $"{node.Kind} '{node.Layer}'";
@@ -131,9 +130,9 @@ internal sealed class GraphFolding(ExportGraph g, Dictionary<Tensor, int> valueO
         return p.Value;
     }
 
-    private ExportNode? Producer(int value, out int index)
+    private ExportNode? Producer(int value)
     {
-        index = g.Nodes.FindLastIndex(n => n.Output == value);
+        int index = g.Nodes.FindLastIndex(n => n.Output == value);
         return index >= 0 ? g.Nodes[index] : null;
     }
 
