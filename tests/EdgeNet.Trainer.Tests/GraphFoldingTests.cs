@@ -50,6 +50,7 @@ public sealed class GraphFoldingTests
         bn.MovingMean!.Assign(GradientCheck.Rand(7, 2));
         bn.MovingVariance!.Assign(GradientCheck.Rand(7, 3, 0.3f, 2f));
         bn.Gamma!.Assign(GradientCheck.Rand(7, 4, 0.5f, 1.5f));
+        bn.Beta!.Assign(GradientCheck.Rand(7, 19));
         SameAsModel(model, [10], 5);
     }
 
