@@ -25,7 +25,7 @@ $train "${ours[@]}" --size 32 --epochs 2 --bn-momentum 0.999 --recalibrate-bn 10
 echo "== OpenCL (PoCL on this CPU): 60 steps at ${size}x${size}"
 $train "${ours[@]}" --size "$size" --epochs 1 --steps-per-epoch 60 --recalibrate-bn 0 --device opencl | tee "$out/edgenet-opencl.log"
 echo "== export and the board: int8 against f32 on the 10,000 test images"
-$train export "$out/mnv2.keras.enb" --to "$out/mnv2.enb" --quantize all --data fashion --eval-limit 200 --calibration 500 | head -n 7 | tee "$out/export.log"
+$train export "$out/mnv2.keras.enb" --to "$out/mnv2.enb" --quantize all --data fashion --eval-limit 200 --calibration 500 | sed -n 1,7p | tee "$out/export.log"
 $edgenet eval "$out/mnv2-int8.enb" --data fashion --threads 2 --compare "$out/mnv2-f32.enb" | tee "$out/eval.log"
 echo "== inference against ONNX Runtime (alpha 1.0 at 224, alpha 0.35 at 96; batch 1 and 50; 1 and 2 threads)"
 dotnet tests/EdgeNet.Benchmarks/bin/Release/net10.0/EdgeNet.Benchmarks.dll mobilenet 2 | tee "$out/inference.log"

@@ -46,7 +46,7 @@ echo "== the chapter's MobileNetV2(weights=None), trained with training=True on 
 echo "   (alpha 0.35, 400 steps of batch 64 here; scripts/bench-mobilenet.sh runs the chapter's 3 epochs at 96x96 against PyTorch),"
 echo "   its BN statistics recomputed after training, folded into the convolutions at export, int8 on the board"
 $train mobilenet --data fashion --alpha 0.35 --size 48 --epochs 1 --steps-per-epoch 400 --bn-momentum 0.99 --recalibrate-bn 50 --out "$out/mobilenet.keras.enb"
-$train export "$out/mobilenet.keras.enb" --to "$out/mobilenet.enb" --quantize all --data fashion --eval-limit 200 --calibration 256 | head -n 7
+$train export "$out/mobilenet.keras.enb" --to "$out/mobilenet.enb" --quantize all --data fashion --eval-limit 200 --calibration 256 | sed -n 1,7p
 $edgenet eval "$out/mobilenet-f32.enb" --data fashion --limit 2000
 $edgenet eval "$out/mobilenet-int8.enb" --data fashion --limit 2000
 python3 - "$out/sneaker.pgm" <<'PY'
