@@ -55,6 +55,7 @@ public sealed class MobileNetV2Tests
         Assert.AreEqual(16, Applications.MakeDivisible(12, 8));
         Assert.AreEqual(1792, Applications.MakeDivisible(1280 * 1.4, 8));
         Assert.AreEqual(72, Applications.MakeDivisible(72, 8));
+        Assert.AreEqual(16, Applications.MakeDivisible(9.5, 8), "8 would be 16% below 9.5: one divisor more");
         Assert.AreEqual((1, 1, 1, 1), Applications.CorrectPad(7, 7, 3), "odd input: one on each side");
         Assert.AreEqual((0, 1, 0, 1), Applications.CorrectPad(112, 112, 3), "even input: the extra row and column at the bottom right");
     }
