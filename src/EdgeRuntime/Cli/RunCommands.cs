@@ -173,57 +173,18 @@ internal static class RunCommands
         return cmd;
     }
 
-    /// <summary>Writes test images [start, start + n) into an interpreter's input as the blob says: its pipeline, or a digit model's normalization.</summary>
-    private sealed class TestFeed(Interp it, Formats.Data.ImageDataset test)
-    {
-        private readonly (float Scale, float Offset) _norm = ModelInfo.Normalization(it.Blob);
-        private readonly Formats.Data.ImagePipeline? _pipeline = ModelInfo.HasPipeline(it.Blob) ? ModelInfo.Pipeline(it.Blob) : null;
-        private readonly float[] _pixels = new float[test.SampleSize];
-        private float[]? _scratch;
-
-        public void Write(int start, int n)
-        {
-            if (_pipeline is { } p)
-            {
-                _scratch ??= new float[p.ScratchFloats(test.Height, test.Width)];
-                ModelInfo.PipelineInputs(p, test, start, n, it.Input(n), _pixels, _scratch);
-            }
-            else
-            {
-                ModelInfo.Normalize(test.Images.AsSpan(start * test.SampleSize, n * test.SampleSize), it.Input(n), _norm.Scale, _norm.Offset);
-            }
-        }
-    }
-
     /// <summary>Correct predictions of an image model over <paramref name="test"/> in batches, and the first batch's outputs.</summary>
-    internal static (int Correct, float[]? FirstBatch) Accuracy(Interp it, Formats.Data.ImageDataset test, int batch)
-    {
-        var feed = new TestFeed(it, test);
-        int correct = 0;
-        float[]? firstBatch = null;
-        for (int s = 0; s < test.Count; s += batch)
-        {
-            int n = Math.Min(batch, test.Count - s);
-            feed.Write(s, n);
-
-            it.Invoke(n);
-            var y = it.Output(n);
-            firstBatch ??= y.ToArray();
-            correct += Correct(y, n, test.Labels.AsSpan(s, n));
-        }
-
-        return (correct, firstBatch);
-    }
+    internal static (int Correct, float[]? FirstBatch) Accuracy(Interp it, Formats.Data.ImageDataset test, int batch) => ImageFeed.Accuracy(it, test, batch);
 
     /// <summary>How many test images two interpreters of one model classify alike, and how many the second gets right.</summary>
     internal static (int Agree, int Correct) Agreement(Interp a, Interp b, Formats.Data.ImageDataset test, int batch)
     {
-        var feed = new TestFeed(a, test);
+        var feed = new ImageFeed(ModelInfo.Pipeline(a.Blob), test);
         int agree = 0, correct = 0;
         for (int s = 0; s < test.Count; s += batch)
         {
             int n = Math.Min(batch, test.Count - s);
-            feed.Write(s, n);
+            feed.Write(s, n, a.Input(n));
 
             a.Input(n).CopyTo(b.Input(n));
             a.Invoke(n);
@@ -265,7 +226,7 @@ internal static class RunCommands
     }
 
     /// <summary>How many of <paramref name="n"/> output rows (y: [n, classes]) have their largest value at the label.</summary>
-    internal static int Correct(ReadOnlySpan<float> y, int n, ReadOnlySpan<int> labels) => Training.FineTuning.Correct(y, n, labels);
+    internal static int Correct(ReadOnlySpan<float> y, int n, ReadOnlySpan<int> labels) => ImageFeed.Correct(y, n, labels);
 
     public static Command Bench(TextWriter o, TextWriter e)
     {

@@ -7,22 +7,11 @@ namespace EdgeNet.Runtime.Input;
 internal static class ModelInfo
 {
     /// <summary>The image pipeline the blob's metadata states (a digit model without the keys: grey, area, / 255).</summary>
-    public static Formats.Data.ImagePipeline Pipeline(BlobReader r) => Formats.Data.ImagePipeline.FromMetadata(k => r.GetMetadata(k), r.FileName);
+    public static Formats.Data.ImagePipeline Pipeline(BlobReader r) =>
+        Formats.Data.ImagePipeline.FromMetadata(k => k == MetadataKeys.InputShape ? EnbValue.Ints(InputShape(r)) : r.GetMetadata(k), r.FileName);
 
     /// <summary>True when the blob names how images are resized (a model trained through an image pipeline, e.g. MobileNetV2).</summary>
     public static bool HasPipeline(BlobReader r) => r.GetMetadata(MetadataKeys.InputResize) is not null;
-
-    /// <summary>
-    /// The model inputs of images [start, start + n) of <paramref name="data"/> through the blob's pipeline (crop, resize,
-    /// channels, normalization), written into <paramref name="input"/>; pixels and scratch are the caller's buffers.
-    /// </summary>
-    public static void PipelineInputs(Formats.Data.ImagePipeline p, Formats.Data.ImageDataset data, int start, int n, Span<float> input, float[] pixels, float[] scratch)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            p.Apply(data, start + i, input.Slice(i * p.SampleSize, p.SampleSize), pixels, scratch);
-        }
-    }
 
     public static (float Scale, float Offset) Normalization(BlobReader r) =>
         r.GetMetadata(MetadataKeys.InputNormalization)?.AsFloatArray() is [var s, var o] ? (s, o) : (1f / 255f, 0f);

@@ -124,7 +124,7 @@ public static class FineTuning
 
         var sessionOptions = new TrainingOptions { Layers = options.Layers, MaxBatch = options.Batch, LearningRate = options.LearningRate, Variant = options.Variant, Threads = options.Threads };
         using var session = TrainingSession.Load(options.Model, sessionOptions);
-        var feed = new Feed(pipeline, train);
+        var feed = new ImageFeed(pipeline, train);
         progress?.Started(session, train.Count, options.Steps, options.Batch);
         int[] order = Datasets.SeededPermutation(train.Count, (ulong)options.Seed);
         int n = options.Steps, b = options.Batch;
@@ -137,7 +137,7 @@ public static class FineTuning
             for (int i = 0; i < b; i++)
             {
                 int k = order[((s * b) + i) % train.Count];
-                feed.Write(train, k, x.Slice(i * pipeline.SampleSize, pipeline.SampleSize));
+                feed.Write(k, x.Slice(i * pipeline.SampleSize, pipeline.SampleSize));
                 t[i] = train.Labels[k];
             }
 
@@ -152,18 +152,13 @@ public static class FineTuning
         {
             // The float weights' accuracy first (the session's forward), then the int8 blob's through the interpreter.
             int correct = 0;
-            var testFeed = new Feed(pipeline, test);
+            var testFeed = new ImageFeed(pipeline, test);
             for (int s0 = 0; s0 < test.Count; s0 += b)
             {
                 int m = Math.Min(b, test.Count - s0);
-                var x = session.Input(m);
-                for (int i = 0; i < m; i++)
-                {
-                    testFeed.Write(test, s0 + i, x.Slice(i * pipeline.SampleSize, pipeline.SampleSize));
-                }
-
+                testFeed.Write(s0, m, session.Input(m));
                 session.Forward(m);
-                correct += Correct(session.Output(m), m, test.Labels.AsSpan(s0, m));
+                correct += ImageFeed.Correct(session.Output(m), m, test.Labels.AsSpan(s0, m));
             }
 
             afterFloat = (double)correct / test.Count;
@@ -175,12 +170,7 @@ public static class FineTuning
             for (int s0 = 0; s0 < samples; s0 += b)
             {
                 int m = Math.Min(b, samples - s0);
-                var x = session.Input(m);
-                for (int i = 0; i < m; i++)
-                {
-                    feed.Write(train, s0 + i, x.Slice(i * pipeline.SampleSize, pipeline.SampleSize));
-                }
-
+                feed.Write(s0, m, session.Input(m));
                 session.Observe(m, min, max);
             }
 
@@ -242,43 +232,6 @@ public static class FineTuning
     private static double Accuracy(string blob, ImageDataset test, InterpreterOptions options)
     {
         using var it = Interpreter.Load(blob, options);
-        var pipeline = ModelInfo.Pipeline(it.Blob);
-        var feed = new Feed(pipeline, test);
-        int correct = 0;
-        for (int s = 0; s < test.Count; s += options.MaxBatch)
-        {
-            int n = Math.Min(options.MaxBatch, test.Count - s);
-            var x = it.Input(n);
-            for (int i = 0; i < n; i++)
-            {
-                feed.Write(test, s + i, x.Slice(i * pipeline.SampleSize, pipeline.SampleSize));
-            }
-
-            it.Invoke(n);
-            correct += Correct(it.Output(n), n, test.Labels.AsSpan(s, n));
-        }
-
-        return (double)correct / test.Count;
-    }
-
-    /// <summary>How many of <paramref name="n"/> output rows (y: [n, classes]) have their largest value at the label.</summary>
-    internal static int Correct(ReadOnlySpan<float> y, int n, ReadOnlySpan<int> labels)
-    {
-        int classes = y.Length / n, correct = 0;
-        for (int i = 0; i < n; i++)
-        {
-            correct += System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.Slice(i * classes, classes)) == labels[i] ? 1 : 0;
-        }
-
-        return correct;
-    }
-
-    /// <summary>Images of one dataset into model inputs through the pipeline, with buffers made once.</summary>
-    private sealed class Feed(ImagePipeline pipeline, ImageDataset data)
-    {
-        private readonly float[] _pixels = new float[data.SampleSize];
-        private readonly float[] _scratch = new float[pipeline.ScratchFloats(data.Height, data.Width)];
-
-        public void Write(ImageDataset d, int index, Span<float> dst) => pipeline.Apply(d, index, dst, _pixels, _scratch);
+        return (double)ImageFeed.Accuracy(it, test, options.MaxBatch).Correct / test.Count;
     }
 }

@@ -39,12 +39,7 @@ public static partial class Ops
         }
         GradientTape.Record(inputs, [y], (grads, need) =>
         {
-            var dz = grads[0]!;
-            if (act != Activation.Linear)
-            {
-                dz = NewLike(y);
-                be.ActivationBackward(act, y.Storage, grads[0]!.Storage, dz.Storage, y.Size);
-            }
+            var dz = FusedActivationGrad(be, act, y, grads[0]!);
 
             Tensor? dx = null;
             if (need[0])
@@ -55,14 +50,7 @@ public static partial class Ops
 
             var dk = NewLike(kernel);
             be.Conv2DBackwardFilter(g, x.Storage, dz.Storage, dk.Storage);          // dk: [KH,KW,C,F]
-            if (bias is null)
-            {
-                return Grads(dx, dk);
-            }
-
-            var db = NewLike(bias);
-            be.BiasGrad(dz.Storage, db.Storage, rows, g.OutC, accumulate: false);    // db: [F]
-            return Grads(dx, dk, db);
+            return bias is null ? Grads(dx, dk) : Grads(dx, dk, BiasGrad(be, bias, dz, rows, g.OutC));   // db: [F]
         });
         return y;
     }
@@ -126,12 +114,7 @@ public static partial class Ops
 
         GradientTape.Record(inputs, [y], (grads, need) =>
         {
-            var dz = grads[0]!;
-            if (act != Activation.Linear)
-            {
-                dz = NewLike(y);
-                be.ActivationBackward(act, y.Storage, grads[0]!.Storage, dz.Storage, y.Size);
-            }
+            var dz = FusedActivationGrad(be, act, y, grads[0]!);
 
             Tensor? dx = null;
             if (need[0])
@@ -147,14 +130,7 @@ public static partial class Ops
                 be.DepthwiseBackwardFilter(g, m, x.Storage, dz.Storage, dk.Storage);      // dk: [KH,KW,C,M]
             }
 
-            if (bias is null)
-            {
-                return Grads(dx, dk);
-            }
-
-            var db = NewLike(bias);
-            be.BiasGrad(dz.Storage, db.Storage, rows, g.OutC, accumulate: false);        // db: [C·M]
-            return Grads(dx, dk, db);
+            return bias is null ? Grads(dx, dk) : Grads(dx, dk, BiasGrad(be, bias, dz, rows, g.OutC));   // db: [C·M]
         });
         return y;
     }

@@ -73,12 +73,7 @@ public static partial class Ops
         }
         GradientTape.Record(inputs, [y], (g, need) =>
         {
-            var dz = g[0]!;
-            if (act != Activation.Linear)
-            {
-                dz = NewLike(y);
-                be.ActivationBackward(act, y.Storage, g[0]!.Storage, dz.Storage, y.Size);
-            }
+            var dz = FusedActivationGrad(be, act, y, g[0]!);
 
             Tensor? dx = null;
             if (need[0])
@@ -89,14 +84,7 @@ public static partial class Ops
 
             var dk = NewLike(kernel);
             be.Gemm(true, false, inDim, units, rows, 1f, x.Storage, dz.Storage, 0f, dk.Storage);      // dK[in,units] = xᵀ·dz
-            if (bias is null)
-            {
-                return Grads(dx, dk);
-            }
-
-            var db = NewLike(bias);
-            be.BiasGrad(dz.Storage, db.Storage, rows, units, accumulate: false);                         // db[units] = Σ_rows dz
-            return Grads(dx, dk, db);
+            return bias is null ? Grads(dx, dk) : Grads(dx, dk, BiasGrad(be, bias, dz, rows, units));   // db[units] = Σ_rows dz
         });
         return y;
     }

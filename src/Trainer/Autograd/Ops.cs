@@ -32,6 +32,27 @@ public static partial class Ops
 
     private static Tensor?[] Grads(params Tensor?[] g) => g;
 
+    /// <summary>The gradient before a fused activation: dz = act'(y) ⊙ dy from the forward output y (dy itself when linear).</summary>
+    private static Tensor FusedActivationGrad(IBackend be, Activation act, Tensor y, Tensor dy)
+    {
+        if (act == Activation.Linear)
+        {
+            return dy;
+        }
+
+        var dz = NewLike(y);
+        be.ActivationBackward(act, y.Storage, dy.Storage, dz.Storage, y.Size);
+        return dz;
+    }
+
+    /// <summary>A fused bias's gradient: db[cols] = Σ_rows dz over dz [rows, cols].</summary>
+    private static Tensor BiasGrad(IBackend be, Tensor bias, Tensor dz, int rows, int cols)
+    {
+        var db = NewLike(bias);
+        be.BiasGrad(dz.Storage, db.Storage, rows, cols, accumulate: false);
+        return db;
+    }
+
     /// <summary>Tells the active <see cref="OpRecording"/> recorder (the exporter's tracer) about a one-input op; nothing is allocated when none records.</summary>
     private static void RecordIfActive(string kind, Tensor x, Tensor y)
     {

@@ -12,6 +12,7 @@ namespace EdgeNet.Trainer.Data;
 public sealed class ImageBatches : IBatchSource
 {
     private readonly ImageDataset _data;
+    private int[] _indices = [];   // the batch's indices, reused (a lambda cannot capture the span)
 
     /// <summary>Each thread's source pixels and pipeline scratch (grown on demand; nothing allocated per sample).</summary>
     [ThreadStatic]
@@ -55,13 +56,19 @@ public sealed class ImageBatches : IBatchSource
             y[i] = _data.Labels[indices[i]];
         }
 
-        int[] idx = indices.ToArray();
+        if (_indices.Length < indices.Length)
+        {
+            _indices = new int[indices.Length];
+        }
+
+        indices.CopyTo(_indices);
+        int[] idx = _indices;
         unsafe
         {
             fixed (float* xp = x)
             {
                 nint basePtr = (nint)xp;
-                Parallel.For(0, idx.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
+                Parallel.For(0, indices.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
                 {
                     var pixels = t_pixels is { } p && p.Length >= _data.SampleSize ? p : t_pixels = new float[_data.SampleSize];
                     int need = Pipeline.ScratchFloats(_data.Height, _data.Width);

@@ -114,7 +114,8 @@ public static class MobileNetTraining
         model.Compile(new Adam(options.LearningRate), new SparseCategoricalCrossentropy(), new SparseCategoricalAccuracy());
         var timer = new StepTimer();
         var history = model.Fit(train, options.Epochs, options.BatchSize, test, shuffle: true, [timer, .. callbacks ?? []], verbose, options.StepsPerEpoch);
-        double accuracy = ChapterLoop.Accuracy(model, test);
+        // The last epoch's validation is the test set in inference mode already: measured once, not again.
+        double accuracy = history.Epochs > 0 ? history["val_sparse_categorical_accuracy"][^1] : ChapterLoop.Accuracy(model, test);
         double? recalibrated = null;
         double recalSeconds = 0;
         if (options.RecalibrateBatches > 0)

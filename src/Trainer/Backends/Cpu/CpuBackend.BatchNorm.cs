@@ -43,7 +43,7 @@ internal sealed partial class CpuBackend
         }
 
         float[] xs = A(x), ys = A(y);
-        ForRows(rows, c, (r0, r1) =>
+        ForImageRanges(rows, c, (r0, r1) =>
         {
             fixed (float* xp = xs, yp = ys, sc = scale, sh = shift)
             {
@@ -72,7 +72,7 @@ internal sealed partial class CpuBackend
             SimdBn.BackwardCoefficients(s1, s2, m, v, gm, eps, rows, c, training, dg, db, kp, kp + c, kp + (2 * c));
         }
 
-        ForRows(rows, c, (r0, r1) =>
+        ForImageRanges(rows, c, (r0, r1) =>
         {
             fixed (float* xp = xs, gp = gs, dp = ds, kp = k)
             {
@@ -100,7 +100,7 @@ internal sealed partial class CpuBackend
     /// <summary>Two per-channel double sums over [rows, c] by <paramref name="body"/>, rows split between threads; rented arrays of at least c (return them).</summary>
     private static unsafe (double[] First, double[] Second) RowSums(int rows, int c, RowSumsBody body)
     {
-        int parts = (long)rows * c > 1 << 16 ? Math.Clamp(EdgeNet.Kernels.Simd.Gemm.MaxThreads, 1, rows) : 1;
+        int parts = Parts(rows, c);
         double[] partial = ArrayPool<double>.Shared.Rent(parts * 2 * c);
         Array.Clear(partial, 0, parts * 2 * c);
         void Part(int p)
@@ -140,18 +140,5 @@ internal sealed partial class CpuBackend
 
         ArrayPool<double>.Shared.Return(partial);
         return (first, second);
-    }
-
-    /// <summary>Runs <paramref name="body"/> over row ranges of [rows, c], one per thread when there is enough work.</summary>
-    private static void ForRows(int rows, int c, Action<int, int> body)
-    {
-        int parts = (long)rows * c > 1 << 16 ? Math.Clamp(EdgeNet.Kernels.Simd.Gemm.MaxThreads, 1, rows) : 1;
-        if (parts == 1)
-        {
-            body(0, rows);
-            return;
-        }
-
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p => body(rows * p / parts, rows * (p + 1) / parts));
     }
 }

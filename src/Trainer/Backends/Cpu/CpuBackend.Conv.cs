@@ -82,18 +82,29 @@ internal sealed partial class CpuBackend
     }
 
     /// <summary>Runs <paramref name="body"/> for each image, in parallel when there is enough work.</summary>
-    private static void ForImages(int count, long workPerImage, Action<int> body)
-    {
-        if (count > 1 && workPerImage * count > 1 << 16 && EdgeNet.Kernels.Simd.Gemm.MaxThreads > 1)
+    private static void ForImages(int count, long workPerImage, Action<int> body) =>
+        ForImageRanges(count, workPerImage, (n0, n1) =>
         {
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = EdgeNet.Kernels.Simd.Gemm.MaxThreads }, body);
-        }
-        else
-        {
-            for (int b = 0; b < count; b++)
+            for (int b = n0; b < n1; b++)
             {
                 body(b);
             }
+        });
+
+    /// <summary>How many threads share <paramref name="count"/> items of <paramref name="workPerItem"/> each (1 when too little work).</summary>
+    private static int Parts(int count, long workPerItem) =>
+        count > 1 && workPerItem * count > 1 << 16 ? Math.Min(count, EdgeNet.Kernels.Simd.Gemm.MaxThreads) : 1;
+
+    /// <summary>Runs <paramref name="body"/> over contiguous image ranges, one per thread when there is enough work.</summary>
+    private static void ForImageRanges(int count, long workPerImage, Action<int, int> body)
+    {
+        int parts = Parts(count, workPerImage);
+        if (parts == 1)
+        {
+            body(0, count);
+            return;
         }
+
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p => body(count * p / parts, count * (p + 1) / parts));
     }
 }

@@ -113,21 +113,4 @@ internal sealed partial class CpuBackend
     // dy: [B,H+top+bottom,W+left+right,C]  →  dx: [B,H,W,C]
     public void ZeroPadBackward(Storage dy, Storage dx, int batch, int h, int w, int c, int top, int bottom, int left, int right) =>
         Padding.Crop(S(dy), batch, h, w, c, top, bottom, left, right, S(dx));
-
-    /// <summary>How many threads share <paramref name="count"/> images of <paramref name="workPerImage"/> each (1 when too little work).</summary>
-    private static int Parts(int count, long workPerImage) =>
-        count > 1 && workPerImage * count > 1 << 16 ? Math.Min(count, EdgeNet.Kernels.Simd.Gemm.MaxThreads) : 1;
-
-    /// <summary>Runs <paramref name="body"/> over contiguous image ranges, one per thread when there is enough work.</summary>
-    private static void ForImageRanges(int count, long workPerImage, Action<int, int> body)
-    {
-        int parts = Parts(count, workPerImage);
-        if (parts == 1)
-        {
-            body(0, count);
-            return;
-        }
-
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p => body(count * p / parts, count * (p + 1) / parts));
-    }
 }
