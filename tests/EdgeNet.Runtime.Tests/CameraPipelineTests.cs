@@ -186,14 +186,25 @@ public sealed class CameraPipelineTests
         var pre = new DigitPreprocessor(640, 480);
         var digit = new float[784];
         pre.Process(new Frame(640, 480, FramePixelFormat.Yuyv, frames[0]), digit);
-        long before = GC.GetAllocatedBytesForCurrentThread();
+
+        // A pass that allocates nothing proves the frame path allocates nothing: an allocation in the code would
+        // show in every pass. A later pass is allowed because the runtime itself, not this code, has been seen to
+        // charge this thread a few bytes once while it compiles the long loops' tier-up (CI, AVX2, 1 run in ~30).
+        var passes = new List<long>();
         int accepted = 0;
-        foreach (byte[] f in frames)
+        while (passes.Count < 4 && (passes.Count == 0 || passes[^1] != 0))
         {
-            accepted += pre.Process(new Frame(640, 480, FramePixelFormat.Yuyv, f), digit).Accepted ? 1 : 0;
+            accepted = 0;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            foreach (byte[] f in frames)
+            {
+                accepted += pre.Process(new Frame(640, 480, FramePixelFormat.Yuyv, f), digit).Accepted ? 1 : 0;
+            }
+
+            passes.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.AreEqual(0L, GC.GetAllocatedBytesForCurrentThread() - before, "bytes allocated by 12 YUYV frames after the first");
+        Assert.AreEqual(0L, passes[^1], $"bytes allocated by 12 YUYV frames after the first, pass by pass: {string.Join(", ", passes)}");
         Assert.AreEqual(12, accepted);
     }
 
