@@ -34,6 +34,17 @@ public sealed class GoldenKernelTests
     private static IEnumerable<(string Name, Func<Model> Make, int[] Sample)> ImageModels()
     {
         yield return ("inverted residual blocks", () => MobileBlocks([9, 10, 8]), [9, 10, 8]);
+        // Enough pixels (3 × 19 × 23 = 1,311 rows) that the pointwise products run in row blocks, split between two
+        // threads, with a last block that is not whole; a 3×3 convolution between them reads the blocks' output.
+        yield return ("pointwise convs in row blocks", () =>
+        {
+            var input = Trainer.Keras.Models.Input.Create([19, 23, 40]);
+            var x = new Conv2D(48, [1, 1], activation: "relu").Apply(input);
+            x = new Conv2D(8, [3, 3], padding: "same", activation: "relu").Apply(x);
+            x = new Conv2D(37, [1, 1]).Apply(x);
+            x = new GlobalAveragePooling2D().Apply(x);
+            return new Model(input, new Dense(3).Apply(x));
+        }, [19, 23, 40]);
         yield return ("depthwise x2 same + avg pools", () =>
         {
             var input = Trainer.Keras.Models.Input.Create([7, 6, 3]);

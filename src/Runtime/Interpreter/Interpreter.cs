@@ -203,9 +203,17 @@ public sealed unsafe class Interpreter : IDisposable
     public void Invoke(int batch = 1)
     {
         CheckBatch(batch);
-        for (int i = 0; i < _kernels.Length; i++)
+        _pool.Enter();
+        try
         {
-            _kernels[i].Eval(_arena, _arena + _scratchOffsets[i], batch);
+            for (int i = 0; i < _kernels.Length; i++)
+            {
+                _kernels[i].Eval(_arena, _arena + _scratchOffsets[i], batch);
+            }
+        }
+        finally
+        {
+            _pool.Leave();
         }
     }
 
@@ -213,11 +221,19 @@ public sealed unsafe class Interpreter : IDisposable
     public void InvokeProfiled(int batch, long[] ticks)
     {
         CheckBatch(batch);
-        for (int i = 0; i < _kernels.Length; i++)
+        _pool.Enter();
+        try
         {
-            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-            _kernels[i].Eval(_arena, _arena + _scratchOffsets[i], batch);
-            ticks[i] += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+            for (int i = 0; i < _kernels.Length; i++)
+            {
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                _kernels[i].Eval(_arena, _arena + _scratchOffsets[i], batch);
+                ticks[i] += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+            }
+        }
+        finally
+        {
+            _pool.Leave();
         }
     }
 

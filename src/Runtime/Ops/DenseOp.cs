@@ -101,15 +101,36 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
         return k.Dims.Count == 4 && k.Dims[0] == 1 && k.Dims[1] == 1 && strides[0] == 1 && strides[1] == 1 && (pads is null || Array.TrueForAll(pads, p => p == 0));
     }
 
-    // int8 SIMD: int32 accumulators [rows, n], then the int16-widened input [rows, k even].
+    // Many rows (a pointwise convolution over an image, a large batch) run in row blocks: each thread takes whole
+    // blocks and every output panel of them, so a block of the input stays in cache while the panels stream past,
+    // and two threads share the work evenly however few panels there are (MobileNet's projections have one or
+    // two). Few rows (an MLP at batch 1) split the panels between the threads instead.
+    private const int BlockRowsMultiple = 24; // a multiple of every micro-kernel's row block (6 on AVX2, 8 otherwise)
+    private const int BlockInputBytes = 24 * 1024;
+
+    /// <summary>Rows per block: an input block of about <see cref="BlockInputBytes"/>, whole micro-kernel row blocks.</summary>
+    private int BlockRows => Math.Clamp(BlockInputBytes / (Math.Max(_k, 1) * (_int8 ? 2 : 4)) / BlockRowsMultiple, 1, 16) * BlockRowsMultiple;
+
+    /// <summary>Row blocks when there are enough for two each on two threads; the panel split below that.</summary>
+    private bool ByRows(int rows) => rows >= 4 * BlockRows;
+
+    // int8 SIMD, per thread: int32 accumulators [block rows, n], then the widened input rows [block rows, k even].
     private long AccBytes(int rows) => ((long)rows * _n * sizeof(int) + 63) / 64 * 64;
+
+    private long ThreadScratch(int rows) => AccBytes(rows) + (((long)rows * Int8Gemm.RowLength(_k) * Int8Gemm.RowElementSize) + 63) / 64 * 64;
 
     internal override FloatLayer? Floats => _fl;
 
     public override long ScratchBytes(int maxBatch)
     {
         int rows = Inputs[0].Elements(maxBatch) / _k;
-        return _int8 && Simd ? AccBytes(rows) + ((long)rows * Int8Gemm.RowLength(_k) * Int8Gemm.RowElementSize) : 0;
+        if (!_int8 || !Simd)
+        {
+            return 0;
+        }
+
+        // Row blocks: one block's worth per thread. Panel split (fewer rows, a smaller batch too): all rows at once.
+        return ByRows(rows) ? Math.Max(ThreadScratch(BlockRows) * Pool.Threads, ThreadScratch((4 * BlockRows) - 1)) : ThreadScratch(rows);
     }
 
     public override void Eval(byte* arena, byte* scratch, int batch)
@@ -138,12 +159,13 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
         _arena = arena;
         _scratch = scratch;
         _rows = rows;
-        if (_int8)
+        if (_int8 && !ByRows(rows))
         {
-            Int8Gemm.PrepareRows(Q(arena, Inputs[0]), rows, _k, scratch + AccBytes(rows));
+            Int8Gemm.PrepareRows(Q(arena, Inputs[0]), rows, _k, scratch + AccBytes(rows)); // shared by the panel split
         }
 
-        if ((long)rows * _k * _n >= 1 << 18 && (_int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n)) > 1)
+        bool parallel = ByRows(rows) || ((long)rows * _k * _n >= 1 << 18 && (_int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n)) > 1);
+        if (parallel)
         {
             Pool.For(this);
         }
@@ -160,26 +182,54 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
 
     public void Run(int chunk, int chunks)
     {
+        if (!ByRows(_rows))
+        {
+            int panels = _int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n);
+            Rows(0, _rows, panels * chunk / chunks, panels * (chunk + 1) / chunks, _scratch, prepared: true);
+            return;
+        }
+
+        // Whole blocks per thread, in order; each thread its own accumulator and widened rows.
+        int block = BlockRows, blocks = (_rows + block - 1) / block;
+        int b0 = blocks * chunk / chunks, b1 = blocks * (chunk + 1) / chunks;
+        byte* mine = _scratch + (chunk * ThreadScratch(block));
+        int all = _int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n);
+        for (int b = b0; b < b1; b++)
+        {
+            int r0 = b * block;
+            Rows(r0, Math.Min(_rows, r0 + block), 0, all, mine, prepared: false);
+        }
+    }
+
+    /// <summary>
+    /// Output rows [r0, r1) of panels [p0, p1). int8: the rows widened into <paramref name="scratch"/>'s second part
+    /// (unless <paramref name="prepared"/>), accumulated into its first, requantized. x: [rows, k]  y: [rows, n].
+    /// </summary>
+    private void Rows(int r0, int r1, int p0, int p1, byte* scratch, bool prepared)
+    {
+        int rows = r1 - r0;
         if (_int8)
         {
-            int panels = Int8Gemm.Panels(_n);
-            int p0 = panels * chunk / chunks, p1 = panels * (chunk + 1) / chunks;
-            int* acc = (int*)_scratch;
+            int* acc = (int*)scratch;
+            byte* x = scratch + AccBytes(rows);
+            if (!prepared)
+            {
+                Int8Gemm.PrepareRows(Q(_arena, Inputs[0]) + ((long)r0 * _k), rows, _k, x);
+            }
+
             fixed (short* w = _q!.Packed)
             fixed (int* b0 = _q.FoldedBias)
             {
-                byte* x = _scratch + AccBytes(_rows);
-                Int8Gemm.Run(x, Int8Gemm.RowLength(_k), _rows, _k, w, b0, _n, acc, _n, p0, p1);
-                _q.Table!.Block(acc, _rows, p0 * Int8Gemm.Lanes, Math.Min(_n, p1 * Int8Gemm.Lanes), _zy, _lo, Q(_arena, Output), _hi);
+                Int8Gemm.Run(x, Int8Gemm.RowLength(_k), rows, _k, w, b0, _n, acc, _n, p0, p1);
+                _q.Table!.Block(acc, rows, p0 * Int8Gemm.Lanes, Math.Min(_n, p1 * Int8Gemm.Lanes), _zy, _lo, Q(_arena, Output) + ((long)r0 * _n), _hi);
             }
 
             return;
         }
 
-        int fp = PackedGemm.Panels(_n);
         fixed (float* w = _fl!.Packed, b = _fl.PaddedBias)
         {
-            PackedGemm.Run(F(_arena, Inputs[0]), _k, _rows, _k, w, b, _n, _act == 1 ? 1 : 0, F(_arena, Output), _n, fp * chunk / chunks, fp * (chunk + 1) / chunks);
+            PackedGemm.Run(F(_arena, Inputs[0]) + ((long)r0 * _k), _k, rows, _k, w, b, _n, _act == 1 ? 1 : 0, F(_arena, Output) + ((long)r0 * _n), _n, p0, p1);
         }
     }
 }

@@ -8,9 +8,11 @@ internal interface IParallelWork
 
 /// <summary>
 /// Fixed worker threads created at load, woken per parallel kernel; the caller runs chunk 0.
-/// Allocation-free per call. With one thread (the default on a board) it runs inline. A worker
-/// spins for a short while (<see cref="SpinMicroseconds"/>) after its chunk before it blocks, so
-/// the next operator of the same Invoke starts it without a futex wake-up.
+/// Allocation-free per call. With one thread (the default on a board) it runs inline. Between
+/// <see cref="Enter"/> and <see cref="Leave"/> (an Invoke) the workers poll for the next chunk
+/// instead of blocking, and the caller polls for their end: waking a blocked thread costs tens to
+/// hundreds of microseconds (a futex, and on a VM the idle vCPU's wake-up), more than many of
+/// MobileNet's operators take. Outside, a worker spins for <see cref="SpinMicroseconds"/> before it blocks.
 /// </summary>
 internal sealed class WorkerPool : IDisposable
 {
@@ -23,6 +25,8 @@ internal sealed class WorkerPool : IDisposable
     private readonly CountdownEvent _done;
     private IParallelWork? _work;
     private int _generation;
+    private int _pending;
+    private volatile bool _busy;
     private volatile bool _stop;
 
     public WorkerPool(int threads)
@@ -52,12 +56,34 @@ internal sealed class WorkerPool : IDisposable
         }
 
         _work = work;
+        Volatile.Write(ref _pending, Threads - 1);
         _done.Reset(Threads - 1);
         Wake();
         work.Run(0, Threads);
+        if (_busy)
+        {
+            var spin = default(SpinWait);
+            while (Volatile.Read(ref _pending) != 0)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+        }
+
         _done.Wait();
         _work = null;
     }
+
+    /// <summary>An Invoke begins: until <see cref="Leave"/> the workers poll instead of blocking.</summary>
+    public void Enter()
+    {
+        if (Threads > 1)
+        {
+            _busy = true;
+        }
+    }
+
+    /// <summary>The Invoke has ended: idle workers block again after their short spin.</summary>
+    public void Leave() => _busy = false;
 
     /// <summary>Publishes a new generation; releases the workers that went to sleep (full fences on both sides).</summary>
     private void Wake()
@@ -79,8 +105,18 @@ internal sealed class WorkerPool : IDisposable
         while (true)
         {
             long until = System.Diagnostics.Stopwatch.GetTimestamp() + spin;
-            while (Volatile.Read(ref _generation) == seen && System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            while (Volatile.Read(ref _generation) == seen)
             {
+                long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (_busy)
+                {
+                    until = now + spin;
+                }
+                else if (now >= until)
+                {
+                    break;
+                }
+
                 Thread.SpinWait(8);
             }
 
@@ -109,6 +145,7 @@ internal sealed class WorkerPool : IDisposable
             }
             finally
             {
+                Interlocked.Decrement(ref _pending);
                 _done.Signal();
             }
         }
