@@ -25,6 +25,7 @@ public static class Cli
             TrainCommands.LstmCommand(),
             DqnCommand.Create(),
             ExportCommand.Create(),
+            ImportCommand.Create(),
             DeviceOptions.DevicesCommand(),
             PlotCommand.Create(),
         };
@@ -39,7 +40,7 @@ public static class Cli
             action();
             return 0;
         }
-        catch (Exception e) when (e is DatasetException or EnbFormatException or NonFiniteGradientException or ArgumentException or InvalidDataException or FileNotFoundException or Backends.OpenCL.OpenClException)
+        catch (Exception e) when (e is DatasetException or EnbFormatException or NonFiniteGradientException or ArgumentException or InvalidDataException or FileNotFoundException or Import.OnnxImportException or Backends.OpenCL.OpenClException)
         {
             Console.Error.WriteLine($"edgenet-train: {e.Message}");
             return 2;

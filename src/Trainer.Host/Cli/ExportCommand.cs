@@ -37,21 +37,11 @@ internal static class ExportCommand
             var images = pipeline is null ? default : MobileNetTraining.LoadImages(p.GetValue(data)!, pipeline);
             var split = pipeline is null ? TrainCommands.LoadImages(p.GetValue(data)!) : null;
             string target = p.GetValue(to)!;
-            string q = p.GetValue(quantize)!.ToLowerInvariant();
-            var schemes = q == "all"
-                ? new[] { QuantizationScheme.F32, QuantizationScheme.F16, QuantizationScheme.Int8 }
-                : [q switch
-                {
-                    "f32" => QuantizationScheme.F32,
-                    "f16" => QuantizationScheme.F16,
-                    "int8" => QuantizationScheme.Int8,
-                    _ => throw new ArgumentException($"--quantize must be f32, f16, int8 or all, not '{q}'"),
-                }];
+            var schemes = Schemes(p.GetValue(quantize)!);
             var reports = new List<ExportReport>();
             foreach (var scheme in schemes)
             {
-                string path = schemes.Length == 1 ? target : Suffixed(target, scheme);
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                string path = Target(target, scheme, schemes.Length);
                 var options = new QuantizationOptions
                 {
                     Scheme = scheme,
@@ -82,10 +72,28 @@ internal static class ExportCommand
         return cmd;
     }
 
-    private static string Suffixed(string path, QuantizationScheme s)
+    /// <summary>The schemes --quantize names: f32, f16, int8 or all three.</summary>
+    internal static QuantizationScheme[] Schemes(string quantize)
     {
-        string ext = Path.GetExtension(path);
-        return path[..^ext.Length] + "-" + s.ToString().ToLowerInvariant() + ext;
+        string q = quantize.ToLowerInvariant();
+        return q == "all"
+            ? [QuantizationScheme.F32, QuantizationScheme.F16, QuantizationScheme.Int8]
+            : [q switch
+            {
+                "f32" => QuantizationScheme.F32,
+                "f16" => QuantizationScheme.F16,
+                "int8" => QuantizationScheme.Int8,
+                _ => throw new ArgumentException($"--quantize must be f32, f16, int8 or all, not '{q}'"),
+            }];
+    }
+
+    /// <summary>Where one scheme's blob goes: --to itself, or with a -f32/-f16/-int8 suffix when several are written; its folder made.</summary>
+    internal static string Target(string target, QuantizationScheme s, int schemes)
+    {
+        string ext = Path.GetExtension(target);
+        string path = schemes == 1 ? target : target[..^ext.Length] + "-" + s.ToString().ToLowerInvariant() + ext;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        return path;
     }
 
     internal static void Print(IReadOnlyList<ExportReport> reports)

@@ -26,7 +26,7 @@ internal sealed class GraphFolding(ExportGraph g, Dictionary<Tensor, int> valueO
     /// <summary>Why <paramref name="t"/> cannot be read by <paramref name="reader"/>, when a fold removed it; else null.</summary>
     public string? WhyNotReadable(Tensor t, string reader) =>
         _gone.TryGetValue(t, out var why) ? $"{reader} reads {why}; the exported graph no longer has that value"
-        : _padded.ContainsKey(t) ? $"{reader} reads the output of a ZeroPadding2D, which only a Conv2D or DepthwiseConv2D can take into its padding; pad inside the layer instead"
+        : _padded.ContainsKey(t) ? $"{reader} reads the output of a ZeroPadding2D, which only a Conv2D or DepthwiseConv2D (or a MaxPool2D after a ReLU) can take into its padding; pad inside the layer instead"
         : null;
 
     /// <summary>Folds the batch_norm <paramref name="op"/> (trace index <paramref name="opIndex"/>) into the producer of <paramref name="value"/>.</summary>
@@ -104,14 +104,18 @@ internal sealed class GraphFolding(ExportGraph g, Dictionary<Tensor, int> valueO
     /// </summary>
     public int? PaddedSource(Tensor t, TracedOp op, OperatorSchema schema, ref List<KeyValuePair<string, EnbValue>> attributes)
     {
-        if (!_padded.TryGetValue(t, out var p) || (schema != OperatorSchemas.Conv2D && schema != OperatorSchemas.DepthwiseConv2D))
+        // A max pooling ignores its padding, a ZeroPadding2D pads with zeros: the same only over values a ReLU made.
+        bool pool = schema == OperatorSchemas.MaxPool2D;
+        if (!_padded.TryGetValue(t, out var p) || !(schema == OperatorSchemas.Conv2D || schema == OperatorSchemas.DepthwiseConv2D || (pool && NonNegative(p.Value))))
         {
             return null;
         }
 
         int[] dims = g.Values[p.Value].Dims;
-        int h = dims[1], w = dims[2], kh = op.Inputs[1].Shape[0], kw = op.Inputs[1].Shape[1];
-        int[] strides = schema.Ints(attributes, Attr.Strides);
+        int h = dims[1], w = dims[2];
+        int[] window = pool ? schema.Ints(attributes, Attr.PoolSize) : [op.Inputs[1].Shape[0], op.Inputs[1].Shape[1]];
+        int kh = window[0], kw = window[1];
+        int[] strides = schema.Ints(attributes, pool ? Attr.PoolStrides : Attr.Strides);
         var own = WindowGeometry.Create(h + p.Pads[0] + p.Pads[2], w + p.Pads[1] + p.Pads[3], kh, kw, strides[0], strides[1], schema.Same(attributes));
         int[] total = [p.Pads[0] + own.PadTop, p.Pads[1] + own.PadLeft, p.Pads[2] + own.PadBottom, p.Pads[3] + own.PadRight];
         var same = WindowGeometry.Create(h, w, kh, kw, strides[0], strides[1], same: true);
@@ -129,6 +133,12 @@ internal sealed class GraphFolding(ExportGraph g, Dictionary<Tensor, int> valueO
         attributes = rest;
         return p.Value;
     }
+
+    /// <summary>True when <paramref name="value"/> comes out of a ReLU, fused (ReLU or ReLU6) or not, or a max pooling of one.</summary>
+    private bool NonNegative(int value) => Producer(value) is { } node
+        && (node.Op.Opcode == Opcode.Relu
+            || (node.Op.Has(Attr.Activation) && node.Attr(Attr.Activation).AsString() is "relu" or "relu6")
+            || (node.Op.Opcode == Opcode.MaxPool2D && node.Inputs.Count > 0 && !node.Inputs[0].IsWeight && NonNegative(node.Inputs[0].Index)));
 
     private ExportNode? Producer(int value)
     {

@@ -1,0 +1,434 @@
+using EdgeNet.Trainer.Keras.Layers;
+
+namespace EdgeNet.Trainer.Import;
+
+public static partial class OnnxImporter
+{
+    private sealed partial class Builder
+    {
+        // Conv: W [M, C/group, kh, kw] → Conv2D kernel [kh, kw, C, M] (group 1) or DepthwiseConv2D [kh, kw, C, M/C].
+        private void Conv(OnnxNode n)
+        {
+            var x = Image(n, In(n, 0));
+            var w = Const(n, 1);
+            var b = OptionalConst(n, 2);
+            if (w.Dims.Length != 4)
+            {
+                throw Fail(n, $"has weights {w.ShapeText}; a 2-D convolution needs [M, C/group, kh, kw]");
+            }
+
+            if (Ints(n, "dilations") is { } dil && dil.Any(d => d != 1))
+            {
+                throw Fail(n, $"has dilations [{string.Join(", ", dil)}]; the runtime's convolutions are not dilated");
+            }
+
+            int m = (int)w.Dims[0], cg = (int)w.Dims[1], kh = (int)w.Dims[2], kw = (int)w.Dims[3];
+            int c = x.T.SampleShape[2], group = (int)Attr(n, "group", 1);
+            var (sh, sw) = Strides(n);
+            var (padding, pad) = Padding(n, x, kh, kw, sh, sw, countIncludePad: true);
+            var input = ZeroPad(n, x, pad, "_pad").T;
+            float[] wv = w.AsFloats();
+            if (group == 1 && cg == c)
+            {
+                var conv = new Conv2D(m, [kh, kw], [sh, sw], padding, useBias: b is not null, name: LayerName(n));
+                var y = conv.Apply(input);
+                var k = new float[wv.Length]; // [kh, kw, C, M] from [M, C, kh, kw]
+                for (int o = 0; o < m; o++)
+                {
+                    for (int ci = 0; ci < c; ci++)
+                    {
+                        for (int i = 0; i < kh; i++)
+                        {
+                            for (int j = 0; j < kw; j++)
+                            {
+                                k[((((i * kw) + j) * c) + ci) * m + o] = wv[((((o * c) + ci) * kh) + i) * kw + j];
+                            }
+                        }
+                    }
+                }
+
+                conv.Kernel!.Assign(k);
+                conv.Bias?.Assign(Bias(n, b, m));
+                Set(n, new Value(y, Layout.Image));
+                Row(n, conv, $"{w.ShapeText} → [{kh}, {kw}, {c}, {m}], padding {PadNote(padding, pad)}");
+                return;
+            }
+
+            if (group == c && cg == 1 && m % c == 0)
+            {
+                int mult = m / c;
+                var dw = new DepthwiseConv2D([kh, kw], [sh, sw], padding, mult, useBias: b is not null, name: LayerName(n));
+                var y = dw.Apply(input);
+                var k = new float[wv.Length]; // [kh, kw, C, mult] from [C·mult, 1, kh, kw]
+                for (int ci = 0; ci < c; ci++)
+                {
+                    for (int q = 0; q < mult; q++)
+                    {
+                        for (int i = 0; i < kh; i++)
+                        {
+                            for (int j = 0; j < kw; j++)
+                            {
+                                k[((((i * kw) + j) * c) + ci) * mult + q] = wv[((((ci * mult) + q) * kh) + i) * kw + j];
+                            }
+                        }
+                    }
+                }
+
+                dw.Kernel!.Assign(k);
+                dw.Bias?.Assign(Bias(n, b, m));
+                Set(n, new Value(y, Layout.Image));
+                Row(n, dw, $"group {group}: depthwise, {w.ShapeText} → [{kh}, {kw}, {c}, {mult}], padding {PadNote(padding, pad)}");
+                return;
+            }
+
+            throw Fail(n, $"is a grouped convolution (group {group}, {c} input channels, weights {w.ShapeText}); the runtime has plain (group 1) and depthwise (group = channels) convolutions");
+        }
+
+        private float[] Bias(OnnxNode n, OnnxTensor? b, int units)
+        {
+            var v = b!.AsFloats();
+            return v.Length == units ? v : throw Fail(n, $"has a bias of {v.Length} values for {units} outputs");
+        }
+
+        private void BatchNorm(OnnxNode n)
+        {
+            var x = In(n, 0);
+            int c = x.T.SampleShape.Last;
+            var parts = Enumerable.Range(1, 4).Select(i => Const(n, i).AsFloats()).ToArray();
+            if (parts.Any(p => p.Length != c))
+            {
+                throw Fail(n, $"has scale, bias, mean and variance of {string.Join("/", parts.Select(p => p.Length))} values for {c} channels");
+            }
+
+            var bn = new BatchNormalization(momentum: AttrF(n, "momentum", 0.9f), epsilon: AttrF(n, "epsilon", 1e-5f), name: LayerName(n));
+            var y = bn.Apply(x.T);
+            bn.Gamma!.Assign(parts[0]);
+            bn.Beta!.Assign(parts[1]);
+            bn.MovingMean!.Assign(parts[2]);
+            bn.MovingVariance!.Assign(parts[3]);
+            Set(n, x with { T = y, NonNegative = false });
+            Row(n, bn, $"epsilon {Num(bn.Epsilon)}; folded into the convolution before it at export");
+        }
+
+        private void Activation(OnnxNode n, Layer layer, bool nonNegative, string note)
+        {
+            var x = In(n, 0);
+            Set(n, x with { T = layer.Apply(x.T), NonNegative = nonNegative });
+            Row(n, layer, note);
+        }
+
+        private void Clip(OnnxNode n)
+        {
+            // Opset 11+: min and max are optional constant inputs (opset 6's attributes are not read: MinOpset is 11).
+            float lo = OptionalConst(n, 1)?.AsFloats() is [float a] ? a : float.NegativeInfinity;
+            float hi = OptionalConst(n, 2)?.AsFloats() is [float z] ? z : float.PositiveInfinity;
+            if (lo != 0)
+            {
+                throw Fail(n, $"clips to [{Num(lo)}, {Num(hi)}]; the importer maps clips from 0 (ReLU, ReLU6)");
+            }
+
+            Activation(n, new ReLU(float.IsPositiveInfinity(hi) ? null : hi, LayerName(n)), nonNegative: true, hi == 6 ? "ReLU6: fused into the convolution at export" : $"ReLU(max {Num(hi)})");
+        }
+
+        private void Softmax(OnnxNode n)
+        {
+            var x = In(n, 0);
+            long axis = Attr(n, "axis", -1);
+            if (x.Layout == Layout.Image || axis is not (-1 or 1))
+            {
+                throw Fail(n, $"is a softmax over axis {axis} of a {x.Layout}; the importer maps a softmax over the features of [N, F]");
+            }
+
+            Activation(n, new Softmax(LayerName(n)), nonNegative: true, "");
+        }
+
+        private void AddNode(OnnxNode n)
+        {
+            if (n.Inputs.Count == 2 && _values.TryGetValue(n.Inputs[0], out var a) && _values.TryGetValue(n.Inputs[1], out var b))
+            {
+                if (a.Layout != b.Layout || !a.T.SampleShape.Equals(b.T.SampleShape))
+                {
+                    throw Fail(n, $"adds {a.T.ShapeText} and {b.T.ShapeText}; the importer maps the addition of two equal shapes (a residual connection)");
+                }
+
+                var add = new Add(LayerName(n));
+                Set(n, new Value(add.Apply(a.T, b.T), a.Layout, a.Chw));
+                Row(n, add, "residual");
+                return;
+            }
+
+            throw Fail(n, "adds a constant to an activation; the importer maps that only as the bias after a MatMul");
+        }
+
+        // MatMul by a constant [K, N], and the Add of a constant [N] right after it when that Add is its only reader: one Dense.
+        private void MatMul(OnnxNode n)
+        {
+            var w = Const(n, 1);
+            OnnxNode? add = g.Nodes.FirstOrDefault(a => a.OpType == "Add" && a.Inputs.Contains(n.Outputs[0]));
+            OnnxTensor? bias = null;
+            if (add is not null && Consumers(n.Outputs[0]) == 1)
+            {
+                string other = add.Inputs[0] == n.Outputs[0] ? add.Inputs[1] : add.Inputs[0];
+                bias = _consts.GetValueOrDefault(other);
+            }
+
+            if (w.Dims.Length != 2)
+            {
+                throw Fail(n, $"multiplies by {w.ShapeText}; the importer maps a product with a constant matrix [K, N]");
+            }
+
+            var dense = DenseFrom(n, In(n, 0), w.AsFloats(), (int)w.Dims[0], (int)w.Dims[1], bias?.AsFloats(), out string note);
+            if (bias is not null)
+            {
+                _done.Add(add!);
+                _values[add!.Outputs[0]] = _values[n.Outputs[0]];
+                note += $"; the bias from {add.Label}";
+            }
+
+            Row(n, dense, note);
+        }
+
+        private void Gemm(OnnxNode n)
+        {
+            if (Attr(n, "transA", 0) != 0)
+            {
+                throw Fail(n, "has transA 1; the importer maps Gemm on [N, K] activations");
+            }
+
+            var w = Const(n, 1);
+            if (w.Dims.Length != 2)
+            {
+                throw Fail(n, $"has weights {w.ShapeText}; Gemm needs a matrix");
+            }
+
+            bool transB = Attr(n, "transB", 0) != 0;
+            int k = (int)w.Dims[transB ? 1 : 0], units = (int)w.Dims[transB ? 0 : 1];
+            float alpha = AttrF(n, "alpha", 1f), beta = AttrF(n, "beta", 1f);
+            float[] wv = w.AsFloats();
+            var kn = new float[wv.Length];
+            for (int i = 0; i < k; i++)
+            {
+                for (int j = 0; j < units; j++)
+                {
+                    kn[(i * units) + j] = alpha * (transB ? wv[(j * k) + i] : wv[(i * units) + j]);
+                }
+            }
+
+            float[]? bias = OptionalConst(n, 2)?.AsFloats();
+            if (bias is not null)
+            {
+                bias = bias.Length == 1 ? Enumerable.Repeat(bias[0], units).ToArray() : bias;
+                bias = Array.ConvertAll(bias, v => beta * v);
+            }
+
+            var dense = DenseFrom(n, In(n, 0), kn, k, units, bias, out string note);
+            Row(n, dense, (transB ? "weights transposed; " : "") + note);
+        }
+
+        // A Dense of kernel [K, N]; after a flattened feature map, rows reordered from ONNX's (c, h, w) to (h, w, c).
+        private Dense DenseFrom(OnnxNode n, Value x, float[] kn, int k, int units, float[]? bias, out string note)
+        {
+            if (x.Layout == Layout.Image)
+            {
+                throw Fail(n, $"multiplies a feature map {x.T.ShapeText}; flatten it first");
+            }
+
+            if (x.T.SampleShape[0] != k)
+            {
+                throw Fail(n, $"multiplies {x.T.ShapeText} by weights of {k} rows");
+            }
+
+            if (bias is not null && bias.Length != units)
+            {
+                throw Fail(n, $"has a bias of {bias.Length} values for {units} units");
+            }
+
+            note = "";
+            if (x.Chw is var (c, h, w))
+            {
+                var reordered = new float[kn.Length];
+                for (int ci = 0; ci < c; ci++)
+                {
+                    for (int yi = 0; yi < h; yi++)
+                    {
+                        for (int xi = 0; xi < w; xi++)
+                        {
+                            int onnxRow = (((ci * h) + yi) * w) + xi, ourRow = (((yi * w) + xi) * c) + ci;
+                            Array.Copy(kn, (long)onnxRow * units, reordered, (long)ourRow * units, units);
+                        }
+                    }
+                }
+
+                kn = reordered;
+                note = $"rows reordered from the flattened map's (C, H, W) = ({c}, {h}, {w}) to NHWC's (H, W, C)";
+            }
+
+            var dense = new Dense(units, useBias: bias is not null, name: LayerName(n));
+            var y = dense.Apply(x.T);
+            dense.Kernel!.Assign(kn);
+            if (bias is not null)
+            {
+                dense.Bias!.Assign(bias);
+            }
+
+            Set(n, new Value(y, Layout.Vector));
+            return dense;
+        }
+
+        private void Pool(OnnxNode n)
+        {
+            var x = Image(n, In(n, 0));
+            if (Attr(n, "ceil_mode", 0) != 0)
+            {
+                throw Fail(n, "has ceil_mode 1; the importer maps floor-mode pooling (re-export with ceil_mode=False)");
+            }
+
+            if (Ints(n, "dilations") is { } dil && dil.Any(d => d != 1))
+            {
+                throw Fail(n, $"has dilations [{string.Join(", ", dil)}]");
+            }
+
+            var kernel = Ints(n, "kernel_shape") ?? throw Fail(n, "has no kernel_shape");
+            if (kernel.Length != 2)
+            {
+                throw Fail(n, $"pools over {kernel.Length} axes; the importer maps 2-D pooling");
+            }
+
+            int kh = (int)kernel[0], kw = (int)kernel[1];
+            var (sh, sw) = Strides(n);
+            bool max = n.OpType == "MaxPool";
+            bool countPad = Attr(n, "count_include_pad", 0) != 0;
+            var (padding, pad) = Padding(n, x, kh, kw, sh, sw, countIncludePad: max || countPad);
+            if (pad is not null && max && !x.NonNegative)
+            {
+                throw Fail(n, $"pads [{pad.Value.Top}, {pad.Value.Left}, {pad.Value.Bottom}, {pad.Value.Right}] around a value that can be negative; the importer pads a max pooling with zeros only after a ReLU");
+            }
+
+            if (pad is not null && !max && !countPad)
+            {
+                throw Fail(n, "pads without counting the padding (count_include_pad 0) in a way 'same' does not; re-export with count_include_pad=True or padding that 'same' gives");
+            }
+
+            var input = ZeroPad(n, x, pad, "_pad");
+            Layer layer = max
+                ? new MaxPool2D([kh, kw], [sh, sw], padding, LayerName(n))
+                : new AveragePooling2D([kh, kw], [sh, sw], padding, LayerName(n));
+            Set(n, new Value(layer.Apply(input.T), Layout.Image, NonNegative: x.NonNegative));
+            Row(n, layer, $"{kh}×{kw} stride {sh}×{sw}, padding {PadNote(padding, pad)}");
+        }
+
+        private void GlobalAveragePool(OnnxNode n)
+        {
+            var x = Image(n, In(n, 0));
+            var gap = new GlobalAveragePooling2D(LayerName(n));
+            Set(n, new Value(gap.Apply(x.T), Layout.Pooled, NonNegative: x.NonNegative));
+            Row(n, gap, "[N, C, 1, 1] held as [N, C]");
+        }
+
+        private void Flatten(OnnxNode n, long axis, string what)
+        {
+            var x = In(n, 0);
+            if (axis != 1)
+            {
+                throw Fail(n, $"flattens from axis {axis}; the importer maps flattening to [N, features]");
+            }
+
+            if (x.Layout != Layout.Image)
+            {
+                Alias(n, x with { Layout = Layout.Vector }, x.Layout == Layout.Pooled ? "[N, C, 1, 1] is already [N, C]" : "already flat");
+                return;
+            }
+
+            int h = x.T.SampleShape[0], w = x.T.SampleShape[1], c = x.T.SampleShape[2];
+            var flatten = new Flatten(LayerName(n));
+            var y = flatten.Apply(x.T);
+            bool reorder = c > 1 && h * w > 1;
+            Set(n, new Value(y, Layout.Vector, reorder ? (c, h, w) : null, x.NonNegative));
+            Row(n, flatten, reorder ? $"{what}: ONNX's (C, H, W) order, restored in the next Dense's rows" : what);
+        }
+
+        private void Reshape(OnnxNode n)
+        {
+            var x = In(n, 0);
+            long[] shape = Const(n, 1).AsInts();
+            long total = x.T.SampleShape.Size;
+            if (shape is [_, long f] && (f == -1 || f == total) && shape[0] is -1 or 0 or 1 || (shape is [_, long f2] && f2 == total))
+            {
+                Flatten(n, 1, $"Reshape to [{string.Join(", ", shape)}]");
+                return;
+            }
+
+            throw Fail(n, $"reshapes {x.T.ShapeText} to [{string.Join(", ", shape)}]; the importer maps a reshape to [N, features]");
+        }
+
+        // ---- geometry ----
+
+        private Value Image(OnnxNode n, Value x) =>
+            x.Layout == Layout.Image ? x : throw Fail(n, $"needs a feature map [N, C, H, W]; its input is {x.T.ShapeText} ({x.Layout})");
+
+        private static (int H, int W) Strides(OnnxNode n) => Ints(n, "strides") is [long a, long b] ? ((int)a, (int)b) : (1, 1);
+
+        /// <summary>
+        /// Keras' padding for the node's: 'valid' for none, 'same' where ONNX's pads are what TensorFlow's SAME gives
+        /// (more at the end when odd) — for an average pooling only when the padding is not counted — else 'valid'
+        /// behind an explicit zero padding (folded back into the convolution's pads at export).
+        /// </summary>
+        private (string Padding, (int Top, int Bottom, int Left, int Right)? Pad) Padding(OnnxNode n, Value x, int kh, int kw, int sh, int sw, bool countIncludePad)
+        {
+            int h = x.T.SampleShape[0], w = x.T.SampleShape[1];
+            (int Begin, int End) Same(int size, int k, int s)
+            {
+                int o = (size + s - 1) / s, total = Math.Max(((o - 1) * s) + k - size, 0);
+                return (total / 2, total - (total / 2));
+            }
+
+            var (st, sb) = Same(h, kh, sh);
+            var (sl, sr) = Same(w, kw, sw);
+            string auto = AttrS(n, "auto_pad", "NOTSET");
+            int t, l, b, r;
+            switch (auto)
+            {
+                case "SAME_UPPER": (t, b, l, r) = (st, sb, sl, sr); break;
+                case "SAME_LOWER": (t, b, l, r) = (sb, st, sr, sl); break;
+                case "VALID": (t, b, l, r) = (0, 0, 0, 0); break;
+                case "NOTSET":
+                case "":
+                    long[] p = Ints(n, "pads") ?? [0, 0, 0, 0];
+                    if (p.Length != 4)
+                    {
+                        throw Fail(n, $"has pads [{string.Join(", ", p)}]; a 2-D window needs 4");
+                    }
+
+                    (t, l, b, r) = ((int)p[0], (int)p[1], (int)p[2], (int)p[3]);
+                    break;
+                default: throw Fail(n, $"has auto_pad '{auto}'");
+            }
+
+            if (t == 0 && b == 0 && l == 0 && r == 0)
+            {
+                return ("valid", null);
+            }
+
+            if ((t, b, l, r) == (st, sb, sl, sr) && (n.OpType != "AveragePool" || !countIncludePad))
+            {
+                return ("same", null);
+            }
+
+            return ("valid", (t, b, l, r));
+        }
+
+        private Value ZeroPad(OnnxNode n, Value x, (int Top, int Bottom, int Left, int Right)? pad, string suffix)
+        {
+            if (pad is not { } p)
+            {
+                return x;
+            }
+
+            var zp = new ZeroPadding2D(p.Top, p.Bottom, p.Left, p.Right, LayerName(n, suffix));
+            return x with { T = zp.Apply(x.T) };
+        }
+
+        private static string PadNote(string padding, (int Top, int Bottom, int Left, int Right)? pad) =>
+            pad is { } p ? $"pads (top {p.Top}, bottom {p.Bottom}, left {p.Left}, right {p.Right}) as a ZeroPadding2D" : padding;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Globalization;
+using EdgeNet.Trainer.Keras.Layers;
+using EdgeNet.Trainer.Keras.Models;
+
+namespace EdgeNet.Trainer.Import;
+
+/// <summary>An ONNX file the importer cannot take: the message names the file, what is wrong and what to do.</summary>
+public sealed class OnnxImportException(string message) : Exception(message);
+
+/// <summary>What the caller may say about the file.</summary>
+public sealed record OnnxImportOptions
+{
+    /// <summary>The input's shape without the batch axis, in ONNX's order ([C, H, W] for an image), for files whose input has symbolic dimensions besides the batch.</summary>
+    public int[]? InputShape { get; init; }
+}
+
+/// <summary>One line of the import table: ONNX node(s) and what they became.</summary>
+/// <param name="Nodes">The ONNX node names (or operator and output).</param>
+/// <param name="OpTypes">Their operators, e.g. "MatMul + Add".</param>
+/// <param name="Layer">The Keras layer made ("" when folded away).</param>
+/// <param name="Note">What was folded or reordered.</param>
+public sealed record OnnxImportRow(string Nodes, string OpTypes, string Layer, string Note);
+
+/// <summary>The imported model and how it was made.</summary>
+/// <param name="Model">A Keras functional model taking NHWC images (or vectors), weights from the file.</param>
+/// <param name="Rows">Node by node, what became of it.</param>
+/// <param name="FileParameters">Float values in the file's initializers.</param>
+/// <param name="Opset">The file's ai.onnx opset.</param>
+/// <param name="Producer">The tool that wrote it.</param>
+/// <param name="InputShape">The model's input sample shape in EdgeNet's (NHWC) order.</param>
+public sealed record OnnxImport(Model Model, IReadOnlyList<OnnxImportRow> Rows, long FileParameters, long Opset, string Producer, int[] InputShape);
+
+/// <summary>
+/// Reads an ONNX model into a Keras functional model, so an imported network fine-tunes, calibrates and exports on
+/// the same path as one trained here. ONNX's NCHW becomes EdgeNet's NHWC at import: convolution weights are
+/// transposed once ([M, C/g, kh, kw] → [kh, kw, C, M]); a Flatten of a feature map keeps ONNX's C, H, W order by
+/// permuting the next Dense layer's rows (the classic converter bug: a flatten read in the wrong order). Every
+/// operator the file uses is checked before anything is built, and all the unsupported ones are listed at once.
+/// </summary>
+public static partial class OnnxImporter
+{
+    /// <summary>The ai.onnx opsets the importer reads.</summary>
+    public const int MinOpset = 11;
+
+    /// <summary>The newest opset the importer knows.</summary>
+    public const int MaxOpset = 21;
+
+    /// <summary>Imports <paramref name="path"/>.</summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">Not an ONNX file, or truncated.</exception>
+    /// <exception cref="OnnxImportException">The file uses what the importer cannot map (every such operator listed), or its shapes are not static.</exception>
+    public static OnnxImport Import(string path, OnnxImportOptions? options = null)
+    {
+        var model = OnnxReader.Read(path);
+        string file = Path.GetFileName(path);
+        long opset = model.Opset;
+        if (opset < MinOpset || opset > MaxOpset)
+        {
+            throw new OnnxImportException($"{file}: opset {opset} of ai.onnx; the importer reads opsets {MinOpset} to {MaxOpset} (re-export it, e.g. torch.onnx.export(..., opset_version=17))");
+        }
+
+        var g = model.Graph;
+        foreach (var t in g.Initializers.Values)
+        {
+            if (t.ExternalLocation is not null)
+            {
+                string where = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, t.ExternalLocation);
+                throw new OnnxImportException($"{file}: initializer '{t.Name}' keeps its data in an external file ({where}); the importer reads weights stored in the model (onnx.save_model(m, f, save_as_external_data=False))");
+            }
+        }
+
+        CheckOperators(file, g, opset);
+        var builder = new Builder(file, g, options ?? new OnnxImportOptions());
+        var (m, rows, shape) = builder.Build(Path.GetFileNameWithoutExtension(path));
+        long fileParams = g.Initializers.Values.Where(t => t.DataType is OnnxDataType.Float or OnnxDataType.Float16 or OnnxDataType.Double && t.Dims.Length > 0).Sum(t => t.ElementCount);
+        return new OnnxImport(m, rows, fileParams, opset, model.Producer.Trim(), shape);
+    }
+
+    /// <summary>The operators the importer maps, with what it takes of each: <c>edgenet-train import --list-ops</c>.</summary>
+    public static IReadOnlyList<(string Op, string Since, string Maps)> SupportedOperators { get; } =
+    [
+        ("Conv", "11", "Conv2D (group 1) or DepthwiseConv2D (group = channels, any multiplier); pads: 'same', 'valid' or a ZeroPadding2D folded back at export; dilations 1"),
+        ("BatchNormalization", "11", "BatchNormalization (inference statistics; folded into the convolution at export)"),
+        ("Relu", "11", "ReLU"),
+        ("Clip", "11", "ReLU(max) for min 0 (Clip(0, 6): ReLU6, fused at export)"),
+        ("Sigmoid, Tanh", "11", "Activation"),
+        ("Add", "11", "Add of two equal-shaped activations; after MatMul, the Dense layer's bias"),
+        ("MatMul", "11", "Dense (with the following Add of a constant as its bias)"),
+        ("Gemm", "11", "Dense (transB 0 or 1, alpha and beta applied to the weights)"),
+        ("MaxPool", "11", "MaxPooling2D ('same'/'valid'; other pads after a ReLU as a ZeroPadding2D); ceil_mode 0"),
+        ("AveragePool", "11", "AveragePooling2D ('valid', 'same' without the padding counted, or pads counted as zeros)"),
+        ("GlobalAveragePool", "11", "GlobalAveragePooling2D"),
+        ("Flatten", "11", "Flatten (a feature map's C, H, W order kept by reordering the next Dense)"),
+        ("Reshape", "11", "Flatten, for a constant shape [N, -1] or [N, features]"),
+        ("Softmax", "11", "Softmax over the last axis"),
+        ("Identity, Dropout", "11", "removed"),
+        ("Constant", "11", "a constant"),
+    ];
+
+    private static readonly HashSet<string> Known =
+    [
+        "Conv", "BatchNormalization", "Relu", "Clip", "Sigmoid", "Tanh", "Add", "MatMul", "Gemm", "MaxPool", "AveragePool",
+        "GlobalAveragePool", "Flatten", "Reshape", "Softmax", "Identity", "Dropout", "Constant",
+    ];
+
+    // Every unsupported operator at once, with its count and the first node's name: a user fixes them in one go.
+    private static void CheckOperators(string file, OnnxGraph g, long opset)
+    {
+        var missing = g.Nodes
+            .Where(n => (n.Domain is not ("" or "ai.onnx")) || !Known.Contains(n.OpType))
+            .GroupBy(n => n.Domain is "" or "ai.onnx" ? n.OpType : $"{n.Domain}.{n.OpType}")
+            .Select(grp => $"{grp.Key} ×{grp.Count()} (first: {grp.First().Label})")
+            .ToList();
+        if (missing.Count > 0)
+        {
+            throw new OnnxImportException($"{file}: {missing.Count} operator(s) the importer does not map (opset {opset}): {string.Join("; ", missing)}. 'edgenet-train import --list-ops' lists what it maps.");
+        }
+    }
+
+    private static string Num(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+}

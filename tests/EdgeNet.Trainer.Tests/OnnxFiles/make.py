@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Writes the small ONNX files the importer tests read (checked in; rerun only to change them):
+    /usr/bin/python3 tests/EdgeNet.Trainer.Tests/OnnxFiles/make.py   (python3-torch python3-onnx)
+cnn_flatten.onnx: torch.onnx.export of a CNN whose Flatten reads a 4x4x8 feature map (the C,H,W order a converter
+  must keep), BatchNormalization kept as a node, a padded max pooling after a ReLU, a depthwise conv with
+  multiplier 2, Clip(0, 6), Gemm, Softmax.
+residual.onnx: an inverted residual block (expand, depthwise, project, Add), global average pooling, Linear.
+matmul.onnx: an MLP written as MatMul + Add (what tf2onnx and torch's nn.Linear on 3-D write), opset 17.
+unsupported.onnx: HardSigmoid, Mul and Concat, to be listed at once.
+old_opset.onnx: opset 9.  external.onnx: a weight in an external file that is not there."""
+import os
+import numpy as np
+import onnx
+from onnx import helper, TensorProto, numpy_helper
+import torch
+import torch.nn as nn
+
+here = os.path.dirname(os.path.abspath(__file__))
+torch.manual_seed(7)
+
+
+def bn(c):
+    b = nn.BatchNorm2d(c)
+    b.running_mean.uniform_(-0.5, 0.5); b.running_var.uniform_(0.5, 1.5)
+    b.weight.data.uniform_(0.5, 1.5); b.bias.data.uniform_(-0.5, 0.5)
+    return b
+
+
+class Cnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.bn = bn(4)
+        self.pool = nn.MaxPool2d(3, 2, 1)
+        self.dw = nn.Conv2d(4, 8, 3, padding=1, groups=4)
+        self.fc = nn.Linear(8 * 4 * 4, 5)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.bn(self.conv(x))))
+        x = torch.clamp(self.dw(x), 0, 6)
+        return torch.softmax(self.fc(torch.flatten(x, 1)), 1)
+
+
+class Residual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1, bias=False), bn(8), nn.ReLU6())
+        self.block = nn.Sequential(nn.Conv2d(8, 24, 1, bias=False), bn(24), nn.ReLU6(),
+                                   nn.Conv2d(24, 24, 3, 1, 1, groups=24, bias=False), bn(24), nn.ReLU6(),
+                                   nn.Conv2d(24, 8, 1, bias=False), bn(8))
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = x + self.block(x)
+        return self.fc(nn.functional.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def export(net, shape, name, **kw):
+    net.eval()
+    torch.onnx.export(net, torch.randn(*shape), os.path.join(here, name), opset_version=13, input_names=["input"],
+                      output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, **kw)
+
+
+export(Cnn(), (1, 3, 8, 8), "cnn_flatten.onnx", training=torch.onnx.TrainingMode.PRESERVE)
+export(Residual(), (1, 3, 12, 10), "residual.onnx")
+
+rng = np.random.default_rng(3)
+def init(name, a):
+    return numpy_helper.from_array(a.astype(np.float32), name)
+
+w1, b1, w2, b2 = rng.normal(size=(6, 7)), rng.normal(size=7), rng.normal(size=(7, 3)), rng.normal(size=3)
+g = helper.make_graph(
+    [helper.make_node("MatMul", ["x", "w1"], ["h"], name="fc1"), helper.make_node("Add", ["h", "b1"], ["hb"], name="fc1_bias"),
+     helper.make_node("Tanh", ["hb"], ["t"], name="tanh"), helper.make_node("Dropout", ["t"], ["d"], name="drop"),
+     helper.make_node("MatMul", ["d", "w2"], ["o"], name="fc2"), helper.make_node("Add", ["b2", "o"], ["y"], name="fc2_bias")],
+    "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 6])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3])],
+    [init("w1", w1), init("b1", b1), init("w2", w2), init("b2", b2)])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), os.path.join(here, "matmul.onnx"))
+
+c = rng.normal(size=(4, 3, 1, 1))
+g = helper.make_graph(
+    [helper.make_node("Conv", ["x", "c"], ["a"], name="conv"), helper.make_node("HardSigmoid", ["a"], ["h"], name="hsig_1"),
+     helper.make_node("Mul", ["a", "h"], ["m"], name="mul_1"), helper.make_node("HardSigmoid", ["m"], ["h2"], name="hsig_2"),
+     helper.make_node("Concat", ["m", "h2"], ["y"], axis=1, name="concat_1")],
+    "bad", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 4, 4])],
+    [init("c", c)])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(here, "unsupported.onnx"))
+
+g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="relu")], "old",
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 9)]), os.path.join(here, "old_opset.onnx"))
+
+w = TensorProto(); w.name = "w"; w.data_type = TensorProto.FLOAT; w.dims.extend([4, 2])
+w.data_location = TensorProto.EXTERNAL
+e = w.external_data.add(); e.key = "location"; e.value = "weights.bin"
+g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"], name="fc")], "ext",
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])], [w])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(here, "external.onnx"))
+for f in sorted(os.listdir(here)):
+    if f.endswith(".onnx"):
+        m = onnx.load(os.path.join(here, f), load_external_data=False)
+        print(f, os.path.getsize(os.path.join(here, f)), "bytes:", ", ".join(sorted({n.op_type for n in m.graph.node})))

@@ -1,0 +1,142 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Trainer.Cli;
+using EdgeNet.Trainer.Export;
+using EdgeNet.Trainer.Import;
+using EdgeNet.Trainer.Keras.Layers;
+using EdgeNet.Trainer.Tensors;
+
+namespace EdgeNet.Trainer.Tests;
+
+/// <summary>
+/// The ONNX importer on files PyTorch's exporter and onnx.helper wrote (OnnxFiles/make.py): outputs against ONNX
+/// Runtime and a hand computation, parameter counts against the file's, refusals that name the file, node and fix.
+/// </summary>
+[TestClass]
+public sealed class OnnxImportTests
+{
+    private static string File(string name) => Path.Combine(AppContext.BaseDirectory, "OnnxFiles", name);
+
+    private static float[] Random(int n, int seed)
+    {
+        var r = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => (float)((r.NextDouble() * 2) - 1)).ToArray();
+    }
+
+    [TestMethod]
+    [DataRow("cnn_flatten.onnx", 853)]
+    [DataRow("residual.onnx", 916)]
+    [DataRow("matmul.onnx", 73)]
+    public void Imported_models_compute_what_onnx_runtime_computes(string file, int parameters)
+    {
+        var import = OnnxImporter.Import(File(file));
+        Assert.AreEqual(parameters, import.Model.CountParams(), "the Keras model's parameters");
+        Assert.AreEqual(parameters, import.FileParameters, "the file's float initializers");
+        int per = import.InputShape.Aggregate(1, (a, d) => a * d);
+        double worst = ImportCommand.Check(File(file), import.Model, import.InputShape, Random(6 * per, 3));
+        Assert.IsLessThan(1e-5, worst, $"{file}: largest difference against ONNX Runtime, relative to the output's range");
+    }
+
+    [TestMethod]
+    public void A_flattened_feature_map_keeps_onnx_s_channel_major_order()
+    {
+        // torch.flatten of [N, 8, 4, 4] reads c, h, w; NHWC holds h, w, c: the Dense after it must take its rows reordered.
+        var import = OnnxImporter.Import(File("cnn_flatten.onnx"));
+        Assert.IsTrue(import.Rows.Any(r => r.OpTypes == "Gemm" && r.Note.Contains("(C, H, W) = (8, 4, 4)", StringComparison.Ordinal)), "the Gemm's rows are reordered");
+        Assert.AreEqual(1, import.Model.Layers.OfType<BatchNormalization>().Count(), "BatchNormalization stays a layer (the export folds it)");
+        Assert.IsTrue(import.Rows.Any(r => r.OpTypes == "MaxPool" && r.Note.Contains("ZeroPadding2D", StringComparison.Ordinal)), "the max pooling's torch padding (1, 1) after a ReLU, as zeros");
+        Assert.IsTrue(import.Rows.Any(r => r.OpTypes == "Conv" && r.Note.StartsWith("group 4: depthwise", StringComparison.Ordinal)), "groups = channels with 8 outputs: depthwise with multiplier 2");
+    }
+
+    [TestMethod]
+    public void MatMul_and_Add_become_one_dense_layer_computed_as_by_hand()
+    {
+        var onnx = OnnxReader.Read(File("matmul.onnx"));
+        float[] w1 = onnx.Graph.Initializers["w1"].Floats!, b1 = onnx.Graph.Initializers["b1"].Floats!, w2 = onnx.Graph.Initializers["w2"].Floats!, b2 = onnx.Graph.Initializers["b2"].Floats!;
+        var import = OnnxImporter.Import(File("matmul.onnx"));
+        Assert.AreEqual(2, import.Model.Layers.OfType<Dense>().Count(), "MatMul + Add (either operand order) -> Dense");
+        float[] x = Random(6, 9);
+        float[] y;
+        using (var scope = TensorScope.Begin())
+        {
+            y = import.Model.Predict(Tensor.FromArray(x, [1, 6])).ToArray();
+        }
+
+        for (int o = 0; o < 3; o++)
+        {
+            double sum = b2[o];
+            for (int j = 0; j < 7; j++)
+            {
+                double h = b1[j];
+                for (int i = 0; i < 6; i++)
+                {
+                    h += x[i] * w1[(i * 7) + j];
+                }
+
+                sum += Math.Tanh(h) * w2[(j * 3) + o];
+            }
+
+            Assert.AreEqual(sum, y[o], 1e-5, $"output {o}");
+        }
+    }
+
+    [TestMethod]
+    public void An_imported_model_exports_to_an_int8_blob()
+    {
+        var import = OnnxImporter.Import(File("residual.onnx"));
+        string path = Path.Combine(Path.GetTempPath(), $"import-{Guid.NewGuid():N}.enb");
+        try
+        {
+            var report = ModelExporter.ExportSamples(import.Model, path, new QuantizationOptions { Scheme = QuantizationScheme.Int8, CalibrationSamples = 16 },
+                [new NDArray(Random(16 * 12 * 10 * 3, 4), [16, 12, 10, 3])], new Dictionary<string, EnbValue>());
+            using var blob = BlobReader.Open(path);
+            var opcodes = blob.Graph!.Operators.Select(o => o.Opcode).ToList();
+            CollectionAssert.Contains(opcodes, Opcode.DepthwiseConv2D);
+            CollectionAssert.Contains(opcodes, Opcode.Add);
+            Assert.IsTrue(report.Layers.All(l => l.MaxRelative < 0.2), "int8 per-layer error: " + string.Join(", ", report.Layers.Select(l => $"{l.Value} {l.MaxRelative:E1}")));
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void Every_unsupported_operator_is_listed_at_once_with_its_count_and_first_node()
+    {
+        var e = Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(File("unsupported.onnx")));
+        StringAssert.Contains(e.Message, "unsupported.onnx: 3 operator(s)");
+        StringAssert.Contains(e.Message, "HardSigmoid ×2 (first: 'hsig_1' (HardSigmoid))");
+        StringAssert.Contains(e.Message, "Mul ×1 (first: 'mul_1' (Mul))");
+        StringAssert.Contains(e.Message, "Concat ×1 (first: 'concat_1' (Concat))");
+        StringAssert.Contains(e.Message, "--list-ops");
+    }
+
+    [TestMethod]
+    public void Old_opsets_external_weights_truncated_and_foreign_files_are_refused_naming_the_file()
+    {
+        var old = Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(File("old_opset.onnx")));
+        StringAssert.Contains(old.Message, "old_opset.onnx: opset 9 of ai.onnx; the importer reads opsets 11 to 21");
+        var ext = Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(File("external.onnx")));
+        StringAssert.Contains(ext.Message, "initializer 'w' keeps its data in an external file");
+        StringAssert.Contains(ext.Message, "weights.bin");
+
+        string dir = Directory.CreateTempSubdirectory("onnx-bad-").FullName;
+        try
+        {
+            byte[] whole = System.IO.File.ReadAllBytes(File("residual.onnx"));
+            string cut = Path.Combine(dir, "cut.onnx");
+            System.IO.File.WriteAllBytes(cut, whole[..(whole.Length / 2)]);
+            var t = Assert.ThrowsExactly<InvalidDataException>(() => OnnxImporter.Import(cut));
+            StringAssert.StartsWith(t.Message, cut);
+            string text = Path.Combine(dir, "notes.onnx");
+            System.IO.File.WriteAllText(text, "this is not a model\n");
+            var f = Assert.ThrowsExactly<InvalidDataException>(() => OnnxImporter.Import(text));
+            StringAssert.StartsWith(f.Message, text);
+            Assert.ThrowsExactly<FileNotFoundException>(() => OnnxImporter.Import(Path.Combine(dir, "missing.onnx")));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
