@@ -1,3 +1,4 @@
+using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Trainer.Export;
 using EdgeNet.Trainer.Keras;
@@ -89,6 +90,29 @@ public sealed class GraphFoldingTests
     }
 
     [TestMethod]
+    public void Zero_padding_after_a_relu_becomes_a_max_pooling_s_pads()
+    {
+        // PyTorch's MaxPool2d(3, 2, padding=1) as the ONNX importer builds it: a ReLU, zeros around, a valid pooling.
+        // On 8×8, 'same' would pad (0, 1); torch pads (1, 1): explicit pads, exact because the ReLU made every value ≥ 0.
+        KerasBackend.SetRandomSeed(8);
+        var model = new Sequential([new Conv2D(4, [3, 3]), new ReLU(), new ZeroPadding2D(1), new MaxPool2D(3, 2), new Flatten(), new Dense(3)]);
+        model.Apply(Tensor.FromArray(GradientCheck.Rand(10 * 10 * 2, 1), 1, 10, 10, 2));
+        var (blob, path) = Export(model, [10, 10, 2], GradientCheck.Rand(200, 2), 1);
+        try
+        {
+            var pool = blob.Graph!.Operators.Single(o => o.Opcode == Opcode.MaxPool2D);
+            CollectionAssert.AreEqual(new[] { 1, 1, 1, 1 }, OperatorSchemas.MaxPool2D.Pads(pool.Attributes), "the max pooling's own pads");
+        }
+        finally
+        {
+            blob.Dispose();
+            File.Delete(path);
+        }
+
+        SameAsModel(model, [10, 10, 2], 3);
+    }
+
+    [TestMethod]
     public void Folds_that_cannot_apply_are_refused_naming_the_layer()
     {
         KerasBackend.SetRandomSeed(12);
@@ -101,7 +125,7 @@ public sealed class GraphFoldingTests
         var padThenPool = new Sequential([new ZeroPadding2D(1), new MaxPool2D(2, 2)]);
         padThenPool.Apply(Tensor.FromArray(GradientCheck.Rand(4 * 4, 15), 1, 4, 4, 1));
         e = Assert.ThrowsExactly<NotSupportedException>(() => Export(padThenPool, [4, 4, 1], GradientCheck.Rand(16, 16), 1));
-        StringAssert.Contains(e.Message, "only a Conv2D or DepthwiseConv2D can take into its padding");
+        StringAssert.Contains(e.Message, "only a Conv2D or DepthwiseConv2D (or a MaxPool2D after a ReLU) can take into its padding");
 
         var relu6First = new Sequential([new ReLU(6f), new Dense(2)]);
         relu6First.Apply(Tensor.FromArray(GradientCheck.Rand(3, 17), 1, 3));
