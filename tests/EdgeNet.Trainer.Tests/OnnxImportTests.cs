@@ -26,6 +26,7 @@ public sealed class OnnxImportTests
     [DataRow("cnn_flatten.onnx", 853)]
     [DataRow("residual.onnx", 916)]
     [DataRow("matmul.onnx", 73)]
+    [DataRow("view_flatten.onnx", 354)]
     public void Imported_models_compute_what_onnx_runtime_computes(string file, int parameters)
     {
         var import = OnnxImporter.Import(File(file));
@@ -45,6 +46,18 @@ public sealed class OnnxImportTests
         Assert.AreEqual(1, import.Model.Layers.OfType<BatchNormalization>().Count(), "BatchNormalization stays a layer (the export folds it)");
         Assert.IsTrue(import.Rows.Any(r => r.OpTypes == "MaxPool" && r.Note.Contains("ZeroPadding2D", StringComparison.Ordinal)), "the max pooling's torch padding (1, 1) after a ReLU, as zeros");
         Assert.IsTrue(import.Rows.Any(r => r.OpTypes == "Conv" && r.Note.StartsWith("group 4: depthwise", StringComparison.Ordinal)), "groups = channels with 8 outputs: depthwise with multiplier 2");
+    }
+
+    [TestMethod]
+    public void A_shape_chain_on_the_batch_is_folded_and_the_view_keeps_channel_major_order()
+    {
+        // x.view(x.size(0), -1): Shape -> Gather(0) -> Unsqueeze -> Concat([N], [-1]) -> Reshape, the batch left symbolic.
+        var import = OnnxImporter.Import(File("view_flatten.onnx"));
+        var folded = import.Rows.Where(r => r.Note.StartsWith("folded:", StringComparison.Ordinal)).Select(r => r.OpTypes).ToList();
+        CollectionAssert.AreEqual(new[] { "Shape", "Gather", "Unsqueeze", "Concat" }, folded);
+        Assert.IsTrue(import.Rows.Any(r => r.OpTypes == "Concat" && r.Note.EndsWith("= [N, -1]", StringComparison.Ordinal)), "the target shape keeps the batch symbolic");
+        Assert.IsTrue(import.Rows.Any(r => r.OpTypes == "Gemm" && r.Note.Contains("(C, H, W) = (6, 3, 4)", StringComparison.Ordinal)), "the view's rows reordered");
+        Assert.IsTrue(import.Rows.Any(r => r.OpTypes == "ReduceMean" && r.Layer.Length > 0), "x.mean([2, 3]) -> global average pooling");
     }
 
     [TestMethod]
@@ -106,8 +119,8 @@ public sealed class OnnxImportTests
         var e = Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(File("unsupported.onnx")));
         StringAssert.Contains(e.Message, "unsupported.onnx: 3 operator(s)");
         StringAssert.Contains(e.Message, "HardSigmoid ×2 (first: 'hsig_1' (HardSigmoid))");
-        StringAssert.Contains(e.Message, "Mul ×1 (first: 'mul_1' (Mul))");
-        StringAssert.Contains(e.Message, "Concat ×1 (first: 'concat_1' (Concat))");
+        StringAssert.Contains(e.Message, "Mul on activations ×1 (first: 'mul_1' (Mul); folded only on constants)");
+        StringAssert.Contains(e.Message, "Concat on activations ×1 (first: 'concat_1' (Concat); folded only on constants)");
         StringAssert.Contains(e.Message, "--list-ops");
     }
 

@@ -113,6 +113,11 @@ public static partial class OnnxImporter
         private void Map(OnnxNode n)
         {
             _done.Add(n);
+            if (Foldable.Contains(n.OpType) && TryFold(n))
+            {
+                return;
+            }
+
             switch (n.OpType)
             {
                 case "Constant":
@@ -135,9 +140,10 @@ public static partial class OnnxImporter
                 case "MaxPool":
                 case "AveragePool": Pool(n); break;
                 case "GlobalAveragePool": GlobalAveragePool(n); break;
+                case "ReduceMean": ReduceMean(n); break;
                 case "Flatten": Flatten(n, Attr(n, "axis", 1), "Flatten"); break;
                 case "Reshape": Reshape(n); break;
-                default: throw Fail(n, "is not mapped"); // CheckOperators listed these already
+                default: throw Fail(n, "is not mapped on activations (only folded on constants)"); // CheckOperators listed these already
             }
         }
 

@@ -153,7 +153,7 @@ public static partial class OnnxImporter
 
                 var add = new Add(LayerName(n));
                 Set(n, new Value(add.Apply(a.T, b.T), a.Layout, a.Chw));
-                Row(n, add, "residual");
+                Row(n, add, a.Layout == Layout.Image ? "residual" : "sum of two branches");
                 return;
             }
 
@@ -222,7 +222,7 @@ public static partial class OnnxImporter
             }
 
             var dense = DenseFrom(n, In(n, 0), kn, k, units, bias, out string note);
-            Row(n, dense, (transB ? "weights transposed; " : "") + note);
+            Row(n, dense, string.Join("; ", new[] { transB ? "weights transposed" : "", note }.Where(t => t.Length > 0)));
         }
 
         // A Dense of kernel [K, N]; after a flattened feature map, rows reordered from ONNX's (c, h, w) to (h, w, c).
@@ -325,6 +325,23 @@ public static partial class OnnxImporter
             Row(n, gap, "[N, C, 1, 1] held as [N, C]");
         }
 
+        // ReduceMean over H and W: torch's x.mean([2, 3]) (MNASNet, ShuffleNetV2).
+        private void ReduceMean(OnnxNode n)
+        {
+            var x = Image(n, In(n, 0));
+            long[] axes = OptionalConst(n, 1)?.AsInts() ?? Ints(n, "axes") ?? [];
+            var set = axes.Select(a => a < 0 ? a + 4 : a).Order().ToArray();
+            if (set is not [2, 3])
+            {
+                throw Fail(n, $"averages over axes [{string.Join(", ", axes)}]; the importer maps the mean over H and W (axes [2, 3])");
+            }
+
+            bool keep = Attr(n, "keepdims", 1) != 0;
+            var gap = new GlobalAveragePooling2D(LayerName(n));
+            Set(n, new Value(gap.Apply(x.T), keep ? Layout.Pooled : Layout.Vector, NonNegative: x.NonNegative));
+            Row(n, gap, keep ? "[N, C, 1, 1] held as [N, C]" : "[N, C]");
+        }
+
         private void Flatten(OnnxNode n, long axis, string what)
         {
             var x = In(n, 0);
@@ -350,7 +367,7 @@ public static partial class OnnxImporter
         private void Reshape(OnnxNode n)
         {
             var x = In(n, 0);
-            long[] shape = Const(n, 1).AsInts();
+            long[] shape = Const(n, 1).AsInts().Select(d => d == BatchDim ? 0 : d).ToArray(); // the folded batch: "copy it"
             long total = x.T.SampleShape.Size;
             if (shape is [_, long f] && (f == -1 || f == total) && shape[0] is -1 or 0 or 1 || (shape is [_, long f2] && f2 == total))
             {
@@ -360,75 +377,5 @@ public static partial class OnnxImporter
 
             throw Fail(n, $"reshapes {x.T.ShapeText} to [{string.Join(", ", shape)}]; the importer maps a reshape to [N, features]");
         }
-
-        // ---- geometry ----
-
-        private Value Image(OnnxNode n, Value x) =>
-            x.Layout == Layout.Image ? x : throw Fail(n, $"needs a feature map [N, C, H, W]; its input is {x.T.ShapeText} ({x.Layout})");
-
-        private static (int H, int W) Strides(OnnxNode n) => Ints(n, "strides") is [long a, long b] ? ((int)a, (int)b) : (1, 1);
-
-        /// <summary>
-        /// Keras' padding for the node's: 'valid' for none, 'same' where ONNX's pads are what TensorFlow's SAME gives
-        /// (more at the end when odd) — for an average pooling only when the padding is not counted — else 'valid'
-        /// behind an explicit zero padding (folded back into the convolution's pads at export).
-        /// </summary>
-        private (string Padding, (int Top, int Bottom, int Left, int Right)? Pad) Padding(OnnxNode n, Value x, int kh, int kw, int sh, int sw, bool countIncludePad)
-        {
-            int h = x.T.SampleShape[0], w = x.T.SampleShape[1];
-            (int Begin, int End) Same(int size, int k, int s)
-            {
-                int o = (size + s - 1) / s, total = Math.Max(((o - 1) * s) + k - size, 0);
-                return (total / 2, total - (total / 2));
-            }
-
-            var (st, sb) = Same(h, kh, sh);
-            var (sl, sr) = Same(w, kw, sw);
-            string auto = AttrS(n, "auto_pad", "NOTSET");
-            int t, l, b, r;
-            switch (auto)
-            {
-                case "SAME_UPPER": (t, b, l, r) = (st, sb, sl, sr); break;
-                case "SAME_LOWER": (t, b, l, r) = (sb, st, sr, sl); break;
-                case "VALID": (t, b, l, r) = (0, 0, 0, 0); break;
-                case "NOTSET":
-                case "":
-                    long[] p = Ints(n, "pads") ?? [0, 0, 0, 0];
-                    if (p.Length != 4)
-                    {
-                        throw Fail(n, $"has pads [{string.Join(", ", p)}]; a 2-D window needs 4");
-                    }
-
-                    (t, l, b, r) = ((int)p[0], (int)p[1], (int)p[2], (int)p[3]);
-                    break;
-                default: throw Fail(n, $"has auto_pad '{auto}'");
-            }
-
-            if (t == 0 && b == 0 && l == 0 && r == 0)
-            {
-                return ("valid", null);
-            }
-
-            if ((t, b, l, r) == (st, sb, sl, sr) && (n.OpType != "AveragePool" || !countIncludePad))
-            {
-                return ("same", null);
-            }
-
-            return ("valid", (t, b, l, r));
-        }
-
-        private Value ZeroPad(OnnxNode n, Value x, (int Top, int Bottom, int Left, int Right)? pad, string suffix)
-        {
-            if (pad is not { } p)
-            {
-                return x;
-            }
-
-            var zp = new ZeroPadding2D(p.Top, p.Bottom, p.Left, p.Right, LayerName(n, suffix));
-            return x with { T = zp.Apply(x.T) };
-        }
-
-        private static string PadNote(string padding, (int Top, int Bottom, int Left, int Right)? pad) =>
-            pad is { } p ? $"pads (top {p.Top}, bottom {p.Bottom}, left {p.Left}, right {p.Right}) as a ZeroPadding2D" : padding;
     }
 }

@@ -90,6 +90,8 @@ public static partial class OnnxImporter
         ("MaxPool", "11", "MaxPooling2D ('same'/'valid'; other pads after a ReLU as a ZeroPadding2D); ceil_mode 0"),
         ("AveragePool", "11", "AveragePooling2D ('valid', 'same' without the padding counted, or pads counted as zeros)"),
         ("GlobalAveragePool", "11", "GlobalAveragePooling2D"),
+        ("ReduceMean", "11", "GlobalAveragePooling2D over axes [2, 3] (keepdims 0 or 1; axes as an input from opset 18)"),
+        ("Shape, Gather, Unsqueeze, Squeeze, Concat, Cast, Slice, Add, Sub, Mul, Div", "11", "folded when their inputs are constants or shapes (x.view(x.size(0), -1)); a symbolic batch stays the batch"),
         ("Flatten", "11", "Flatten (a feature map's C, H, W order kept by reordering the next Dense)"),
         ("Reshape", "11", "Flatten, for a constant shape [N, -1] or [N, features]"),
         ("Softmax", "11", "Softmax over the last axis"),
@@ -100,7 +102,8 @@ public static partial class OnnxImporter
     private static readonly HashSet<string> Known =
     [
         "Conv", "BatchNormalization", "Relu", "Clip", "Sigmoid", "Tanh", "Add", "MatMul", "Gemm", "MaxPool", "AveragePool",
-        "GlobalAveragePool", "Flatten", "Reshape", "Softmax", "Identity", "Dropout", "Constant",
+        "GlobalAveragePool", "ReduceMean", "Flatten", "Reshape", "Softmax", "Identity", "Dropout", "Constant",
+        "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Sub", "Mul", "Div",
     ];
 
     // Every unsupported operator at once, with its count and the first node's name: a user fixes them in one go.
@@ -110,6 +113,7 @@ public static partial class OnnxImporter
             .Where(n => (n.Domain is not ("" or "ai.onnx")) || !Known.Contains(n.OpType))
             .GroupBy(n => n.Domain is "" or "ai.onnx" ? n.OpType : $"{n.Domain}.{n.OpType}")
             .Select(grp => $"{grp.Key} ×{grp.Count()} (first: {grp.First().Label})")
+            .Concat(UnfoldableNodes(g).GroupBy(n => n.OpType).Select(grp => $"{grp.Key} on activations ×{grp.Count()} (first: {grp.First().Label}; folded only on constants)"))
             .ToList();
         if (missing.Count > 0)
         {

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the small ONNX files the importer tests read (checked in; rerun only to change them):
     /usr/bin/python3 tests/EdgeNet.Trainer.Tests/OnnxFiles/make.py   (python3-torch python3-onnx)
+view_flatten.onnx: x.view(x.size(0), -1) as torch writes it (a shape chain to fold) and x.mean([2, 3]).
 cnn_flatten.onnx: torch.onnx.export of a CNN whose Flatten reads a 4x4x8 feature map (the C,H,W order a converter
   must keep), BatchNormalization kept as a node, a padded max pooling after a ReLU, a depthwise conv with
   multiplier 2, Clip(0, 6), Gemm, Softmax.
@@ -56,6 +57,19 @@ class Residual(nn.Module):
         return self.fc(nn.functional.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
+class ViewFlatten(nn.Module):
+    """A user's CNN: x.view(x.size(0), -1) (Shape, Gather, Unsqueeze, Concat, Reshape) and a mean over H, W."""
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 6, 3, stride=2)
+        self.fc = nn.Linear(6 * 3 * 4, 3)
+        self.head = nn.Linear(6, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(x))
+        return self.fc(x.view(x.size(0), -1)) + self.head(x.mean([2, 3]))
+
+
 def export(net, shape, name, **kw):
     net.eval()
     torch.onnx.export(net, torch.randn(*shape), os.path.join(here, name), opset_version=13, input_names=["input"],
@@ -64,6 +78,7 @@ def export(net, shape, name, **kw):
 
 export(Cnn(), (1, 3, 8, 8), "cnn_flatten.onnx", training=torch.onnx.TrainingMode.PRESERVE)
 export(Residual(), (1, 3, 12, 10), "residual.onnx")
+export(ViewFlatten(), (1, 2, 7, 9), "view_flatten.onnx")
 
 rng = np.random.default_rng(3)
 def init(name, a):
