@@ -50,12 +50,13 @@ internal static class CameraCommand
         var scales = new Option<string>("--scale") { Description = "with --synthetic: MIN:MAX magnification of the 28x28 digit on the page", DefaultValueFactory = _ => "3:8" };
         var hand = new Option<string?>("--hand") { Description = "with --synthetic: another writer's hand, thick|thin and/or slant=S (e.g. thick,slant=0.3)" };
         var first = new Option<int>("--first-digit") { Description = "with --synthetic: the first held-out digit drawn (frames take the next ones)" };
+        var replay = new Option<string?>("--replay") { Description = "instead of a camera: the frames saved in DIR (.yuyv of --size, .jpg), in name order; a folder named after a class labels its frames" };
         var save = new Option<string?>("--save-frames") { Description = "with --synthetic: also write each frame's bytes to DIR/NNNNN.yuyv|.jpg (scripts/bench-camera.sh times OpenCV on them)" };
         var print = new Option<bool>("--print-frames") { Description = "with --synthetic: a line per frame (its label, the reading or the rejection)" };
         var live = new Option<bool>("--live") { Description = "with --synthetic: the live display a camera gets (the stable digit, confidence, frames per second, per-stage latency) instead of the accuracy run" };
         var cmd = new Command("camera", "Recognise handwritten digits from a camera (V4L2) or the synthetic camera: MNIST-style preprocessing, the digit model, per-stage latency.")
         {
-            device, synthetic, format, size, frames, stable, list, seed, rotation, scales, hand, first, save, print, live,
+            device, synthetic, replay, format, size, frames, stable, list, seed, rotation, scales, hand, first, save, print, live,
         };
         common.AddTo(cmd);
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
@@ -69,6 +70,33 @@ internal static class CameraCommand
             var (w, h) = ParseSize(p.GetValue(size)!);
             string? dev = p.GetValue(device);
             int n = p.GetValue(synthetic);
+            var variant = RunCommands.Options(p, common.Kernels, RunCommands.Threads(), 1).Variant;
+            if (ImageModel(p.GetValue(common.Model)!, variant) is { } images)
+            {
+                // An image model (MobileNetV2): whole frames through its pipeline, no digit preprocessing.
+                using (images)
+                {
+                    string? folder = p.GetValue(replay);
+                    if ((dev is null) == (folder is null) || n > 0)
+                    {
+                        throw new ArgumentException("an image model reads --device /dev/videoN or --replay DIR (the synthetic camera draws digits)");
+                    }
+
+                    var (ks, ns) = ParseStable(p.GetValue(stable)!);
+                    using IFrameSource src = folder is not null ? new ReplayFrameSource(folder, w, h) : V4l2FrameSource.Open(dev!, w, h, fmt);
+                    o.WriteLine($"{src.Description}; model {images.Description}");
+                    using var stop = new CancellationTokenSource();
+                    Console.CancelKeyPress += (_, a) =>
+                    {
+                        a.Cancel = true;
+                        stop.Cancel();
+                    };
+                    RunImages(new Limited(src, p.GetValue(frames), stop.Token), images, new StabilityFilter(ks, ns), o, p.GetValue(print) || folder is not null);
+                }
+
+                return;
+            }
+
             if ((dev is null) == (n <= 0))
             {
                 throw new ArgumentException("give either --device /dev/videoN or --synthetic N");
@@ -84,7 +112,12 @@ internal static class CameraCommand
                 return;
             }
 
-            using var classifier = new DigitClassifier(p.GetValue(common.Model)!, new InterpreterOptions { Variant = RunCommands.Options(p, common.Kernels, RunCommands.Threads(), 1).Variant });
+            if (p.GetValue(replay) is not null)
+            {
+                throw new ArgumentException("--replay is for image models (MobileNetV2); a digit model reads --device or --synthetic N (classify reads image files)");
+            }
+
+            using var classifier = new DigitClassifier(p.GetValue(common.Model)!, new InterpreterOptions { Variant = variant });
             if (n > 0)
             {
                 var digits = Datasets.LoadDigits().Test;
@@ -130,6 +163,95 @@ internal static class CameraCommand
             o.WriteLine($"{stats2.Summary()}; dropped {source.Dropped} frames the pipeline was too slow for");
         }));
         return cmd;
+    }
+
+    /// <summary>The model as an image classifier when it states an image pipeline (MobileNetV2); null for a digit model.</summary>
+    private static ImageClassifier? ImageModel(string path, KernelVariant variant)
+    {
+        var c = new ImageClassifier(path, new InterpreterOptions { Variant = variant });
+        if (ModelInfo.HasPipeline(c.Model.Blob))
+        {
+            return c;
+        }
+
+        c.Dispose();
+        return null;
+    }
+
+    /// <summary>Frames → RGB → the model's pipeline → the model: the stable class, per-stage latency, accuracy where folders name classes.</summary>
+    private static void RunImages(IFrameSource source, ImageClassifier model, StabilityFilter filter, TextWriter o, bool perFrame)
+    {
+        var image = new FrameImage();
+        var convert = new List<double>();
+        var infer = new List<double>();
+        int frames = 0, labelled = 0, correct = 0, shown = -1;
+        var rate = new FrameRate();
+        double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;
+        while (source.TryRead(out var frame))
+        {
+            rate.Arrived(Stopwatch.GetTimestamp());
+            frames++;
+            string name = frame.Name ?? $"frame {frames}";
+            long t0 = Stopwatch.GetTimestamp();
+            try
+            {
+                image.Load(frame);
+            }
+            catch (InvalidDataException ex)
+            {
+                o.WriteLine($"{name}: rejected: {ex.Message}");
+                continue;
+            }
+
+            long t1 = Stopwatch.GetTimestamp();
+            int top = model.ClassifyImage(image.Pixels, image.Height, image.Width, image.Channels);
+            long t2 = Stopwatch.GetTimestamp();
+            convert.Add(Ms(t0, t1));
+            infer.Add(Ms(t1, t2));
+            float confidence = model.Probabilities[top];
+            string? folder = frame.Name is null ? null : Path.GetFileName(Path.GetDirectoryName(frame.Name));
+            int label = folder is null ? -1 : IndexOf(model.ClassNames, folder);
+            if (label >= 0)
+            {
+                labelled++;
+                correct += label == top ? 1 : 0;
+            }
+
+            int stable = filter.Add(top);
+            if (perFrame)
+            {
+                o.WriteLine(string.Create(Inv, $"{name}: {model.ClassNames[top]} {confidence:F3}{(label >= 0 ? (label == top ? " (right)" : $" (wrong: {model.ClassNames[label]})") : "")}"));
+            }
+            else if (stable != shown && stable >= 0)
+            {
+                o.WriteLine(string.Create(Inv, $"{model.ClassNames[stable]} ({confidence:F2})  {rate.PerSecond:F1} fps  frame→RGB {convert[^1]:F1} ms, pipeline+model {infer[^1]:F1} ms"));
+            }
+
+            shown = stable >= 0 ? stable : shown;
+        }
+
+        static double P50(List<double> v)
+        {
+            var s = v.ToArray();
+            Array.Sort(s);
+            return s.Length == 0 ? double.NaN : s[s.Length / 2];
+        }
+
+        string accuracy = labelled > 0 ? string.Create(Inv, $"; accuracy {(double)correct / labelled:F4} ({correct}/{labelled} frames in folders named by class)") : "";
+        o.WriteLine(string.Create(Inv, $"{frames} frames; median frame→RGB {P50(convert):F2} ms, pipeline + model {P50(infer):F2} ms{accuracy}"));
+    }
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (int i = 0; i < names.Count; i++)
+        {
+            if (string.Equals(names[i], name, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     public static Command Classify(TextWriter o, TextWriter e)

@@ -24,6 +24,9 @@ public class ImageClassifier : IDisposable
     private readonly float _offset;
     private readonly float[] _probabilities;
     private readonly Formats.Data.ImagePipeline? _pipeline;
+    private Formats.Data.ImagePipeline? _unit;   // the pipeline to 0..1, as Classify takes pixels
+    private float[]? _input;                     // [model input]
+    private float[]? _scratch;                   // the pipeline's, for the last image size
 
     /// <summary>Loads <paramref name="blob"/> for batch-1 classification.</summary>
     /// <exception cref="Formats.Enb.EnbFormatException">The file is not a valid blob (the message names the field).</exception>
@@ -164,6 +167,26 @@ public class ImageClassifier : IDisposable
         }
 
         return pixels;
+    }
+
+    /// <summary>
+    /// Classifies an image of any size [<paramref name="h"/>, <paramref name="w"/>, <paramref name="c"/>] (values 0..255, c 1 or
+    /// 3: a camera frame through <see cref="Camera.FrameImage"/>) brought to the model's input by its pipeline (centre crop,
+    /// bilinear resize, the model's channels); buffers are planned at the first image of a size. Returns the most probable class.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model has no image pipeline (a digit model: use the digit preprocessing).</exception>
+    public int ClassifyImage(ReadOnlySpan<float> pixels, int h, int w, int c)
+    {
+        var p = _pipeline ?? throw new InvalidOperationException($"{Description}: the model states no image pipeline ('{MetadataKeys.InputResize.Name}'); a digit model reads frames through the digit preprocessing");
+        _unit ??= p with { Scale = 1f / 255f, Offset = 0f };
+        _input ??= new float[p.SampleSize];
+        if (_scratch is null || _scratch.Length < p.ScratchFloats(h, w))
+        {
+            _scratch = new float[p.ScratchFloats(h, w)];
+        }
+
+        _unit.Apply(pixels, h, w, c, _input, _scratch);
+        return Classify(_input);
     }
 
     /// <summary>The <paramref name="k"/> most probable classes of the last image, best first.</summary>
