@@ -2,7 +2,9 @@ using EdgeNet.Formats.Enb;
 using EdgeNet.Trainer.Cli;
 using EdgeNet.Trainer.Export;
 using EdgeNet.Trainer.Import;
+using EdgeNet.Trainer.Keras;
 using EdgeNet.Trainer.Keras.Layers;
+using EdgeNet.Trainer.Keras.Models;
 using EdgeNet.Trainer.Tensors;
 
 namespace EdgeNet.Trainer.Tests;
@@ -12,6 +14,7 @@ namespace EdgeNet.Trainer.Tests;
 /// Runtime and a hand computation, parameter counts against the file's, refusals that name the file, node and fix.
 /// </summary>
 [TestClass]
+[DoNotParallelize] // seeds the process-wide Keras RNG
 public sealed class OnnxImportTests
 {
     private static string File(string name) => Path.Combine(AppContext.BaseDirectory, "OnnxFiles", name);
@@ -35,6 +38,81 @@ public sealed class OnnxImportTests
         int per = import.InputShape.Aggregate(1, (a, d) => a * d);
         double worst = ImportCommand.Check(File(file), import.Model, import.InputShape, Random(6 * per, 3));
         Assert.IsLessThan(1e-5, worst, $"{file}: largest difference against ONNX Runtime, relative to the output's range");
+    }
+
+    private static Model Residual()
+    {
+        var input = Input.Create([11, 9, 3]);
+        var x = new Conv2D(8, [3, 3], padding: "same", useBias: false).Apply(input);
+        x = new BatchNormalization(epsilon: 1e-3f).Apply(x);
+        x = new ReLU(6f).Apply(x);
+        var (t, b, l, r) = Keras.Applications.Applications.CorrectPad(11, 9, 3);
+        x = new ZeroPadding2D(t, b, l, r).Apply(x);
+        x = new DepthwiseConv2D([3, 3], [2, 2], "valid", useBias: false).Apply(x);
+        x = new BatchNormalization(epsilon: 1e-3f).Apply(x);
+        var branch = new ReLU(6f).Apply(x);
+        x = new Conv2D(16, [1, 1], activation: "relu").Apply(branch);
+        x = new Conv2D(8, [1, 1]).Apply(x);
+        x = new Add().Apply(branch, x);
+        x = new GlobalAveragePooling2D().Apply(x);
+        var model = new Model(input, new Dense(4, activation: "softmax").Apply(x));
+        var rng = new Random(2);
+        foreach (var bn in model.BatchNormalizationLayers())
+        {
+            int c = bn.Gamma!.Shape.Size;
+            bn.Gamma.Assign(Enumerable.Range(0, c).Select(_ => 0.5f + (float)rng.NextDouble()).ToArray());
+            bn.Beta!.Assign(Enumerable.Range(0, c).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray());
+            bn.MovingMean!.Assign(Enumerable.Range(0, c).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray());
+            bn.MovingVariance!.Assign(Enumerable.Range(0, c).Select(_ => 0.2f + (float)rng.NextDouble()).ToArray());
+        }
+
+        return model;
+    }
+
+    [TestMethod]
+    public void EdgeNet_s_own_onnx_export_imports_back_to_the_same_outputs()
+    {
+        // The exporter writes NHWC at the edges with Transposes (as tf2onnx does for a Keras model), NCHW inside,
+        // BatchNormalization folded, ReLU6 as Clip, Dense as MatMul + Add: the importer takes all of it back.
+        KerasBackend.SetRandomSeed(4);
+        foreach (var (model, sample) in new (Func<Model> Make, int[] Sample)[]
+                 {
+                     (() => new Sequential([new Conv2D(5, [3, 3], padding: "same", activation: "relu"), new MaxPool2D([2, 2]), new Flatten(), new Dense(7, activation: "softmax")]), [8, 6, 3]),
+                     (Residual, [11, 9, 3]),
+                 }.Select(m => (m.Make(), m.Sample)))
+        {
+            int per = sample.Aggregate(1, (a, d) => a * d);
+            float[] x = Random(5 * per, 8);
+            float[] expected;
+            using (var scope = TensorScope.Begin())
+            {
+                expected = model.Predict(Tensor.FromArray(x, [5, .. sample])).ToArray();
+            }
+
+            string path = Path.Combine(Path.GetTempPath(), $"roundtrip-{Guid.NewGuid():N}.onnx");
+            try
+            {
+                OnnxExporter.Export(model, path, sample, x[..per]);
+                var import = OnnxImporter.Import(path);
+                CollectionAssert.AreEqual(sample, import.InputShape, "NHWC input taken as it is");
+                Assert.IsTrue(import.Rows.Any(r => r.OpTypes == "input" && r.Note.Contains("NHWC already", StringComparison.Ordinal)));
+                float[] got;
+                using (var scope = TensorScope.Begin())
+                {
+                    got = import.Model.Predict(Tensor.FromArray(x, [5, .. sample])).ToArray();
+                }
+
+                Assert.HasCount(expected.Length, got);
+                for (int i = 0; i < got.Length; i++)
+                {
+                    Assert.AreEqual(expected[i], got[i], 1e-5, $"{model.Name} output {i}");
+                }
+            }
+            finally
+            {
+                System.IO.File.Delete(path);
+            }
+        }
     }
 
     [TestMethod]

@@ -16,6 +16,9 @@ public static partial class OnnxImporter
 
         /// <summary>ONNX [N, F] held as [N, F].</summary>
         Vector,
+
+        /// <summary>ONNX [N, H, W, C] (a model converted from TensorFlow, or EdgeNet's own export) held as it is.</summary>
+        Nhwc,
     }
 
     /// <param name="T">The Keras tensor.</param>
@@ -91,6 +94,16 @@ public static partial class OnnxImporter
                 dims = info.Dims.Skip(1).Select(d => (int)d.Value!.Value).ToArray();
             }
 
+            // tf2onnx's (and EdgeNet's) NHWC input, made NCHW by a Transpose before the first convolution.
+            var readers = g.Nodes.Where(x => x.Inputs.Contains(info.Name)).ToList();
+            if (dims is [int h0, int w0, int c0] && readers.Count > 0 && readers.All(r => r.OpType == "Transpose" && Ints(r, "perm") is [0, 3, 1, 2]))
+            {
+                var t = Input.Create([h0, w0, c0], Sanitize(info.Name));
+                _values[info.Name] = new Value(t, Layout.Nhwc);
+                _rows.Add(new OnnxImportRow($"'{info.Name}'", "input", t.Name, $"ONNX [N, {h0}, {w0}, {c0}]: NHWC already (its Transpose to NCHW is dropped)"));
+                return (t, [h0, w0, c0]);
+            }
+
             if (dims is [int c, int h, int w])
             {
                 var t = Input.Create([h, w, c], Sanitize(info.Name));
@@ -143,6 +156,7 @@ public static partial class OnnxImporter
                 case "ReduceMean": ReduceMean(n); break;
                 case "Flatten": Flatten(n, Attr(n, "axis", 1), "Flatten"); break;
                 case "Reshape": Reshape(n); break;
+                case "Transpose": Transpose(n); break;
                 default: throw Fail(n, "is not mapped on activations (only folded on constants)"); // CheckOperators listed these already
             }
         }

@@ -48,6 +48,7 @@ public static partial class OnnxImporter
                 {
                     Layout.Image => [BatchDim, v.T.SampleShape[2], v.T.SampleShape[0], v.T.SampleShape[1]],
                     Layout.Pooled => [BatchDim, v.T.SampleShape[0], 1, 1],
+                    Layout.Nhwc => [BatchDim, v.T.SampleShape[0], v.T.SampleShape[1], v.T.SampleShape[2]],
                     _ => [BatchDim, .. v.T.SampleShape.Dims.Select(d => (long)d)],
                 };
                 Fold(n, Ints([shape.Length], shape), $"the shape of '{n.Inputs[0]}'");

@@ -325,6 +325,26 @@ public static partial class OnnxImporter
             Row(n, gap, "[N, C, 1, 1] held as [N, C]");
         }
 
+        // The NHWC ↔ NCHW transposes a converted model has at its edges: nothing to do, the layout is noted.
+        private void Transpose(OnnxNode n)
+        {
+            var x = In(n, 0);
+            long[] perm = Ints(n, "perm") ?? [];
+            if (x.Layout == Layout.Nhwc && perm is [0, 3, 1, 2])
+            {
+                Alias(n, x with { Layout = Layout.Image }, "NHWC → NCHW: the layout EdgeNet holds already");
+                return;
+            }
+
+            if (x.Layout == Layout.Image && perm is [0, 2, 3, 1])
+            {
+                Alias(n, x with { Layout = Layout.Nhwc }, "NCHW → NHWC: the layout EdgeNet holds already");
+                return;
+            }
+
+            throw Fail(n, $"transposes a {x.Layout} value {x.T.ShapeText} with perm [{string.Join(", ", perm)}]; the importer maps the NHWC ↔ NCHW transposes at a converted model's edges");
+        }
+
         // ReduceMean over H and W: torch's x.mean([2, 3]) (MNASNet, ShuffleNetV2).
         private void ReduceMean(OnnxNode n)
         {
@@ -350,9 +370,17 @@ public static partial class OnnxImporter
                 throw Fail(n, $"flattens from axis {axis}; the importer maps flattening to [N, features]");
             }
 
-            if (x.Layout != Layout.Image)
+            if (x.Layout is Layout.Pooled or Layout.Vector)
             {
                 Alias(n, x with { Layout = Layout.Vector }, x.Layout == Layout.Pooled ? "[N, C, 1, 1] is already [N, C]" : "already flat");
+                return;
+            }
+
+            if (x.Layout == Layout.Nhwc)
+            {
+                var f = new Flatten(LayerName(n));
+                Set(n, new Value(f.Apply(x.T), Layout.Vector, null, x.NonNegative));
+                Row(n, f, $"{what}: ONNX's order is NHWC's here");
                 return;
             }
 
