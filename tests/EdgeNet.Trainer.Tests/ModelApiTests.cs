@@ -240,6 +240,17 @@ public sealed class ModelApiTests
     }
 
     [TestMethod]
+    public void An_LSTM_layer_has_Keras_parameter_count_after_running()
+    {
+        // Keras: 4·(units·(features + units) + units) = 448 for LSTM(8) on 5 features. The layer built its cell and the
+        // cell's first step built it again: 896 weights, half of them dead (found by the ONNX importer's count).
+        var input = Input.Create([7, 5]);
+        var model = new Model(input, new LSTM(8).Apply(input));
+        model.Predict(Tensor.FromArray(new float[2 * 7 * 5], 2, 7, 5));
+        Assert.AreEqual(448, model.CountParams());
+    }
+
+    [TestMethod]
     public void LSTM_layer_equals_an_independent_LSTM_in_double_precision()
     {
         const int Batch = 3, Steps = 5, In = 4, Units = 6;

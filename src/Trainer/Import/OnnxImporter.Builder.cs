@@ -19,6 +19,15 @@ public static partial class OnnxImporter
 
         /// <summary>ONNX [N, H, W, C] (a model converted from TensorFlow, or EdgeNet's own export) held as it is.</summary>
         Nhwc,
+
+        /// <summary>ONNX [N, T, F] (batch first) held as [N, T, F].</summary>
+        Sequence,
+
+        /// <summary>ONNX [T, N, F] (time first, what ONNX's LSTM reads) held as [N, T, F].</summary>
+        TimeMajor,
+
+        /// <summary>An LSTM's last hidden state, ONNX [1, N, H], held as [N, H].</summary>
+        LastState,
     }
 
     /// <param name="T">The Keras tensor.</param>
@@ -35,6 +44,7 @@ public static partial class OnnxImporter
         private readonly HashSet<string> _names = [];
         private readonly List<OnnxImportRow> _rows = [];
         private readonly HashSet<OnnxNode> _done = [];
+        private readonly HashSet<string> _zeros = [];      // ConstantOfShape(0) of a shape with the batch in it
 
         public (Model Model, List<OnnxImportRow> Rows, int[] Shape) Build(string name)
         {
@@ -112,6 +122,14 @@ public static partial class OnnxImporter
                 return (t, [h, w, c]);
             }
 
+            if (dims is [int steps, int features])
+            {
+                var t = Input.Create([steps, features], Sanitize(info.Name));
+                _values[info.Name] = new Value(t, Layout.Sequence);
+                _rows.Add(new OnnxImportRow($"'{info.Name}'", "input", t.Name, $"a sequence [N, {steps}, {features}]"));
+                return (t, [steps, features]);
+            }
+
             if (dims is [int f])
             {
                 var t = Input.Create([f], Sanitize(info.Name));
@@ -120,7 +138,7 @@ public static partial class OnnxImporter
                 return (t, [f]);
             }
 
-            throw new OnnxImportException($"{file}: input '{info.Name}' has shape [N, {string.Join(", ", dims)}]; the importer takes images [N, C, H, W] and vectors [N, F]");
+            throw new OnnxImportException($"{file}: input '{info.Name}' has shape [N, {string.Join(", ", dims)}]; the importer takes images [N, C, H, W], sequences [N, T, F] and vectors [N, F]");
         }
 
         private void Map(OnnxNode n)
@@ -157,6 +175,9 @@ public static partial class OnnxImporter
                 case "Flatten": Flatten(n, Attr(n, "axis", 1), "Flatten"); break;
                 case "Reshape": Reshape(n); break;
                 case "Transpose": Transpose(n); break;
+                case "LSTM": Lstm(n); break;
+                case "Gather":
+                case "Squeeze": LastState(n); break;
                 default: throw Fail(n, "is not mapped on activations (only folded on constants)"); // CheckOperators listed these already
             }
         }

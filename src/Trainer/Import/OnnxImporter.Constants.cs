@@ -6,7 +6,7 @@ public static partial class OnnxImporter
     private const long BatchDim = long.MinValue / 4;
 
     /// <summary>Operators evaluated at import when all their inputs are constants (shape arithmetic: torch's x.view(x.size(0), -1)).</summary>
-    private static readonly HashSet<string> Foldable = ["Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Add", "Sub", "Mul", "Div"];
+    private static readonly HashSet<string> Foldable = ["ConstantOfShape", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Add", "Sub", "Mul", "Div"];
 
     /// <summary>Operators mapped only when their inputs are constants (folded); on activations they are not mapped yet.</summary>
     private static readonly HashSet<string> FoldOnly = ["Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Sub", "Mul", "Div"];
@@ -19,9 +19,15 @@ public static partial class OnnxImporter
     private static List<OnnxNode> UnfoldableNodes(OnnxGraph g)
     {
         var constant = new HashSet<string>(g.Initializers.Keys) { "" };
+        var states = new HashSet<string>(g.Nodes.Where(n => n.OpType == "LSTM").SelectMany(n => n.Outputs.Skip(1))); // Y_h, Y_c
         var bad = new List<OnnxNode>();
         foreach (var n in g.Nodes)
         {
+            if (n.OpType is "Gather" or "Squeeze" && n.Inputs.Count > 0 && states.Contains(n.Inputs[0]))
+            {
+                continue; // an LSTM's last state, h[-1]: mapped
+            }
+
             bool allConst = n.Inputs.All(constant.Contains);
             if (n.OpType == "Constant" || n.OpType == "Shape" || (Foldable.Contains(n.OpType) && allConst))
             {
@@ -63,6 +69,27 @@ public static partial class OnnxImporter
             var x = Const(n, 0);
             switch (n.OpType)
             {
+                case "ConstantOfShape":
+                    {
+                        long[] dims = x.AsInts();
+                        float fill = n.Attributes.TryGetValue("value", out var v) && v.T is { } t ? t.AsFloats()[0] : 0f;
+                        if (dims.Contains(BatchDim))
+                        {
+                            if (fill != 0)
+                            {
+                                throw Fail(n, $"fills a batch-sized tensor with {Num(fill)}; the importer folds zero states");
+                            }
+
+                            _zeros.Add(n.Outputs[0]);
+                            _rows.Add(new OnnxImportRow(n.Label, n.OpType, "", "folded: zeros over the batch (an initial state)"));
+                            return true;
+                        }
+
+                        long count = dims.Aggregate(1L, (a, d) => a * d);
+                        Fold(n, Floats(dims, Enumerable.Repeat(fill, (int)count).ToArray()), $"{count} values of {Num(fill)}");
+                        return true;
+                    }
+
                 case "Cast":
                     Fold(n, x, "cast");
                     return true;

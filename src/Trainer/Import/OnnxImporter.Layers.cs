@@ -342,6 +342,12 @@ public static partial class OnnxImporter
                 return;
             }
 
+            if (x.Layout is Layout.Sequence or Layout.TimeMajor && perm is [1, 0, 2])
+            {
+                Alias(n, x with { Layout = x.Layout == Layout.Sequence ? Layout.TimeMajor : Layout.Sequence }, "batch-first ↔ time-first: the LSTM reads EdgeNet's [N, T, F]");
+                return;
+            }
+
             throw Fail(n, $"transposes a {x.Layout} value {x.T.ShapeText} with perm [{string.Join(", ", perm)}]; the importer maps the NHWC ↔ NCHW transposes at a converted model's edges");
         }
 
@@ -370,9 +376,9 @@ public static partial class OnnxImporter
                 throw Fail(n, $"flattens from axis {axis}; the importer maps flattening to [N, features]");
             }
 
-            if (x.Layout is Layout.Pooled or Layout.Vector)
+            if (x.Layout is Layout.Pooled or Layout.Vector or Layout.LastState)
             {
-                Alias(n, x with { Layout = Layout.Vector }, x.Layout == Layout.Pooled ? "[N, C, 1, 1] is already [N, C]" : "already flat");
+                Alias(n, x with { Layout = Layout.Vector }, x.Layout == Layout.Pooled ? "[N, C, 1, 1] is already [N, C]" : x.Layout == Layout.LastState ? "an LSTM's last state [1, N, H] is [N, H]" : "already flat");
                 return;
             }
 

@@ -95,6 +95,8 @@ public static partial class OnnxImporter
         ("Flatten", "11", "Flatten (a feature map's C, H, W order kept by reordering the next Dense)"),
         ("Reshape", "11", "Flatten, for a constant shape [N, -1] or [N, features]"),
         ("Softmax", "11", "Softmax over the last axis"),
+        ("LSTM", "11", "LSTM (forward, default activations, zero initial state; gates reordered from ONNX's i, o, f, c to Keras' i, f, c, o; its last hidden state Y_h, read through Gather/Squeeze/Reshape)"),
+        ("ConstantOfShape", "11", "folded (an LSTM's zero initial state over the batch)"),
         ("Transpose", "11", "dropped: NHWC ↔ NCHW at a converted model's edges (tf2onnx, EdgeNet's own export), perm [0, 3, 1, 2] or [0, 2, 3, 1]"),
         ("Identity, Dropout", "11", "removed"),
         ("Constant", "11", "a constant"),
@@ -104,7 +106,7 @@ public static partial class OnnxImporter
     [
         "Conv", "BatchNormalization", "Relu", "Clip", "Sigmoid", "Tanh", "Add", "MatMul", "Gemm", "MaxPool", "AveragePool",
         "GlobalAveragePool", "ReduceMean", "Flatten", "Reshape", "Softmax", "Identity", "Dropout", "Constant",
-        "Transpose", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Sub", "Mul", "Div",
+        "Transpose", "LSTM", "ConstantOfShape", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Sub", "Mul", "Div",
     ];
 
     // Every unsupported operator at once, with its count and the first node's name: a user fixes them in one go.

@@ -122,6 +122,9 @@ public sealed class OnnxAttr
 
     /// <summary>An ints attribute.</summary>
     public List<long> Ints { get; } = [];
+
+    /// <summary>A strings attribute (an LSTM's activations).</summary>
+    public List<string> Strings { get; } = [];
 }
 
 /// <summary>One node of the graph: an operator with its inputs, outputs and attributes.</summary>

@@ -158,6 +158,7 @@ public static class OnnxReader
                 case 5: a.T = ReadTensor(Sub(s)); break;
                 case 7: Repeated(s, tag, a.Floats, x => x.ReadFloat()); break;
                 case 8: Repeated(s, tag, a.Ints, x => x.ReadInt64()); break;
+                case 9: a.Strings.Add(s.ReadBytes().ToStringUtf8()); break;
                 case 20: a.Type = (OnnxAttributeType)s.ReadInt32(); break;
                 default: s.SkipLastField(); break;
             }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the small ONNX files the importer tests read (checked in; rerun only to change them):
     /usr/bin/python3 tests/EdgeNet.Trainer.Tests/OnnxFiles/make.py   (python3-torch python3-onnx)
+lstm.onnx: nn.LSTM(5, 8, batch_first=True) and h[-1] (gates i, o, f, c; two biases; a ConstantOfShape zero state).
 view_flatten.onnx: x.view(x.size(0), -1) as torch writes it (a shape chain to fold) and x.mean([2, 3]).
 cnn_flatten.onnx: torch.onnx.export of a CNN whose Flatten reads a 4x4x8 feature map (the C,H,W order a converter
   must keep), BatchNormalization kept as a node, a padded max pooling after a ReLU, a depthwise conv with
@@ -70,6 +71,18 @@ class ViewFlatten(nn.Module):
         return self.fc(x.view(x.size(0), -1)) + self.head(x.mean([2, 3]))
 
 
+class Lstm(nn.Module):
+    """nn.LSTM(batch_first=True) and its last hidden state h[-1] (torch writes a zero initial state over the batch)."""
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(5, 8, batch_first=True)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        _, (h, c) = self.lstm(x)
+        return self.fc(h[-1])
+
+
 def export(net, shape, name, **kw):
     net.eval()
     torch.onnx.export(net, torch.randn(*shape), os.path.join(here, name), opset_version=13, input_names=["input"],
@@ -79,6 +92,7 @@ def export(net, shape, name, **kw):
 export(Cnn(), (1, 3, 8, 8), "cnn_flatten.onnx", training=torch.onnx.TrainingMode.PRESERVE)
 export(Residual(), (1, 3, 12, 10), "residual.onnx")
 export(ViewFlatten(), (1, 2, 7, 9), "view_flatten.onnx")
+export(Lstm(), (1, 7, 5), "lstm.onnx")
 
 rng = np.random.default_rng(3)
 def init(name, a):

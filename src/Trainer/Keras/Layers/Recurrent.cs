@@ -41,6 +41,16 @@ public sealed class LSTMCell : Layer
         Bias = AddWeight("bias", [4 * Units], Initializer.Constant(bias));
     }
 
+    /// <summary>Creates the weights unless they exist (an LSTM layer builds its cell before the first step).</summary>
+    internal void BuildOnce(Shape inputShape)
+    {
+        if (!Built)
+        {
+            Build(inputShape);
+            Built = true;
+        }
+    }
+
     /// <summary>Zero (h, c) for a batch (tf.keras.layers.LSTMCell.get_initial_state).</summary>
     public (Tensor H, Tensor C) GetInitialState(int batchSize) =>
         (Tensor.Zeros(new Shape(batchSize, Units)), Tensor.Zeros(new Shape(batchSize, Units)));
@@ -48,11 +58,7 @@ public sealed class LSTMCell : Layer
     /// <summary>One step: (output, new state) = cell(x, state); output is h.</summary>
     public (Tensor Output, (Tensor H, Tensor C) State) Apply(Tensor input, (Tensor H, Tensor C) state)
     {
-        if (!Built)
-        {
-            Build(input.Shape);
-            Built = true;
-        }
+        BuildOnce(input.Shape);
 
         var (h, c) = Ops.LstmCell(input, state.H, state.C, Kernel!, RecurrentKernel!, Bias!);
         return (h, (h, c));
@@ -100,7 +106,7 @@ public sealed class LSTM : Layer
             throw new ArgumentException($"LSTM '{Name}' expects [batch, time, features], got {inputShape}");
         }
 
-        _cell.Build(new Shape(inputShape[0], inputShape[2]));
+        _cell.BuildOnce(new Shape(inputShape[0], inputShape[2])); // once: the first step must not make a second set of weights
     }
 
     /// <inheritdoc/>
