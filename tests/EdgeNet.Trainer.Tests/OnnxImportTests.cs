@@ -57,17 +57,7 @@ public sealed class OnnxImportTests
         x = new Add().Apply(branch, x);
         x = new GlobalAveragePooling2D().Apply(x);
         var model = new Model(input, new Dense(4, activation: "softmax").Apply(x));
-        var rng = new Random(2);
-        foreach (var bn in model.BatchNormalizationLayers())
-        {
-            int c = bn.Gamma!.Shape.Size;
-            bn.Gamma.Assign(Enumerable.Range(0, c).Select(_ => 0.5f + (float)rng.NextDouble()).ToArray());
-            bn.Beta!.Assign(Enumerable.Range(0, c).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray());
-            bn.MovingMean!.Assign(Enumerable.Range(0, c).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray());
-            bn.MovingVariance!.Assign(Enumerable.Range(0, c).Select(_ => 0.2f + (float)rng.NextDouble()).ToArray());
-        }
-
-        return model;
+        return EdgeNet.Tests.Shared.RandomBatchNorm.Randomize(model, 2);
     }
 
     [TestMethod]
