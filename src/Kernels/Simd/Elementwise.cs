@@ -18,38 +18,26 @@ internal static unsafe class Elementwise
         }
     }
 
-    // a, b, y: [n] int8, requant [2, 3] as Reference.Elementwise.AddInt8: the rescaling in 64-bit lanes, rounding half up.
+    // a, b, y: [n] int8, requant [2, 3] as Reference.Elementwise.AddInt8: the rescaling in 64-bit lanes, rounding half up;
+    // four vectors of results narrowed to bytes together (int32 → int16 → int8: the values are already in [lo, hi]).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddInt8(sbyte* a, int za, sbyte* b, int zb, int n, int* requant, int zy, int lo, int hi, sbyte* y)
     {
         int i = 0, lanes = Vector<int>.Count;
         if (Vector.IsHardwareAccelerated && Vector<long>.Count * 2 == lanes)
         {
-            var ma = new Vector<long>(requant[0]);
-            var mb = new Vector<long>(requant[1]);
-            var my = new Vector<long>(requant[2]);
-            int sa = 31 - requant[3], sb = 31 - requant[4], sy = 31 - requant[5];
-            var ra = new Vector<long>(1L << (sa - 1));
-            var rb = new Vector<long>(1L << (sb - 1));
-            var ry = new Vector<long>(1L << (sy - 1));
-            var zav = new Vector<int>(za);
-            var zbv = new Vector<int>(zb);
-            var zyv = new Vector<long>(zy);
-            var lov = new Vector<long>(lo);
-            var hiv = new Vector<long>(hi);
+            var q = new AddRequant(requant, za, zb, zy, lo, hi);
             Span<int> tmp = stackalloc int[lanes];
+            for (; i + (4 * lanes) <= n; i += 4 * lanes)
+            {
+                var s01 = Vector.Narrow(q.Sum(a + i, b + i, tmp), q.Sum(a + i + lanes, b + i + lanes, tmp));
+                var s23 = Vector.Narrow(q.Sum(a + i + (2 * lanes), b + i + (2 * lanes), tmp), q.Sum(a + i + (3 * lanes), b + i + (3 * lanes), tmp));
+                Unsafe.WriteUnaligned(y + i, Vector.Narrow(s01, s23));
+            }
+
             for (; i + lanes <= n; i += lanes)
             {
-                var av = (Load(a + i, tmp) - zav) << Reference.Elementwise.AddLeftShift;
-                var bv = (Load(b + i, tmp) - zbv) << Reference.Elementwise.AddLeftShift;
-                Vector.Widen(av, out Vector<long> a0, out Vector<long> a1);
-                Vector.Widen(bv, out Vector<long> b0, out Vector<long> b1);
-                var s0 = Clamp32(((a0 * ma) + ra) >> sa) + Clamp32(((b0 * mb) + rb) >> sb);
-                var s1 = Clamp32(((a1 * ma) + ra) >> sa) + Clamp32(((b1 * mb) + rb) >> sb);
-                var y0 = Vector.Min(Vector.Max(zyv + Clamp32(((Clamp32(s0) * my) + ry) >> sy), lov), hiv);
-                var y1 = Vector.Min(Vector.Max(zyv + Clamp32(((Clamp32(s1) * my) + ry) >> sy), lov), hiv);
-                // Narrow the two halves' int64 lanes (already in [lo, hi]) back to int8.
-                var n32 = Vector.Narrow(y0, y1);
+                var n32 = q.Sum(a + i, b + i, tmp);
                 for (int k = 0; k < lanes; k++)
                 {
                     y[i + k] = (sbyte)n32[k];
@@ -58,6 +46,37 @@ internal static unsafe class Elementwise
         }
 
         Reference.Elementwise.AddInt8(a + i, za, b + i, zb, n - i, requant, zy, lo, hi, y + i);
+    }
+
+    /// <summary>The int8 add's constants as vectors; <see cref="Sum"/> gives one vector of results, as int32 in [lo, hi].</summary>
+    private readonly struct AddRequant
+    {
+        private readonly Vector<long> _ma, _mb, _my, _ra, _rb, _ry, _zy, _lo, _hi;
+        private readonly Vector<int> _za, _zb;
+        private readonly int _sa, _sb, _sy;
+
+        public AddRequant(int* requant, int za, int zb, int zy, int lo, int hi)
+        {
+            (_ma, _mb, _my) = (new Vector<long>(requant[0]), new Vector<long>(requant[1]), new Vector<long>(requant[2]));
+            (_sa, _sb, _sy) = (31 - requant[3], 31 - requant[4], 31 - requant[5]);
+            (_ra, _rb, _ry) = (new Vector<long>(1L << (_sa - 1)), new Vector<long>(1L << (_sb - 1)), new Vector<long>(1L << (_sy - 1)));
+            (_za, _zb) = (new Vector<int>(za), new Vector<int>(zb));
+            (_zy, _lo, _hi) = (new Vector<long>(zy), new Vector<long>(lo), new Vector<long>(hi));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<int> Sum(sbyte* a, sbyte* b, Span<int> tmp)
+        {
+            var av = (Load(a, tmp) - _za) << Reference.Elementwise.AddLeftShift;
+            var bv = (Load(b, tmp) - _zb) << Reference.Elementwise.AddLeftShift;
+            Vector.Widen(av, out Vector<long> a0, out Vector<long> a1);
+            Vector.Widen(bv, out Vector<long> b0, out Vector<long> b1);
+            var s0 = Clamp32(((a0 * _ma) + _ra) >> _sa) + Clamp32(((b0 * _mb) + _rb) >> _sb);
+            var s1 = Clamp32(((a1 * _ma) + _ra) >> _sa) + Clamp32(((b1 * _mb) + _rb) >> _sb);
+            var y0 = Vector.Min(Vector.Max(_zy + Clamp32(((Clamp32(s0) * _my) + _ry) >> _sy), _lo), _hi);
+            var y1 = Vector.Min(Vector.Max(_zy + Clamp32(((Clamp32(s1) * _my) + _ry) >> _sy), _lo), _hi);
+            return Vector.Narrow(y0, y1);
+        }
     }
 
     private static Vector<long> Clamp32(Vector<long> v) => Vector.Min(Vector.Max(v, new Vector<long>(int.MinValue)), new Vector<long>(int.MaxValue));
