@@ -14,13 +14,13 @@ public static partial class OnnxImporter
     /// <summary>
     /// Which values are constants before any layer is built: initializers, Constant nodes, the Shape of anything (the
     /// shapes are static but the batch), and what foldable operators compute from those. Returns the nodes that need a
-    /// non-constant input where only constants are mapped.
+    /// non-constant input where only constants are mapped, and transposes other than a layout change at the edges.
     /// </summary>
-    private static List<OnnxNode> UnfoldableNodes(OnnxGraph g)
+    private static List<(OnnxNode Node, string What)> UnfoldableNodes(OnnxGraph g)
     {
         var constant = new HashSet<string>(g.Initializers.Keys) { "" };
         var states = new HashSet<string>(g.Nodes.Where(n => n.OpType == "LSTM").SelectMany(n => n.Outputs.Skip(1))); // Y_h, Y_c
-        var bad = new List<OnnxNode>();
+        var bad = new List<(OnnxNode, string)>();
         foreach (var n in g.Nodes)
         {
             if (n.OpType is "Gather" or "Squeeze" && n.Inputs.Count > 0 && states.Contains(n.Inputs[0]))
@@ -35,7 +35,12 @@ public static partial class OnnxImporter
             }
             else if (FoldOnly.Contains(n.OpType))
             {
-                bad.Add(n);
+                bad.Add((n, $"{n.OpType} on activations"));
+            }
+            else if (n.OpType == "Transpose" && n.Attributes.TryGetValue("perm", out var perm)
+                && !(perm.Ints.SequenceEqual([0L, 3, 1, 2]) || perm.Ints.SequenceEqual([0L, 2, 3, 1]) || perm.Ints.SequenceEqual([1L, 0, 2])))
+            {
+                bad.Add((n, $"Transpose with perm [{string.Join(", ", perm.Ints)}]"));
             }
         }
 

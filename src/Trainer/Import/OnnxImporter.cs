@@ -116,7 +116,7 @@ public static partial class OnnxImporter
             .Where(n => (n.Domain is not ("" or "ai.onnx")) || !Known.Contains(n.OpType))
             .GroupBy(n => n.Domain is "" or "ai.onnx" ? n.OpType : $"{n.Domain}.{n.OpType}")
             .Select(grp => $"{grp.Key} ×{grp.Count()} (first: {grp.First().Label})")
-            .Concat(UnfoldableNodes(g).GroupBy(n => n.OpType).Select(grp => $"{grp.Key} on activations ×{grp.Count()} (first: {grp.First().Label}; folded only on constants)"))
+            .Concat(UnfoldableNodes(g).GroupBy(b => b.What).Select(grp => $"{grp.Key} ×{grp.Count()} (first: {grp.First().Node.Label}{(grp.First().What.EndsWith("activations", StringComparison.Ordinal) ? "; folded only on constants" : "")})"))
             .ToList();
         if (missing.Count > 0)
         {

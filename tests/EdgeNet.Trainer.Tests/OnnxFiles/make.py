@@ -8,7 +8,7 @@ cnn_flatten.onnx: torch.onnx.export of a CNN whose Flatten reads a 4x4x8 feature
   multiplier 2, Clip(0, 6), Gemm, Softmax.
 residual.onnx: an inverted residual block (expand, depthwise, project, Add), global average pooling, Linear.
 matmul.onnx: an MLP written as MatMul + Add (what tf2onnx and torch's nn.Linear on 3-D write), opset 17.
-unsupported.onnx: HardSigmoid, Mul and Concat, to be listed at once.
+unsupported.onnx: HardSigmoid, Mul, Concat and a Transpose of H and W, to be listed at once.
 old_opset.onnx: opset 9.  external.onnx: a weight in an external file that is not there."""
 import os
 import numpy as np
@@ -111,7 +111,8 @@ c = rng.normal(size=(4, 3, 1, 1))
 g = helper.make_graph(
     [helper.make_node("Conv", ["x", "c"], ["a"], name="conv"), helper.make_node("HardSigmoid", ["a"], ["h"], name="hsig_1"),
      helper.make_node("Mul", ["a", "h"], ["m"], name="mul_1"), helper.make_node("HardSigmoid", ["m"], ["h2"], name="hsig_2"),
-     helper.make_node("Concat", ["m", "h2"], ["y"], axis=1, name="concat_1")],
+     helper.make_node("Concat", ["m", "h2"], ["y"], axis=1, name="concat_1"),
+     helper.make_node("Transpose", ["m"], ["swapped"], perm=[0, 1, 3, 2], name="swap_hw")],
     "bad", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 4, 4])],
     [init("c", c)])
 onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(here, "unsupported.onnx"))
