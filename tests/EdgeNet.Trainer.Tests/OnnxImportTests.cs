@@ -199,6 +199,8 @@ public sealed class OnnxImportTests
     {
         var old = Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(File("old_opset.onnx")));
         StringAssert.Contains(old.Message, "old_opset.onnx: opset 9 of ai.onnx; the importer reads opsets 11 to 21");
+        var flat = Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(File("bn_flat.onnx")));
+        StringAssert.Contains(flat.Message, "node 'bn_on_flat' (BatchNormalization) normalizes a flattened feature map");
         var ext = Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(File("external.onnx")));
         StringAssert.Contains(ext.Message, "initializer 'w' keeps its data in an external file");
         StringAssert.Contains(ext.Message, "weights.bin");

@@ -60,6 +60,8 @@ public static partial class OnnxImporter
                     Layout.Image => [BatchDim, v.T.SampleShape[2], v.T.SampleShape[0], v.T.SampleShape[1]],
                     Layout.Pooled => [BatchDim, v.T.SampleShape[0], 1, 1],
                     Layout.Nhwc => [BatchDim, v.T.SampleShape[0], v.T.SampleShape[1], v.T.SampleShape[2]],
+                    Layout.TimeMajor => [v.T.SampleShape[0], BatchDim, v.T.SampleShape[1]],
+                    Layout.LastState => [1, BatchDim, v.T.SampleShape[0]],
                     _ => [BatchDim, .. v.T.SampleShape.Dims.Select(d => (long)d)],
                 };
                 Fold(n, Ints([shape.Length], shape), $"the shape of '{n.Inputs[0]}'");
@@ -98,6 +100,8 @@ public static partial class OnnxImporter
                 case "Cast":
                     Fold(n, x, "cast");
                     return true;
+                case "Gather" or "Concat" or "Slice" when Enumerable.Range(0, n.Inputs.Count).Any(i => OptionalConst(n, i)?.Floats is not null):
+                    throw Fail(n, "works on float constants; the importer folds integer shape arithmetic (export with do_constant_folding=True)");
                 case "Gather":
                     {
                         long[] data = x.AsInts();
@@ -171,6 +175,11 @@ public static partial class OnnxImporter
                 default:
                     {
                         // Add, Sub, Mul, Div of integer constants (a scalar broadcast): channel counts such as C / 2.
+                        if (x.Floats is not null || Const(n, 1).Floats is not null)
+                        {
+                            throw Fail(n, "computes with float constants; the importer folds integer shape arithmetic (export with do_constant_folding=True)");
+                        }
+
                         long[] a = x.AsInts(), b = Const(n, 1).AsInts();
                         if (a.Concat(b).Contains(BatchDim))
                         {
@@ -187,7 +196,7 @@ public static partial class OnnxImporter
                                 "Add" => p + q,
                                 "Sub" => p - q,
                                 "Mul" => p * q,
-                                _ => q == 0 ? throw Fail(n, "divides by zero") : (long)Math.Floor((double)p / q),
+                                _ => q == 0 ? throw Fail(n, "divides by zero") : p / q, // ONNX's integer Div truncates toward zero
                             };
                         }
 

@@ -100,6 +100,11 @@ public static partial class OnnxImporter
                 throw Fail(n, $"has scale, bias, mean and variance of {string.Join("/", parts.Select(p => p.Length))} values for {c} channels");
             }
 
+            if (x.Chw is not null)
+            {
+                throw Fail(n, "normalizes a flattened feature map whose features EdgeNet holds in NHWC order; the importer maps BatchNormalization on feature maps and plain vectors");
+            }
+
             var bn = new BatchNormalization(momentum: AttrF(n, "momentum", 0.9f), epsilon: AttrF(n, "epsilon", 1e-5f), name: LayerName(n));
             var y = bn.Apply(x.T);
             bn.Gamma!.Assign(parts[0]);
@@ -134,9 +139,18 @@ public static partial class OnnxImporter
         {
             var x = In(n, 0);
             long axis = Attr(n, "axis", -1);
-            if (x.Layout == Layout.Image || axis is not (-1 or 1))
+            int rank = x.T.SampleShape.Rank + 1;
+            bool last = axis == -1 || axis == rank - 1;
+            bool ok = x.Layout switch
             {
-                throw Fail(n, $"is a softmax over axis {axis} of a {x.Layout}; the importer maps a softmax over the features of [N, F]");
+                Layout.Vector => last,
+                Layout.Pooled => axis == 1,
+                Layout.Sequence or Layout.Nhwc => last,
+                _ => false,
+            };
+            if (!ok)
+            {
+                throw Fail(n, $"is a softmax over axis {axis} of a {x.Layout} value {x.T.ShapeText}; the importer maps a softmax over the last axis EdgeNet holds (the features of [N, F], the channels of [N, C, 1, 1])");
             }
 
             Activation(n, new Softmax(LayerName(n)), nonNegative: true, "");
@@ -146,7 +160,7 @@ public static partial class OnnxImporter
         {
             if (n.Inputs.Count == 2 && _values.TryGetValue(n.Inputs[0], out var a) && _values.TryGetValue(n.Inputs[1], out var b))
             {
-                if (a.Layout != b.Layout || !a.T.SampleShape.Equals(b.T.SampleShape))
+                if (a.Layout != b.Layout || !a.T.SampleShape.Equals(b.T.SampleShape) || a.Chw != b.Chw)
                 {
                     throw Fail(n, $"adds {a.T.ShapeText} and {b.T.ShapeText}; the importer maps the addition of two equal shapes (a residual connection)");
                 }
@@ -169,6 +183,11 @@ public static partial class OnnxImporter
             if (add is not null && Consumers(n.Outputs[0]) == 1)
             {
                 string other = add.Inputs[0] == n.Outputs[0] ? add.Inputs[1] : add.Inputs[0];
+                if (!_consts.ContainsKey(other) && g.Nodes.FirstOrDefault(c => c.OpType == "Constant" && c.Outputs.Contains(other)) is { } constant && !_done.Contains(constant))
+                {
+                    Map(constant); // the bias's Constant node comes after the MatMul in the file
+                }
+
                 bias = _consts.GetValueOrDefault(other);
             }
 

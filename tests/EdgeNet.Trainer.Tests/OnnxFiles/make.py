@@ -9,6 +9,7 @@ cnn_flatten.onnx: torch.onnx.export of a CNN whose Flatten reads a 4x4x8 feature
 residual.onnx: an inverted residual block (expand, depthwise, project, Add), global average pooling, Linear.
 matmul.onnx: an MLP written as MatMul + Add (what tf2onnx and torch's nn.Linear on 3-D write), opset 17.
 unsupported.onnx: HardSigmoid, Mul, Concat and a Transpose of H and W, to be listed at once.
+bn_flat.onnx: BatchNormalization over a flattened 2x3x3 map (its features are in ONNX's C, H, W order): refused.
 old_opset.onnx: opset 9.  external.onnx: a weight in an external file that is not there."""
 import os
 import numpy as np
@@ -116,6 +117,13 @@ g = helper.make_graph(
     "bad", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 4, 4])],
     [init("c", c)])
 onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(here, "unsupported.onnx"))
+
+g = helper.make_graph(
+    [helper.make_node("Flatten", ["x"], ["f"], axis=1, name="flatten"),
+     helper.make_node("BatchNormalization", ["f", "s", "b", "m", "v"], ["y"], name="bn_on_flat")],
+    "bnflat", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 2, 3, 3])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 18])],
+    [init("s", np.ones(18)), init("b", np.zeros(18)), init("m", rng.normal(size=18)), init("v", np.ones(18))])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(here, "bn_flat.onnx"))
 
 g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="relu")], "old",
                       [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
