@@ -49,14 +49,7 @@ public sealed partial class CameraImageModelTests
         try
         {
             string[] classes = ["daisy", "roses", "tulips"];
-            string photos = EdgeNet.Tests.Shared.TestImages.ColourFolder(Path.Combine(dir.FullName, "photos"), classes, 8, 30, 40, seed: 4);
-            var pipeline = ImagePipeline.MobileNet(32, ColorMode.Rgb);
-            var images = ImageFolder.Load(photos, pipeline);
-            var batches = new Trainer.Data.ImageBatches(images, pipeline);
-            var model = Trainer.Keras.Applications.Applications.MobileNetV2([32, 32, 3], alpha: 0.35, classes: 3);
-            model.RecalibrateBatchNormalization(batches, batches: 2, batchSize: 12);
-            string blob = Path.Combine(dir.FullName, "mnv2.enb");
-            model.Export(blob, QuantizationOptions.F32, batches, batches, (m, t) => ChapterLoop.Accuracy(m, t));
+            string blob = SmallMobileNet.Export(dir.FullName, 8, recalibrationBatches: 2, batchSize: 12, "mnv2.enb").Blob;
 
             // Frames as a camera sends them: random YUYV (the luma per pixel, the chroma per pair, tinted by class). The same
             // picture as a BMP for classify holds the frame's RGB (the conversion is held to BT.601 by the test above): an

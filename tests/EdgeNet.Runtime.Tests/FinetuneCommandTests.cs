@@ -132,14 +132,7 @@ public sealed partial class FinetuneCommandTests
         var dir = Directory.CreateTempSubdirectory("edgenet-finetune-mnv2-");
         try
         {
-            string photos = EdgeNet.Tests.Shared.TestImages.ColourFolder(Path.Combine(dir.FullName, "photos"), ["daisy", "roses", "tulips"], 16, 30, 40, seed: 4);
-            var pipeline = ImagePipeline.MobileNet(32, ColorMode.Rgb);
-            var images = ImageFolder.Load(photos, pipeline);
-            var batches = new Trainer.Data.ImageBatches(images, pipeline);
-            var model = Trainer.Keras.Applications.Applications.MobileNetV2([32, 32, 3], alpha: 0.35, classes: 3);
-            model.RecalibrateBatchNormalization(batches, batches: 3, batchSize: 16);
-            string blob = Path.Combine(dir.FullName, "mnv2-f32.enb");
-            model.Export(blob, QuantizationOptions.F32, batches, batches, (m, t) => ChapterLoop.Accuracy(m, t));
+            var (photos, blob) = SmallMobileNet.Export(dir.FullName, 16, recalibrationBatches: 3, batchSize: 16, "mnv2-f32.enb");
 
             string outPath = Path.Combine(dir.FullName, "mnv2-ft.enb");
             var (code, output, err) = CliRunner.Run("finetune", blob, "--data", photos, "--out", outPath, "--layers", "last:1", "--steps", "60", "--batch", "8", "--lr", "0.01", "--print-losses");

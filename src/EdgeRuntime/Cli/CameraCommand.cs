@@ -168,14 +168,15 @@ internal static class CameraCommand
     /// <summary>The model as an image classifier when it states an image pipeline (MobileNetV2); null for a digit model.</summary>
     private static ImageClassifier? ImageModel(string path, KernelVariant variant)
     {
-        var c = new ImageClassifier(path, new InterpreterOptions { Variant = variant });
-        if (ModelInfo.HasPipeline(c.Model.Blob))
+        using (var blob = Formats.Enb.BlobReader.Open(path)) // the metadata only: a digit model is not planned twice
         {
-            return c;
+            if (!ModelInfo.HasPipeline(blob))
+            {
+                return null;
+            }
         }
 
-        c.Dispose();
-        return null;
+        return new ImageClassifier(path, new InterpreterOptions { Variant = variant });
     }
 
     /// <summary>Frames → RGB → the model's pipeline → the model: the stable class, per-stage latency, accuracy where folders name classes.</summary>
