@@ -1,0 +1,3 @@
+using EdgeNet.Firmware.Cli;
+
+return FirmwareCli.Run(args, Console.Out, Console.Error);
