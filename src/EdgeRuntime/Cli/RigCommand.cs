@@ -41,9 +41,11 @@ internal static class RigCommand
         public Option<string?> Physics { get; } = new("--physics") { Description = $"with --simulated: the rig's physics, key=value,... over CartPole-v1; keys: {CartPoleOptions.KnownKeys}" };
         public Option<bool> RealTime { get; } = new("--realtime") { Description = "with --simulated: tick on the wall clock at the configured rate (measures jitter) instead of as fast as the board computes" };
         public Option<int> Seed { get; } = new("--seed") { DefaultValueFactory = _ => 1 };
+        public Option<int> RealtimePriority { get; } = new("--realtime-priority") { Description = "SCHED_FIFO priority 1-99 for the control loop's thread only (needs LimitRTPRIO= or root; 0: normal)", DefaultValueFactory = _ => 0 };
 
         public void AddTo(Command c)
         {
+            c.Options.Add(RealtimePriority);
             c.Options.Add(Config);
             c.Options.Add(Simulated);
             c.Options.Add(Physics);
@@ -156,6 +158,7 @@ internal static class RigCommand
             using (owner)
             {
                 var (cts, signals) = StopOnSignals(rig);
+                using var service = ServiceLoop.Attach(rig, what, p.GetValue(common.RealtimePriority));
                 try
                 {
                     o.WriteLine($"{what}; policy {p.GetValue(model)} ({it.Options.Variant.ToString().ToLowerInvariant()} kernels)");
@@ -258,6 +261,7 @@ internal static class RigCommand
             using (owner)
             {
                 var (cts, signals) = StopOnSignals(rig);
+                using var service = ServiceLoop.Attach(rig, what, p.GetValue(common.RealtimePriority));
                 var loop = new RigDqnLoop(rig, learner, new RigDqnLoopOptions
                 {
                     Epsilon = p.GetValue(epsilon), LearningStarts = p.GetValue(learningStarts), GradientStepsPerTick = p.GetValue(ratio), TargetEvery = Math.Max(1, p.GetValue(targetEvery)),

@@ -133,6 +133,12 @@ public sealed class GpioCartPoleRig : IEnvironment, IDisposable
     /// <summary>Status lines from homing (what the operator should do).</summary>
     public event Action<string>? Status;
 
+    /// <summary>
+    /// Each control tick (homing's too), on the loop's thread, with the loop clock's time [s] (the service's watchdog
+    /// pings from here, so a stalled loop is what stops them).
+    /// </summary>
+    public event Action<double>? Ticked;
+
     /// <summary>Stops the motor now and latches it off (signal handlers, exceptions, the watchdog).</summary>
     public void Halt(string reason) => _motor.Trip(reason);
 
@@ -223,6 +229,7 @@ public sealed class GpioCartPoleRig : IEnvironment, IDisposable
         double now = _clock.Now;
         _workStart = Stopwatch.GetTimestamp();
         _watchdog.Feed();
+        Ticked?.Invoke(now);
         _lateness = Math.Max(0, now - _next);
         _next += period;
         while (_next <= now)
@@ -281,6 +288,7 @@ public sealed class GpioCartPoleRig : IEnvironment, IDisposable
                 _watchdog.Feed();
                 t += period;
                 _clock.WaitUntil(t, cancel);
+                Ticked?.Invoke(_clock.Now);
                 if (cancel.IsCancellationRequested || _clock.Now > deadline)
                 {
                     _motor.Trip("homing stopped");
@@ -309,6 +317,7 @@ public sealed class GpioCartPoleRig : IEnvironment, IDisposable
             _motor.Speed = Math.Clamp((-2.0 * x) - (1.0 * v), -duty, duty);
             t += period;
             _clock.WaitUntil(t, cancel);
+            Ticked?.Invoke(_clock.Now);
             if (_motor.IsTripped || cancel.IsCancellationRequested || _clock.Now > end)
             {
                 _motor.Trip(_motor.TripReason ?? "homing stopped");
@@ -325,6 +334,7 @@ public sealed class GpioCartPoleRig : IEnvironment, IDisposable
         {
             t += period;
             _clock.WaitUntil(t, cancel);
+            Ticked?.Invoke(_clock.Now);
             _estimator.Update(_cart.Count - _cartZero, _pole.Count, _clock.Now);
             held = Math.Abs(_estimator.Theta) < Math.PI / 180 && Math.Abs(_estimator.ThetaDot) < 0.1 ? held + period : 0;
             if (cancel.IsCancellationRequested || _clock.Now > end)
