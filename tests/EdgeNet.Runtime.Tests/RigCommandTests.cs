@@ -230,4 +230,64 @@ public sealed class RigCommandTests
         Assert.AreEqual(0, code, err + output);
         StringAssert.Contains(output, "self-test passed");
     }
+    /// <summary>
+    /// <c>edgenet rig run</c> as systemd runs it (its own process, NOTIFY_SOCKET and WATCHDOG_USEC set): READY once the
+    /// rig and model are open, WATCHDOG from the control loop at half the timeout of the loop's clock, STOPPING at the end.
+    /// </summary>
+    [TestMethod]
+    public void Rig_run_as_a_service_tells_systemd_ready_pings_the_watchdog_from_its_ticks_and_says_stopping()
+    {
+        string model = SmallQNetwork();
+        string socketPath = Path.Combine(Path.GetTempPath(), $"notify-{Guid.NewGuid():N}.sock");
+        try
+        {
+            foreach (bool watchdog in new[] { true, false })
+            {
+                using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Unspecified);
+                File.Delete(socketPath);
+                listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+                var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+                foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "edgenet.dll"), "rig", "run", "--simulated", "--model", model, "--episodes", "3" })
+                {
+                    start.ArgumentList.Add(a);
+                }
+
+                start.Environment["NOTIFY_SOCKET"] = socketPath;
+                if (watchdog)
+                {
+                    start.Environment["WATCHDOG_USEC"] = "1000000";
+                }
+
+                using var p = Process.Start(start)!;
+                string output = p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+                Assert.AreEqual(0, p.ExitCode, output + p.StandardError.ReadToEnd());
+                var got = new List<string>();
+                var buffer = new byte[4096];
+                while (listener.Poll(TimeSpan.FromMilliseconds(200), System.Net.Sockets.SelectMode.SelectRead))
+                {
+                    got.Add(System.Text.Encoding.UTF8.GetString(buffer, 0, listener.Receive(buffer)));
+                }
+
+                StringAssert.StartsWith(got[0], "READY=1\nSTATUS=simulated rig over GPIO");
+                StringAssert.StartsWith(got[^1], "STOPPING=1");
+                int ticks = int.Parse(Regex.Match(output, @"overruns \d+ of (\d+) ticks").Groups[1].Value, Inv);
+                int pings = got.Count(m => m == "WATCHDOG=1");
+                if (watchdog)
+                {
+                    // 50 Hz ticks, a ping every 0.5 s of loop time: one per 25 ticks, the first at the first tick.
+                    Assert.AreEqual((ticks / 25.0) + 1, pings, 1.5, $"{ticks} ticks: {string.Join(" | ", got)}");
+                }
+                else
+                {
+                    Assert.AreEqual(0, pings, "no WATCHDOG_USEC: no watchdog pings");
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(model);
+            File.Delete(socketPath);
+        }
+    }
 }
