@@ -17,7 +17,9 @@ public sealed class SdNotify : IDisposable
     {
         // An address starting with '@' is in Linux's abstract namespace: a leading NUL byte.
         _endPoint = new UnixDomainSocketEndPoint(address.StartsWith('@') ? "\0" + address[1..] : address);
-        _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        // Non-blocking: a datagram socket's queue is short (net.unix.max_dgram_qlen, 10 by default) and a blocking send
+        // to a service manager that is not reading would stall the control loop; a message that does not fit is dropped.
+        _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified) { Blocking = false };
         WatchdogTimeout = watchdog;
     }
 
@@ -28,17 +30,20 @@ public sealed class SdNotify : IDisposable
     /// The notifier systemd set up for this process (<c>NOTIFY_SOCKET</c>; <c>WATCHDOG_USEC</c> when <c>WATCHDOG_PID</c>
     /// is unset or names this process), or null when not run by systemd with <c>Type=notify</c>.
     /// </summary>
-    public static SdNotify? FromEnvironment()
+    public static SdNotify? FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
+
+    /// <summary>As <see cref="FromEnvironment()"/>, reading the variables through <paramref name="variable"/>.</summary>
+    internal static SdNotify? FromEnvironment(Func<string, string?> variable)
     {
-        string? socket = Environment.GetEnvironmentVariable("NOTIFY_SOCKET");
+        string? socket = variable("NOTIFY_SOCKET");
         if (string.IsNullOrEmpty(socket))
         {
             return null;
         }
 
         TimeSpan? watchdog = null;
-        string? pid = Environment.GetEnvironmentVariable("WATCHDOG_PID");
-        if (long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), out long usec) && usec > 0
+        string? pid = variable("WATCHDOG_PID");
+        if (long.TryParse(variable("WATCHDOG_USEC"), out long usec) && usec > 0
             && (string.IsNullOrEmpty(pid) || pid == Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)))
         {
             watchdog = TimeSpan.FromMicroseconds(usec);
@@ -67,7 +72,7 @@ public sealed class SdNotify : IDisposable
         }
         catch (SocketException)
         {
-            // systemd gone (shutdown) or the socket not ours: nothing to tell, and the loop must not stop for it.
+            // systemd gone (shutdown), its queue full, or the socket not ours: the loop must not stop or wait for it.
         }
     }
 
