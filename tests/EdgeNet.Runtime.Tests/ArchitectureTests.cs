@@ -13,7 +13,7 @@ namespace EdgeNet.Runtime.Tests;
 [TestClass]
 public sealed partial class ArchitectureTests
 {
-    private static readonly string[] Ours = ["EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Runtime", "EdgeNet.Runtime.Devices", "edgenet", "edgenet-train", "EdgeNet.Trainer"];
+    private static readonly string[] Ours = ["EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Runtime", "EdgeNet.Runtime.Devices", "EdgeNet.Deploy", "edgenet", "edgenet-train", "EdgeNet.Trainer"];
 
     private static string[] OurReferences(Assembly a) =>
         a.GetReferencedAssemblies().Select(r => r.Name!).Where(n => Ours.Contains(n)).Order(StringComparer.Ordinal).ToArray();
@@ -31,22 +31,24 @@ public sealed partial class ArchitectureTests
         var gpio = typeof(EdgeNet.Rig.CartPole.GpioCartPoleRig).Assembly;
         var devices = typeof(EdgeNet.Runtime.Training.Rl.RigDqnLoop).Assembly;
         var edgenet = typeof(EdgeNet.Runtime.Cli.EdgenetCli).Assembly;
+        var deploy = typeof(EdgeNet.Deploy.Install.Installer).Assembly;
         var edgenetTrain = typeof(EdgeNet.Trainer.Cli.Cli).Assembly;
 
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(formats), "Formats (the contract) references no project of ours");
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(kernels), "Kernels (the numerics) references no project of ours");
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(rig), "Rig references no project of ours");
+        CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(deploy), "Deploy (bundles, installs, the service) references no project of ours");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(runtime), "the runtime references Formats, Kernels and Rig, never the trainer");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(trainer), "the trainer references Formats, Kernels and Rig, never the runtime");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Rig" }, OurReferences(gpio), "the rig over GPIO builds on the physics only");
         CollectionAssert.IsSubsetOf(OurReferences(devices), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Runtime" }, "the runtime's devices: the runtime and the rig over GPIO");
         CollectionAssert.Contains(OurReferences(edgenet), "EdgeNet.Runtime", "the edgenet command is a command over the runtime library");
-        CollectionAssert.IsSubsetOf(OurReferences(edgenet), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Runtime", "EdgeNet.Runtime.Devices" }, "the edgenet command never references the trainer");
+        CollectionAssert.IsSubsetOf(OurReferences(edgenet), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Runtime", "EdgeNet.Runtime.Devices", "EdgeNet.Deploy" }, "the edgenet command never references the trainer");
         CollectionAssert.Contains(OurReferences(edgenetTrain), "EdgeNet.Trainer", "edgenet-train is a command over the trainer library");
         CollectionAssert.IsSubsetOf(OurReferences(edgenetTrain), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Trainer" }, "edgenet-train never references the runtime");
 
         // What the board runs carries no host-only library (GPU, plots, rich console, the trainer's ONNX protobuf).
-        foreach (var a in new[] { formats, kernels, rig, gpio, runtime, devices, edgenet })
+        foreach (var a in new[] { formats, kernels, rig, gpio, runtime, devices, deploy, edgenet })
         {
             var hostOnly = References(a).Where(n => n.StartsWith("Silk.NET", StringComparison.Ordinal) || n.StartsWith("ScottPlot", StringComparison.Ordinal) || n.StartsWith("Spectre", StringComparison.Ordinal) || n.StartsWith("SkiaSharp", StringComparison.Ordinal) || n.StartsWith("Google.Protobuf", StringComparison.Ordinal)).ToArray();
             Assert.IsEmpty(hostOnly, $"{a.GetName().Name} references host-only {string.Join(", ", hostOnly)}");
@@ -60,7 +62,7 @@ public sealed partial class ArchitectureTests
             Assert.IsEmpty(hardware, $"{a.GetName().Name} references dotnet/iot ({string.Join(", ", hardware)}); that belongs in EdgeNet.Rig.Gpio or EdgeNet.Runtime.Devices");
         }
 
-        foreach (var a in new[] { formats, kernels, rig, gpio, runtime, devices, trainer })
+        foreach (var a in new[] { formats, kernels, rig, gpio, runtime, devices, deploy, trainer })
         {
             var commandOnly = References(a).Where(n => n.StartsWith("System.CommandLine", StringComparison.Ordinal) || n.StartsWith("ScottPlot", StringComparison.Ordinal) || n.StartsWith("Spectre", StringComparison.Ordinal)).ToArray();
             Assert.IsEmpty(commandOnly, $"{a.GetName().Name} (a library) references the command-line library {string.Join(", ", commandOnly)}");
@@ -79,6 +81,7 @@ public sealed partial class ArchitectureTests
             typeof(EdgeNet.Formats.Enb.BlobReader).Assembly, typeof(EdgeNet.Kernels.Simd.Gemm).Assembly, typeof(EdgeNet.Rig.Environments.CartPoleEnv).Assembly,
             typeof(EdgeNet.Rig.CartPole.GpioCartPoleRig).Assembly, typeof(EdgeNet.Runtime.Interpreter).Assembly,
             typeof(EdgeNet.Runtime.Training.Rl.RigDqnLoop).Assembly, typeof(EdgeNet.Runtime.Cli.EdgenetCli).Assembly,
+            typeof(EdgeNet.Deploy.Install.Installer).Assembly,
         };
         foreach (var a in board)
         {

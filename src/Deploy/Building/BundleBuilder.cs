@@ -107,11 +107,11 @@ public static class BundleBuilder
                 Version = request.Version,
                 Build = $"{request.Revision} {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}".Trim(),
                 Target = info.Name,
-                Compatible = [.. info.Compatible],
+                Compatible = new List<string>(info.Compatible),
                 Arch = info.Arch,
                 MinGlibc = DeployTargetInfo.MinGlibc,
-                CpuFeatures = [.. info.CpuFeatures],
-                Devices = [.. request.Devices],
+                CpuFeatures = new List<string>(info.CpuFeatures),
+                Devices = new List<string>(request.Devices),
                 SelfTest = selfTest,
             };
             string path = Path.Combine(request.OutputFolder, $"edgenet-{request.Version}-{info.Name}.tar.gz");
