@@ -139,6 +139,60 @@ else
   echo "arm64: rig train failed" >&2
   fail=1
 fi
+# Signed bundles (edgenet system): the host's edgenet-fw bundles the arm64 binary for a Pi 4 and a Pi 5; the arm64
+# build verifies them under qemu against a folder tree standing in for each board (device tree, cpuinfo, device
+# nodes), and refuses a bad signature, a changed file, the wrong board, a too-old glibc and a missing device node.
+fw="dotnet $root/firmware-tools/EdgeNet.Firmware/bin/Release/net10.0/edgenet-fw.dll"
+rm -rf "$work/deploy" && mkdir -p "$work/deploy"
+d="$work/deploy"
+$fw keys --out "$d/keys" >/dev/null
+$fw keys --out "$d/other" >/dev/null
+printf '{"motor": {"pwm_chip": 0}}\n' >"$d/rig.json"
+bundle() { $fw bundle --target "$1" --version "$2" --key "$3" --binary "$work/$4/edgenet" --model "$work/mlp-int8.enb" --rig "$d/rig.json" --service "rig run --config rig.json --model models/mlp-int8.enb" --out "$d/b" | sed -n 's/^bundle: \([^ ]*\).*/\1/p'; }
+pi4=$(bundle rpi4 1.0.0 "$d/keys/bundle-signing.key" arm64)
+pi5=$(bundle rpi5 1.0.0 "$d/keys/bundle-signing.key" arm64-dotprod)
+foreign=$(bundle rpi4 1.0.1 "$d/other/bundle-signing.key" arm64)
+board() { # board NAME COMPATIBLE FEATURES [no-pwm]
+  mkdir -p "$d/$1/proc/device-tree" "$d/$1/dev" "$d/$1/etc/edgenet"
+  printf '%s' "$2" >"$d/$1/proc/device-tree/compatible"
+  printf 'processor\t: 0\nFeatures\t: %s\n' "$3" >"$d/$1/proc/cpuinfo"
+  : >"$d/$1/dev/gpiochip0"
+  [ "${4:-}" = no-pwm ] || mkdir -p "$d/$1/sys/class/pwm/pwmchip0"
+  cp "$d/keys/bundle-signing.pub" "$d/$1/etc/edgenet/keyring.pem"
+}
+board pi4 $'raspberrypi,4-model-b\0brcm,bcm2711\0' "fp asimd evtstrm crc32 cpuid"
+board pi5 $'raspberrypi,5-model-b\0brcm,bcm2712\0' "fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp"
+board pi4-no-pwm $'raspberrypi,4-model-b\0brcm,bcm2711\0' "fp asimd evtstrm crc32 cpuid" no-pwm
+python3 - "$pi4" "$d/changed.tar.gz" <<'PY'
+import io, sys, tarfile
+src, dst = sys.argv[1], sys.argv[2]
+with tarfile.open(src, "r:gz") as tin, tarfile.open(dst, "w:gz") as tout:
+    for m in tin.getmembers():
+        data = bytearray(tin.extractfile(m).read())
+        if m.name.startswith("models/"):
+            data[-3] ^= 1
+        m.size = len(data)
+        tout.addfile(m, io.BytesIO(bytes(data)))
+PY
+# expect NAME BUNDLE ROOT WANT [ARGS...]: edgenet system verify under qemu exits 0 (WANT ok) or 2 with WANT in its message.
+expect() {
+  local name="$1" bundle="$2" tree="$3" want="$4"; shift 4
+  local out rc=0
+  out=$($qemu "$work/arm64/edgenet" system verify "$bundle" --root "$d/$tree" "$@" 2>&1) || rc=$?
+  if { [ "$want" = ok ] && [ "$rc" = 0 ]; } || { [ "$want" != ok ] && [ "$rc" = 2 ] && [[ "$out" == *"$want"* ]]; }; then
+    echo "arm64: system verify, $name: $(echo "$out" | head -n 1 | cut -c1-150)"
+  else
+    printf 'arm64: system verify, %s: expected %s, got (exit %s):\n%s\n' "$name" "$want" "$rc" "$out" >&2
+    fail=1
+  fi
+}
+expect "rpi4 bundle on a Pi 4" "$pi4" pi4 ok
+expect "rpi5 bundle (SDOT build) on a Pi 5" "$pi5" pi5 ok
+expect "bad signature" "$foreign" pi4 "signature: manifest.json is not signed by a key in"
+expect "changed file" "$d/changed.tar.gz" pi4 "files[models/mlp-int8.enb].sha256: the archive's file"
+expect "wrong board" "$pi5" pi4 "compatible: the bundle is for rpi5"
+expect "too-old glibc" "$pi4" pi4 "min_glibc: needs glibc 2.34, this board has 2.31" --assume-glibc 2.31
+expect "missing device node" "$pi4" pi4-no-pwm "devices: /sys/class/pwm/pwmchip0 does not exist"
 isa=$($qemu "$work/arm64/edgenet" eval "$work/mlp-int8.enb" --limit 100)
 echo "arm64: $isa"
 case "$isa" in *advsimd*) ;; *) echo "arm64: the arm64 build does not report AdvSimd kernels" >&2; fail=1 ;; esac

@@ -20,4 +20,8 @@ internal static class Features
     /// <summary>Digits from a camera (<c>edgenet camera</c>, <c>classify</c>: V4L2, the synthetic camera, JPEG/PNG writing); off with <c>-p:EdgeNetCamera=false</c>.</summary>
     [FeatureSwitchDefinition("EdgeNet.Runtime.Camera.IsSupported")]
     public static bool Camera => !AppContext.TryGetSwitch("EdgeNet.Runtime.Camera.IsSupported", out bool on) || on;
+
+    /// <summary>Installing signed bundles on the board (<c>edgenet system</c>: OpenSSL's ECDSA, tar, the installer); off with <c>-p:EdgeNetSystem=false</c> for an image whose updates come another way.</summary>
+    [FeatureSwitchDefinition("EdgeNet.Runtime.System.IsSupported")]
+    public static bool System => !AppContext.TryGetSwitch("EdgeNet.Runtime.System.IsSupported", out bool on) || on;
 }

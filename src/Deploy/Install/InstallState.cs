@@ -4,7 +4,6 @@ using EdgeNet.Deploy.Manifest;
 namespace EdgeNet.Deploy.Install;
 
 /// <summary>What happened to a release, for <c>edgenet system status</c>.</summary>
-[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<InstallOutcome>))]
 public enum InstallOutcome
 {
     /// <summary>Installed, self-tested and committed.</summary>
@@ -71,6 +70,8 @@ public sealed class InstallState
         }
     }
 
+    private const string Fix = "the links in opt/edgenet still show what runs; remove the file and run 'edgenet system status' to rebuild it from them";
+
     /// <summary>Reads the state of <paramref name="tree"/> (a fresh board has none: an empty state).</summary>
     public static InstallState Read(ReleaseTree tree)
     {
@@ -80,16 +81,61 @@ public sealed class InstallState
             return new InstallState();
         }
 
-        try
+        string source = tree.StateFile;
+        using var doc = Json.Parse(File.ReadAllBytes(source), source, Fix);
+        var o = doc.RootElement;
+        var state = new InstallState
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(tree.StateFile), ManifestJson.Default.InstallState)
-                ?? throw new JsonException("null");
-        }
-        catch (JsonException e)
+            Format = (int)(Json.Number(o, "format", source, Fix) ?? 1),
+            Current = Json.String(o, "current", source, Fix),
+            Previous = Json.String(o, "previous", source, Fix),
+            Pending = Json.String(o, "pending", source, Fix),
+            AwaitingCommit = Json.Bool(o, "awaiting_commit", source, Fix) ?? false,
+        };
+        foreach (var e in Json.Array(o, "history", source, Fix))
         {
-            throw new DeployException(tree.StateFile, "state", $"cannot be read ({e.Message})",
-                "the links in opt/edgenet still show what runs; remove the file and run 'edgenet system status' to rebuild it from them", e);
+            string field = $"history[{state.History.Count}]";
+            string outcome = Json.String(e, "outcome", source, Fix, field + ".outcome") ?? "";
+            state.History.Add(new InstallEvent
+            {
+                At = Json.ParseTime(Json.String(e, "at", source, Fix, field + ".at")),
+                Version = Json.String(e, "version", source, Fix, field + ".version") ?? "",
+                Outcome = Enum.TryParse<InstallOutcome>(outcome, ignoreCase: true, out var oc) ? oc
+                    : throw new DeployException(source, field + ".outcome", $"'{outcome}' is not an outcome", Fix),
+                Detail = Json.String(e, "detail", source, Fix, field + ".detail") ?? "",
+            });
         }
+
+        return state;
+    }
+
+    private byte[] ToBytes()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, Json.Indented))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("format", Format);
+            w.WriteString("current", Current);
+            w.WriteString("previous", Previous);
+            w.WriteString("pending", Pending);
+            w.WriteBoolean("awaiting_commit", AwaitingCommit);
+            w.WriteStartArray("history");
+            foreach (var e in History)
+            {
+                w.WriteStartObject();
+                w.WriteString("at", Json.Time(e.At));
+                w.WriteString("version", e.Version);
+                w.WriteString("outcome", e.Outcome.ToString());
+                w.WriteString("detail", e.Detail);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return buffer.ToArray();
     }
 
     /// <summary>
@@ -99,7 +145,7 @@ public sealed class InstallState
     public void Write(ReleaseTree tree)
     {
         ArgumentNullException.ThrowIfNull(tree);
-        byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(this, ManifestJson.Default.InstallState);
+        byte[] bytes = ToBytes();
         try
         {
             Posix.WriteAtomically(tree.StateFile, bytes);

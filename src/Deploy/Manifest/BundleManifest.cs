@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace EdgeNet.Deploy.Manifest;
 
@@ -51,24 +50,86 @@ public sealed class BundleManifest
     public List<BundleFile> Files { get; set; } = [];
 
     /// <summary>The manifest as written into a bundle (UTF-8, indented, snake_case keys).</summary>
-    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJson.Default.BundleManifest);
+    public byte[] ToBytes()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, Json.Indented))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("format", Format);
+            w.WriteString("version", Version);
+            w.WriteString("build", Build);
+            w.WriteString("target", Target);
+            Json.WriteStrings(w, "compatible", Compatible);
+            w.WriteString("arch", Arch);
+            w.WriteString("min_glibc", MinGlibc);
+            Json.WriteStrings(w, "cpu_features", CpuFeatures);
+            Json.WriteStrings(w, "devices", Devices);
+            w.WriteStartArray("self_test");
+            foreach (var command in SelfTest)
+            {
+                w.WriteStartArray();
+                command.ForEach(w.WriteStringValue);
+                w.WriteEndArray();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("files");
+            foreach (var f in Files)
+            {
+                w.WriteStartObject();
+                w.WriteString("path", f.Path);
+                w.WriteNumber("size", f.Size);
+                w.WriteString("sha256", f.Sha256);
+                w.WriteBoolean("executable", f.Executable);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
 
     /// <summary>Reads a manifest, naming <paramref name="source"/> and the field that is wrong.</summary>
     public static BundleManifest Parse(ReadOnlySpan<byte> json, string source)
     {
-        BundleManifest? m;
-        try
+        const string Fix = "rebuild the bundle with edgenet-fw bundle";
+        using var doc = Json.Parse(json, source, Fix);
+        var o = doc.RootElement;
+        var m = new BundleManifest
         {
-            m = JsonSerializer.Deserialize(json, ManifestJson.Default.BundleManifest);
-        }
-        catch (JsonException e)
+            Format = (int)(Json.Number(o, "format", source, Fix) ?? 0),
+            Version = Json.String(o, "version", source, Fix) ?? "",
+            Build = Json.String(o, "build", source, Fix) ?? "",
+            Target = Json.String(o, "target", source, Fix) ?? "",
+            Compatible = Json.StringsOf(o, "compatible", source, Fix),
+            Arch = Json.String(o, "arch", source, Fix) ?? "",
+            MinGlibc = Json.String(o, "min_glibc", source, Fix) ?? "",
+            CpuFeatures = Json.StringsOf(o, "cpu_features", source, Fix),
+            Devices = Json.StringsOf(o, "devices", source, Fix),
+        };
+        foreach (var command in Json.Array(o, "self_test", source, Fix))
         {
-            throw new DeployException(source, e.Path ?? "manifest.json", $"is not a bundle manifest ({e.Message})", "rebuild the bundle with edgenet-fw bundle", e);
+            m.SelfTest.Add(Json.Strings(command, $"self_test[{m.SelfTest.Count}]", source, Fix));
         }
 
-        if (m is null)
+        foreach (var f in Json.Array(o, "files", source, Fix))
         {
-            throw new DeployException(source, "manifest.json", "is empty (null)", "rebuild the bundle with edgenet-fw bundle");
+            string field = $"files[{m.Files.Count}]";
+            if (f.ValueKind != JsonValueKind.Object)
+            {
+                throw new DeployException(source, field, "is not an object", Fix);
+            }
+
+            m.Files.Add(new BundleFile
+            {
+                Path = Json.String(f, "path", source, Fix, field + ".path") ?? "",
+                Size = Json.Number(f, "size", source, Fix, field + ".size") ?? -1,
+                Sha256 = Json.String(f, "sha256", source, Fix, field + ".sha256") ?? "",
+                Executable = Json.Bool(f, "executable", source, Fix, field + ".executable") ?? false,
+            });
         }
 
         m.Validate(source);
@@ -160,10 +221,3 @@ public sealed class BundleFile
         path.Length > 0 && path[0] != '/' && !path.Contains('\\', StringComparison.Ordinal) && !path.Contains('\0', StringComparison.Ordinal)
         && Array.TrueForAll(path.Split('/'), part => part.Length > 0 && part != "." && part != "..");
 }
-
-/// <summary>System.Text.Json's source-generated serializer for the manifest and the install state (NativeAOT: no reflection).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true,
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip)]
-[JsonSerializable(typeof(BundleManifest))]
-[JsonSerializable(typeof(Install.InstallState))]
-internal sealed partial class ManifestJson : JsonSerializerContext;

@@ -15,7 +15,10 @@ public static class EdgenetCli
         root.Subcommands.Add(RunCommands.Generate(stdout, stderr));
         root.Subcommands.Add(RunCommands.Bench(stdout, stderr));
         root.Subcommands.Add(RolloutCommand.Create(stdout, stderr));
-        root.Subcommands.Add(SystemCommand.Create(stdout, stderr));
+        if (Features.System)
+        {
+            root.Subcommands.Add(SystemCommand.Create(stdout, stderr));
+        }
         if (Features.Camera)
         {
             root.Subcommands.Add(CameraCommand.Camera(stdout, stderr));
