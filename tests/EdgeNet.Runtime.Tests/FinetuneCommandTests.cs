@@ -60,6 +60,15 @@ public sealed partial class FinetuneCommandTests
             bool last = before.Tensors[i].Name.StartsWith(lastLayer + "/", StringComparison.Ordinal);
             Assert.AreEqual(!last, before.GetTensorBytes(i).SequenceEqual(after.GetTensorBytes(i)), $"{before.Tensors[i].Name}: {(last ? "learned" : "frozen, the same bytes")}");
         }
+
+        // edgenet diff tells which layers the fine-tune touched: the last layer's two tensors, nothing else.
+        var (diffCode, diff, diffErr) = CliRunner.Run("diff", s_blob, outPath);
+        Assert.AreEqual(0, diffCode, diffErr);
+        StringAssert.Contains(diff, $"tensors: 2 of {before.Tensors.Count} differ");
+        StringAssert.Contains(diff, "finetune.steps");
+        StringAssert.Contains(diff, "graph: the same operators and attributes");
+        var changed = diff.Split('\n').Where(l => l.Contains(" changed ", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]).ToArray();
+        CollectionAssert.AreEquivalent(new[] { lastLayer + "/kernel", lastLayer + "/bias" }, changed, diff);
     }
 
     [TestMethod]

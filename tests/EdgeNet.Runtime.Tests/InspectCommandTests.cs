@@ -12,6 +12,48 @@ public sealed class InspectCommandTests
     private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [TestMethod]
+    public void Diff_reports_the_one_weight_changed_by_hand_and_the_metadata_key()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgenet-diff-");
+        try
+        {
+            string a = WriteMlpBlob(dir.FullName);
+            string b = Path.Combine(dir.FullName, "b.enb");
+            using (var reader = BlobReader.Open(a))
+            {
+                var w = BlobWriter.CopyOf(reader);
+                float[] kernel = reader.ReadAsFloat(reader.FindTensor("dense_1.kernel"));
+                float largest = kernel.Max(MathF.Abs);
+                kernel[7] += 0.25f;
+                w.ReplaceF32("dense_1.kernel", kernel);
+                float[] bias = reader.ReadAsFloat(reader.FindTensor("dense.bias"));
+                bias[3] = MathF.BitIncrement(bias[3]); // the smallest change a float can make still counts
+                w.ReplaceF32("dense.bias", bias);
+                w.SetMetadata("finetune.steps", EnbValue.I64(3));
+                w.Write(b);
+                var (code, output, err) = Run("diff", a, b);
+                Assert.AreEqual(0, code, err);
+                StringAssert.Contains(output, "tensors: 2 of 4 differ (2 equal, not listed; --all lists them)");
+                StringAssert.EndsWith(output.Split('\n').Single(l => l.StartsWith("dense.bias ", StringComparison.Ordinal)).TrimEnd(), " 1.0%", "one of 100 biases");
+                string row = output.Split('\n').Single(l => l.StartsWith("dense_1.kernel ", StringComparison.Ordinal));
+                var cells = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                // By hand: one element of 1,000 moved by 0.25 (as f32 stores it).
+                double delta = (double)kernel[7] - (kernel[7] - 0.25f);
+                Assert.AreEqual(delta, double.Parse(cells[3], System.Globalization.CultureInfo.InvariantCulture), 1e-6, row);
+                Assert.AreEqual(delta / 1000, double.Parse(cells[4], System.Globalization.CultureInfo.InvariantCulture), 1e-8, row);
+                Assert.AreEqual((100 * delta / largest).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + "%", cells[5], row);
+                Assert.AreEqual("0.1%", cells[6], row);
+                StringAssert.Contains(output, "finetune.steps");
+                StringAssert.Contains(output, "(absent)");
+            }
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void Bench_reports_percentiles_arena_and_no_allocation_per_invoke()
     {
         var dir = Directory.CreateTempSubdirectory("edgenet-bench-");

@@ -10,6 +10,7 @@ public static class EdgenetCli
     {
         var root = new RootCommand("EdgeNet edge runtime: run, evaluate and inspect .enb model blobs on the board.");
         root.Subcommands.Add(InspectCommand(stdout, stderr));
+        root.Subcommands.Add(DiffCommand.Create(stdout, stderr));
         root.Subcommands.Add(RunCommands.Run(stdout, stderr));
         root.Subcommands.Add(RunCommands.Eval(stdout, stderr));
         root.Subcommands.Add(RunCommands.Generate(stdout, stderr));
