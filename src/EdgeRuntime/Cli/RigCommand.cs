@@ -61,7 +61,9 @@ internal static class RigCommand
             if (p.GetValue(Simulated))
             {
                 var physics = CartPoleOptions.Parse(p.GetValue(Physics));
-                var sim = SimulatedRig.Open(config, physics, p.GetValue(Seed), p.GetValue(RealTime));
+                // A rig.json naming a board: its header pins become the lines the board's pin map gives them.
+                var wired = config.Board == "none" ? config : Rig.Boards.RigWiring.ForSimulation(config, path ?? "rig.json").Lines;
+                var sim = SimulatedRig.Open(wired, physics, p.GetValue(Seed), p.GetValue(RealTime));
                 return (sim.Rig, sim, $"simulated rig over GPIO ({(p.GetValue(RealTime) ? "real time" : "virtual time")}), physics {physics.ToSpec()}");
             }
 
@@ -75,7 +77,7 @@ internal static class RigCommand
                 throw new ArgumentException("--physics and --realtime describe the simulated rig: add --simulated, or leave them out on hardware");
             }
 
-            var hw = HardwareRig.Open(config);
+            var hw = HardwareRig.Open(config, path);
             return (hw.Rig, hw, $"rig on GPIO ({path})");
         }
     }

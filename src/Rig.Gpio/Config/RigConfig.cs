@@ -3,13 +3,31 @@ using System.Globalization;
 
 namespace EdgeNet.Rig.Config;
 
+/// <summary>How rig.json numbers its pins.</summary>
+public enum PinNumbering
+{
+    /// <summary>GPIO line offsets of the board's GPIO chip (BCM numbers on a Raspberry Pi).</summary>
+    Line,
+
+    /// <summary>Physical pins 1-40 of the board's header, through its pin map (<c>board</c> must be set).</summary>
+    Header,
+}
+
 /// <summary>
 /// The cart-pole rig's wiring and geometry, read from JSON (<c>rig.json</c>, snake_case keys; see
 /// <c>src/Rig/Devices/*/README.md</c> for the wiring). Pins are the GPIO controller's logical numbers
-/// (BCM on a Raspberry Pi). <see cref="Load"/> validates everything and names the field and the fix.
+/// (BCM on a Raspberry Pi), or with <c>"pin_numbering": "header"</c> the physical header pins of the
+/// <c>board</c> (its pin map finds the chip by label, the line and the hardware PWM). <see cref="Load"/>
+/// validates everything and names the field and the fix.
 /// </summary>
 public sealed class RigConfig
 {
+    /// <summary>The board whose pin map applies: <c>none</c> (pins are lines of the default GPIO chip, PWM by chip and channel), <c>auto</c> (from the device tree), <c>rpi4</c>, <c>rpi5</c>, <c>jetson-orin</c>.</summary>
+    public string Board { get; set; } = "none";
+
+    /// <summary>How the pin fields are numbered.</summary>
+    public PinNumbering PinNumbering { get; set; } = PinNumbering.Line;
+
     /// <summary>The H-bridge driving the cart's DC motor.</summary>
     public MotorConfig Motor { get; set; } = new();
 
@@ -102,6 +120,10 @@ public sealed class RigConfig
     /// <summary>The JSON keys, their order in the file, and where each goes.</summary>
     private static readonly JsonField<RigConfig>[] Fields =
     [
+        JsonFields.Text<RigConfig>("board", c => c.Board, (c, v) => c.Board = v ?? "none", "none, auto, rpi4, rpi5, jetson-orin"),
+        JsonFields.Text<RigConfig>("pin_numbering", c => c.PinNumbering == PinNumbering.Header ? "header" : "line",
+            (c, v) => c.PinNumbering = v switch { "line" => PinNumbering.Line, "header" => PinNumbering.Header, _ => throw new FormatException("give line (GPIO line numbers) or header (the board's pins 1-40)") }, "line, header"),
+        JsonFields.Integer<RigConfig>("motor.pwm_pin", c => c.Motor.PwmPin, (c, v) => c.Motor.PwmPin = v),
         JsonFields.Integer<RigConfig>("motor.pwm_chip", c => c.Motor.PwmChip, (c, v) => c.Motor.PwmChip = v),
         JsonFields.Integer<RigConfig>("motor.pwm_channel", c => c.Motor.PwmChannel, (c, v) => c.Motor.PwmChannel = v),
         JsonFields.Integer<RigConfig>("motor.pwm_frequency", c => c.Motor.PwmFrequency, (c, v) => c.Motor.PwmFrequency = v),
@@ -214,6 +236,48 @@ public sealed class RigConfig
             Fail("hold_upright_seconds", $"is {Num(HoldUprightSeconds)}", "give 0 or more seconds");
         }
 
+        if (Board is not ("none" or "auto" or "rpi4" or "rpi5" or "jetson-orin"))
+        {
+            Fail("board", $"is '{Board}'", "give none, auto (from the device tree), rpi4, rpi5 or jetson-orin");
+        }
+
+        bool header = PinNumbering == PinNumbering.Header;
+        if (header && Board == "none")
+        {
+            Fail("pin_numbering", "is header but no board is given", "set \"board\" (auto, rpi4, rpi5, jetson-orin): the header's pins mean something only on a board");
+        }
+
+        if (header && Motor.PwmPin is < 1 or > 40)
+        {
+            Fail("motor.pwm_pin", $"is {Motor.PwmPin}", "give the header pin the H-bridge's enable (PWM) input is wired to (Raspberry Pi: 12, 32, 33 or 35)");
+        }
+
+        var pins = SignalPins();
+        if (header)
+        {
+            pins.Add(("motor.pwm_pin", Motor.PwmPin));
+        }
+
+        for (int i = 0; i < pins.Count; i++)
+        {
+            if (header ? pins[i].Pin is < 1 or > 40 : pins[i].Pin is < 0 or > 1023)
+            {
+                Fail(pins[i].Field, $"is {pins[i].Pin}", header ? "give the header pin, 1..40" : "give the GPIO line number (BCM numbering on a Raspberry Pi), 0..1023");
+            }
+
+            for (int j = 0; j < i; j++)
+            {
+                if (pins[i].Pin == pins[j].Pin)
+                {
+                    Fail(pins[i].Field, $"uses {(header ? "header pin" : "GPIO")} {pins[i].Pin}, as '{pins[j].Field}' does", "wire each signal to its own pin and give that pin here");
+                }
+            }
+        }
+    }
+
+    /// <summary>Every GPIO signal the rig opens, with its rig.json field (the encoders' pins unless evdev counts them).</summary>
+    internal List<(string Field, int Pin)> SignalPins()
+    {
         var pins = new List<(string Field, int Pin)>
         {
             ("motor.in1", Motor.In1), ("motor.in2", Motor.In2), ("switches.limit_left", Switches.LimitLeft),
@@ -228,28 +292,17 @@ public sealed class RigConfig
             }
         }
 
-        for (int i = 0; i < pins.Count; i++)
-        {
-            if (pins[i].Pin is < 0 or > 1023)
-            {
-                Fail(pins[i].Field, $"is {pins[i].Pin}", "give the GPIO line number (BCM numbering on a Raspberry Pi), 0..1023");
-            }
-
-            for (int j = 0; j < i; j++)
-            {
-                if (pins[i].Pin == pins[j].Pin)
-                {
-                    Fail(pins[i].Field, $"uses GPIO {pins[i].Pin}, as '{pins[j].Field}' does", "wire each signal to its own pin and give that pin here");
-                }
-            }
-        }
+        return pins;
     }
 }
 
 /// <summary>An H-bridge (L298N, TB6612, DRV8871...): PWM on the enable pin from a hardware PWM channel, direction on IN1/IN2.</summary>
 public sealed class MotorConfig
 {
-    /// <summary>sysfs PWM chip (<c>/sys/class/pwm/pwmchipN</c>).</summary>
+    /// <summary>With header numbering: the header pin of the enable (PWM) input; its hardware PWM comes from the board's pin map.</summary>
+    public int PwmPin { get; set; }
+
+    /// <summary>sysfs PWM chip (<c>/sys/class/pwm/pwmchipN</c>), without a pin map.</summary>
     public int PwmChip { get; set; }
 
     /// <summary>PWM channel of the chip (Pi: 0 = GPIO 12/18, 1 = GPIO 13/19 with the pwm-2chan overlay).</summary>
