@@ -58,4 +58,19 @@ public sealed class BoardCheckTests
         Assert.AreEqual(2, code);
         StringAssert.Contains(err, $"{bundle}: arch: the binary is x86_64, this machine is aarch64");
     }
+
+    [TestMethod]
+    public void Each_board_target_runs_on_the_boards_its_pin_map_describes()
+    {
+        foreach (var target in new[] { DeployTarget.Rpi4, DeployTarget.Rpi5, DeployTarget.JetsonOrin })
+        {
+            var info = DeployTargetInfo.Of(target);
+            var map = EdgeNet.Rig.Boards.BoardPinMap.Named(info.Name);
+            foreach (var c in info.Compatible)
+            {
+                CollectionAssert.Contains(map.Compatible.ToList(), c, $"{info.Name}: a board the bundle accepts has the header rig.json's pins refer to");
+                Assert.AreEqual(info.Name, EdgeNet.Rig.Boards.BoardPinMap.Find([c])!.Id);
+            }
+        }
+    }
 }
