@@ -290,4 +290,29 @@ public sealed class RigCommandTests
             File.Delete(socketPath);
         }
     }
+
+    [TestMethod]
+    public void Rig_calibrate_writes_the_resolutions_and_directions_of_the_simulated_rig_as_built()
+    {
+        string dir = Directory.CreateTempSubdirectory("edgenet-calibrate-").FullName;
+        try
+        {
+            var built = RigConfig.Default();
+            (built.CartEncoder.CountsPerRevolution, built.CartEncoder.Invert, built.PoleEncoder.CountsPerRevolution) = (1000, true, 4096);
+            (built.Motor.In1, built.Motor.In2) = (built.Motor.In2, built.Motor.In1);
+            string truth = Path.Combine(dir, "built.json"), output = Path.Combine(dir, "rig.json");
+            File.WriteAllText(truth, built.ToJson());
+            var (code, text, err) = CliRunner.Run("rig", "calibrate", "--simulated", "--simulated-hardware", truth, "--write", output);
+            Assert.AreEqual(0, code, err + text);
+            StringAssert.Contains(text, "motor direction  reversed");
+            var written = RigConfig.Load(output);
+            Assert.AreEqual(built.ToJson(), written.ToJson(), text);
+            (code, text, _) = CliRunner.Run("rig", "calibrate", "--simulated-hardware", truth, "--write", output);
+            Assert.AreEqual(2, code, "the truth file describes the simulator only");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }

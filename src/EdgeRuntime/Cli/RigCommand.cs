@@ -25,6 +25,7 @@ internal static class RigCommand
     {
         var cmd = new Command("rig", "The cart-pole rig over GPIO (a board's pins, or the simulated rig): self-test, balance with a Q-network, learn on it.");
         cmd.Subcommands.Add(SelfTest(o, e));
+        cmd.Subcommands.Add(Calibrate(o, e));
         cmd.Subcommands.Add(RunPolicy(o, e));
         if (Features.Training)
         {
@@ -54,7 +55,7 @@ internal static class RigCommand
         }
 
         /// <summary>Opens the rig the options name; the caller disposes the returned owner.</summary>
-        public (GpioCartPoleRig Rig, IDisposable Owner, string Description) Open(ParseResult p)
+        public (GpioCartPoleRig Rig, IDisposable Owner, string Description) Open(ParseResult p, string? simulatedHardware = null)
         {
             string? path = p.GetValue(Config);
             var config = path is null ? RigConfig.Default() : RigConfig.Load(path);
@@ -63,7 +64,14 @@ internal static class RigCommand
                 var physics = CartPoleOptions.Parse(p.GetValue(Physics));
                 // A rig.json naming a board: its header pins become the lines the board's pin map gives them.
                 var wired = config.Board == "none" ? config : Rig.Boards.RigWiring.ForSimulation(config, path ?? "rig.json").Lines;
-                var sim = SimulatedRig.Open(wired, physics, p.GetValue(Seed), p.GetValue(RealTime));
+                var built = simulatedHardware is null ? null : RigConfig.Load(simulatedHardware);
+                var hardware = built is null || built.Board == "none" ? built : Rig.Boards.RigWiring.ForSimulation(built, simulatedHardware!).Lines;
+                var sim = SimulatedRig.Open(wired, physics, p.GetValue(Seed), p.GetValue(RealTime), operatorResets: simulatedHardware is null, hardware: hardware);
+                if (simulatedHardware is not null)
+                {
+                    return (sim.Rig, sim, $"simulated rig over GPIO built as {simulatedHardware} (virtual time)");
+                }
+
                 return (sim.Rig, sim, $"simulated rig over GPIO ({(p.GetValue(RealTime) ? "real time" : "virtual time")}), physics {physics.ToSpec()}");
             }
 
@@ -135,6 +143,62 @@ internal static class RigCommand
             }
         }));
         return cmd;
+    }
+
+    private static Command Calibrate(TextWriter o, TextWriter e)
+    {
+        var common = new Common();
+        var write = new Option<string>("--write") { Description = "where to write the calibrated rig.json (atomically; may be the --config file)", Required = true };
+        var hardware = new Option<string?>("--simulated-hardware") { Description = "with --simulated: the rig as really built (rig.json of the truth) — what calibration should find" };
+        var cmd = new Command("calibrate", "Guided bring-up: the motor's dead band and direction, the encoders' directions and counts per revolution, the end switches; writes rig.json.") { write, hardware };
+        common.AddTo(cmd);
+        cmd.SetAction(p => EdgenetCli.Guard(e, () =>
+        {
+            string? built = p.GetValue(hardware);
+            if (built is not null && !p.GetValue(common.Simulated))
+            {
+                throw new ArgumentException("--simulated-hardware describes the simulated rig: add --simulated");
+            }
+
+            var original = p.GetValue(common.Config) is { } path ? RigConfig.Load(path) : RigConfig.Default();
+            var (rig, owner, what) = common.Open(p, built);
+            using (owner)
+            {
+                ICalibrationOperator person = owner is SimulatedRig sim ? new SimulatedCalibrationOperator(sim.Plant) : new ConsoleCalibrationOperator(o);
+                o.WriteLine($"calibrating the {what}: the cart drives slowly to each end switch; keep hands clear");
+                var (cts, signals) = StopOnSignals(rig);
+                try
+                {
+                    var result = RigCalibration.Run(rig, person, cts.Token);
+                    foreach (var f in result.Findings)
+                    {
+                        o.WriteLine($"  {f.Name,-16} {f.Value,-18} {f.Detail}");
+                    }
+
+                    var calibrated = result.ApplyTo(original);
+                    Formats.Enb.AtomicFile.Write(p.GetValue(write)!, s => s.Write(System.Text.Encoding.UTF8.GetBytes(calibrated.ToJson() + "\n")));
+                    o.WriteLine($"wrote {p.GetValue(write)}: run 'edgenet rig selftest --config {p.GetValue(write)}' next");
+                }
+                finally
+                {
+                    rig.Halt("calibration ended");
+                    Array.ForEach(signals, s => s.Dispose());
+                    cts.Dispose();
+                }
+            }
+        }));
+        return cmd;
+    }
+
+    /// <summary>A person at the rig: the instruction on the console, Enter when done.</summary>
+    private sealed class ConsoleCalibrationOperator(TextWriter o) : ICalibrationOperator
+    {
+        public void TurnPoleOneRevolution(string instruction)
+        {
+            o.WriteLine($"  now {instruction}");
+            o.Flush();
+            _ = Console.ReadLine();
+        }
     }
 
     private static Command RunPolicy(TextWriter o, TextWriter e)

@@ -32,11 +32,19 @@ public sealed class SimulatedRig : IDisposable
     /// Builds the simulated rig. <paramref name="realTime"/>: ticks wait for the wall clock (jitter is real);
     /// otherwise time jumps. <paramref name="operatorResets"/>: episodes start by placing the rig (a simulated
     /// reset); false: the rig homes as on hardware (set <see cref="SimulatedCartPole.HoldPole"/> to stand in for the hand).
-    /// <paramref name="beforeOpen"/> may prepare the chip (a pin that fails to open, dropped edges).
+    /// <paramref name="beforeOpen"/> may prepare the chip (a pin that fails to open, dropped edges). <paramref name="hardware"/>:
+    /// the rig as it is really built, when <paramref name="config"/> (what the program believes) differs from it — encoder
+    /// resolutions and directions, the motor's wires (what <c>edgenet rig calibrate</c> finds out); the same pins.
     /// </summary>
-    public static SimulatedRig Open(RigConfig config, CartPoleOptions? physics = null, int seed = 0, bool realTime = false, bool operatorResets = true, Action<SimulatedGpioDriver>? beforeOpen = null)
+    public static SimulatedRig Open(RigConfig config, CartPoleOptions? physics = null, int seed = 0, bool realTime = false, bool operatorResets = true, Action<SimulatedGpioDriver>? beforeOpen = null, RigConfig? hardware = null)
     {
-        var plant = new SimulatedCartPole(config, physics ?? CartPoleOptions.Default, seed);
+        ArgumentNullException.ThrowIfNull(config);
+        if (hardware is not null && !SamePins(config, hardware))
+        {
+            throw new RigConfigException("the simulated rig's hardware and the configuration must use the same pins (the motor's two direction pins may be swapped)");
+        }
+
+        var plant = new SimulatedCartPole(hardware ?? config, physics ?? CartPoleOptions.Default, seed);
         GpioController? gpio = null;
         try
         {
@@ -52,6 +60,17 @@ public sealed class SimulatedRig : IDisposable
             plant.Dispose();
             throw;
         }
+    }
+
+    private static bool SamePins(RigConfig a, RigConfig b)
+    {
+        var pa = a.SignalPins();
+        var pb = b.SignalPins();
+        var sa = new HashSet<int>();
+        var sb = new HashSet<int>();
+        pa.ForEach(p => sa.Add(p.Pin));
+        pb.ForEach(p => sb.Add(p.Pin));
+        return sa.SetEquals(sb);
     }
 
     /// <summary>Stops the rig and the simulation.</summary>
