@@ -8,7 +8,8 @@
 # simulated and as a mismatched rig, where the board then keeps learning (DQN updates between the
 # rig's ticks) and is measured again; last, the rig over GPIO (the device code a real cart-pole runs,
 # on a simulated chip with mismatched physics): self-test, the host's policy, and the board learning on
-# it until its greedy return recovers. Artifacts go to ./artifacts.
+# it until its greedy return recovers; then rig.json is calibrated and a signed bundle installed into a folder
+# tree standing in for a board (edgenet system). Artifacts go to ./artifacts.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -76,3 +77,19 @@ echo "== the board learns on that rig: act every tick, half a DQN step between t
 rm -rf "$out/rig-q.enb.ckpt"
 $edgenet rig train --simulated --physics "$rig" --model "$out/dqn-f32.enb" --out "$out/rig-q.enb" --ticks 50000 --eval-episodes 100
 $train plot "$out/rig-q.csv" --out "$out/rig-q.png"
+echo "== deploy: rig.json calibrated on the simulated rig, then a signed bundle (the runtime, the learned Q-network, rig.json,"
+echo "   the systemd unit) installed by the runtime itself into a folder tree standing in for a board (artifacts/board):"
+echo "   signature, board and hashes checked, switched, self-tested, committed; then the next release and the status"
+fw="dotnet firmware-tools/EdgeNet.Firmware/bin/Release/net10.0/edgenet-fw.dll"
+$edgenet rig calibrate --simulated --write "$out/rig.json"
+[ -f "$out/keys/bundle-signing.key" ] || $fw keys --out "$out/keys"
+board="$out/board"
+rm -rf "$board" && mkdir -p "$board/proc" "$board/etc/edgenet"
+grep -m1 -E '^flags' /proc/cpuinfo >"$board/proc/cpuinfo"
+cp "$out/keys/bundle-signing.pub" "$board/etc/edgenet/keyring.pem"
+for version in 1.0.0 1.0.1; do
+  $fw bundle --target x64 --version "$version" --key "$out/keys/bundle-signing.key" --binary "$edgenet" --model "$out/rig-q.enb" \
+    --rig "$out/rig.json" --simulated-rig --service "rig run --config rig.json --model models/rig-q.enb --episodes 1000000" --out "$out/bundles" | tail -n 2
+  $edgenet system install "$out/bundles/edgenet-$version-x64.tar.gz" --root "$board"
+done
+$edgenet system status --root "$board"
