@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgeNet.Deploy.Install;
 using EdgeNet.Deploy.Manifest;
+using EdgeNet.Deploy.Service;
 using EdgeNet.Runtime.Cli;
 
 namespace EdgeNet.Deploy.Tests;
@@ -212,5 +213,90 @@ public sealed class InstallTests
             Assert.AreEqual(0, p.ExitCode, said);
             Assert.AreEqual("", said.Trim(), $"{unit}: systemd-analyze has no remark (an unknown key or a bad value is only a warning to it)");
         }
+    }
+
+    [TestMethod]
+    public void A_lost_state_file_is_rebuilt_from_the_links_and_nothing_they_name_is_removed()
+    {
+        using var w = DeployWorld.Create();
+        string root = w.Tree("board", TestBoard.ThisPc);
+        Install(w.Bundle(DeployTarget.X64, "1.0.0"), root);
+        Install(w.Bundle(DeployTarget.X64, "1.1.0"), root);
+        File.Delete(Path.Combine(root, "var/lib/edgenet/state.json"));
+        var (code, output, err) = DeployWorld.Edgenet("system", "status", "--root", root);
+        Assert.AreEqual(0, code, err);
+        StringAssert.Contains(output, "current:  1.1.0");
+        StringAssert.Contains(output, "previous: 1.0.0");
+        CollectionAssert.AreEqual(new[] { "1.0.0", "1.1.0" }, Releases(root));
+        CurrentRuns(root);
+    }
+
+    [TestMethod]
+    public void A_rollback_after_an_install_cut_short_goes_back_one_release_not_two()
+    {
+        using var w = DeployWorld.Create();
+        string root = w.Tree("board", TestBoard.ThisPc);
+        Install(w.Bundle(DeployTarget.X64, "1.0.0"), root);
+        Install(w.Bundle(DeployTarget.X64, "1.1.0"), root);
+        var env = new Dictionary<string, string> { [SystemCommand.FaultVariable] = nameof(InstallStep.Switched) };
+        Assert.AreEqual(137, DeployWorld.EdgenetProcess(env, "system", "install", w.Bundle(DeployTarget.X64, "1.2.0"), "--root", root).Code);
+        Assert.AreEqual("1.2.0", Linked(root, "current"), "cut short after the switch: the untested release is linked");
+        var (code, output, err) = DeployWorld.Edgenet("system", "rollback", "--root", root, "--after-failure", "--reason", "edgenet.service failed");
+        Assert.AreEqual(0, code, err);
+        StringAssert.Contains(output, "rolled back: 1.1.0 is current, 1.0.0 kept", "undoing the cut-short install is the rollback");
+        Assert.AreEqual("1.1.0", Linked(root, "current"));
+    }
+
+    private sealed class FailingService(string failOn) : EdgeNet.Deploy.Service.IServiceControl
+    {
+        public string Description => "a service manager that fails";
+
+        public void Stop()
+        {
+            if (failOn == "stop")
+            {
+                throw new DeployException("systemctl", "stop edgenet.service", "exit code 1: Job for edgenet.service canceled", "see journalctl -u edgenet.service");
+            }
+        }
+
+        public void Reload()
+        {
+            if (failOn == "reload")
+            {
+                throw new IOException("daemon-reload: Transport endpoint is not connected");
+            }
+        }
+
+        public void Start()
+        {
+        }
+    }
+
+    [TestMethod]
+    public void A_failure_between_the_pending_record_and_the_self_test_puts_the_old_release_back()
+    {
+        using var w = DeployWorld.Create();
+        string root = w.Tree("board", TestBoard.ThisPc);
+        Install(w.Bundle(DeployTarget.X64, "1.0.0"), root);
+        string bundle = w.Bundle(DeployTarget.X64, "1.1.0");
+        using var keyring = Keyring.Load(Path.Combine(root, "etc/edgenet/keyring.pem"));
+        foreach (var (failOn, after) in new[] { ("stop", "Recorded"), ("reload", "Switched") })
+        {
+            var installer = new Installer(new ReleaseTree(root), new InstallOptions { Keyring = keyring, Service = new FailingService(failOn) });
+            var e = Assert.ThrowsExactly<DeployException>(() => installer.Install(bundle));
+            StringAssert.Contains(e.Message, $"install: the install failed after {after}: ");
+            StringAssert.Contains(e.Message, "1.0.0 is current again");
+            Assert.AreEqual("1.0.0", Linked(root, "current"), failOn);
+            Assert.AreEqual("1.0.0", InstallState.Read(new ReleaseTree(root)).Current);
+            Assert.IsNull(InstallState.Read(new ReleaseTree(root)).Pending);
+            CollectionAssert.AreEqual(new[] { "1.0.0" }, Releases(root));
+            CurrentRuns(root);
+        }
+
+        var (code, _, err) = DeployWorld.Edgenet("system", "install", bundle, "--root", root, "--no-commit");
+        Assert.AreEqual(0, code, err);
+        (code, _, err) = DeployWorld.Edgenet("system", "install", w.Bundle(DeployTarget.X64, "1.1.0"), "--root", root);
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(err, "1.1.0 is switched in and awaiting commit");
     }
 }

@@ -28,13 +28,16 @@ public sealed class InspectCommandTests
                 w.ReplaceF32("dense_1.kernel", kernel);
                 float[] bias = reader.ReadAsFloat(reader.FindTensor("dense.bias"));
                 bias[3] = MathF.BitIncrement(bias[3]); // the smallest change a float can make still counts
+                bias[5] = float.NaN; // and a weight that became NaN is the largest change there is
                 w.ReplaceF32("dense.bias", bias);
                 w.SetMetadata("finetune.steps", EnbValue.I64(3));
                 w.Write(b);
                 var (code, output, err) = Run("diff", a, b);
                 Assert.AreEqual(0, code, err);
                 StringAssert.Contains(output, "tensors: 2 of 4 differ (2 equal, not listed; --all lists them)");
-                StringAssert.EndsWith(output.Split('\n').Single(l => l.StartsWith("dense.bias ", StringComparison.Ordinal)).TrimEnd(), " 1.0%", "one of 100 biases");
+                string biasRow = output.Split('\n').Single(l => l.StartsWith("dense.bias ", StringComparison.Ordinal)).TrimEnd();
+                StringAssert.EndsWith(biasRow, " 2.0%", "two of 100 biases");
+                StringAssert.Contains(biasRow, "changed  Infinity", "the NaN shows as an infinite change");
                 string row = output.Split('\n').Single(l => l.StartsWith("dense_1.kernel ", StringComparison.Ordinal));
                 var cells = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 // By hand: one element of 1,000 moved by 0.25 (as f32 stores it).

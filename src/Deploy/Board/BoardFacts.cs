@@ -25,17 +25,17 @@ public sealed partial record BoardFacts(string Root, IReadOnlyList<string> Compa
         string modelPath = Path.Combine(root, "proc/device-tree/model");
         string? model = File.Exists(modelPath) ? File.ReadAllText(modelPath).TrimEnd('\0', '\n') : null;
         var (arch, features) = ReadCpu(Path.Combine(root, "proc/cpuinfo"));
+        if (Path.GetFullPath(root) == "/")
+        {
+            arch = ProcessArch(); // the machine itself (a 32-bit ARM kernel prints a Features line too)
+        }
+
         return new BoardFacts(root, compatible, model, arch, glibc ?? RunningGlibc(), features);
     }
 
     private static (string Arch, HashSet<string> Features) ReadCpu(string cpuinfo)
     {
-        string processArch = RuntimeInformation.OSArchitecture switch
-        {
-            Architecture.Arm64 => "aarch64",
-            Architecture.X64 => "x86_64",
-            var other => other.ToString().ToLowerInvariant(),
-        };
+        string processArch = ProcessArch();
         if (!File.Exists(cpuinfo))
         {
             return (processArch, []);
@@ -59,6 +59,14 @@ public sealed partial record BoardFacts(string Root, IReadOnlyList<string> Compa
 
         return (processArch, []);
     }
+
+    private static string ProcessArch() => RuntimeInformation.OSArchitecture switch
+    {
+        Architecture.Arm64 => "aarch64",
+        Architecture.X64 => "x86_64",
+        Architecture.Arm => "armv7l",
+        var other => other.ToString().ToLowerInvariant(),
+    };
 
     private static Version? RunningGlibc()
     {

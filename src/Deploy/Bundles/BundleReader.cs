@@ -98,6 +98,11 @@ public sealed class BundleReader : IDisposable
                 throw new DeployException(Path, $"files[{entry.Name}]", $"is a {entry.EntryType}, not a plain file", "rebuild the bundle with edgenet-fw bundle");
             }
 
+            if (entry.Length != listed.Size)
+            {
+                throw new DeployException(Path, $"files[{entry.Name}].size", $"the archive's file has {entry.Length} bytes, the signed manifest {listed.Size}", "the file was changed after signing or the copy is damaged: rebuild or copy the bundle again");
+            }
+
             if (!seen.Add(entry.Name))
             {
                 throw new DeployException(Path, $"files[{entry.Name}]", "is in the archive twice", "rebuild the bundle");
@@ -150,9 +155,14 @@ public sealed class BundleReader : IDisposable
             int n;
             while ((n = ReadSome(data, buffer, listed.Path)) > 0)
             {
+                size += n;
+                if (size > listed.Size)
+                {
+                    break; // more than signed: refused below without writing the rest
+                }
+
                 hash.AppendData(buffer, 0, n);
                 output?.Write(buffer, 0, n);
-                size += n;
             }
 
             string sha = Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -78,7 +78,9 @@ public sealed class InstallState
         ArgumentNullException.ThrowIfNull(tree);
         if (!File.Exists(tree.StateFile))
         {
-            return new InstallState();
+            // A fresh board has neither; a board whose state was lost (or installed by hand) still has its links:
+            // they say what runs, and nothing they name is ever pruned.
+            return new InstallState { Current = ReleaseTree.LinkedVersion(tree.Current), Previous = ReleaseTree.LinkedVersion(tree.Previous) };
         }
 
         string source = tree.StateFile;

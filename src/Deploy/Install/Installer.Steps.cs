@@ -11,13 +11,21 @@ public sealed partial class Installer
     {
         string path = Path.Combine(Path.GetDirectoryName(Tree.StateFile)!, "lock");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        try
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120); // an install's self-test may hold it that long
+        while (true)
         {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            throw new DeployException(path, "lock", $"another 'edgenet system' command holds it ({e.Message})", "wait for it to finish (one install at a time)", e);
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(200);
+            }
+            catch (IOException e)
+            {
+                throw new DeployException(path, "lock", $"another 'edgenet system' command has held it for two minutes ({e.Message})", "wait for it to finish (one install at a time)", e);
+            }
         }
     }
 
@@ -100,25 +108,48 @@ public sealed partial class Installer
     private InstallState RollBackPending(InstallState state, InstallOutcome outcome, string detail)
     {
         string version = state.Pending!;
-        options.Service.Stop();
-        ReleaseTree.Point(Tree.Previous, state.Previous);
-        ReleaseTree.Point(Tree.Current, state.Current);
-        if (state.Current is not null)
-        {
-            InstallServiceFiles(state.Current);
-        }
+        detail += BestEffort(options.Service.Stop, "stopping the service");
 
+        // The state leads, the links follow: once it says the old release is current, a cut anywhere below is
+        // finished by the next Recover (which puts links that disagree back, with their unit files).
         state.Pending = null;
         state.AwaitingCommit = false;
         state.Record(version, outcome, detail);
         state.Write(Tree);
+        ReleaseTree.Point(Tree.Previous, state.Previous);
+        ReleaseTree.Point(Tree.Current, state.Current);
+        if (state.Current is not null)
+        {
+            detail += BestEffort(() => InstallServiceFiles(state.Current), "putting its unit files back");
+        }
+
         Prune(state);
         if (state.Current is not null)
         {
-            options.Service.Start();
+            detail += BestEffort(options.Service.Start, "starting the service");
+        }
+
+        if (state.History[^1].Detail != detail)
+        {
+            state.History[^1].Detail = detail; // what failed after the state was written, for 'edgenet system status'
+            state.Write(Tree);
         }
 
         return InstallState.Read(Tree);
+    }
+
+    /// <summary>A service step of a rollback that must not stop the rollback: its failure is said, the rollback goes on.</summary>
+    private static string BestEffort(Action step, string what)
+    {
+        try
+        {
+            step();
+            return "";
+        }
+        catch (Exception e) when (e is DeployException or IOException or InvalidOperationException)
+        {
+            return $" ({what} failed: {e.Message})";
+        }
     }
 
     /// <summary>
@@ -137,7 +168,13 @@ public sealed partial class Installer
         string? wantPrevious = state.AwaitingCommit ? state.Current : state.Previous;
         if (ReleaseTree.LinkedVersion(Tree.Current) != wantCurrent)
         {
+            // No service control here: Recover runs before the service starts (the unit's ExecStartPre), and a
+            // stop or start from there would cancel the start job it runs in.
             ReleaseTree.Point(Tree.Current, wantCurrent);
+            if (wantCurrent is not null)
+            {
+                InstallServiceFiles(wantCurrent);
+            }
         }
 
         if (ReleaseTree.LinkedVersion(Tree.Previous) != wantPrevious)

@@ -53,6 +53,11 @@ public sealed partial class Installer(ReleaseTree tree, InstallOptions options)
             throw new DeployException(bundle, "version", $"{version} is the previous release, kept for rollback", "'edgenet system rollback' returns to it; or build with a new --version");
         }
 
+        if (state.Pending is not null)
+        {
+            throw new DeployException(bundle, "version", $"{state.Pending} is switched in and awaiting commit", "'edgenet system commit' or 'edgenet system rollback' first");
+        }
+
         Stage(reader);
         Done(InstallStep.Staged);
 
@@ -61,17 +66,30 @@ public sealed partial class Installer(ReleaseTree tree, InstallOptions options)
         state.Write(Tree);
         Done(InstallStep.Recorded);
 
-        options.Service.Stop();
-        Done(InstallStep.ServiceStopped);
+        IReadOnlyList<SelfTestResult> results;
+        InstallStep step = InstallStep.Recorded;
+        try
+        {
+            options.Service.Stop();
+            Done(step = InstallStep.ServiceStopped);
 
-        ReleaseTree.Point(Tree.Previous, state.Current);
-        ReleaseTree.Point(Tree.Current, version);
-        Done(InstallStep.Switched);
+            ReleaseTree.Point(Tree.Previous, state.Current);
+            ReleaseTree.Point(Tree.Current, version);
+            Done(step = InstallStep.Switched);
 
-        InstallServiceFiles(version);
-        Done(InstallStep.ServiceFilesInstalled);
+            InstallServiceFiles(version);
+            Done(step = InstallStep.ServiceFilesInstalled);
 
-        var results = SelfTest.Run(Tree.Release(version), manifest, options.SelfTestLimit);
+            results = SelfTest.Run(Tree.Release(version), manifest, options.SelfTestLimit);
+        }
+        catch (Exception e) when (e is DeployException or IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Anything that fails between the pending record and the self-test's verdict puts the old release back.
+            string why = $"the install failed after {step}: {e.Message}";
+            var back = RollBackPending(state, InstallOutcome.RolledBack, why);
+            throw new DeployException(bundle, "install", why, $"{back.Current ?? "nothing"} is current again; fix the cause and install anew", e);
+        }
+
         var failed = results.Count > 0 && !results[^1].Passed ? results[^1] : null; // the self-test stops at its first failure
         if (failed is not null)
         {
@@ -112,7 +130,13 @@ public sealed partial class Installer(ReleaseTree tree, InstallOptions options)
     public InstallState Rollback(string reason, bool afterFailure = false)
     {
         using var guard = Lock();
+        var found = InstallState.Read(Tree);
         var state = RecoverLocked();
+        if (found.Pending is not null && !found.AwaitingCommit)
+        {
+            return state; // an install cut short was undone: that was the rollback (the old release runs again)
+        }
+
         if (afterFailure)
         {
             var last = state.History.Count > 0 ? state.History[^1] : null;

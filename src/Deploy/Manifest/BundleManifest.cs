@@ -184,6 +184,18 @@ public sealed class BundleManifest
             }
         }
 
+        foreach (var f in Files)
+        {
+            // A file that is also another file's folder ('a' and 'a/b') cannot be unpacked.
+            for (int cut = f.Path.LastIndexOf('/'); cut > 0; cut = f.Path.LastIndexOf('/', cut - 1))
+            {
+                if (seen.Contains(f.Path[..cut]))
+                {
+                    throw new DeployException(source, $"files[{f.Path}]", $"lies inside '{f.Path[..cut]}', which is a file of the bundle too", "rebuild the bundle");
+                }
+            }
+        }
+
         if (!seen.Contains(BundleLayout.Binary))
         {
             throw new DeployException(source, "files", $"has no {BundleLayout.Binary}", "a bundle carries the runtime it runs on");

@@ -55,22 +55,35 @@ public sealed record SystemdServiceControl(string Unit = "edgenet.service") : IS
     public string Description => $"systemd ({Unit})";
 
     /// <inheritdoc />
-    public void Stop() => Run("systemctl", "stop", Unit);
-
-    /// <inheritdoc />
-    public void Reload()
+    public void Stop()
     {
-        Run("systemctl", "daemon-reload");
-        if (File.Exists("/usr/bin/udevadm") || File.Exists("/bin/udevadm"))
+        // A board's first install has no unit loaded yet ('systemctl stop' would exit 5): only an active service is stopped.
+        if (Run(check: false, "systemctl", "is-active", "--quiet", Unit) == 0)
         {
-            Run("udevadm", "control", "--reload");
+            Run(check: true, "systemctl", "stop", Unit);
         }
     }
 
     /// <inheritdoc />
-    public void Start() => Run("systemctl", "start", Unit);
+    public void Reload()
+    {
+        Run(check: true, "systemctl", "daemon-reload");
+        if (File.Exists("/usr/bin/udevadm") || File.Exists("/bin/udevadm"))
+        {
+            Run(check: true, "udevadm", "control", "--reload");
+        }
+    }
 
-    private static void Run(string program, params string[] args)
+    /// <inheritdoc />
+    public void Start()
+    {
+        // After StartLimitBurst failures (what starts the rollback unit) systemd refuses a plain start for the rest of
+        // StartLimitIntervalSec: clear the failed state first.
+        Run(check: false, "systemctl", "reset-failed", Unit);
+        Run(check: true, "systemctl", "start", Unit);
+    }
+
+    private static int Run(bool check, string program, params string[] args)
     {
         var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true };
         foreach (var a in args)
@@ -78,12 +91,31 @@ public sealed record SystemdServiceControl(string Unit = "edgenet.service") : IS
             start.ArgumentList.Add(a);
         }
 
-        using var p = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
-        string error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
+        Process? p;
+        try
         {
-            throw new DeployException(program, string.Join(' ', args), $"exit code {p.ExitCode}: {error.Trim()}", "see journalctl -u edgenet.service");
+            p = Process.Start(start);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new DeployException(program, string.Join(' ', args), $"cannot be run ({e.Message})", "install systemd, or install into a folder tree with --root", e);
+        }
+
+        using (p)
+        {
+            if (p is null)
+            {
+                throw new DeployException(program, string.Join(' ', args), "did not start", "install systemd, or install into a folder tree with --root");
+            }
+
+            string error = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            if (check && p.ExitCode != 0)
+            {
+                throw new DeployException(program, string.Join(' ', args), $"exit code {p.ExitCode}: {error.Trim()}", "see journalctl -u edgenet.service");
+            }
+
+            return p.ExitCode;
         }
     }
 }

@@ -102,11 +102,13 @@ public sealed record BlobDiff(IReadOnlyList<MetadataDiff> Metadata, IReadOnlyLis
         long changed = 0;
         for (int k = 0; k < va.Length; k++)
         {
-            double d = Math.Abs((double)vb[k] - va[k]);
+            bool same = va[k] == vb[k] || (float.IsNaN(va[k]) && float.IsNaN(vb[k]));
+            double d = same ? 0 : Math.Abs((double)vb[k] - va[k]);
+            d = double.IsNaN(d) ? double.PositiveInfinity : d; // a value that became NaN is the largest change there is
             max = Math.Max(max, d);
             sum += d;
             largest = Math.Max(largest, Math.Abs(va[k]));
-            changed += d > 0 ? 1 : 0;
+            changed += same ? 0 : 1;
         }
 
         return new TensorDiff(ta.Name, changed == 0 ? TensorChange.Same : TensorChange.Changed, ta.Type, tb.Type, max, va.Length == 0 ? 0 : sum / va.Length,
