@@ -53,6 +53,34 @@ public sealed class ImagePipelineTests
     }
 
     [TestMethod]
+    public void Per_channel_normalization_is_torchvisions_mean_and_std_for_each_colour()
+    {
+        // torchvision's ImageNet normalization: (x/255 − mean_c)/std_c, as a scale 1/(255·std_c) and an offset −mean_c/std_c.
+        float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
+        var p = new ImagePipeline(1, 1, 3, ColorMode.Rgb, ResizeMode.Bilinear,
+            [1f / (255f * std[0]), 1f / (255f * std[1]), 1f / (255f * std[2])], [-mean[0] / std[0], -mean[1] / std[1], -mean[2] / std[2]]);
+        var y = new float[3];
+        p.Apply([255f, 128f, 0f], 1, 1, 3, y);
+        // By hand: (1 − 0.485)/0.229, (128/255 − 0.456)/0.224, (0 − 0.406)/0.225.
+        CollectionAssert.AreEqual(new[] { 2.2489083f, 0.20518207f, -1.8044444f }, y, new FloatTolerance(1e-5f));
+
+        // A grey pixel into the three channels: each channel its own.
+        var grey = p with { Color = ColorMode.GreyAsRgb };
+        grey.Apply([255f], 1, 1, 1, y);
+        CollectionAssert.AreEqual(new[] { 2.2489083f, (1 - 0.456f) / 0.224f, (1 - 0.406f) / 0.225f }, y, new FloatTolerance(1e-5f));
+
+        var meta = p.Metadata().ToDictionary(kv => kv.Key, kv => kv.Value);
+        Assert.HasCount(6, meta[MetadataKeys.InputNormalization.Name].AsFloatArray(), "three scales, then three offsets");
+        Assert.AreEqual(p, ImagePipeline.FromMetadata(k => meta.GetValueOrDefault(k.Name), "m.enb"));
+        Assert.AreNotEqual(p, p.WithNormalization(p.Scale, p.Offset), "one pair for all channels is another pipeline");
+        Assert.IsFalse(p.WithNormalization(1f / 255f, 0f).PerChannel);
+
+        meta[MetadataKeys.InputNormalization.Name] = EnbValue.Floats(1f, 2f, 3f, 4f);
+        var e = Assert.ThrowsExactly<DatasetException>(() => ImagePipeline.FromMetadata(k => meta.GetValueOrDefault(k.Name), "m.enb"));
+        StringAssert.Contains(e.Message, "m.enb: metadata 'input.normalization' has 4 values; it is [scale, offset] or, per channel, [3 scales, 3 offsets]");
+    }
+
+    [TestMethod]
     public void Metadata_round_trips_and_unknown_values_are_refused()
     {
         var p = ImagePipeline.MobileNet(96, ColorMode.GreyAsRgb);

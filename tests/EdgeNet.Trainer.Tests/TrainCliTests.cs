@@ -173,4 +173,27 @@ public sealed class TrainCliTests
             dir.Delete(recursive: true);
         }
     }
+
+    [TestMethod]
+    public void Import_writes_the_class_names_of_a_classes_file_and_refuses_a_wrong_count()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgenet-import-cli-");
+        try
+        {
+            string onnx = Path.Combine(AppContext.BaseDirectory, "OnnxFiles", "cnn_flatten.onnx"), blob = Path.Combine(dir.FullName, "cnn.enb"), names = Path.Combine(dir.FullName, "classes.txt");
+            File.WriteAllLines(names, ["daisy", "dandelion", "roses", "sunflowers"]);
+            var (code, _, err) = Run("import", onnx, "--to", blob, "--classes", names);
+            Assert.AreEqual(2, code);
+            StringAssert.Contains(err, $"--classes {names}: 4 names, the model has 5 outputs");
+            File.WriteAllLines(names, ["daisy", "dandelion", "roses", "sunflowers", "tulips", ""]);
+            (code, _, err) = Run("import", onnx, "--to", blob, "--classes", names);
+            Assert.AreEqual(0, code, err);
+            using var r = BlobReader.Open(blob);
+            CollectionAssert.AreEqual(new[] { "daisy", "dandelion", "roses", "sunflowers", "tulips" }, r.GetMetadata(Formats.Contract.MetadataKeys.ClassNames)!.AsStringArray());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }

@@ -57,7 +57,7 @@ public static class MetadataKeys
     public static readonly MetadataKey ClassNames = Array("general.class_names", EnbValueType.String, "label names by class index");
 
     /// <summary><c>input.normalization</c> (f32 array): <c>[scale, offset]</c> applied as <c>x*scale+offset</c> to raw 0..255 pixels</summary>
-    public static readonly MetadataKey InputNormalization = Array("input.normalization", EnbValueType.F32, "`[scale, offset]` applied as `x*scale+offset` to raw 0..255 pixels");
+    public static readonly MetadataKey InputNormalization = Array("input.normalization", EnbValueType.F32, "`[scale, offset]` applied as `x*scale+offset` to raw 0..255 pixels, or per channel `[scale_0..scale_C-1, offset_0..offset_C-1]`");
 
     /// <summary>How the input's channels come from an image.</summary>
     public static readonly MetadataKey InputColor = Key("input.color", EnbValueType.String, "`grey`, `rgb` or `grey_as_rgb` (grey repeated to three channels); absent: grey for one channel, rgb for three");

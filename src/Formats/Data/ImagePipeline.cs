@@ -31,11 +31,58 @@ public enum ResizeMode
 /// The one path from an image to a model's input, shared by training (the host), export (calibration and
 /// accuracy), and the board (<c>edgenet run/eval/classify/finetune</c>), so all of them feed a model what it
 /// was trained on: the centred crop and resize to [<see cref="Height"/>, <see cref="Width"/>], the channel
-/// conversion, then <c>pixel·Scale + Offset</c> on 0..255 pixels. Its fields are stored in the blob's metadata
+/// conversion, then <c>pixel·Scale + Offset</c> on 0..255 pixels — or per channel (<see cref="ChannelScales"/>,
+/// <see cref="ChannelOffsets"/>: torchvision's mean and std per colour). Its fields are stored in the blob's metadata
 /// (<c>general.input_shape</c>, <c>input.color</c>, <c>input.resize</c>, <c>input.normalization</c>).
 /// </summary>
 public sealed record ImagePipeline(int Height, int Width, int Channels, ColorMode Color, ResizeMode Resize, float Scale, float Offset)
 {
+    private readonly float[]? _scales, _offsets;
+
+    /// <summary>A pipeline normalizing each of the model's channels on its own: <c>pixel·scales[c] + offsets[c]</c>.</summary>
+    public ImagePipeline(int height, int width, int channels, ColorMode color, ResizeMode resize, float[] scales, float[] offsets)
+        : this(height, width, channels, color, resize, scales is { Length: > 0 } ? scales[0] : 0, offsets is { Length: > 0 } ? offsets[0] : 0)
+    {
+        ArgumentNullException.ThrowIfNull(scales);
+        ArgumentNullException.ThrowIfNull(offsets);
+        if (scales.Length != channels || offsets.Length != channels)
+        {
+            throw new ArgumentException($"per-channel normalization needs {channels} scales and {channels} offsets, got {scales.Length} and {offsets.Length}");
+        }
+
+        (_scales, _offsets) = ((float[])scales.Clone(), (float[])offsets.Clone());
+    }
+
+    /// <summary>True when the channels are normalized each with its own scale and offset.</summary>
+    public bool PerChannel => _scales is not null;
+
+    /// <summary>Each model channel's scale (all <see cref="Scale"/> unless <see cref="PerChannel"/>).</summary>
+    public float[] ChannelScales => _scales is { } s ? (float[])s.Clone() : Filled(Scale);
+
+    /// <summary>Each model channel's offset (all <see cref="Offset"/> unless <see cref="PerChannel"/>).</summary>
+    public float[] ChannelOffsets => _offsets is { } o ? (float[])o.Clone() : Filled(Offset);
+
+    private float[] Filled(float v)
+    {
+        var a = new float[Channels];
+        Array.Fill(a, v);
+        return a;
+    }
+
+    /// <summary>
+    /// The same crop, resize and colour with one scale and offset for every channel (a per-channel normalization
+    /// dropped): what <c>with { Scale = …, Offset = … }</c> would not do, as it keeps the per-channel values.
+    /// </summary>
+    public ImagePipeline WithNormalization(float scale, float offset) => new(Height, Width, Channels, Color, Resize, scale, offset);
+
+    /// <summary>Equal pipelines feed a model the same values (the per-channel normalization included).</summary>
+    public bool Equals(ImagePipeline? other) =>
+        other is not null && (Height, Width, Channels, Color, Resize, Scale, Offset) == (other.Height, other.Width, other.Channels, other.Color, other.Resize, other.Scale, other.Offset)
+        && ChannelScales.AsSpan().SequenceEqual(other.ChannelScales) && ChannelOffsets.AsSpan().SequenceEqual(other.ChannelOffsets);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Height, Width, Channels, Color, Resize, Scale, Offset);
+
     /// <summary>Values per model input sample.</summary>
     public int SampleSize => Height * Width * Channels;
 
@@ -60,9 +107,9 @@ public sealed record ImagePipeline(int Height, int Width, int Channels, ColorMod
         }
 
         var norm = get(MetadataKeys.InputNormalization)?.AsFloatArray() ?? [1f / 255f, 0f];
-        if (norm.Length != 2)
+        if (norm.Length != 2 && norm.Length != 2 * shape[2])
         {
-            throw new DatasetException($"{file}: metadata '{MetadataKeys.InputNormalization.Name}' has {norm.Length} values; it is [scale, offset]");
+            throw new DatasetException($"{file}: metadata '{MetadataKeys.InputNormalization.Name}' has {norm.Length} values; it is [scale, offset] or, per channel, [{shape[2]} scales, {shape[2]} offsets]");
         }
 
         string color = get(MetadataKeys.InputColor)?.AsString() ?? (shape[2] == 1 ? "grey" : "rgb");
@@ -85,14 +132,16 @@ public sealed record ImagePipeline(int Height, int Width, int Channels, ColorMod
             throw new DatasetException($"{file}: metadata '{MetadataKeys.InputColor.Name}' '{color}' does not fit {shape[2]} input channels");
         }
 
-        return new ImagePipeline(shape[0], shape[1], shape[2], mode, r, norm[0], norm[1]);
+        return norm.Length == 2
+            ? new ImagePipeline(shape[0], shape[1], shape[2], mode, r, norm[0], norm[1])
+            : new ImagePipeline(shape[0], shape[1], shape[2], mode, r, norm[..shape[2]], norm[shape[2]..]);
     }
 
     /// <summary>The metadata that states this pipeline (written into blobs and saved models).</summary>
     public IEnumerable<KeyValuePair<string, EnbValue>> Metadata()
     {
         yield return new(MetadataKeys.InputShape.Name, EnbValue.Ints(Height, Width, Channels));
-        yield return new(MetadataKeys.InputNormalization.Name, EnbValue.Floats(Scale, Offset));
+        yield return new(MetadataKeys.InputNormalization.Name, _scales is { } sc && _offsets is { } of ? EnbValue.Floats([.. sc, .. of]) : EnbValue.Floats(Scale, Offset));
         yield return new(MetadataKeys.InputColor.Name, EnbValue.String(Color switch { ColorMode.Grey => "grey", ColorMode.Rgb => "rgb", _ => "grey_as_rgb" }));
         yield return new(MetadataKeys.InputResize.Name, EnbValue.String(Resize == ResizeMode.Area ? "area" : "bilinear"));
     }
@@ -148,14 +197,28 @@ public sealed record ImagePipeline(int Height, int Width, int Channels, ColorMod
             BilinearResize(conv, h, w, mc, y0, x0, ch, cw, sized, Height, Width);
         }
 
-        // 3. Normalize, repeating grey to the model's channels.
+        // 3. Normalize, repeating grey to the model's channels (each with its own scale and offset when per channel).
         int k = Channels / mc;
-        for (int i = 0; i < Height * Width * mc; i++)
+        if (_scales is { } scales && _offsets is { } offsets)
         {
-            float v = (sized[i] * Scale) + Offset;
-            for (int r = 0; r < k; r++)
+            for (int i = 0; i < Height * Width * mc; i++)
             {
-                dst[(i * k) + r] = v;
+                for (int r = 0; r < k; r++)
+                {
+                    int ch = (i * k + r) % Channels;
+                    dst[(i * k) + r] = (sized[i] * scales[ch]) + offsets[ch];
+                }
+            }
+        }
+        else
+        {
+            for (int i = 0; i < Height * Width * mc; i++)
+            {
+                float v = (sized[i] * Scale) + Offset;
+                for (int r = 0; r < k; r++)
+                {
+                    dst[(i * k) + r] = v;
+                }
             }
         }
     }

@@ -20,8 +20,8 @@ namespace EdgeNet.Runtime.Input;
 public class ImageClassifier : IDisposable
 {
     private readonly Interpreter _model;
-    private readonly float _scale;
-    private readonly float _offset;
+    private readonly float[] _scales;
+    private readonly float[] _offsets;
     private readonly float[] _probabilities;
     private readonly Formats.Data.ImagePipeline? _pipeline;
     private Formats.Data.ImagePipeline? _unit;   // the pipeline to 0..1, as Classify takes pixels
@@ -58,7 +58,7 @@ public class ImageClassifier : IDisposable
             throw new RuntimeModelException($"{blob}: takes [{string.Join(", ", shape)}] but its metadata does not say how images become its input ('{MetadataKeys.InputResize.Name}', '{MetadataKeys.InputColor.Name}'); export it again with 'edgenet-train export'");
         }
 
-        (_scale, _offset) = ModelInfo.Normalization(_model.Blob);
+        (_scales, _offsets) = ModelInfo.Normalization(_model.Blob, Channels);
         _probabilities = new float[_model.OutputSampleSize];
         ClassNames = ModelInfo.ClassNames(_model.Blob, _model.OutputSampleSize);
         Description = $"{blob} ({_model.Blob.GetMetadata(MetadataKeys.QuantizationScheme)?.AsString() ?? "f32"}, {_model.Options.Variant.ToString().ToLowerInvariant()} kernels)";
@@ -97,7 +97,7 @@ public class ImageClassifier : IDisposable
             throw new ArgumentException($"{pixels.Length} pixel values for a model that takes {_model.InputSampleSize} ({Height}x{Width}x{Channels})", nameof(pixels));
         }
 
-        ModelInfo.Normalize(pixels, _model.Input(1), _scale, _offset);
+        ModelInfo.Normalize(pixels, _model.Input(1), _scales, _offsets);
         _model.Invoke(1);
         var y = _model.Output(1);
         float sum = 0, min = float.MaxValue;
@@ -156,7 +156,7 @@ public class ImageClassifier : IDisposable
             }
 
             var input = new float[p.SampleSize];
-            (p with { Scale = 1f / 255f, Offset = 0f }).Apply(src, h, w, c, input);
+            p.WithNormalization(1f / 255f, 0f).Apply(src, h, w, c, input);
             return input;
         }
 
@@ -178,7 +178,7 @@ public class ImageClassifier : IDisposable
     public int ClassifyImage(ReadOnlySpan<float> pixels, int h, int w, int c)
     {
         var p = _pipeline ?? throw new InvalidOperationException($"{Description}: the model states no image pipeline ('{MetadataKeys.InputResize.Name}'); a digit model reads frames through the digit preprocessing");
-        _unit ??= p with { Scale = 1f / 255f, Offset = 0f };
+        _unit ??= p.WithNormalization(1f / 255f, 0f);
         _input ??= new float[p.SampleSize];
         if (_scratch is null || _scratch.Length < p.ScratchFloats(h, w))
         {

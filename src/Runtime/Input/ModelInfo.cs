@@ -13,15 +13,34 @@ internal static class ModelInfo
     /// <summary>True when the blob names how images are resized (a model trained through an image pipeline, e.g. MobileNetV2).</summary>
     public static bool HasPipeline(BlobReader r) => r.GetMetadata(MetadataKeys.InputResize) is not null;
 
-    public static (float Scale, float Offset) Normalization(BlobReader r) =>
-        r.GetMetadata(MetadataKeys.InputNormalization)?.AsFloatArray() is [var s, var o] ? (s, o) : (1f / 255f, 0f);
-
-    /// <summary>Dataset pixels in [0, 1] to the model's input: raw 0..255 values times scale plus offset (input.normalization).</summary>
-    public static void Normalize(ReadOnlySpan<float> pixels, Span<float> input, float scale, float offset)
+    /// <summary>Each input channel's scale and offset (input.normalization: one pair, or a scale and an offset per channel).</summary>
+    public static (float[] Scales, float[] Offsets) Normalization(BlobReader r, int channels)
     {
+        var n = r.GetMetadata(MetadataKeys.InputNormalization)?.AsFloatArray() ?? [1f / 255f, 0f];
+        if (n.Length == 2 * channels && channels > 1)
+        {
+            return (n[..channels], n[channels..]);
+        }
+
+        if (n.Length != 2)
+        {
+            throw new RuntimeModelException($"{r.FileName}: metadata '{MetadataKeys.InputNormalization.Name}' has {n.Length} values for {channels} input channels; it is [scale, offset] or [{channels} scales, {channels} offsets]");
+        }
+
+        var s = new float[channels];
+        var o = new float[channels];
+        Array.Fill(s, n[0]);
+        Array.Fill(o, n[1]);
+        return (s, o);
+    }
+
+    /// <summary>Dataset pixels in [0, 1], [.., channels] interleaved, to the model's input: raw 0..255 values times each channel's scale plus its offset.</summary>
+    public static void Normalize(ReadOnlySpan<float> pixels, Span<float> input, float[] scales, float[] offsets)
+    {
+        int c = scales.Length;
         for (int i = 0; i < pixels.Length; i++)
         {
-            input[i] = (pixels[i] * 255f * scale) + offset;
+            input[i] = (pixels[i] * 255f * scales[i % c]) + offsets[i % c];
         }
     }
 

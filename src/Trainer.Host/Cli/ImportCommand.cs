@@ -31,13 +31,14 @@ internal static class ImportCommand
         var data = new Option<string?>("--calibration") { Description = "images for int8 ranges and the accuracy report: fashion, or a folder of CLASS/*.jpg|png; without it, random inputs (f32/f16 only)" };
         var samples = new Option<int>("--calibration-samples") { Description = "representative samples for int8 activation ranges", DefaultValueFactory = _ => 200 };
         var inputShape = new Option<string?>("--input-shape") { Description = "C,H,W (ONNX's order, no batch) for an input with symbolic dimensions" };
-        var normalize = new Option<string>("--normalize") { Description = "MEAN,STD the model expects of pixels scaled to 0..1 (torchvision: about 0.45,0.225)", DefaultValueFactory = _ => "0,1" };
+        var normalize = new Option<string>("--normalize") { Description = "MEAN,STD the model expects of pixels scaled to 0..1, or per channel M1,M2,M3,S1,S2,S3 (torchvision: 0.485,0.456,0.406,0.229,0.224,0.225)", DefaultValueFactory = _ => "0,1" };
+        var classes = new Option<string?>("--classes") { Description = "a text file with one class name per line, in output order (the blob's general.class_names; edgenet run/classify print them)" };
         var check = new Option<bool>("--check") { Description = "also run ONNX Runtime on the same inputs and print the largest difference (relative to the output's range)" };
         var listOps = new Option<bool>("--list-ops") { Description = "print the operators the importer maps and exit" };
         var evalLimit = new Option<int>("--eval-limit") { Description = "test images for the accuracy report", DefaultValueFactory = _ => 500 };
         var cmd = new Command("import", "Import an ONNX model (PyTorch, TensorFlow via tf2onnx) as a Keras model and export it for the board: the import table, then the export report.")
         {
-            model, to, quantize, data, samples, inputShape, normalize, check, listOps, evalLimit,
+            model, to, quantize, data, samples, inputShape, normalize, classes, check, listOps, evalLimit,
         };
         cmd.SetAction(p => Cli.Guard(() =>
         {
@@ -60,13 +61,27 @@ internal static class ImportCommand
             PrintImport(path, import);
 
             var norm = p.GetValue(normalize)!.Split(',').Select(v => float.Parse(v, Inv)).ToArray();
-            if (norm.Length != 2 || norm[1] <= 0)
+            int half = norm.Length / 2;
+            if (norm.Length is not (2 or 6) || norm[half..].Any(v => v <= 0))
             {
-                throw new ArgumentException($"--normalize {p.GetValue(normalize)}: give MEAN,STD (one value each, STD > 0)");
+                throw new ArgumentException($"--normalize {p.GetValue(normalize)}: give MEAN,STD or, per channel, M1,M2,M3,S1,S2,S3 (each STD > 0)");
             }
 
             var m = import.Model;
             int[] sample = import.InputShape;
+            var extra = new Dictionary<string, EnbValue>();
+            if (p.GetValue(classes) is { } classFile)
+            {
+                string[] names = File.ReadAllLines(classFile).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+                int outputs = m.Outputs[0].SampleShape.AsSpan()[^1];
+                if (names.Length != outputs)
+                {
+                    throw new ArgumentException($"--classes {classFile}: {names.Length} names, the model has {outputs} outputs: give one name per line, in output order");
+                }
+
+                extra[MetadataKeys.ClassNames.Name] = EnbValue.Strings(names);
+            }
+
             var schemes = ExportCommand.Schemes(p.GetValue(quantize)!);
             var reports = new List<ExportReport>();
             float[] probe;
@@ -77,13 +92,20 @@ internal static class ImportCommand
                     throw new ArgumentException($"--calibration {spec}: images are for an image model; this one takes [{string.Join(", ", sample)}]");
                 }
 
-                // x/255 → (x − mean)/std: scale 1/(255·std), offset −mean/std.
-                var pipeline = new ImagePipeline(h, w, c, c == 3 ? (spec.StartsWith("fashion", StringComparison.Ordinal) ? ColorMode.GreyAsRgb : ColorMode.Rgb) : ColorMode.Grey,
-                    ResizeMode.Bilinear, 1f / (255f * norm[1]), -norm[0] / norm[1]);
+                // x/255 → (x − mean)/std: scale 1/(255·std), offset −mean/std (per channel with six values).
+                var color = c == 3 ? (spec.StartsWith("fashion", StringComparison.Ordinal) ? ColorMode.GreyAsRgb : ColorMode.Rgb) : ColorMode.Grey;
+                if (half == 3 && c != 3)
+                {
+                    throw new ArgumentException($"--normalize {p.GetValue(normalize)}: three means and stds for a model of {c} channel(s)");
+                }
+
+                var pipeline = half == 1
+                    ? new ImagePipeline(h, w, c, color, ResizeMode.Bilinear, 1f / (255f * norm[1]), -norm[0] / norm[1])
+                    : new ImagePipeline(h, w, c, color, ResizeMode.Bilinear, [.. Enumerable.Range(0, 3).Select(i => 1f / (255f * norm[3 + i]))], [.. Enumerable.Range(0, 3).Select(i => -norm[i] / norm[3 + i])]);
                 var (train, test) = MobileNetTraining.LoadImages(spec, pipeline);
                 foreach (var scheme in schemes)
                 {
-                    reports.Add(ModelExporter.Export(m, ExportCommand.Target(target, scheme, schemes.Length), Options(scheme, p.GetValue(samples)), train, test, (net, t) => ChapterLoop.Accuracy(net, t), p.GetValue(evalLimit)));
+                    reports.Add(ModelExporter.Export(m, ExportCommand.Target(target, scheme, schemes.Length), Options(scheme, p.GetValue(samples)), train, test, (net, t) => ChapterLoop.Accuracy(net, t), p.GetValue(evalLimit), extra));
                 }
 
                 probe = test.Inputs(0, Math.Min(8, test.Count));
@@ -100,7 +122,7 @@ internal static class ImportCommand
                 probe = Enumerable.Range(0, 8 * per).Select(_ => (float)((rng.NextDouble() * 2) - 1)).ToArray();
                 foreach (var scheme in schemes)
                 {
-                    reports.Add(ModelExporter.ExportSamples(m, ExportCommand.Target(target, scheme, schemes.Length), Options(scheme, 8), [new NDArray(probe, [8, .. sample])], new Dictionary<string, EnbValue>()));
+                    reports.Add(ModelExporter.ExportSamples(m, ExportCommand.Target(target, scheme, schemes.Length), Options(scheme, 8), [new NDArray(probe, [8, .. sample])], extra));
                 }
             }
 

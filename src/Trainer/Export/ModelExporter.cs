@@ -55,7 +55,7 @@ public static class ModelExporter
     /// on large networks), both through the pipeline, whose fields the blob's metadata records so the board feeds
     /// the model the same way.
     /// </summary>
-    public static ExportReport Export(this Model model, string path, QuantizationOptions options, ImageBatches train, ImageBatches test, Func<Model, IBatchSource, double> accuracy, int evalLimit = int.MaxValue)
+    public static ExportReport Export(this Model model, string path, QuantizationOptions options, ImageBatches train, ImageBatches test, Func<Model, IBatchSource, double> accuracy, int evalLimit = int.MaxValue, IReadOnlyDictionary<string, EnbValue>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
@@ -81,6 +81,11 @@ public static class ModelExporter
         foreach (var (k, v) in pipeline.Metadata())
         {
             meta[k] = v;
+        }
+
+        foreach (var (k, v) in metadata ?? new Dictionary<string, EnbValue>())
+        {
+            meta[k] = v; // the caller's last word (an imported model's class names)
         }
 
         var report = Write(model, path, options, sample, calib, meta, blob => BlobAccuracy(blob, evalSet));
