@@ -30,6 +30,7 @@ public sealed class OnnxImportTests
     [DataRow("residual.onnx", 916)]
     [DataRow("matmul.onnx", 73)]
     [DataRow("view_flatten.onnx", 354)]
+    [DataRow("ceil_pool.onnx", 371)] // max pooling with ceil_mode after ReLUs: the last partial window as end padding
     [DataRow("lstm.onnx", 475, 507)] // Keras' LSTM(8) on 5 features has 448 (one bias); ONNX keeps two biases (+32)
     public void Imported_models_compute_what_onnx_runtime_computes(string file, int parameters, int fileParameters = 0)
     {
@@ -192,6 +193,15 @@ public sealed class OnnxImportTests
         StringAssert.Contains(e.Message, "Mul on activations ×1 (first: 'mul_1' (Mul); folded only on constants)");
         StringAssert.Contains(e.Message, "Concat on activations ×1 (first: 'concat_1' (Concat); folded only on constants)");
         StringAssert.Contains(e.Message, "--list-ops");
+    }
+
+    [TestMethod]
+    public void A_ceil_mode_window_starting_in_the_padding_is_refused_as_ambiguous()
+    {
+        // 5 rows padded 1+1 pooled 2/2: ceil gives a 4th window starting at row 6, inside the end padding. PyTorch drops it
+        // (3 rows), ONNX Runtime at opset 13 keeps it (4): the importer will not pick one.
+        var e = Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(File("ceil_drop.onnx")));
+        StringAssert.Contains(e.Message, "ceil_drop.onnx: node 'pool' (MaxPool) has ceil_mode 1 with a last row window that would start in the padding");
     }
 
     [TestMethod]

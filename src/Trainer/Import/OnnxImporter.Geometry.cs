@@ -61,6 +61,38 @@ public static partial class OnnxImporter
             return ("valid", (t, b, l, r));
         }
 
+        /// <summary>
+        /// ceil_mode as explicit end padding: the output size is ceil((size + pads − k) / s) + 1. A max pooling over values a
+        /// ReLU made reads those zeros as nothing (each window still holds a real value). When that last window would start
+        /// in the end padding, PyTorch drops it and ONNX Runtime (before opset 19) keeps it — torch's own export of such a
+        /// pooling does not load in ONNX Runtime — so that case is refused.
+        /// </summary>
+        private (string Padding, (int Top, int Bottom, int Left, int Right)? Pad) CeilPads(OnnxNode n, Value x, int kh, int kw, int sh, int sw, string padding, (int Top, int Bottom, int Left, int Right)? pad)
+        {
+            int h = x.T.SampleShape[0], w = x.T.SampleShape[1];
+            var (t, b, l, r) = pad is { } p ? (p.Top, p.Bottom, p.Left, p.Right) : (0, 0, 0, 0);
+            if (padding == "same")
+            {
+                return (padding, pad); // 'same' already covers every input position: ceil adds nothing
+            }
+
+            int Extra(int size, int begin, int end, int k, int s, string axis)
+            {
+                int padded = size + begin + end;
+                int floorOut = ((padded - k) / s) + 1;
+                int ceilOut = ((padded - k + s - 1) / s) + 1;
+                if (ceilOut > floorOut && (ceilOut - 1) * s >= size + begin)
+                {
+                    throw Fail(n, $"has ceil_mode 1 with a last {axis} window that would start in the padding (PyTorch drops it, ONNX Runtime keeps it); re-export with ceil_mode=False or without that padding");
+                }
+
+                return ceilOut > floorOut ? ((ceilOut - 1) * s) + k - padded : 0;
+            }
+
+            int eh = Extra(h, t, b, kh, sh, "row"), ew = Extra(w, l, r, kw, sw, "column");
+            return eh == 0 && ew == 0 ? (padding, pad) : ("valid", (t, b + eh, l, r + ew));
+        }
+
         private Value ZeroPad(OnnxNode n, Value x, (int Top, int Bottom, int Left, int Right)? pad, string suffix)
         {
             if (pad is not { } p)

@@ -297,9 +297,10 @@ public static partial class OnnxImporter
         private void Pool(OnnxNode n)
         {
             var x = Image(n, In(n, 0));
-            if (Attr(n, "ceil_mode", 0) != 0)
+            bool ceil = Attr(n, "ceil_mode", 0) != 0;
+            if (ceil && n.OpType != "MaxPool")
             {
-                throw Fail(n, "has ceil_mode 1; the importer maps floor-mode pooling (re-export with ceil_mode=False)");
+                throw Fail(n, "has ceil_mode 1; the importer maps it for max pooling only (an average's last partial window divides by what it covers): re-export with ceil_mode=False");
             }
 
             if (Ints(n, "dilations") is { } dil && dil.Any(d => d != 1))
@@ -318,6 +319,12 @@ public static partial class OnnxImporter
             bool max = n.OpType == "MaxPool";
             bool countPad = Attr(n, "count_include_pad", 0) != 0;
             var (padding, pad) = Padding(n, x, kh, kw, sh, sw, countIncludePad: max || countPad);
+            var floorPad = pad;
+            if (ceil)
+            {
+                (padding, pad) = CeilPads(n, x, kh, kw, sh, sw, padding, pad);
+            }
+
             if (pad is not null && max && !x.NonNegative)
             {
                 throw Fail(n, $"pads [{pad.Value.Top}, {pad.Value.Left}, {pad.Value.Bottom}, {pad.Value.Right}] around a value that can be negative; the importer pads a max pooling with zeros only after a ReLU");
@@ -333,7 +340,7 @@ public static partial class OnnxImporter
                 ? new MaxPool2D([kh, kw], [sh, sw], padding, LayerName(n))
                 : new AveragePooling2D([kh, kw], [sh, sw], padding, LayerName(n));
             Set(n, new Value(layer.Apply(input.T), Layout.Image, NonNegative: x.NonNegative));
-            Row(n, layer, $"{kh}×{kw} stride {sh}×{sw}, padding {PadNote(padding, pad)}");
+            Row(n, layer, $"{kh}×{kw} stride {sh}×{sw}, padding {PadNote(padding, pad)}{(ceil && pad != floorPad ? " (ceil_mode: the last partial window as end padding)" : ceil ? " (ceil_mode: no partial window here)" : "")}");
         }
 
         private void GlobalAveragePool(OnnxNode n)

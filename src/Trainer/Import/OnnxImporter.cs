@@ -87,7 +87,7 @@ public static partial class OnnxImporter
         ("Add", "11", "Add of two equal-shaped activations; after MatMul, the Dense layer's bias"),
         ("MatMul", "11", "Dense (with the following Add of a constant as its bias)"),
         ("Gemm", "11", "Dense (transB 0 or 1, alpha and beta applied to the weights)"),
-        ("MaxPool", "11", "MaxPooling2D ('same'/'valid'; other pads after a ReLU as a ZeroPadding2D); ceil_mode 0"),
+        ("MaxPool", "11", "MaxPooling2D ('same'/'valid'; other pads, and ceil_mode 1, after a ReLU as a ZeroPadding2D)"),
         ("AveragePool", "11", "AveragePooling2D ('valid', 'same' without the padding counted, or pads counted as zeros)"),
         ("GlobalAveragePool", "11", "GlobalAveragePooling2D"),
         ("ReduceMean", "11", "GlobalAveragePooling2D over axes [2, 3] (keepdims 0 or 1; axes as an input from opset 18)"),

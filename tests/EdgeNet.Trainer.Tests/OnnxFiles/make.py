@@ -10,6 +10,8 @@ residual.onnx: an inverted residual block (expand, depthwise, project, Add), glo
 matmul.onnx: an MLP written as MatMul + Add (what tf2onnx and torch's nn.Linear on 3-D write), opset 17.
 unsupported.onnx: HardSigmoid, Mul, Concat and a Transpose of H and W, to be listed at once.
 bn_flat.onnx: BatchNormalization over a flattened 2x3x3 map (its features are in ONNX's C, H, W order): refused.
+ceil_pool.onnx: max poolings with ceil_mode=True after ReLUs (one adds a last, partial window; one padded, where it adds none).
+ceil_drop.onnx: ceil_mode=True whose last window would start in the padding (PyTorch drops it, ONNX Runtime keeps it): refused.
 old_opset.onnx: opset 9.  external.onnx: a weight in an external file that is not there."""
 import os
 import numpy as np
@@ -84,6 +86,20 @@ class Lstm(nn.Module):
         return self.fc(h[-1])
 
 
+class CeilPool(nn.Module):
+    """torchvision's SqueezeNet pools with ceil_mode=True: an 8x9 map pooled 3/2 gives 4x4 (floor: 3x4)."""
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 4, 3, padding=1)
+        self.c2 = nn.Conv2d(4, 4, 3, padding=1)
+        self.fc = nn.Linear(4 * 3 * 3, 3)
+
+    def forward(self, x):
+        x = nn.functional.max_pool2d(torch.relu(self.c1(x)), 3, 2, ceil_mode=True)
+        x = nn.functional.max_pool2d(torch.relu(self.c2(x)), 2, 2, padding=1, ceil_mode=True)
+        return self.fc(torch.flatten(x, 1))
+
+
 def export(net, shape, name, **kw):
     net.eval()
     torch.onnx.export(net, torch.randn(*shape), os.path.join(here, name), opset_version=13, input_names=["input"],
@@ -94,6 +110,7 @@ export(Cnn(), (1, 3, 8, 8), "cnn_flatten.onnx", training=torch.onnx.TrainingMode
 export(Residual(), (1, 3, 12, 10), "residual.onnx")
 export(ViewFlatten(), (1, 2, 7, 9), "view_flatten.onnx")
 export(Lstm(), (1, 7, 5), "lstm.onnx")
+export(CeilPool(), (1, 3, 8, 9), "ceil_pool.onnx")
 
 rng = np.random.default_rng(3)
 def init(name, a):
@@ -124,6 +141,11 @@ g = helper.make_graph(
     "bnflat", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 2, 3, 3])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 18])],
     [init("s", np.ones(18)), init("b", np.zeros(18)), init("m", rng.normal(size=18)), init("v", np.ones(18))])
 onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(here, "bn_flat.onnx"))
+
+g = helper.make_graph([helper.make_node("Relu", ["x"], ["r"], name="relu"),
+                      helper.make_node("MaxPool", ["r"], ["y"], name="pool", kernel_shape=[2, 2], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1)],
+                     "ceildrop", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 1, 5, 5])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 1, 3, 3])])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(here, "ceil_drop.onnx"))
 
 g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="relu")], "old",
                       [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
