@@ -3,7 +3,7 @@
 # Installs only what is missing and says what it does.
 #   scripts/setup.sh           OpenCL (PoCL), datasets
 #   scripts/setup.sh --arm64   also what the tests need: the linux-arm64 cross toolchain, qemu-user-static, arm64 OpenSSL for it,
-#                              python3-onnx (the ONNX checker)
+#                              python3-onnx (the ONNX checker), systemd (systemd-analyze checks the service's units)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${EDGENET_DATA:-$root/data}"
@@ -23,7 +23,7 @@ fi
 
 pkgs=(pocl-opencl-icd ocl-icd-libopencl1 clinfo dataset-fashion-mnist fortunes npm)
 if [ "$arm64" = 1 ]; then
-  pkgs+=(clang lld llvm libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static python3-onnx)
+  pkgs+=(clang lld llvm libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static python3-onnx systemd)
 fi
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"

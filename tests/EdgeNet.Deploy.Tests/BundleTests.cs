@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
@@ -12,16 +11,8 @@ public sealed class BundleTests
 {
     private static (int Code, string Out) Tool(string program, string workDir, params string[] args)
     {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(start)!;
-        string o = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, o);
+        var (code, output, err) = DeployWorld.Run(program, workDir, null, args);
+        return (code, output + err);
     }
 
     [TestMethod]

@@ -134,16 +134,19 @@ internal sealed class DeployWorld : IDisposable
     }
 
     /// <summary>The <c>edgenet</c> command as a process of its own (<paramref name="environment"/> added), as a board runs it.</summary>
-    public static (int Code, string Out, string Err) EdgenetProcess(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static (int Code, string Out, string Err) EdgenetProcess(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Run("dotnet", null, environment, [EdgenetDll, .. args]);
+
+    /// <summary>Runs <paramref name="program"/> to its end in <paramref name="workDir"/> and returns its exit code and what it printed.</summary>
+    public static (int Code, string Out, string Err) Run(string program, string? workDir, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(EdgenetDll);
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workDir ?? "" };
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
         }
 
-        foreach (var (k, v) in environment)
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[k] = v;
         }

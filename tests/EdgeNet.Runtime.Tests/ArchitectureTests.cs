@@ -37,7 +37,7 @@ public sealed partial class ArchitectureTests
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(formats), "Formats (the contract) references no project of ours");
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(kernels), "Kernels (the numerics) references no project of ours");
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(rig), "Rig references no project of ours");
-        CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(deploy), "Deploy (bundles, installs, the service) references no project of ours");
+        CollectionAssert.AreEqual(new[] { "EdgeNet.Formats" }, OurReferences(deploy), "Deploy (bundles, installs, the service) references only Formats (its crash-safe file replacement)");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(runtime), "the runtime references Formats, Kernels and Rig, never the trainer");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(trainer), "the trainer references Formats, Kernels and Rig, never the runtime");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Rig" }, OurReferences(gpio), "the rig over GPIO builds on the physics only");

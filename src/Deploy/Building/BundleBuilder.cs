@@ -142,17 +142,10 @@ public static class BundleBuilder
 
         string output = Path.Combine(work, "publish");
         log?.Invoke($"publishing the runtime for {info.Name} ({info.PublishTarget})");
-        var start = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add(info.PublishTarget);
-        start.ArgumentList.Add(output);
-        using var p = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
-        var stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
+        var (exit, stdout, stderr) = ChildProcess.Run("bash", [script, info.PublishTarget, output], "install bash");
+        if (exit != 0)
         {
-            throw new DeployException(script, info.PublishTarget, $"publish failed (exit {p.ExitCode}): {stderr.Result.Trim()} {stdout.Trim()}",
+            throw new DeployException(script, info.PublishTarget, $"publish failed (exit {exit}): {stderr.Trim()} {stdout.Trim()}",
                 info.Arch == "aarch64" ? "install the cross toolchain (scripts/setup.sh --arm64)" : "see the publish log above");
         }
 

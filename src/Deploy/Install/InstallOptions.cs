@@ -31,8 +31,8 @@ public enum InstallStep
 /// <summary>How an install is done.</summary>
 public sealed class InstallOptions
 {
-    /// <summary>The keys a bundle must be signed by.</summary>
-    public required Keyring Keyring { get; init; }
+    /// <summary>The keys a bundle must be signed by (needed to verify and install; status, commit and rollback read no bundle).</summary>
+    public Keyring? Keyring { get; init; }
 
     /// <summary>Stands in for the board's glibc version (checking a bundle for another board); null: the running one.</summary>
     public Version? AssumeGlibc { get; init; }

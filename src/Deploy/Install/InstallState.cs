@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EdgeNet.Deploy.Manifest;
+using EdgeNet.Formats.Enb;
 
 namespace EdgeNet.Deploy.Install;
 
@@ -150,7 +151,8 @@ public sealed class InstallState
         byte[] bytes = ToBytes();
         try
         {
-            Posix.WriteAtomically(tree.StateFile, bytes);
+            Directory.CreateDirectory(Path.GetDirectoryName(tree.StateFile)!);
+            AtomicFile.Write(tree.StateFile, s => s.Write(bytes));
             if (!File.ReadAllBytes(tree.StateFile).AsSpan().SequenceEqual(bytes))
             {
                 throw new IOException("the file read back differs from what was written");

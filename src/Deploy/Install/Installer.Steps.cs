@@ -1,4 +1,5 @@
 using EdgeNet.Deploy.Bundles;
+using EdgeNet.Formats.Enb;
 using EdgeNet.Deploy.Manifest;
 
 namespace EdgeNet.Deploy.Install;
@@ -40,16 +41,16 @@ public sealed partial class Installer
         try
         {
             reader.ReadFiles(staging);
-            Posix.WriteAtomically(Path.Combine(staging, BundleLayout.ManifestName), reader.ManifestBytes);
-            Posix.WriteAtomically(Path.Combine(staging, BundleLayout.SignatureName), reader.Signature);
+            AtomicFile.Write(Path.Combine(staging, BundleLayout.ManifestName), s => s.Write(reader.ManifestBytes));
+            AtomicFile.Write(Path.Combine(staging, BundleLayout.SignatureName), s => s.Write(reader.Signature));
             foreach (var folder in Directory.GetDirectories(staging, "*", SearchOption.AllDirectories))
             {
-                Posix.SyncFolder(folder);
+                AtomicFile.SyncDirectory(folder);
             }
 
             DeleteFolder(release); // a leftover of an install undone earlier: not current, not previous (checked by the caller)
             Posix.Rename(staging, release);
-            Posix.SyncFolder(Tree.Releases);
+            AtomicFile.SyncDirectory(Tree.Releases);
         }
         catch
         {
@@ -74,7 +75,9 @@ public sealed partial class Installer
             string source = Path.Combine(release, path);
             if (File.Exists(source))
             {
-                Posix.WriteAtomically(Path.Combine(folder, Path.GetFileName(path)), File.ReadAllBytes(source));
+                byte[] bytes = File.ReadAllBytes(source);
+                Directory.CreateDirectory(folder);
+                AtomicFile.Write(Path.Combine(folder, Path.GetFileName(path)), s => s.Write(bytes));
                 any = true;
             }
         }

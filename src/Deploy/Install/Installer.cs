@@ -179,7 +179,7 @@ public sealed partial class Installer(ReleaseTree tree, InstallOptions options)
 
     private BundleReader OpenChecked(string bundle)
     {
-        var reader = BundleReader.Open(bundle, options.Keyring);
+        var reader = BundleReader.Open(bundle, options.Keyring ?? throw new ArgumentException("a keyring is needed to verify a bundle", nameof(bundle)));
         try
         {
             var problems = BoardCheck.Check(reader.Manifest, BoardFacts.Read(Tree.Root, options.AssumeGlibc));

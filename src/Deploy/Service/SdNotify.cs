@@ -10,6 +10,8 @@ namespace EdgeNet.Deploy.Service;
 /// </summary>
 public sealed class SdNotify : IDisposable
 {
+    private static readonly byte[] WatchdogMessage = Encoding.UTF8.GetBytes("WATCHDOG=1"); // sent from the control loop: no allocation there
+
     private readonly Socket _socket;
     private readonly UnixDomainSocketEndPoint _endPoint;
 
@@ -62,13 +64,15 @@ public sealed class SdNotify : IDisposable
     public void Stopping(string status) => Send($"STOPPING=1\nSTATUS={status}");
 
     /// <summary>Keeps systemd's watchdog from firing; only the control loop calls this (through <see cref="WatchdogPacer"/>).</summary>
-    public void Watchdog() => Send("WATCHDOG=1");
+    public void Watchdog() => Send(WatchdogMessage);
 
-    private void Send(string message)
+    private void Send(string message) => Send(Encoding.UTF8.GetBytes(message));
+
+    private void Send(byte[] message)
     {
         try
         {
-            _socket.SendTo(Encoding.UTF8.GetBytes(message), _endPoint);
+            _socket.SendTo(message, _endPoint);
         }
         catch (SocketException)
         {

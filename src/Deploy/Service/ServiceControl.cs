@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace EdgeNet.Deploy.Service;
 
 /// <summary>How the installer stops and starts the running service around a switch.</summary>
@@ -85,37 +83,12 @@ public sealed record SystemdServiceControl(string Unit = "edgenet.service") : IS
 
     private static int Run(bool check, string program, params string[] args)
     {
-        var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true };
-        foreach (var a in args)
+        var (exit, _, error) = ChildProcess.Run(program, args, "install systemd, or install into a folder tree with --root");
+        if (check && exit != 0)
         {
-            start.ArgumentList.Add(a);
+            throw new DeployException(program, string.Join(' ', args), $"exit code {exit}: {error.Trim()}", "see journalctl -u edgenet.service");
         }
 
-        Process? p;
-        try
-        {
-            p = Process.Start(start);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new DeployException(program, string.Join(' ', args), $"cannot be run ({e.Message})", "install systemd, or install into a folder tree with --root", e);
-        }
-
-        using (p)
-        {
-            if (p is null)
-            {
-                throw new DeployException(program, string.Join(' ', args), "did not start", "install systemd, or install into a folder tree with --root");
-            }
-
-            string error = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            if (check && p.ExitCode != 0)
-            {
-                throw new DeployException(program, string.Join(' ', args), $"exit code {p.ExitCode}: {error.Trim()}", "see journalctl -u edgenet.service");
-            }
-
-            return p.ExitCode;
-        }
+        return exit;
     }
 }

@@ -90,7 +90,7 @@ public static class EdgenetCli
             stderr.WriteLine($"edgenet: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is UnauthorizedAccessException or RuntimeModelException or Formats.Data.DatasetException or InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is UnauthorizedAccessException or RuntimeModelException or Formats.Data.DatasetException or InvalidDataException or ArgumentException or Deploy.DeployException)
         {
             stderr.WriteLine($"edgenet: {e.Message}");
             return 2;

@@ -47,9 +47,12 @@ internal static class SystemCommand
                 throw new ArgumentException($"--assume-glibc: '{glibc}' is not a version (e.g. 2.31)");
             }
 
-            IServiceControl service = tree.Root == "/" && SystemdServiceControl.IsRunning ? new SystemdServiceControl() : new NoServiceControl();
-            return new Installer(tree, new InstallOptions { Keyring = keyring, AssumeGlibc = assume, SelfTestLimit = selfTest, Commit = commit, Service = service, AtStep = atStep });
+            return new Installer(tree, new InstallOptions { Keyring = keyring, AssumeGlibc = assume, SelfTestLimit = selfTest, Commit = commit, Service = Service(tree), AtStep = atStep });
         }
+
+        /// <summary>systemd when installing into / on a system it runs; else nothing to stop or start (a folder tree).</summary>
+        public static IServiceControl Service(ReleaseTree tree) =>
+            tree.Root == "/" && SystemdServiceControl.IsRunning ? new SystemdServiceControl() : new NoServiceControl();
 
         public Keyring LoadKeyring(ParseResult p) => Deploy.Manifest.Keyring.Load(p.GetValue(Keyring) ?? Tree(p).Keyring);
     }
@@ -71,7 +74,7 @@ internal static class SystemCommand
         var bundle = new Argument<string>("bundle") { Description = "the bundle (.tar.gz from edgenet-fw bundle)" };
         var cmd = new Command("verify", "Check a bundle as an install would (signature, board, every file's sha256) and change nothing.") { bundle };
         common.AddTo(cmd);
-        cmd.SetAction(p => Guard(e, () =>
+        cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             using var keyring = common.LoadKeyring(p);
             var manifest = common.Installer(p, keyring, TimeSpan.Zero, true, null).Verify(p.GetValue(bundle)!);
@@ -93,7 +96,7 @@ internal static class SystemCommand
         var noCommit = new Option<bool>("--no-commit") { Description = "switch in and leave it pending: 'edgenet system commit' after the service's health check, else 'rollback'" };
         var cmd = new Command("install", "Install a bundle beside the running release, switch to it, self-test it, and commit it or roll back.") { bundle, timeout, noCommit };
         common.AddTo(cmd);
-        cmd.SetAction(p => Guard(e, () =>
+        cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             string? kill = Environment.GetEnvironmentVariable(FaultVariable);
             Action<InstallStep> atStep = step =>
@@ -129,10 +132,10 @@ internal static class SystemCommand
         var common = new Common();
         var cmd = new Command("status", "The current and previous releases, anything pending, and the install history (an install cut short is undone first).");
         common.AddTo(cmd);
-        cmd.SetAction(p => Guard(e, () =>
+        cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             var tree = common.Tree(p);
-            var installer = new Installer(tree, new InstallOptions { Keyring = null! });
+            var installer = new Installer(tree, new InstallOptions());
             var state = installer.Recover();
             o.WriteLine($"current:  {state.Current ?? "(none)"}{(state.AwaitingCommit ? $" — {state.Pending} switched in, awaiting commit" : "")}");
             o.WriteLine($"previous: {state.Previous ?? "(none)"}");
@@ -156,9 +159,9 @@ internal static class SystemCommand
         var common = new Common();
         var cmd = new Command("commit", "Commit the release installed with --no-commit (after its health check); the state is read back.");
         common.AddTo(cmd);
-        cmd.SetAction(p => Guard(e, () =>
+        cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
-            var installer = new Installer(common.Tree(p), new InstallOptions { Keyring = null! });
+            var installer = new Installer(common.Tree(p), new InstallOptions());
             var state = installer.Commit();
             o.WriteLine($"committed: {state.Current ?? "(none)"} is current, {state.Previous ?? "nothing"} kept for rollback");
         }));
@@ -172,11 +175,10 @@ internal static class SystemCommand
         var afterFailure = new Option<bool>("--after-failure") { Description = "the service gave up (OnFailure=): roll back once, never twice within an hour" };
         var cmd = new Command("rollback", "Return to the previous release (a pending one is undone; otherwise current and previous swap).") { reason, afterFailure };
         common.AddTo(cmd);
-        cmd.SetAction(p => Guard(e, () =>
+        cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             var tree = common.Tree(p);
-            IServiceControl service = tree.Root == "/" && SystemdServiceControl.IsRunning ? new SystemdServiceControl() : new NoServiceControl();
-            var installer = new Installer(tree, new InstallOptions { Keyring = null!, Service = service });
+            var installer = new Installer(tree, new InstallOptions { Service = Common.Service(tree) });
             var state = installer.Rollback(p.GetValue(reason)!, p.GetValue(afterFailure));
             o.WriteLine($"rolled back: {state.Current ?? "(none)"} is current{(state.Previous is null ? "" : $", {state.Previous} kept")}");
         }));
@@ -196,18 +198,5 @@ internal static class SystemCommand
     {
         var facts = Deploy.Board.BoardFacts.Read(tree.Root);
         return $"{facts.Model ?? (facts.Compatible.Count > 0 ? facts.Compatible[0] : "no device tree")}, {facts.Arch}, glibc {facts.Glibc?.ToString() ?? "none"}";
-    }
-
-    private static int Guard(TextWriter e, Action action)
-    {
-        try
-        {
-            return EdgenetCli.Guard(e, action);
-        }
-        catch (DeployException ex)
-        {
-            e.WriteLine($"edgenet: {ex.Message}");
-            return 2;
-        }
     }
 }

@@ -201,12 +201,11 @@ public sealed record ImagePipeline(int Height, int Width, int Channels, ColorMod
         int k = Channels / mc;
         if (_scales is { } scales && _offsets is { } offsets)
         {
-            for (int i = 0; i < Height * Width * mc; i++)
+            for (int px = 0; px < Height * Width; px++)
             {
-                for (int r = 0; r < k; r++)
+                for (int ch = 0; ch < Channels; ch++)
                 {
-                    int ch = (i * k + r) % Channels;
-                    dst[(i * k) + r] = (sized[i] * scales[ch]) + offsets[ch];
+                    dst[(px * Channels) + ch] = (sized[(px * mc) + (mc == 1 ? 0 : ch)] * scales[ch]) + offsets[ch];
                 }
             }
         }

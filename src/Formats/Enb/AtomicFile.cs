@@ -60,8 +60,8 @@ internal static partial class AtomicFile
         }
     }
 
-    /// <summary>fsync the folder so the rename itself survives a power cut (POSIX; no-op elsewhere).</summary>
-    private static void SyncDirectory(string dir)
+    /// <summary>fsync the folder so a rename in it survives a power cut (POSIX; no-op elsewhere; best effort).</summary>
+    internal static void SyncDirectory(string dir)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
         {

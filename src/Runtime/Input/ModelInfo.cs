@@ -38,9 +38,12 @@ internal static class ModelInfo
     public static void Normalize(ReadOnlySpan<float> pixels, Span<float> input, float[] scales, float[] offsets)
     {
         int c = scales.Length;
-        for (int i = 0; i < pixels.Length; i++)
+        for (int px = 0; px < pixels.Length; px += c)
         {
-            input[i] = (pixels[i] * 255f * scales[i % c]) + offsets[i % c];
+            for (int ch = 0; ch < c; ch++)
+            {
+                input[px + ch] = (pixels[px + ch] * 255f * scales[ch]) + offsets[ch];
+            }
         }
     }
 
