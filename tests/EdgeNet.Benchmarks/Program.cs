@@ -41,6 +41,13 @@ public static class Program
             return 0;
         }
 
+        if (what == "imported")
+        {
+            // imported F.onnx [SECONDS]: an ONNX file on the runtime (f32, f16, int8) against ONNX Runtime on the same file.
+            ImportedInference.Run(args[1], args.Length > 2 ? double.Parse(args[2], Inv) : 2);
+            return 0;
+        }
+
         if (what == "mobilenet")
         {
             // mobilenet [SECONDS] [a1.00|a0.35]: MobileNetV2 inference against ONNX Runtime.

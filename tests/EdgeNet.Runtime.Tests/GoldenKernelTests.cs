@@ -54,6 +54,7 @@ public sealed class GoldenKernelTests
             x = new Flatten().Apply(x);
             return new Model(input, new Dense(4).Apply(x));
         }, [7, 6, 3]);
+        yield return ("squeeze-excitation, hard swish, silu, gates", EdgeNet.Tests.Shared.SqueezeExciteModel.Build, [7, 9, 6]);
         yield return ("conv same s1 + pool + dense", () => new Sequential([new Conv2D(5, [3, 3], padding: "same", activation: "relu"), new MaxPool2D([2, 2]), new Flatten(), new Dense(7)]), [9, 11, 3]);
         yield return ("conv valid s2 + dense relu", () => new Sequential([new Conv2D(17, [5, 3], strides: [2, 2], padding: "valid", activation: "relu"), new Flatten(), new Dense(33, activation: "relu"), new Dense(3)]), [13, 9, 1]);
         yield return ("conv same s2 odd + pool same", () => new Sequential([new Conv2D(33, [2, 2], strides: [2, 2], padding: "same"), new MaxPool2D([3, 3], [1, 1], "same"), new Flatten(), new Dense(1)]), [7, 5, 2]);
@@ -134,6 +135,37 @@ public sealed class GoldenKernelTests
                     File.Delete(path);
                 }
             }
+        }
+    }
+
+    [TestMethod]
+    public void Squeeze_excitation_runs_in_int8_from_its_first_operator_to_its_last()
+    {
+        KerasBackend.SetRandomSeed(4);
+        var model = EdgeNet.Tests.Shared.SqueezeExciteModel.Build();
+        const int Batch = 4;
+        var x = Rand(Batch * 7 * 9 * 6, 6);
+        string path = Temp("se-int8");
+        try
+        {
+            ExportSequenceless(model, path, QuantizationScheme.Int8, x, Batch, [7, 9, 6]);
+            using var r = BlobReader.Open(path);
+            var ops = r.Graph!.Operators;
+            Assert.AreEqual(1, ops.Count(o => o.Opcode == Opcode.Quantize), "one quantize: no float island");
+            Assert.AreEqual(1, ops.Count(o => o.Opcode == Opcode.Dequantize), "one dequantize, at the end");
+            Assert.AreEqual(2, ops.Count(o => o.Opcode == Opcode.Mul), "the SE gate and the sigmoid gate");
+            Assert.IsTrue(ops.Any(o => o.Opcode == Opcode.Dense && o.Attributes.Any(a => a.Key == "activation" && a.Value.AsString() == "relu")), "the ReLU after the SE's first dense layer is fused");
+            foreach (var code in new[] { Opcode.HardSwish, Opcode.HardSigmoid, Opcode.Silu, Opcode.Sigmoid, Opcode.Tanh, Opcode.Relu })
+            {
+                var op = ops.Single(o => o.Opcode == code);
+                var table = r.Tensors[op.WeightInputs().Single().Index];
+                Assert.AreEqual(ElementType.I8, table.Type, $"{code}'s lookup table");
+                Assert.AreEqual(256L, table.ElementCount, $"{code}'s lookup table");
+            }
+        }
+        finally
+        {
+            File.Delete(path);
         }
     }
 

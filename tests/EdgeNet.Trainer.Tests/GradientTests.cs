@@ -64,6 +64,24 @@ public sealed class GradientTests
     }
 
     [TestMethod]
+    public void Hard_sigmoid_hard_swish_and_silu()
+    {
+        // Inputs spread over [−5, 5] (all three pieces of the hard functions), kept 0.05 away from their kinks at ±3.
+        float[] x = Rand(40, 31, -5f, 5f).Select(v => Math.Abs(Math.Abs(v) - 3f) < 0.05f ? v * 0.9f : v).ToArray();
+        Check("hard_sigmoid", t => Ops.HardSigmoid(t[0]), [x], [[40]]);
+        Check("hard_swish", t => Ops.HardSwish(t[0]), [x], [[40]]);
+        Check("silu", t => Ops.Silu(t[0]), [x], [[40]]);
+    }
+
+    [TestMethod]
+    public void A_channel_gate_scales_a_feature_map_per_image_and_channel()
+    {
+        // x [2, 3, 4, 5] times a gate [2, 1, 1, 5] (squeeze-and-excitation): the gate's gradient sums over H and W.
+        Check("gate", t => Ops.Mul(t[0], t[1]), [Rand(120, 32), Rand(10, 33)], [[2, 3, 4, 5], [2, 1, 1, 5]]);
+        Check("gate first", t => Ops.Mul(t[1], t[0]), [Rand(120, 34), Rand(10, 35)], [[2, 3, 4, 5], [2, 1, 1, 5]]);
+    }
+
+    [TestMethod]
     public void Elementwise_with_broadcasting()
     {
         Check("add bias", t => t[0] + t[1], [Rand(12, 12), Rand(4, 13)], [[3, 4], [4]]);

@@ -86,6 +86,40 @@ public sealed class OnnxExportTests
     }
 
     [TestMethod]
+    public void Squeeze_excitation_hard_swish_and_silu_export_check_run_in_onnx_runtime_and_import_back()
+    {
+        // HardSigmoid (α 1/6), HardSwish, SiLU as Sigmoid + Mul, the [N, C, 1, 1] gate times the NCHW map, a product of
+        // one shape: onnx.checker, ONNX Runtime within 1e-4, and the importer reads the file back to the same outputs.
+        KerasBackend.SetRandomSeed(17);
+        var model = EdgeNet.Tests.Shared.SqueezeExciteModel.Build();
+        var x = GradientCheck.Rand(3 * 7 * 9 * 6, 18, -2, 2);
+        Compare(model, [7, 9, 6], x, 3, 1e-4);
+        string path = Path.Combine(Path.GetTempPath(), $"onnx-se-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            OnnxExporter.Export(model, path, [7, 9, 6]);
+            var (code, output) = RunPython($"import onnx; m = onnx.load('{path}'); onnx.checker.check_model(m, full_check=True); print('ok', sorted({{n.op_type for n in m.graph.node}}))");
+            Assert.AreEqual(0, code, output);
+            foreach (string op in new[] { "'HardSigmoid'", "'HardSwish'", "'Mul'", "'Sigmoid'", "'Tanh'" })
+            {
+                StringAssert.Contains(output, op);
+            }
+
+            var back = EdgeNet.Trainer.Import.OnnxImporter.Import(path);
+            float[] expected = model.Predict(EdgeNet.Trainer.Tensors.Tensor.FromArray(x, [3, 7, 9, 6])).ToArray();
+            float[] got = back.Model.Predict(EdgeNet.Trainer.Tensors.Tensor.FromArray(x, [3, 7, 9, 6])).ToArray();
+            for (int i = 0; i < got.Length; i++)
+            {
+                Assert.AreEqual(expected[i], got[i], 1e-5, $"imported back: output {i}");
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
     public void Char_lstm_runs_in_onnx_runtime_within_1e4()
     {
         KerasBackend.SetRandomSeed(14);

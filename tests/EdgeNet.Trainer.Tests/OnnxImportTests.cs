@@ -31,6 +31,8 @@ public sealed class OnnxImportTests
     [DataRow("matmul.onnx", 73)]
     [DataRow("view_flatten.onnx", 354)]
     [DataRow("ceil_pool.onnx", 371)] // max pooling with ceil_mode after ReLUs: the last partial window as end padding
+    [DataRow("se_block.onnx", 1213)] // hard swish and SiLU as products, squeeze-and-excitation gates (opset 13)
+    [DataRow("se_block14.onnx", 1213)] // the same with HardSwish nodes (opset 14)
     [DataRow("lstm.onnx", 475, 507)] // Keras' LSTM(8) on 5 features has 448 (one bias); ONNX keeps two biases (+32)
     public void Imported_models_compute_what_onnx_runtime_computes(string file, int parameters, int fileParameters = 0)
     {
@@ -163,6 +165,33 @@ public sealed class OnnxImportTests
     }
 
     [TestMethod]
+    public void Products_of_a_value_and_its_gate_become_one_activation_and_se_gates_a_channel_multiply()
+    {
+        // torch at opset 13 writes Hardswish as x · HardSigmoid(x) and SiLU as x · Sigmoid(x): each pair is one activation; the
+        // squeeze-and-excitation's scale [N, C, 1, 1] times the map is a Multiply with the gate reshaped to [N, 1, 1, C]; its
+        // 1×1 convolutions on the pooled value are Dense layers; x · conv(x) stays a product.
+        var import = OnnxImporter.Import(File("se_block.onnx"));
+        var acts = import.Model.Layers.OfType<ActivationLayer>().Select(a => a.Activation).ToList();
+        Assert.AreEqual(2, acts.Count(a => a == "hard_swish"), "stem and classifier hard swishes: " + string.Join(", ", acts));
+        Assert.AreEqual(2, acts.Count(a => a == "silu"), "the expansion's SiLU and the SE's inner one: " + string.Join(", ", acts));
+        Assert.AreEqual(1, acts.Count(a => a == "hard_sigmoid"), "the first SE's gate");
+        Assert.AreEqual(1, acts.Count(a => a == "sigmoid"), "the second SE's gate (its Mul reads the map, not the sigmoid's input)");
+        Assert.AreEqual(3, import.Model.Layers.OfType<Multiply>().Count(), "two SE gates and x · gate(x)");
+        Assert.AreEqual(2, import.Rows.Count(r => r.OpTypes == "Mul" && r.Note.StartsWith("a gate [N, ", StringComparison.Ordinal)));
+        Assert.AreEqual(4, import.Rows.Count(r => r.OpTypes == "Conv" && r.Note.StartsWith("1×1 on [N, ", StringComparison.Ordinal)), "the SE's reduce and expand convolutions: Dense");
+        Assert.IsTrue(import.Rows.Any(r => r.OpTypes == "HardSigmoid + Mul"), "rows name the fused pair");
+    }
+
+    [TestMethod]
+    public void A_hard_sigmoid_other_than_pytorch_s_is_refused_with_its_parameters()
+    {
+        // Keras 2's hard sigmoid (α 0.2, as tf2onnx writes it): the same node type, another function.
+        var e = Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(File("hsig_keras2.onnx")));
+        StringAssert.Contains(e.Message, "hsig_keras2.onnx: node 'hsig_keras' (HardSigmoid) has alpha 0.2 and beta 0.5");
+        StringAssert.Contains(e.Message, "alpha 1/6, beta 0.5");
+    }
+
+    [TestMethod]
     public void An_imported_model_exports_to_an_int8_blob()
     {
         var import = OnnxImporter.Import(File("residual.onnx"));
@@ -189,8 +218,8 @@ public sealed class OnnxImportTests
         var e = Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(File("unsupported.onnx")));
         StringAssert.Contains(e.Message, "unsupported.onnx: 4 operator(s)");
         StringAssert.Contains(e.Message, "Transpose with perm [0, 1, 3, 2] ×1 (first: 'swap_hw' (Transpose))");
-        StringAssert.Contains(e.Message, "HardSigmoid ×2 (first: 'hsig_1' (HardSigmoid))");
-        StringAssert.Contains(e.Message, "Mul on activations ×1 (first: 'mul_1' (Mul); folded only on constants)");
+        StringAssert.Contains(e.Message, "LeakyRelu ×2 (first: 'lrelu_1' (LeakyRelu))");
+        StringAssert.Contains(e.Message, "Div on activations ×1 (first: 'div_1' (Div); folded only on constants)");
         StringAssert.Contains(e.Message, "Concat on activations ×1 (first: 'concat_1' (Concat); folded only on constants)");
         StringAssert.Contains(e.Message, "--list-ops");
     }

@@ -161,6 +161,16 @@ public sealed class OpenClEquivalenceTests
     }
 
     [TestMethod]
+    public void Hard_sigmoid_hard_swish_silu_and_a_channel_gate()
+    {
+        var x = Rand(2 * 5 * 3 * 7, 40).Select(v => v * 5f).ToArray();
+        Same("hard_sigmoid", t => Ops.HardSigmoid(t[0]), [x], [[2, 5, 3, 7]]);
+        Same("hard_swish", t => Ops.HardSwish(t[0]), [x], [[2, 5, 3, 7]]);
+        Same("silu", t => Ops.Silu(t[0]), [x], [[2, 5, 3, 7]]);
+        Same("gate", t => Ops.Mul(t[0], t[1]), [x, Rand(14, 41)], [[2, 5, 3, 7], [2, 1, 1, 7]]);
+    }
+
+    [TestMethod]
     public void Dense_with_activations_and_bias()
     {
         foreach (var act in new[] { Activation.Linear, Activation.Relu, Activation.Sigmoid, Activation.Tanh })

@@ -156,4 +156,25 @@ internal static class Int8Arithmetic
 
         return t;
     }
+
+    /// <summary>
+    /// An int8 element-wise activation as a table [256]: entry q + 128 is quantize(f(dequantize(q, s_x, z_x)), s_y, z_y).
+    /// Exact for every input code (the only rounding is the output's own), so each kernel twin is one load per element.
+    /// </summary>
+    public static sbyte[] LookupTable(Func<float, float> f, float scaleX, int zeroX, float scaleY, int zeroY)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var t = new sbyte[256];
+        for (int q = -128; q <= 127; q++)
+        {
+            t[q + 128] = Quantize(f(Dequantize(q, scaleX, zeroX)), scaleY, zeroY);
+        }
+
+        return t;
+    }
+
+    /// <summary>An int8 product: clamp(z_y + round((a − z_a)(b − z_b) · M), −128, 127), M = s_a·s_b / s_y as (multiplier, shift).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static sbyte Mul(int a, int za, int b, int zb, int multiplier, int shift, int zy) =>
+        Requantize((a - za) * (b - zb), multiplier, shift, zy, -128, 127);
 }

@@ -48,6 +48,9 @@ internal static class OperatorSchemas
 {
     private static readonly OperatorInput X = new("x", InputRole.Value, false, "input");
 
+    /// <summary>An int8 element-wise activation's output code for each input code (<see cref="Int8Arithmetic.LookupTable"/>).</summary>
+    private static readonly OperatorInput Table = new("table", InputRole.Weight, true, "int8: [256] i8, the output for input −128 … 127");
+
     public static readonly OperatorSchema Dense = new(Opcode.Dense, "dense", "y = act(x · kernel + bias) over the last axis",
         [X, new("kernel", InputRole.Weight, false, "[in, units]"), new("bias", InputRole.Weight, true, "[units] (i32 in int8)"), new("requant", InputRole.Weight, true, "int8: [2, units] multipliers, shifts")],
         [Attr.Units, Attr.Activation]);
@@ -62,11 +65,17 @@ internal static class OperatorSchemas
 
     public static readonly OperatorSchema Reshape = new(Opcode.Reshape, "reshape", "same data, the output value's dims", [X], [Attr.Shape]);
 
-    public static readonly OperatorSchema Relu = new(Opcode.Relu, "relu", "max(x, 0)", [X], []);
+    public static readonly OperatorSchema Relu = new(Opcode.Relu, "relu", "max(x, 0)", [X, Table], []);
 
-    public static readonly OperatorSchema Tanh = new(Opcode.Tanh, "tanh", "tanh(x)", [X], []);
+    public static readonly OperatorSchema Tanh = new(Opcode.Tanh, "tanh", "tanh(x)", [X, Table], []);
 
-    public static readonly OperatorSchema Sigmoid = new(Opcode.Sigmoid, "sigmoid", "1 / (1 + e^−x)", [X], []);
+    public static readonly OperatorSchema Sigmoid = new(Opcode.Sigmoid, "sigmoid", "1 / (1 + e^−x)", [X, Table], []);
+
+    public static readonly OperatorSchema HardSigmoid = new(Opcode.HardSigmoid, "hard_sigmoid", "min(max(x / 6 + 1/2, 0), 1)", [X, Table], []);
+
+    public static readonly OperatorSchema HardSwish = new(Opcode.HardSwish, "hard_swish", "x · min(max(x / 6 + 1/2, 0), 1)", [X, Table], []);
+
+    public static readonly OperatorSchema Silu = new(Opcode.Silu, "silu", "x / (1 + e^−x)", [X, Table], []);
 
     public static readonly OperatorSchema Softmax = new(Opcode.Softmax, "softmax", "softmax over the last axis", [X], []);
 
@@ -92,13 +101,16 @@ internal static class OperatorSchemas
     public static readonly OperatorSchema GlobalAvgPool2D = new(Opcode.GlobalAvgPool2D, "global_avg_pool2d", "mean over height and width, [N, H, W, C] to [N, C]",
         [X, new("requant", InputRole.Weight, true, "int8: [2, 1]")], []);
 
+    public static readonly OperatorSchema Mul = new(Opcode.Mul, "mul", "y = a · b; b of a's shape, or [N, 1, …, 1, C] scaling a's last axis per sample",
+        [new("a", InputRole.Value, false, "input"), new("b", InputRole.Value, false, "a's shape, or [N, 1, …, 1, C]"), new("requant", InputRole.Weight, true, "int8: [2, 1] multiplier and shift of s_a·s_b / s_y")], []);
+
     public static readonly OperatorSchema Quantize = new(Opcode.Quantize, "quantize", "f32 to i8 with the output value's scale and zero point", [X], []);
 
     public static readonly OperatorSchema Dequantize = new(Opcode.Dequantize, "dequantize", "i8 to f32 with the input value's scale and zero point", [X], []);
 
     /// <summary>Every operator, in opcode order.</summary>
     public static IReadOnlyList<OperatorSchema> All { get; } =
-        [Dense, Conv2D, MaxPool2D, Flatten, Reshape, Relu, Tanh, Sigmoid, Softmax, Lstm, Embedding, OneHot, DepthwiseConv2D, Add, AvgPool2D, GlobalAvgPool2D, Quantize, Dequantize];
+        [Dense, Conv2D, MaxPool2D, Flatten, Reshape, Relu, Tanh, Sigmoid, Softmax, Lstm, Embedding, OneHot, DepthwiseConv2D, Add, AvgPool2D, GlobalAvgPool2D, HardSigmoid, HardSwish, Silu, Quantize, Dequantize, Mul];
 
     private static readonly Dictionary<Opcode, OperatorSchema> ByOpcode = new(All.Count);
 

@@ -51,11 +51,23 @@ public enum Opcode : ushort
     /// <summary>The mean over height and width: [N, H, W, C] to [N, C].</summary>
     GlobalAvgPool2D = 16,
 
+    /// <summary>min(max(x/6 + 1/2, 0), 1) (PyTorch's Hardsigmoid, Keras 3's hard_sigmoid).</summary>
+    HardSigmoid = 17,
+
+    /// <summary>x · hard_sigmoid(x) (MobileNetV3's activation).</summary>
+    HardSwish = 18,
+
+    /// <summary>x · sigmoid(x) (SiLU, swish: EfficientNet's activation).</summary>
+    Silu = 19,
+
     /// <summary>Float to int8 with the output's scale and zero point.</summary>
     Quantize = 20,
 
     /// <summary>Int8 to float.</summary>
     Dequantize = 21,
+
+    /// <summary>Element-wise product, the second operand of the first's shape or one value per sample and channel (squeeze-and-excitation).</summary>
+    Mul = 22,
 }
 
 /// <summary>An operator input: a weight from the tensor table, or an activation value.</summary>

@@ -14,15 +14,19 @@ internal enum BlobScheme
 /// <summary>
 /// Turns a <see cref="FloatGraph"/> into blob tensors and operators for one scheme (the trainer's export
 /// and the board's re-quantization after fine-tuning write through it): f32 and f16 store float weights;
-/// int8 quantizes the dense/conv2d/depthwise_conv2d/add/pooling/reshape region fully (int8 activations with
-/// calibrated ranges, per-channel int8 weights — per output channel for depthwise kernels too — int32 biases
-/// and precomputed requantization multipliers) between a quantize and a dequantize op, and quantizes the
+/// int8 quantizes the dense/conv2d/depthwise_conv2d/add/mul/pooling/reshape/element-wise activation region fully
+/// (int8 activations with calibrated ranges, per-channel int8 weights — per output channel for depthwise kernels
+/// too — int32 biases, precomputed requantization multipliers, a 256-entry table per relu/tanh/sigmoid/
+/// hard_sigmoid/hard_swish/silu that is not fused) between a quantize and a dequantize op, and quantizes the
 /// weights of everything else (LSTM, embedding) to int8 with float compute.
 /// </summary>
 internal static class SchemeBuilder
 {
     private static readonly HashSet<Opcode> IntegerOps =
-        [Opcode.Dense, Opcode.Conv2D, Opcode.DepthwiseConv2D, Opcode.MaxPool2D, Opcode.Reshape, Opcode.Flatten, Opcode.Add, Opcode.AvgPool2D, Opcode.GlobalAvgPool2D];
+        [
+            Opcode.Dense, Opcode.Conv2D, Opcode.DepthwiseConv2D, Opcode.MaxPool2D, Opcode.Reshape, Opcode.Flatten, Opcode.Add, Opcode.AvgPool2D, Opcode.GlobalAvgPool2D,
+            Opcode.Mul, Opcode.Relu, Opcode.Tanh, Opcode.Sigmoid, Opcode.HardSigmoid, Opcode.HardSwish, Opcode.Silu,
+        ];
 
     /// <summary>The activations an int8 operator applies as a clamp of its output.</summary>
     private static bool IntegerActivation(FloatNode n) => !n.Op.Has(Attr.Activation) || n.Attr(Attr.Activation).AsString() is "linear" or "relu" or "relu6";
@@ -190,6 +194,23 @@ internal static class SchemeBuilder
                         inputs.Add(TensorRef.Value(qb));
                         int[] table = Int8Arithmetic.AddRequant(sx, values[qb].Quantization.Scales[0], sy);
                         inputs.Add(TensorRef.Weight(w.AddTensor(n.Layer + "/requant", ElementType.I32, [2, 3], table.AsSpan())));
+                        break;
+                    }
+
+                    case Opcode.Mul:
+                    {
+                        // One multiplier: (a − z_a)(b − z_b) · s_a·s_b / s_y.
+                        int qb = QuantOf(n.Xs[1]);
+                        inputs.Add(TensorRef.Value(qb));
+                        var (m, sh) = Int8Arithmetic.QuantizeMultiplier((double)sx * values[qb].Quantization.Scales[0] / sy);
+                        inputs.Add(TensorRef.Weight(w.AddTensor(n.Layer + "/requant", ElementType.I32, [2, 1], new[] { m, sh }.AsSpan())));
+                        break;
+                    }
+
+                    case Opcode.Relu or Opcode.Tanh or Opcode.Sigmoid or Opcode.HardSigmoid or Opcode.HardSwish or Opcode.Silu:
+                    {
+                        var table = Int8Arithmetic.LookupTable(ElementwiseFunctions.Of(n.Op.Opcode)!, sx, inQ.ZeroPoints[0], sy, outQ.ZeroPoints[0]);
+                        inputs.Add(TensorRef.Weight(w.AddTensor(n.Layer + "/table", ElementType.I8, [256], table.AsSpan())));
                         break;
                     }
 

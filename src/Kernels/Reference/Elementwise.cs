@@ -1,6 +1,6 @@
 namespace EdgeNet.Kernels.Reference;
 
-/// <summary>Scalar element-wise addition of two values (a residual connection), float and int8.</summary>
+/// <summary>Scalar element-wise addition (a residual connection) and product (squeeze-and-excitation) of two values, float and int8.</summary>
 internal static unsafe class Elementwise
 {
     /// <summary>The left shift that gives the int8 addition's operands headroom before their rescaling (TensorFlow Lite's 20).</summary>
@@ -25,6 +25,34 @@ internal static unsafe class Elementwise
             int sa = Requantize.Multiply((a[i] - za) << AddLeftShift, requant[0], requant[3]);
             int sb = Requantize.Multiply((b[i] - zb) << AddLeftShift, requant[1], requant[4]);
             y[i] = Requantize.Apply(sa + sb, requant[2], requant[5], zy, lo, hi);
+        }
+    }
+
+    // a, y: [rows, inner]; b: [rows, inner] (same shape, inner = n) or [rows / spatial … , C] — here as the general form:
+    // y[r, j] = a[r, j] · b[(r / perB) · inner + j] with perB rows of a per row of b (1: one shape; H·W: b [N, 1, 1, C]).
+    public static void Mul(float* a, float* b, int rows, int inner, int perB, float* y)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* br = b + ((long)(r / perB) * inner);
+            for (int j = 0; j < inner; j++)
+            {
+                y[((long)r * inner) + j] = a[((long)r * inner) + j] * br[j];
+            }
+        }
+    }
+
+    // a (za), y (zy): [rows, inner] int8; b (zb) as in Mul.  y = clamp(zy + round((a − za)(b − zb) · M), −128, 127), M = q · 2^(shift − 31).
+    public static void MulInt8(sbyte* a, int za, sbyte* b, int zb, int rows, int inner, int perB, int multiplier, int shift, int zy, sbyte* y)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            sbyte* br = b + ((long)(r / perB) * inner);
+            for (int j = 0; j < inner; j++)
+            {
+                long i = ((long)r * inner) + j;
+                y[i] = Requantize.Apply((a[i] - za) * (br[j] - zb), multiplier, shift, zy, -128, 127);
+            }
         }
     }
 }

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 
 namespace EdgeNet.Kernels.Simd;
 
-/// <summary>Vectorized element-wise addition of two values (a residual connection), float and int8 (bit-exact with the reference).</summary>
+/// <summary>Vectorized element-wise addition (a residual connection) and product (squeeze-and-excitation) of two values, float and int8 (bit-exact with the reference).</summary>
 internal static unsafe class Elementwise
 {
     // a, b, y: [n]  →  y = act(a + b); act 0 linear, 1 relu, 4 relu6
@@ -75,6 +75,82 @@ internal static unsafe class Elementwise
             var s1 = Clamp32(((a1 * _ma) + _ra) >> _sa) + Clamp32(((b1 * _mb) + _rb) >> _sb);
             var y0 = Vector.Min(Vector.Max(_zy + Clamp32(((Clamp32(s0) * _my) + _ry) >> _sy), _lo), _hi);
             var y1 = Vector.Min(Vector.Max(_zy + Clamp32(((Clamp32(s1) * _my) + _ry) >> _sy), _lo), _hi);
+            return Vector.Narrow(y0, y1);
+        }
+    }
+
+    // a, y: [rows, inner]; b: [rows / perB, inner] (perB rows of a per row of b: 1 one shape, H·W a per-sample channel scale)
+    public static void Mul(float* a, float* b, int rows, int inner, int perB, float* y)
+    {
+        if (perB == 1)
+        {
+            (inner, rows) = (rows * inner, 1);
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            TensorPrimitives.Multiply(new ReadOnlySpan<float>(a + ((long)r * inner), inner), new ReadOnlySpan<float>(b + ((long)(r / perB) * inner), inner), new Span<float>(y + ((long)r * inner), inner));
+        }
+    }
+
+    // a (za), y (zy): [rows, inner] int8; b (zb): [rows / perB, inner]; as Reference.Elementwise.MulInt8, the rescaling in 64-bit lanes.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MulInt8(sbyte* a, int za, sbyte* b, int zb, int rows, int inner, int perB, int multiplier, int shift, int zy, sbyte* y)
+    {
+        if (perB == 1)
+        {
+            (inner, rows) = (rows * inner, 1);
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            long o = (long)r * inner;
+            MulRowInt8(a + o, za, b + ((long)(r / perB) * inner), zb, inner, multiplier, shift, zy, y + o);
+        }
+    }
+
+    // a, b, y: [n] int8
+    private static void MulRowInt8(sbyte* a, int za, sbyte* b, int zb, int n, int multiplier, int shift, int zy, sbyte* y)
+    {
+        int i = 0, lanes = Vector<int>.Count;
+        if (Vector.IsHardwareAccelerated && Vector<long>.Count * 2 == lanes)
+        {
+            var q = new MulRequant(za, zb, multiplier, shift, zy);
+            Span<int> tmp = stackalloc int[lanes];
+            for (; i + (4 * lanes) <= n; i += 4 * lanes)
+            {
+                var p01 = Vector.Narrow(q.Product(a + i, b + i, tmp), q.Product(a + i + lanes, b + i + lanes, tmp));
+                var p23 = Vector.Narrow(q.Product(a + i + (2 * lanes), b + i + (2 * lanes), tmp), q.Product(a + i + (3 * lanes), b + i + (3 * lanes), tmp));
+                Unsafe.WriteUnaligned(y + i, Vector.Narrow(p01, p23));
+            }
+
+            for (; i + lanes <= n; i += lanes)
+            {
+                var n32 = q.Product(a + i, b + i, tmp);
+                for (int k = 0; k < lanes; k++)
+                {
+                    y[i + k] = (sbyte)n32[k];
+                }
+            }
+        }
+
+        Reference.Elementwise.MulInt8(a + i, za, b + i, zb, 1, n - i, 1, multiplier, shift, zy, y + i);
+    }
+
+    /// <summary>The int8 product's constants as vectors; <see cref="Product"/> gives one vector of results as int32 in [−128, 127].</summary>
+    private readonly struct MulRequant(int za, int zb, int multiplier, int shift, int zy)
+    {
+        private readonly Vector<int> _za = new(za), _zb = new(zb);
+        private readonly Vector<long> _m = new(multiplier), _round = new(1L << (31 - shift - 1)), _zy = new(zy), _lo = new(-128), _hi = new(127);
+        private readonly int _s = 31 - shift;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<int> Product(sbyte* a, sbyte* b, Span<int> tmp)
+        {
+            var p = (Load(a, tmp) - _za) * (Load(b, tmp) - _zb);   // |p| ≤ 255², exact in int32
+            Vector.Widen(p, out Vector<long> p0, out Vector<long> p1);
+            var y0 = Vector.Min(Vector.Max(_zy + Clamp32(((p0 * _m) + _round) >> _s), _lo), _hi);
+            var y1 = Vector.Min(Vector.Max(_zy + Clamp32(((p1 * _m) + _round) >> _s), _lo), _hi);
             return Vector.Narrow(y0, y1);
         }
     }

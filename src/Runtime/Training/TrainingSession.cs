@@ -272,7 +272,7 @@ public sealed partial class TrainingSession : IDisposable
         Opcode.MaxPool2D => new MaxPool2DTrainOp(op, i, blob, values),
         Opcode.AvgPool2D or Opcode.GlobalAvgPool2D => new AvgPool2DTrainOp(op, i, blob, values),
         Opcode.Reshape or Opcode.Flatten => new ReshapeTrainOp(op, i, blob, values),
-        Opcode.Relu or Opcode.Tanh or Opcode.Sigmoid or Opcode.Softmax => new ActivationTrainOp(op, i, blob, values),
+        Opcode.Relu or Opcode.Tanh or Opcode.Sigmoid or Opcode.Softmax or Opcode.HardSigmoid or Opcode.HardSwish or Opcode.Silu => new ActivationTrainOp(op, i, blob, values),
         Opcode.Lstm => throw new RuntimeModelException($"{blob.FileName}: operator {i} is an LSTM; its backward (through time, over the fused cell) is not on the board yet: fine-tune it on the host with edgenet-train"),
         Opcode.Quantize or Opcode.Dequantize => throw new RuntimeModelException($"{blob.FileName}: operator {i} is {op.Opcode}: an int8 blob cannot learn; fine-tune the f32 or f16 export and re-quantize"),
         _ => throw new RuntimeModelException($"{blob.FileName}: operator {i} is {op.Opcode}, which training on the board does not implement"),

@@ -147,7 +147,7 @@ internal static class ImportCommand
 
         AnsiConsole.Write(table);
         long ours = import.Model.CountParams();
-        Console.WriteLine(string.Create(Inv, $"{Path.GetFileName(path)}: opset {import.Opset}, written by {(import.Producer.Length > 0 ? import.Producer : "?")}; {import.Rows.Count} rows; parameters: {ours:N0} in the Keras model, {import.FileParameters:N0} in the file's initializers"));
+        Console.WriteLine(string.Create(Inv, $"{Path.GetFileName(path)}: opset {import.Opset}, written by {(import.Producer.Length > 0 ? import.Producer : "?")}; {import.Rows.Count} rows; parameters: {ours:N0} in the Keras model, {import.FileParameters:N0} in the file's initializers (Identity copies counted)"));
     }
 
     /// <summary>Largest |imported − ONNX Runtime| over <paramref name="inputs"/> (NHWC), relative to ORT's output range.</summary>

@@ -18,6 +18,15 @@ public static partial class Ops
     /// <summary>min(max(x, 0), 6), element-wise (tf.nn.relu6; Keras ReLU(max_value=6)).</summary>
     public static Tensor Relu6(Tensor x) => Activate(x, Activation.Relu6);
 
+    /// <summary>min(max(x/6 + 1/2, 0), 1), element-wise (Keras 3's hard_sigmoid, PyTorch's Hardsigmoid).</summary>
+    public static Tensor HardSigmoid(Tensor x) => Activate(x, Activation.HardSigmoid);
+
+    /// <summary>x · hard_sigmoid(x), element-wise (Keras 3's hard_silu, PyTorch's Hardswish).</summary>
+    public static Tensor HardSwish(Tensor x) => Activate(x, Activation.HardSwish);
+
+    /// <summary>x · sigmoid(x), element-wise (tf.nn.silu, swish).</summary>
+    public static Tensor Silu(Tensor x) => Activate(x, Activation.Silu);
+
     /// <summary>The element-wise activation <paramref name="act"/> of <paramref name="x"/> (<see cref="Activation.Linear"/>: x itself).</summary>
     public static Tensor Activate(Tensor x, Activation act)
     {
@@ -32,7 +41,15 @@ public static partial class Ops
         GradientTape.Record([x], [y], (g, need) =>
         {
             var dx = NewLike(x);
-            x.Backend.ActivationBackward(act, y.Storage, g[0]!.Storage, dx.Storage, x.Size);
+            if (act is Activation.HardSwish or Activation.Silu)
+            {
+                x.Backend.ActivationBackwardFromInput(act, x.Storage, g[0]!.Storage, dx.Storage, x.Size);
+            }
+            else
+            {
+                x.Backend.ActivationBackward(act, y.Storage, g[0]!.Storage, dx.Storage, x.Size);
+            }
+
             return Grads(dx);
         });
         return y;
@@ -60,6 +77,9 @@ public static partial class Ops
         Activation.Sigmoid => "sigmoid",
         Activation.Tanh => "tanh",
         Activation.Relu6 => "relu6",
+        Activation.HardSigmoid => OperatorSchemas.HardSigmoid.Name,
+        Activation.HardSwish => OperatorSchemas.HardSwish.Name,
+        Activation.Silu => OperatorSchemas.Silu.Name,
         _ => "linear",
     };
 

@@ -12,8 +12,57 @@ public static partial class Ops
     /// <summary>a − b, with NumPy broadcasting.</summary>
     public static Tensor Sub(Tensor a, Tensor b) => Binary(BinaryOp.Sub, a, b);
 
-    /// <summary>a × b element-wise, with NumPy broadcasting.</summary>
-    public static Tensor Mul(Tensor a, Tensor b) => Binary(BinaryOp.Mul, a, b);
+    /// <summary>
+    /// a × b element-wise, with NumPy broadcasting. While an exporter traces, a product of one shape or of a feature map
+    /// and a [N, 1, …, 1, C] gate is recorded as the contract's <c>mul</c> (the map first), whatever the broadcast runs inside.
+    /// </summary>
+    public static Tensor Mul(Tensor a, Tensor b)
+    {
+        if (!OpRecording.Active)
+        {
+            return Binary(BinaryOp.Mul, a, b);
+        }
+
+        var (x, s) = ChannelGate(a, b) ? (b, a) : (a, b);
+        if (!x.Shape.Equals(s.Shape) && !ChannelGate(s, x))
+        {
+            return Binary(BinaryOp.Mul, a, b);
+        }
+
+        var recorder = OpRecording.Swap((IOpRecorder?)null);
+        Tensor y;
+        try
+        {
+            y = Binary(BinaryOp.Mul, x, s);
+        }
+        finally
+        {
+            OpRecording.Swap(recorder);
+        }
+
+        OpRecording.Record(OperatorSchemas.Mul.Name, [x, s], [y]);
+        return y;
+    }
+
+    /// <summary>True when <paramref name="gate"/> is [N, 1, …, 1, C] against a <paramref name="map"/> [N, …, C] of more than one value per channel.</summary>
+    private static bool ChannelGate(Tensor gate, Tensor map)
+    {
+        var (g, m) = (gate.Shape, map.Shape);
+        if (g.Rank != m.Rank || g.Rank < 3 || g[0] != m[0] || g[-1] != m[-1] || g.Size == m.Size)
+        {
+            return false;
+        }
+
+        for (int i = 1; i < g.Rank - 1; i++)
+        {
+            if (g[i] != 1)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>a / b element-wise, with NumPy broadcasting.</summary>
     public static Tensor Div(Tensor a, Tensor b) => Binary(BinaryOp.Div, a, b);

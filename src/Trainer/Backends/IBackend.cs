@@ -19,6 +19,15 @@ public enum Activation
 
     /// <summary>min(max(x, 0), 6) (Keras ReLU(max_value=6), MobileNet's activation).</summary>
     Relu6,
+
+    /// <summary>min(max(x/6 + 1/2, 0), 1) (Keras 3's hard_sigmoid, PyTorch's Hardsigmoid; MobileNetV3's gates).</summary>
+    HardSigmoid,
+
+    /// <summary>x · hard_sigmoid(x) (Keras 3's hard_silu/hard_swish, PyTorch's Hardswish; MobileNetV3's activation).</summary>
+    HardSwish,
+
+    /// <summary>x · sigmoid(x) (Keras' silu/swish; EfficientNet's activation).</summary>
+    Silu,
 }
 
 internal enum BinaryOp
@@ -100,8 +109,11 @@ internal interface IBackend : IDisposable
     /// <summary>y = act(x), n elements. In place allowed.</summary>
     void ActivationForward(Activation act, Storage x, Storage y, int n);
 
-    /// <summary>dx = dy · act'(x) computed from the forward output y.</summary>
+    /// <summary>dx = dy · act'(x) computed from the forward output y (not for <see cref="Activation.HardSwish"/> and <see cref="Activation.Silu"/>).</summary>
     void ActivationBackward(Activation act, Storage y, Storage dy, Storage dx, int n);
+
+    /// <summary>dx = dy · act'(x) computed from the forward input x (what the hard swish and SiLU need).</summary>
+    void ActivationBackwardFromInput(Activation act, Storage x, Storage dy, Storage dx, int n);
 
     /// <summary>y[i] = a[i] op b[i mod bLength] (b broadcast over a's leading dims; bLength divides n; bLength 1 = scalar).</summary>
     void Binary(BinaryOp op, Storage a, Storage b, Storage y, int n, int bLength);

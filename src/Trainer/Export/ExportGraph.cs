@@ -170,6 +170,8 @@ internal sealed partial class ExportGraph
                 case "relu6":
                     folding.FuseActivation(op, i, Value(op.Inputs[0], op.Kind), "relu6");
                     continue;
+                case "relu" when folding.TryFuseRelu(op, i, Value(op.Inputs[0], op.Kind), ReadLater(ops, i, op.Inputs[0])):
+                    continue;
                 case Ops.ZeroPadKind:
                     folding.PendPadding(op, Value(op.Inputs[0], op.Kind));
                     continue;
@@ -210,6 +212,20 @@ internal sealed partial class ExportGraph
 
         g.Output = valueOf.TryGetValue(output, out int o) ? o : throw new NotSupportedException(folding.WhyNotReadable(output, "the model's output") ?? "the model's output is not produced by an exportable op");
         return g;
+    }
+
+    /// <summary>True when an op after <paramref name="index"/> reads <paramref name="t"/> (a fold must not remove it).</summary>
+    private static bool ReadLater(IReadOnlyList<TracedOp> ops, int index, Tensor t)
+    {
+        for (int j = index + 1; j < ops.Count; j++)
+        {
+            if (Array.Exists(ops[j].Inputs, x => ReferenceEquals(x, t)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A weight with another shape over the same values (a new entry; the original stays for other readers).</summary>

@@ -95,6 +95,23 @@ internal sealed class GraphFolding(ExportGraph g, Dictionary<Tensor, int> valueO
         Replace(op, opIndex, value, $"the output of '{node.Layer}' before its {activation} was fused into it");
     }
 
+    /// <summary>
+    /// A ReLU layer after a convolution, dense layer or add whose output nothing else reads (an imported Relu node, Keras'
+    /// ReLU() layer): fused as their activation (an int8 blob then clamps instead of leaving integers); false when it stays an operator.
+    /// </summary>
+    public bool TryFuseRelu(TracedOp op, int opIndex, int value, bool readLater)
+    {
+        var node = Producer(value);
+        if (readLater || node is null || !(Foldable.Contains(node.Op.Opcode) || node.Op.Opcode == Opcode.Add) || node.Attr(Attr.Activation).AsString() != "linear"
+            || g.Nodes.Exists(n => n.Inputs.Any(r => !r.IsWeight && r.Index == value)))
+        {
+            return false;
+        }
+
+        FuseActivation(op, opIndex, value, "relu");
+        return true;
+    }
+
     /// <summary>Remembers a zero_pad2d of <paramref name="value"/> until a convolution reads it.</summary>
     public void PendPadding(TracedOp op, int value) => _padded[op.Outputs[0]] = (value, op.Attributes.First(a => a.Key == Attr.Pads.Name).Value.AsInt32Array());
 

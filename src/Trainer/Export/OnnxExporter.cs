@@ -91,6 +91,16 @@ public static class OnnxExporter
                 case "tanh": Node("Tanh", [x], [outName]); break;
                 case "sigmoid": Node("Sigmoid", [x], [outName]); break;
                 case "relu6": Node("Clip", [x, Init(T("zero"), [], [0f]), Init(T("six"), [], [6f])], [outName]); break;
+                case "hard_sigmoid": Node("HardSigmoid", [x], [outName], new Proto().Str(1, "alpha").Int(20, 1).Float(2, 1f / 6f), new Proto().Str(1, "beta").Int(20, 1).Float(2, 0.5f)); break;
+                case "hard_swish": Node("HardSwish", [x], [outName]); break;
+                case "silu":
+                {
+                    string s = T("sigmoid");
+                    Node("Sigmoid", [x], [s]);
+                    Node("Mul", [x, s], [outName]);
+                    break;
+                }
+
                 default: Node("Identity", [x], [outName]); break;
             }
 
@@ -251,7 +261,17 @@ public static class OnnxExporter
                 case Formats.Enb.Opcode.Reshape or Formats.Enb.Opcode.Flatten:
                     Node("Reshape", [Nhwc(xv), InitI64(T("shape"), [-1, .. g.Values[node.Output].Dims.Skip(1).Select(d => (long)d)])], [FlatOut(node.Output)]);
                     break;
-                case Formats.Enb.Opcode.Relu or Formats.Enb.Opcode.Tanh or Formats.Enb.Opcode.Sigmoid:
+                case Formats.Enb.Opcode.Mul:
+                {
+                    // The gate [N, 1, 1, C] is [N, C, 1, 1] in NCHW: ONNX broadcasts it over H and W.
+                    int bv = node.Inputs[1].Index;
+                    bool spatial = Spatial(node.Output);
+                    Node("Mul", spatial ? [Nchw(xv), Nchw(bv)] : [Nhwc(xv), Nhwc(bv)], [spatial ? SpatialOut(node.Output) : FlatOut(node.Output)]);
+                    break;
+                }
+
+                case Formats.Enb.Opcode.Relu or Formats.Enb.Opcode.Tanh or Formats.Enb.Opcode.Sigmoid
+                    or Formats.Enb.Opcode.HardSigmoid or Formats.Enb.Opcode.HardSwish or Formats.Enb.Opcode.Silu:
                     // Element-wise: in whichever layout the input already has.
                     if (Spatial(xv) && nchw.TryGetValue(xv, out var inNchw) && !nhwc.ContainsKey(xv))
                     {
@@ -392,6 +412,12 @@ public static class OnnxExporter
             return this;
         }
 
+        public Proto Float(int field, float v)
+        {
+            _fields.Add((field, v));
+            return this;
+        }
+
         public Proto Bytes(int field, byte[] v)
         {
             _fields.Add((field, v));
@@ -420,6 +446,10 @@ public static class OnnxExporter
                         case long l:
                             o.WriteTag(field, WireFormat.WireType.Varint);
                             o.WriteInt64(l);
+                            break;
+                        case float f:
+                            o.WriteTag(field, WireFormat.WireType.Fixed32);
+                            o.WriteFloat(f);
                             break;
                         case byte[] b:
                             o.WriteTag(field, WireFormat.WireType.LengthDelimited);

@@ -100,6 +100,29 @@ internal sealed class ReferenceInterpreter
                 case Opcode.MaxPool2D:
                     f[y] = MaxPool(op, f[x], batch);
                     break;
+                case Opcode.Mul when yv.Type == ElementType.I8:
+                    q[y] = MulInt8(op, q[x], q[op.Inputs[1].Index]);
+                    break;
+                case Opcode.Mul:
+                {
+                    var (a, b) = (f[x], f[op.Inputs[1].Index]);
+                    int c = _g.Values[x].Dims[^1], per = a.Length / batch, perB = b.Length / batch;
+                    f[y] = a.Select((v, i) => v * (perB == per ? b[i] : b[((i / per) * perB) + (i % c)])).ToArray();
+                    break;
+                }
+
+                case Opcode.Relu or Opcode.Tanh or Opcode.Sigmoid or Opcode.HardSigmoid or Opcode.HardSwish or Opcode.Silu when yv.Type == ElementType.I8:
+                {
+                    // Independently of the blob's lookup table: dequantize, the contract's function, quantize.
+                    var fn = ElementwiseFunctions.Of(op.Opcode)!;
+                    var (px, py) = (_g.Values[x].Quantization, yv.Quantization);
+                    q[y] = q[x].Select(v => (int)Int8Arithmetic.Quantize(fn(Int8Arithmetic.Dequantize(v, px.Scales[0], px.ZeroPoints[0])), py.Scales[0], py.ZeroPoints[0])).ToArray();
+                    break;
+                }
+
+                case Opcode.HardSigmoid or Opcode.HardSwish or Opcode.Silu:
+                    f[y] = f[x].Select(ElementwiseFunctions.Of(op.Opcode)!).ToArray();
+                    break;
                 case Opcode.Relu:
                     f[y] = f[x].Select(v => Math.Max(v, 0f)).ToArray();
                     break;
@@ -300,6 +323,24 @@ internal sealed class ReferenceInterpreter
                     }
                 }
             }
+        }
+
+        return y;
+    }
+
+    private int[] MulInt8(OperatorDef op, int[] a, int[] b)
+    {
+        int za = _g.Values[op.Inputs[0].Index].Quantization.ZeroPoints[0], zb = _g.Values[op.Inputs[1].Index].Quantization.ZeroPoints[0];
+        int zy = _g.Values[op.Outputs[0]].Quantization.ZeroPoints[0];
+        var rq = _blob.GetTensorData<int>(op.Inputs[2].Index);
+        int c = _g.Values[op.Inputs[0].Index].Dims[^1];
+        int samples = a.Length / _g.Values[op.Inputs[0].Index].Dims.Skip(1).Aggregate(1, (p, d) => p * d);
+        int per = a.Length / samples, perB = b.Length / samples;
+        var y = new int[a.Length];
+        for (int i = 0; i < a.Length; i++)
+        {
+            int bi = perB == per ? i : ((i / per) * perB) + (i % c);
+            y[i] = Int8Arithmetic.Mul(a[i], za, b[bi], zb, rq[0], rq[1], zy);
         }
 
         return y;

@@ -154,6 +154,9 @@ public static partial class OnnxImporter
                 case "Constant":
                     _consts[n.Outputs[0]] = n.Attributes.TryGetValue("value", out var v) && v.T is { } t ? t : throw Fail(n, "has no tensor 'value' (value_float and the like are not read)");
                     break;
+                case "Identity" when _consts.TryGetValue(n.Inputs[0], out var same):
+                    _consts[n.Outputs[0]] = same;   // torch writes Identity copies of shared weights (EfficientNet's, MobileNetV3's biases)
+                    break;
                 case "Identity":
                 case "Dropout":
                     Alias(n, In(n, 0), "removed");
@@ -162,7 +165,10 @@ public static partial class OnnxImporter
                 case "BatchNormalization": BatchNorm(n); break;
                 case "Relu": Activation(n, new ReLU(name: LayerName(n)), nonNegative: true, ""); break;
                 case "Clip": Clip(n); break;
-                case "Sigmoid": Activation(n, new ActivationLayer("sigmoid", LayerName(n)), nonNegative: true, ""); break;
+                case "Sigmoid": Sigmoid(n); break;
+                case "HardSigmoid": HardSigmoid(n); break;
+                case "HardSwish": Activation(n, new ActivationLayer("hard_swish", LayerName(n)), nonNegative: false, ""); break;
+                case "Mul": Mul(n); break;
                 case "Tanh": Activation(n, new ActivationLayer("tanh", LayerName(n)), nonNegative: false, ""); break;
                 case "Softmax": Softmax(n); break;
                 case "Add": AddNode(n); break;

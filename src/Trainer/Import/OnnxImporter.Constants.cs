@@ -9,7 +9,7 @@ public static partial class OnnxImporter
     private static readonly HashSet<string> Foldable = ["ConstantOfShape", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Add", "Sub", "Mul", "Div"];
 
     /// <summary>Operators mapped only when their inputs are constants (folded); on activations they are not mapped yet.</summary>
-    private static readonly HashSet<string> FoldOnly = ["Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Sub", "Mul", "Div"];
+    private static readonly HashSet<string> FoldOnly = ["Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Sub", "Div"];
 
     /// <summary>
     /// Which values are constants before any layer is built: initializers, Constant nodes, the Shape of anything (the

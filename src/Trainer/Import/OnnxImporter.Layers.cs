@@ -9,6 +9,12 @@ public static partial class OnnxImporter
         // Conv: W [M, C/group, kh, kw] → Conv2D kernel [kh, kw, C, M] (group 1) or DepthwiseConv2D [kh, kw, C, M/C].
         private void Conv(OnnxNode n)
         {
+            if (In(n, 0) is { Layout: Layout.Pooled } pooled)
+            {
+                PooledConv(n, pooled);
+                return;
+            }
+
             var x = Image(n, In(n, 0));
             var w = Const(n, 1);
             var b = OptionalConst(n, 2);
@@ -432,6 +438,22 @@ public static partial class OnnxImporter
             if (shape is [_, long f] && (f == -1 || f == total) && shape[0] is -1 or 0 or 1 || (shape is [_, long f2] && f2 == total))
             {
                 Flatten(n, 1, $"Reshape to [{string.Join(", ", shape)}]");
+                return;
+            }
+
+            // A gate [N, C] as a map of one pixel: [N, C, 1, 1] (torch's view) is the pooled layout; [N, 1, 1, C] (an NHWC
+            // model's, EdgeNet's own export) a Keras Reshape, made NCHW by the Transpose after it.
+            if (x.Layout is Layout.Vector or Layout.Pooled && x.Chw is null && shape is [_, long c1, 1, 1] && c1 == total)
+            {
+                Alias(n, x with { Layout = Layout.Pooled }, $"[N, {total}] as [N, {total}, 1, 1]: held as [N, {total}]");
+                return;
+            }
+
+            if (x.Layout is Layout.Vector or Layout.Pooled && x.Chw is null && shape is [_, 1, 1, long c2] && c2 == total)
+            {
+                var gate = new Reshape([1, 1, (int)total], LayerName(n));
+                Set(n, x with { T = gate.Apply(x.T), Layout = Layout.Nhwc });
+                Row(n, gate, $"[N, {total}] to NHWC [N, 1, 1, {total}]");
                 return;
             }
 

@@ -24,7 +24,7 @@ public sealed record OnnxImportRow(string Nodes, string OpTypes, string Layer, s
 /// <summary>The imported model and how it was made.</summary>
 /// <param name="Model">A Keras functional model taking NHWC images (or vectors), weights from the file.</param>
 /// <param name="Rows">Node by node, what became of it.</param>
-/// <param name="FileParameters">Float values in the file's initializers.</param>
+/// <param name="FileParameters">Float values in the file's initializers, counting each Identity copy of one again (PyTorch's exporter stores equal weights once and copies them).</param>
 /// <param name="Opset">The file's ai.onnx opset.</param>
 /// <param name="Producer">The tool that wrote it.</param>
 /// <param name="InputShape">The model's input sample shape in EdgeNet's (NHWC) order.</param>
@@ -72,18 +72,23 @@ public static partial class OnnxImporter
         CheckOperators(file, g, opset);
         var builder = new Builder(file, g, options ?? new OnnxImportOptions());
         var (m, rows, shape) = builder.Build(Path.GetFileNameWithoutExtension(path));
-        long fileParams = g.Initializers.Values.Where(t => t.DataType is OnnxDataType.Float or OnnxDataType.Float16 or OnnxDataType.Double && t.Dims.Length > 0).Sum(t => t.ElementCount);
+        static bool Weight(OnnxTensor t) => t.DataType is OnnxDataType.Float or OnnxDataType.Float16 or OnnxDataType.Double && t.Dims.Length > 0;
+        long fileParams = g.Initializers.Values.Where(Weight).Sum(t => t.ElementCount)
+            + g.Nodes.Where(n => n.OpType == "Identity" && n.Inputs.Count == 1 && g.Initializers.TryGetValue(n.Inputs[0], out var t) && Weight(t)).Sum(n => g.Initializers[n.Inputs[0]].ElementCount);
         return new OnnxImport(m, rows, fileParams, opset, model.Producer.Trim(), shape);
     }
 
     /// <summary>The operators the importer maps, with what it takes of each: <c>edgenet-train import --list-ops</c>.</summary>
     public static IReadOnlyList<(string Op, string Since, string Maps)> SupportedOperators { get; } =
     [
-        ("Conv", "11", "Conv2D (group 1) or DepthwiseConv2D (group = channels, any multiplier); pads: 'same', 'valid' or a ZeroPadding2D folded back at export; dilations 1"),
+        ("Conv", "11", "Conv2D (group 1) or DepthwiseConv2D (group = channels, any multiplier); pads: 'same', 'valid' or a ZeroPadding2D folded back at export; dilations 1; 1×1 on a pooled [N, C, 1, 1] value: Dense"),
         ("BatchNormalization", "11", "BatchNormalization (inference statistics; folded into the convolution at export)"),
         ("Relu", "11", "ReLU"),
         ("Clip", "11", "ReLU(max) for min 0 (Clip(0, 6): ReLU6, fused at export)"),
-        ("Sigmoid, Tanh", "11", "Activation"),
+        ("Sigmoid, Tanh", "11", "Activation (Mul(x, Sigmoid(x)): SiLU)"),
+        ("HardSigmoid", "11", "Activation('hard_sigmoid') for alpha 1/6, beta 0.5 (PyTorch's, Keras 3's); Mul(x, HardSigmoid(x)): the hard swish"),
+        ("HardSwish", "14", "Activation('hard_swish')"),
+        ("Mul", "11", "Multiply of two activations of one shape, or of a feature map and a [N, C, 1, 1] gate (squeeze-and-excitation)"),
         ("Add", "11", "Add of two equal-shaped activations; after MatMul, the Dense layer's bias"),
         ("MatMul", "11", "Dense (with the following Add of a constant as its bias)"),
         ("Gemm", "11", "Dense (transB 0 or 1, alpha and beta applied to the weights)"),
@@ -104,7 +109,7 @@ public static partial class OnnxImporter
 
     private static readonly HashSet<string> Known =
     [
-        "Conv", "BatchNormalization", "Relu", "Clip", "Sigmoid", "Tanh", "Add", "MatMul", "Gemm", "MaxPool", "AveragePool",
+        "Conv", "BatchNormalization", "Relu", "Clip", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Add", "MatMul", "Gemm", "MaxPool", "AveragePool",
         "GlobalAveragePool", "ReduceMean", "Flatten", "Reshape", "Softmax", "Identity", "Dropout", "Constant",
         "Transpose", "LSTM", "ConstantOfShape", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Sub", "Mul", "Div",
     ];
@@ -124,5 +129,5 @@ public static partial class OnnxImporter
         }
     }
 
-    private static string Num(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+    internal static string Num(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
 }

@@ -8,7 +8,12 @@ cnn_flatten.onnx: torch.onnx.export of a CNN whose Flatten reads a 4x4x8 feature
   multiplier 2, Clip(0, 6), Gemm, Softmax.
 residual.onnx: an inverted residual block (expand, depthwise, project, Add), global average pooling, Linear.
 matmul.onnx: an MLP written as MatMul + Add (what tf2onnx and torch's nn.Linear on 3-D write), opset 17.
-unsupported.onnx: HardSigmoid, Mul, Concat and a Transpose of H and W, to be listed at once.
+se_block.onnx: MobileNetV3/EfficientNet's operators as torch writes them at opset 13: Hardswish (HardSigmoid + Mul),
+  squeeze-and-excitation (GlobalAveragePool, 1x1 convs on [N, C, 1, 1], Hardsigmoid or Sigmoid, Mul(scale, x)), SiLU
+  (Sigmoid + Mul), a product of two branches, torchvision's classifier (Linear, Hardswish, Dropout, Linear).
+se_block14.onnx: the same model at opset 14 (HardSwish as one node).
+hsig_keras2.onnx: a HardSigmoid with Keras 2's alpha 0.2 (tf2onnx's): refused, naming its parameters.
+unsupported.onnx: LeakyRelu, Div, Concat and a Transpose of H and W, to be listed at once.
 bn_flat.onnx: BatchNormalization over a flattened 2x3x3 map (its features are in ONNX's C, H, W order): refused.
 ceil_pool.onnx: max poolings with ceil_mode=True after ReLUs (one adds a last, partial window; one padded, where it adds none).
 ceil_drop.onnx: ceil_mode=True whose last window would start in the padding (PyTorch drops it, ONNX Runtime keeps it): refused.
@@ -19,6 +24,7 @@ import onnx
 from onnx import helper, TensorProto, numpy_helper
 import torch
 import torch.nn as nn
+import torchvision
 
 here = os.path.dirname(os.path.abspath(__file__))
 torch.manual_seed(7)
@@ -100,9 +106,29 @@ class CeilPool(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
-def export(net, shape, name, **kw):
+class SeBlock(nn.Module):
+    """A MobileNetV3 block (hardswish, SE with a hard-sigmoid gate) and an EfficientNet one (SiLU, SE with a sigmoid gate)."""
+    def __init__(self):
+        super().__init__()
+        se = torchvision.ops.SqueezeExcitation
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1, bias=False), bn(8), nn.Hardswish())
+        self.dw = nn.Sequential(nn.Conv2d(8, 8, 3, 1, 1, groups=8, bias=False), bn(8), nn.ReLU())
+        self.se1 = se(8, 4, scale_activation=nn.Hardsigmoid)
+        self.expand = nn.Sequential(nn.Conv2d(8, 16, 1, bias=False), bn(16), nn.SiLU())
+        self.se2 = se(16, 4, activation=nn.SiLU)
+        self.gate = nn.Conv2d(16, 16, 1)
+        self.classifier = nn.Sequential(nn.Linear(16, 12), nn.Hardswish(), nn.Dropout(0.2), nn.Linear(12, 5))
+
+    def forward(self, x):
+        x = self.se1(self.dw(self.stem(x)))
+        x = self.se2(self.expand(x))
+        x = x * self.gate(x)
+        return self.classifier(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+def export(net, shape, name, opset=13, **kw):
     net.eval()
-    torch.onnx.export(net, torch.randn(*shape), os.path.join(here, name), opset_version=13, input_names=["input"],
+    torch.onnx.export(net, torch.randn(*shape), os.path.join(here, name), opset_version=opset, input_names=["input"],
                       output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, **kw)
 
 
@@ -111,6 +137,10 @@ export(Residual(), (1, 3, 12, 10), "residual.onnx")
 export(ViewFlatten(), (1, 2, 7, 9), "view_flatten.onnx")
 export(Lstm(), (1, 7, 5), "lstm.onnx")
 export(CeilPool(), (1, 3, 8, 9), "ceil_pool.onnx")
+torch.manual_seed(11)
+se_net = SeBlock()
+export(se_net, (1, 3, 10, 9), "se_block.onnx")
+export(se_net, (1, 3, 10, 9), "se_block14.onnx", opset=14)
 
 rng = np.random.default_rng(3)
 def init(name, a):
@@ -127,13 +157,17 @@ onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), os.
 
 c = rng.normal(size=(4, 3, 1, 1))
 g = helper.make_graph(
-    [helper.make_node("Conv", ["x", "c"], ["a"], name="conv"), helper.make_node("HardSigmoid", ["a"], ["h"], name="hsig_1"),
-     helper.make_node("Mul", ["a", "h"], ["m"], name="mul_1"), helper.make_node("HardSigmoid", ["m"], ["h2"], name="hsig_2"),
+    [helper.make_node("Conv", ["x", "c"], ["a"], name="conv"), helper.make_node("LeakyRelu", ["a"], ["h"], name="lrelu_1"),
+     helper.make_node("Div", ["a", "h"], ["m"], name="div_1"), helper.make_node("LeakyRelu", ["m"], ["h2"], name="lrelu_2"),
      helper.make_node("Concat", ["m", "h2"], ["y"], axis=1, name="concat_1"),
      helper.make_node("Transpose", ["m"], ["swapped"], perm=[0, 1, 3, 2], name="swap_hw")],
     "bad", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 4, 4])],
     [init("c", c)])
 onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(here, "unsupported.onnx"))
+
+g = helper.make_graph([helper.make_node("HardSigmoid", ["x"], ["y"], name="hsig_keras", alpha=0.2, beta=0.5)], "keras2",
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 4])])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(here, "hsig_keras2.onnx"))
 
 g = helper.make_graph(
     [helper.make_node("Flatten", ["x"], ["f"], axis=1, name="flatten"),

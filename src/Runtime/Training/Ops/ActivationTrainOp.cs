@@ -4,10 +4,13 @@ using Simd = EdgeNet.Kernels.Simd;
 
 namespace EdgeNet.Runtime.Training.Ops;
 
-/// <summary>ReLU, tanh, sigmoid (element-wise) and softmax (over the last axis) for training; the derivatives are written from y. x, y, dx, dy: same shape.</summary>
+/// <summary>
+/// ReLU, tanh, sigmoid, hard sigmoid, hard swish, SiLU (element-wise) and softmax (over the last axis) for training; the
+/// derivatives are written from y, the hard swish's and SiLU's from x. x, y, dx, dy: same shape.
+/// </summary>
 internal sealed unsafe class ActivationTrainOp : TrainOp
 {
-    private readonly int _act;     // 1 relu, 2 tanh, 3 sigmoid, −1 softmax
+    private readonly int _act;     // the kernels' activation code; −1 softmax
     private readonly int _cols;
 
     public ActivationTrainOp(OperatorDef op, int index, BlobReader blob, IReadOnlyList<ValueSlot> values)
@@ -18,19 +21,22 @@ internal sealed unsafe class ActivationTrainOp : TrainOp
             throw Fail($"input {X.Info.ShapeText} and output {Y.Info.ShapeText} differ");
         }
 
-        _act = op.Opcode switch
+        if (X.Info.Type != ElementType.F32)
         {
-            Opcode.Relu => 1,
-            Opcode.Tanh => 2,
-            Opcode.Sigmoid => 3,
-            _ => -1,
-        };
+            throw Fail($"learns on f32 values; got {X.Info.Type}");
+        }
+
+        _act = Runtime.Ops.ActivationOp.Code(op.Opcode);
         _cols = Y.SampleDim(Y.SampleRank - 1);
     }
 
     public bool IsSoftmax => _act < 0;
 
-    public override bool NeedsY => true;
+    public override bool NeedsY => !FromInput;
+
+    public override bool NeedsX => FromInput;
+
+    private bool FromInput => _act is Ref.Activations.HardSwish or Ref.Activations.Silu;
 
     public override void Forward(TrainArena a, int batch, bool simd)
     {
@@ -70,9 +76,24 @@ internal sealed unsafe class ActivationTrainOp : TrainOp
             return;
         }
 
-        var y = a.Value(Y, batch);
         var dy = a.Grad(Y, batch);
         var dx = a.Grad(X, batch);
+        if (FromInput)
+        {
+            var x = a.Value(X, batch);
+            if (simd)
+            {
+                Simd.Activations.BackwardFromInput(_act, x, dy, dx);
+            }
+            else
+            {
+                Ref.Activations.BackwardFromInput(_act, x, dy, dx);
+            }
+
+            return;
+        }
+
+        var y = a.Value(Y, batch);
         switch ((_act < 0, simd))
         {
             case (true, true): Simd.Activations.SoftmaxBackward(y, dy, dx, y.Length / _cols, _cols); break;

@@ -61,7 +61,10 @@ internal sealed partial class CpuBackend : IBackend
     public void ActivationBackward(Activation act, Storage y, Storage dy, Storage dx, int n) =>
         Kernels.Simd.Activations.Backward(Code(act), S(y)[..n], S(dy)[..n], S(dx)[..n]);
 
-    /// <summary>The blob contract's activation code the kernels take (0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 relu6).</summary>
+    public void ActivationBackwardFromInput(Activation act, Storage x, Storage dy, Storage dx, int n) =>
+        Kernels.Simd.Activations.BackwardFromInput(Code(act), S(x)[..n], S(dy)[..n], S(dx)[..n]);
+
+    /// <summary>The kernels' activation code (the blob contract's fused codes 0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 relu6; then 5 hard sigmoid, 6 hard swish, 7 silu).</summary>
     internal static int Code(Activation act) => act switch
     {
         Activation.Linear => 0,
@@ -69,6 +72,9 @@ internal sealed partial class CpuBackend : IBackend
         Activation.Tanh => 2,
         Activation.Sigmoid => 3,
         Activation.Relu6 => 4,
+        Activation.HardSigmoid => Kernels.Reference.Activations.HardSigmoid,
+        Activation.HardSwish => Kernels.Reference.Activations.HardSwish,
+        Activation.Silu => Kernels.Reference.Activations.Silu,
         _ => throw new ArgumentOutOfRangeException(nameof(act), act, null),
     };
 

@@ -114,15 +114,25 @@ __kernel void bias_grad16(__global const float* dy, __global float* db, int rows
   vstore16(accumulate ? vload16(0, db + c) + s : s, 0, db + c);
 }
 
-// act: 0 linear, 1 relu, 2 sigmoid, 3 tanh, 4 relu6
+// act: 0 linear, 1 relu, 2 sigmoid, 3 tanh, 4 relu6, 5 hard sigmoid, 6 hard swish, 7 silu
 __kernel void act_fwd(int act, __global const float* x, __global float* y) {
   int i = get_global_id(0); float v = x[i];
-  y[i] = act == 1 ? fmax(v, 0.0f) : act == 2 ? 1.0f / (1.0f + exp(-v)) : act == 3 ? tanh(v) : act == 4 ? fmin(fmax(v, 0.0f), 6.0f) : v;
+  float h = fmin(fmax(v * (1.0f / 6.0f) + 0.5f, 0.0f), 1.0f);
+  y[i] = act == 1 ? fmax(v, 0.0f) : act == 2 ? 1.0f / (1.0f + exp(-v)) : act == 3 ? tanh(v) : act == 4 ? fmin(fmax(v, 0.0f), 6.0f)
+       : act == 5 ? h : act == 6 ? v * h : act == 7 ? v / (1.0f + exp(-v)) : v;
 }
 
+// From the output y (acts 1-5).
 __kernel void act_bwd(int act, __global const float* y, __global const float* dy, __global float* dx) {
   int i = get_global_id(0); float v = y[i], g = dy[i];
-  dx[i] = act == 1 ? (v > 0.0f ? g : 0.0f) : act == 2 ? g * v * (1.0f - v) : act == 3 ? g * (1.0f - v * v) : act == 4 ? (v > 0.0f && v < 6.0f ? g : 0.0f) : g;
+  dx[i] = act == 1 ? (v > 0.0f ? g : 0.0f) : act == 2 ? g * v * (1.0f - v) : act == 3 ? g * (1.0f - v * v) : act == 4 ? (v > 0.0f && v < 6.0f ? g : 0.0f)
+        : act == 5 ? (v > 0.0f && v < 1.0f ? g * (1.0f / 6.0f) : 0.0f) : g;
+}
+
+// From the input x: the hard swish (0 below -3, 1 above 3, x/3 + 1/2 between) and SiLU (s·(1 + x·(1 − s))).
+__kernel void act_bwd_x(int act, __global const float* x, __global const float* dy, __global float* dx) {
+  int i = get_global_id(0); float v = x[i], g = dy[i], s = 1.0f / (1.0f + exp(-v));
+  dx[i] = act == 6 ? (v < -3.0f ? 0.0f : v > 3.0f ? g : g * (v * (1.0f / 3.0f) + 0.5f)) : act == 7 ? g * s * (1.0f + v * (1.0f - s)) : g;
 }
 
 // op: 0 add, 1 sub, 2 mul, 3 div; b repeats every bl elements

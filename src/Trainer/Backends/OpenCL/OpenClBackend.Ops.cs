@@ -106,11 +106,17 @@ internal sealed partial class OpenClBackend
         }
     }
 
-    private static int Act(Activation a) => a switch { Activation.Relu => 1, Activation.Sigmoid => 2, Activation.Tanh => 3, Activation.Relu6 => 4, _ => 0 };
+    private static int Act(Activation a) => a switch
+    {
+        Activation.Relu => 1, Activation.Sigmoid => 2, Activation.Tanh => 3, Activation.Relu6 => 4,
+        Activation.HardSigmoid => 5, Activation.HardSwish => 6, Activation.Silu => 7, _ => 0,
+    };
 
     public void ActivationForward(Activation act, Storage x, Storage y, int n) => Launch("act_fwd", n, Act(act), x, y);
 
     public void ActivationBackward(Activation act, Storage y, Storage dy, Storage dx, int n) => Launch("act_bwd", n, Act(act), y, dy, dx);
+
+    public void ActivationBackwardFromInput(Activation act, Storage x, Storage dy, Storage dx, int n) => Launch("act_bwd_x", n, Act(act), x, dy, dx);
 
     public void Binary(BinaryOp op, Storage a, Storage b, Storage y, int n, int bLength) => Launch("binary_op", n, (int)op, a, b, y, bLength);
 

@@ -146,6 +146,29 @@ public sealed class Add(string? name = null) : Layer(name)
     internal static Add FromConfig(JsonObject c) => new((string?)c["name"]);
 }
 
+/// <summary>
+/// Element-wise product of its inputs (tf.keras.layers.Multiply), with NumPy broadcasting: a [B, 1, 1, C] gate scales a
+/// [B, H, W, C] feature map per image and channel (MobileNetV3's and EfficientNet's squeeze-and-excitation).
+/// </summary>
+public sealed class Multiply(string? name = null) : Layer(name)
+{
+    /// <inheritdoc/>
+    public override Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false)
+    {
+        if (inputs.Count < 2)
+        {
+            throw new ArgumentException($"Multiply '{Name}' needs at least two inputs; got {inputs.Count}");
+        }
+
+        return inputs.Skip(1).Aggregate(inputs[0], Ops.Mul);
+    }
+
+    /// <summary>One input: returned as it is.</summary>
+    public override Tensor Call(Tensor input, bool training = false) => input;
+
+    internal static Multiply FromConfig(JsonObject c) => new((string?)c["name"]);
+}
+
 /// <summary>Zeros around each image (tf.keras.layers.ZeroPadding2D): [B, H, W, C] → [B, H + top + bottom, W + left + right, C].</summary>
 public sealed class ZeroPadding2D : Layer
 {

@@ -282,6 +282,7 @@ internal static class LayerRegistry
         [nameof(OneHot)] = OneHot.FromConfig,
         [nameof(Concatenate)] = Concatenate.FromConfig,
         [nameof(Add)] = Add.FromConfig,
+        [nameof(Multiply)] = Multiply.FromConfig,
         ["AddLayer"] = Add.FromConfig,   // the class's name before 0.10
         [nameof(ZeroPadding2D)] = ZeroPadding2D.FromConfig,
         [nameof(AveragePooling2D)] = AveragePooling2D.FromConfig,
