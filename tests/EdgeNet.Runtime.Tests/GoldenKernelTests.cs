@@ -54,7 +54,8 @@ public sealed class GoldenKernelTests
             x = new Flatten().Apply(x);
             return new Model(input, new Dense(4).Apply(x));
         }, [7, 6, 3]);
-        yield return ("squeeze-excitation, hard swish, silu, gates", EdgeNet.Tests.Shared.SqueezeExciteModel.Build, [7, 9, 6]);
+        yield return ("squeeze-excitation, hard swish, silu, gates", EdgeNet.Tests.Shared.FamilyModels.SqueezeExcite, [7, 9, 6]);
+        yield return ("concat, channel slices, shuffles", EdgeNet.Tests.Shared.FamilyModels.ChannelMoves, [6, 7, 5]);
         yield return ("conv same s1 + pool + dense", () => new Sequential([new Conv2D(5, [3, 3], padding: "same", activation: "relu"), new MaxPool2D([2, 2]), new Flatten(), new Dense(7)]), [9, 11, 3]);
         yield return ("conv valid s2 + dense relu", () => new Sequential([new Conv2D(17, [5, 3], strides: [2, 2], padding: "valid", activation: "relu"), new Flatten(), new Dense(33, activation: "relu"), new Dense(3)]), [13, 9, 1]);
         yield return ("conv same s2 odd + pool same", () => new Sequential([new Conv2D(33, [2, 2], strides: [2, 2], padding: "same"), new MaxPool2D([3, 3], [1, 1], "same"), new Flatten(), new Dense(1)]), [7, 5, 2]);
@@ -142,7 +143,7 @@ public sealed class GoldenKernelTests
     public void Squeeze_excitation_runs_in_int8_from_its_first_operator_to_its_last()
     {
         KerasBackend.SetRandomSeed(4);
-        var model = EdgeNet.Tests.Shared.SqueezeExciteModel.Build();
+        var model = EdgeNet.Tests.Shared.FamilyModels.SqueezeExcite();
         const int Batch = 4;
         var x = Rand(Batch * 7 * 9 * 6, 6);
         string path = Temp("se-int8");

@@ -74,6 +74,14 @@ public sealed class GradientTests
     }
 
     [TestMethod]
+    public void Channel_slices_shuffles_and_concatenations()
+    {
+        Check("channel_slice", t => Ops.ChannelSlice(t[0], 2, 3), [Rand(2 * 3 * 7, 36)], [[2, 3, 7]]);
+        Check("channel_shuffle", t => Ops.ChannelShuffle(t[0], 3), [Rand(2 * 2 * 6, 37)], [[2, 2, 6]]);
+        Check("concat", t => Ops.Concat([t[0], t[1]]), [Rand(2 * 3 * 4, 38), Rand(2 * 3 * 2, 39)], [[2, 3, 4], [2, 3, 2]]);
+    }
+
+    [TestMethod]
     public void A_channel_gate_scales_a_feature_map_per_image_and_channel()
     {
         // x [2, 3, 4, 5] times a gate [2, 1, 1, 5] (squeeze-and-excitation): the gate's gradient sums over H and W.

@@ -33,6 +33,8 @@ public sealed class OnnxImportTests
     [DataRow("ceil_pool.onnx", 371)] // max pooling with ceil_mode after ReLUs: the last partial window as end padding
     [DataRow("se_block.onnx", 1213)] // hard swish and SiLU as products, squeeze-and-excitation gates (opset 13)
     [DataRow("se_block14.onnx", 1213)] // the same with HardSwish nodes (opset 14)
+    [DataRow("fire.onnx", 985)] // SqueezeNet's fire modules: Concat over the channels
+    [DataRow("shuffle.onnx", 892)] // ShuffleNetV2's units: Slice, Concat, the channel shuffle through folded shape chains
     [DataRow("lstm.onnx", 475, 507)] // Keras' LSTM(8) on 5 features has 448 (one bias); ONNX keeps two biases (+32)
     public void Imported_models_compute_what_onnx_runtime_computes(string file, int parameters, int fileParameters = 0)
     {
@@ -183,6 +185,23 @@ public sealed class OnnxImportTests
     }
 
     [TestMethod]
+    public void Concat_chunk_and_channel_shuffle_become_concatenate_channel_slices_and_one_shuffle_layer()
+    {
+        var fire = OnnxImporter.Import(File("fire.onnx"));
+        Assert.AreEqual(2, fire.Model.Layers.OfType<Concatenate>().Count(), "each fire module's expand 1×1 and 3×3 outputs side by side");
+        Assert.IsTrue(fire.Rows.Any(r => r.OpTypes == "Concat" && r.Note == "2 inputs over the channels: 6 + 6"));
+
+        // x.chunk(2, dim=1) as two Slices of the channels; view(N, 2, C/2, H, W).transpose(1, 2).view(N, C, H, W) as one layer.
+        var shuffle = OnnxImporter.Import(File("shuffle.onnx"));
+        var slices = shuffle.Model.Layers.OfType<ChannelSlice>().Select(s => (s.Begin, s.Size)).ToList();
+        CollectionAssert.AreEquivalent(new[] { (0, 8), (8, 8) }, slices, "the stride-1 unit's chunk");
+        var shuffles = shuffle.Model.Layers.OfType<ChannelShuffle>().ToList();
+        Assert.HasCount(2, shuffles, "one per unit");
+        Assert.IsTrue(shuffles.TrueForAll(s => s.Groups == 2));
+        Assert.AreEqual(2, shuffle.Rows.Count(r => r.OpTypes == "Transpose" && r.Note.Contains("the channel shuffle's interleave", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
     public void A_hard_sigmoid_other_than_pytorch_s_is_refused_with_its_parameters()
     {
         // Keras 2's hard sigmoid (α 0.2, as tf2onnx writes it): the same node type, another function.
@@ -220,7 +239,7 @@ public sealed class OnnxImportTests
         StringAssert.Contains(e.Message, "Transpose with perm [0, 1, 3, 2] ×1 (first: 'swap_hw' (Transpose))");
         StringAssert.Contains(e.Message, "LeakyRelu ×2 (first: 'lrelu_1' (LeakyRelu))");
         StringAssert.Contains(e.Message, "Div on activations ×1 (first: 'div_1' (Div); folded only on constants)");
-        StringAssert.Contains(e.Message, "Concat on activations ×1 (first: 'concat_1' (Concat); folded only on constants)");
+        StringAssert.Contains(e.Message, "Pow ×1 (first: 'pow_1' (Pow))");
         StringAssert.Contains(e.Message, "--list-ops");
     }
 

@@ -168,6 +168,8 @@ public sealed class OpenClEquivalenceTests
         Same("hard_swish", t => Ops.HardSwish(t[0]), [x], [[2, 5, 3, 7]]);
         Same("silu", t => Ops.Silu(t[0]), [x], [[2, 5, 3, 7]]);
         Same("gate", t => Ops.Mul(t[0], t[1]), [x, Rand(14, 41)], [[2, 5, 3, 7], [2, 1, 1, 7]]);
+        Same("channel shuffle", t => Ops.ChannelShuffle(t[0], 2), [Rand(2 * 3 * 8, 42)], [[2, 3, 8]]);
+        Same("channel slice", t => Ops.ChannelSlice(t[0], 1, 5), [Rand(2 * 3 * 8, 43)], [[2, 3, 8]]);
     }
 
     [TestMethod]

@@ -19,6 +19,9 @@ internal sealed class OperatorInput(string name, InputRole role, bool optional, 
     public bool Optional { get; } = optional;
 
     public string Meaning { get; } = meaning;
+
+    /// <summary>The last input only: it may occur any number of times (a concatenation's values).</summary>
+    public bool Repeated { get; init; }
 }
 
 /// <summary>The types an operator attribute can have.</summary>
@@ -183,6 +186,12 @@ internal sealed class OperatorSchema(Opcode opcode, string name, string meaning,
 
     public IReadOnlyList<AttributeSpec> Attributes { get; } = attributes;
 
+    /// <summary>The most inputs an operator of this schema takes (unbounded when its last input repeats).</summary>
+    public int MaxInputs => Inputs.Count > 0 && Inputs[^1].Repeated ? int.MaxValue : Inputs.Count;
+
+    /// <summary>The input position <paramref name="k"/> of an operator: the schema's k-th, or its repeated last one.</summary>
+    public OperatorInput Input(int k) => Inputs[Math.Min(k, Inputs.Count - 1)];
+
     public int RequiredInputs
     {
         get
@@ -230,18 +239,18 @@ internal sealed class OperatorSchema(Opcode opcode, string name, string meaning,
     /// <summary>Null when <paramref name="op"/> has this schema's inputs, one output and valid attributes; else the field and the problem.</summary>
     public (string Field, string Problem)? Check(OperatorDef op)
     {
-        if (op.Inputs.Count < RequiredInputs || op.Inputs.Count > Inputs.Count)
+        if (op.Inputs.Count < RequiredInputs || op.Inputs.Count > MaxInputs)
         {
-            string need = RequiredInputs == Inputs.Count ? $"{Inputs.Count}" : $"{RequiredInputs}..{Inputs.Count}";
+            string need = MaxInputs == int.MaxValue ? $"{RequiredInputs} or more" : RequiredInputs == Inputs.Count ? $"{Inputs.Count}" : $"{RequiredInputs}..{Inputs.Count}";
             return ("inputs", $"{Name} has {op.Inputs.Count} inputs; it takes {need} ({InputsText})");
         }
 
         for (int k = 0; k < op.Inputs.Count; k++)
         {
-            bool weight = Inputs[k].Role == InputRole.Weight;
+            bool weight = Input(k).Role == InputRole.Weight;
             if (op.Inputs[k].IsWeight != weight)
             {
-                return ($"inputs[{k}]", $"{Name} input {k} ('{Inputs[k].Name}') must be {(weight ? "a weight (tensor-table reference)" : "a value (graph reference)")}");
+                return ($"inputs[{k}]", $"{Name} input {k} ('{Input(k).Name}') must be {(weight ? "a weight (tensor-table reference)" : "a value (graph reference)")}");
             }
         }
 
@@ -358,7 +367,7 @@ internal sealed class OperatorSchema(Opcode opcode, string name, string meaning,
             for (int k = 0; k < parts.Length; k++)
             {
                 var i = Inputs[k];
-                parts[k] = (i.Optional ? "[" : "") + i.Name + (i.Role == InputRole.Weight ? " (w)" : "") + (i.Optional ? "]" : "");
+                parts[k] = (i.Optional ? "[" : "") + i.Name + (i.Role == InputRole.Weight ? " (w)" : "") + (i.Optional ? "]" : "") + (i.Repeated ? ", …" : "");
             }
 
             return string.Join(", ", parts);

@@ -35,6 +35,12 @@ internal static class Attr
 
     public static readonly AttributeSpec ReturnSequences = new("return_sequences", AttributeType.Bool, "output every step (only false is run)") { Default = EnbValue.Bool(false) };
 
+    public static readonly AttributeSpec Begin = new("begin", AttributeType.Int, "first channel taken") { Min = 0 };
+
+    public static readonly AttributeSpec Size = new("size", AttributeType.Int, "channels taken") { Min = 1 };
+
+    public static readonly AttributeSpec Groups = new("groups", AttributeType.Int, "channel groups") { Min = 1 };
+
     public static readonly AttributeSpec Depth = new("depth", AttributeType.Int, "number of classes (the output value's last dim rules; informational)") { Min = 1, Optional = true };
 }
 
@@ -104,13 +110,21 @@ internal static class OperatorSchemas
     public static readonly OperatorSchema Mul = new(Opcode.Mul, "mul", "y = a · b; b of a's shape, or [N, 1, …, 1, C] scaling a's last axis per sample",
         [new("a", InputRole.Value, false, "input"), new("b", InputRole.Value, false, "a's shape, or [N, 1, …, 1, C]"), new("requant", InputRole.Weight, true, "int8: [2, 1] multiplier and shift of s_a·s_b / s_y")], []);
 
-    public static readonly OperatorSchema Quantize = new(Opcode.Quantize, "quantize", "f32 to i8 with the output value's scale and zero point", [X], []);
+    public static readonly OperatorSchema Concat = new(Opcode.Concat, "concat", "the inputs side by side over the last axis (channels); int8: all with the output's scale and zero point",
+        [new("x", InputRole.Value, false, "input; the others of its shape but for the last axis") { Repeated = true }], []);
+
+    public static readonly OperatorSchema ChannelSlice = new(Opcode.ChannelSlice, "channel_slice", "y = x[…, begin : begin + size] over the last axis; int8: x's scale and zero point", [X], [Attr.Begin, Attr.Size]);
+
+    public static readonly OperatorSchema ChannelShuffle = new(Opcode.ChannelShuffle, "channel_shuffle", "y[…, k·g + i] = x[…, i·C/g + k]: g groups of C/g channels interleaved; int8: x's scale and zero point", [X], [Attr.Groups]);
+
+    public static readonly OperatorSchema Quantize = new(Opcode.Quantize, "quantize", "f32 to i8 with the output value's scale and zero point; i8 to i8 (a requantization) by its requant",
+        [X, new("requant", InputRole.Weight, true, "i8 → i8: [2, 1] multiplier and shift of s_x / s_y")], []);
 
     public static readonly OperatorSchema Dequantize = new(Opcode.Dequantize, "dequantize", "i8 to f32 with the input value's scale and zero point", [X], []);
 
     /// <summary>Every operator, in opcode order.</summary>
     public static IReadOnlyList<OperatorSchema> All { get; } =
-        [Dense, Conv2D, MaxPool2D, Flatten, Reshape, Relu, Tanh, Sigmoid, Softmax, Lstm, Embedding, OneHot, DepthwiseConv2D, Add, AvgPool2D, GlobalAvgPool2D, HardSigmoid, HardSwish, Silu, Quantize, Dequantize, Mul];
+        [Dense, Conv2D, MaxPool2D, Flatten, Reshape, Relu, Tanh, Sigmoid, Softmax, Lstm, Embedding, OneHot, DepthwiseConv2D, Add, AvgPool2D, GlobalAvgPool2D, HardSigmoid, HardSwish, Silu, Quantize, Dequantize, Mul, Concat, ChannelSlice, ChannelShuffle];
 
     private static readonly Dictionary<Opcode, OperatorSchema> ByOpcode = new(All.Count);
 

@@ -68,6 +68,15 @@ public enum Opcode : ushort
 
     /// <summary>Element-wise product, the second operand of the first's shape or one value per sample and channel (squeeze-and-excitation).</summary>
     Mul = 22,
+
+    /// <summary>The inputs side by side over the last axis (channels).</summary>
+    Concat = 23,
+
+    /// <summary>A contiguous range of the last axis (ShuffleNet's channel split).</summary>
+    ChannelSlice = 24,
+
+    /// <summary>The channels of g groups interleaved (ShuffleNet's channel shuffle).</summary>
+    ChannelShuffle = 25,
 }
 
 /// <summary>An operator input: a weight from the tensor table, or an activation value.</summary>

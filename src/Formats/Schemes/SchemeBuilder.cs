@@ -25,7 +25,7 @@ internal static class SchemeBuilder
     private static readonly HashSet<Opcode> IntegerOps =
         [
             Opcode.Dense, Opcode.Conv2D, Opcode.DepthwiseConv2D, Opcode.MaxPool2D, Opcode.Reshape, Opcode.Flatten, Opcode.Add, Opcode.AvgPool2D, Opcode.GlobalAvgPool2D,
-            Opcode.Mul, Opcode.Relu, Opcode.Tanh, Opcode.Sigmoid, Opcode.HardSigmoid, Opcode.HardSwish, Opcode.Silu,
+            Opcode.Mul, Opcode.Concat, Opcode.ChannelSlice, Opcode.ChannelShuffle, Opcode.Relu, Opcode.Tanh, Opcode.Sigmoid, Opcode.HardSigmoid, Opcode.HardSwish, Opcode.Silu,
         ];
 
     /// <summary>The activations an int8 operator applies as a clamp of its output.</summary>
@@ -141,6 +141,23 @@ internal static class SchemeBuilder
             return q;
         }
 
+        // An int8 value with the quantization <paramref name="target"/>: itself, or a quantize op (i8 → i8) rescaling it.
+        int Requantized(int q, QuantizationParams target, string reader)
+        {
+            var p = values[q].Quantization;
+            if (p.Scales[0] == target.Scales[0] && p.ZeroPoints[0] == target.ZeroPoints[0])
+            {
+                return q;
+            }
+
+            var (m, sh) = Int8Arithmetic.QuantizeMultiplier((double)p.Scales[0] / target.Scales[0]);
+            string name = $"{values[q].Name}/for_{reader}";
+            int r = AddValue(name, ElementType.I8, [.. values[q].Dims], target);
+            int table = w.AddTensor(name + "/requant", ElementType.I32, [2, 1], new[] { m, sh }.AsSpan());
+            ops.Add(new OperatorDef(Opcode.Quantize, [TensorRef.Value(q), TensorRef.Weight(table)], [r], []));
+            return r;
+        }
+
         Array.Fill(valueMap, -1);
         var (inName, inDims) = g.Values[g.Input];
         valueMap[g.Input] = AddValue(inName, ElementType.F32, inDims);
@@ -155,7 +172,8 @@ internal static class SchemeBuilder
             {
                 int qx = QuantOf(x);
                 var inQ = values[qx].Quantization;
-                QuantizationParams outQ = n.Op.Opcode is Opcode.MaxPool2D or Opcode.Reshape or Opcode.Flatten ? inQ : QuantizationParams.PerTensor(Range(n.Output).S, Range(n.Output).Z);
+                QuantizationParams outQ = n.Op.Opcode is Opcode.MaxPool2D or Opcode.Reshape or Opcode.Flatten or Opcode.ChannelSlice or Opcode.ChannelShuffle
+                    ? inQ : QuantizationParams.PerTensor(Range(n.Output).S, Range(n.Output).Z);
                 var inputs = new List<TensorRef> { TensorRef.Value(qx) };
                 float sx = inQ.Scales[0], sy = outQ.Scales[0];
                 switch (n.Op.Opcode)
@@ -194,6 +212,18 @@ internal static class SchemeBuilder
                         inputs.Add(TensorRef.Value(qb));
                         int[] table = Int8Arithmetic.AddRequant(sx, values[qb].Quantization.Scales[0], sy);
                         inputs.Add(TensorRef.Weight(w.AddTensor(n.Layer + "/requant", ElementType.I32, [2, 3], table.AsSpan())));
+                        break;
+                    }
+
+                    case Opcode.Concat:
+                    {
+                        // A copy: every input brought to the output's scale and zero point first (TensorFlow Lite's rule).
+                        inputs.Clear();
+                        foreach (int xv in n.Xs)
+                        {
+                            inputs.Add(TensorRef.Value(Requantized(QuantOf(xv), outQ, n.Layer)));
+                        }
+
                         break;
                     }
 

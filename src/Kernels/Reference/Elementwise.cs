@@ -55,4 +55,13 @@ internal static unsafe class Elementwise
             }
         }
     }
+
+    // x (zx), y (zy): [n] int8; y = clamp(zy + round((x − zx) · M), −128, 127): a value brought to another scale (before a concatenation)
+    public static void RescaleInt8(sbyte* x, int zx, int n, int multiplier, int shift, int zy, sbyte* y)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            y[i] = Requantize.Apply(x[i] - zx, multiplier, shift, zy, -128, 127);
+        }
+    }
 }

@@ -137,6 +137,27 @@ internal static unsafe class Elementwise
         Reference.Elementwise.MulInt8(a + i, za, b + i, zb, 1, n - i, 1, multiplier, shift, zy, y + i);
     }
 
+    // x (zx), y (zy): [n] int8; as Reference.Elementwise.RescaleInt8, the rescaling in 64-bit lanes.
+    public static void RescaleInt8(sbyte* x, int zx, int n, int multiplier, int shift, int zy, sbyte* y)
+    {
+        int i = 0, lanes = Vector<int>.Count;
+        if (Vector.IsHardwareAccelerated && Vector<long>.Count * 2 == lanes)
+        {
+            var q = new MulRequant(zx, 0, multiplier, shift, zy);
+            Span<int> tmp = stackalloc int[lanes];
+            for (; i + lanes <= n; i += lanes)
+            {
+                var n32 = q.Scaled(x + i, tmp);
+                for (int k = 0; k < lanes; k++)
+                {
+                    y[i + k] = (sbyte)n32[k];
+                }
+            }
+        }
+
+        Reference.Elementwise.RescaleInt8(x + i, zx, n - i, multiplier, shift, zy, y + i);
+    }
+
     /// <summary>The int8 product's constants as vectors; <see cref="Product"/> gives one vector of results as int32 in [−128, 127].</summary>
     private readonly struct MulRequant(int za, int zb, int multiplier, int shift, int zy)
     {
@@ -147,7 +168,16 @@ internal static unsafe class Elementwise
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<int> Product(sbyte* a, sbyte* b, Span<int> tmp)
         {
-            var p = (Load(a, tmp) - _za) * (Load(b, tmp) - _zb);   // |p| ≤ 255², exact in int32
+            return Requantized((Load(a, tmp) - _za) * (Load(b, tmp) - _zb));   // |p| ≤ 255², exact in int32
+        }
+
+        /// <summary>(x − z_a) requantized: a rescaling of one operand.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<int> Scaled(sbyte* x, Span<int> tmp) => Requantized(Load(x, tmp) - _za);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private Vector<int> Requantized(Vector<int> p)
+        {
             Vector.Widen(p, out Vector<long> p0, out Vector<long> p1);
             var y0 = Vector.Min(Vector.Max(_zy + Clamp32(((p0 * _m) + _round) >> _s), _lo), _hi);
             var y1 = Vector.Min(Vector.Max(_zy + Clamp32(((p1 * _m) + _round) >> _s), _lo), _hi);

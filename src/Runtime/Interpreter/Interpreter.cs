@@ -184,6 +184,7 @@ public sealed unsafe class Interpreter : IDisposable
         Opcode.Reshape or Opcode.Flatten => new ReshapeOp(op, i, ctx),
         Opcode.Relu or Opcode.Tanh or Opcode.Sigmoid or Opcode.Softmax or Opcode.HardSigmoid or Opcode.HardSwish or Opcode.Silu => new ActivationOp(op, i, ctx),
         Opcode.Mul => new MulOp(op, i, ctx),
+        Opcode.Concat or Opcode.ChannelSlice or Opcode.ChannelShuffle => new ChannelsOp(op, i, ctx),
         Opcode.Quantize or Opcode.Dequantize => new QuantizeOp(op, i, ctx),
         Opcode.OneHot => new OneHotOp(op, i, ctx),
         Opcode.Embedding => new EmbeddingOp(op, i, ctx),

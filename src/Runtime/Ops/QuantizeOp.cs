@@ -5,15 +5,33 @@ using Ref = EdgeNet.Kernels.Reference;
 
 namespace EdgeNet.Runtime.Ops;
 
-/// <summary>f32 → int8 with the output value's scale and zero point, and back.</summary>
+/// <summary>f32 → int8 with the output value's scale and zero point, and back; int8 → int8 (a requantization) by the writer's multiplier.</summary>
 internal sealed unsafe class QuantizeOp : OpKernel
 {
     private readonly bool _quantize;
+    private readonly (int Multiplier, int Shift)? _rescale;
 
     public QuantizeOp(OperatorDef op, int index, PrepareContext ctx)
         : base(op, index, ctx)
     {
         _quantize = op.Opcode == Opcode.Quantize;
+        if (_quantize && Inputs[0].Info.Type == ElementType.I8)
+        {
+            if (Output.Info.Type != ElementType.I8 || Inputs[0].SampleElements != Output.SampleElements || WeightCount != 1 || Weight(0).Type != ElementType.I32 || Weight(0).ElementCount != 2)
+            {
+                throw Fail("an int8 → int8 quantize (a requantization) needs an int8 output of its input's shape and an i32 requant table [2, 1]");
+            }
+
+            var rq = Blob.GetTensorData<int>(WeightIndex(0));
+            _rescale = (rq[0], rq[1]);
+            if (Int8Arithmetic.ShiftProblem(rq[1]) is { } problem)
+            {
+                throw Fail($"requant table: {problem}");
+            }
+
+            return;
+        }
+
         var (from, to) = _quantize ? (ElementType.F32, ElementType.I8) : (ElementType.I8, ElementType.F32);
         if (Inputs[0].Info.Type != from || Output.Info.Type != to || Inputs[0].SampleElements != Output.SampleElements)
         {
@@ -27,11 +45,26 @@ internal sealed unsafe class QuantizeOp : OpKernel
         }
     }
 
-    public override long ScratchBytes(int maxBatch) => _quantize && Simd ? Output.Bytes(maxBatch) * 4 : 0;
+    public override long ScratchBytes(int maxBatch) => _quantize && _rescale is null && Simd ? Output.Bytes(maxBatch) * 4 : 0;
 
     public override void Eval(byte* arena, byte* scratch, int batch)
     {
         int n = Output.Elements(batch);
+        if (_rescale is var (m, sh))
+        {
+            // x, y: [n] int8
+            if (Simd)
+            {
+                EdgeNet.Kernels.Simd.Elementwise.RescaleInt8(Q(arena, Inputs[0]), Inputs[0].ZeroPoint, n, m, sh, Output.ZeroPoint, Q(arena, Output));
+            }
+            else
+            {
+                Ref.Elementwise.RescaleInt8(Q(arena, Inputs[0]), Inputs[0].ZeroPoint, n, m, sh, Output.ZeroPoint, Q(arena, Output));
+            }
+
+            return;
+        }
+
         if (_quantize)
         {
             if (Simd)

@@ -29,17 +29,7 @@ public static partial class Ops
             return Binary(BinaryOp.Mul, a, b);
         }
 
-        var recorder = OpRecording.Swap((IOpRecorder?)null);
-        Tensor y;
-        try
-        {
-            y = Binary(BinaryOp.Mul, x, s);
-        }
-        finally
-        {
-            OpRecording.Swap(recorder);
-        }
-
+        var y = Unrecorded(() => Binary(BinaryOp.Mul, x, s));
         OpRecording.Record(OperatorSchemas.Mul.Name, [x, s], [y]);
         return y;
     }

@@ -93,6 +93,11 @@ public static partial class Ops
             start += xs[i].Shape[ax];
         }
 
+        if (OpRecording.Active && ax == first.Rank - 1)
+        {
+            OpRecording.Record(OperatorSchemas.Concat.Name, [.. xs], [y]);
+        }
+
         GradientTape.Record([.. xs], [y], (g, need) =>
         {
             var grads = new Tensor?[xs.Count];

@@ -179,13 +179,13 @@ internal sealed partial class ExportGraph
 
             // Any other traced op is an operator of the contract, its inputs mapped by the schema's roles.
             var schema = OperatorSchemas.Named(op.Kind);
-            if (schema is null || schema.Opcode is Opcode.Lstm or Opcode.Quantize or Opcode.Dequantize || op.Inputs.Length > schema.Inputs.Count)
+            if (schema is null || schema.Opcode is Opcode.Lstm or Opcode.Quantize or Opcode.Dequantize || op.Inputs.Length > schema.MaxInputs)
             {
                 throw new NotSupportedException($"op '{op.Kind}' cannot be exported to a blob (the runtime runs {Exportable}, and LSTM loops); write the model with layers");
             }
 
             var attributes = op.Attributes;
-            var inputs = op.Inputs.Select((t, k) => schema.Inputs[k].Role == InputRole.Weight
+            var inputs = op.Inputs.Select((t, k) => schema.Input(k).Role == InputRole.Weight
                 ? Weight(t, op.Kind)
                 : new ExportRef(false, k == 0 && folding.PaddedSource(t, op, schema, ref attributes) is int padded ? padded : Value(t, op.Kind))).ToList();
             if (schema == OperatorSchemas.DepthwiseConv2D)

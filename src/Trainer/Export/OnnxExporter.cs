@@ -261,6 +261,37 @@ public static class OnnxExporter
                 case Formats.Enb.Opcode.Reshape or Formats.Enb.Opcode.Flatten:
                     Node("Reshape", [Nhwc(xv), InitI64(T("shape"), [-1, .. g.Values[node.Output].Dims.Skip(1).Select(d => (long)d)])], [FlatOut(node.Output)]);
                     break;
+                case Formats.Enb.Opcode.Concat:
+                {
+                    bool spatial = Spatial(node.Output);
+                    var parts = node.Inputs.Select(r => spatial ? Nchw(r.Index) : Nhwc(r.Index)).ToArray();
+                    Node("Concat", parts, [spatial ? SpatialOut(node.Output) : FlatOut(node.Output)], new Proto().Str(1, "axis").Int(20, 2).Int(3, spatial ? 1 : -1));
+                    break;
+                }
+
+                case Formats.Enb.Opcode.ChannelSlice:
+                {
+                    bool spatial = Spatial(node.Output);
+                    long begin = node.Attr(Attr.Begin).AsInt64(), size = node.Attr(Attr.Size).AsInt64();
+                    Node("Slice", [spatial ? Nchw(xv) : Nhwc(xv), InitI64(T("starts"), [begin]), InitI64(T("ends"), [begin + size]), InitI64(T("axes"), [spatial ? 1 : -1])],
+                        [spatial ? SpatialOut(node.Output) : FlatOut(node.Output)]);
+                    break;
+                }
+
+                case Formats.Enb.Opcode.ChannelShuffle:
+                {
+                    // torch's channel_shuffle: view(N, g, C/g, H, W), transpose(1, 2), view(N, C, H, W).
+                    bool spatial = Spatial(node.Output);
+                    int[] d = g.Values[node.Output].Dims;
+                    long groups = node.Attr(Attr.Groups).AsInt64(), c = d[^1];
+                    long[] rest = spatial ? [d[1], d[2]] : [];
+                    string grouped = T("grouped"), swapped = T("swapped");
+                    Node("Reshape", [spatial ? Nchw(xv) : Nhwc(xv), InitI64(T("shape"), [0, groups, c / groups, .. rest])], [grouped]);
+                    Node("Transpose", [grouped], [swapped], Ints("perm", spatial ? [0, 2, 1, 3, 4] : [0, 2, 1]));
+                    Node("Reshape", [swapped, InitI64(T("shape"), [0, c, .. rest])], [spatial ? SpatialOut(node.Output) : FlatOut(node.Output)]);
+                    break;
+                }
+
                 case Formats.Enb.Opcode.Mul:
                 {
                     // The gate [N, 1, 1, C] is [N, C, 1, 1] in NCHW: ONNX broadcasts it over H and W.

@@ -34,6 +34,32 @@ internal sealed class ReferenceInterpreter
             int ySize = batch * yv.Dims.Skip(1).Aggregate(1, (a, d) => a * d);
             switch (op.Opcode)
             {
+                case Opcode.Quantize when _g.Values[x].Type == ElementType.I8:
+                {
+                    // A requantization: (x − z_x) rescaled by s_x / s_y.
+                    int[] rq = _blob.GetTensorData<int>(op.Inputs[1].Index).ToArray();
+                    int zx = _g.Values[x].Quantization.ZeroPoints[0], zy = yv.Quantization.ZeroPoints[0];
+                    q[y] = q[x].Select(v => (int)Int8Arithmetic.Requantize(v - zx, rq[0], rq[1], zy, -128, 127)).ToArray();
+                    break;
+                }
+
+                case Opcode.Concat or Opcode.ChannelSlice or Opcode.ChannelShuffle:
+                {
+                    int[] ins = op.Inputs.Select(r => r.Index).ToArray();
+                    var map = ChannelMap(op, ins.Select(v => _g.Values[v].Dims[^1]).ToArray(), yv.Dims[^1]);
+                    int rows = ySize / yv.Dims[^1];
+                    if (yv.Type == ElementType.I8)
+                    {
+                        q[y] = Gather(ins.Select(v => q[v]).ToArray(), rows, map);
+                    }
+                    else
+                    {
+                        f[y] = Gather(ins.Select(v => f[v]).ToArray(), rows, map);
+                    }
+
+                    break;
+                }
+
                 case Opcode.Quantize:
                 {
                     var p = yv.Quantization;
@@ -322,6 +348,63 @@ internal sealed class ReferenceInterpreter
                         y[((((img * g.OutH) + oh) * g.OutW) + ow) * f + o] = Int8Arithmetic.Requantize(acc, mult[o], shift[o], zy, clamp.Lo, clamp.Hi);
                     }
                 }
+            }
+        }
+
+        return y;
+    }
+
+    /// <summary>For each output channel, the (input, channel) it copies: a concatenation, a channel slice, a channel shuffle.</summary>
+    private static (int Input, int Channel)[] ChannelMap(OperatorDef op, int[] inC, int outC)
+    {
+        var schema = Schema(op);
+        var map = new (int, int)[outC];
+        switch (op.Opcode)
+        {
+            case Opcode.Concat:
+                for (int i = 0, j = 0; i < inC.Length; i++)
+                {
+                    for (int c = 0; c < inC[i]; c++)
+                    {
+                        map[j++] = (i, c);
+                    }
+                }
+
+                break;
+            case Opcode.ChannelSlice:
+                int begin = (int)schema.Value(op, Attr.Begin).AsInt64();
+                for (int j = 0; j < outC; j++)
+                {
+                    map[j] = (0, begin + j);
+                }
+
+                break;
+            default:
+                int g = (int)schema.Value(op, Attr.Groups).AsInt64(), per = outC / g;
+                for (int i = 0; i < g; i++)
+                {
+                    for (int k = 0; k < per; k++)
+                    {
+                        map[(k * g) + i] = (0, (i * per) + k);
+                    }
+                }
+
+                break;
+        }
+
+        return map;
+    }
+
+    // xs[i]: [rows, C_i]; y: [rows, map.Length], y[r, j] = xs[map[j].Input][r, map[j].Channel]
+    private static T[] Gather<T>(T[][] xs, int rows, (int Input, int Channel)[] map)
+    {
+        var y = new T[rows * map.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int j = 0; j < map.Length; j++)
+            {
+                var (i, c) = map[j];
+                y[(r * map.Length) + j] = xs[i][(r * (xs[i].Length / rows)) + c];
             }
         }
 

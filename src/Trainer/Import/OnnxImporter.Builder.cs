@@ -28,13 +28,20 @@ public static partial class OnnxImporter
 
         /// <summary>An LSTM's last hidden state, ONNX [1, N, H], held as [N, H].</summary>
         LastState,
+
+        /// <summary>A feature map viewed as ONNX [N, g, C/g, H, W] (a channel shuffle's first step), held as the map [N, H, W, C].</summary>
+        Grouped,
+
+        /// <summary>A grouped map with its two group axes swapped, [N, C/g, g, H, W] (the shuffle's second step), held as the map.</summary>
+        Shuffled,
     }
 
     /// <param name="T">The Keras tensor.</param>
     /// <param name="Layout">How it maps onto ONNX's shape.</param>
     /// <param name="Chw">For a flattened feature map: ONNX's (C, H, W), whose order the next Dense's rows must follow.</param>
     /// <param name="NonNegative">Made by a ReLU: zero padding equals a max pooling's −∞ padding.</param>
-    private sealed record Value(KerasTensor T, Layout Layout, (int C, int H, int W)? Chw = null, bool NonNegative = false);
+    /// <param name="Groups">For a grouped or shuffled map: the channel groups.</param>
+    private sealed record Value(KerasTensor T, Layout Layout, (int C, int H, int W)? Chw = null, bool NonNegative = false, int Groups = 0);
 
     /// <summary>The graph walk: one ONNX node (or a MatMul + Add pair) at a time into Keras layers.</summary>
     private sealed partial class Builder(string file, OnnxGraph g, OnnxImportOptions options)
@@ -169,6 +176,9 @@ public static partial class OnnxImporter
                 case "HardSigmoid": HardSigmoid(n); break;
                 case "HardSwish": Activation(n, new ActivationLayer("hard_swish", LayerName(n)), nonNegative: false, ""); break;
                 case "Mul": Mul(n); break;
+                case "Concat": Concat(n); break;
+                case "Split": Split(n); break;
+                case "Slice": Slice(n); break;
                 case "Tanh": Activation(n, new ActivationLayer("tanh", LayerName(n)), nonNegative: false, ""); break;
                 case "Softmax": Softmax(n); break;
                 case "Add": AddNode(n); break;

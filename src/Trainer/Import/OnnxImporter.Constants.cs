@@ -9,7 +9,7 @@ public static partial class OnnxImporter
     private static readonly HashSet<string> Foldable = ["ConstantOfShape", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Add", "Sub", "Mul", "Div"];
 
     /// <summary>Operators mapped only when their inputs are constants (folded); on activations they are not mapped yet.</summary>
-    private static readonly HashSet<string> FoldOnly = ["Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Sub", "Div"];
+    private static readonly HashSet<string> FoldOnly = ["Gather", "Unsqueeze", "Squeeze", "Cast", "Sub", "Div"];
 
     /// <summary>
     /// Which values are constants before any layer is built: initializers, Constant nodes, the Shape of anything (the
@@ -38,7 +38,7 @@ public static partial class OnnxImporter
                 bad.Add((n, $"{n.OpType} on activations"));
             }
             else if (n.OpType == "Transpose" && n.Attributes.TryGetValue("perm", out var perm)
-                && !(perm.Ints.SequenceEqual([0L, 3, 1, 2]) || perm.Ints.SequenceEqual([0L, 2, 3, 1]) || perm.Ints.SequenceEqual([1L, 0, 2])))
+                && !(perm.Ints.SequenceEqual([0L, 3, 1, 2]) || perm.Ints.SequenceEqual([0L, 2, 3, 1]) || perm.Ints.SequenceEqual([1L, 0, 2]) || perm.Ints.SequenceEqual([0L, 2, 1, 3, 4])))
             {
                 bad.Add((n, $"Transpose with perm [{string.Join(", ", perm.Ints)}]"));
             }

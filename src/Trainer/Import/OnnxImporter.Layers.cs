@@ -374,6 +374,12 @@ public static partial class OnnxImporter
                 return;
             }
 
+            if (x.Layout == Layout.Grouped && perm is [0, 2, 1, 3, 4])
+            {
+                Alias(n, x with { Layout = Layout.Shuffled }, $"[N, {x.Groups}, C/{x.Groups}, H, W] → [N, C/{x.Groups}, {x.Groups}, H, W]: the channel shuffle's interleave");
+                return;
+            }
+
             if (x.Layout is Layout.Sequence or Layout.TimeMajor && perm is [1, 0, 2])
             {
                 Alias(n, x with { Layout = x.Layout == Layout.Sequence ? Layout.TimeMajor : Layout.Sequence }, "batch-first ↔ time-first: the LSTM reads EdgeNet's [N, T, F]");
@@ -435,6 +441,11 @@ public static partial class OnnxImporter
             var x = In(n, 0);
             long[] shape = Const(n, 1).AsInts().Select(d => d == BatchDim ? 0 : d).ToArray(); // the folded batch: "copy it"
             long total = x.T.SampleShape.Size;
+            if (ChannelShuffleStep(n, x, shape))
+            {
+                return;
+            }
+
             if (shape is [_, long f] && (f == -1 || f == total) && shape[0] is -1 or 0 or 1 || (shape is [_, long f2] && f2 == total))
             {
                 Flatten(n, 1, $"Reshape to [{string.Join(", ", shape)}]");

@@ -97,12 +97,15 @@ public static partial class OnnxImporter
         ("GlobalAveragePool", "11", "GlobalAveragePooling2D"),
         ("ReduceMean", "11", "GlobalAveragePooling2D over axes [2, 3] (keepdims 0 or 1; axes as an input from opset 18)"),
         ("Shape, Gather, Unsqueeze, Squeeze, Concat, Cast, Slice, Add, Sub, Mul, Div", "11", "folded when their inputs are constants or shapes (x.view(x.size(0), -1)); a symbolic batch stays the batch"),
+        ("Concat", "11", "Concatenate of feature maps over the channels (axis 1; SqueezeNet's fire modules, ShuffleNet's units) or of vectors over the features"),
+        ("Split, Slice", "11", "ChannelSlice per piece: a split or a step-1 slice of a feature map's channels (axis 1; ShuffleNet's chunk)"),
+        ("Reshape + Transpose + Reshape", "11", "ChannelShuffle: view(N, g, C/g, H, W), transpose(1, 2), view(N, C, H, W) (ShuffleNet's channel shuffle)"),
         ("Flatten", "11", "Flatten (a feature map's C, H, W order kept by reordering the next Dense)"),
         ("Reshape", "11", "Flatten, for a constant shape [N, -1] or [N, features]"),
         ("Softmax", "11", "Softmax over the last axis"),
         ("LSTM", "11", "LSTM (forward, default activations, zero initial state; gates reordered from ONNX's i, o, f, c to Keras' i, f, c, o; its last hidden state Y_h, read through Gather/Squeeze/Reshape)"),
         ("ConstantOfShape", "11", "folded (an LSTM's zero initial state over the batch)"),
-        ("Transpose", "11", "dropped: NHWC ↔ NCHW at a converted model's edges (tf2onnx, EdgeNet's own export), perm [0, 3, 1, 2] or [0, 2, 3, 1]"),
+        ("Transpose", "11", "dropped: NHWC ↔ NCHW at a converted model's edges (tf2onnx, EdgeNet's own export), perm [0, 3, 1, 2] or [0, 2, 3, 1]; [0, 2, 1, 3, 4] inside a channel shuffle"),
         ("Identity, Dropout", "11", "removed"),
         ("Constant", "11", "a constant"),
     ];
@@ -111,7 +114,7 @@ public static partial class OnnxImporter
     [
         "Conv", "BatchNormalization", "Relu", "Clip", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Add", "MatMul", "Gemm", "MaxPool", "AveragePool",
         "GlobalAveragePool", "ReduceMean", "Flatten", "Reshape", "Softmax", "Identity", "Dropout", "Constant",
-        "Transpose", "LSTM", "ConstantOfShape", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Sub", "Mul", "Div",
+        "Transpose", "LSTM", "ConstantOfShape", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Sub", "Mul", "Div", "Split",
     ];
 
     // Every unsupported operator at once, with its count and the first node's name: a user fixes them in one go.

@@ -12,8 +12,13 @@ se_block.onnx: MobileNetV3/EfficientNet's operators as torch writes them at opse
   squeeze-and-excitation (GlobalAveragePool, 1x1 convs on [N, C, 1, 1], Hardsigmoid or Sigmoid, Mul(scale, x)), SiLU
   (Sigmoid + Mul), a product of two branches, torchvision's classifier (Linear, Hardswish, Dropout, Linear).
 se_block14.onnx: the same model at opset 14 (HardSwish as one node).
+fire.onnx: SqueezeNet's fire modules (torchvision's Fire: squeeze 1x1, expand 1x1 and 3x3, Concat over the channels)
+  with a ceil_mode max pooling between them, global average pooling, Flatten.
+shuffle.onnx: ShuffleNetV2's units (torchvision's InvertedResidual): a stride-2 unit (two branches, Concat) and a
+  stride-1 unit (x.chunk(2, 1) as Slices, Concat), each ending in channel_shuffle (Reshape to 5-D, Transpose
+  [0, 2, 1, 3, 4], Reshape back, their shapes from Shape chains to fold); x.mean([2, 3]), Linear.
 hsig_keras2.onnx: a HardSigmoid with Keras 2's alpha 0.2 (tf2onnx's): refused, naming its parameters.
-unsupported.onnx: LeakyRelu, Div, Concat and a Transpose of H and W, to be listed at once.
+unsupported.onnx: LeakyRelu, Div, Pow and a Transpose of H and W, to be listed at once.
 bn_flat.onnx: BatchNormalization over a flattened 2x3x3 map (its features are in ONNX's C, H, W order): refused.
 ceil_pool.onnx: max poolings with ceil_mode=True after ReLUs (one adds a last, partial window; one padded, where it adds none).
 ceil_drop.onnx: ceil_mode=True whose last window would start in the padding (PyTorch drops it, ONNX Runtime keeps it): refused.
@@ -126,6 +131,33 @@ class SeBlock(nn.Module):
         return self.classifier(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
+class Fires(nn.Module):
+    def __init__(self):
+        super().__init__()
+        fire = torchvision.models.squeezenet.Fire
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 2), nn.ReLU(), nn.MaxPool2d(3, 2, ceil_mode=True))
+        self.fires = nn.Sequential(fire(8, 4, 6, 6), fire(12, 4, 8, 8))
+        self.head = nn.Sequential(nn.Conv2d(16, 5, 1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+    def forward(self, x):
+        return self.head(self.fires(self.stem(x)))
+
+
+class Shuffles(nn.Module):
+    def __init__(self):
+        super().__init__()
+        unit = torchvision.models.shufflenetv2.InvertedResidual
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 1, 1, bias=False), bn(8), nn.ReLU())
+        self.units = nn.Sequential(unit(8, 16, 2), unit(16, 16, 1))
+        self.fc = nn.Linear(16, 4)
+        for m in self.units.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5); m.running_var.uniform_(0.5, 1.5)
+
+    def forward(self, x):
+        return self.fc(self.units(self.stem(x)).mean([2, 3]))
+
+
 def export(net, shape, name, opset=13, **kw):
     net.eval()
     torch.onnx.export(net, torch.randn(*shape), os.path.join(here, name), opset_version=opset, input_names=["input"],
@@ -141,6 +173,9 @@ torch.manual_seed(11)
 se_net = SeBlock()
 export(se_net, (1, 3, 10, 9), "se_block.onnx")
 export(se_net, (1, 3, 10, 9), "se_block14.onnx", opset=14)
+torch.manual_seed(12)
+export(Fires(), (1, 3, 23, 21), "fire.onnx")
+export(Shuffles(), (1, 3, 10, 12), "shuffle.onnx")
 
 rng = np.random.default_rng(3)
 def init(name, a):
@@ -159,7 +194,7 @@ c = rng.normal(size=(4, 3, 1, 1))
 g = helper.make_graph(
     [helper.make_node("Conv", ["x", "c"], ["a"], name="conv"), helper.make_node("LeakyRelu", ["a"], ["h"], name="lrelu_1"),
      helper.make_node("Div", ["a", "h"], ["m"], name="div_1"), helper.make_node("LeakyRelu", ["m"], ["h2"], name="lrelu_2"),
-     helper.make_node("Concat", ["m", "h2"], ["y"], axis=1, name="concat_1"),
+     helper.make_node("Pow", ["m", "h2"], ["y"], name="pow_1"),
      helper.make_node("Transpose", ["m"], ["swapped"], perm=[0, 1, 3, 2], name="swap_hw")],
     "bad", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 4, 4])],
     [init("c", c)])

@@ -123,6 +123,42 @@ public sealed class Concatenate(string? name = null) : Layer(name)
     internal static Concatenate FromConfig(JsonObject c) => new((string?)c["name"]);
 }
 
+/// <summary>
+/// Channels [begin, begin + size) of the last axis (what Keras writes as a Lambda over tf.split; ShuffleNet's channel
+/// split, an imported ONNX Split or Slice over the channels).
+/// </summary>
+public sealed class ChannelSlice(int begin, int size, string? name = null) : Layer(name)
+{
+    /// <summary>The first channel taken.</summary>
+    public int Begin { get; } = begin >= 0 ? begin : throw new ArgumentOutOfRangeException(nameof(begin), begin, "the first channel must be >= 0");
+
+    /// <summary>The number of channels taken.</summary>
+    public int Size { get; } = size >= 1 ? size : throw new ArgumentOutOfRangeException(nameof(size), size, "a channel slice takes at least one channel");
+
+    /// <inheritdoc/>
+    public override Tensor Call(Tensor input, bool training = false) => Ops.ChannelSlice(input, Begin, Size);
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig() => new() { ["name"] = Name, ["begin"] = Begin, ["size"] = Size };
+
+    internal static ChannelSlice FromConfig(JsonObject c) => new((int)c["begin"]!, (int)c["size"]!, (string?)c["name"]);
+}
+
+/// <summary>ShuffleNet's channel shuffle: the channels of <c>groups</c> groups interleaved (y[…, k·g + i] = x[…, i·C/g + k]).</summary>
+public sealed class ChannelShuffle(int groups, string? name = null) : Layer(name)
+{
+    /// <summary>The number of channel groups.</summary>
+    public int Groups { get; } = groups >= 1 ? groups : throw new ArgumentOutOfRangeException(nameof(groups), groups, "a channel shuffle needs at least one group");
+
+    /// <inheritdoc/>
+    public override Tensor Call(Tensor input, bool training = false) => Ops.ChannelShuffle(input, Groups);
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig() => new() { ["name"] = Name, ["groups"] = Groups };
+
+    internal static ChannelShuffle FromConfig(JsonObject c) => new((int)c["groups"]!, (string?)c["name"]);
+}
+
 /// <summary>Adds its inputs element-wise (tf.keras.layers.Add): the residual connection of MobileNetV2 and ResNet.</summary>
 public sealed class Add(string? name = null) : Layer(name)
 {

@@ -283,6 +283,8 @@ internal static class LayerRegistry
         [nameof(Concatenate)] = Concatenate.FromConfig,
         [nameof(Add)] = Add.FromConfig,
         [nameof(Multiply)] = Multiply.FromConfig,
+        [nameof(ChannelSlice)] = ChannelSlice.FromConfig,
+        [nameof(ChannelShuffle)] = ChannelShuffle.FromConfig,
         ["AddLayer"] = Add.FromConfig,   // the class's name before 0.10
         [nameof(ZeroPadding2D)] = ZeroPadding2D.FromConfig,
         [nameof(AveragePooling2D)] = AveragePooling2D.FromConfig,

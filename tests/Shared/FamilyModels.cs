@@ -3,8 +3,8 @@ using EdgeNet.Trainer.Keras.Models;
 
 namespace EdgeNet.Tests.Shared;
 
-/// <summary>A small Keras model with MobileNetV3's and EfficientNet's operators, for the golden, export and import tests.</summary>
-internal static class SqueezeExciteModel
+/// <summary>Small Keras models with the operators of the families the ONNX importer maps, for the golden, export and import tests.</summary>
+internal static class FamilyModels
 {
     /// <summary>
     /// MobileNetV3's and EfficientNet's operators: a hard-swish convolution, a squeeze-and-excitation gate (global pooling,
@@ -13,7 +13,7 @@ internal static class SqueezeExciteModel
     /// the map's own shape, tanh, a ReLU that cannot be fused; each activation an operator of its own (int8: a lookup
     /// table), each product a mul.
     /// </summary>
-    public static Model Build()
+    public static Model SqueezeExcite()
     {
         var input = Input.Create([7, 9, 6]);
         var x = new Conv2D(12, [3, 3], padding: "same", activation: "hard_swish").Apply(input);
@@ -26,6 +26,24 @@ internal static class SqueezeExciteModel
         var gate = new ActivationLayer("sigmoid").Apply(new Conv2D(72, [1, 1]).Apply(x));
         x = new Multiply().Apply(gate, x);
         x = new ActivationLayer("tanh").Apply(x);
+        x = new GlobalAveragePooling2D().Apply(x);
+        return new Model(input, new Dense(3).Apply(x));
+    }
+
+    /// <summary>
+    /// SqueezeNet's and ShuffleNetV2's channel moves: two branches of different ranges concatenated (int8: one requantized to
+    /// the output's scale first), shuffled in two groups of 16 (the vector interleave, f32 and int8), split 10 | 22, joined
+    /// again and shuffled in 2 groups of 8 (int8: the scalar twin) and in 4 groups.
+    /// </summary>
+    public static Model ChannelMoves()
+    {
+        var input = Input.Create([6, 7, 5]);
+        var a = new Conv2D(16, [1, 1], activation: "relu").Apply(input);
+        var b = new Conv2D(16, [3, 3], padding: "same").Apply(input);
+        var x = new ChannelShuffle(2).Apply(new Concatenate().Apply(a, b));
+        var right = new Conv2D(6, [1, 1]).Apply(new ChannelSlice(10, 22).Apply(x));
+        x = new ChannelShuffle(2).Apply(new Concatenate().Apply(new ChannelSlice(0, 10).Apply(x), right));
+        x = new ChannelShuffle(4).Apply(x);
         x = new GlobalAveragePooling2D().Apply(x);
         return new Model(input, new Dense(3).Apply(x));
     }
