@@ -72,18 +72,21 @@ for scheme in f32 int8; do
     compare "$x64" "${pair#*:}" "mobilenet_v2-$scheme (batch 10)" "${pair%%:*}" relative "$tol" || fail=1
   done
 done
-# A model PyTorch's exporter wrote (squeeze-and-excitation gates, hard swish, SiLU: mul and the int8 lookup
-# tables, NEON's tbl): imported, calibrated on Fashion-MNIST, f32 within 1e-5 and int8 equal on every build.
-$train import "$root/tests/EdgeNet.Trainer.Tests/OnnxFiles/se_block.onnx" --to "$work/se.enb" --quantize all --calibration fashion --normalize 0.5,0.5 >/dev/null
+# Models PyTorch's exporter wrote (squeeze-and-excitation gates, hard swish, SiLU: mul and the int8 lookup tables,
+# NEON's tbl; ShuffleNetV2's channel split, concatenation and shuffle, NEON's zip): imported, calibrated on
+# Fashion-MNIST, f32 within 1e-5 and int8 equal on every build.
+for model in se_block shuffle; do
+$train import "$root/tests/EdgeNet.Trainer.Tests/OnnxFiles/$model.onnx" --to "$work/$model.enb" --quantize all --calibration fashion --normalize 0.5,0.5 >/dev/null
 for scheme in f32 int8; do
-  se=(eval "$work/se-$scheme.enb" --data fashion --limit 20 --batch 10 --print-outputs)
+  se=(eval "$work/$model-$scheme.enb" --data fashion --limit 20 --batch 10 --print-outputs)
   x64=$("$work/x64/edgenet" "${se[@]}" | sed -n 's/^outputs: //p')
   arm=$($qemu "$work/arm64/edgenet" "${se[@]}" | sed -n 's/^outputs: //p')
   dot=$($qemu -cpu max "$work/arm64-dotprod/edgenet" "${se[@]}" | sed -n 's/^outputs: //p')
   tol=1e-5; [ "$scheme" = int8 ] && tol=1e-6
   for pair in "arm64:$arm" "arm64-dotprod:$dot"; do
-    compare "$x64" "${pair#*:}" "imported se_block-$scheme (batch 10)" "${pair%%:*}" relative "$tol" || fail=1
+    compare "$x64" "${pair#*:}" "imported $model-$scheme (batch 10)" "${pair%%:*}" relative "$tol" || fail=1
   done
+done
 done
 # The char-LSTM (lstm op, fused vector cell): the same sampled text on every build.
 gen=(generate "$work/lstm.enb" --seed "the " --temperature 0.5 --length 60 --random-seed 3)

@@ -95,6 +95,102 @@ internal static class ImportedInference
         }
     }
 
+    /// <summary>
+    /// A model trained in PyTorch on Fashion-MNIST (../shared/peers/pytorch_mobilenet_v2.py --onnx F): imported, exported f32
+    /// and int8 (calibrated on 512 training images), run on the runtime over the first <paramref name="limit"/> test images,
+    /// each fed exactly as ONNX Runtime is fed (resized bilinear, grey as RGB, x/127.5 − 1: the peer's preprocessing):
+    /// top-1 of ONNX Runtime on the file (PyTorch's model), of each blob, and each blob's top-1 agreement with it.
+    /// </summary>
+    public static void Accuracy(string onnx, int limit)
+    {
+        string dir = Directory.CreateTempSubdirectory("edgenet-bench-accuracy-").FullName;
+        try
+        {
+            var import = OnnxImporter.Import(onnx);
+            int[] s = import.InputShape;
+            var pipeline = new EdgeNet.Formats.Data.ImagePipeline(s[0], s[1], 3, EdgeNet.Formats.Data.ColorMode.GreyAsRgb, EdgeNet.Formats.Data.ResizeMode.Bilinear, 1f / 127.5f, -1f);
+            var (train, test) = EdgeNet.Trainer.Models.MobileNetTraining.LoadImages("fashion", pipeline);
+            int n = Math.Min(limit, test.Count), per = s[0] * s[1] * s[2];
+            var blobs = new Dictionary<QuantizationScheme, string>();
+            var calibration = Enumerable.Range(0, 8).Select(b => new EdgeNet.Trainer.Tensors.NDArray(train.Inputs(b * 64, 64), 64, s[0], s[1], s[2])).ToList();
+            foreach (var scheme in new[] { QuantizationScheme.F32, QuantizationScheme.Int8 })
+            {
+                blobs[scheme] = Path.Combine(dir, $"m-{scheme}.enb");
+                ModelExporter.ExportSamples(import.Model, blobs[scheme], new QuantizationOptions { Scheme = scheme, CalibrationSamples = 512 }, calibration, new Dictionary<string, EnbValue>());
+            }
+
+            var ort = new int[n];
+            var edge = blobs.ToDictionary(b => b.Key, _ => new int[n]);
+            using (var session = new InferenceSession(onnx))
+            {
+                string name = session.InputMetadata.Keys.First();
+                var its = blobs.ToDictionary(b => b.Key, b => Interpreter.Load(b.Value, new InterpreterOptions { MaxBatch = 50 }));
+                try
+                {
+                    for (int start = 0; start < n; start += 50)
+                    {
+                        int k = Math.Min(50, n - start);
+                        float[] nhwc = test.Inputs(start, k), nchw = new float[nhwc.Length];
+                        for (int i = 0; i < k; i++)
+                        {
+                            for (int p = 0; p < s[0] * s[1]; p++)
+                            {
+                                for (int c = 0; c < 3; c++)
+                                {
+                                    nchw[(i * per) + (c * s[0] * s[1]) + p] = nhwc[(i * per) + (p * 3) + c];
+                                }
+                            }
+                        }
+
+                        using (var r = session.Run([NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(nchw, [k, 3, s[0], s[1]]))]))
+                        {
+                            Top1(r[0].AsEnumerable<float>().ToArray(), k, ort, start);
+                        }
+
+                        foreach (var (scheme, it) in its)
+                        {
+                            nhwc.CopyTo(it.Input(k));
+                            it.Invoke(k);
+                            Top1(it.Output(k).ToArray(), k, edge[scheme], start);
+                        }
+                    }
+                }
+                finally
+                {
+                    foreach (var it in its.Values)
+                    {
+                        it.Dispose();
+                    }
+                }
+            }
+
+            int[] labels = test.Dataset.Labels;
+            double Acc(int[] p) => p.Where((c, i) => c == labels[i]).Count() / (double)n;
+            Console.Write($"{Path.GetFileName(onnx)} on {n} Fashion-MNIST test images: ONNX Runtime (PyTorch's model) top-1 {Acc(ort):P2}");
+            foreach (var (scheme, p) in edge)
+            {
+                double agree = p.Where((c, i) => c == ort[i]).Count() / (double)n;
+                Console.Write($"; edgenet {scheme.ToString().ToLowerInvariant()} {Acc(p):P2} (agrees with ONNX Runtime on {agree:P2})");
+            }
+
+            Console.WriteLine();
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    // y: [k, classes]; top[start + i] = argmax y[i]
+    private static void Top1(float[] y, int k, int[] top, int start)
+    {
+        int classes = y.Length / k;
+        for (int i = 0; i < k; i++)
+        {
+            top[start + i] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.AsSpan(i * classes, classes));
+        }
+    }
+
     private static double Edge(string blob, int batch, int threads, float[] data, int per, double seconds)
     {
         using var it = Interpreter.Load(blob, new InterpreterOptions { MaxBatch = batch, Threads = threads });

@@ -41,6 +41,13 @@ public static class Program
             return 0;
         }
 
+        if (what == "imported-fashion")
+        {
+            // imported-fashion F.onnx [LIMIT]: a model PyTorch trained on Fashion-MNIST: top-1 of ONNX Runtime and of the f32/int8 blobs, agreement.
+            ImportedInference.Accuracy(args[1], args.Length > 2 ? int.Parse(args[2], Inv) : 10_000);
+            return 0;
+        }
+
         if (what == "imported")
         {
             // imported F.onnx [SECONDS]: an ONNX file on the runtime (f32, f16, int8) against ONNX Runtime on the same file.

@@ -35,6 +35,8 @@ public sealed class OnnxImportTests
     [DataRow("se_block14.onnx", 1213)] // the same with HardSwish nodes (opset 14)
     [DataRow("fire.onnx", 985)] // SqueezeNet's fire modules: Concat over the channels
     [DataRow("shuffle.onnx", 892)] // ShuffleNetV2's units: Slice, Concat, the channel shuffle through folded shape chains
+    [DataRow("affine.onnx", 150, 128)] // (x − mean) / std per channel, then 1.5 − 0.5·x: four 1×1 depthwise convolutions, a scale and a shift per channel (6 + 6 + 8 + 8 for the mean, the std and two scalar Constant nodes)
+    [DataRow("flat_out.onnx", 57)] // a flattened map as the output: ONNX's (C, H, W) order restored
     [DataRow("lstm.onnx", 475, 507)] // Keras' LSTM(8) on 5 features has 448 (one bias); ONNX keeps two biases (+32)
     public void Imported_models_compute_what_onnx_runtime_computes(string file, int parameters, int fileParameters = 0)
     {

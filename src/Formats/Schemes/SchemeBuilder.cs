@@ -152,7 +152,13 @@ internal static class SchemeBuilder
 
             var (m, sh) = Int8Arithmetic.QuantizeMultiplier((double)p.Scales[0] / target.Scales[0]);
             string name = $"{values[q].Name}/for_{reader}";
-            int r = AddValue(name, ElementType.I8, [.. values[q].Dims], target);
+            var dims = new int[values[q].Dims.Count];
+            for (int i = 0; i < dims.Length; i++)
+            {
+                dims[i] = values[q].Dims[i];
+            }
+
+            int r = AddValue(name, ElementType.I8, dims, target);
             int table = w.AddTensor(name + "/requant", ElementType.I32, [2, 1], new[] { m, sh }.AsSpan());
             ops.Add(new OperatorDef(Opcode.Quantize, [TensorRef.Value(q), TensorRef.Weight(table)], [r], []));
             return r;

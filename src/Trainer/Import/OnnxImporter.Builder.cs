@@ -75,6 +75,15 @@ public static partial class OnnxImporter
                 throw new OnnxImportException($"{file}: {g.Outputs.Count} graph outputs ({string.Join(", ", g.Outputs.Select(o => $"'{o.Name}'"))}); the importer takes models with one output computed from the input");
             }
 
+            if (output.Chw is var (c, h, w))
+            {
+                // A flattened feature map as the output: ONNX's order is (C, H, W), EdgeNet's (H, W, C); interleaving the H·W
+                // groups of C values gives y[c·HW + p] = x[p·C + c], ONNX's order.
+                var order = new ChannelShuffle(h * w, Unique("output_chw_order"));
+                output = output with { T = order.Apply(output.T), Chw = null };
+                _rows.Add(new OnnxImportRow($"'{g.Outputs[0].Name}'", "output", order.Name, $"a flattened map: reordered from NHWC's (H, W, C) = ({h}, {w}, {c}) to ONNX's (C, H, W)"));
+            }
+
             return (new Model(input, output.T, Sanitize(name)), _rows, shape);
         }
 
@@ -177,6 +186,7 @@ public static partial class OnnxImporter
                 case "HardSwish": Activation(n, new ActivationLayer("hard_swish", LayerName(n)), nonNegative: false, ""); break;
                 case "Mul": Mul(n); break;
                 case "Concat": Concat(n); break;
+                case "Sub" or "Div" when ConstantAffine(n): break;
                 case "Split": Split(n); break;
                 case "Slice": Slice(n); break;
                 case "Tanh": Activation(n, new ActivationLayer("tanh", LayerName(n)), nonNegative: false, ""); break;

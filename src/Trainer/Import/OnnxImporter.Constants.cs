@@ -33,6 +33,10 @@ public static partial class OnnxImporter
             {
                 constant.UnionWith(n.Outputs);
             }
+            else if (n.OpType is "Sub" or "Div" && n.Inputs.Count == 2 && constant.Contains(n.Inputs[1]) != constant.Contains(n.Inputs[0]))
+            {
+                continue; // an activation and a constant: a per-channel scale and shift (mapped, or refused with its shapes)
+            }
             else if (FoldOnly.Contains(n.OpType))
             {
                 bad.Add((n, $"{n.OpType} on activations"));

@@ -54,9 +54,14 @@ public static partial class OnnxImporter
 
         private void Mul(OnnxNode n)
         {
+            if (ConstantAffine(n))
+            {
+                return;
+            }
+
             if (n.Inputs.Count != 2 || !_values.TryGetValue(n.Inputs[0], out var a) || !_values.TryGetValue(n.Inputs[1], out var b))
             {
-                throw Fail(n, "multiplies an activation by a constant; the importer maps the product of two activations (a gate, SiLU, the hard swish)");
+                throw Fail(n, "multiplies what the importer cannot read as two activations or an activation and a constant");
             }
 
             static bool OnePixel(Value v) => v.Layout == Layout.Image && v.T.SampleShape[0] == 1 && v.T.SampleShape[1] == 1;

@@ -177,7 +177,12 @@ public static partial class OnnxImporter
                 return;
             }
 
-            throw Fail(n, "adds a constant to an activation; the importer maps that only as the bias after a MatMul");
+            if (ConstantAffine(n))
+            {
+                return;
+            }
+
+            throw Fail(n, "adds a constant to an activation that is not a feature map; the importer maps that as the bias after a MatMul, or per channel of a feature map");
         }
 
         // MatMul by a constant [K, N], and the Add of a constant [N] right after it when that Add is its only reader: one Dense.

@@ -89,6 +89,7 @@ public static partial class OnnxImporter
         ("HardSigmoid", "11", "Activation('hard_sigmoid') for alpha 1/6, beta 0.5 (PyTorch's, Keras 3's); Mul(x, HardSigmoid(x)): the hard swish"),
         ("HardSwish", "14", "Activation('hard_swish')"),
         ("Mul", "11", "Multiply of two activations of one shape, or of a feature map and a [N, C, 1, 1] gate (squeeze-and-excitation)"),
+        ("Add, Sub, Mul, Div", "11", "with a constant of one value or one per channel ([C, 1, 1]) on a feature map: a 1×1 DepthwiseConv2D (scale, bias); a normalization inside the graph"),
         ("Add", "11", "Add of two equal-shaped activations; after MatMul, the Dense layer's bias"),
         ("MatMul", "11", "Dense (with the following Add of a constant as its bias)"),
         ("Gemm", "11", "Dense (transB 0 or 1, alpha and beta applied to the weights)"),

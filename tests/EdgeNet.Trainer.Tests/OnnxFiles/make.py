@@ -17,6 +17,8 @@ fire.onnx: SqueezeNet's fire modules (torchvision's Fire: squeeze 1x1, expand 1x
 shuffle.onnx: ShuffleNetV2's units (torchvision's InvertedResidual): a stride-2 unit (two branches, Concat) and a
   stride-1 unit (x.chunk(2, 1) as Slices, Concat), each ending in channel_shuffle (Reshape to 5-D, Transpose
   [0, 2, 1, 3, 4], Reshape back, their shapes from Shape chains to fold); x.mean([2, 3]), Linear.
+flat_out.onnx: a convolution whose flattened map is the graph's output (ONNX's C, H, W order out of NHWC).
+affine.onnx: a normalization inside the graph, (x - mean) / std per channel, and a scalar scale and shift after a ReLU.
 hsig_keras2.onnx: a HardSigmoid with Keras 2's alpha 0.2 (tf2onnx's): refused, naming its parameters.
 unsupported.onnx: LeakyRelu, Div, Pow and a Transpose of H and W, to be listed at once.
 bn_flat.onnx: BatchNormalization over a flattened 2x3x3 map (its features are in ONNX's C, H, W order): refused.
@@ -158,6 +160,29 @@ class Shuffles(nn.Module):
         return self.fc(self.units(self.stem(x)).mean([2, 3]))
 
 
+class FlatOut(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3)
+
+    def forward(self, x):
+        return torch.flatten(torch.relu(self.conv(x)), 1)
+
+
+class Affine(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        x = torch.relu(self.conv((x - self.mean) / self.std))
+        x = 1.5 - x * 0.5
+        return self.fc(x.mean([2, 3]))
+
+
 def export(net, shape, name, opset=13, **kw):
     net.eval()
     torch.onnx.export(net, torch.randn(*shape), os.path.join(here, name), opset_version=opset, input_names=["input"],
@@ -176,6 +201,8 @@ export(se_net, (1, 3, 10, 9), "se_block14.onnx", opset=14)
 torch.manual_seed(12)
 export(Fires(), (1, 3, 23, 21), "fire.onnx")
 export(Shuffles(), (1, 3, 10, 12), "shuffle.onnx")
+export(FlatOut(), (1, 2, 5, 6), "flat_out.onnx")
+export(Affine(), (1, 3, 6, 7), "affine.onnx")
 
 rng = np.random.default_rng(3)
 def init(name, a):
