@@ -13,6 +13,9 @@ namespace EdgeNet.Runtime.Ops;
 /// x: [B, H, W, C]  kernel: [KH, KW, 1, C·M]  bias: [C·M]  y: [B, OH, OW, C·M]. The SIMD kernels put channels
 /// across vector lanes; threads take whole images, or at batch 1 (depth multiplier 1) ranges of output rows.
 /// int8 weights are per output channel (per-tensor depthwise weights cost MobileNet most of its accuracy).
+/// On a small padded map (MobileNet's last stages: 6×6, 3×3, where most windows reach the padding and would take the
+/// kernels' checked edge loop) each image is first copied into a zero-bordered scratch (int8: bordered by the zero
+/// point), so every window runs the check-free 3×3 loop.
 /// </summary>
 internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
 {
@@ -25,6 +28,8 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
     private readonly RequantTable? _table;
     private readonly int _zx, _zy, _lo, _hi;
     private readonly int _threads;
+    private readonly Window _padded;        // the window over the bordered copy: no padding; InH = InW = 0 when not used
+    private readonly long _paddedBytes;     // one bordered image, rounded to 64 bytes
     private byte* _arena;
     private byte* _scratch;
     private int _batch;
@@ -50,6 +55,8 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
         _act = ActivationAttr();
         _int8 = Output.Info.Type == ElementType.I8;
         _threads = Pool.Threads;
+        _padded = BorderedWindow(_g, _m, Simd);
+        _paddedBytes = _padded.InH == 0 ? 0 : (((long)_padded.InH * _padded.InW * _padded.InC * (_int8 ? 1 : 4)) + 63) / 64 * 64;
         if (_int8)
         {
             if (x.Info.Type != ElementType.I8 || k.Type != ElementType.I8 || WeightCount != 3 || Weight(1).Type != ElementType.I32 || Weight(1).ElementCount != _f
@@ -108,9 +115,40 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
         }
     }
 
-    private long PerThreadScratch => _int8 && Simd ? ((SimdDw.Int8ScratchInts(_g, _m) * sizeof(int)) + 63) / 64 * 64 : 0;
+    private long AccBytes => _int8 && Simd ? ((SimdDw.Int8ScratchInts(_g, _m) * sizeof(int)) + 63) / 64 * 64 : 0;
+
+    private long PerThreadScratch => AccBytes + _paddedBytes;
 
     public override long ScratchBytes(int maxBatch) => PerThreadScratch * _threads;
+
+    /// <summary>
+    /// The window over a bordered copy of one image when a 3×3, multiplier-1 SIMD convolution pads a map whose smaller output
+    /// side is at most 14 (a quarter or more of its windows touch the padding); else default.
+    /// </summary>
+    private static Window BorderedWindow(in Window g, int m, bool simd)
+    {
+        bool padded = g.PadTop > 0 || g.PadLeft > 0 || ((g.OutH - 1) * g.SH) + g.KH > g.InH + g.PadTop || ((g.OutW - 1) * g.SW) + g.KW > g.InW + g.PadLeft;
+        if (!simd || m != 1 || g.KH != 3 || g.KW != 3 || !padded || Math.Min(g.OutH, g.OutW) > 14)
+        {
+            return default;
+        }
+
+        return g with { InH = ((g.OutH - 1) * g.SH) + g.KH, InW = ((g.OutW - 1) * g.SW) + g.KW, PadTop = 0, PadLeft = 0 };
+    }
+
+    // x: [B, H, W, C] image n  →  dst: [H', W', C] with x at (PadTop, PadLeft) and fill elsewhere (elem bytes per value)
+    private void Border(byte* x, int n, byte* dst, int elem, sbyte fill)
+    {
+        var (g, p) = (_g, _padded);
+        long row = (long)g.InW * g.InC * elem, prow = (long)p.InW * p.InC * elem;
+        new Span<byte>(dst, (int)(p.InH * prow)).Fill((byte)fill);
+        byte* src = x + ((long)n * g.InH * row);
+        for (int r = 0; r < g.InH && r + g.PadTop < p.InH; r++)
+        {
+            long copy = Math.Min(row, (p.InW - g.PadLeft) * (long)g.InC * elem);
+            Buffer.MemoryCopy(src + (r * row), dst + ((r + g.PadTop) * prow) + ((long)g.PadLeft * g.InC * elem), copy, copy);
+        }
+    }
 
     public override void Eval(byte* arena, byte* scratch, int batch)
     {
@@ -159,18 +197,43 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
                 continue;
             }
 
+            byte* mine = _scratch + (chunk * PerThreadScratch);
+            bool bordered = _padded.InH > 0 && parts == 1;
             if (_int8)
             {
+                sbyte* x = Q(_arena, Inputs[0]), y = Q(_arena, Output);
+                int first = n;
+                var g = _g;
+                if (bordered)
+                {
+                    // One bordered image in this thread's scratch, as image 0; the output stays image n.
+                    Border((byte*)x, n, mine + AccBytes, 1, (sbyte)_zx);
+                    x = (sbyte*)(mine + AccBytes);
+                    y += (long)n * _g.OutH * _g.OutW * _f;
+                    (first, g) = (0, _padded);
+                }
+
                 fixed (int* w = _w32, b = _bias, fb = _foldedBias)
                 {
-                    SimdDw.Int8(Q(_arena, Inputs[0]), n, n + 1, oh0, oh1, _g, _zx, w, b, fb, _table!, _m, _zy, _lo, _hi, (int*)(_scratch + (chunk * PerThreadScratch)), Q(_arena, Output));
+                    SimdDw.Int8(x, first, first + 1, oh0, oh1, g, _zx, w, b, fb, _table!, _m, _zy, _lo, _hi, (int*)mine, y);
                 }
             }
             else
             {
+                float* x = F(_arena, Inputs[0]), y = F(_arena, Output);
+                int first = n;
+                var g = _g;
+                if (bordered)
+                {
+                    Border((byte*)x, n, mine, 4, 0);
+                    x = (float*)mine;
+                    y += (long)n * _g.OutH * _g.OutW * _f;
+                    (first, g) = (0, _padded);
+                }
+
                 fixed (float* w = _w, b = _b)
                 {
-                    SimdDw.Forward(F(_arena, Inputs[0]), n, n + 1, oh0, oh1, _g, w, b, _m, _act, F(_arena, Output));
+                    SimdDw.Forward(x, first, first + 1, oh0, oh1, g, w, b, _m, _act, y);
                 }
             }
         }
