@@ -21,7 +21,7 @@ if ! command -v dotnet >/dev/null 2>&1; then
   say "the .NET 10 SDK is required (dotnet not on PATH): install it first, e.g. the 'dotnet-sdk-10.0' package"; exit 1
 fi
 
-pkgs=(pocl-opencl-icd ocl-icd-libopencl1 clinfo dataset-fashion-mnist fortunes npm)
+pkgs=(pocl-opencl-icd ocl-icd-libopencl1 clinfo dataset-fashion-mnist fortunes npm mosquitto)
 if [ "$arm64" = 1 ]; then
   pkgs+=(clang lld llvm libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static python3-onnx systemd)
 fi

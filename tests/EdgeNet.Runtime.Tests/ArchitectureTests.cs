@@ -13,7 +13,7 @@ namespace EdgeNet.Runtime.Tests;
 [TestClass]
 public sealed partial class ArchitectureTests
 {
-    private static readonly string[] Ours = ["EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Runtime", "EdgeNet.Runtime.Devices", "EdgeNet.Deploy", "edgenet", "edgenet-train", "EdgeNet.Trainer"];
+    private static readonly string[] Ours = ["EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Runtime", "EdgeNet.Runtime.Devices", "EdgeNet.Deploy", "EdgeNet.Fleet", "edgenet", "edgenet-train", "EdgeNet.Trainer"];
 
     private static string[] OurReferences(Assembly a) =>
         a.GetReferencedAssemblies().Select(r => r.Name!).Where(n => Ours.Contains(n)).Order(StringComparer.Ordinal).ToArray();
@@ -33,10 +33,12 @@ public sealed partial class ArchitectureTests
         var edgenet = typeof(EdgeNet.Runtime.Cli.EdgenetCli).Assembly;
         var deploy = typeof(EdgeNet.Deploy.Install.Installer).Assembly;
         var edgenetTrain = typeof(EdgeNet.Trainer.Cli.Cli).Assembly;
+        var fleet = typeof(EdgeNet.Fleet.Payloads.TransitionBatch).Assembly;
 
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(formats), "Formats (the contract) references no project of ours");
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(kernels), "Kernels (the numerics) references no project of ours");
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(rig), "Rig references no project of ours");
+        CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(fleet), "Fleet (the protocol: topics, payloads, de-duplication) references no project of ours");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats" }, OurReferences(deploy), "Deploy (bundles, installs, the service) references only Formats (its crash-safe file replacement)");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(runtime), "the runtime references Formats, Kernels and Rig, never the trainer");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(trainer), "the trainer references Formats, Kernels and Rig, never the runtime");
@@ -48,7 +50,7 @@ public sealed partial class ArchitectureTests
         CollectionAssert.IsSubsetOf(OurReferences(edgenetTrain), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Trainer" }, "edgenet-train never references the runtime");
 
         // What the board runs carries no host-only library (GPU, plots, rich console, the trainer's ONNX protobuf).
-        foreach (var a in new[] { formats, kernels, rig, gpio, runtime, devices, deploy, edgenet })
+        foreach (var a in new[] { formats, kernels, rig, gpio, runtime, devices, deploy, fleet, edgenet })
         {
             var hostOnly = References(a).Where(n => n.StartsWith("Silk.NET", StringComparison.Ordinal) || n.StartsWith("ScottPlot", StringComparison.Ordinal) || n.StartsWith("Spectre", StringComparison.Ordinal) || n.StartsWith("SkiaSharp", StringComparison.Ordinal) || n.StartsWith("Google.Protobuf", StringComparison.Ordinal)).ToArray();
             Assert.IsEmpty(hostOnly, $"{a.GetName().Name} references host-only {string.Join(", ", hostOnly)}");
@@ -81,7 +83,7 @@ public sealed partial class ArchitectureTests
             typeof(EdgeNet.Formats.Enb.BlobReader).Assembly, typeof(EdgeNet.Kernels.Simd.Gemm).Assembly, typeof(EdgeNet.Rig.Environments.CartPoleEnv).Assembly,
             typeof(EdgeNet.Rig.CartPole.GpioCartPoleRig).Assembly, typeof(EdgeNet.Runtime.Interpreter).Assembly,
             typeof(EdgeNet.Runtime.Training.Rl.RigDqnLoop).Assembly, typeof(EdgeNet.Runtime.Cli.EdgenetCli).Assembly,
-            typeof(EdgeNet.Deploy.Install.Installer).Assembly,
+            typeof(EdgeNet.Deploy.Install.Installer).Assembly, typeof(EdgeNet.Fleet.Payloads.TransitionBatch).Assembly,
         };
         foreach (var a in board)
         {

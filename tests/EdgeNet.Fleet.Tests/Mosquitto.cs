@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using EdgeNet.Fleet.Topics;
+
+namespace EdgeNet.Fleet.Tests;
+
+/// <summary>
+/// A real Mosquitto (Debian's package, installed by scripts/setup.sh) on 127.0.0.1 and a free port, with a generated
+/// configuration: TLS from a CA made here (the server's certificate for 127.0.0.1 and localhost), per-user passwords
+/// (hashed by mosquitto_passwd), and the fleet's ACL: a board writes only its own topics and reads the model, only the
+/// learner writes the model. Stopped and deleted on Dispose.
+/// </summary>
+internal sealed class Mosquitto : IDisposable
+{
+    private readonly Process _process;
+
+    private Mosquitto(string dir, int port, X509Certificate2 ca, Process process)
+    {
+        Directory = dir;
+        Port = port;
+        Ca = ca;
+        _process = process;
+    }
+
+    public string Directory { get; }
+
+    public int Port { get; }
+
+    /// <summary>The CA that signed the broker's certificate (what a client trusts).</summary>
+    public X509Certificate2 Ca { get; }
+
+    /// <summary>Each user's password: the learner's and every board's.</summary>
+    public static string Password(string user) => $"pw-{user}-7f3a";
+
+    /// <summary>Starts a broker whose users are the learner and <paramref name="boards"/>.</summary>
+    public static Mosquitto Start(params string[] boards)
+    {
+        string exe = "/usr/sbin/mosquitto", passwd = "/usr/bin/mosquitto_passwd";
+        if (!File.Exists(exe) || !File.Exists(passwd))
+        {
+            Assert.Fail("mosquitto is not installed: scripts/setup.sh installs Debian's mosquitto package (apt-get install mosquitto)");
+        }
+
+        // Readable by all: mosquitto started as root drops to its own user before it reads the files (test keys only).
+        string dir = System.IO.Directory.CreateTempSubdirectory("edgenet-mosquitto-").FullName;
+        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        var ca = MakeCa("EdgeNet fleet test CA", out var caKey);
+        File.WriteAllText(Path.Combine(dir, "ca.pem"), ca.ExportCertificatePem());
+        using (var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            var req = new CertificateRequest("CN=127.0.0.1", serverKey, HashAlgorithmName.SHA256);
+            var san = new SubjectAlternativeNameBuilder();
+            san.AddIpAddress(IPAddress.Loopback);
+            san.AddDnsName("localhost");
+            req.CertificateExtensions.Add(san.Build());
+            req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+            using var server = req.Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+            File.WriteAllText(Path.Combine(dir, "server.pem"), server.ExportCertificatePem());
+            File.WriteAllText(Path.Combine(dir, "server.key"), serverKey.ExportPkcs8PrivateKeyPem());
+        }
+
+        caKey.Dispose();
+        string pw = Path.Combine(dir, "passwords");
+        foreach (string user in new[] { "learner" }.Concat(boards))
+        {
+            Run(passwd, [.. File.Exists(pw) ? Array.Empty<string>() : ["-c"], "-b", pw, user, Password(user)]);
+        }
+
+        File.WriteAllText(Path.Combine(dir, "acl"), $"""
+            # the learner: reads every board, writes the model
+            user learner
+            topic write {FleetTopics.CurrentModel}
+            topic read {FleetTopics.AllTransitions}
+            topic read {FleetTopics.AllHeartbeats}
+            topic read {FleetTopics.AllStatus}
+
+            # every user (each board is its user name): its own topics, and the model
+            pattern write {FleetTopics.Root}/boards/%u/transitions
+            pattern write {FleetTopics.Root}/boards/%u/heartbeat
+            pattern write {FleetTopics.Root}/boards/%u/status
+            pattern read {FleetTopics.CurrentModel}
+
+            """);
+        foreach (string f in System.IO.Directory.GetFiles(dir))
+        {
+            File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+
+        int port = FreePort();
+        File.WriteAllText(Path.Combine(dir, "mosquitto.conf"), $"""
+            per_listener_settings false
+            allow_anonymous false
+            password_file {pw}
+            acl_file {Path.Combine(dir, "acl")}
+            persistence false
+            log_dest stderr
+            log_type error
+            log_type warning
+            listener {port} 127.0.0.1
+            cafile {Path.Combine(dir, "ca.pem")}
+            certfile {Path.Combine(dir, "server.pem")}
+            keyfile {Path.Combine(dir, "server.key")}
+            tls_version tlsv1.2
+
+            """);
+        var psi = new ProcessStartInfo(exe, ["-c", Path.Combine(dir, "mosquitto.conf")]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        var p = Process.Start(psi)!;
+        var broker = new Mosquitto(dir, port, ca, p);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!Listening(port))
+        {
+            if (p.HasExited || DateTime.UtcNow > deadline)
+            {
+                string err = p.HasExited ? p.StandardError.ReadToEnd() : "(still starting after 10 s)";
+                broker.Dispose();
+                Assert.Fail($"mosquitto did not start on 127.0.0.1:{port}: {err}");
+            }
+
+            Thread.Sleep(50);
+        }
+
+        return broker;
+    }
+
+    /// <summary>A certificate authority of its own (another CA than the broker's, for the wrong-CA test).</summary>
+    public static X509Certificate2 MakeCa(string name, out ECDsa key)
+    {
+        key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var req = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        return req.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit(5000);
+            }
+        }
+        finally
+        {
+            _process.Dispose();
+            Ca.Dispose();
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+    }
+
+    private static void Run(string exe, string[] args)
+    {
+        using var p = Process.Start(new ProcessStartInfo(exe, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        string err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.AreEqual(0, p.ExitCode, $"{exe} {string.Join(' ', args)}: {err}");
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static bool Listening(int port)
+    {
+        try
+        {
+            using var c = new TcpClient();
+            c.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
