@@ -15,7 +15,7 @@ namespace EdgeNet.Fleet.Tests;
 /// </summary>
 internal sealed class Mosquitto : IDisposable
 {
-    private readonly Process _process;
+    private Process _process;
 
     private Mosquitto(string dir, int port, X509Certificate2 ca, Process process)
     {
@@ -36,7 +36,13 @@ internal sealed class Mosquitto : IDisposable
     public static string Password(string user) => $"pw-{user}-7f3a";
 
     /// <summary>Starts a broker whose users are the learner and <paramref name="boards"/>.</summary>
-    public static Mosquitto Start(params string[] boards)
+    public static Mosquitto Start(params string[] boards) => Start(persistent: false, boards);
+
+    /// <summary>
+    /// Starts a broker whose users are the learner and <paramref name="boards"/>; <paramref name="persistent"/>: sessions,
+    /// subscriptions and queued QoS 1 messages are saved when it stops (SIGTERM) and restored when it starts again.
+    /// </summary>
+    public static Mosquitto Start(bool persistent, params string[] boards)
     {
         string exe = "/usr/sbin/mosquitto", passwd = "/usr/bin/mosquitto_passwd";
         if (!File.Exists(exe) || !File.Exists(passwd))
@@ -89,13 +95,18 @@ internal sealed class Mosquitto : IDisposable
             File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         }
 
+        var db = System.IO.Directory.CreateDirectory(Path.Combine(dir, "db"));
+        File.SetUnixFileMode(db.FullName, (UnixFileMode)0b111_111_111);   // the broker's own user writes its database here
+
         int port = FreePort();
         File.WriteAllText(Path.Combine(dir, "mosquitto.conf"), $"""
             per_listener_settings false
             allow_anonymous false
             password_file {pw}
             acl_file {Path.Combine(dir, "acl")}
-            persistence false
+            persistence {(persistent ? "true" : "false")}
+            persistence_location {Path.Combine(dir, "db")}/
+            autosave_interval 1
             log_dest stderr
             log_type error
             log_type warning
@@ -106,23 +117,42 @@ internal sealed class Mosquitto : IDisposable
             tls_version tlsv1.2
 
             """);
-        var psi = new ProcessStartInfo(exe, ["-c", Path.Combine(dir, "mosquitto.conf")]) { RedirectStandardError = true, RedirectStandardOutput = true };
-        var p = Process.Start(psi)!;
-        var broker = new Mosquitto(dir, port, ca, p);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!Listening(port))
+        var broker = new Mosquitto(dir, port, ca, Launch(dir));
+        broker.WaitListening();
+        return broker;
+    }
+
+    /// <summary>Stops the broker as a service manager would (SIGTERM: it saves its database) and starts it again on the same port.</summary>
+    public void Restart()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
-            if (p.HasExited || DateTime.UtcNow > deadline)
+            kill.WaitForExit();
+        }
+
+        Assert.IsTrue(_process.WaitForExit(10_000), "mosquitto stopped on SIGTERM");
+        _process.Dispose();
+        _process = Launch(Directory);
+        WaitListening();
+    }
+
+    private static Process Launch(string dir) =>
+        Process.Start(new ProcessStartInfo("/usr/sbin/mosquitto", ["-c", Path.Combine(dir, "mosquitto.conf")]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+
+    private void WaitListening()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!Listening(Port))
+        {
+            if (_process.HasExited || DateTime.UtcNow > deadline)
             {
-                string err = p.HasExited ? p.StandardError.ReadToEnd() : "(still starting after 10 s)";
-                broker.Dispose();
-                Assert.Fail($"mosquitto did not start on 127.0.0.1:{port}: {err}");
+                string err = _process.HasExited ? _process.StandardError.ReadToEnd() : "(still starting after 10 s)";
+                Dispose();
+                Assert.Fail($"mosquitto did not start on 127.0.0.1:{Port}: {err}");
             }
 
             Thread.Sleep(50);
         }
-
-        return broker;
     }
 
     /// <summary>A certificate authority of its own (another CA than the broker's, for the wrong-CA test).</summary>
