@@ -120,8 +120,17 @@ public sealed class PayloadTests
         ulong[] a = [10, 11, 12, 13, 14, 10, 11, 12, 13, 14, 17, 15, 16, 17];
         bool[] fresh = [.. a.Select(s => ledger.Accept("a", s))];
         CollectionAssert.AreEqual(new[] { true, true, true, true, true, false, false, false, false, false, true, true, true, false }, fresh);
-        Assert.AreEqual(18UL, ledger.Watermark("a"), "every sequence below 18 seen");
+        Assert.AreEqual(18UL, ledger.Watermark("a", 0), "every sequence below 18 seen");
         Assert.IsTrue(ledger.Accept("b", 10), "another board's 10 is its own");
         Assert.AreEqual((9L, 6L), (ledger.Accepted, ledger.Duplicates));
+
+        // Board a restarts: its new incarnation counts from its own first sequence; the old one's record is untouched.
+        uint boot = FleetSequence.IncarnationAt(new DateTimeOffset(2026, 12, 5, 18, 0, 0, TimeSpan.Zero));
+        Assert.AreEqual(1_796_493_600U, boot);
+        ulong first = FleetSequence.Compose(boot, 0);
+        Assert.IsTrue(ledger.Accept("a", first) && ledger.Accept("a", first + 1) && !ledger.Accept("a", first));
+        Assert.AreEqual((boot, 2U), (FleetSequence.Incarnation(ledger.Watermark("a", boot)), FleetSequence.Index(ledger.Watermark("a", boot))));
+        Assert.AreEqual(18UL, ledger.Watermark("a", 0));
+        Assert.HasCount(3, ledger.Incarnations);
     }
 }
