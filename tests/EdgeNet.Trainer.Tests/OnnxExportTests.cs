@@ -91,32 +91,7 @@ public sealed class OnnxExportTests
         // HardSigmoid (α 1/6), HardSwish, SiLU as Sigmoid + Mul, the [N, C, 1, 1] gate times the NCHW map, a product of
         // one shape: onnx.checker, ONNX Runtime within 1e-4, and the importer reads the file back to the same outputs.
         KerasBackend.SetRandomSeed(17);
-        var model = EdgeNet.Tests.Shared.FamilyModels.SqueezeExcite();
-        var x = GradientCheck.Rand(3 * 7 * 9 * 6, 18, -2, 2);
-        Compare(model, [7, 9, 6], x, 3, 1e-4);
-        string path = Path.Combine(Path.GetTempPath(), $"onnx-se-{Guid.NewGuid():N}.onnx");
-        try
-        {
-            OnnxExporter.Export(model, path, [7, 9, 6]);
-            var (code, output) = RunPython($"import onnx; m = onnx.load('{path}'); onnx.checker.check_model(m, full_check=True); print('ok', sorted({{n.op_type for n in m.graph.node}}))");
-            Assert.AreEqual(0, code, output);
-            foreach (string op in new[] { "'HardSigmoid'", "'HardSwish'", "'Mul'", "'Sigmoid'", "'Tanh'" })
-            {
-                StringAssert.Contains(output, op);
-            }
-
-            var back = EdgeNet.Trainer.Import.OnnxImporter.Import(path);
-            float[] expected = model.Predict(EdgeNet.Trainer.Tensors.Tensor.FromArray(x, [3, 7, 9, 6])).ToArray();
-            float[] got = back.Model.Predict(EdgeNet.Trainer.Tensors.Tensor.FromArray(x, [3, 7, 9, 6])).ToArray();
-            for (int i = 0; i < got.Length; i++)
-            {
-                Assert.AreEqual(expected[i], got[i], 1e-5, $"imported back: output {i}");
-            }
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        RoundTrip(EdgeNet.Tests.Shared.FamilyModels.SqueezeExcite(), [7, 9, 6], GradientCheck.Rand(3 * 7 * 9 * 6, 18, -2, 2), ["HardSigmoid", "HardSwish", "Mul", "Sigmoid", "Tanh"]);
     }
 
     [TestMethod]
@@ -124,28 +99,38 @@ public sealed class OnnxExportTests
     {
         // Concat over axis 1, Slice of the channels, the shuffle as Reshape + Transpose + Reshape (torch's own form).
         KerasBackend.SetRandomSeed(19);
-        var model = EdgeNet.Tests.Shared.FamilyModels.ChannelMoves();
-        var x = GradientCheck.Rand(3 * 6 * 7 * 5, 20, -1, 1);
-        Compare(model, [6, 7, 5], x, 3, 1e-4);
-        string path = Path.Combine(Path.GetTempPath(), $"onnx-channels-{Guid.NewGuid():N}.onnx");
+        var back = RoundTrip(EdgeNet.Tests.Shared.FamilyModels.ChannelMoves(), [6, 7, 5], GradientCheck.Rand(3 * 6 * 7 * 5, 20, -1, 1), ["Concat", "Slice", "Reshape", "Transpose"]);
+        Assert.AreEqual(3, back.Layers.OfType<EdgeNet.Trainer.Keras.Layers.ChannelShuffle>().Count(), "each shuffle read back as one layer");
+    }
+
+    /// <summary>
+    /// Exports <paramref name="model"/> to ONNX, holds ONNX Runtime to it within 1e-4 on a batch of 3, runs onnx.checker
+    /// (full check) and asserts each of <paramref name="ops"/> is in the file, then imports the file back: the same outputs
+    /// within 1e-5. Returns the imported model.
+    /// </summary>
+    private static Model RoundTrip(Model model, int[] sample, float[] x, string[] ops)
+    {
+        Compare(model, sample, x, 3, 1e-4);
+        string path = Path.Combine(Path.GetTempPath(), $"onnx-roundtrip-{Guid.NewGuid():N}.onnx");
         try
         {
-            OnnxExporter.Export(model, path, [6, 7, 5]);
+            OnnxExporter.Export(model, path, sample);
             var (code, output) = RunPython($"import onnx; m = onnx.load('{path}'); onnx.checker.check_model(m, full_check=True); print('ok', sorted({{n.op_type for n in m.graph.node}}))");
             Assert.AreEqual(0, code, output);
-            foreach (string op in new[] { "'Concat'", "'Slice'", "'Reshape'", "'Transpose'" })
+            foreach (string op in ops)
             {
-                StringAssert.Contains(output, op);
+                StringAssert.Contains(output, $"'{op}'");
             }
 
-            var back = EdgeNet.Trainer.Import.OnnxImporter.Import(path);
-            Assert.AreEqual(3, back.Model.Layers.OfType<EdgeNet.Trainer.Keras.Layers.ChannelShuffle>().Count(), "each shuffle read back as one layer");
-            float[] expected = model.Predict(EdgeNet.Trainer.Tensors.Tensor.FromArray(x, [3, 6, 7, 5])).ToArray();
-            float[] got = back.Model.Predict(EdgeNet.Trainer.Tensors.Tensor.FromArray(x, [3, 6, 7, 5])).ToArray();
+            var back = EdgeNet.Trainer.Import.OnnxImporter.Import(path).Model;
+            float[] expected = model.Predict(EdgeNet.Trainer.Tensors.Tensor.FromArray(x, [3, .. sample])).ToArray();
+            float[] got = back.Predict(EdgeNet.Trainer.Tensors.Tensor.FromArray(x, [3, .. sample])).ToArray();
             for (int i = 0; i < got.Length; i++)
             {
                 Assert.AreEqual(expected[i], got[i], 1e-5, $"imported back: output {i}");
             }
+
+            return back;
         }
         finally
         {

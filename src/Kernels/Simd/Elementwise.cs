@@ -23,33 +23,45 @@ internal static unsafe class Elementwise
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddInt8(sbyte* a, int za, sbyte* b, int zb, int n, int* requant, int zy, int lo, int hi, sbyte* y)
     {
-        int i = 0, lanes = Vector<int>.Count;
-        if (Vector.IsHardwareAccelerated && Vector<long>.Count * 2 == lanes)
-        {
-            var q = new AddRequant(requant, za, zb, zy, lo, hi);
-            Span<int> tmp = stackalloc int[lanes];
-            for (; i + (4 * lanes) <= n; i += 4 * lanes)
-            {
-                var s01 = Vector.Narrow(q.Sum(a + i, b + i, tmp), q.Sum(a + i + lanes, b + i + lanes, tmp));
-                var s23 = Vector.Narrow(q.Sum(a + i + (2 * lanes), b + i + (2 * lanes), tmp), q.Sum(a + i + (3 * lanes), b + i + (3 * lanes), tmp));
-                Unsafe.WriteUnaligned(y + i, Vector.Narrow(s01, s23));
-            }
-
-            for (; i + lanes <= n; i += lanes)
-            {
-                var n32 = q.Sum(a + i, b + i, tmp);
-                for (int k = 0; k < lanes; k++)
-                {
-                    y[i + k] = (sbyte)n32[k];
-                }
-            }
-        }
-
+        int i = Vector.IsHardwareAccelerated && Vector<long>.Count * 2 == Vector<int>.Count ? Pairs(new AddRequant(requant, za, zb, zy, lo, hi), a, b, n, y) : 0;
         Reference.Elementwise.AddInt8(a + i, za, b + i, zb, n - i, requant, zy, lo, hi, y + i);
     }
 
-    /// <summary>The int8 add's constants as vectors; <see cref="Sum"/> gives one vector of results, as int32 in [lo, hi].</summary>
-    private readonly struct AddRequant
+    /// <summary>One vector of int8 results, as int32 in [−128, 127], from a vector's worth of a and of b.</summary>
+    private interface IPairKernel
+    {
+        Vector<int> Apply(sbyte* a, sbyte* b, Span<int> tmp);
+    }
+
+    // a, b, y: [n] int8 → the whole vectors' results (returns how many): four vectors narrowed to bytes together
+    // (int32 → int16 → int8), then one vector at a time; the tail is the caller's (the reference twin).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Pairs<TKernel>(TKernel q, sbyte* a, sbyte* b, int n, sbyte* y)
+        where TKernel : struct, IPairKernel
+    {
+        int i = 0, lanes = Vector<int>.Count;
+        Span<int> tmp = stackalloc int[lanes];
+        for (; i + (4 * lanes) <= n; i += 4 * lanes)
+        {
+            var v01 = Vector.Narrow(q.Apply(a + i, b + i, tmp), q.Apply(a + i + lanes, b + i + lanes, tmp));
+            var v23 = Vector.Narrow(q.Apply(a + i + (2 * lanes), b + i + (2 * lanes), tmp), q.Apply(a + i + (3 * lanes), b + i + (3 * lanes), tmp));
+            Unsafe.WriteUnaligned(y + i, Vector.Narrow(v01, v23));
+        }
+
+        for (; i + lanes <= n; i += lanes)
+        {
+            var n32 = q.Apply(a + i, b + i, tmp);
+            for (int k = 0; k < lanes; k++)
+            {
+                y[i + k] = (sbyte)n32[k];
+            }
+        }
+
+        return i;
+    }
+
+    /// <summary>The int8 add's constants as vectors; <see cref="Apply"/> gives one vector of results, as int32 in [lo, hi].</summary>
+    private readonly struct AddRequant : IPairKernel
     {
         private readonly Vector<long> _ma, _mb, _my, _ra, _rb, _ry, _zy, _lo, _hi;
         private readonly Vector<int> _za, _zb;
@@ -65,7 +77,7 @@ internal static unsafe class Elementwise
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector<int> Sum(sbyte* a, sbyte* b, Span<int> tmp)
+        public Vector<int> Apply(sbyte* a, sbyte* b, Span<int> tmp)
         {
             var av = (Load(a, tmp) - _za) << Reference.Elementwise.AddLeftShift;
             var bv = (Load(b, tmp) - _zb) << Reference.Elementwise.AddLeftShift;
@@ -112,28 +124,7 @@ internal static unsafe class Elementwise
     // a, b, y: [n] int8
     private static void MulRowInt8(sbyte* a, int za, sbyte* b, int zb, int n, int multiplier, int shift, int zy, sbyte* y)
     {
-        int i = 0, lanes = Vector<int>.Count;
-        if (Vector.IsHardwareAccelerated && Vector<long>.Count * 2 == lanes)
-        {
-            var q = new MulRequant(za, zb, multiplier, shift, zy);
-            Span<int> tmp = stackalloc int[lanes];
-            for (; i + (4 * lanes) <= n; i += 4 * lanes)
-            {
-                var p01 = Vector.Narrow(q.Product(a + i, b + i, tmp), q.Product(a + i + lanes, b + i + lanes, tmp));
-                var p23 = Vector.Narrow(q.Product(a + i + (2 * lanes), b + i + (2 * lanes), tmp), q.Product(a + i + (3 * lanes), b + i + (3 * lanes), tmp));
-                Unsafe.WriteUnaligned(y + i, Vector.Narrow(p01, p23));
-            }
-
-            for (; i + lanes <= n; i += lanes)
-            {
-                var n32 = q.Product(a + i, b + i, tmp);
-                for (int k = 0; k < lanes; k++)
-                {
-                    y[i + k] = (sbyte)n32[k];
-                }
-            }
-        }
-
+        int i = Vector.IsHardwareAccelerated && Vector<long>.Count * 2 == Vector<int>.Count ? Pairs(new MulRequant(za, zb, multiplier, shift, zy), a, b, n, y) : 0;
         Reference.Elementwise.MulInt8(a + i, za, b + i, zb, 1, n - i, 1, multiplier, shift, zy, y + i);
     }
 
@@ -158,15 +149,15 @@ internal static unsafe class Elementwise
         Reference.Elementwise.RescaleInt8(x + i, zx, n - i, multiplier, shift, zy, y + i);
     }
 
-    /// <summary>The int8 product's constants as vectors; <see cref="Product"/> gives one vector of results as int32 in [−128, 127].</summary>
-    private readonly struct MulRequant(int za, int zb, int multiplier, int shift, int zy)
+    /// <summary>The int8 product's constants as vectors; <see cref="Apply"/> gives one vector of results as int32 in [−128, 127].</summary>
+    private readonly struct MulRequant(int za, int zb, int multiplier, int shift, int zy) : IPairKernel
     {
         private readonly Vector<int> _za = new(za), _zb = new(zb);
         private readonly Vector<long> _m = new(multiplier), _round = new(1L << (31 - shift - 1)), _zy = new(zy), _lo = new(-128), _hi = new(127);
         private readonly int _s = 31 - shift;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector<int> Product(sbyte* a, sbyte* b, Span<int> tmp)
+        public Vector<int> Apply(sbyte* a, sbyte* b, Span<int> tmp)
         {
             return Requantized((Load(a, tmp) - _za) * (Load(b, tmp) - _zb));   // |p| ≤ 255², exact in int32
         }
