@@ -41,6 +41,13 @@ public static class Program
             return 0;
         }
 
+        if (what == "fleet" && OperatingSystem.IsLinux())
+        {
+            // fleet [SECONDS]: transitions/s and end-to-end latency through a real Mosquitto with 1, 4 and 16 boards.
+            FleetThroughput.Run(seconds).GetAwaiter().GetResult();
+            return 0;
+        }
+
         if (what == "imported-fashion")
         {
             // imported-fashion F.onnx [LIMIT]: a model PyTorch trained on Fashion-MNIST: top-1 of ONNX Runtime and of the f32/int8 blobs, agreement.

@@ -1,3 +1,4 @@
+using EdgeNet.Tests.Shared;
 using System.Collections.Concurrent;
 using EdgeNet.Fleet.Payloads;
 using EdgeNet.Fleet.Topics;

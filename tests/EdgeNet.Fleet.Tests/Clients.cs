@@ -1,3 +1,4 @@
+using EdgeNet.Tests.Shared;
 using System.Security.Cryptography.X509Certificates;
 using MQTTnet;
 using MQTTnet.Formatter;

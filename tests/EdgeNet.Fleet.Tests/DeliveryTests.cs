@@ -1,3 +1,4 @@
+using EdgeNet.Tests.Shared;
 using EdgeNet.Fleet.Payloads;
 using EdgeNet.Fleet.Topics;
 using EdgeNet.Fleet.Transport;

@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using EdgeNet.Fleet.Topics;
 
-namespace EdgeNet.Fleet.Tests;
+namespace EdgeNet.Tests.Shared;
 
 /// <summary>
 /// A real Mosquitto (Debian's package, installed by scripts/setup.sh) on 127.0.0.1 and a free port, with a generated
@@ -13,6 +13,7 @@ namespace EdgeNet.Fleet.Tests;
 /// (hashed by mosquitto_passwd), and the fleet's ACL: a board writes only its own topics and reads the model, only the
 /// learner writes the model. Stopped and deleted on Dispose.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class Mosquitto : IDisposable
 {
     private Process _process;
@@ -47,7 +48,7 @@ internal sealed class Mosquitto : IDisposable
         string exe = "/usr/sbin/mosquitto", passwd = "/usr/bin/mosquitto_passwd";
         if (!File.Exists(exe) || !File.Exists(passwd))
         {
-            Assert.Fail("mosquitto is not installed: scripts/setup.sh installs Debian's mosquitto package (apt-get install mosquitto)");
+            throw new InvalidOperationException("mosquitto is not installed: scripts/setup.sh installs Debian's mosquitto package (apt-get install mosquitto)");
         }
 
         // Readable by all: mosquitto started as root drops to its own user before it reads the files (test keys only).
@@ -130,7 +131,11 @@ internal sealed class Mosquitto : IDisposable
             kill.WaitForExit();
         }
 
-        Assert.IsTrue(_process.WaitForExit(10_000), "mosquitto stopped on SIGTERM");
+        if (!_process.WaitForExit(10_000))
+        {
+            throw new InvalidOperationException("mosquitto did not stop within 10 s of SIGTERM");
+        }
+
         _process.Dispose();
         _process = Launch(Directory);
         WaitListening();
@@ -148,7 +153,7 @@ internal sealed class Mosquitto : IDisposable
             {
                 string err = _process.HasExited ? _process.StandardError.ReadToEnd() : "(still starting after 10 s)";
                 Dispose();
-                Assert.Fail($"mosquitto did not start on 127.0.0.1:{Port}: {err}");
+                throw new InvalidOperationException($"mosquitto did not start on 127.0.0.1:{Port}: {err}");
             }
 
             Thread.Sleep(50);
@@ -188,7 +193,10 @@ internal sealed class Mosquitto : IDisposable
         using var p = Process.Start(new ProcessStartInfo(exe, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
         string err = p.StandardError.ReadToEnd();
         p.WaitForExit();
-        Assert.AreEqual(0, p.ExitCode, $"{exe} {string.Join(' ', args)}: {err}");
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{exe} {string.Join(' ', args)}: exit code {p.ExitCode}: {err}");
+        }
     }
 
     private static int FreePort()
