@@ -30,7 +30,7 @@ internal static class FleetThroughput
             Task Store(string topic, byte[] payload)
             {
                 long now = Stopwatch.GetTimestamp();
-                var b = TransitionBatch.Decode(payload);
+                var b = TransitionBatch.Decode(topic, payload);
                 lock (ledger)
                 {
                     bytes += payload.Length;
@@ -63,7 +63,7 @@ internal static class FleetThroughput
                 var sw = Stopwatch.StartNew();
                 await Task.WhenAll(clients.Select(async (c, j) =>
                 {
-                    uint incarnation = FleetSequence.IncarnationAt(DateTimeOffset.UtcNow);
+                    uint incarnation = FleetSequence.NewIncarnation();
                     for (uint k = 0; DateTime.UtcNow < until; k++)
                     {
                         byte[] p = TransitionBatch.Encode(Batch(boards[j], FleetSequence.Compose(incarnation, k * Per), Per));
@@ -92,7 +92,7 @@ internal static class FleetThroughput
                 until = DateTime.UtcNow.AddSeconds(seconds);
                 await Task.WhenAll(clients.Select(async (c, j) =>
                 {
-                    uint incarnation = FleetSequence.IncarnationAt(DateTimeOffset.UtcNow) + 1;
+                    uint incarnation = FleetSequence.NewIncarnation();
                     var tick = Stopwatch.StartNew();
                     for (uint k = 0; DateTime.UtcNow < until; k++)
                     {

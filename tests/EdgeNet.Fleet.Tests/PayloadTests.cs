@@ -125,12 +125,48 @@ public sealed class PayloadTests
         Assert.AreEqual((9L, 6L), (ledger.Accepted, ledger.Duplicates));
 
         // Board a restarts: its new incarnation counts from its own first sequence; the old one's record is untouched.
-        uint boot = FleetSequence.IncarnationAt(new DateTimeOffset(2026, 12, 5, 18, 0, 0, TimeSpan.Zero));
-        Assert.AreEqual(1_796_493_600U, boot);
+        uint boot = FleetSequence.NewIncarnation();
+        Assert.AreNotEqual(boot, FleetSequence.NewIncarnation(), "random incarnations (equal with probability 2^-32)");
         ulong first = FleetSequence.Compose(boot, 0);
         Assert.IsTrue(ledger.Accept("a", first) && ledger.Accept("a", first + 1) && !ledger.Accept("a", first));
         Assert.AreEqual((boot, 2U), (FleetSequence.Incarnation(ledger.Watermark("a", boot)), FleetSequence.Index(ledger.Watermark("a", boot))));
         Assert.AreEqual(18UL, ledger.Watermark("a", 0));
         Assert.HasCount(3, ledger.Incarnations);
+    }
+
+    [TestMethod]
+    public void The_ledger_stays_bounded_when_a_gap_never_fills_or_a_board_restarts_often()
+    {
+        var ledger = new TransitionLedger { MaxAhead = 3, MaxIncarnations = 2 };
+        Assert.IsTrue(ledger.Accept("a", 0));
+        foreach (ulong s in new ulong[] { 5, 6, 7 })
+        {
+            Assert.IsTrue(ledger.Accept("a", s), "ahead of the gap 1..4");
+        }
+
+        Assert.AreEqual(1UL, ledger.Watermark("a", 0), "three kept ahead: the gap may still fill");
+        Assert.IsTrue(ledger.Accept("a", 9), "a fourth: past MaxAhead the gap is given up");
+        Assert.AreEqual(8UL, ledger.Watermark("a", 0), "skipped to 5 and drained 5, 6, 7");
+        Assert.AreEqual(4L, ledger.GivenUp, "1..4 given up");
+        Assert.IsFalse(ledger.Accept("a", 6), "still a duplicate");
+        foreach (uint inc in new uint[] { 11, 12, 13 })
+        {
+            ledger.Accept("a", FleetSequence.Compose(inc, 0));
+        }
+
+        Assert.HasCount(2, ledger.Incarnations, "only the two newest incarnations are remembered");
+        Assert.AreEqual(FleetSequence.Compose(13, 1), ledger.Watermark("a", 13));
+    }
+
+    [TestMethod]
+    public void A_batch_naming_another_board_than_its_topic_is_refused()
+    {
+        byte[] payload = TransitionBatch.Encode(Batch("rig-02", n: 1));
+        Assert.AreEqual("rig-02", TransitionBatch.Decode(FleetTopics.Transitions("rig-02"), payload).Board);
+        var e = Assert.ThrowsExactly<FleetPayloadException>(() => TransitionBatch.Decode(FleetTopics.Transitions("rig-01"), payload));
+        Assert.AreEqual("transition batch on edgenet/boards/rig-01/transitions says it is from 'rig-02': refused (a board publishes only its own transitions)", e.Message);
+        byte[] beat = Heartbeat.Encode(new Heartbeat(1, 2, 3, 4, 5, 6, 7, 8));
+        beat[2] = 1;
+        StringAssert.Contains(Assert.ThrowsExactly<FleetPayloadException>(() => Heartbeat.Decode(beat)).Message, "(reserved) are not 0");
     }
 }

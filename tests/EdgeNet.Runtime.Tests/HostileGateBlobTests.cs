@@ -97,6 +97,7 @@ public sealed class HostileGateBlobTests
     {
         string m = Fails(Move(Opcode.ChannelSlice, 3, [("begin", EnbValue.I32(4)), ("size", EnbValue.I32(3))]));
         StringAssert.Contains(m, "operator 1 (ChannelSlice -> 'm'): channels [4, 7) of 6 into an output of 3");
+        StringAssert.Contains(Fails(Move(Opcode.ChannelSlice, 3, [("begin", EnbValue.I32(int.MaxValue)), ("size", EnbValue.I32(3))])), "channels [2147483647, 2147483650) of 6");
         StringAssert.Contains(Fails(Move(Opcode.ChannelShuffle, 6, [("groups", EnbValue.I32(4))])), "shuffles 6 channels in 4 groups into 6");
         StringAssert.Contains(Fails(Move(Opcode.Concat, 11, [], twice: true)), "the inputs have 12 channels together, the output 11");
         m = Fails(Move(Opcode.Concat, 12, [], int8: true, twice: true));

@@ -18,12 +18,12 @@ internal sealed class Mosquitto : IDisposable
 {
     private Process _process;
 
-    private Mosquitto(string dir, int port, X509Certificate2 ca, Process process)
+    private Mosquitto(string dir, int port, X509Certificate2 ca)
     {
         Directory = dir;
         Port = port;
         Ca = ca;
-        _process = process;
+        _process = Launch(dir);
     }
 
     public string Directory { get; }
@@ -118,7 +118,7 @@ internal sealed class Mosquitto : IDisposable
             tls_version tlsv1.2
 
             """);
-        var broker = new Mosquitto(dir, port, ca, Launch(dir));
+        var broker = new Mosquitto(dir, port, ca);
         broker.WaitListening();
         return broker;
     }
@@ -141,8 +141,26 @@ internal sealed class Mosquitto : IDisposable
         WaitListening();
     }
 
-    private static Process Launch(string dir) =>
-        Process.Start(new ProcessStartInfo("/usr/sbin/mosquitto", ["-c", Path.Combine(dir, "mosquitto.conf")]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+    // Its stderr is read as it comes (a full pipe would block the broker) and kept for a failure's message.
+    private Process Launch(string dir)
+    {
+        var p = Process.Start(new ProcessStartInfo("/usr/sbin/mosquitto", ["-c", Path.Combine(dir, "mosquitto.conf")]) { RedirectStandardError = true })!;
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (_log)
+                {
+                    _log.AppendLine(e.Data);
+                }
+            }
+        };
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    private readonly System.Text.StringBuilder _log = new();
+    private bool _disposed;
 
     private void WaitListening()
     {
@@ -151,7 +169,17 @@ internal sealed class Mosquitto : IDisposable
         {
             if (_process.HasExited || DateTime.UtcNow > deadline)
             {
-                string err = _process.HasExited ? _process.StandardError.ReadToEnd() : "(still starting after 10 s)";
+                if (_process.HasExited)
+                {
+                    _process.WaitForExit();   // the last of stderr read
+                }
+
+                string err;
+                lock (_log)
+                {
+                    err = _process.HasExited ? _log.ToString() : "(still starting after 10 s)";
+                }
+
                 Dispose();
                 throw new InvalidOperationException($"mosquitto did not start on 127.0.0.1:{Port}: {err}");
             }
@@ -172,6 +200,12 @@ internal sealed class Mosquitto : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         try
         {
             if (!_process.HasExited)

@@ -47,7 +47,12 @@ public sealed record Heartbeat(uint ModelVersion, ulong Ticks, ulong LastSequenc
     {
         var r = new PayloadReader(payload, "heartbeat");
         r.Version(Version, "the learner (edgenet-train)");
-        r.Bytes(3, "reserved");
+        var reserved = r.Bytes(3, "reserved");
+        if (reserved[0] != 0 || reserved[1] != 0 || reserved[2] != 0)
+        {
+            throw new FleetPayloadException("heartbeat: bytes 1-3 (reserved) are not 0: the payload is from a newer or a foreign writer");
+        }
+
         var h = new Heartbeat(r.U32("model_version"), r.U64("ticks"), r.U64("last_sequence"), r.U32("episodes"), r.F32("last_return"), r.F32("work_p99_ms"), r.F32("jitter_p99_ms"), r.U32("overruns"));
         r.End();
         return h;

@@ -36,6 +36,9 @@ public sealed record TransitionBatch(string Board, ulong FirstSequence, uint Mod
     /// <summary>The longest observation.</summary>
     public const int MaxObservation = 1024;
 
+    /// <summary>The most bytes of records one batch carries (MQTT's packets end at 256 MiB; a board sends far less).</summary>
+    public const int MaxBytes = 64 << 20;
+
     private const string What = "transition batch";
 
     /// <summary>The payload of <paramref name="batch"/>.</summary>
@@ -45,9 +48,9 @@ public sealed record TransitionBatch(string Board, ulong FirstSequence, uint Mod
         ArgumentNullException.ThrowIfNull(batch);
         FleetTopics.CheckBoard(batch.Board);
         int f = batch.ObservationSize, n = batch.Transitions.Count;
-        if (f is < 1 or > MaxObservation || n is < 1 or > MaxTransitions)
+        if (f is < 1 or > MaxObservation || n is < 1 or > MaxTransitions || (long)n * RecordBytes(f) > MaxBytes)
         {
-            throw new ArgumentException($"a batch holds 1..{MaxTransitions} transitions of observations of 1..{MaxObservation} values; got {n} of {f}", nameof(batch));
+            throw new ArgumentException($"a batch holds 1..{MaxTransitions} transitions of observations of 1..{MaxObservation} values, {MaxBytes:N0} bytes at most; got {n} of {f}", nameof(batch));
         }
 
         byte[] id = Encoding.UTF8.GetBytes(batch.Board);
@@ -81,6 +84,19 @@ public sealed record TransitionBatch(string Board, ulong FirstSequence, uint Mod
         return buf;
     }
 
+    /// <summary>
+    /// The batch in <paramref name="payload"/>, received on <paramref name="topic"/>: its board must be the topic's (the
+    /// broker's ACL says who may write a topic, the payload's id is only what the sender wrote; a board naming another
+    /// would poison that board's de-duplication).
+    /// </summary>
+    /// <exception cref="FleetPayloadException">As <see cref="Decode(ReadOnlySpan{byte})"/>, or a board id other than the topic's.</exception>
+    public static TransitionBatch Decode(string topic, ReadOnlySpan<byte> payload)
+    {
+        var b = Decode(payload);
+        string? owner = FleetTopics.BoardOf(topic);
+        return owner == b.Board ? b : throw new FleetPayloadException($"{What} on {topic} says it is from '{b.Board}': refused (a board publishes only its own transitions)");
+    }
+
     /// <summary>The batch in <paramref name="payload"/>.</summary>
     /// <exception cref="FleetPayloadException">A newer version, a cut or padded payload, a bad board id, a non-finite value, unknown flags.</exception>
     public static TransitionBatch Decode(ReadOnlySpan<byte> payload)
@@ -107,7 +123,7 @@ public sealed record TransitionBatch(string Board, ulong FirstSequence, uint Mod
             throw new FleetPayloadException($"{What}: field 'board': {e.Message}", e);
         }
 
-        if (f is < 1 or > MaxObservation || n is < 1 or > MaxTransitions)
+        if (f is < 1 or > MaxObservation || n is < 1 or > MaxTransitions || n * (long)RecordBytes(f) > MaxBytes)
         {
             throw new FleetPayloadException($"{What} from '{board}': {n} transitions of {f} values; a batch holds 1..{MaxTransitions} of 1..{MaxObservation}");
         }

@@ -18,6 +18,15 @@ public sealed class TransitionLedger
     /// <summary>Transitions dropped as already stored.</summary>
     public long Duplicates { get; private set; }
 
+    /// <summary>Sequences given up as lost: a gap that stayed open past <see cref="MaxAhead"/> later arrivals (a broker that dropped queued messages), skipped so the memory stays bounded.</summary>
+    public long GivenUp { get; private set; }
+
+    /// <summary>The most sequences kept ahead of a gap per incarnation; past it the gap is declared lost.</summary>
+    public int MaxAhead { get; init; } = 100_000;
+
+    /// <summary>The most incarnations remembered per board (a board restarting often, or forging incarnations): the oldest is forgotten.</summary>
+    public int MaxIncarnations { get; init; } = 8;
+
     /// <summary>The board incarnations seen.</summary>
     public IReadOnlyCollection<(string Board, uint Incarnation)> Incarnations => _boards.Keys;
 
@@ -28,8 +37,9 @@ public sealed class TransitionLedger
         var key = (board, FleetSequence.Incarnation(sequence));
         if (!_boards.TryGetValue(key, out var b))
         {
-            b = new Board { Next = sequence };
+            b = new Board { Next = sequence, Order = ++_created };
             _boards.Add(key, b);
+            Forget(board);
         }
 
         bool fresh;
@@ -49,6 +59,22 @@ public sealed class TransitionLedger
         else
         {
             fresh = b.Ahead.Add(sequence);
+            if (b.Ahead.Count > MaxAhead)
+            {
+                // The gap is not coming: skip to the oldest kept sequence and drain what is contiguous from there.
+                ulong min = ulong.MaxValue;
+                foreach (ulong s in b.Ahead)
+                {
+                    min = Math.Min(min, s);
+                }
+
+                GivenUp += (long)(min - b.Next);
+                b.Next = min;
+                while (b.Ahead.Remove(b.Next))
+                {
+                    b.Next++;
+                }
+            }
         }
 
         if (fresh)
@@ -66,9 +92,36 @@ public sealed class TransitionLedger
     /// <summary>Every sequence of <paramref name="board"/>'s <paramref name="incarnation"/> below this one has been accepted (0 for one not seen).</summary>
     public ulong Watermark(string board, uint incarnation) => _boards.TryGetValue((board, incarnation), out var b) ? b.Next : 0;
 
+    private long _created;
+
+    // Keeps the board's newest MaxIncarnations incarnations.
+    private void Forget(string board)
+    {
+        int count = 0;
+        (string, uint)? oldest = null;
+        long oldestOrder = long.MaxValue;
+        foreach (var (key, b) in _boards)
+        {
+            if (key.Board == board)
+            {
+                count++;
+                if (b.Order < oldestOrder)
+                {
+                    (oldest, oldestOrder) = (key, b.Order);
+                }
+            }
+        }
+
+        if (count > MaxIncarnations && oldest is { } k)
+        {
+            _boards.Remove(k);
+        }
+    }
+
     private sealed class Board
     {
         public ulong Next;
+        public long Order;
         public readonly HashSet<ulong> Ahead = [];
     }
 }

@@ -16,7 +16,8 @@ public sealed class FleetClient : IAsyncDisposable
 {
     private readonly IMqttClient _client;
     private readonly MqttClientOptions _options;
-    private readonly List<(string Filter, Func<string, byte[], Task> Handler)> _subscriptions = [];
+    private readonly Lock _gate = new();
+    private (string Filter, Func<string, byte[], Task> Handler)[] _subscriptions = [];   // replaced whole under _gate, read as a snapshot
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _keeper;
 
@@ -28,13 +29,25 @@ public sealed class FleetClient : IAsyncDisposable
         User = user;
         _client.ApplicationMessageReceivedAsync += async e =>
         {
+            // A handler that throws (a payload from a newer board, a bug) must not keep the message unacknowledged: MQTTnet
+            // sends the PUBACK when this returns, and unacknowledged QoS 1 messages would stall the session.
             string topic = e.ApplicationMessage.Topic;
             byte[] payload = e.ApplicationMessage.Payload.ToArray();
             foreach (var (filter, handler) in _subscriptions)
             {
-                if (MqttTopicFilterComparer.Compare(topic, filter) == MqttTopicFilterCompareResult.IsMatch)
+                if (MqttTopicFilterComparer.Compare(topic, filter) != MqttTopicFilterCompareResult.IsMatch)
+                {
+                    continue;
+                }
+
+                try
                 {
                     await handler(topic, payload).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    HandlerFailures++;
+                    HandlerFailed?.Invoke(topic, ex);
                 }
             }
         };
@@ -55,6 +68,12 @@ public sealed class FleetClient : IAsyncDisposable
 
     /// <summary>Reconnections made after the first connection.</summary>
     public int Reconnects { get; private set; }
+
+    /// <summary>Messages a handler threw on (each still acknowledged, so the session never stalls).</summary>
+    public long HandlerFailures { get; private set; }
+
+    /// <summary>Called with the topic and the exception when a handler throws (a refused payload: log it, count it).</summary>
+    public event Action<string, Exception>? HandlerFailed;
 
     /// <summary>
     /// Connects (waiting for the first connection); later losses are reconnected in the background. The handlers of
@@ -83,36 +102,38 @@ public sealed class FleetClient : IAsyncDisposable
         var options = builder.Build();
         var client = new MqttClientFactory().CreateMqttClient();
         var fleet = new FleetClient(client, options, role, c.User);
-        foreach (var s in subscriptions ?? [])
-        {
-            fleet._subscriptions.Add(s);
-        }
-
-        MqttClientConnectResult result;
+        fleet._subscriptions = [.. subscriptions ?? []];
         try
         {
-            result = await client.ConnectAsync(options, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            await fleet.DisposeAsync().ConfigureAwait(false);
-            throw new FleetConnectionException($"{c.Host}:{c.Port}: cannot connect as '{c.User}': {e.Message} (is the broker up, and is its certificate signed by {c.CaFile}?)", e);
-        }
+            MqttClientConnectResult result;
+            try
+            {
+                result = await client.ConnectAsync(options, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new FleetConnectionException($"{c.Host}:{c.Port}: cannot connect as '{c.User}': {e.Message} (is the broker up, and is its certificate signed by {c.CaFile}?)", e);
+            }
 
-        if (result.ResultCode != MqttClientConnectResultCode.Success)
-        {
-            await fleet.DisposeAsync().ConfigureAwait(false);
-            throw new FleetConnectionException($"{c.Host}:{c.Port}: the broker refused '{c.User}': {result.ResultCode}; check the user's password in the broker's password file");
-        }
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            {
+                throw new FleetConnectionException($"{c.Host}:{c.Port}: the broker refused '{c.User}': {result.ResultCode}; check the user's password in the broker's password file");
+            }
 
-        foreach (var (filter, _) in fleet._subscriptions)
-        {
-            await fleet.Subscribe(filter, ct).ConfigureAwait(false);
-        }
+            foreach (var (filter, _) in fleet._subscriptions)
+            {
+                await fleet.Subscribe(filter, ct).ConfigureAwait(false);
+            }
 
-        if (role == FleetRole.Board)
+            if (role == FleetRole.Board)
+            {
+                await fleet.PublishAsync(FleetTopics.Status(c.User), "online"u8.ToArray(), retain: true, ct: ct).ConfigureAwait(false);
+            }
+        }
+        catch
         {
-            await fleet.PublishAsync(FleetTopics.Status(c.User), "online"u8.ToArray(), retain: true, ct: ct).ConfigureAwait(false);
+            await fleet.DisposeAsync().ConfigureAwait(false);   // no connection or reconnect loop outlives a failed connect
+            throw;
         }
 
         fleet._connectedOnce = true;
@@ -143,7 +164,11 @@ public sealed class FleetClient : IAsyncDisposable
     /// <summary>Subscribes (QoS 1) and keeps the subscription across reconnects; <paramref name="handler"/> gets (topic, payload).</summary>
     public async Task SubscribeAsync(string filter, Func<string, byte[], Task> handler, CancellationToken ct = default)
     {
-        _subscriptions.Add((filter, handler));
+        lock (_gate)
+        {
+            _subscriptions = [.. _subscriptions, (filter, handler)];
+        }
+
         await Subscribe(filter, ct).ConfigureAwait(false);
     }
 
@@ -163,6 +188,7 @@ public sealed class FleetClient : IAsyncDisposable
     }
 
     // Reconnects with backoff (0.1 s doubling to 2 s) while not disposed; the persistent session keeps what was queued.
+    // Each attempt has its own timeout (MQTTnet applies the options' timeout only to a token that cannot be cancelled).
     private async Task KeepConnected()
     {
         var delay = TimeSpan.FromMilliseconds(100);
@@ -177,7 +203,9 @@ public sealed class FleetClient : IAsyncDisposable
                     continue;
                 }
 
-                var r = await _client.ConnectAsync(_options, _stop.Token).ConfigureAwait(false);
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                attempt.CancelAfter(_options.Timeout);
+                var r = await _client.ConnectAsync(_options, attempt.Token).ConfigureAwait(false);
                 if (r.ResultCode == MqttClientConnectResultCode.Success)
                 {
                     Reconnects++;
@@ -195,12 +223,13 @@ public sealed class FleetClient : IAsyncDisposable
                     }
                 }
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or FleetConnectionException or InvalidOperationException)
+            catch (Exception)
             {
+                // Any failure of one attempt (refused, timed out, TLS): try again later, never give up while wanted.
                 delay = TimeSpan.FromMilliseconds(Math.Min(2000, delay.TotalMilliseconds * 2));
             }
         }

@@ -142,12 +142,18 @@ internal static class SchemeBuilder
         }
 
         // An int8 value with the quantization <paramref name="target"/>: itself, or a quantize op (i8 → i8) rescaling it.
+        var requantized = new Dictionary<(int, string), int>();
         int Requantized(int q, QuantizationParams target, string reader)
         {
             var p = values[q].Quantization;
             if (p.Scales[0] == target.Scales[0] && p.ZeroPoints[0] == target.ZeroPoints[0])
             {
                 return q;
+            }
+
+            if (requantized.TryGetValue((q, reader), out int done))
+            {
+                return done;   // concat(x, x): one rescaled copy
             }
 
             var (m, sh) = Int8Arithmetic.QuantizeMultiplier((double)p.Scales[0] / target.Scales[0]);
@@ -161,6 +167,7 @@ internal static class SchemeBuilder
             int r = AddValue(name, ElementType.I8, dims, target);
             int table = w.AddTensor(name + "/requant", ElementType.I32, [2, 1], new[] { m, sh }.AsSpan());
             ops.Add(new OperatorDef(Opcode.Quantize, [TensorRef.Value(q), TensorRef.Weight(table)], [r], []));
+            requantized[(q, reader)] = r;
             return r;
         }
 

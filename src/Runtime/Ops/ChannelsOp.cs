@@ -45,9 +45,9 @@ internal sealed unsafe class ChannelsOp : OpKernel
             case Opcode.ChannelSlice:
                 _begin = (int)Schema.Value(op, Attr.Begin).AsInt64();
                 int size = (int)Schema.Value(op, Attr.Size).AsInt64();
-                if (size != outC || _begin + size > inC)
+                if (size != outC || (long)_begin + size > inC)
                 {
-                    throw Fail($"channels [{_begin}, {_begin + size}) of {inC} into an output of {outC}");
+                    throw Fail($"channels [{_begin}, {(long)_begin + size}) of {inC} into an output of {outC}");
                 }
 
                 break;

@@ -23,8 +23,9 @@ public static partial class Ops
 
     /// <summary>
     /// y[…, k·g + i] = x[…, i·C/g + k]: the channels of <paramref name="groups"/> groups interleaved (ShuffleNet's
-    /// channel shuffle, torch's view(N, g, C/g, H, W).transpose(1, 2)). Computed as a product with the permutation
-    /// matrix (exact: each output is one input times 1), so its backward is the transposed permutation on every backend.
+    /// channel shuffle, torch's view(N, g, C/g, H, W).transpose(1, 2); with g = H·W over a flattened map, NHWC's order
+    /// made ONNX's C, H, W). Computed as a gather of single values by index (exact), so its backward is the scatter on
+    /// every backend; the indices are floats, exact for tensors of up to 2^24 values.
     /// </summary>
     public static Tensor ChannelShuffle(Tensor x, int groups)
     {
@@ -34,20 +35,28 @@ public static partial class Ops
             throw new ArgumentException($"a channel shuffle of {c} channels needs a group count that divides them; got {groups}");
         }
 
-        int per = c / groups;
-        var p = new float[c * c];   // [C, C]: row i·per + k has its 1 in column k·g + i
-        for (int i = 0; i < groups; i++)
+        if (x.Size > 1 << 24)
         {
-            for (int k = 0; k < per; k++)
+            throw new ArgumentException($"a channel shuffle of {x.Shape} ({x.Size:N0} values) is past the 2^24 values its float indices address exactly; shuffle smaller batches");
+        }
+
+        int per = c / groups, rows = x.Size / c;
+        var index = new float[x.Size];   // y[r, k·g + i] reads x[r, i·per + k]
+        for (int r = 0; r < rows; r++)
+        {
+            for (int i = 0; i < groups; i++)
             {
-                p[((i * per) + k) * c + (k * groups) + i] = 1f;
+                for (int k = 0; k < per; k++)
+                {
+                    index[(r * c) + (k * groups) + i] = (r * c) + (i * per) + k;
+                }
             }
         }
 
         var y = Unrecorded(() =>
         {
-            var perm = Tensor.FromArray(p, new Shape([c, c]), x.Backend);
-            return Reshape(MatMul(Reshape(x, [x.Size / c, c]), perm), x.Shape.Dims);
+            var idx = Tensor.FromArray(index, new Shape([x.Size]), x.Backend);
+            return Reshape(Gather(Reshape(x, [x.Size, 1]), idx), x.Shape.Dims);
         });
         if (OpRecording.Active)
         {

@@ -21,7 +21,7 @@ public static partial class OnnxImporter
 
             long axis = Attr(n, "axis", 1);
             var first = parts[0];
-            int rank = first.Layout is Layout.Image or Layout.Nhwc ? 4 : 2;
+            int rank = first.Layout is Layout.Image or Layout.Nhwc or Layout.Pooled ? 4 : 2;   // Pooled is ONNX [N, C, 1, 1]
             long a = axis < 0 ? axis + rank : axis;
             bool channels = first.Layout switch
             {
@@ -95,7 +95,8 @@ public static partial class OnnxImporter
             {
                 Layout.Image => axis is 1 or -3,
                 Layout.Nhwc => axis is 3 or -1,
-                Layout.Pooled or Layout.Vector => axis is 1 or -1 && x.Chw is null,
+                Layout.Pooled => axis is 1 or -3,   // ONNX [N, C, 1, 1]
+                Layout.Vector => axis is 1 or -1 && x.Chw is null,
                 _ => false,
             };
             return channels ? x : throw Fail(n, $"cuts {x.T.ShapeText} ({x.Layout}) along axis {axis}; the importer maps cuts of the channels (axis 1 of [N, C, H, W])");
