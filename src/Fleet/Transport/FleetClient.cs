@@ -102,7 +102,13 @@ public sealed class FleetClient : IAsyncDisposable
         var options = builder.Build();
         var client = new MqttClientFactory().CreateMqttClient();
         var fleet = new FleetClient(client, options, role, c.User);
-        fleet._subscriptions = [.. subscriptions ?? []];
+        var initial = new (string, Func<string, byte[], Task>)[subscriptions?.Count ?? 0];
+        for (int i = 0; i < initial.Length; i++)
+        {
+            initial[i] = subscriptions![i];
+        }
+
+        fleet._subscriptions = initial;
         try
         {
             MqttClientConnectResult result;
@@ -166,7 +172,10 @@ public sealed class FleetClient : IAsyncDisposable
     {
         lock (_gate)
         {
-            _subscriptions = [.. _subscriptions, (filter, handler)];
+            var next = new (string, Func<string, byte[], Task>)[_subscriptions.Length + 1];
+            _subscriptions.CopyTo(next, 0);
+            next[^1] = (filter, handler);
+            _subscriptions = next;
         }
 
         await Subscribe(filter, ct).ConfigureAwait(false);
