@@ -164,6 +164,25 @@ public sealed class DeliveryTests
     }
 
     [TestMethod]
+    public async Task A_ca_file_that_is_missing_or_not_a_certificate_is_refused_naming_it()
+    {
+        string notPem = Path.Combine(Path.GetTempPath(), $"not-a-ca-{Guid.NewGuid():N}.pem");
+        await File.WriteAllTextAsync(notPem, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        try
+        {
+            foreach (string ca in new[] { notPem, notPem + ".missing" })
+            {
+                var e = await Assert.ThrowsExactlyAsync<FleetConnectionException>(() => FleetClient.ConnectAsync(FleetConnection.Parse("mqtts://127.0.0.1:9", "rig-01", "x", ca), FleetRole.Board));
+                StringAssert.StartsWith(e.Message, $"{ca}: cannot read the fleet CA's certificate (PEM, -----BEGIN CERTIFICATE-----)");
+            }
+        }
+        finally
+        {
+            File.Delete(notPem);
+        }
+    }
+
+    [TestMethod]
     public void Plain_mqtt_and_bad_board_ids_are_refused_before_connecting()
     {
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => FleetConnection.Parse("mqtt://127.0.0.1:1883", "rig-01", "x", "ca.pem")).Message, "give mqtts://HOST[:PORT]");

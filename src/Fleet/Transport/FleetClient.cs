@@ -84,7 +84,16 @@ public sealed class FleetClient : IAsyncDisposable
     public static async Task<FleetClient> ConnectAsync(FleetConnection c, FleetRole role, IReadOnlyList<(string Filter, Func<string, byte[], Task> Handler)>? subscriptions = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(c);
-        var ca = X509Certificate2.CreateFromPem(File.ReadAllText(c.CaFile));
+        X509Certificate2 ca;
+        try
+        {
+            ca = X509Certificate2.CreateFromPem(File.ReadAllText(c.CaFile));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new FleetConnectionException($"{c.CaFile}: cannot read the fleet CA's certificate (PEM, -----BEGIN CERTIFICATE-----): {e.Message}; copy the CA certificate the broker's certificate was signed with", e);
+        }
+
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(c.Host, c.Port)
             .WithClientId(c.User)
