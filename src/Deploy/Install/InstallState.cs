@@ -114,10 +114,8 @@ public sealed class InstallState
 
     private byte[] ToBytes()
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, Json.Indented))
+        return Json.Object(w =>
         {
-            w.WriteStartObject();
             w.WriteNumber("format", Format);
             w.WriteString("current", Current);
             w.WriteString("previous", Previous);
@@ -135,10 +133,7 @@ public sealed class InstallState
             }
 
             w.WriteEndArray();
-            w.WriteEndObject();
-        }
-
-        return buffer.ToArray();
+        });
     }
 
     /// <summary>

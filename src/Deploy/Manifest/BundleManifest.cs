@@ -52,10 +52,8 @@ public sealed class BundleManifest
     /// <summary>The manifest as written into a bundle (UTF-8, indented, snake_case keys).</summary>
     public byte[] ToBytes()
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, Json.Indented))
+        return Json.Object(w =>
         {
-            w.WriteStartObject();
             w.WriteNumber("format", Format);
             w.WriteString("version", Version);
             w.WriteString("build", Build);
@@ -86,10 +84,7 @@ public sealed class BundleManifest
             }
 
             w.WriteEndArray();
-            w.WriteEndObject();
-        }
-
-        return buffer.ToArray();
+        });
     }
 
     /// <summary>Reads a manifest, naming <paramref name="source"/> and the field that is wrong.</summary>

@@ -12,6 +12,20 @@ internal static class Json
 {
     public static readonly JsonWriterOptions Indented = new() { Indented = true };
 
+    /// <summary>One JSON object written by <paramref name="body"/> (indented UTF-8): the manifest's and the install state's one writer.</summary>
+    public static byte[] Object(Action<Utf8JsonWriter> body)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, Indented))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
     public static JsonDocument Parse(ReadOnlySpan<byte> json, string source, string fix)
     {
         try

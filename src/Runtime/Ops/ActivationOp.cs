@@ -90,13 +90,13 @@ internal sealed unsafe class ActivationOp : OpKernel
             return;
         }
 
-        Buffer.MemoryCopy(x, y, (long)n * 4, (long)n * 4);
         if (Simd)
         {
-            SimdAct.Apply(_act, y, n);
+            SimdAct.Apply(_act, new ReadOnlySpan<float>(x, n), new Span<float>(y, n));   // x → y in one pass
         }
         else
         {
+            Buffer.MemoryCopy(x, y, (long)n * 4, (long)n * 4);
             Ref.Activations.Apply(_act, y, n);
         }
     }

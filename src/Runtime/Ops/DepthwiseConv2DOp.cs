@@ -136,18 +136,25 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
         return g with { InH = ((g.OutH - 1) * g.SH) + g.KH, InW = ((g.OutW - 1) * g.SW) + g.KW, PadTop = 0, PadLeft = 0 };
     }
 
-    // x: [B, H, W, C] image n  →  dst: [H', W', C] with x at (PadTop, PadLeft) and fill elsewhere (elem bytes per value)
+    // x: [B, H, W, C] image n  →  dst: [H', W', C] with x at (PadTop, PadLeft) and fill elsewhere (elem bytes per value);
+    // each byte written once: the rows above and below, and the columns left and right of the image, filled.
     private void Border(byte* x, int n, byte* dst, int elem, sbyte fill)
     {
         var (g, p) = (_g, _padded);
-        long row = (long)g.InW * g.InC * elem, prow = (long)p.InW * p.InC * elem;
-        new Span<byte>(dst, (int)(p.InH * prow)).Fill((byte)fill);
+        long row = (long)g.InW * g.InC * elem, prow = (long)p.InW * p.InC * elem, px = (long)g.InC * elem;
+        long copy = Math.Min(row, (p.InW - g.PadLeft) * px), left = g.PadLeft * px, right = prow - left - copy;
+        int rows = Math.Min(g.InH, p.InH - g.PadTop);
         byte* src = x + ((long)n * g.InH * row);
-        for (int r = 0; r < g.InH && r + g.PadTop < p.InH; r++)
+        new Span<byte>(dst, (int)(g.PadTop * prow)).Fill((byte)fill);
+        for (int r = 0; r < rows; r++)
         {
-            long copy = Math.Min(row, (p.InW - g.PadLeft) * (long)g.InC * elem);
-            Buffer.MemoryCopy(src + (r * row), dst + ((r + g.PadTop) * prow) + ((long)g.PadLeft * g.InC * elem), copy, copy);
+            byte* d = dst + ((r + g.PadTop) * prow);
+            new Span<byte>(d, (int)left).Fill((byte)fill);
+            Buffer.MemoryCopy(src + (r * row), d + left, copy, copy);
+            new Span<byte>(d + left + copy, (int)right).Fill((byte)fill);
         }
+
+        new Span<byte>(dst + ((g.PadTop + rows) * prow), (int)((p.InH - g.PadTop - rows) * prow)).Fill((byte)fill);
     }
 
     public override void Eval(byte* arena, byte* scratch, int batch)
