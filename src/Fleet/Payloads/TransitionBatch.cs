@@ -46,42 +46,19 @@ public sealed record TransitionBatch(string Board, ulong FirstSequence, uint Mod
     public static byte[] Encode(TransitionBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        FleetTopics.CheckBoard(batch.Board);
-        int f = batch.ObservationSize, n = batch.Transitions.Count;
-        if (f is < 1 or > MaxObservation || n is < 1 or > MaxTransitions || (long)n * RecordBytes(f) > MaxBytes)
+        if (batch.Transitions.Count == 0)
         {
-            throw new ArgumentException($"a batch holds 1..{MaxTransitions} transitions of observations of 1..{MaxObservation} values, {MaxBytes:N0} bytes at most; got {n} of {f}", nameof(batch));
+            throw new ArgumentException($"a batch holds 1..{MaxTransitions} transitions; this one from '{batch.Board}' has none", nameof(batch));
         }
 
-        byte[] id = Encoding.UTF8.GetBytes(batch.Board);
-        int header = 1 + 1 + 2 + 4 + 8 + 4 + 1 + id.Length, record = RecordBytes(f);
-        var buf = new byte[header + (n * record)];
-        var s = buf.AsSpan();
-        s[0] = Version;
-        BinaryPrimitives.WriteUInt16LittleEndian(s[2..], (ushort)f);
-        BinaryPrimitives.WriteUInt32LittleEndian(s[4..], (uint)n);
-        BinaryPrimitives.WriteUInt64LittleEndian(s[8..], batch.FirstSequence);
-        BinaryPrimitives.WriteUInt32LittleEndian(s[16..], batch.ModelVersion);
-        s[20] = (byte)id.Length;
-        id.CopyTo(s[21..]);
-        int at = header;
-        for (int i = 0; i < n; i++)
+        var w = new TransitionBatchWriter(batch.Board, batch.ObservationSize, batch.Transitions.Count);
+        w.Begin(batch.FirstSequence, batch.ModelVersion);
+        foreach (var t in batch.Transitions)
         {
-            var t = batch.Transitions[i];
-            if (t.Observation.Length != f || t.NextObservation.Length != f)
-            {
-                throw new ArgumentException($"transition {i} has observations of {t.Observation.Length} and {t.NextObservation.Length} values; the batch's are {f}", nameof(batch));
-            }
-
-            at = WriteFloats(s, at, t.Observation, i, "observation");
-            BinaryPrimitives.WriteInt32LittleEndian(s[at..], t.Action);
-            at += 4;
-            at = WriteFloats(s, at, [t.Reward], i, "reward");
-            at = WriteFloats(s, at, t.NextObservation, i, "next observation");
-            s[at++] = (byte)((t.Terminated ? 1 : 0) | (t.Truncated ? 2 : 0));
+            w.Add(t.Observation, t.Action, t.Reward, t.NextObservation, t.Terminated, t.Truncated);
         }
 
-        return buf;
+        return w.Finish();
     }
 
     /// <summary>
@@ -123,12 +100,12 @@ public sealed record TransitionBatch(string Board, ulong FirstSequence, uint Mod
             throw new FleetPayloadException($"{What}: field 'board': {e.Message}", e);
         }
 
-        if (f is < 1 or > MaxObservation || n is < 1 or > MaxTransitions || n * (long)RecordBytes(f) > MaxBytes)
+        if (f is < 1 or > MaxObservation || n is < 1 or > MaxTransitions || n * (long)TransitionBatchWriter.RecordBytes(f) > MaxBytes)
         {
             throw new FleetPayloadException($"{What} from '{board}': {n} transitions of {f} values; a batch holds 1..{MaxTransitions} of 1..{MaxObservation}");
         }
 
-        long expected = (long)r.Position + (n * (long)RecordBytes(f));
+        long expected = (long)r.Position + (n * (long)TransitionBatchWriter.RecordBytes(f));
         if (payload.Length != expected)
         {
             throw new FleetPayloadException($"{What} from '{board}': {payload.Length} bytes where {n} transitions of {f} values take {expected}: the message was cut or padded");
@@ -152,24 +129,6 @@ public sealed record TransitionBatch(string Board, ulong FirstSequence, uint Mod
 
         r.End();
         return new TransitionBatch(board, first, model, f, list);
-    }
-
-    private static int RecordBytes(int f) => (8 * f) + 9;
-
-    private static int WriteFloats(Span<byte> s, int at, float[] v, int i, string field)
-    {
-        foreach (float x in v)
-        {
-            if (!float.IsFinite(x))
-            {
-                throw new ArgumentException($"transition {i}'s {field} holds {x}; a batch carries finite values only (the learner's gradients would be NaN)");
-            }
-
-            BinaryPrimitives.WriteSingleLittleEndian(s[at..], x);
-            at += 4;
-        }
-
-        return at;
     }
 
     private static float[] ReadFloats(ref PayloadReader r, int n, string board, int i, string field)

@@ -156,11 +156,18 @@ public sealed class FleetClient : IAsyncDisposable
     }
 
     /// <summary>Publishes with QoS 1 (QoS 0 for heartbeats); true when the broker accepted it (false: not authorized, or not connected now).</summary>
-    public async Task<bool> PublishAsync(string topic, byte[] payload, bool retain = false, bool atMostOnce = false, CancellationToken ct = default)
+    public async Task<bool> PublishAsync(string topic, byte[] payload, bool retain = false, bool atMostOnce = false, CancellationToken ct = default) =>
+        await TryPublishAsync(topic, payload, retain, atMostOnce, ct).ConfigureAwait(false) == FleetPublishOutcome.Accepted;
+
+    /// <summary>
+    /// Publishes with QoS 1 (QoS 0 for heartbeats) and says what became of it: accepted; not sent (no connection now, or
+    /// lost on the way: send it again after the reconnect); or refused by the broker (its ACL: sending it again is no use).
+    /// </summary>
+    public async Task<FleetPublishOutcome> TryPublishAsync(string topic, byte[] payload, bool retain = false, bool atMostOnce = false, CancellationToken ct = default)
     {
         if (!_client.IsConnected)
         {
-            return false;
+            return FleetPublishOutcome.NotSent;
         }
 
         var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(retain)
@@ -168,11 +175,11 @@ public sealed class FleetClient : IAsyncDisposable
         try
         {
             var r = await _client.PublishAsync(message, ct).ConfigureAwait(false);
-            return r.IsSuccess;
+            return r.IsSuccess ? FleetPublishOutcome.Accepted : FleetPublishOutcome.Refused;
         }
         catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException)
         {
-            return false;   // lost on the way: the caller keeps the batch and sends it again after the reconnect
+            return FleetPublishOutcome.NotSent;   // lost on the way: the caller keeps the batch and sends it again after the reconnect
         }
     }
 
@@ -308,4 +315,17 @@ public sealed class FleetConnectionException : Exception
         : base("the fleet connection was refused")
     {
     }
+}
+
+/// <summary>What became of a publish.</summary>
+public enum FleetPublishOutcome
+{
+    /// <summary>The broker accepted it (QoS 1: its PUBACK came; QoS 0: it was written).</summary>
+    Accepted,
+
+    /// <summary>Not connected now, or the connection died before the broker's answer: send it again after the reconnect (the ledger drops a second copy).</summary>
+    NotSent,
+
+    /// <summary>The broker refused it (its ACL): sending it again is no use.</summary>
+    Refused,
 }

@@ -217,6 +217,35 @@ public sealed class DqnLearner : IDisposable
     /// <summary>Writes the online network as a new blob (atomically, with the fine-tune's provenance).</summary>
     public void Save(string path, string data) => _online.Save(path, data);
 
+    /// <summary>
+    /// Writes the online network re-quantized to int8 (atomically): per-channel weights, activation ranges observed over
+    /// <paramref name="samples"/> observations sampled from the replay ring (the states the policy acts in), so a board acts
+    /// in int8 with what was learned in float.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The replay ring is empty: nothing to calibrate on.</exception>
+    public void SaveInt8(string path, string data, int samples = 512)
+    {
+        if (Replay.Count == 0)
+        {
+            throw new InvalidOperationException("int8 needs activation ranges from observed states; the replay ring is empty");
+        }
+
+        var values = _online.Values.Count;
+        float[] min = new float[values], max = new float[values];
+        Array.Fill(min, float.PositiveInfinity);
+        Array.Fill(max, float.NegativeInfinity);
+        int n = Math.Max(1, samples);
+        for (int done = 0; done < n; done += _batch.Size)
+        {
+            Replay.Sample(_rng, _batch);
+            int m = Math.Min(_batch.Size, n - done);
+            _batch.Observations.AsSpan(0, m * ObservationSize).CopyTo(_online.Input(m));
+            _online.Observe(m, min, max);
+        }
+
+        _online.Int8Writer(data, min, max, n).Write(path);
+    }
+
     /// <summary>Writes the kept-best weights (<see cref="KeepBest"/>) as a blob, atomically.</summary>
     public void SaveBest(string path, string data) => _best.Save(path, data);
 
