@@ -10,6 +10,7 @@
 #   ... --no-rig           leaves the cart-pole rig over GPIO out (no 'edgenet rig', no GPIO drivers; about 0.7 MB less)
 #   ... --no-camera        leaves the camera out (no 'edgenet camera'/'classify', no V4L2; about 0.17 MB less)
 #   ... --no-system        leaves 'edgenet system' out (signed bundle installs: ECDSA through OpenSSL, tar, the installer)
+#   ... --no-fleet         leaves 'edgenet fleet' out (MQTT over TLS through MQTTnet; --no-rig leaves it out too)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 extra=()
@@ -20,10 +21,11 @@ for a in "$@"; do
     --no-rig) extra+=(-p:EdgeNetRig=false) ;;
     --no-camera) extra+=(-p:EdgeNetCamera=false) ;;
     --no-system) extra+=(-p:EdgeNetSystem=false) ;;
+    --no-fleet) extra+=(-p:EdgeNetFleet=false) ;;
     *) args+=("$a") ;;
   esac
 done
-target="${args[0]:?usage: publish.sh linux-arm64|linux-arm64-dotprod|linux-x64 [OUT] [--inference-only] [--no-rig] [--no-camera] [--no-system]}"
+target="${args[0]:?usage: publish.sh linux-arm64|linux-arm64-dotprod|linux-x64 [OUT] [--inference-only] [--no-rig] [--no-camera] [--no-system] [--no-fleet]}"
 out="${args[1]:-$root/artifacts/edgenet-$target}"
 rid="$target"
 case "$target" in

@@ -24,4 +24,8 @@ internal static class Features
     /// <summary>Installing signed bundles on the board (<c>edgenet system</c>: OpenSSL's ECDSA, tar, the installer); off with <c>-p:EdgeNetSystem=false</c> for an image whose updates come another way.</summary>
     [FeatureSwitchDefinition("EdgeNet.Runtime.System.IsSupported")]
     public static bool System => !AppContext.TryGetSwitch("EdgeNet.Runtime.System.IsSupported", out bool on) || on;
+
+    /// <summary>A board in a fleet (<c>edgenet fleet join</c>: MQTT through MQTTnet, TLS); off with <c>-p:EdgeNetFleet=false</c>. Needs the rig.</summary>
+    [FeatureSwitchDefinition("EdgeNet.Runtime.Fleet.IsSupported")]
+    public static bool Fleet => !AppContext.TryGetSwitch("EdgeNet.Runtime.Fleet.IsSupported", out bool on) || on;
 }

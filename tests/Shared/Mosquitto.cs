@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using EdgeNet.Fleet.Topics;
+using EdgeNet.Fleet.Broker;
 
 namespace EdgeNet.Tests.Shared;
 
@@ -45,8 +45,7 @@ internal sealed class Mosquitto : IDisposable
     /// </summary>
     public static Mosquitto Start(bool persistent, params string[] boards)
     {
-        string exe = "/usr/sbin/mosquitto", passwd = "/usr/bin/mosquitto_passwd";
-        if (!File.Exists(exe) || !File.Exists(passwd))
+        if (!File.Exists("/usr/sbin/mosquitto") || !File.Exists("/usr/bin/mosquitto_passwd"))
         {
             throw new InvalidOperationException("mosquitto is not installed: scripts/setup.sh installs Debian's mosquitto package (apt-get install mosquitto)");
         }
@@ -54,70 +53,15 @@ internal sealed class Mosquitto : IDisposable
         // Readable by all: mosquitto started as root drops to its own user before it reads the files (test keys only).
         string dir = System.IO.Directory.CreateTempSubdirectory("edgenet-mosquitto-").FullName;
         File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        var ca = MakeCa("EdgeNet fleet test CA", out var caKey);
-        File.WriteAllText(Path.Combine(dir, "ca.pem"), ca.ExportCertificatePem());
-        using (var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256))
-        {
-            var req = new CertificateRequest("CN=127.0.0.1", serverKey, HashAlgorithmName.SHA256);
-            var san = new SubjectAlternativeNameBuilder();
-            san.AddIpAddress(IPAddress.Loopback);
-            san.AddDnsName("localhost");
-            req.CertificateExtensions.Add(san.Build());
-            req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-            using var server = req.Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
-            File.WriteAllText(Path.Combine(dir, "server.pem"), server.ExportCertificatePem());
-            File.WriteAllText(Path.Combine(dir, "server.key"), serverKey.ExportPkcs8PrivateKeyPem());
-        }
-
-        caKey.Dispose();
-        string pw = Path.Combine(dir, "passwords");
-        foreach (string user in new[] { "learner" }.Concat(boards))
-        {
-            Run(passwd, [.. File.Exists(pw) ? Array.Empty<string>() : ["-c"], "-b", pw, user, Password(user)]);
-        }
-
-        File.WriteAllText(Path.Combine(dir, "acl"), $"""
-            # the learner: reads every board, writes the model
-            user learner
-            topic write {FleetTopics.CurrentModel}
-            topic read {FleetTopics.AllTransitions}
-            topic read {FleetTopics.AllHeartbeats}
-            topic read {FleetTopics.AllStatus}
-
-            # every user (each board is its user name): its own topics, and the model
-            pattern write {FleetTopics.Root}/boards/%u/transitions
-            pattern write {FleetTopics.Root}/boards/%u/heartbeat
-            pattern write {FleetTopics.Root}/boards/%u/status
-            pattern read {FleetTopics.CurrentModel}
-
-            """);
+        int port = FreePort();
+        var files = FleetBrokerSetup.Write(dir, port, boards, persistent, password: Password);
         foreach (string f in System.IO.Directory.GetFiles(dir))
         {
             File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         }
 
-        var db = System.IO.Directory.CreateDirectory(Path.Combine(dir, "db"));
-        File.SetUnixFileMode(db.FullName, (UnixFileMode)0b111_111_111);   // the broker's own user writes its database here
-
-        int port = FreePort();
-        File.WriteAllText(Path.Combine(dir, "mosquitto.conf"), $"""
-            per_listener_settings false
-            allow_anonymous false
-            password_file {pw}
-            acl_file {Path.Combine(dir, "acl")}
-            persistence {(persistent ? "true" : "false")}
-            persistence_location {Path.Combine(dir, "db")}/
-            autosave_interval 1
-            log_dest stderr
-            log_type error
-            log_type warning
-            listener {port} 127.0.0.1
-            cafile {Path.Combine(dir, "ca.pem")}
-            certfile {Path.Combine(dir, "server.pem")}
-            keyfile {Path.Combine(dir, "server.key")}
-            tls_version tlsv1.2
-
-            """);
+        File.SetUnixFileMode(Path.Combine(dir, "db"), (UnixFileMode)0b111_111_111);   // the broker's own user writes its database here
+        var ca = X509Certificate2.CreateFromPem(File.ReadAllText(files.CaFile));
         var broker = new Mosquitto(dir, port, ca);
         broker.WaitListening();
         return broker;
@@ -189,14 +133,7 @@ internal sealed class Mosquitto : IDisposable
     }
 
     /// <summary>A certificate authority of its own (another CA than the broker's, for the wrong-CA test).</summary>
-    public static X509Certificate2 MakeCa(string name, out ECDsa key)
-    {
-        key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var req = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
-        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        return req.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-    }
+    public static X509Certificate2 MakeCa(string name, out ECDsa key) => FleetBrokerSetup.MakeCa(name, out key, days: 1);
 
     public void Dispose()
     {
@@ -219,17 +156,6 @@ internal sealed class Mosquitto : IDisposable
             _process.Dispose();
             Ca.Dispose();
             System.IO.Directory.Delete(Directory, recursive: true);
-        }
-    }
-
-    private static void Run(string exe, string[] args)
-    {
-        using var p = Process.Start(new ProcessStartInfo(exe, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        string err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{exe} {string.Join(' ', args)}: exit code {p.ExitCode}: {err}");
         }
     }
 

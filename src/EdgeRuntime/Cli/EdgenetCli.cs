@@ -29,6 +29,10 @@ public static class EdgenetCli
         if (Features.Rig)
         {
             root.Subcommands.Add(RigCommand.Create(stdout, stderr));
+            if (Features.Fleet)
+            {
+                root.Subcommands.Add(FleetCommand.Create(stdout, stderr));
+            }
         }
 
         if (Features.Training)
@@ -90,7 +94,7 @@ public static class EdgenetCli
             stderr.WriteLine($"edgenet: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is UnauthorizedAccessException or RuntimeModelException or Formats.Data.DatasetException or InvalidDataException or ArgumentException or Deploy.DeployException)
+        catch (Exception e) when (e is UnauthorizedAccessException or RuntimeModelException or Formats.Data.DatasetException or InvalidDataException or ArgumentException or Deploy.DeployException or Fleet.Transport.FleetConnectionException or Fleet.FleetPayloadException)
         {
             stderr.WriteLine($"edgenet: {e.Message}");
             return 2;

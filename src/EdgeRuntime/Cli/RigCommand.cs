@@ -55,43 +55,49 @@ internal static class RigCommand
         }
 
         /// <summary>Opens the rig the options name; the caller disposes the returned owner.</summary>
-        public (GpioCartPoleRig Rig, IDisposable Owner, string Description) Open(ParseResult p, string? simulatedHardware = null)
+        public (GpioCartPoleRig Rig, IDisposable Owner, string Description) Open(ParseResult p, string? simulatedHardware = null) =>
+            OpenRig(p.GetValue(Config), p.GetValue(Simulated), p.GetValue(Physics), p.GetValue(RealTime), p.GetValue(Seed), simulatedHardware);
+    }
+
+    /// <summary>
+    /// Opens a rig: the simulated one over GPIO (<paramref name="simulated"/>; a rig.json at <paramref name="path"/> gives its
+    /// wiring) or the board's, wired as <paramref name="path"/> says. The caller disposes the returned owner.
+    /// </summary>
+    internal static (GpioCartPoleRig Rig, IDisposable Owner, string Description) OpenRig(string? path, bool simulated, string? physicsSpec, bool realTime, int seed, string? simulatedHardware = null)
+    {
+        var config = path is null ? RigConfig.Default() : RigConfig.Load(path);
+        if (simulated)
         {
-            string? path = p.GetValue(Config);
-            var config = path is null ? RigConfig.Default() : RigConfig.Load(path);
-            if (p.GetValue(Simulated))
+            var physics = CartPoleOptions.Parse(physicsSpec);
+            // A rig.json naming a board: its header pins become the lines the board's pin map gives them.
+            var wired = config.Board == "none" ? config : Rig.Boards.RigWiring.ForSimulation(config, path ?? "rig.json").Lines;
+            var built = simulatedHardware is null ? null : RigConfig.Load(simulatedHardware);
+            var hardware = built is null || built.Board == "none" ? built : Rig.Boards.RigWiring.ForSimulation(built, simulatedHardware!).Lines;
+            var sim = SimulatedRig.Open(wired, physics, seed, realTime, operatorResets: simulatedHardware is null, hardware: hardware);
+            if (simulatedHardware is not null)
             {
-                var physics = CartPoleOptions.Parse(p.GetValue(Physics));
-                // A rig.json naming a board: its header pins become the lines the board's pin map gives them.
-                var wired = config.Board == "none" ? config : Rig.Boards.RigWiring.ForSimulation(config, path ?? "rig.json").Lines;
-                var built = simulatedHardware is null ? null : RigConfig.Load(simulatedHardware);
-                var hardware = built is null || built.Board == "none" ? built : Rig.Boards.RigWiring.ForSimulation(built, simulatedHardware!).Lines;
-                var sim = SimulatedRig.Open(wired, physics, p.GetValue(Seed), p.GetValue(RealTime), operatorResets: simulatedHardware is null, hardware: hardware);
-                if (simulatedHardware is not null)
-                {
-                    return (sim.Rig, sim, $"simulated rig over GPIO built as {simulatedHardware} (virtual time)");
-                }
-
-                return (sim.Rig, sim, $"simulated rig over GPIO ({(p.GetValue(RealTime) ? "real time" : "virtual time")}), physics {physics.ToSpec()}");
+                return (sim.Rig, sim, $"simulated rig over GPIO built as {simulatedHardware} (virtual time)");
             }
 
-            if (path is null)
-            {
-                throw new ArgumentException("--config rig.json is required on a physical rig (or add --simulated)");
-            }
-
-            if (p.GetValue(Physics) is not null || p.GetValue(RealTime))
-            {
-                throw new ArgumentException("--physics and --realtime describe the simulated rig: add --simulated, or leave them out on hardware");
-            }
-
-            var hw = HardwareRig.Open(config, path);
-            return (hw.Rig, hw, $"rig on GPIO ({path})");
+            return (sim.Rig, sim, $"simulated rig over GPIO ({(realTime ? "real time" : "virtual time")}), physics {physics.ToSpec()}");
         }
+
+        if (path is null)
+        {
+            throw new ArgumentException("--config rig.json is required on a physical rig (or add --simulated)");
+        }
+
+        if (physicsSpec is not null || realTime)
+        {
+            throw new ArgumentException("--physics and --realtime describe the simulated rig: add --simulated, or leave them out on hardware");
+        }
+
+        var hw = HardwareRig.Open(config, path);
+        return (hw.Rig, hw, $"rig on GPIO ({path})");
     }
 
     /// <summary>SIGINT/SIGTERM: the motor stops in the handler (not at the next tick), then the loop ends.</summary>
-    private static (CancellationTokenSource Cancel, IDisposable[] Signals) StopOnSignals(GpioCartPoleRig rig)
+    internal static (CancellationTokenSource Cancel, IDisposable[] Signals) StopOnSignals(GpioCartPoleRig rig)
     {
         var cts = new CancellationTokenSource();
         IDisposable Register(PosixSignal s) => PosixSignalRegistration.Create(s, ctx =>
@@ -433,14 +439,14 @@ internal static class RigCommand
         return cmd;
     }
 
-    private static string Timing(GpioCartPoleRig rig)
+    internal static string Timing(GpioCartPoleRig rig)
     {
         var s = rig.Stats;
         double period = rig.Config.Period;
         return string.Create(Inv, $"loop: work p50 {s.Work(0.5) * 1000:F3} ms p99 {s.Work(0.99) * 1000:F3} ms ({100 * s.Work(0.99) / period:F1}% of the {period * 1000:F0} ms period), jitter p50 {s.Jitter(0.5) * 1000:F3} ms p99 {s.Jitter(0.99) * 1000:F3} ms, overruns {s.Overruns} of {s.Ticks} ticks");
     }
 
-    private static void CheckQNetwork(Interp it, string path)
+    internal static void CheckQNetwork(Interp it, string path)
     {
         if (it.InputSampleSize != 4 || it.OutputSampleSize != 2)
         {

@@ -179,7 +179,7 @@ public sealed class RigDqnLoop(GpioCartPoleRig rig, DqnLearner learner, RigDqnLo
 
             Ticks++;
             _sinceJudge += learn ? 1 : 0;
-            bool physical = !r.Terminated || rig.TerminationReason is { } why && (why.StartsWith("angle limit", StringComparison.Ordinal) || why.StartsWith("travel limit", StringComparison.Ordinal));
+            bool physical = !r.Terminated || RigEnvironment.IsPhysicalEnd(rig.TerminationReason);
             if (physical)
             {
                 learner.Remember(_obs, action, r.Reward, next, r.Terminated);
