@@ -38,7 +38,7 @@ public sealed class FleetJudge(IEnvironment environment, FleetJudgeOptions optio
 {
     private readonly Lock _gate = new();
     private AnnouncedModel? _newest;
-    private long _lastJudgedStored = long.MinValue;
+    private long? _lastJudgedStored;
     private readonly SemaphoreSlim _ready = new(0);
 
     /// <summary>The best judged score (NaN before the first).</summary>
@@ -65,7 +65,7 @@ public sealed class FleetJudge(IEnvironment environment, FleetJudgeOptions optio
         ArgumentNullException.ThrowIfNull(model);
         lock (_gate)
         {
-            if (model.Stored - _lastJudgedStored < options.JudgeEvery)
+            if (_lastJudgedStored is { } last && model.Stored - last < options.JudgeEvery)
             {
                 return;
             }

@@ -86,6 +86,9 @@ public sealed class FleetLearner : IDisposable
     /// <summary>The last gradient step's loss.</summary>
     public float Loss { get; private set; } = float.NaN;
 
+    /// <summary>When the first transition arrived (since the learner was created), or null.</summary>
+    public TimeSpan? FirstArrival { get; private set; }
+
     /// <summary>Time since the learner was created.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
 
@@ -127,6 +130,7 @@ public sealed class FleetLearner : IDisposable
         int fresh = 0;
         lock (_gate)
         {
+            FirstArrival ??= _clock.Elapsed;
             var board = Board(batch.Board);
             for (int i = 0; i < batch.Transitions.Count; i++)
             {
