@@ -93,3 +93,26 @@ for version in 1.0.0 1.0.1; do
   $edgenet system install "$out/bundles/edgenet-$version-x64.tar.gz" --root "$board"
 done
 $edgenet system status --root "$board"
+echo "== a fleet: Debian's Mosquitto started here with a generated configuration (edgenet-train fleet broker: TLS from a CA"
+echo "   made here, a password per board, the ACL), the learner, and two boards acting on their simulated rigs in real"
+echo "   time (50 Hz) for a minute; the learner trains on both boards' transitions and announces a model every 128 updates,"
+echo "   which each board checks and swaps in between two ticks (scripts/bench-fleet.sh: 1, 4 and 8 boards to a greedy 475)"
+fleet="$out/fleet"
+rm -rf "$fleet"
+$train fleet broker --dir "$fleet/broker" --boards rig-01,rig-02 --port 18883
+chmod -R a+rX "$fleet/broker"; chmod a+rwx "$fleet/broker/db"   # mosquitto reads them as its own user (demo keys only)
+mosquitto -c "$fleet/broker/mosquitto.conf" & mq=$!
+sleep 0.5
+$train fleet learn --broker mqtts://127.0.0.1:18883 --password-file "$fleet/broker/learner.password" --ca "$fleet/broker/ca.pem" \
+  --model "$out/dqn-f32.enb" --out "$fleet/fleet-best.enb" --judge-physics "$rig" --seconds 60 & learner=$!
+sleep 2
+boards=()
+for id in rig-01 rig-02; do
+  $edgenet fleet join --broker mqtts://127.0.0.1:18883 --id $id --password-file "$fleet/broker/$id.password" --ca "$fleet/broker/ca.pem" \
+    --model "$out/dqn-f32.enb" --rig simulated --physics "$rig" --realtime --seed "${id: -1}" --models-dir "$fleet/models-$id" \
+    --log "$fleet/$id-accepted.csv" > "$fleet/$id.log" 2>&1 & boards+=($!)
+done
+wait $learner
+kill -INT "${boards[@]}"; wait "${boards[@]}" || true
+kill -TERM $mq; wait $mq || true
+grep -h "^fleet board" "$fleet"/rig-0?.log
