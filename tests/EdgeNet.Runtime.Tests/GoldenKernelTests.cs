@@ -54,6 +54,17 @@ public sealed class GoldenKernelTests
             x = new Flatten().Apply(x);
             return new Model(input, new Dense(4).Apply(x));
         }, [7, 6, 3]);
+        // 5×5 depthwise (MNASNet's, EfficientNet's): the check-free columns blocked by four (13 wide: two blocks and one
+        // more), a channel tail past the last vector (20 = 16 + 4), stride 2, and the small maps bordered first.
+        yield return ("depthwise 5x5 same s1, s2", () =>
+        {
+            var input = Trainer.Keras.Models.Input.Create([11, 13, 20]);
+            var x = new DepthwiseConv2D([5, 5], [1, 1], "same", activation: "relu").Apply(input);
+            x = new DepthwiseConv2D([5, 5], [2, 2], "same").Apply(x);
+            x = new DepthwiseConv2D([5, 5], [1, 1], "valid").Apply(x);
+            x = new Flatten().Apply(x);
+            return new Model(input, new Dense(3).Apply(x));
+        }, [11, 13, 20]);
         yield return ("squeeze-excitation, hard swish, silu, gates", EdgeNet.Tests.Shared.FamilyModels.SqueezeExcite, [7, 9, 6]);
         yield return ("concat, channel slices, shuffles", EdgeNet.Tests.Shared.FamilyModels.ChannelMoves, [6, 7, 5]);
         yield return ("conv same s1 + pool + dense", () => new Sequential([new Conv2D(5, [3, 3], padding: "same", activation: "relu"), new MaxPool2D([2, 2]), new Flatten(), new Dense(7)]), [9, 11, 3]);

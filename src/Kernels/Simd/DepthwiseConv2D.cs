@@ -34,7 +34,7 @@ internal static unsafe class DepthwiseConv2D
         var lo = act is RefAct.Relu or RefAct.Relu6 ? Vector<float>.Zero : new Vector<float>(float.NegativeInfinity);
         var hi = act == RefAct.Relu6 ? new Vector<float>(6f) : new Vector<float>(float.PositiveInfinity);
         long rs = (long)g.InW * c;
-        // Output columns whose 3-wide window lies inside the image: the check-free inner loop of the 3x3 kernel.
+        // Output columns whose window lies inside the image: the check-free inner loops (3x3 weights in registers, others blocked by 4 columns).
         int lastInside = g.InW - g.KW + g.PadLeft;   // the largest ow·SW whose window ends inside the row
         int owA = Math.Min(g.OutW, (g.PadLeft + g.SW - 1) / g.SW), owB = lastInside < 0 ? owA : Math.Max(owA, Math.Min(g.OutW, (lastInside / g.SW) + 1));
         bool k3 = g.KH == 3 && g.KW == 3;
@@ -60,9 +60,14 @@ internal static unsafe class DepthwiseConv2D
                 {
                     var bias = b is null ? Vector<float>.Zero : Unsafe.ReadUnaligned<Vector<float>>(b + j);
                     int inner0 = 0, inner1 = 0;
-                    if (k3 && fullRows)
+                    if (fullRows)
                     {
                         (inner0, inner1) = (owA, owB);
+                    }
+
+                    if (!k3 && fullRows)
+                    {
+                        InteriorBlocked(xn + ((long)ih0 * rs) + (((long)(owA * g.SW) - g.PadLeft) * c) + j, rs, c, g.SW, g.KH, g.KW, owB - owA, w + j, bias, lo, hi, yrow + ((long)owA * c) + j);
                     }
 
                     if (k3 && fullRows && !wide)
@@ -143,6 +148,57 @@ internal static unsafe class DepthwiseConv2D
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The check-free columns of one output row for one vector of channels, any kernel size other than 3x3 (5x5: MNASNet,
+    /// EfficientNet): four output columns at a time share each tap's weight load, so a tap costs 1.25 loads per FMA
+    /// instead of the edge loop's 2 (25 weight vectors do not fit AVX2's registers as the 3x3 kernel's 9 do).
+    /// </summary>
+    // p: x at the first column's window (row ih0, column owA·SW − PadLeft, channel j); rs: a row's floats;
+    // w: [KH·KW, C] at channel j; y: [count, C] at (owA, j).
+    private static void InteriorBlocked(float* p, long rs, int c, int sw, int kh, int kw, int count, float* w, Vector<float> bias, Vector<float> lo, Vector<float> hi, float* y)
+    {
+        long step = (long)sw * c;
+        int ow = 0;
+        for (; ow + 4 <= count; ow += 4, p += 4 * step, y += 4 * c)
+        {
+            Vector<float> a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+            for (int r = 0; r < kh; r++)
+            {
+                float* xr = p + (r * rs);
+                float* wr = w + ((long)r * kw * c);
+                for (int k = 0; k < kw; k++, xr += c, wr += c)
+                {
+                    var wv = Unsafe.ReadUnaligned<Vector<float>>(wr);
+                    a0 = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(xr), wv, a0);
+                    a1 = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(xr + step), wv, a1);
+                    a2 = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(xr + (2 * step)), wv, a2);
+                    a3 = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(xr + (3 * step)), wv, a3);
+                }
+            }
+
+            Unsafe.WriteUnaligned(y, Vector.Min(Vector.Max(a0, lo), hi));
+            Unsafe.WriteUnaligned(y + c, Vector.Min(Vector.Max(a1, lo), hi));
+            Unsafe.WriteUnaligned(y + (2 * c), Vector.Min(Vector.Max(a2, lo), hi));
+            Unsafe.WriteUnaligned(y + (3 * c), Vector.Min(Vector.Max(a3, lo), hi));
+        }
+
+        for (; ow < count; ow++, p += step, y += c)
+        {
+            var a = bias;
+            for (int r = 0; r < kh; r++)
+            {
+                float* xr = p + (r * rs);
+                float* wr = w + ((long)r * kw * c);
+                for (int k = 0; k < kw; k++)
+                {
+                    a = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(xr + ((long)k * c)), Unsafe.ReadUnaligned<Vector<float>>(wr + ((long)k * c)), a);
+                }
+            }
+
+            Unsafe.WriteUnaligned(y, Vector.Min(Vector.Max(a, lo), hi));
         }
     }
 

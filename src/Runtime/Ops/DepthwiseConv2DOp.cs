@@ -15,7 +15,7 @@ namespace EdgeNet.Runtime.Ops;
 /// int8 weights are per output channel (per-tensor depthwise weights cost MobileNet most of its accuracy).
 /// On a small padded map (MobileNet's last stages: 6×6, 3×3, where most windows reach the padding and would take the
 /// kernels' checked edge loop) each image is first copied into a zero-bordered scratch (int8: bordered by the zero
-/// point), so every window runs the check-free 3×3 loop.
+/// point), so every window runs the check-free loop (3×3 and 5×5).
 /// </summary>
 internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
 {
@@ -55,7 +55,7 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
         _act = ActivationAttr();
         _int8 = Output.Info.Type == ElementType.I8;
         _threads = Pool.Threads;
-        _padded = BorderedWindow(_g, _m, Simd);
+        _padded = BorderedWindow(_g, _m, Simd, _int8);
         _paddedBytes = _padded.InH == 0 ? 0 : (((long)_padded.InH * _padded.InW * _padded.InC * (_int8 ? 1 : 4)) + 63) / 64 * 64;
         if (_int8)
         {
@@ -122,13 +122,13 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
     public override long ScratchBytes(int maxBatch) => PerThreadScratch * _threads;
 
     /// <summary>
-    /// The window over a bordered copy of one image when a 3×3, multiplier-1 SIMD convolution pads a map whose smaller output
+    /// The window over a bordered copy of one image when a 3×3 (or, in f32, 5×5), multiplier-1 SIMD convolution pads a map whose smaller output
     /// side is at most 14 (a quarter or more of its windows touch the padding); else default.
     /// </summary>
-    private static Window BorderedWindow(in Window g, int m, bool simd)
+    private static Window BorderedWindow(in Window g, int m, bool simd, bool int8)
     {
         bool padded = g.PadTop > 0 || g.PadLeft > 0 || ((g.OutH - 1) * g.SH) + g.KH > g.InH + g.PadTop || ((g.OutW - 1) * g.SW) + g.KW > g.InW + g.PadLeft;
-        if (!simd || m != 1 || g.KH != 3 || g.KW != 3 || !padded || Math.Min(g.OutH, g.OutW) > 14)
+        if (!simd || m != 1 || g.KH != g.KW || g.KH is not (3 or 5) || (int8 && g.KH != 3) || !padded || Math.Min(g.OutH, g.OutW) > 14)
         {
             return default;
         }
