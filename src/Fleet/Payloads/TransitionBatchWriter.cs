@@ -88,7 +88,7 @@ public sealed class TransitionBatchWriter
         Count++;
     }
 
-    /// <summary>The payload of the batch so far (a new array); the writer can then <see cref="Begin"/> the next.</summary>
+    /// <summary>The payload of the batch so far (a new array); the batch is then empty: <see cref="Begin"/> the next.</summary>
     /// <exception cref="InvalidOperationException">The batch is empty.</exception>
     public byte[] Finish()
     {
@@ -106,7 +106,9 @@ public sealed class TransitionBatchWriter
         BinaryPrimitives.WriteUInt32LittleEndian(s[16..], ModelVersion);
         s[20] = (byte)_id.Length;
         _id.CopyTo(s[21..]);
-        return s[..(_header + (Count * _record))].ToArray();
+        byte[] payload = s[..(_header + (Count * _record))].ToArray();
+        Count = 0;
+        return payload;
     }
 
     internal static int HeaderBytes(int idLength) => 1 + 1 + 2 + 4 + 8 + 4 + 1 + idLength;
