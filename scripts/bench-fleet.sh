@@ -29,24 +29,32 @@ T="dotnet $out/bin-train/edgenet-train.dll"
 E="${EDGENET:-dotnet $out/bin-edge/edgenet.dll}"
 model="$out/dqn-f32.enb"
 [ -f "$model" ] || [ ! -f artifacts/dqn-f32.enb ] || cp artifacts/dqn-f32.enb "$model"
-[ -f "$model" ] || $T dqn --seed 1 --out "$out/dqn.keras.enb" --export "$out/dqn.enb" --quantize f32 | tail -n 1
+[ -f "$model" ] || $T dqn --seed 1 --out "$out/dqn.keras.enb" --export "$model" --quantize f32 | tail -n 1
 port=$((18000 + RANDOM % 1000))
 broker="$out/broker"
 rm -rf "$broker"
 $T fleet broker --dir "$broker" --boards "$(seq -f 'rig-%02g' 1 8 | paste -sd,)" --port $port
 chmod -R a+rX "$broker"; chmod a+rwx "$broker/db"   # mosquitto drops to its own user before reading (benchmark keys only)
 mq=""
-start_broker() { mosquitto -c "$broker/mosquitto.conf" 2>>"$out/mosquitto.err" & mq=$!; sleep 0.5; }
-stop_broker() { kill -TERM $mq 2>/dev/null || true; wait $mq 2>/dev/null || true; }
-trap 'stop_broker; pkill -f "edgenet.dll fleet join" || true' EXIT
+learner=""
+pids=()
+start_broker() {
+  mosquitto -c "$broker/mosquitto.conf" 2>>"$out/mosquitto.err" & mq=$!
+  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && return; sleep 0.1; done
+  echo "bench-fleet: mosquitto did not listen on $port: $(tail -n 3 "$out/mosquitto.err")" >&2; exit 1
+}
+stop_broker() { [ -z "$mq" ] || { kill -TERM $mq 2>/dev/null || true; wait $mq 2>/dev/null || true; }; }
+# SIGTERM, not SIGINT: a script's background jobs start with SIGINT ignored, and .NET keeps an ignored signal ignored.
+stop_boards() { [ ${#pids[@]} -eq 0 ] || { kill -TERM "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true; }; pids=(); }
+trap 'stop_boards; [ -z "$learner" ] || kill -TERM $learner 2>/dev/null || true; stop_broker' EXIT
 url="mqtts://127.0.0.1:$port"
 learn() { $T fleet learn --broker $url --password-file "$broker/learner.password" --ca "$broker/ca.pem" --model "$model" --judge-physics $rig --seed $seed "$@"; }
-join() { local id=$1; shift; $E fleet join --broker $url --id $id --password-file "$broker/$id.password" --ca "$broker/ca.pem" --model "$model" --rig simulated --physics $rig --models-dir "$out/models-$id" "$@"; }
+join() { local id=$1; shift; exec $E fleet join --broker $url --id $id --password-file "$broker/$id.password" --ca "$broker/ca.pem" --model "$model" --rig simulated --physics $rig --models-dir "$out/models-$id" "$@"; }
 
 echo "== one board alone: edgenet rig train (virtual time), seed $seed"
 rm -rf "$out/alone.enb.ckpt"
 $E rig train --simulated --physics $rig --model "$model" --out "$out/alone.enb" --ticks 50000 --eval-episodes 20 --seed $seed > "$out/alone.log"
-grep -E "judged at tick|after:|wrote" "$out/alone.log" | head -n 40
+grep -E "judged at tick|after:|wrote" "$out/alone.log" | head -n 40 || true
 python3 - "$out/alone.log" <<'PY'
 import re, sys
 for line in open(sys.argv[1]):
@@ -59,6 +67,7 @@ else:
 PY
 
 for n in $sizes; do
+  [ "$n" -le 8 ] || { echo "bench-fleet: the broker has users rig-01..rig-08 only" >&2; exit 1; }
   echo "== a fleet of $n board(s), real time (50 Hz each)"
   start_broker
   cap_var="SECONDS_$n"; cap="${!cap_var:-$([ "$n" -le 1 ] && echo 900 || ([ "$n" -le 4 ] && echo 420 || echo 300))}"
@@ -70,10 +79,10 @@ for n in $sizes; do
     join $id --realtime --seed $((seed * 100 + i)) --log "$out/accepted-$n-$id.csv" > "$out/board-$n-$id.log" 2>&1 & pids+=($!)
   done
   wait $learner || true
-  kill -INT "${pids[@]}" 2>/dev/null || true
-  wait "${pids[@]}" 2>/dev/null || true
+  learner=""
+  stop_boards
   stop_broker
-  grep -E "^(solved|not solved|staleness|received)" "$out/learn-$n.log"
+  grep -E "^(solved|not solved|staleness|received)" "$out/learn-$n.log" || true
 done
 
 echo "== faults: 2 boards; broker restart at 20 s, rig-02 killed -9 at 35 s and started again, a broken blob announced at 45 s"
@@ -83,9 +92,11 @@ learn --out "$out/faults.enb" --seconds 75 --judge-every 0 > "$out/learn-faults.
 sleep 3
 join rig-01 --realtime --seed 11 --log "$out/accepted-faults-rig-01.csv" > "$out/board-faults-rig-01.log" 2>&1 & b1=$!
 join rig-02 --realtime --seed 12 --log "$out/accepted-faults-rig-02.csv" > "$out/board-faults-rig-02.log" 2>&1 & b2=$!
+pids=($b1 $b2)
 sleep 17; echo "  broker: SIGTERM, restarted"; stop_broker; sleep 1; start_broker
 sleep 15; echo "  rig-02: kill -9 mid-episode, started again"; kill -9 $b2; wait $b2 2>/dev/null || true
 join rig-02 --realtime --seed 13 --log "$out/accepted-faults-rig-02.csv" > "$out/board-faults-rig-02b.log" 2>&1 & b2=$!
+pids=($b1 $b2)
 sleep 10
 head -c 3000 "$model" > "$out/broken.enb"
 python3 - "$out/broken.enb" "$out/broken.announcement" <<'PY'
@@ -96,12 +107,12 @@ PY
 mosquitto_pub --cafile "$broker/ca.pem" -h 127.0.0.1 -p $port -u learner -P "$(cat "$broker/learner.password")" -t edgenet/model/current -q 1 -f "$out/broken.announcement"
 echo "  announced a broken blob (3,000 bytes of a model, its SHA-256 correct) as model 999"
 wait $learner || true
-kill -INT $b1 $b2 2>/dev/null || true
-wait $b1 $b2 2>/dev/null || true
+learner=""
+stop_boards
 stop_broker
-grep -E "^(received|staleness)" "$out/learn-faults.log"
-grep -E "rig-0[12] " "$out/learn-faults.log" | tail -n 2
+grep -E "^(received|staleness)" "$out/learn-faults.log" || true
+grep -E "rig-0[12] " "$out/learn-faults.log" | tail -n 2 || true
 for id in rig-01 rig-02; do
   awk -F, -v id=$id '{ n += $2 } END { print "  " id ": the broker accepted " n " transitions (its log)" }' "$out/accepted-faults-$id.csv"
 done
-grep -hE "^fleet board|refused|model 999" "$out"/board-faults-*.log | cut -c1-400
+grep -hE "^fleet board|refused|model 999" "$out"/board-faults-*.log | cut -c1-400 || true

@@ -102,17 +102,23 @@ rm -rf "$fleet"
 $train fleet broker --dir "$fleet/broker" --boards rig-01,rig-02 --port 18883
 chmod -R a+rX "$fleet/broker"; chmod a+rwx "$fleet/broker/db"   # mosquitto reads them as its own user (demo keys only)
 mosquitto -c "$fleet/broker/mosquitto.conf" & mq=$!
-sleep 0.5
+boards=()
+learner=""
+# SIGTERM, not SIGINT: a script's background jobs start with SIGINT ignored, and .NET keeps an ignored signal ignored.
+trap 'kill -TERM "${boards[@]}" $learner $mq 2>/dev/null || true' EXIT
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/18883) 2>/dev/null && break; sleep 0.1; done
 $train fleet learn --broker mqtts://127.0.0.1:18883 --password-file "$fleet/broker/learner.password" --ca "$fleet/broker/ca.pem" \
   --model "$out/dqn-f32.enb" --out "$fleet/fleet-best.enb" --judge-physics "$rig" --seconds 60 & learner=$!
 sleep 2
-boards=()
 for id in rig-01 rig-02; do
   $edgenet fleet join --broker mqtts://127.0.0.1:18883 --id $id --password-file "$fleet/broker/$id.password" --ca "$fleet/broker/ca.pem" \
     --model "$out/dqn-f32.enb" --rig simulated --physics "$rig" --realtime --seed "${id: -1}" --models-dir "$fleet/models-$id" \
     --log "$fleet/$id-accepted.csv" > "$fleet/$id.log" 2>&1 & boards+=($!)
 done
 wait $learner
-kill -INT "${boards[@]}"; wait "${boards[@]}" || true
+learner=""
+kill -TERM "${boards[@]}"; wait "${boards[@]}" || true
+boards=()
 kill -TERM $mq; wait $mq || true
+trap - EXIT
 grep -h "^fleet board" "$fleet"/rig-0?.log

@@ -106,6 +106,7 @@ public sealed class FleetRunTests
             Assert.IsTrue(stored.Values.All(n => n == 1), "none stored twice");
             Assert.AreEqual(sent, learner.Accepted);
             Assert.IsGreaterThanOrEqualTo(1, clients.Sum(c => c.Reconnects), "the boards reconnected after the restart");
+            Assert.IsGreaterThan(0L, actors.Sum(a => a.Outbox.Retries), "batches were sent again after the restart: the path the guarantee rests on ran");
             Assert.IsGreaterThan(0u, learner.ModelVersion, "the learner announced models");
             Assert.IsTrue(actors.TrueForAll(a => a.Swaps > 0 && a.ModelVersion > 0 && a.Refused == 0), "every board took an announced model: " + string.Join(", ", actors.Select(a => $"{a.Board} v{a.ModelVersion} swaps {a.Swaps} refused {a.Refused} ({a.LastRefusal})")));
             await Until(() => learner.Stored == learner.Accepted, 30, "the learner's replay has every accepted transition");
@@ -114,6 +115,7 @@ public sealed class FleetRunTests
         finally
         {
             await stop.CancelAsync();
+            await Task.WhenAll(acting).ContinueWith(_ => { }, TaskScheduler.Default);   // the loops end before their actors are disposed
             await learning;
             await Task.WhenAll(sending);
             foreach (var c in clients)

@@ -60,7 +60,7 @@ public sealed class FleetJoinCommandTests
 
                 Assert.AreEqual(ticks, logged, "the board's log counts every transition the broker accepted");
                 var deadline = DateTime.UtcNow.AddSeconds(20);
-                var seen = new HashSet<ulong>();
+                var seen = new Dictionary<ulong, int>();
                 while (DateTime.UtcNow < deadline)
                 {
                     lock (received)
@@ -70,7 +70,8 @@ public sealed class FleetJoinCommandTests
                         {
                             for (int i = 0; i < b.Transitions.Count; i++)
                             {
-                                seen.Add(b.FirstSequence + (ulong)i);
+                                ulong q = b.FirstSequence + (ulong)i;
+                                seen[q] = seen.GetValueOrDefault(q) + 1;
                             }
                         }
                     }
@@ -84,6 +85,7 @@ public sealed class FleetJoinCommandTests
                 }
 
                 Assert.HasCount((int)ticks, seen, "the learner received each transition");
+                Assert.IsTrue(seen.Values.All(n => n == 1), "and none twice (no fault here: nothing is sent again)");
                 lock (received)
                 {
                     Assert.AreEqual(3u, received[^1].ModelVersion, "the board acted with the announced model");

@@ -76,6 +76,7 @@ internal static class FleetCommand
                 actor.Swapped += v => o.WriteLine(string.Create(Inv, $"  tick {actor.Ticks,8}: model {v} swapped in"));
                 using var net = new CancellationTokenSource();
                 FleetClient? client = null;
+                Task? sending = null, beating = null;
                 try
                 {
                     client = FleetClient.ConnectAsync(connection, FleetRole.Board, [(FleetTopics.CurrentModel, (_, payload) =>
@@ -85,8 +86,8 @@ internal static class FleetCommand
                     })]).GetAwaiter().GetResult();
                     client.HandlerFailed += (topic, ex) => e.WriteLine($"edgenet: {ex.Message}");
                     var c = client;
-                    var sending = Task.Run(() => actor.Outbox.RunAsync((t, payload, ct) => c.TryPublishAsync(t, payload, ct: ct), net.Token, TimeSpan.FromSeconds(5)));
-                    var beating = Task.Run(() => Heartbeats(c, actor, gpioRig, TimeSpan.FromSeconds(p.GetValue(heartbeat)), net.Token));
+                    sending = Task.Run(() => actor.Outbox.RunAsync((t, payload, ct) => c.TryPublishAsync(t, payload, ct: ct), net.Token, TimeSpan.FromSeconds(5)));
+                    beating = Task.Run(() => Heartbeats(c, actor, gpioRig, TimeSpan.FromSeconds(p.GetValue(heartbeat)), net.Token));
                     o.WriteLine($"{what}; fleet board '{board}' on {connection.Host}:{connection.Port}, incarnation {actor.Incarnation:x8}; acting with {p.GetValue(model)} until the learner announces a model");
                     using (ServiceLoop.Attach(gpioRig, what, p.GetValue(priority)))
                     {
@@ -115,6 +116,11 @@ internal static class FleetCommand
                     net.Cancel();
                     sending.GetAwaiter().GetResult();
                     beating.GetAwaiter().GetResult();
+                    if (actor.Outbox.LastError is { } err)
+                    {
+                        e.WriteLine($"edgenet: the sender met an error and carried on: {err}");
+                    }
+
                     var ob = actor.Outbox;
                     o.WriteLine(string.Create(Inv, $"fleet board '{board}': {actor.Ticks:N0} ticks, {actor.Episodes} episodes; transitions accepted by the broker {ob.Accepted:N0}, dropped (outbox full) {ob.Dropped:N0}, refused {ob.Refused:N0}, left unsent {actor.Ticks - ob.Accepted - ob.Dropped - ob.Refused:N0}, resends {ob.Retries}; models swapped in {actor.Swaps} (longest swap {actor.LongestSwap.TotalMilliseconds:F3} ms on the loop), refused {actor.Refused}{(actor.LastRefusal is { } why ? $" (last: {why})" : "")}; reconnects {c.Reconnects}"));
                     o.WriteLine(RigCommand.Timing(gpioRig));
@@ -122,6 +128,16 @@ internal static class FleetCommand
                 finally
                 {
                     net.Cancel();
+                    try
+                    {
+                        // On a failure too: what is queued is sent (for the outbox's drain time) before the client goes.
+                        Task.WhenAll(sending ?? Task.CompletedTask, beating ?? Task.CompletedTask).Wait(TimeSpan.FromSeconds(10));
+                    }
+                    catch (AggregateException)
+                    {
+                        // the run's own failure is what is reported
+                    }
+
                     client?.DisposeAsync().AsTask().GetAwaiter().GetResult();
                     Array.ForEach(signals, s => s.Dispose());
                     cts.Dispose();

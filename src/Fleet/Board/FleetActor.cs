@@ -141,9 +141,14 @@ public sealed class FleetActor : IDisposable
                 Flush();
             }
 
-            if (r.Done || cancel.IsCancellationRequested)
+            if (r.Done)
             {
                 break;
+            }
+
+            if (cancel.IsCancellationRequested)
+            {
+                return;   // cut by a stop: its transitions are sent, but it is no finished episode
             }
 
             _next.CopyTo(_obs, 0);
@@ -194,9 +199,9 @@ public sealed class FleetActor : IDisposable
         }
     }
 
-    /// <summary>The loop's statistics as a heartbeat (the loop's timing from the caller, who knows the rig).</summary>
+    /// <summary>The loop's statistics as a heartbeat (the loop's timing from the caller, who knows the rig); its last sequence is the last the broker accepted.</summary>
     public Heartbeat Heartbeat(float workP99Ms = 0, float jitterP99Ms = 0, uint overruns = 0) =>
-        new(ModelVersion, (ulong)Ticks, Ticks == 0 ? 0 : LastSequence, (uint)Episodes, LastReturn, workP99Ms, jitterP99Ms, overruns);
+        new(ModelVersion, (ulong)Ticks, Outbox.LastAccepted, (uint)Episodes, LastReturn, workP99Ms, jitterP99Ms, overruns);
 
     /// <summary>Releases the acting model and any pending one.</summary>
     public void Dispose()

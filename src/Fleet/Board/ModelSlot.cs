@@ -25,9 +25,9 @@ internal sealed class LoadedModel(Interpreter interpreter, uint version, string 
             {
                 File.Delete(Path);
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // a file that stays behind costs disk, not correctness: the next start writes its own
+                // a file that stays behind costs disk, not correctness (this runs on the thread pool: it must not throw)
             }
         }
     }

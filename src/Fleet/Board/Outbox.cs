@@ -65,11 +65,27 @@ public sealed class Outbox : IDisposable
     /// <summary>The sequence of the last transition accepted.</summary>
     public ulong LastAccepted { get; private set; }
 
+    /// <summary>The last error a publish or a handler raised (the sender carries on), or null.</summary>
+    public string? LastError { get; private set; }
+
     /// <summary>Raised on the sending task after the broker accepted a batch (a board's log of what it delivered).</summary>
     public event Action<OutgoingBatch>? BatchAccepted;
 
     /// <summary>Raised after the broker refused a batch (it is dropped: the ACL will not change for a retry).</summary>
     public event Action<OutgoingBatch>? BatchRefused;
+
+    // A handler that throws (a log on a full disk) must not stop the sending: the error is kept and the batches go on.
+    private void Notify(Action<OutgoingBatch>? handlers, OutgoingBatch batch)
+    {
+        try
+        {
+            handlers?.Invoke(batch);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LastError = e.Message;
+        }
+    }
 
     /// <summary>Releases the wake-up signal.</summary>
     public void Dispose() => _ready.Dispose();
@@ -143,6 +159,13 @@ public sealed class Outbox : IDisposable
             {
                 return;
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A connection torn down under the publish (MQTTnet may throw more than its communication exceptions then):
+                // the batch stays and goes again after the reconnect; the sender never dies of it.
+                LastError = e.Message;
+                outcome = FleetPublishOutcome.NotSent;
+            }
 
             if (outcome == FleetPublishOutcome.NotSent)
             {
@@ -169,12 +192,12 @@ public sealed class Outbox : IDisposable
             {
                 Accepted += next.Count;
                 LastAccepted = next.FirstSequence + (ulong)next.Count - 1;
-                BatchAccepted?.Invoke(next);
+                Notify(BatchAccepted, next);
             }
             else
             {
                 Refused += next.Count;
-                BatchRefused?.Invoke(next);
+                Notify(BatchRefused, next);
             }
         }
     }

@@ -48,14 +48,15 @@ public static class FleetBrokerSetup
     /// user (<paramref name="password"/> gives each, default random). <paramref name="persistent"/>: sessions and queued
     /// QoS 1 messages survive a broker restart (saved on SIGTERM and every second).
     /// </summary>
-    /// <exception cref="InvalidOperationException">mosquitto_passwd is missing or fails (Debian: apt-get install mosquitto).</exception>
+    /// <exception cref="FileNotFoundException">mosquitto_passwd is missing (Debian: apt-get install mosquitto).</exception>
+    /// <exception cref="IOException">mosquitto_passwd failed.</exception>
     public static FleetBrokerFiles Write(string directory, int port, IReadOnlyList<string> boards, bool persistent, string host = "127.0.0.1", Func<string, string>? password = null)
     {
         ArgumentNullException.ThrowIfNull(boards);
         const string passwd = "/usr/bin/mosquitto_passwd";
         if (!File.Exists(passwd))
         {
-            throw new InvalidOperationException($"{passwd} is missing: install Debian's mosquitto package (scripts/setup.sh does)");
+            throw new FileNotFoundException($"{passwd} is missing: install Debian's mosquitto package (scripts/setup.sh does)", passwd);
         }
 
         var users = new List<string> { Learner };
@@ -87,7 +88,7 @@ public static class FleetBrokerSetup
             req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
             using var server = req.Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(825), RandomNumberGenerator.GetBytes(8));
             File.WriteAllText(Path.Combine(directory, "server.pem"), server.ExportCertificatePem());
-            File.WriteAllText(Path.Combine(directory, "server.key"), serverKey.ExportPkcs8PrivateKeyPem());
+            Secret(Path.Combine(directory, "server.key"), serverKey.ExportPkcs8PrivateKeyPem());
         }
 
         string pw = Path.Combine(directory, "passwords");
@@ -97,7 +98,7 @@ public static class FleetBrokerSetup
             string secret = password?.Invoke(user) ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             Run(passwd, [.. File.Exists(pw) ? Array.Empty<string>() : ["-c"], "-b", pw, user, secret]);
             string file = Path.Combine(directory, $"{user}.password");
-            File.WriteAllText(file, secret + "\n");
+            Secret(file, secret + "\n");
             files[user] = file;
         }
 
@@ -113,6 +114,7 @@ public static class FleetBrokerSetup
             persistence {(persistent ? "true" : "false")}
             persistence_location {db.FullName}/
             autosave_interval 1
+            max_queued_messages 100000
             log_dest stderr
             log_type error
             log_type warning
@@ -136,6 +138,19 @@ public static class FleetBrokerSetup
         return req.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(days));
     }
 
+    // Keys and passwords: readable by their owner only (give the broker's user server.key with chown, not chmod).
+    private static void Secret(string path, string text)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var f = new FileStream(path, options);
+        f.Write(System.Text.Encoding.UTF8.GetBytes(text));
+    }
+
     private static void Run(string exe, string[] args)
     {
         using var p = Process.Start(new ProcessStartInfo(exe, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
@@ -143,7 +158,7 @@ public static class FleetBrokerSetup
         p.WaitForExit();
         if (p.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{exe} (for user {args[^2]}): exit code {p.ExitCode}: {err}");
+            throw new IOException($"{exe} (for user {args[^2]}): exit code {p.ExitCode}: {err}");
         }
     }
 }

@@ -142,6 +142,12 @@ public sealed class FleetLearner : IDisposable
 
                 fresh++;
                 var t = batch.Transitions[i];
+                uint incarnation = FleetSequence.Incarnation(sequence);
+                if (incarnation != board.Incarnation)
+                {
+                    (board.Incarnation, board.Return) = (incarnation, 0);   // a restarted board: its cut episode's return is not carried over
+                }
+
                 _incoming.Enqueue(t);
                 TransitionAccepted?.Invoke(batch.Board, sequence);
                 board.Return += t.Reward;
@@ -258,7 +264,14 @@ public sealed class FleetLearner : IDisposable
                     _credit -= 1;
                     if (_dqn.GradientSteps % _options.AnnounceEvery == 0)
                     {
-                        await Announce(announce, stop).ConfigureAwait(false);
+                        try
+                        {
+                            await Announce(announce, stop).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                        {
+                            return;   // stopped while announcing: the blob is written, the broker may not have it
+                        }
                     }
                 }
             }
@@ -291,7 +304,7 @@ public sealed class FleetLearner : IDisposable
             throw new NotSupportedException($"the learner announces f32 or int8 blobs; {_options.Scheme} is not made here");
         }
 
-        byte[] blob = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
+        byte[] blob = await File.ReadAllBytesAsync(path, CancellationToken.None).ConfigureAwait(false);
         Volatile.Write(ref _version, version);
         var outcome = await announce(ModelAnnouncement.Encode(version, _options.Scheme, blob), ct).ConfigureAwait(false);
         _written.Enqueue(path);
@@ -337,8 +350,13 @@ public sealed class FleetLearner : IDisposable
 
         public Heartbeat? Heartbeat { get; set; }
 
+        public uint Incarnation { get; set; }
+
+        private double _first = double.NaN;
+
         public void Seen(double now, int stored)
         {
+            _first = double.IsNaN(_first) ? now : _first;
             LastSeenUtc = DateTime.UtcNow;
             _recent.Enqueue((now, stored));
             while (_recent.Count > 0 && _recent.Peek().At < now - 5)
@@ -356,7 +374,7 @@ public sealed class FleetLearner : IDisposable
                 sum += at >= now - 5 ? count : 0;
             }
 
-            return sum / 5.0;
+            return sum / Math.Clamp(now - _first, 1, 5);   // seen for less than 5 s: over the time it has been seen
         }
     }
 }

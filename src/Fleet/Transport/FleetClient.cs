@@ -175,13 +175,27 @@ public sealed class FleetClient : IAsyncDisposable
         try
         {
             var r = await _client.PublishAsync(message, ct).ConfigureAwait(false);
-            return r.IsSuccess ? FleetPublishOutcome.Accepted : FleetPublishOutcome.Refused;
+            return Outcome(r.ReasonCode, retain || atMostOnce);
         }
         catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException)
         {
             return FleetPublishOutcome.NotSent;   // lost on the way: the caller keeps the batch and sends it again after the reconnect
         }
     }
+
+    /// <summary>
+    /// What a PUBACK's reason code means for the sender: success; "no matching subscribers" is success only for a retained
+    /// message (kept for later subscribers) or QoS 0 — for a batch it means the broker threw it away (no learner subscribed
+    /// yet, or its session expired), so it is sent again later; refused when sending again cannot help (the ACL, a bad
+    /// topic, a packet or payload the broker will never take); any other failure (quota, server busy) is sent again.
+    /// </summary>
+    internal static FleetPublishOutcome Outcome(MqttClientPublishReasonCode code, bool keptOrFireAndForget) => code switch
+    {
+        MqttClientPublishReasonCode.Success => FleetPublishOutcome.Accepted,
+        MqttClientPublishReasonCode.NoMatchingSubscribers => keptOrFireAndForget ? FleetPublishOutcome.Accepted : FleetPublishOutcome.NotSent,
+        MqttClientPublishReasonCode.NotAuthorized or MqttClientPublishReasonCode.TopicNameInvalid or MqttClientPublishReasonCode.PayloadFormatInvalid => FleetPublishOutcome.Refused,
+        _ => FleetPublishOutcome.NotSent,
+    };
 
     /// <summary>Subscribes (QoS 1) and keeps the subscription across reconnects; <paramref name="handler"/> gets (topic, payload).</summary>
     public async Task SubscribeAsync(string filter, Func<string, byte[], Task> handler, CancellationToken ct = default)

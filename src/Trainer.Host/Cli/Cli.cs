@@ -41,7 +41,7 @@ public static class Cli
             action();
             return 0;
         }
-        catch (Exception e) when (e is DatasetException or EnbFormatException or NonFiniteGradientException or ArgumentException or InvalidDataException or FileNotFoundException or Import.OnnxImportException or Backends.OpenCL.OpenClException or Fleet.Transport.FleetConnectionException or Fleet.FleetPayloadException or Runtime.RuntimeModelException)
+        catch (Exception e) when (e is DatasetException or EnbFormatException or NonFiniteGradientException or ArgumentException or InvalidDataException or FileNotFoundException or Import.OnnxImportException or Backends.OpenCL.OpenClException or Fleet.Transport.FleetConnectionException or Fleet.FleetPayloadException or Runtime.RuntimeModelException or IOException)
         {
             Console.Error.WriteLine($"edgenet-train: {e.Message}");
             return 2;
