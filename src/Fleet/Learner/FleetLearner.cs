@@ -148,6 +148,8 @@ public sealed class FleetLearner : IDisposable
                     (board.Incarnation, board.Return) = (incarnation, 0);   // a restarted board: its cut episode's return is not carried over
                 }
 
+                board.Count(incarnation);
+
                 _incoming.Enqueue(t);
                 TransitionAccepted?.Invoke(batch.Board, sequence);
                 board.Return += t.Reward;
@@ -209,7 +211,7 @@ public sealed class FleetLearner : IDisposable
             double now = _clock.Elapsed.TotalSeconds;
             foreach (var (id, b) in _boards)
             {
-                rows.Add(new BoardView(id, b.Online, b.LastSeenUtc, b.Stored, b.Rate(now), b.LastReturn, b.Episodes, b.ModelVersion, b.Heartbeat));
+                rows.Add(new BoardView(id, b.Online, b.LastSeenUtc, b.Stored, b.Rate(now), b.LastReturn, b.Episodes, b.ModelVersion, b.Heartbeat, [.. b.PerIncarnation]));
             }
 
             rows.Sort((x, y) => string.CompareOrdinal(x.Board, y.Board));
@@ -351,6 +353,22 @@ public sealed class FleetLearner : IDisposable
         public Heartbeat? Heartbeat { get; set; }
 
         public uint Incarnation { get; set; }
+
+        public List<(uint Incarnation, long Stored)> PerIncarnation { get; } = [];
+
+        public void Count(uint incarnation)
+        {
+            for (int i = PerIncarnation.Count - 1; i >= 0; i--)
+            {
+                if (PerIncarnation[i].Incarnation == incarnation)
+                {
+                    PerIncarnation[i] = (incarnation, PerIncarnation[i].Stored + 1);
+                    return;
+                }
+            }
+
+            PerIncarnation.Add((incarnation, 1));
+        }
 
         private double _first = double.NaN;
 

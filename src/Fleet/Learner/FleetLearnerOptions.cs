@@ -57,4 +57,5 @@ public readonly record struct BoardEpisode(string Board, long Stored, float Retu
 /// <param name="Episodes">Its episodes seen end.</param>
 /// <param name="ModelVersion">The model its newest batch was acted with.</param>
 /// <param name="Heartbeat">Its newest heartbeat, or null.</param>
-public sealed record BoardView(string Board, bool Online, DateTime LastSeen, long Stored, double PerSecond, float LastReturn, long Episodes, uint ModelVersion, Heartbeat? Heartbeat);
+/// <param name="Incarnations">Its transitions stored per incarnation (a board restarted, or killed and started again, counts anew), in the order first seen.</param>
+public sealed record BoardView(string Board, bool Online, DateTime LastSeen, long Stored, double PerSecond, float LastReturn, long Episodes, uint ModelVersion, Heartbeat? Heartbeat, IReadOnlyList<(uint Incarnation, long Stored)> Incarnations);

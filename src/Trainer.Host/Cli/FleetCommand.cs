@@ -331,7 +331,12 @@ internal static class FleetCommand
             (ex[i], ey[i]) = (judged[i].Stored, judged[i].Score);
         }
 
-        int boards = learner.Boards().Count;
+        int boards = 0;
+        foreach (var b in learner.Boards())
+        {
+            boards += b.Stored > 0 ? 1 : 0;   // boards that sent something (a retained status alone is no board of this run)
+        }
+
         string title = judge.Solved is { } s
             ? string.Create(Inv, $"fleet of {boards}: greedy {s.Score:F1} at {s.Stored:N0} env steps, {s.Elapsed.TotalSeconds:F0} s")
             : $"fleet of {boards} boards";
@@ -343,6 +348,14 @@ internal static class FleetCommand
         Console.WriteLine(judge.Solved is { } solved
             ? string.Create(Inv, $"solved: model {solved.Version} judged {solved.Score:F1} (≥ {a.Judge.Target}) — made at {solved.Stored:N0} env steps, {(solved.Elapsed - (learner.FirstArrival ?? TimeSpan.Zero)).TotalSeconds:F1} s after the first transition arrived")
             : string.Create(Inv, $"not solved: best greedy {judge.Best:F1} (target {a.Judge.Target})"));
+        foreach (var b in learner.Boards())
+        {
+            foreach (var (incarnation, stored) in b.Incarnations)
+            {
+                Console.WriteLine(string.Create(Inv, $"  stored from {b.Board} incarnation {incarnation:x8}: {stored} transitions"));
+            }
+        }
+
         Console.WriteLine($"wrote {a.Output} ({(best is null ? "the last weights: nothing was judged" : $"model {best.Version}, the best judged")}), {log}, {png}");
     }
 
