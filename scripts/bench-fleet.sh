@@ -91,7 +91,7 @@ done
 echo "== faults: 2 boards; broker restart at 20 s, rig-02 killed -9 at 35 s and started again, a broken blob announced at 45 s"
 rm -f "$out"/accepted-faults-*.csv
 fresh_broker
-learn --out "$out/faults.enb" --seconds 75 --judge-every 0 > "$out/learn-faults.log" 2>&1 & learner=$!
+learn --out "$out/faults.enb" --judge-every 0 > "$out/learn-faults.log" 2>&1 & learner=$!
 sleep 3
 join rig-01 --realtime --seed 11 --log "$out/accepted-faults-rig-01.csv" > "$out/board-faults-rig-01.log" 2>&1 & b1=$!
 join rig-02 --realtime --seed 12 --log "$out/accepted-faults-rig-02.csv" > "$out/board-faults-rig-02.log" 2>&1 & b2=$!
@@ -109,9 +109,11 @@ open(sys.argv[2], "wb").write(struct.pack("<BBHIQ", 1, 1, 0, 999, len(blob)) + h
 PY
 mosquitto_pub --cafile "$broker/ca.pem" -h 127.0.0.1 -p $port -u learner -P "$(cat "$broker/learner.password")" -t edgenet/model/current -q 1 -f "$out/broken.announcement"
 echo "  announced a broken blob (3,000 bytes of a model, its SHA-256 correct) as model 999"
-wait $learner || true
+sleep 10
+stop_boards   # SIGTERM: each board sends what it has queued, then exits
+sleep 5       # the learner takes the last batches
+kill -TERM $learner; wait $learner || true
 learner=""
-stop_boards
 stop_broker
 grep -E "^(received|staleness)" "$out/learn-faults.log" || true
 python3 - "$out" <<'PY'
