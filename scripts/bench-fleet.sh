@@ -12,7 +12,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-sizes="${1:-1 4 8}"
+sizes="${1-1 4 8}"   # "" runs no fleet (the fault phase alone)
 seed="${SEED:-1}"
 out="${OUT:-$root/artifacts/bench-fleet}"
 rig="pole_mass=0.15,motor_lag=0.04,latency=1,noise=0.002"
