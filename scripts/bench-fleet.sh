@@ -50,7 +50,7 @@ stop_broker() { [ -z "$mq" ] || { kill -TERM $mq 2>/dev/null || true; wait $mq 2
 stop_boards() { [ ${#pids[@]} -eq 0 ] || { kill -TERM "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true; }; pids=(); }
 trap 'stop_boards; [ -z "$learner" ] || kill -TERM $learner 2>/dev/null || true; stop_broker' EXIT
 url="mqtts://127.0.0.1:$port"
-learn() { $T fleet learn --broker $url --password-file "$broker/learner.password" --ca "$broker/ca.pem" --model "$model" --judge-physics $rig --seed $seed "$@"; }
+learn() { exec $T fleet learn --broker $url --password-file "$broker/learner.password" --ca "$broker/ca.pem" --model "$model" --judge-physics $rig --seed $seed "$@"; }
 join() { local id=$1; shift; exec $E fleet join --broker $url --id $id --password-file "$broker/$id.password" --ca "$broker/ca.pem" --model "$model" --rig simulated --physics $rig --models-dir "$out/models-$id" "$@"; }
 
 echo "== one board alone: edgenet rig train (virtual time), seed $seed"
