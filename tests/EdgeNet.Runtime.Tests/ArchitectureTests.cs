@@ -38,16 +38,18 @@ public sealed partial class ArchitectureTests
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(formats), "Formats (the contract) references no project of ours");
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(kernels), "Kernels (the numerics) references no project of ours");
         CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(rig), "Rig references no project of ours");
-        CollectionAssert.AreEqual(Array.Empty<string>(), OurReferences(fleet), "Fleet (the protocol: topics, payloads, de-duplication) references no project of ours");
+        CollectionAssert.IsSubsetOf(OurReferences(fleet), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Runtime" }, "Fleet builds on the runtime (the board acts through the interpreter, the learner trains with DqnLearner), never on the trainer or the GPIO rig");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats" }, OurReferences(deploy), "Deploy (bundles, installs, the service) references only Formats (its crash-safe file replacement)");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(runtime), "the runtime references Formats, Kernels and Rig, never the trainer");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig" }, OurReferences(trainer), "the trainer references Formats, Kernels and Rig, never the runtime");
         CollectionAssert.AreEqual(new[] { "EdgeNet.Rig" }, OurReferences(gpio), "the rig over GPIO builds on the physics only");
         CollectionAssert.IsSubsetOf(OurReferences(devices), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Runtime" }, "the runtime's devices: the runtime and the rig over GPIO");
         CollectionAssert.Contains(OurReferences(edgenet), "EdgeNet.Runtime", "the edgenet command is a command over the runtime library");
-        CollectionAssert.IsSubsetOf(OurReferences(edgenet), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Runtime", "EdgeNet.Runtime.Devices", "EdgeNet.Deploy" }, "the edgenet command never references the trainer");
+        CollectionAssert.IsSubsetOf(OurReferences(edgenet), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Rig.Gpio", "EdgeNet.Runtime", "EdgeNet.Runtime.Devices", "EdgeNet.Deploy", "EdgeNet.Fleet" }, "the edgenet command never references the trainer");
         CollectionAssert.Contains(OurReferences(edgenetTrain), "EdgeNet.Trainer", "edgenet-train is a command over the trainer library");
-        CollectionAssert.IsSubsetOf(OurReferences(edgenetTrain), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Trainer" }, "edgenet-train never references the runtime");
+        // The fleet's learner runs the board's own DQN update (DqnLearner) so that learning on a fleet and on one rig
+        // (edgenet rig train) are the same algorithm: edgenet-train reaches the runtime for that, and judges on the GPIO rig.
+        CollectionAssert.IsSubsetOf(OurReferences(edgenetTrain), new[] { "EdgeNet.Formats", "EdgeNet.Kernels", "EdgeNet.Rig", "EdgeNet.Trainer", "EdgeNet.Fleet", "EdgeNet.Runtime", "EdgeNet.Rig.Gpio" }, "edgenet-train references the runtime only with the fleet");
 
         // What the board runs carries no host-only library (GPU, plots, rich console, the trainer's ONNX protobuf).
         foreach (var a in new[] { formats, kernels, rig, gpio, runtime, devices, deploy, fleet, edgenet })
@@ -58,13 +60,13 @@ public sealed partial class ArchitectureTests
 
         // The libraries a user's program references carry no command-line or console library: those are the commands'.
         // dotnet/iot (GPIO, V4L2) is the hardware packages' only: a program that runs or trains models does not carry it.
-        foreach (var a in new[] { formats, kernels, rig, runtime, trainer })
+        foreach (var a in new[] { formats, kernels, rig, runtime, trainer, fleet })
         {
             var hardware = References(a).Where(n => n.StartsWith("System.Device.Gpio", StringComparison.Ordinal) || n.StartsWith("Iot.Device", StringComparison.Ordinal)).ToArray();
             Assert.IsEmpty(hardware, $"{a.GetName().Name} references dotnet/iot ({string.Join(", ", hardware)}); that belongs in EdgeNet.Rig.Gpio or EdgeNet.Runtime.Devices");
         }
 
-        foreach (var a in new[] { formats, kernels, rig, gpio, runtime, devices, deploy, trainer })
+        foreach (var a in new[] { formats, kernels, rig, gpio, runtime, devices, deploy, trainer, fleet })
         {
             var commandOnly = References(a).Where(n => n.StartsWith("System.CommandLine", StringComparison.Ordinal) || n.StartsWith("ScottPlot", StringComparison.Ordinal) || n.StartsWith("Spectre", StringComparison.Ordinal)).ToArray();
             Assert.IsEmpty(commandOnly, $"{a.GetName().Name} (a library) references the command-line library {string.Join(", ", commandOnly)}");
