@@ -111,30 +111,6 @@ public sealed class FleetActorTests
         }
     }
 
-    /// <summary>Slowed virtual time (a tick per ~0.2 ms) so announcements from another thread land while the loop runs.</summary>
-    private sealed class Paced(IEnvironment inner) : IEnvironment
-    {
-        private int _n;
-
-        public int ObservationSize => inner.ObservationSize;
-
-        public int ActionCount => inner.ActionCount;
-
-        public ReadOnlySpan<float> Observation => inner.Observation;
-
-        public ReadOnlySpan<float> Reset(int? seed = null) => inner.Reset(seed);
-
-        public StepResult Step(int action)
-        {
-            if (++_n % 5 == 0)
-            {
-                Thread.Sleep(1);
-            }
-
-            return inner.Step(action);
-        }
-    }
-
     [TestMethod]
     public void Models_announced_from_another_thread_while_the_loop_runs_each_act_whole_ticks()
     {
@@ -142,7 +118,7 @@ public sealed class FleetActorTests
         try
         {
             string[] models = [.. Enumerable.Range(0, 4).Select(i => QNetworks.Write(dir, 20 + i))];
-            using var actor = new FleetActor("rig-01", new Paced(new CartPoleEnv(seed: 5)), models[0], new FleetActorOptions { Epsilon = 0, BatchTransitions = 200, OutboxBatches = 10_000, ModelDirectory = Path.Combine(dir, "models") }, incarnation: 9);
+            using var actor = new FleetActor("rig-01", new PacedEnvironment(new CartPoleEnv(seed: 5)), models[0], new FleetActorOptions { Epsilon = 0, BatchTransitions = 200, OutboxBatches = 10_000, ModelDirectory = Path.Combine(dir, "models") }, incarnation: 9);
             using var go = new CancellationTokenSource();
             var loop = Task.Factory.StartNew(() => actor.Run(long.MaxValue, go.Token), TaskCreationOptions.LongRunning);   // own threads: not queued behind the pool
             var network = Task.Factory.StartNew(() =>

@@ -17,30 +17,6 @@ public sealed class FleetRunTests
     private static FleetConnection As(Mosquitto broker, string user) =>
         FleetConnection.Parse($"mqtts://127.0.0.1:{broker.Port}", user, Mosquitto.Password(user), Path.Combine(broker.Directory, "ca.pem"));
 
-    /// <summary>Virtual time, slowed to about a tick per 0.2 ms so the run is still acting while the broker restarts.</summary>
-    private sealed class Paced(IEnvironment inner) : IEnvironment
-    {
-        private int _n;
-
-        public int ObservationSize => inner.ObservationSize;
-
-        public int ActionCount => inner.ActionCount;
-
-        public ReadOnlySpan<float> Observation => inner.Observation;
-
-        public ReadOnlySpan<float> Reset(int? seed = null) => inner.Reset(seed);
-
-        public StepResult Step(int action)
-        {
-            if (++_n % 5 == 0)
-            {
-                Thread.Sleep(1);
-            }
-
-            return inner.Step(action);
-        }
-    }
-
     private static async Task Until(Func<bool> done, int seconds, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
@@ -76,7 +52,7 @@ public sealed class FleetRunTests
         {
             for (int i = 0; i < names.Length; i++)
             {
-                var actor = new FleetActor(names[i], new Paced(new CartPoleEnv(seed: i)), blob, new FleetActorOptions { BatchTransitions = 25, Epsilon = 0.2, Seed = i, ModelDirectory = Path.Combine(dir, names[i]) });
+                var actor = new FleetActor(names[i], new PacedEnvironment(new CartPoleEnv(seed: i)), blob, new FleetActorOptions { BatchTransitions = 25, Epsilon = 0.2, Seed = i, ModelDirectory = Path.Combine(dir, names[i]) });
                 actors.Add(actor);
                 actor.Outbox.BatchAccepted += b =>
                 {

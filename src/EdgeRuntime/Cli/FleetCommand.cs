@@ -51,7 +51,7 @@ internal static class FleetCommand
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             string board = FleetTopics.CheckBoard(p.GetValue(id)!);
-            string password = ReadPassword(p.GetValue(passwordFile)!);
+            string password = FleetConnection.ReadPasswordFile(p.GetValue(passwordFile)!);
             var connection = FleetConnection.Parse(p.GetValue(broker)!, board, password, p.GetValue(ca)!);
             if (p.GetValue(heartbeat) <= 0 || p.GetValue(ticks) < 0)
             {
@@ -145,12 +145,6 @@ internal static class FleetCommand
             }
         }));
         return cmd;
-    }
-
-    private static string ReadPassword(string path)
-    {
-        string text = File.ReadAllText(path).Trim();
-        return text.Length == 0 ? throw new ArgumentException($"--password-file {path} is empty: write the board's MQTT password on one line") : text;
     }
 
     private static async Task Heartbeats(FleetClient client, FleetActor actor, Rig.CartPole.GpioCartPoleRig rig, TimeSpan every, CancellationToken stop)

@@ -23,6 +23,17 @@ public enum FleetRole
 /// <param name="CaFile">The fleet CA's certificate, PEM.</param>
 public sealed record FleetConnection(string Host, int Port, string User, string Password, string CaFile)
 {
+    /// <summary>
+    /// The password in <paramref name="path"/> (one line, as <c>edgenet-train fleet broker</c> writes USER.password): a file,
+    /// not the command line, where every user's <c>ps</c> would show it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The file is empty.</exception>
+    public static string ReadPasswordFile(string path)
+    {
+        string text = File.ReadAllText(path).Trim();
+        return text.Length == 0 ? throw new ArgumentException($"--password-file {path} is empty: write the user's MQTT password on one line") : text;
+    }
+
     /// <summary>The connection to <paramref name="url"/> (<c>mqtts://host[:port]</c>) as <paramref name="user"/>.</summary>
     /// <exception cref="ArgumentException">Not an mqtts URL (plain MQTT is refused: the fleet's credentials never travel in clear), or a bad board id.</exception>
     public static FleetConnection Parse(string url, string user, string password, string caFile)

@@ -81,7 +81,7 @@ internal static class FleetCommand
             judgePhysics, judgeEvery, judgeEpisodes, confirm, target, stopAtTarget, seconds, workDir,
         };
         cmd.SetAction(p => Cli.Guard(() => Run(new LearnArgs(
-            FleetConnection.Parse(p.GetValue(broker)!, p.GetValue(user)!, ReadPassword(p.GetValue(passwordFile)!), p.GetValue(ca)!),
+            FleetConnection.Parse(p.GetValue(broker)!, p.GetValue(user)!, FleetConnection.ReadPasswordFile(p.GetValue(passwordFile)!), p.GetValue(ca)!),
             p.GetValue(model)!, p.GetValue(output)!, p.GetValue(workDir) ?? p.GetValue(output)! + ".fleet",
             new DqnLearnerOptions { BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr), DoubleDqn = p.GetValue(dbl), ReplayBytes = (long)p.GetValue(replayMb) << 20, Seed = p.GetValue(seed) },
             new FleetLearnerOptions
@@ -117,7 +117,7 @@ internal static class FleetCommand
                 scheme = reader.TryGetMetadata(Formats.Contract.MetadataKeys.QuantizationScheme.Name, out var v) && v.AsString() == "int8" ? ModelScheme.Int8 : ModelScheme.F32;
             }
 
-            var c = FleetConnection.Parse(p.GetValue(broker)!, p.GetValue(user)!, ReadPassword(p.GetValue(passwordFile)!), p.GetValue(ca)!);
+            var c = FleetConnection.Parse(p.GetValue(broker)!, p.GetValue(user)!, FleetConnection.ReadPasswordFile(p.GetValue(passwordFile)!), p.GetValue(ca)!);
             var client = FleetClient.ConnectAsync(c, FleetRole.Learner).GetAwaiter().GetResult();
             try
             {
@@ -138,12 +138,6 @@ internal static class FleetCommand
     }
 
     private sealed record LearnArgs(FleetConnection Connection, string Model, string Output, string WorkDir, DqnLearnerOptions Dqn, FleetLearnerOptions Learner, FleetJudgeOptions Judge, string? JudgePhysics, int Seed, bool StopAtTarget, double Seconds);
-
-    private static string ReadPassword(string path)
-    {
-        string text = File.ReadAllText(path).Trim();
-        return text.Length == 0 ? throw new ArgumentException($"--password-file {path} is empty: write the learner's MQTT password on one line") : text;
-    }
 
     private static void Run(LearnArgs a)
     {
