@@ -40,6 +40,7 @@ public sealed class FleetRunTests
         var stored = new ConcurrentDictionary<(string, ulong), int>();
         learner.TransitionAccepted += (b, s) => stored.AddOrUpdate((b, s), 1, (_, n) => n + 1);
         using var stop = new CancellationTokenSource();
+        using var stopActing = new CancellationTokenSource();
         var learnerClient = await FleetClient.ConnectAsync(As(broker, "learner"), FleetRole.Learner, learner.Subscriptions);
         var learning = Task.Run(() => learner.RunAsync((p, ct) => learnerClient.TryPublishAsync(FleetTopics.CurrentModel, p, retain: true, ct: ct), stop.Token));
 
@@ -64,12 +65,17 @@ public sealed class FleetRunTests
                 var client = await FleetClient.ConnectAsync(As(broker, names[i]), FleetRole.Board, [(FleetTopics.CurrentModel, (_, p) => { actor.Offer(p); return Task.CompletedTask; })]);
                 clients.Add(client);
                 sending.Add(Task.Run(() => actor.Outbox.RunAsync((t, p, ct) => client.TryPublishAsync(t, p, ct: ct), stop.Token, TimeSpan.FromSeconds(60))));
-                acting.Add(Task.Run(() => actor.Run(6_000)));
+                acting.Add(Task.Factory.StartNew(() => actor.Run(long.MaxValue, stopActing.Token), TaskCreationOptions.LongRunning));
             }
 
             await Until(() => learner.Accepted > 1_500, 60, "the learner has 1,500 transitions");
             Assert.IsFalse(acting.TrueForAll(t => t.IsCompleted), "the boards are still acting when the broker goes down");
             broker.Restart();
+            // The boards act on until each has taken a model announced after the restart (the learner may lag the boards:
+            // acting for a fixed number of ticks could end before its first model).
+            uint after = learner.ModelVersion;
+            await Until(() => actors.TrueForAll(a => a.ModelVersion > after), 90, "every board acts with a model announced after the restart");
+            await stopActing.CancelAsync();
             await Task.WhenAll(acting);
             await Until(() => actors.TrueForAll(a => a.Outbox.Accepted == a.Ticks), 60, "every board's outbox is empty");
             long sent = 0;
@@ -91,6 +97,7 @@ public sealed class FleetRunTests
         finally
         {
             await stop.CancelAsync();
+            await stopActing.CancelAsync();
             await Task.WhenAll(acting).ContinueWith(_ => { }, TaskScheduler.Default);   // the loops end before their actors are disposed
             await learning;
             await Task.WhenAll(sending);
