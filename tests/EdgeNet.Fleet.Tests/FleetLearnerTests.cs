@@ -40,20 +40,26 @@ public sealed class FleetLearnerTests
         return list;
     }
 
-    private static async Task<(uint Version, ModelScheme Scheme, byte[] Blob)> FirstAnnouncement(FleetLearner learner)
+    /// <summary>The first announcement, with the learner's steps and stored count read on its own thread as it announced.</summary>
+    private static async Task<(uint Version, ModelScheme Scheme, byte[] Blob, long Steps, long Stored)> FirstAnnouncement(FleetLearner learner, Action atAnnouncement)
     {
-        var got = new TaskCompletionSource<byte[]>();
+        var got = new TaskCompletionSource<(byte[], long, long)>();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var run = learner.RunAsync((payload, _) =>
         {
-            got.TrySetResult(payload);
+            if (!got.Task.IsCompleted)
+            {
+                atAnnouncement();
+                got.TrySetResult((payload, learner.GradientSteps, learner.Stored));
+            }
+
             return Task.FromResult(FleetPublishOutcome.Accepted);
         }, stop.Token);
-        byte[] first = await got.Task.WaitAsync(stop.Token);
+        var (first, steps, stored) = await got.Task.WaitAsync(stop.Token);
         await stop.CancelAsync();
         await run;
         var (h, blob) = ModelAnnouncement.Decode(first);
-        return (h.ModelVersion, h.Scheme, blob);
+        return (h.ModelVersion, h.Scheme, blob, steps, stored);
     }
 
     [TestMethod]
@@ -87,17 +93,16 @@ public sealed class FleetLearnerTests
             Assert.ThrowsExactly<FleetPayloadException>(() => learner.OnTransitions(FleetTopics.Transitions("rig-02"), batches[0]), "a batch naming another board than its topic's");
             Assert.AreEqual(1L, learner.RefusedPayloads);
 
-            var (version, got, bytes) = await FirstAnnouncement(learner);
+            string announced = Path.Combine(dir, "announced.enb"), online = Path.Combine(dir, "online.enb");
+            var (version, got, bytes, steps, storedThen) = await FirstAnnouncement(learner, () => dqn.Save(online, "the weights announced"));
             Assert.AreEqual(1u, version);
             Assert.AreEqual(scheme, got);
-            Assert.AreEqual(50L, learner.GradientSteps, "the first announcement after 50 steps");
+            Assert.AreEqual(50L, steps, "the first announcement after 50 steps");
             // Half a step per transition from the 200th stored: step k comes with transition 200 + 2k − 1, step 50 with the 299th.
-            Assert.AreEqual(299L, learner.Stored, "the schedule: 0.5 gradient steps per transition once 200 are stored");
+            Assert.AreEqual(299L, storedThen, "the schedule: 0.5 gradient steps per transition once 200 are stored");
 
             // The announced blob acts like the learner's network: its greedy actions against the online weights', on replay states.
-            string announced = Path.Combine(dir, "announced.enb"), online = Path.Combine(dir, "online.enb");
             File.WriteAllBytes(announced, bytes);
-            dqn.Save(online, "test");
             using var a = Interpreter.Load(announced);
             using var o = Interpreter.Load(online);
             var env = new CartPoleEnv(seed: 7);
