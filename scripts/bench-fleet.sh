@@ -7,7 +7,8 @@
 #   3. faults: 2 boards; the broker restarted mid-run (SIGTERM, then started again), a board killed -9 mid-episode and
 #      started again (a new incarnation), a blob that does not load announced with a correct hash; each board's log of
 #      what the broker accepted against what the learner stored
-# Usage: scripts/bench-fleet.sh [SIZES (default "1 4 8")] ; env: SECONDS_1/4/8 caps (900/420/300), SEED (1), OUT, FAULTS=0 (skip 3).
+# Usage: scripts/bench-fleet.sh [SIZES (default "1 4 8")] ; env: SECONDS_1/4/8 caps (900/420/300), SEED (1), OUT, FAULTS=0 (skip 3),
+#   LEARN_ARGS (more fleet learn options, e.g. "--train-ratio 0.1").
 # Needs mosquitto and mosquitto-clients (mosquitto_pub, for the bad announcement): installed here when missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -50,7 +51,7 @@ stop_broker() { [ -z "$mq" ] || { kill -TERM $mq 2>/dev/null || true; wait $mq 2
 stop_boards() { [ ${#pids[@]} -eq 0 ] || { kill -TERM "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true; }; pids=(); }
 trap 'stop_boards; [ -z "$learner" ] || kill -TERM $learner 2>/dev/null || true; stop_broker' EXIT
 url="mqtts://127.0.0.1:$port"
-learn() { exec $T fleet learn --broker $url --password-file "$broker/learner.password" --ca "$broker/ca.pem" --model "$model" --judge-physics $rig --seed $seed "$@"; }
+learn() { exec $T fleet learn --broker $url --password-file "$broker/learner.password" --ca "$broker/ca.pem" --model "$model" --judge-physics $rig --seed $seed ${LEARN_ARGS:-} "$@"; }
 join() { local id=$1; shift; exec $E fleet join --broker $url --id $id --password-file "$broker/$id.password" --ca "$broker/ca.pem" --model "$model" --rig simulated --physics $rig --models-dir "$out/models-$id" "$@"; }
 
 echo "== one board alone: edgenet rig train (virtual time), seed $seed"
