@@ -1,3 +1,4 @@
+using EdgeNet.Tests.Shared;
 using System.Security.Cryptography;
 using EdgeNet.Fleet.Board;
 using EdgeNet.Fleet.Payloads;
@@ -91,8 +92,8 @@ public sealed class FleetActorTests
                 foreach (var t in batch.Transitions)
                 {
                     // ε = 0: each action is the greedy action of the model the batch names — no tick acted by the other one.
-                    Assert.AreEqual(QNetworks.Greedy(acting, t.Observation), t.Action, $"tick {n}: acted with model {batch.ModelVersion}?");
-                    mixed += QNetworks.Greedy(itA, t.Observation) != QNetworks.Greedy(itB, t.Observation) ? 1 : 0;
+                    Assert.AreEqual(acting.ArgMax(t.Observation), t.Action, $"tick {n}: acted with model {batch.ModelVersion}?");
+                    mixed += itA.ArgMax(t.Observation) != itB.ArgMax(t.Observation) ? 1 : 0;
                     n++;
                 }
             }
@@ -149,7 +150,7 @@ public sealed class FleetActorTests
                     var acting = its[batch.ModelVersion % 4];
                     foreach (var t in batch.Transitions)
                     {
-                        Assert.AreEqual(QNetworks.Greedy(acting, t.Observation), t.Action, $"tick {n}: acted by model {batch.ModelVersion} whole");
+                        Assert.AreEqual(acting.ArgMax(t.Observation), t.Action, $"tick {n}: acted by model {batch.ModelVersion} whole");
                         n++;
                     }
                 }

@@ -3,10 +3,7 @@ using System.Text.RegularExpressions;
 using EdgeNet.Fleet.Payloads;
 using EdgeNet.Fleet.Topics;
 using EdgeNet.Fleet.Transport;
-using EdgeNet.Rig.Physics;
 using EdgeNet.Tests.Shared;
-using EdgeNet.Trainer.Export;
-using EdgeNet.Trainer.Rl;
 
 namespace EdgeNet.Runtime.Tests;
 
@@ -15,14 +12,6 @@ namespace EdgeNet.Runtime.Tests;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class FleetJoinCommandTests
 {
-    private static string QNetwork(string dir, int seed)
-    {
-        var agent = new DqnAgent(4, 2, new DqnOptions { Hidden = [24, 24], BatchSize = 32 }, seed);
-        string path = Path.Combine(dir, $"q-{seed}.enb");
-        DqnExport.Export(agent, path, QuantizationScheme.F32, new CartPoleOptions(), calibrationStates: 200);
-        return path;
-    }
-
     [TestMethod]
     [Timeout(120_000, CooperativeCancellation = true)]
     public async Task A_board_acts_sends_every_transition_once_and_takes_the_retained_model()
@@ -31,7 +20,7 @@ public sealed class FleetJoinCommandTests
         string dir = Directory.CreateTempSubdirectory("edgenet-join-").FullName;
         try
         {
-            string start = QNetwork(dir, 9), announced = QNetwork(dir, 10), log = Path.Combine(dir, "accepted.csv");
+            string start = QNetworks.Write(dir, 9), announced = QNetworks.Write(dir, 10), log = Path.Combine(dir, "accepted.csv");
             var received = new List<TransitionBatch>();
             var learner = await FleetClient.ConnectAsync(
                 FleetConnection.Parse($"mqtts://127.0.0.1:{broker.Port}", "learner", Mosquitto.Password("learner"), Path.Combine(broker.Directory, "ca.pem")),

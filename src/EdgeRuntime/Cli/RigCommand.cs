@@ -250,9 +250,7 @@ internal static class RigCommand
                         float ret = 0;
                         for (bool done = false; !done;)
                         {
-                            obs.CopyTo(it.Input(1));
-                            it.Invoke(1);
-                            var r = rig.Step(System.Numerics.Tensors.TensorPrimitives.IndexOfMax(it.Output(1)));
+                            var r = rig.Step(it.ArgMax(obs));
                             ret += r.Reward;
                             done = r.Done;
                             obs = rig.Observation;

@@ -166,10 +166,7 @@ public sealed class FleetActor : IDisposable
             return _rng.Next(_env.ActionCount);
         }
 
-        var it = _model.Interpreter;
-        _obs.CopyTo(it.Input(1));
-        it.Invoke(1);
-        return System.Numerics.Tensors.TensorPrimitives.IndexOfMax(it.Output(1));
+        return _model.Interpreter.ArgMax(_obs);
     }
 
     private void SwapIfPending()

@@ -150,9 +150,7 @@ public sealed class FleetJudge(IEnvironment environment, FleetJudgeOptions optio
             var obs = environment.Reset();
             for (bool end = false; !end;)
             {
-                obs.CopyTo(it.Input(1));
-                it.Invoke(1);
-                var r = environment.Step(System.Numerics.Tensors.TensorPrimitives.IndexOfMax(it.Output(1)));
+                var r = environment.Step(it.ArgMax(obs));
                 sum += r.Reward;
                 end = r.Done;
                 obs = environment.Observation;

@@ -201,6 +201,17 @@ public sealed unsafe class Interpreter : IDisposable
     private int CheckBatch(int batch) =>
         batch >= 1 && batch <= Options.MaxBatch ? batch : throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be 1..{Options.MaxBatch} (the MaxBatch this interpreter was planned for)");
 
+    /// <summary>
+    /// The greedy action of a Q-network (or the top class of a classifier) for one sample: <paramref name="input"/> in,
+    /// one invocation at batch 1, the index of the largest output. Allocates nothing.
+    /// </summary>
+    public int ArgMax(ReadOnlySpan<float> input)
+    {
+        input.CopyTo(Input(1));
+        Invoke(1);
+        return System.Numerics.Tensors.TensorPrimitives.IndexOfMax(Output(1));
+    }
+
     /// <summary>Runs the graph on the first <paramref name="batch"/> samples of <see cref="Input"/>. Allocates nothing.</summary>
     public void Invoke(int batch = 1)
     {

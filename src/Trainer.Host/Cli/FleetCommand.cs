@@ -227,8 +227,11 @@ internal static class FleetCommand
         });
     }
 
-    private static string Summary(FleetLearner l, FleetJudge j) => string.Create(Inv,
-        $"{l.Elapsed.TotalSeconds:F0} s: model {l.ModelVersion}, {l.Stored:N0} transitions stored ({l.Duplicates} duplicates dropped), {l.GradientSteps:N0} updates, loss {l.Loss:F4}, best greedy {j.Best:F1}, staleness p50 {Quantile(l.Staleness(), 0.5)} p90 {Quantile(l.Staleness(), 0.9)}");
+    private static string Summary(FleetLearner l, FleetJudge j)
+    {
+        var staleness = l.Staleness();
+        return string.Create(Inv, $"{l.Elapsed.TotalSeconds:F0} s: model {l.ModelVersion}, {l.Stored:N0} transitions stored ({l.Duplicates} duplicates dropped), {l.GradientSteps:N0} updates, loss {l.Loss:F4}, best greedy {j.Best:F1}, staleness p50 {Quantile(staleness, 0.5)} p90 {Quantile(staleness, 0.9)}");
+    }
 
     private static Table Table(FleetLearner learner, FleetJudge judge)
     {

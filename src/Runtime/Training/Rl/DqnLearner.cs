@@ -132,9 +132,7 @@ public sealed class DqnLearner : IDisposable
             return _rng.Next(ActionCount);
         }
 
-        observation.CopyTo(_actor.Input(1));
-        _actor.Invoke(1);
-        return System.Numerics.Tensors.TensorPrimitives.IndexOfMax(_actor.Output(1));
+        return _actor.ArgMax(observation);
     }
 
     /// <summary>Actor ← online: call between control ticks to act with what was learned.</summary>

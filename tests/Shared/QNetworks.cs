@@ -2,7 +2,7 @@ using EdgeNet.Rig.Physics;
 using EdgeNet.Trainer.Export;
 using EdgeNet.Trainer.Rl;
 
-namespace EdgeNet.Fleet.Tests;
+namespace EdgeNet.Tests.Shared;
 
 /// <summary>Small CartPole Q-network blobs exported by the trainer (random weights, one per seed).</summary>
 internal static class QNetworks
@@ -13,13 +13,5 @@ internal static class QNetworks
         string path = Path.Combine(dir, $"q-{seed}-{actions}.enb");
         DqnExport.Export(agent, path, scheme, new CartPoleOptions(), calibrationStates: 200);
         return path;
-    }
-
-    /// <summary>The greedy action of <paramref name="it"/> on <paramref name="observation"/>.</summary>
-    public static int Greedy(Runtime.Interpreter it, ReadOnlySpan<float> observation)
-    {
-        observation.CopyTo(it.Input(1));
-        it.Invoke(1);
-        return System.Numerics.Tensors.TensorPrimitives.IndexOfMax(it.Output(1));
     }
 }
