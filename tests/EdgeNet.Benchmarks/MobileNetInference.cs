@@ -53,6 +53,18 @@ internal static class MobileNetInference
                         new Dictionary<string, EnbValue>());
                 }
 
+                if (Environment.GetEnvironmentVariable("EDGENET_BENCH_KEEP") is { Length: > 0 } keep)
+                {
+                    // The blobs for `edgenet bench --profile` (and the ONNX file for ORT's own tools).
+                    Directory.CreateDirectory(keep);
+                    string stem = $"mnv2-a{alpha:0.00}-{size}";
+                    File.Copy(onnx, Path.Combine(keep, stem + ".onnx"), overwrite: true);
+                    foreach (var (scheme, path) in blobs)
+                    {
+                        File.Copy(path, Path.Combine(keep, $"{stem}-{scheme}.enb".ToLowerInvariant()), overwrite: true);
+                    }
+                }
+
                 long macs = Macs(blobs[QuantizationScheme.F32]);
                 Console.WriteLine($"{name}: {model.CountParams():N0} parameters, {macs / 1e6:F1} M MACs per image; f32 blob {new FileInfo(blobs[QuantizationScheme.F32]).Length:N0} B, int8 {new FileInfo(blobs[QuantizationScheme.Int8]).Length:N0} B");
                 using (var it = Interpreter.Load(blobs[QuantizationScheme.F32]))

@@ -239,7 +239,8 @@ internal static class RunCommands
         var train = new Option<bool>("--train") { Description = "time training steps on the board (forward, loss, backward, Adam) instead of inference" };
         var loss = new Option<string>("--loss") { Description = "with --train: sce (sparse cross-entropy), mse or huber; default huber for a DQN Q-network, else sce" };
         var layers = new Option<string>("--layers") { Description = "with --train: all, last:K or layer names", DefaultValueFactory = _ => "all" };
-        var cmd = new Command("bench", "Latency percentiles, throughput, arena and peak memory, and allocations per Invoke (or per training step with --train).") { model, batches, seconds, variant, threads, profile, train, loss, layers };
+        var subBatch = new Option<int?>("--sub-batch") { Description = "run larger batches in pieces of this many samples, each thread its own (default: the largest whose arena fits 1 MiB)" };
+        var cmd = new Command("bench", "Latency percentiles, throughput, arena and peak memory, and allocations per Invoke (or per training step with --train).") { model, batches, seconds, variant, threads, profile, train, loss, layers, subBatch };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             foreach (string batchText in p.GetValue(batches)!.Split(','))
@@ -256,7 +257,7 @@ internal static class RunCommands
                     continue;
                 }
 
-                using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, b));
+                using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, b) with { SubBatch = p.GetValue(subBatch) });
                 var rng = new Random(1);
                 var input = it.Input(b);
                 for (int i = 0; i < input.Length; i++)
@@ -281,7 +282,7 @@ internal static class RunCommands
                 }
 
                 o.WriteLine($"batch {b,3}: p50 {r.P50.ToString("F1", Inv)} us  p90 {r.P90.ToString("F1", Inv)} us  p99 {r.P99.ToString("F1", Inv)} us  " +
-                    $"throughput {(b * 1e6 / r.P50).ToString("F0", Inv)} samples/s  arena {it.ArenaBytes.ToString("N0", Inv)} B  allocated/invoke {r.AllocatedPerInvoke} B  " +
+                    $"throughput {(b * 1e6 / r.P50).ToString("F0", Inv)} samples/s  arena {it.ArenaBytes.ToString("N0", Inv)} B  allocated/invoke {r.AllocatedPerInvoke} B  sub-batch {it.SubBatch}  " +
                     $"kernels {it.Options.Variant.ToString().ToLowerInvariant()} ({KernelInfo.FloatGemm}, int8 {KernelInfo.Int8Gemm}), threads {it.Options.Threads}");
             }
 

@@ -11,13 +11,16 @@ namespace EdgeNet.Runtime;
 /// <see cref="Invoke"/> only computes. Everything that can be wrong with a blob is reported at
 /// <see cref="Load"/>; Invoke allocates nothing.
 /// </summary>
-public sealed unsafe class Interpreter : IDisposable
+public sealed unsafe partial class Interpreter : IDisposable
 {
     private readonly BlobReader _blob;
     private readonly OpKernel[] _kernels;
     private readonly long[] _scratchOffsets;
-    private readonly byte[] _arenaArray;
-    private readonly byte* _arena;
+    private readonly Arena[] _arenas;       // one per thread when batches run in sub-batches, else one
+    private readonly byte* _arena;          // _arenas[0]: every batch up to SubBatch runs here
+    private readonly Arena? _stagedInput;   // [MaxBatch, input sample] when SubBatch < MaxBatch
+    private readonly Arena? _stagedOutput;  // [MaxBatch, output sample] when SubBatch < MaxBatch
+    private readonly SubBatchWork? _subBatches;
     private readonly WorkerPool _pool;
     private readonly ValueSlot _input;
     private readonly ValueSlot _output;
@@ -85,55 +88,34 @@ public sealed unsafe class Interpreter : IDisposable
             }
         }
 
-        // Lifetimes of root buffers: from the producing op to the last op that reads any alias.
-        var first = new Dictionary<int, int>();
-        var last = new Dictionary<int, int>();
-        first[_input.Root] = 0;
-        for (int i = 0; i < _kernels.Length; i++)
-        {
-            var op = g.Operators[i];
-            foreach (var r in op.ValueInputs())
-            {
-                int root = Values[r.Index].Root;
-                last[root] = Math.Max(last.GetValueOrDefault(root, i), i);
-            }
-
-            int outRoot = Values[op.Outputs[0]].Root;
-            first.TryAdd(outRoot, i);
-            last[outRoot] = Math.Max(last.GetValueOrDefault(outRoot, i), i);
-        }
-
-        last[_input.Root] = Math.Max(last.GetValueOrDefault(_input.Root, 0), 0);
-        last[_output.Root] = _kernels.Length;
-        var planner = new GreedyMemoryPlanner();
-        var bufferOf = new Dictionary<int, int>();
-        foreach (var (root, f) in first)
-        {
-            long bytes = ValueSlot.LargestOfRoot(Values, root, options.MaxBatch, inBytes: true);
-            bufferOf[root] = planner.Add(bytes, f, last.GetValueOrDefault(root, f));
-        }
-
-        var scratchIds = new int[_kernels.Length];
-        for (int i = 0; i < _kernels.Length; i++)
-        {
-            long s = _kernels[i].ScratchBytes(options.MaxBatch);
-            scratchIds[i] = s > 0 ? planner.Add(s, i, i) : -1;
-        }
-
-        var (offsets, size) = planner.Plan();
-        UnsharedBytes = planner.TotalBytes;
+        bool reentrant = Array.TrueForAll(_kernels, k => k.Reentrant);
+        SubBatch = ChooseSubBatch(options, reentrant);
+        var plan = PlanArena(SubBatch);
         foreach (var v in Values)
         {
-            v.Offset = bufferOf.TryGetValue(v.Root, out int b) ? offsets[b] : 0;
+            v.Offset = plan.ValueOffsets.TryGetValue(v.Root, out long o) ? o : 0;
         }
 
-        _scratchOffsets = Array.ConvertAll(scratchIds, id => id < 0 ? 0 : offsets[id]);
-        ArenaBytes = size;
-        _arenaArray = GC.AllocateArray<byte>((int)checked(size + GreedyMemoryPlanner.Alignment), pinned: true);
-        fixed (byte* p = _arenaArray)
+        _scratchOffsets = plan.ScratchOffsets;
+        // Batches above the sub-batch run in pieces, each thread on its own arena (same plan, same offsets); the
+        // whole batch's input and output are staged outside them.
+        int arenas = SubBatch < options.MaxBatch ? _pool.Threads : 1;
+        _arenas = new Arena[arenas];
+        for (int t = 0; t < arenas; t++)
         {
-            _arena = (byte*)(((nint)p + GreedyMemoryPlanner.Alignment - 1) & ~(nint)(GreedyMemoryPlanner.Alignment - 1));
+            _arenas[t] = new Arena(plan.Bytes);
         }
+
+        _arena = _arenas[0].Pointer;
+        if (SubBatch < options.MaxBatch)
+        {
+            _stagedInput = new Arena(_input.Bytes(options.MaxBatch));
+            _stagedOutput = new Arena(_output.Bytes(options.MaxBatch));
+            _subBatches = new SubBatchWork(this);
+        }
+
+        ArenaBytes = (plan.Bytes * arenas) + (_stagedInput?.Bytes ?? 0) + (_stagedOutput?.Bytes ?? 0);
+        UnsharedBytes = (plan.Unshared * arenas) + (_stagedInput?.Bytes ?? 0) + (_stagedOutput?.Bytes ?? 0);
     }
 
     /// <summary>The options the interpreter was planned with.</summary>
@@ -144,11 +126,17 @@ public sealed unsafe class Interpreter : IDisposable
     /// <summary>The memory-mapped blob: its metadata (<see cref="BlobReader.GetMetadata(string)"/>), graph and weights.</summary>
     public BlobReader Blob => _blob;
 
-    /// <summary>Bytes of the planned arena (all activations and scratch at MaxBatch).</summary>
+    /// <summary>Bytes of every planned buffer: the arena (all activations and scratch at <see cref="SubBatch"/>), once per thread when batches run in sub-batches, and the staged input and output.</summary>
     public long ArenaBytes { get; }
 
     /// <summary>What the buffers would take without sharing (the planner's saving is the difference to <see cref="ArenaBytes"/>).</summary>
     public long UnsharedBytes { get; }
+
+    /// <summary>
+    /// The batch the arena is planned for: a larger batch (up to MaxBatch) runs in pieces of at most this many samples,
+    /// each thread taking whole pieces on its own arena (<see cref="InterpreterOptions.SubBatch"/>).
+    /// </summary>
+    public int SubBatch { get; }
 
     /// <summary>How many values one input sample is (e.g. 784 for a 28×28×1 image).</summary>
     public int InputSampleSize => _input.SampleElements;
@@ -193,10 +181,10 @@ public sealed unsafe class Interpreter : IDisposable
     };
 
     /// <summary>The input buffer for <paramref name="batch"/> samples (a span into the arena).</summary>
-    public Span<float> Input(int batch = 1) => new((float*)(_arena + _input.Offset), CheckBatch(batch) * _input.SampleElements);
+    public Span<float> Input(int batch = 1) => new((float*)(CheckBatch(batch) <= SubBatch ? _arena + _input.Offset : _stagedInput!.Pointer), batch * _input.SampleElements);
 
     /// <summary>The output of the last <see cref="Invoke"/> for <paramref name="batch"/> samples.</summary>
-    public ReadOnlySpan<float> Output(int batch = 1) => new((float*)(_arena + _output.Offset), CheckBatch(batch) * _output.SampleElements);
+    public ReadOnlySpan<float> Output(int batch = 1) => new((float*)(CheckBatch(batch) <= SubBatch ? _arena + _output.Offset : _stagedOutput!.Pointer), batch * _output.SampleElements);
 
     private int CheckBatch(int batch) =>
         batch >= 1 && batch <= Options.MaxBatch ? batch : throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be 1..{Options.MaxBatch} (the MaxBatch this interpreter was planned for)");
@@ -210,66 +198,6 @@ public sealed unsafe class Interpreter : IDisposable
         input.CopyTo(Input(1));
         Invoke(1);
         return System.Numerics.Tensors.TensorPrimitives.IndexOfMax(Output(1));
-    }
-
-    /// <summary>Runs the graph on the first <paramref name="batch"/> samples of <see cref="Input"/>. Allocates nothing.</summary>
-    public void Invoke(int batch = 1)
-    {
-        CheckBatch(batch);
-        _pool.Enter();
-        try
-        {
-            for (int i = 0; i < _kernels.Length; i++)
-            {
-                _kernels[i].Eval(_arena, _arena + _scratchOffsets[i], batch);
-            }
-        }
-        finally
-        {
-            _pool.Leave();
-        }
-    }
-
-    /// <summary>Invoke that adds each operator's elapsed ticks into <paramref name="ticks"/> (for bench --profile).</summary>
-    public void InvokeProfiled(int batch, long[] ticks)
-    {
-        CheckBatch(batch);
-        _pool.Enter();
-        try
-        {
-            for (int i = 0; i < _kernels.Length; i++)
-            {
-                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-                _kernels[i].Eval(_arena, _arena + _scratchOffsets[i], batch);
-                ticks[i] += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
-            }
-        }
-        finally
-        {
-            _pool.Leave();
-        }
-    }
-
-    /// <summary>
-    /// Invoke that hands each operator's float output to <paramref name="observe"/> (the blob's value index and the
-    /// values at <paramref name="batch"/>) right after it is computed, while it is still in the arena: the calibration
-    /// of an int8 re-quantization sees every activation. Outputs that are not f32 are skipped.
-    /// </summary>
-    public void InvokeObserving(int batch, Action<int, ReadOnlySpan<float>> observe)
-    {
-        ArgumentNullException.ThrowIfNull(observe);
-        CheckBatch(batch);
-        var g = _blob.Graph!;
-        observe(_input.Index, new ReadOnlySpan<float>((float*)(_arena + _input.Offset), _input.Elements(batch)));
-        for (int i = 0; i < _kernels.Length; i++)
-        {
-            _kernels[i].Eval(_arena, _arena + _scratchOffsets[i], batch);
-            var v = Values[g.Operators[i].Outputs[0]];
-            if (v.Info.Type == ElementType.F32)
-            {
-                observe(v.Index, new ReadOnlySpan<float>((float*)(_arena + v.Offset), v.Elements(batch)));
-            }
-        }
     }
 
     /// <summary>How many operators the graph runs.</summary>

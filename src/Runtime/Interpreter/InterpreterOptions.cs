@@ -22,6 +22,14 @@ public sealed record InterpreterOptions
     /// <summary>Worker threads for the large kernels; 1 (the default) keeps the board's other cores free.</summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>
+    /// The most samples the arena is planned for: a larger batch runs in sub-batches of this size, each thread taking
+    /// whole ones on its own arena (one per thread) and the whole batch's input and output staged beside them. Null (the
+    /// default) takes the largest whose arena fits <see cref="Interpreter.SubBatchArenaBytes"/>, at least 1; set it to
+    /// MaxBatch to run every batch whole. Graphs with an LSTM always run whole batches.
+    /// </summary>
+    public int? SubBatch { get; init; }
+
     /// <summary>Check every tensor's xxHash64 when the blob is opened (a corrupt download is refused before it runs); on by default.</summary>
     public bool VerifyTensorHashes { get; init; } = true;
 

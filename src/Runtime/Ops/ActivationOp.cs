@@ -1,3 +1,4 @@
+using EdgeNet.Runtime.Threading;
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using Ref = EdgeNet.Kernels.Reference;
@@ -52,7 +53,7 @@ internal sealed unsafe class ActivationOp : OpKernel
         _ => -1,
     };
 
-    public override void Eval(byte* arena, byte* scratch, int batch)
+    public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
         int n = Output.Elements(batch);
         if (_table is not null)

@@ -17,8 +17,6 @@ internal sealed unsafe class AddOp : OpKernel, IParallelWork
     private readonly int _act;
     private readonly int[] _requant = [];
     private readonly int _za, _zb, _zy, _lo, _hi;
-    private byte* _arena;
-    private int _n;
 
     public AddOp(OperatorDef op, int index, PrepareContext ctx)
         : base(op, index, ctx)
@@ -65,24 +63,25 @@ internal sealed unsafe class AddOp : OpKernel, IParallelWork
         }
     }
 
-    public override void Eval(byte* arena, byte* scratch, int batch)
+    public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
-        _arena = arena;
-        _n = Output.Elements(batch);
-        if (Pool.Threads > 1 && _n >= 1 << 16 && Simd)
+        var frame = new Frame(arena, scratch, batch);
+        if (pool.Threads > 1 && Output.Elements(batch) >= 1 << 16 && Simd)
         {
-            Pool.For(this);
+            pool.For(this, frame);
         }
         else
         {
-            Run(0, 1);
+            Run(frame, 0, 1);
         }
     }
 
     /// <summary>Elements [n·chunk/chunks, n·(chunk+1)/chunks), rounded to whole 64-element blocks.</summary>
-    public void Run(int chunk, int chunks)
+    public void Run(in Frame frame, int chunk, int chunks)
     {
-        int i0 = (int)((long)_n * chunk / chunks) & ~63, i1 = chunk == chunks - 1 ? _n : (int)((long)_n * (chunk + 1) / chunks) & ~63;
+        byte* arena = frame.Arena;
+        int n = Output.Elements(frame.Batch);
+        int i0 = (int)((long)n * chunk / chunks) & ~63, i1 = chunk == chunks - 1 ? n : (int)((long)n * (chunk + 1) / chunks) & ~63;
         int count = i1 - i0;
         if (count <= 0)
         {
@@ -93,7 +92,7 @@ internal sealed unsafe class AddOp : OpKernel, IParallelWork
         {
             fixed (int* rq = _requant)
             {
-                sbyte* a = Q(_arena, Inputs[0]) + i0, b = Q(_arena, Inputs[1]) + i0, y = Q(_arena, Output) + i0;
+                sbyte* a = Q(arena, Inputs[0]) + i0, b = Q(arena, Inputs[1]) + i0, y = Q(arena, Output) + i0;
                 if (Simd)
                 {
                     SimdEw.AddInt8(a, _za, b, _zb, count, rq, _zy, _lo, _hi, y);
@@ -107,7 +106,7 @@ internal sealed unsafe class AddOp : OpKernel, IParallelWork
             return;
         }
 
-        float* fa = F(_arena, Inputs[0]) + i0, fb = F(_arena, Inputs[1]) + i0, fy = F(_arena, Output) + i0;
+        float* fa = F(arena, Inputs[0]) + i0, fb = F(arena, Inputs[1]) + i0, fy = F(arena, Output) + i0;
         if (Simd)
         {
             SimdEw.Add(fa, fb, count, _act, fy);

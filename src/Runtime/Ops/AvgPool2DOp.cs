@@ -1,3 +1,4 @@
+using EdgeNet.Runtime.Threading;
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Kernels.Reference;
@@ -17,9 +18,6 @@ internal sealed unsafe class AvgPool2DOp : OpKernel, EdgeNet.Runtime.Threading.I
     private readonly bool _int8;
     private readonly int[] _requant = [];
     private readonly int _zx, _zy;
-    private byte* _arena;
-    private byte* _scratch;
-    private int _batch;
 
     public AvgPool2DOp(OperatorDef op, int index, PrepareContext ctx)
         : base(op, index, ctx)
@@ -87,7 +85,7 @@ internal sealed unsafe class AvgPool2DOp : OpKernel, EdgeNet.Runtime.Threading.I
 
     public override long ScratchBytes(int maxBatch) => _int8 && Simd ? ((((long)_g.InC * sizeof(int)) + 63) / 64 * 64) * Pool.Threads : 0;
 
-    public override void Eval(byte* arena, byte* scratch, int batch)
+    public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
         if (!Simd)
         {
@@ -106,35 +104,35 @@ internal sealed unsafe class AvgPool2DOp : OpKernel, EdgeNet.Runtime.Threading.I
             return;
         }
 
-        _arena = arena;
-        _scratch = scratch;
-        _batch = batch;
-        if (batch > 1 && Pool.Threads > 1)
+        var frame = new Frame(arena, scratch, batch);
+        if (batch > 1 && pool.Threads > 1)
         {
-            Pool.For(this);
+            pool.For(this, frame);
         }
         else
         {
-            Run(0, 1);
+            Run(frame, 0, 1);
         }
     }
 
     /// <summary>Images [batch·chunk/chunks, batch·(chunk+1)/chunks).</summary>
-    public void Run(int chunk, int chunks)
+    public void Run(in Frame frame, int chunk, int chunks)
     {
-        int n0 = _batch * chunk / chunks, n1 = _batch * (chunk + 1) / chunks;
+        byte* arena = frame.Arena;
+        int batch = frame.Batch;
+        int n0 = batch * chunk / chunks, n1 = batch * (chunk + 1) / chunks;
         long inImage = (long)_g.InH * _g.InW * _g.InC, outImage = (long)_g.OutH * _g.OutW * _g.InC;
         if (_int8)
         {
             fixed (int* rq = _requant)
             {
-                int* acc = (int*)(_scratch + (chunk * ((((long)_g.InC * sizeof(int)) + 63) / 64 * 64)));
-                SimdPool.AvgPoolInt8(Q(_arena, Inputs[0]) + (n0 * inImage), n1 - n0, _g, _zx, rq, _zy, acc, Q(_arena, Output) + (n0 * outImage));
+                int* acc = (int*)(frame.Scratch + (chunk * ((((long)_g.InC * sizeof(int)) + 63) / 64 * 64)));
+                SimdPool.AvgPoolInt8(Q(arena, Inputs[0]) + (n0 * inImage), n1 - n0, _g, _zx, rq, _zy, acc, Q(arena, Output) + (n0 * outImage));
             }
         }
         else
         {
-            SimdPool.AvgPool(F(_arena, Inputs[0]) + (n0 * inImage), n1 - n0, _g, F(_arena, Output) + (n0 * outImage));
+            SimdPool.AvgPool(F(arena, Inputs[0]) + (n0 * inImage), n1 - n0, _g, F(arena, Output) + (n0 * outImage));
         }
     }
 }

@@ -1,3 +1,4 @@
+using EdgeNet.Runtime.Threading;
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using Ref = EdgeNet.Kernels.Reference.Channels;
@@ -62,7 +63,7 @@ internal sealed unsafe class ChannelsOp : OpKernel
         }
     }
 
-    public override void Eval(byte* arena, byte* scratch, int batch)
+    public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
         // x_i: [rows, C_i]; y: [rows, C]
         int outC = Output.SampleDim(Output.SampleRank - 1), rows = Output.Elements(batch) / outC;

@@ -28,9 +28,6 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
     private readonly Int8Layer? _q;
     private readonly ConvTables? _tables;
     private readonly int _threads;
-    private byte* _arena;
-    private byte* _scratch;
-    private int _batch;
 
     public Conv2DOp(OperatorDef op, int index, PrepareContext ctx)
         : base(op, index, ctx)
@@ -97,7 +94,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
 
     public override long ScratchBytes(int maxBatch) => PerThreadScratch * _threads;
 
-    public override void Eval(byte* arena, byte* scratch, int batch)
+    public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
         if (!Simd)
         {
@@ -119,16 +116,14 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
             return;
         }
 
-        _arena = arena;
-        _scratch = scratch;
-        _batch = batch;
-        if (_threads > 1)
+        var frame = new Frame(arena, scratch, batch);
+        if (pool.Threads > 1)
         {
-            Pool.For(this);
+            pool.For(this, frame);
         }
         else
         {
-            Run(0, 1);
+            Run(frame, 0, 1);
         }
 
         if (!_int8 && _act > 1)
@@ -141,13 +136,14 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
     /// Work items are (image, row range): whole images when the batch covers the threads, else each
     /// image's output rows split between them (batch 1 on two cores).
     /// </summary>
-    public void Run(int chunk, int chunks)
+    public void Run(in Frame frame, int chunk, int chunks)
     {
-        byte* mine = _scratch + (chunk * PerThreadScratch);
+        byte* arena = frame.Arena, mine = frame.Scratch + (chunk * PerThreadScratch);
+        int batch = frame.Batch;
         int allRows = _g.OutH * _g.OutW;
         int inImage = _g.InH * _g.InW * _g.InC;
-        int parts = _batch >= chunks ? 1 : (chunks + _batch - 1) / _batch;
-        for (int item = chunk; item < _batch * parts; item += chunks)
+        int parts = batch >= chunks ? 1 : (chunks + batch - 1) / batch;
+        for (int item = chunk; item < batch * parts; item += chunks)
         {
             int n = item / parts, part = item % parts;
             int rowStart = allRows * part / parts, rows = (allRows * (part + 1) / parts) - rowStart;
@@ -162,7 +158,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
                 fixed (short* w = _q!.Packed)
                 fixed (int* b0 = _q.FoldedBias)
                 {
-                    sbyte* image = Q(_arena, Inputs[0]) + ((long)n * inImage);
+                    sbyte* image = Q(arena, Inputs[0]) + ((long)n * inImage);
                     if (_tables != null)
                     {
                         short* padded = (short*)mine;
@@ -186,18 +182,18 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
                         Int8Gemm.Run(mine, _ldCols, rows, _g.Patch, w, b0, _f, acc, _f, 0, Int8Gemm.Panels(_f));
                     }
 
-                    _q.Table!.Block(acc, rows, 0, _f, _zy, _lo, Q(_arena, Output) + ((((long)n * allRows) + rowStart) * _f), _hi);
+                    _q.Table!.Block(acc, rows, 0, _f, _zy, _lo, Q(arena, Output) + ((((long)n * allRows) + rowStart) * _f), _hi);
                 }
             }
             else
             {
                 float* padded = (float*)mine;
-                _tables!.Pad(F(_arena, Inputs[0]) + ((long)n * inImage), _g, padded, 0f);
+                _tables!.Pad(F(arena, Inputs[0]) + ((long)n * inImage), _g, padded, 0f);
                 fixed (float* w = _fl!.Packed, b = _fl.PaddedBias)
                 fixed (int* rowOff = _tables.Rows, colOff = _tables.Cols)
                 {
                     var a = new TableRows<float>(padded, rowOff + rowStart, colOff);
-                    PackedGemm.Run(a, rows, _g.Patch, w, b, _f, _act == 1 ? 1 : 0, F(_arena, Output) + ((((long)n * allRows) + rowStart) * _f), _f, 0, PackedGemm.Panels(_f));
+                    PackedGemm.Run(a, rows, _g.Patch, w, b, _f, _act == 1 ? 1 : 0, F(arena, Output) + ((((long)n * allRows) + rowStart) * _f), _f, 0, PackedGemm.Panels(_f));
                 }
             }
         }

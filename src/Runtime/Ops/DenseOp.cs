@@ -27,9 +27,6 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
     private readonly Int8Layer? _q;
 
     // Parallel work arguments (set before each pool.For).
-    private byte* _arena;
-    private byte* _scratch;
-    private int _rows;
 
     public DenseOp(OperatorDef op, int index, PrepareContext ctx)
         : base(op, index, ctx)
@@ -133,7 +130,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
         return ByRows(rows) ? Math.Max(ThreadScratch(BlockRows) * Pool.Threads, ThreadScratch((4 * BlockRows) - 1)) : ThreadScratch(rows);
     }
 
-    public override void Eval(byte* arena, byte* scratch, int batch)
+    public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
         int rows = Inputs[0].Elements(batch) / _k;
         if (!Simd)
@@ -156,22 +153,20 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             return;
         }
 
-        _arena = arena;
-        _scratch = scratch;
-        _rows = rows;
         if (_int8 && !ByRows(rows))
         {
             Int8Gemm.PrepareRows(Q(arena, Inputs[0]), rows, _k, scratch + AccBytes(rows)); // shared by the panel split
         }
 
+        var frame = new Frame(arena, scratch, batch);
         bool parallel = ByRows(rows) || ((long)rows * _k * _n >= 1 << 18 && (_int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n)) > 1);
-        if (parallel)
+        if (parallel && pool.Threads > 1)
         {
-            Pool.For(this);
+            pool.For(this, frame);
         }
         else
         {
-            Run(0, 1);
+            Run(frame, 0, 1);
         }
 
         if (!_int8 && _act > 1)
@@ -180,24 +175,25 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
         }
     }
 
-    public void Run(int chunk, int chunks)
+    public void Run(in Frame frame, int chunk, int chunks)
     {
-        if (!ByRows(_rows))
+        int rows = Inputs[0].Elements(frame.Batch) / _k;
+        if (!ByRows(rows))
         {
             int panels = _int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n);
-            Rows(0, _rows, panels * chunk / chunks, panels * (chunk + 1) / chunks, _scratch, prepared: true);
+            Rows(frame.Arena, 0, rows, panels * chunk / chunks, panels * (chunk + 1) / chunks, frame.Scratch, prepared: true);
             return;
         }
 
         // Whole blocks per thread, in order; each thread its own accumulator and widened rows.
-        int block = BlockRows, blocks = (_rows + block - 1) / block;
+        int block = BlockRows, blocks = (rows + block - 1) / block;
         int b0 = blocks * chunk / chunks, b1 = blocks * (chunk + 1) / chunks;
-        byte* mine = _scratch + (chunk * ThreadScratch(block));
+        byte* mine = frame.Scratch + (chunk * ThreadScratch(block));
         int all = _int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n);
         for (int b = b0; b < b1; b++)
         {
             int r0 = b * block;
-            Rows(r0, Math.Min(_rows, r0 + block), 0, all, mine, prepared: false);
+            Rows(frame.Arena, r0, Math.Min(rows, r0 + block), 0, all, mine, prepared: false);
         }
     }
 
@@ -205,7 +201,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
     /// Output rows [r0, r1) of panels [p0, p1). int8: the rows widened into <paramref name="scratch"/>'s second part
     /// (unless <paramref name="prepared"/>), accumulated into its first, requantized. x: [rows, k]  y: [rows, n].
     /// </summary>
-    private void Rows(int r0, int r1, int p0, int p1, byte* scratch, bool prepared)
+    private void Rows(byte* arena, int r0, int r1, int p0, int p1, byte* scratch, bool prepared)
     {
         int rows = r1 - r0;
         if (_int8)
@@ -214,14 +210,14 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             byte* x = scratch + AccBytes(rows);
             if (!prepared)
             {
-                Int8Gemm.PrepareRows(Q(_arena, Inputs[0]) + ((long)r0 * _k), rows, _k, x);
+                Int8Gemm.PrepareRows(Q(arena, Inputs[0]) + ((long)r0 * _k), rows, _k, x);
             }
 
             fixed (short* w = _q!.Packed)
             fixed (int* b0 = _q.FoldedBias)
             {
                 Int8Gemm.Run(x, Int8Gemm.RowLength(_k), rows, _k, w, b0, _n, acc, _n, p0, p1);
-                _q.Table!.Block(acc, rows, p0 * Int8Gemm.Lanes, Math.Min(_n, p1 * Int8Gemm.Lanes), _zy, _lo, Q(_arena, Output) + ((long)r0 * _n), _hi);
+                _q.Table!.Block(acc, rows, p0 * Int8Gemm.Lanes, Math.Min(_n, p1 * Int8Gemm.Lanes), _zy, _lo, Q(arena, Output) + ((long)r0 * _n), _hi);
             }
 
             return;
@@ -229,7 +225,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
 
         fixed (float* w = _fl!.Packed, b = _fl.PaddedBias)
         {
-            PackedGemm.Run(F(_arena, Inputs[0]) + ((long)r0 * _k), _k, rows, _k, w, b, _n, _act == 1 ? 1 : 0, F(_arena, Output) + ((long)r0 * _n), _n, p0, p1);
+            PackedGemm.Run(F(arena, Inputs[0]) + ((long)r0 * _k), _k, rows, _k, w, b, _n, _act == 1 ? 1 : 0, F(arena, Output) + ((long)r0 * _n), _n, p0, p1);
         }
     }
 }

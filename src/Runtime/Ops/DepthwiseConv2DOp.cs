@@ -30,9 +30,6 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
     private readonly int _threads;
     private readonly Window _padded;        // the window over the bordered copy: no padding; InH = InW = 0 when not used
     private readonly long _paddedBytes;     // one bordered image, rounded to 64 bytes
-    private byte* _arena;
-    private byte* _scratch;
-    private int _batch;
 
     public DepthwiseConv2DOp(OperatorDef op, int index, PrepareContext ctx)
         : base(op, index, ctx)
@@ -157,7 +154,7 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
         new Span<byte>(dst + ((g.PadTop + rows) * prow), (int)((p.InH - g.PadTop - rows) * prow)).Fill((byte)fill);
     }
 
-    public override void Eval(byte* arena, byte* scratch, int batch)
+    public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
         if (!Simd)
         {
@@ -178,24 +175,24 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
             return;
         }
 
-        _arena = arena;
-        _scratch = scratch;
-        _batch = batch;
-        if (_threads > 1)
+        var frame = new Frame(arena, scratch, batch);
+        if (pool.Threads > 1)
         {
-            Pool.For(this);
+            pool.For(this, frame);
         }
         else
         {
-            Run(0, 1);
+            Run(frame, 0, 1);
         }
     }
 
     /// <summary>Whole images when the batch covers the threads (or the multiplier is not 1), else each image's output rows split between them.</summary>
-    public void Run(int chunk, int chunks)
+    public void Run(in Frame frame, int chunk, int chunks)
     {
-        int parts = _batch >= chunks || _m != 1 ? 1 : (chunks + _batch - 1) / _batch;
-        for (int item = chunk; item < _batch * parts; item += chunks)
+        byte* arena = frame.Arena;
+        int batch = frame.Batch;
+        int parts = batch >= chunks || _m != 1 ? 1 : (chunks + batch - 1) / batch;
+        for (int item = chunk; item < batch * parts; item += chunks)
         {
             int n = item / parts, part = item % parts;
             int oh0 = _g.OutH * part / parts, oh1 = _g.OutH * (part + 1) / parts;
@@ -204,11 +201,11 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
                 continue;
             }
 
-            byte* mine = _scratch + (chunk * PerThreadScratch);
+            byte* mine = frame.Scratch + (chunk * PerThreadScratch);
             bool bordered = _padded.InH > 0 && parts == 1;
             if (_int8)
             {
-                sbyte* x = Q(_arena, Inputs[0]), y = Q(_arena, Output);
+                sbyte* x = Q(arena, Inputs[0]), y = Q(arena, Output);
                 int first = n;
                 var g = _g;
                 if (bordered)
@@ -227,7 +224,7 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
             }
             else
             {
-                float* x = F(_arena, Inputs[0]), y = F(_arena, Output);
+                float* x = F(arena, Inputs[0]), y = F(arena, Output);
                 int first = n;
                 var g = _g;
                 if (bordered)

@@ -94,13 +94,16 @@ internal sealed unsafe class LstmOp : OpKernel, IParallelWork
         return true;
     }
 
+    /// <summary>The recurrence keeps its step's pointers in fields (set by Eval for the chunks): one arena at a time.</summary>
+    public override bool Reentrant => false;
+
     /// <summary>
     /// The whole sequence for units [u0, u1) of chunk <paramref name="chunk"/> (whole panels, so
     /// each thread owns the same columns of every gate): its columns of x·K + b for all B·T rows,
     /// then per step its columns of h·R from the previous h, the cell update of its units into the
     /// other h buffer, and a barrier before the next step reads the whole h.
     /// </summary>
-    public void Run(int chunk, int chunks)
+    public void Run(in Frame frame, int chunk, int chunks)
     {
         int nr = PackedGemm.NR, gatePanels = _u / nr;
         int u0 = _u * chunk / chunks, u1 = _u * (chunk + 1) / chunks;
@@ -160,7 +163,7 @@ internal sealed unsafe class LstmOp : OpKernel, IParallelWork
         }
     }
 
-    public override void Eval(byte* arena, byte* scratch, int batch)
+    public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
         float* x = F(arena, Inputs[0]);
         float* zx = (float*)scratch, z2 = zx + ((long)batch * _t * 4 * _u), h = z2 + (batch * 4 * _u), c = h + (2 * batch * _u);
@@ -177,14 +180,15 @@ internal sealed unsafe class LstmOp : OpKernel, IParallelWork
             _batch = batch;
             _ids = (int*)(c + (batch * _u));
             _oneHot = OneHotRows(x, batch * _t, _f, _ids);
-            bool split = Pool.Threads > 1 && _u % PackedGemm.NR == 0 && _u / PackedGemm.NR >= Pool.Threads && batch * _u * 4 * _u >= 1 << 16;
+            bool split = pool.Threads > 1 && _u % PackedGemm.NR == 0 && _u / PackedGemm.NR >= pool.Threads && batch * _u * 4 * _u >= 1 << 16;
+            var frame = new Frame(arena, scratch, batch);
             if (split)
             {
-                Pool.For(this);
+                pool.For(this, frame);
             }
             else
             {
-                Run(0, 1);
+                Run(frame, 0, 1);
             }
 
             // After an even number of steps the last h is in h0, else in h1.

@@ -1,3 +1,4 @@
+using EdgeNet.Runtime.Threading;
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Kernels.Reference;
@@ -10,8 +11,6 @@ internal sealed unsafe class MaxPool2DOp : OpKernel, EdgeNet.Runtime.Threading.I
 {
     private readonly Window _g;
     private readonly bool _int8;
-    private byte* _arena;
-    private int _batch;
 
     public MaxPool2DOp(OperatorDef op, int index, PrepareContext ctx)
         : base(op, index, ctx)
@@ -37,7 +36,7 @@ internal sealed unsafe class MaxPool2DOp : OpKernel, EdgeNet.Runtime.Threading.I
         }
     }
 
-    public override void Eval(byte* arena, byte* scratch, int batch)
+    public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
         if (!Simd)
         {
@@ -53,30 +52,31 @@ internal sealed unsafe class MaxPool2DOp : OpKernel, EdgeNet.Runtime.Threading.I
             return;
         }
 
-        _arena = arena;
-        _batch = batch;
-        if (batch > 1 && Pool.Threads > 1)
+        var frame = new Frame(arena, scratch, batch);
+        if (batch > 1 && pool.Threads > 1)
         {
-            Pool.For(this);
+            pool.For(this, frame);
         }
         else
         {
-            Run(0, 1);
+            Run(frame, 0, 1);
         }
     }
 
     /// <summary>Images [batch·chunk/chunks, batch·(chunk+1)/chunks).</summary>
-    public void Run(int chunk, int chunks)
+    public void Run(in Frame frame, int chunk, int chunks)
     {
-        int n0 = _batch * chunk / chunks, n1 = _batch * (chunk + 1) / chunks;
+        byte* arena = frame.Arena;
+        int batch = frame.Batch;
+        int n0 = batch * chunk / chunks, n1 = batch * (chunk + 1) / chunks;
         long inImage = (long)_g.InH * _g.InW * _g.InC, outImage = (long)_g.OutH * _g.OutW * _g.InC;
         if (_int8)
         {
-            EdgeNet.Kernels.Simd.Pool.MaxPool(Q(_arena, Inputs[0]) + (n0 * inImage), n1 - n0, _g, Q(_arena, Output) + (n0 * outImage));
+            EdgeNet.Kernels.Simd.Pool.MaxPool(Q(arena, Inputs[0]) + (n0 * inImage), n1 - n0, _g, Q(arena, Output) + (n0 * outImage));
         }
         else
         {
-            EdgeNet.Kernels.Simd.Pool.MaxPool(F(_arena, Inputs[0]) + (n0 * inImage), n1 - n0, _g, F(_arena, Output) + (n0 * outImage));
+            EdgeNet.Kernels.Simd.Pool.MaxPool(F(arena, Inputs[0]) + (n0 * inImage), n1 - n0, _g, F(arena, Output) + (n0 * outImage));
         }
     }
 }

@@ -1,3 +1,4 @@
+using EdgeNet.Runtime.Threading;
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using Ref = EdgeNet.Kernels.Reference;
@@ -66,7 +67,7 @@ internal sealed unsafe class MulOp : OpKernel
         }
     }
 
-    public override void Eval(byte* arena, byte* scratch, int batch)
+    public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
         // a, y: [rows, inner]; b: [rows / perB, inner]
         int rows = batch * (Inputs[0].SampleElements / _inner);

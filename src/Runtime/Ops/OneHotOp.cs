@@ -1,3 +1,4 @@
+using EdgeNet.Runtime.Threading;
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Kernels.Reference;
@@ -19,7 +20,7 @@ internal sealed unsafe class OneHotOp : OpKernel
         }
     }
 
-    public override void Eval(byte* arena, byte* scratch, int batch)
+    public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
         int n = Inputs[0].Elements(batch);
         float* x = F(arena, Inputs[0]), y = F(arena, Output);

@@ -71,7 +71,15 @@ internal abstract unsafe class OpKernel
     /// <summary>True when the output may share the input's buffer (reshape).</summary>
     public virtual bool AliasesInput => false;
 
-    public abstract void Eval(byte* arena, byte* scratch, int batch);
+    /// <summary>
+    /// Computes the operator on <paramref name="arena"/> at <paramref name="batch"/>; parallel work goes through
+    /// <paramref name="pool"/> (the interpreter's, or <see cref="WorkerPool.Inline"/> when each thread runs its own
+    /// sub-batch on its own arena: Eval then runs on several threads at once and keeps nothing in fields).
+    /// </summary>
+    public abstract void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool);
+
+    /// <summary>False when Eval keeps per-call state in fields (it cannot run on two arenas at once).</summary>
+    public virtual bool Reentrant => true;
 
     protected RuntimeModelException Fail(string problem) =>
         new($"{Blob.FileName}: operator {Index} ({Op.Opcode} -> '{Output.Info.Name}'): {problem}");

@@ -1,3 +1,4 @@
+using EdgeNet.Runtime.Threading;
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Kernels.Reference;
@@ -47,7 +48,7 @@ internal sealed unsafe class QuantizeOp : OpKernel
 
     public override long ScratchBytes(int maxBatch) => _quantize && _rescale is null && Simd ? Output.Bytes(maxBatch) * 4 : 0;
 
-    public override void Eval(byte* arena, byte* scratch, int batch)
+    public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
         int n = Output.Elements(batch);
         if (_rescale is var (m, sh))

@@ -1,3 +1,4 @@
+using EdgeNet.Runtime.Threading;
 using EdgeNet.Formats.Contract;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Kernels.Reference;
@@ -18,7 +19,7 @@ internal sealed unsafe class ReshapeOp : OpKernel
 
     public override bool AliasesInput => true;
 
-    public override void Eval(byte* arena, byte* scratch, int batch)
+    public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
     }
 }

@@ -1,9 +1,22 @@
 namespace EdgeNet.Runtime.Threading;
 
-/// <summary>A unit of parallel work: Run(chunk, chunks) does its share.</summary>
+/// <summary>
+/// What one operator's call works on: the arena it reads and writes, its planned scratch, the batch. Passed to every
+/// chunk, so a kernel keeps no per-call state in fields and can run on several arenas at once (sub-batches).
+/// </summary>
+internal readonly unsafe struct Frame(byte* arena, byte* scratch, int batch)
+{
+    public byte* Arena { get; } = arena;
+
+    public byte* Scratch { get; } = scratch;
+
+    public int Batch { get; } = batch;
+}
+
+/// <summary>A unit of parallel work: Run(frame, chunk, chunks) does its share of one call.</summary>
 internal interface IParallelWork
 {
-    void Run(int chunk, int chunks);
+    void Run(in Frame frame, int chunk, int chunks);
 }
 
 /// <summary>
@@ -24,6 +37,7 @@ internal sealed class WorkerPool : IDisposable
     private readonly int[] _asleep;
     private readonly CountdownEvent _done;
     private IParallelWork? _work;
+    private Frame _frame;
     private int _generation;
     private int _pending;
     private volatile bool _busy;
@@ -45,21 +59,26 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>A pool of one: everything runs on the caller (a sub-batch's thread runs its operators through it).</summary>
+    public static WorkerPool Inline { get; } = new(1);
+
     public int Threads { get; }
 
-    public void For(IParallelWork work)
+    /// <summary>Runs chunk 0 of <paramref name="work"/> on the caller and chunks 1.. on the workers; returns when all have.</summary>
+    public void For(IParallelWork work, in Frame frame)
     {
         if (Threads == 1)
         {
-            work.Run(0, 1);
+            work.Run(frame, 0, 1);
             return;
         }
 
         _work = work;
+        _frame = frame;
         Volatile.Write(ref _pending, Threads - 1);
         _done.Reset(Threads - 1);
         Wake();
-        work.Run(0, Threads);
+        work.Run(frame, 0, Threads);
         if (_busy)
         {
             var spin = default(SpinWait);
@@ -141,7 +160,7 @@ internal sealed class WorkerPool : IDisposable
 
             try
             {
-                _work!.Run(id, Threads);
+                _work!.Run(_frame, id, Threads);
             }
             finally
             {
