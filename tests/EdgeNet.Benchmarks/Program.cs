@@ -62,6 +62,13 @@ public static class Program
             return 0;
         }
 
+        if (what == "ort-profile")
+        {
+            // ort-profile F.onnx [threads]: ONNX Runtime's own per-node times at batch 1 (its profiler), summed by node.
+            MobileNetInference.OrtProfile(args[1], args.Length > 2 ? int.Parse(args[2], Inv) : 1);
+            return 0;
+        }
+
         if (what == "mobilenet")
         {
             // mobilenet [SECONDS] [a1.00|a0.35]: MobileNetV2 inference against ONNX Runtime.
