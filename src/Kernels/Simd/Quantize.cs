@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace EdgeNet.Kernels.Simd;
 
@@ -19,7 +21,17 @@ internal static unsafe class Quantize
         // x: [n] floats, q: [n] int8
         _ = tmp;
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Avx512F.IsSupported)
+        {
+            // 16 per step: vcvttps2dq (the floor of |t| <= 1024, exact), vpmovdb (values already in range).
+            var s = Vector512.Create(scale);
+            var z = Vector512.Create(zp);
+            for (; i + 16 <= n; i += 16)
+            {
+                Avx512F.ConvertToVector128SByte(Quantized(Vector512.Load(x + i), s, z)).Store(q + i);
+            }
+        }
+        else if (Vector.IsHardwareAccelerated)
         {
             int w = Vector<int>.Count;
             var s = new Vector<float>(scale);
@@ -50,6 +62,20 @@ internal static unsafe class Quantize
         r = Vector.ConditionalSelect(Vector.LessThan(t, Vector<float>.Zero), -r, r);
         r = Vector.ConditionalSelect(Vector.Equals(t, t), r, Vector<int>.Zero);
         return Vector.Min(Vector.Max(r + z, new Vector<int>(-128)), new Vector<int>(127));
+    }
+
+    /// <summary>The same as <see cref="Quantized(Vector{float}, Vector{float}, Vector{int})"/>, 16 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Quantized(Vector512<float> x, Vector512<float> s, Vector512<int> z)
+    {
+        var t = x / s;
+        var a = Vector512.Min(Vector512.Abs(t), Vector512.Create(1024f));
+        var whole = Avx512F.ConvertToVector512Int32WithTruncation(a);
+        var up = Vector512.GreaterThanOrEqual(a - Vector512.ConvertToSingle(whole), Vector512.Create(0.5f)).AsInt32();
+        var r = whole - up;
+        r = Vector512.ConditionalSelect(Vector512.LessThan(t, Vector512<float>.Zero).AsInt32(), -r, r);
+        r = Vector512.ConditionalSelect(Vector512.Equals(t, t).AsInt32(), r, Vector512<int>.Zero);
+        return Vector512.Min(Vector512.Max(r + z, Vector512.Create(-128)), Vector512.Create(127));
     }
 
     public static void ToFloat(sbyte* q, float* x, int n, float scale, int zp)
