@@ -38,6 +38,17 @@ internal static unsafe class DepthwiseConv2D
         int lastInside = g.InW - g.KW + g.PadLeft;   // the largest ow·SW whose window ends inside the row
         int owA = Math.Min(g.OutW, (g.PadLeft + g.SW - 1) / g.SW), owB = lastInside < 0 ? owA : Math.Max(owA, Math.Min(g.OutW, (lastInside / g.SW) + 1));
         bool k3 = g.KH == 3 && g.KW == 3;
+        if (k3 && c % 16 == 0 && lanes == 8 && Vector512.IsHardwareAccelerated)
+        {
+            // With AVX-512 a 3x3 image goes 16 channels at a time, edges and rows that reach the padding included.
+            for (int n = n0; n < n1; n++)
+            {
+                Rows3x3Wide(x + ((long)n * g.InH * g.InW * c), oh0, oh1, g, owA, owB, w, b, act, y + ((long)n * g.OutH * g.OutW * c));
+            }
+
+            return;
+        }
+
         for (int n = n0; n < n1; n++)
         {
             float* xn = x + ((long)n * g.InH * g.InW * c);
@@ -46,13 +57,6 @@ internal static unsafe class DepthwiseConv2D
                 int ih0 = (oh * g.SH) - g.PadTop;
                 bool fullRows = ih0 >= 0 && ih0 + g.KH <= g.InH;
                 float* yrow = y + ((((long)n * g.OutH) + oh) * g.OutW * c);
-
-                // With AVX-512 the check-free columns go 16 channels at a time first; the loop below then does the edges only.
-                bool wide = k3 && fullRows && c % 16 == 0 && lanes == 8 && Vector512.IsHardwareAccelerated;
-                if (wide)
-                {
-                    Interior3x3Wide(xn + ((long)ih0 * rs), rs, c, g.SW, g.PadLeft, owA, owB, w, b, act, yrow);
-                }
 
                 // A vector of channels at a time along the row: its taps' weights stay in registers (3x3) across the columns.
                 int j = 0;
@@ -70,7 +74,7 @@ internal static unsafe class DepthwiseConv2D
                         InteriorBlocked(xn + ((long)ih0 * rs) + (((long)(owA * g.SW) - g.PadLeft) * c) + j, rs, c, g.SW, g.KH, g.KW, owB - owA, w + j, bias, lo, hi, yrow + ((long)owA * c) + j);
                     }
 
-                    if (k3 && fullRows && !wide)
+                    if (k3 && fullRows)
                     {
                         float* wj = w + j;
                         var w0 = Unsafe.ReadUnaligned<Vector<float>>(wj);
@@ -88,7 +92,7 @@ internal static unsafe class DepthwiseConv2D
                         int ow = owA;
                         if (g.SW <= 2 && Columns4)
                         {
-                            // Four output columns share their overlapping input loads (as Interior3x3Wide does).
+                            // Four output columns share their overlapping input loads (as Rows3x3Wide does).
                             for (; ow + 4 <= owB; ow += 4, p += 4 * step, yp += 4 * c)
                             {
                                 Vector<float> a0 = bias, a1 = bias, a2 = bias, a3 = bias;
@@ -220,17 +224,56 @@ internal static unsafe class DepthwiseConv2D
     }
 
     /// <summary>
-    /// The check-free columns [owA, owB) of one output row of a 3x3 depthwise convolution, 16 channels per Vector512
-    /// (c a multiple of 16): x0 points at the first of the window's three input rows, rs is a row's floats.
+    /// Output rows [oh0, oh1) of one image of a 3x3 depthwise convolution, 16 channels per Vector512 (c a multiple of
+    /// 16), a vector of channels at a time through all the rows (its three input rows' lines stay in L1 from one output
+    /// row to the next): the check-free columns [owA, owB) four at a time, the edge columns with their taps checked; a
+    /// row whose window reaches the padding above or below skips those kernel rows. Every output sums its taps in the
+    /// edge loop's order (row-major, skipping the padding): the same numbers. xn: image [H, W, C]; yn: [OH, OW, C].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Interior3x3Wide(float* x0, long rs, int c, int sw, int padLeft, int owA, int owB, float* w, float* b, int act, float* yrow)
+    private static void Rows3x3Wide(float* xn, int oh0, int oh1, in Window g, int owA, int owB, float* w, float* b, int act, float* yn)
+    {
+        // Channels outer where an input row is read by three output rows and three rows of every channel overflow L1
+        // (MobileNetV2 224: 56×56×144 and 28×28×192 at stride 1, 164 → 110 and 71 → 42 µs); rows outer elsewhere, where
+        // the next vector of channels is the next cache line (stride 2, and the small maps: 7×7×960 17 → 26 µs channels outer).
+        bool channelsOuter = g.SH == 1 && g.OutH >= 28 && 3L * g.InW * g.InC * sizeof(float) > 48 * 1024;
+        int c = g.InC;
+        if (channelsOuter)
+        {
+            for (int j = 0; j < c; j += 16)
+            {
+                for (int oh = oh0; oh < oh1; oh++)
+                {
+                    Row3x3Wide(xn, oh, j, g, owA, owB, w, b, act, yn);
+                }
+            }
+
+            return;
+        }
+
+        for (int oh = oh0; oh < oh1; oh++)
+        {
+            for (int j = 0; j < c; j += 16)
+            {
+                Row3x3Wide(xn, oh, j, g, owA, owB, w, b, act, yn);
+            }
+        }
+    }
+
+    /// <summary>Output row <paramref name="oh"/>, channels [j, j + 16), of <see cref="Rows3x3Wide"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row3x3Wide(float* xn, int oh, int j, in Window g, int owA, int owB, float* w, float* b, int act, float* yn)
     {
         var lo = act is RefAct.Relu or RefAct.Relu6 ? Vector512<float>.Zero : Vector512.Create(float.NegativeInfinity);
         var hi = act == RefAct.Relu6 ? Vector512.Create(6f) : Vector512.Create(float.PositiveInfinity);
-        long step = (long)sw * c;
-        for (int j = 0; j < c; j += 16)
+        int c = g.InC, sw = g.SW;
+        long rs = (long)g.InW * c, step = (long)sw * c;
         {
+            int ih0 = (oh * g.SH) - g.PadTop;
+            int r0 = Math.Max(0, -ih0), r1 = Math.Min(3, g.InH - ih0);   // the kernel rows inside the image
+            bool top = r0 == 0, mid = r0 <= 1 && r1 >= 2, bottom = r1 == 3;
+            float* x0 = xn + ((long)ih0 * rs);   // the window's first row: read only from kernel row r0 on
+            float* yrow = yn + ((long)oh * g.OutW * c);
             float* wj = w + j;
             var w0 = Vector512.Load(wj);
             var w1 = Vector512.Load(wj + c);
@@ -242,20 +285,31 @@ internal static unsafe class DepthwiseConv2D
             var w7 = Vector512.Load(wj + (7 * c));
             var w8 = Vector512.Load(wj + (8 * c));
             var bias = b is null ? Vector512<float>.Zero : Vector512.Load(b + j);
-            float* p = x0 + (((long)(owA * sw) - padLeft) * c) + j;
+            float* p = x0 + (((long)(owA * sw) - g.PadLeft) * c) + j;
             float* yp = yrow + ((long)owA * c) + j;
             int ow = owA;
             if (sw <= 2)
             {
                 // Four output columns at a time: their windows overlap (stride 1: 6 input columns per row, stride 2: 9),
-                // so each input vector is loaded once for up to three taps. Each accumulator sums its taps in the same
-                // order as the single column below: the same numbers.
+                // so each input vector is loaded once for up to three taps.
                 for (; ow + 4 <= owB; ow += 4, p += 4 * step, yp += 4 * c)
                 {
                     Vector512<float> a0 = bias, a1 = bias, a2 = bias, a3 = bias;
-                    Row4(p, c, sw, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
-                    Row4(p + rs, c, sw, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
-                    Row4(p + (2 * rs), c, sw, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
+                    if (top)
+                    {
+                        Row4(p, c, sw, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
+                    }
+
+                    if (mid)
+                    {
+                        Row4(p + rs, c, sw, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
+                    }
+
+                    if (bottom)
+                    {
+                        Row4(p + (2 * rs), c, sw, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
+                    }
+
                     Vector512.Min(Vector512.Max(a0, lo), hi).Store(yp);
                     Vector512.Min(Vector512.Max(a1, lo), hi).Store(yp + c);
                     Vector512.Min(Vector512.Max(a2, lo), hi).Store(yp + (2 * c));
@@ -265,16 +319,48 @@ internal static unsafe class DepthwiseConv2D
 
             for (; ow < owB; ow++, p += step, yp += c)
             {
-                var acc = Vector512.FusedMultiplyAdd(Vector512.Load(p), w0, bias);
-                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + c), w1, acc);
-                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * c)), w2, acc);
-                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + rs), w3, acc);
-                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + rs + c), w4, acc);
-                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + rs + (2 * c)), w5, acc);
-                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs)), w6, acc);
-                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs) + c), w7, acc);
-                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs) + (2 * c)), w8, acc);
+                var acc = bias;
+                if (top)
+                {
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * c)), w2, Vector512.FusedMultiplyAdd(Vector512.Load(p + c), w1, Vector512.FusedMultiplyAdd(Vector512.Load(p), w0, acc)));
+                }
+
+                if (mid)
+                {
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + rs + (2 * c)), w5, Vector512.FusedMultiplyAdd(Vector512.Load(p + rs + c), w4, Vector512.FusedMultiplyAdd(Vector512.Load(p + rs), w3, acc)));
+                }
+
+                if (bottom)
+                {
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs) + (2 * c)), w8, Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs) + c), w7, Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs)), w6, acc)));
+                }
+
                 Vector512.Min(Vector512.Max(acc, lo), hi).Store(yp);
+            }
+
+            // The edge columns: only the taps inside the row.
+            for (int e = 0; e < g.OutW; e++)
+            {
+                if (e == owA && owB > owA)
+                {
+                    e = owB - 1;
+                    continue;
+                }
+
+                int iw0 = (e * sw) - g.PadLeft;
+                int kw0 = Math.Max(0, -iw0), kw1 = Math.Min(3, g.InW - iw0);
+                var acc = bias;
+                for (int kh = r0; kh < r1; kh++)
+                {
+                    float* xr = x0 + (kh * rs) + ((long)iw0 * c) + j;
+                    float* wr = wj + ((long)kh * 3 * c);
+                    for (int kw = kw0; kw < kw1; kw++)
+                    {
+                        acc = Vector512.FusedMultiplyAdd(Vector512.Load(xr + ((long)kw * c)), Vector512.Load(wr + ((long)kw * c)), acc);
+                    }
+                }
+
+                Vector512.Min(Vector512.Max(acc, lo), hi).Store(yrow + ((long)e * c) + j);
             }
         }
     }
@@ -282,7 +368,7 @@ internal static unsafe class DepthwiseConv2D
     /// <summary>
     /// The four-column 3x3 loop keeps 9 weights, 4 accumulators and up to 9 inputs in registers: NEON's 32 hold them
     /// (128-bit vectors; x64's 128-bit fallback takes it too, so the x64 tests run it); AVX2's 16 do not, and an A/B on
-    /// MobileNetV2 224² showed no gain there (AVX-512 runs its own, <see cref="Interior3x3Wide"/>: −25% depthwise time).
+    /// MobileNetV2 224² showed no gain there (AVX-512 runs its own, <see cref="Rows3x3Wide"/>: −25% depthwise time).
     /// </summary>
     private static readonly bool Columns4 = Vector<float>.Count == 4;
 
