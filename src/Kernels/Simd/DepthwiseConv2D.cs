@@ -547,6 +547,7 @@ internal static unsafe class DepthwiseConv2D
         int lastInside = g.InW - g.KW + g.PadLeft;
         int owA = Math.Min(g.OutW, (g.PadLeft + g.SW - 1) / g.SW), owB = lastInside < 0 ? owA : Math.Max(owA, Math.Min(g.OutW, (lastInside / g.SW) + 1));
         bool fast = m == 1 && g.KH == 3 && g.KW == 3 && foldedBias is not null && c >= lanes;
+        bool wide = fast && c % 16 == 0 && Avx512F.IsSupported;
         for (int n = n0; n < n1; n++)
         {
             sbyte* xn = x + ((long)n * g.InH * g.InW * c);
@@ -554,12 +555,16 @@ internal static unsafe class DepthwiseConv2D
             {
                 int ih0 = (oh * g.SH) - g.PadTop;
                 int kh0 = Math.Max(0, -ih0), kh1 = Math.Min(g.KH, g.InH - ih0);
-                bool inner = fast && ih0 >= 0 && ih0 + 3 <= g.InH && owB > owA;
-                if (inner && c % 16 == 0 && Avx512F.IsSupported)
+                if (wide)
                 {
-                    Int8Interior3x3Wide(xn + ((long)ih0 * rs), rs, c, g.SW, g.PadLeft, owA, owB, w, foldedBias!, acc);
+                    // AVX-512: the whole row 16 channels at a time, edges and rows in the padding included.
+                    Int8Row3x3Wide(xn, ih0, g, owA, owB, zx, w, bias, foldedBias!, acc);
+                    table.Block(acc, g.OutW, 0, f, zy, lo, y + ((((long)n * g.OutH) + oh) * g.OutW * f), hi);
+                    continue;
                 }
-                else if (inner)
+
+                bool inner = fast && ih0 >= 0 && ih0 + 3 <= g.InH && owB > owA;
+                if (inner)
                 {
                     // The columns whose 3x3 window is inside the image: a vector of channels at a time along the row, its
                     // nine widened weights in registers, the zero point folded into the bias (every tap is a pixel).
@@ -704,6 +709,53 @@ internal static unsafe class DepthwiseConv2D
                 a = Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs), w3, Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs + c), w4, Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs + (2 * c)), w5, a)));
                 a = Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs)), w6, Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs) + c), w7, Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs) + (2 * c)), w8, a)));
                 (fb + Vector512.ConvertToInt32(a)).Store(ap);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One output row of an int8 3x3 depthwise convolution into int32 accumulators [OW, C], 16 channels at a time: the
+    /// check-free columns by <see cref="Int8Interior3x3Wide"/> (rows wholly inside the image), the edge columns and the
+    /// rows that reach the padding with their taps checked, Σ (x − zx)·w over the taps inside (the padding's taps are
+    /// zero) in float FMAs — each product at most 255·128, nine of them exact in a float — plus the bias in int32.
+    /// </summary>
+    private static void Int8Row3x3Wide(sbyte* xn, int ih0, in Window g, int owA, int owB, int zx, int* w, int* bias, int* foldedBias, int* acc)
+    {
+        int c = g.InC;
+        long rs = (long)g.InW * c;
+        int r0 = Math.Max(0, -ih0), r1 = Math.Min(3, g.InH - ih0);
+        bool interior = r0 == 0 && r1 == 3 && owB > owA;
+        if (interior)
+        {
+            Int8Interior3x3Wide(xn + ((long)ih0 * rs), rs, c, g.SW, g.PadLeft, owA, owB, w, foldedBias, acc);
+        }
+
+        var z = Vector512.Create((float)zx);
+        for (int j = 0; j < c; j += 16)
+        {
+            var b = Vector512.Load(bias + j);
+            for (int e = 0; e < g.OutW; e++)
+            {
+                if (interior && e == owA)
+                {
+                    e = owB - 1;
+                    continue;
+                }
+
+                int iw0 = (e * g.SW) - g.PadLeft;
+                int kw0 = Math.Max(0, -iw0), kw1 = Math.Min(3, g.InW - iw0);
+                var sum = Vector512<float>.Zero;
+                for (int kh = r0; kh < r1; kh++)
+                {
+                    sbyte* xr = xn + ((((long)(ih0 + kh) * g.InW) + iw0) * c) + j;
+                    int* wr = w + ((long)kh * 3 * c) + j;
+                    for (int kw = kw0; kw < kw1; kw++)
+                    {
+                        sum = Vector512.FusedMultiplyAdd(Int8AsFloat(xr + ((long)kw * c)) - z, Vector512.ConvertToSingle(Vector512.Load(wr + ((long)kw * c))), sum);
+                    }
+                }
+
+                (b + Vector512.ConvertToInt32(sum)).Store(acc + ((long)e * c) + j);
             }
         }
     }
