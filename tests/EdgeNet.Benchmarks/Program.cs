@@ -65,6 +65,12 @@ public static class Program
         if (what == "ort-profile")
         {
             // ort-profile F.onnx [threads]: ONNX Runtime's own per-node times at batch 1 (its profiler), summed by node.
+            if (args.Length < 2 || !File.Exists(args[1]))
+            {
+                Console.Error.WriteLine("usage: ort-profile F.onnx [threads] (the ONNX file must exist)");
+                return 2;
+            }
+
             MobileNetInference.OrtProfile(args[1], args.Length > 2 ? int.Parse(args[2], Inv) : 1);
             return 0;
         }

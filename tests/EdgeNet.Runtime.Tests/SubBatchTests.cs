@@ -54,6 +54,18 @@ public sealed class SubBatchTests
                 }
             }
 
+            // Input(n) is the first n samples of one buffer whatever n: filled once for the whole batch, a smaller
+            // invocation (one piece on arena 0) reads its first samples, and Output(1) is the first sample's.
+            using (var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, SubBatch = 3, Threads = 2 }))
+            {
+                x.CopyTo(it.Input(Batch));
+                it.Invoke(Batch);
+                it.Invoke(2);
+                CollectionAssert.AreEqual(whole[..10], it.Output(2).ToArray(), $"{scheme}: batch 2 after the whole batch was written");
+                it.Invoke(Batch);
+                CollectionAssert.AreEqual(whole[..5], it.Output(1).ToArray(), $"{scheme}: Output(1) after a batch of {Batch}");
+            }
+
             // Calibration's view: a batch observed one sub-batch at a time still shows every sample once.
             using (var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, SubBatch = 3, Threads = 2 }))
             {

@@ -239,7 +239,7 @@ internal static class RunCommands
         var train = new Option<bool>("--train") { Description = "time training steps on the board (forward, loss, backward, Adam) instead of inference" };
         var loss = new Option<string>("--loss") { Description = "with --train: sce (sparse cross-entropy), mse or huber; default huber for a DQN Q-network, else sce" };
         var layers = new Option<string>("--layers") { Description = "with --train: all, last:K or layer names", DefaultValueFactory = _ => "all" };
-        var subBatch = new Option<int?>("--sub-batch") { Description = "run larger batches in pieces of this many samples, each thread its own (default: the largest whose arena fits 1 MiB)" };
+        var subBatch = new Option<int?>("--sub-batch") { Description = "inference: run larger batches in pieces of this many samples, each thread its own (default: the largest whose arena fits 1 MiB)" };
         var cmd = new Command("bench", "Latency percentiles, throughput, arena and peak memory, and allocations per Invoke (or per training step with --train).") { model, batches, seconds, variant, threads, profile, train, loss, layers, subBatch };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {

@@ -269,100 +269,98 @@ internal static unsafe class DepthwiseConv2D
         var hi = act == RefAct.Relu6 ? Vector512.Create(6f) : Vector512.Create(float.PositiveInfinity);
         int c = g.InC, sw = g.SW;
         long rs = (long)g.InW * c, step = (long)sw * c;
+        int ih0 = (oh * g.SH) - g.PadTop;
+        int r0 = Math.Max(0, -ih0), r1 = Math.Min(3, g.InH - ih0);   // the kernel rows inside the image
+        bool top = r0 == 0, mid = r0 <= 1 && r1 >= 2, bottom = r1 == 3;
+        float* x0 = xn + ((long)ih0 * rs);   // the window's first row: read only from kernel row r0 on
+        float* yrow = yn + ((long)oh * g.OutW * c);
+        float* wj = w + j;
+        var w0 = Vector512.Load(wj);
+        var w1 = Vector512.Load(wj + c);
+        var w2 = Vector512.Load(wj + (2 * c));
+        var w3 = Vector512.Load(wj + (3 * c));
+        var w4 = Vector512.Load(wj + (4 * c));
+        var w5 = Vector512.Load(wj + (5 * c));
+        var w6 = Vector512.Load(wj + (6 * c));
+        var w7 = Vector512.Load(wj + (7 * c));
+        var w8 = Vector512.Load(wj + (8 * c));
+        var bias = b is null ? Vector512<float>.Zero : Vector512.Load(b + j);
+        float* p = x0 + (((long)(owA * sw) - g.PadLeft) * c) + j;
+        float* yp = yrow + ((long)owA * c) + j;
+        int ow = owA;
+        if (sw <= 2)
         {
-            int ih0 = (oh * g.SH) - g.PadTop;
-            int r0 = Math.Max(0, -ih0), r1 = Math.Min(3, g.InH - ih0);   // the kernel rows inside the image
-            bool top = r0 == 0, mid = r0 <= 1 && r1 >= 2, bottom = r1 == 3;
-            float* x0 = xn + ((long)ih0 * rs);   // the window's first row: read only from kernel row r0 on
-            float* yrow = yn + ((long)oh * g.OutW * c);
-            float* wj = w + j;
-            var w0 = Vector512.Load(wj);
-            var w1 = Vector512.Load(wj + c);
-            var w2 = Vector512.Load(wj + (2 * c));
-            var w3 = Vector512.Load(wj + (3 * c));
-            var w4 = Vector512.Load(wj + (4 * c));
-            var w5 = Vector512.Load(wj + (5 * c));
-            var w6 = Vector512.Load(wj + (6 * c));
-            var w7 = Vector512.Load(wj + (7 * c));
-            var w8 = Vector512.Load(wj + (8 * c));
-            var bias = b is null ? Vector512<float>.Zero : Vector512.Load(b + j);
-            float* p = x0 + (((long)(owA * sw) - g.PadLeft) * c) + j;
-            float* yp = yrow + ((long)owA * c) + j;
-            int ow = owA;
-            if (sw <= 2)
+            // Four output columns at a time: their windows overlap (stride 1: 6 input columns per row, stride 2: 9),
+            // so each input vector is loaded once for up to three taps.
+            for (; ow + 4 <= owB; ow += 4, p += 4 * step, yp += 4 * c)
             {
-                // Four output columns at a time: their windows overlap (stride 1: 6 input columns per row, stride 2: 9),
-                // so each input vector is loaded once for up to three taps.
-                for (; ow + 4 <= owB; ow += 4, p += 4 * step, yp += 4 * c)
-                {
-                    Vector512<float> a0 = bias, a1 = bias, a2 = bias, a3 = bias;
-                    if (top)
-                    {
-                        Row4(p, c, sw, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
-                    }
-
-                    if (mid)
-                    {
-                        Row4(p + rs, c, sw, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
-                    }
-
-                    if (bottom)
-                    {
-                        Row4(p + (2 * rs), c, sw, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
-                    }
-
-                    Vector512.Min(Vector512.Max(a0, lo), hi).Store(yp);
-                    Vector512.Min(Vector512.Max(a1, lo), hi).Store(yp + c);
-                    Vector512.Min(Vector512.Max(a2, lo), hi).Store(yp + (2 * c));
-                    Vector512.Min(Vector512.Max(a3, lo), hi).Store(yp + (3 * c));
-                }
-            }
-
-            for (; ow < owB; ow++, p += step, yp += c)
-            {
-                var acc = bias;
+                Vector512<float> a0 = bias, a1 = bias, a2 = bias, a3 = bias;
                 if (top)
                 {
-                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * c)), w2, Vector512.FusedMultiplyAdd(Vector512.Load(p + c), w1, Vector512.FusedMultiplyAdd(Vector512.Load(p), w0, acc)));
+                    Row4(p, c, sw, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
                 }
 
                 if (mid)
                 {
-                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + rs + (2 * c)), w5, Vector512.FusedMultiplyAdd(Vector512.Load(p + rs + c), w4, Vector512.FusedMultiplyAdd(Vector512.Load(p + rs), w3, acc)));
+                    Row4(p + rs, c, sw, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
                 }
 
                 if (bottom)
                 {
-                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs) + (2 * c)), w8, Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs) + c), w7, Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs)), w6, acc)));
+                    Row4(p + (2 * rs), c, sw, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
                 }
 
-                Vector512.Min(Vector512.Max(acc, lo), hi).Store(yp);
+                Vector512.Min(Vector512.Max(a0, lo), hi).Store(yp);
+                Vector512.Min(Vector512.Max(a1, lo), hi).Store(yp + c);
+                Vector512.Min(Vector512.Max(a2, lo), hi).Store(yp + (2 * c));
+                Vector512.Min(Vector512.Max(a3, lo), hi).Store(yp + (3 * c));
             }
+        }
 
-            // The edge columns: only the taps inside the row.
-            for (int e = 0; e < g.OutW; e++)
+        for (; ow < owB; ow++, p += step, yp += c)
+        {
+            var acc = bias;
+            if (top)
             {
-                if (e == owA && owB > owA)
-                {
-                    e = owB - 1;
-                    continue;
-                }
-
-                int iw0 = (e * sw) - g.PadLeft;
-                int kw0 = Math.Max(0, -iw0), kw1 = Math.Min(3, g.InW - iw0);
-                var acc = bias;
-                for (int kh = r0; kh < r1; kh++)
-                {
-                    float* xr = x0 + (kh * rs) + ((long)iw0 * c) + j;
-                    float* wr = wj + ((long)kh * 3 * c);
-                    for (int kw = kw0; kw < kw1; kw++)
-                    {
-                        acc = Vector512.FusedMultiplyAdd(Vector512.Load(xr + ((long)kw * c)), Vector512.Load(wr + ((long)kw * c)), acc);
-                    }
-                }
-
-                Vector512.Min(Vector512.Max(acc, lo), hi).Store(yrow + ((long)e * c) + j);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * c)), w2, Vector512.FusedMultiplyAdd(Vector512.Load(p + c), w1, Vector512.FusedMultiplyAdd(Vector512.Load(p), w0, acc)));
             }
+
+            if (mid)
+            {
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + rs + (2 * c)), w5, Vector512.FusedMultiplyAdd(Vector512.Load(p + rs + c), w4, Vector512.FusedMultiplyAdd(Vector512.Load(p + rs), w3, acc)));
+            }
+
+            if (bottom)
+            {
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs) + (2 * c)), w8, Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs) + c), w7, Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs)), w6, acc)));
+            }
+
+            Vector512.Min(Vector512.Max(acc, lo), hi).Store(yp);
+        }
+
+        // The edge columns: only the taps inside the row.
+        for (int e = 0; e < g.OutW; e++)
+        {
+            if (e == owA && owB > owA)
+            {
+                e = owB - 1;
+                continue;
+            }
+
+            int iw0 = (e * sw) - g.PadLeft;
+            int kw0 = Math.Max(0, -iw0), kw1 = Math.Min(3, g.InW - iw0);
+            var acc = bias;
+            for (int kh = r0; kh < r1; kh++)
+            {
+                float* xr = x0 + (kh * rs) + ((long)iw0 * c) + j;
+                float* wr = wj + ((long)kh * 3 * c);
+                for (int kw = kw0; kw < kw1; kw++)
+                {
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(xr + ((long)kw * c)), Vector512.Load(wr + ((long)kw * c)), acc);
+                }
+            }
+
+            Vector512.Min(Vector512.Max(acc, lo), hi).Store(yrow + ((long)e * c) + j);
         }
     }
 
@@ -407,16 +405,26 @@ internal static unsafe class DepthwiseConv2D
     /// in that row (x: [W, C] row, c floats per column); stride 1 reads 6 columns, stride 2 reads 9.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row4(float* q, int c, int sw, Vector512<float> k0, Vector512<float> k1, Vector512<float> k2, ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3)
+    private static void Row4(float* q, int c, int sw, Vector512<float> k0, Vector512<float> k1, Vector512<float> k2, ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3) =>
+        Row4(new FloatColumns(q, c), sw, k0, k1, k2, ref a0, ref a1, ref a2, ref a3);
+
+    /// <summary>The same over an int8 row (each column's 16 values widened to floats); q: [W, C] int8 row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row4Int8(sbyte* q, int c, int sw, Vector512<float> k0, Vector512<float> k1, Vector512<float> k2, ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3) =>
+        Row4(new Int8Columns(q, c), sw, k0, k1, k2, ref a0, ref a1, ref a2, ref a3);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row4<TColumns>(TColumns x, int sw, Vector512<float> k0, Vector512<float> k1, Vector512<float> k2, ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3)
+        where TColumns : struct, IColumns
     {
-        var x0 = Vector512.Load(q);
-        var x1 = Vector512.Load(q + c);
-        var x2 = Vector512.Load(q + (2 * c));
-        var x3 = Vector512.Load(q + (3 * c));
-        var x4 = Vector512.Load(q + (4 * c));
+        var x0 = x.At(0);
+        var x1 = x.At(1);
+        var x2 = x.At(2);
+        var x3 = x.At(3);
+        var x4 = x.At(4);
         if (sw == 1)
         {
-            var x5 = Vector512.Load(q + (5 * c));
+            var x5 = x.At(5);
             a0 = Vector512.FusedMultiplyAdd(x2, k2, Vector512.FusedMultiplyAdd(x1, k1, Vector512.FusedMultiplyAdd(x0, k0, a0)));
             a1 = Vector512.FusedMultiplyAdd(x3, k2, Vector512.FusedMultiplyAdd(x2, k1, Vector512.FusedMultiplyAdd(x1, k0, a1)));
             a2 = Vector512.FusedMultiplyAdd(x4, k2, Vector512.FusedMultiplyAdd(x3, k1, Vector512.FusedMultiplyAdd(x2, k0, a2)));
@@ -424,14 +432,32 @@ internal static unsafe class DepthwiseConv2D
             return;
         }
 
-        var x5s = Vector512.Load(q + (5 * c));
-        var x6 = Vector512.Load(q + (6 * c));
-        var x7 = Vector512.Load(q + (7 * c));
-        var x8 = Vector512.Load(q + (8 * c));
+        var x5s = x.At(5);
+        var x6 = x.At(6);
+        var x7 = x.At(7);
+        var x8 = x.At(8);
         a0 = Vector512.FusedMultiplyAdd(x2, k2, Vector512.FusedMultiplyAdd(x1, k1, Vector512.FusedMultiplyAdd(x0, k0, a0)));
         a1 = Vector512.FusedMultiplyAdd(x4, k2, Vector512.FusedMultiplyAdd(x3, k1, Vector512.FusedMultiplyAdd(x2, k0, a1)));
         a2 = Vector512.FusedMultiplyAdd(x6, k2, Vector512.FusedMultiplyAdd(x5s, k1, Vector512.FusedMultiplyAdd(x4, k0, a2)));
         a3 = Vector512.FusedMultiplyAdd(x8, k2, Vector512.FusedMultiplyAdd(x7, k1, Vector512.FusedMultiplyAdd(x6, k0, a3)));
+    }
+
+    /// <summary>Column k of an input row as 16 floats (a struct, so each <see cref="Row4{TColumns}"/> is compiled for its source).</summary>
+    private interface IColumns
+    {
+        Vector512<float> At(int k);
+    }
+
+    private readonly struct FloatColumns(float* q, int c) : IColumns
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> At(int k) => Vector512.Load(q + ((long)k * c));
+    }
+
+    private readonly struct Int8Columns(sbyte* q, int c) : IColumns
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> At(int k) => Int8AsFloat(q + ((long)k * c));
     }
 
     // dy: [B, OH, OW, C·M]  w: [KH, KW, C·M]  →  dx: [B, H, W, C] for images [n0, n1) (cleared first): each tap scatters dy·w
@@ -547,7 +573,7 @@ internal static unsafe class DepthwiseConv2D
         int lastInside = g.InW - g.KW + g.PadLeft;
         int owA = Math.Min(g.OutW, (g.PadLeft + g.SW - 1) / g.SW), owB = lastInside < 0 ? owA : Math.Max(owA, Math.Min(g.OutW, (lastInside / g.SW) + 1));
         bool fast = m == 1 && g.KH == 3 && g.KW == 3 && foldedBias is not null && c >= lanes;
-        bool wide = fast && c % 16 == 0 && Avx512F.IsSupported;
+        bool wide = fast && c % 16 == 0 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
         for (int n = n0; n < n1; n++)
         {
             sbyte* xn = x + ((long)n * g.InH * g.InW * c);
@@ -758,35 +784,6 @@ internal static unsafe class DepthwiseConv2D
                 (b + Vector512.ConvertToInt32(sum)).Store(acc + ((long)e * c) + j);
             }
         }
-    }
-
-    /// <summary>The int8 twin of the float Row4: one input row's three taps into four output columns, 16 channels.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row4Int8(sbyte* q, int c, int sw, Vector512<float> k0, Vector512<float> k1, Vector512<float> k2, ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3)
-    {
-        var x0 = Int8AsFloat(q);
-        var x1 = Int8AsFloat(q + c);
-        var x2 = Int8AsFloat(q + (2 * c));
-        var x3 = Int8AsFloat(q + (3 * c));
-        var x4 = Int8AsFloat(q + (4 * c));
-        if (sw == 1)
-        {
-            var x5 = Int8AsFloat(q + (5 * c));
-            a0 = Vector512.FusedMultiplyAdd(x2, k2, Vector512.FusedMultiplyAdd(x1, k1, Vector512.FusedMultiplyAdd(x0, k0, a0)));
-            a1 = Vector512.FusedMultiplyAdd(x3, k2, Vector512.FusedMultiplyAdd(x2, k1, Vector512.FusedMultiplyAdd(x1, k0, a1)));
-            a2 = Vector512.FusedMultiplyAdd(x4, k2, Vector512.FusedMultiplyAdd(x3, k1, Vector512.FusedMultiplyAdd(x2, k0, a2)));
-            a3 = Vector512.FusedMultiplyAdd(x5, k2, Vector512.FusedMultiplyAdd(x4, k1, Vector512.FusedMultiplyAdd(x3, k0, a3)));
-            return;
-        }
-
-        var x5s = Int8AsFloat(q + (5 * c));
-        var x6 = Int8AsFloat(q + (6 * c));
-        var x7 = Int8AsFloat(q + (7 * c));
-        var x8 = Int8AsFloat(q + (8 * c));
-        a0 = Vector512.FusedMultiplyAdd(x2, k2, Vector512.FusedMultiplyAdd(x1, k1, Vector512.FusedMultiplyAdd(x0, k0, a0)));
-        a1 = Vector512.FusedMultiplyAdd(x4, k2, Vector512.FusedMultiplyAdd(x3, k1, Vector512.FusedMultiplyAdd(x2, k0, a1)));
-        a2 = Vector512.FusedMultiplyAdd(x6, k2, Vector512.FusedMultiplyAdd(x5s, k1, Vector512.FusedMultiplyAdd(x4, k0, a2)));
-        a3 = Vector512.FusedMultiplyAdd(x8, k2, Vector512.FusedMultiplyAdd(x7, k1, Vector512.FusedMultiplyAdd(x6, k0, a3)));
     }
 
     /// <summary>16 int8 values as floats (vpmovsxbd, vcvtdq2ps).</summary>

@@ -25,7 +25,7 @@ internal static unsafe class Elementwise
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddInt8(sbyte* a, int za, sbyte* b, int zb, int n, int* requant, int zy, int lo, int hi, sbyte* y)
     {
-        int i = Avx512DQ.IsSupported ? AddInt8Wide(a, za, b, zb, n, requant, zy, lo, hi, y)
+        int i = Vector512.IsHardwareAccelerated && Avx512DQ.IsSupported ? AddInt8Wide(a, za, b, zb, n, requant, zy, lo, hi, y)
             : Vector.IsHardwareAccelerated && Vector<long>.Count * 2 == Vector<int>.Count ? Pairs(new AddRequant(requant, za, zb, zy, lo, hi), a, b, n, y) : 0;
         Reference.Elementwise.AddInt8(a + i, za, b + i, zb, n - i, requant, zy, lo, hi, y + i);
     }

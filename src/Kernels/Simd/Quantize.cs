@@ -21,7 +21,7 @@ internal static unsafe class Quantize
         // x: [n] floats, q: [n] int8
         _ = tmp;
         int i = 0;
-        if (Avx512F.IsSupported)
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {
             // 16 per step: vcvttps2dq (the floor of |t| <= 1024, exact), vpmovdb (values already in range).
             var s = Vector512.Create(scale);

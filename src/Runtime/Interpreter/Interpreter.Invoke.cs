@@ -12,7 +12,7 @@ public sealed unsafe partial class Interpreter
 
     /// <summary>
     /// Invoke that adds each operator's elapsed ticks into <paramref name="ticks"/> (for bench --profile). A batch that
-    /// runs in sub-batches on several threads adds each operator's mean over the threads.
+    /// runs in sub-batches on several threads adds each operator's mean over the threads' arenas.
     /// </summary>
     public void InvokeProfiled(int batch, long[] ticks)
     {
@@ -28,7 +28,17 @@ public sealed unsafe partial class Interpreter
         {
             if (batch <= SubBatch)
             {
+                // One piece on arena 0 with every thread on each operator (staged in and out when the input lives outside).
+                if (_stagedInput is not null)
+                {
+                    StageIn(_arena, 0, batch);
+                }
+
                 Run(_arena, batch, _pool, ticks);
+                if (_stagedOutput is not null)
+                {
+                    StageOut(_arena, 0, batch);
+                }
             }
             else
             {
@@ -84,13 +94,13 @@ public sealed unsafe partial class Interpreter
         for (int first = 0; first < batch; first += SubBatch)
         {
             int count = Math.Min(SubBatch, batch - first);
-            if (batch > SubBatch)
+            if (_stagedInput is not null)
             {
                 StageIn(_arena, first, count);
             }
 
             RunObserving(count, observe);
-            if (batch > SubBatch)
+            if (_stagedOutput is not null)
             {
                 StageOut(_arena, first, count);
             }

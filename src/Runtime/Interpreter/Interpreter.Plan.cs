@@ -9,7 +9,8 @@ public sealed unsafe partial class Interpreter
     /// The arena a sub-batch should fit when <see cref="InterpreterOptions.SubBatch"/> is not set: about one core's
     /// L2 cache (1 MiB on Zen 4 and the Cortex-A76 of a Pi 5, 512 KiB on a Pi 4's shared L2). A convolutional network
     /// reuses its weights across pixels, so running a batch of 50 images one or two at a time loses nothing and keeps
-    /// each layer's output in cache for the next; an MLP's arena fits whole batches, which it needs to reuse its weights.
+    /// each layer's output in cache for the next; a small MLP's arena fits whole batches, which it needs to reuse its
+    /// weights. The arena counts every operator's per-thread scratch, so more threads can mean a smaller sub-batch.
     /// </summary>
     public const long SubBatchArenaBytes = 1 << 20;
 
@@ -18,6 +19,11 @@ public sealed unsafe partial class Interpreter
 
     private int ChooseSubBatch(InterpreterOptions options, bool reentrant)
     {
+        if (options.SubBatch is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.SubBatch, "SubBatch must be at least 1 (or null: chosen by the arena's size)");
+        }
+
         if (!reentrant || options.MaxBatch == 1 || !_input.HasBatch)
         {
             return options.MaxBatch;
@@ -25,7 +31,7 @@ public sealed unsafe partial class Interpreter
 
         if (options.SubBatch is { } chosen)
         {
-            return chosen >= 1 ? Math.Min(chosen, options.MaxBatch) : throw new ArgumentOutOfRangeException(nameof(options), chosen, "SubBatch must be at least 1 (or null: chosen by the arena's size)");
+            return Math.Min(chosen, options.MaxBatch);
         }
 
         // The largest batch whose arena fits the budget, at least 1 (the arena grows with the batch: bisection).

@@ -180,11 +180,18 @@ public sealed unsafe partial class Interpreter : IDisposable
         _ => throw new RuntimeModelException($"{ctx.Blob.FileName}: operator {i} is {op.Opcode}, which this runtime does not implement; update EdgeNet or export without it"),
     };
 
-    /// <summary>The input buffer for <paramref name="batch"/> samples (a span into the arena).</summary>
-    public Span<float> Input(int batch = 1) => new((float*)(CheckBatch(batch) <= SubBatch ? _arena + _input.Offset : _stagedInput!.Pointer), batch * _input.SampleElements);
+    /// <summary>
+    /// The input buffer for <paramref name="batch"/> samples: the first samples of one buffer whatever the batch (the
+    /// arena's input value, or the staged input when batches can run in sub-batches).
+    /// </summary>
+    public Span<float> Input(int batch = 1) => new((float*)InputBase, CheckBatch(batch) * _input.SampleElements);
 
-    /// <summary>The output of the last <see cref="Invoke"/> for <paramref name="batch"/> samples.</summary>
-    public ReadOnlySpan<float> Output(int batch = 1) => new((float*)(CheckBatch(batch) <= SubBatch ? _arena + _output.Offset : _stagedOutput!.Pointer), batch * _output.SampleElements);
+    /// <summary>The output of the last <see cref="Invoke"/> for <paramref name="batch"/> samples (the first samples of one buffer, as <see cref="Input"/>).</summary>
+    public ReadOnlySpan<float> Output(int batch = 1) => new((float*)OutputBase, CheckBatch(batch) * _output.SampleElements);
+
+    private byte* InputBase => _stagedInput is { } s ? s.Pointer : _arena + _input.Offset;
+
+    private byte* OutputBase => _stagedOutput is { } s ? s.Pointer : _arena + _output.Offset;
 
     private int CheckBatch(int batch) =>
         batch >= 1 && batch <= Options.MaxBatch ? batch : throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be 1..{Options.MaxBatch} (the MaxBatch this interpreter was planned for)");

@@ -26,8 +26,6 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
     private readonly int _lo, _hi;
     private readonly Int8Layer? _q;
 
-    // Parallel work arguments (set before each pool.For).
-
     public DenseOp(OperatorDef op, int index, PrepareContext ctx)
         : base(op, index, ctx)
     {
