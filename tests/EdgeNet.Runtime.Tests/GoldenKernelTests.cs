@@ -118,6 +118,19 @@ public sealed class GoldenKernelTests
         return EdgeNet.Tests.Shared.RandomBatchNorm.Randomize(model, 11);
     }
 
+    /// <summary>
+    /// MobileBlocks(<paramref name="sample"/>) built under Keras seed <paramref name="seed"/> and exported with
+    /// <paramref name="x"/> ([batch, ..sample]) as its calibration, to a temporary blob the caller deletes.
+    /// </summary>
+    internal static string ExportMobileBlocks(int seed, int[] sample, QuantizationScheme scheme, float[] x, int batch)
+    {
+        KerasBackend.SetRandomSeed(seed);
+        var model = MobileBlocks(sample);
+        string path = Temp($"mobile-blocks-{scheme}");
+        ExportSequenceless(model, path, scheme, x, batch, sample);
+        return path;
+    }
+
     private static string Temp(string name) => Path.Combine(Path.GetTempPath(), $"golden-{name.Replace(' ', '_')}-{Guid.NewGuid():N}.enb");
 
     [TestMethod]

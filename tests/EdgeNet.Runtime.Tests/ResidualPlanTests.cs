@@ -1,13 +1,12 @@
 using EdgeNet.Formats.Enb;
 using EdgeNet.Trainer.Export;
-using EdgeNet.Trainer.Keras;
 using Interp = EdgeNet.Runtime.Interpreter;
 
 namespace EdgeNet.Runtime.Tests;
 
 /// <summary>The arena plan of a graph with residual branches: a value read by two operators lives until its last reader.</summary>
 [TestClass]
-[DoNotParallelize] // seeds the process-wide Keras RNG
+[DoNotParallelize] // seeds the process-wide Keras RNG (through GoldenKernelTests.ExportMobileBlocks)
 public sealed class ResidualPlanTests
 {
     [TestMethod]
@@ -15,14 +14,11 @@ public sealed class ResidualPlanTests
     [DataRow(QuantizationScheme.Int8)]
     public void No_two_live_values_share_bytes_in_a_residual_graph(QuantizationScheme scheme)
     {
-        KerasBackend.SetRandomSeed(21);
         int[] sample = [12, 11, 8];
-        var model = GoldenKernelTests.MobileBlocks(sample);
         var x = Enumerable.Range(0, 2 * 12 * 11 * 8).Select(i => (float)Math.Sin(i * 0.37)).ToArray();
-        string path = Path.Combine(Path.GetTempPath(), $"plan-{Guid.NewGuid():N}.enb");
+        string path = GoldenKernelTests.ExportMobileBlocks(21, sample, scheme, x, 2);
         try
         {
-            ModelExporter.ExportSamples(model, path, new QuantizationOptions { Scheme = scheme }, [new Trainer.Tensors.NDArray(x, [2, .. sample])], new Dictionary<string, EnbValue>());
             using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = 4 });
             var g = it.Blob.Graph!;
             var values = it.Values;

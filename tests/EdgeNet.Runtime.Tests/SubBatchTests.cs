@@ -1,6 +1,4 @@
-using EdgeNet.Formats.Enb;
 using EdgeNet.Trainer.Export;
-using EdgeNet.Trainer.Keras;
 using Interp = EdgeNet.Runtime.Interpreter;
 
 namespace EdgeNet.Runtime.Tests;
@@ -10,7 +8,7 @@ namespace EdgeNet.Runtime.Tests;
 /// one the whole batch gives on one arena, bit for bit (each image meets the same kernels in the same order).
 /// </summary>
 [TestClass]
-[DoNotParallelize] // seeds the process-wide Keras RNG
+[DoNotParallelize] // seeds the process-wide Keras RNG (through GoldenKernelTests.ExportMobileBlocks)
 public sealed class SubBatchTests
 {
     private const int Batch = 7;
@@ -20,15 +18,12 @@ public sealed class SubBatchTests
     [DataRow(QuantizationScheme.Int8)]
     public void Sub_batches_on_each_threads_arena_give_the_whole_batchs_outputs(QuantizationScheme scheme)
     {
-        KerasBackend.SetRandomSeed(31);
         int[] sample = [12, 11, 8];
-        var model = GoldenKernelTests.MobileBlocks(sample);
         int per = 12 * 11 * 8;
         var x = Enumerable.Range(0, Batch * per).Select(i => (float)Math.Sin(i * 0.37)).ToArray();
-        string path = Path.Combine(Path.GetTempPath(), $"subbatch-{Guid.NewGuid():N}.enb");
+        string path = GoldenKernelTests.ExportMobileBlocks(31, sample, scheme, x, Batch);
         try
         {
-            ModelExporter.ExportSamples(model, path, new QuantizationOptions { Scheme = scheme }, [new Trainer.Tensors.NDArray(x, [Batch, .. sample])], new Dictionary<string, EnbValue>());
             float[] whole;
             using (var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, SubBatch = Batch }))
             {
@@ -98,14 +93,11 @@ public sealed class SubBatchTests
     [TestMethod]
     public void The_default_sub_batch_is_the_largest_whose_arena_fits_the_budget()
     {
-        KerasBackend.SetRandomSeed(32);
         int[] sample = [40, 36, 8];
-        var model = GoldenKernelTests.MobileBlocks(sample);
         var x = Enumerable.Range(0, 2 * 40 * 36 * 8).Select(i => (float)Math.Cos(i * 0.11)).ToArray();
-        string path = Path.Combine(Path.GetTempPath(), $"subbatch-auto-{Guid.NewGuid():N}.enb");
+        string path = GoldenKernelTests.ExportMobileBlocks(32, sample, QuantizationScheme.F32, x, 2);
         try
         {
-            ModelExporter.ExportSamples(model, path, new QuantizationOptions { Scheme = QuantizationScheme.F32 }, [new Trainer.Tensors.NDArray(x, [2, .. sample])], new Dictionary<string, EnbValue>());
             using var auto = Interp.Load(path, new InterpreterOptions { MaxBatch = 64 });
             int s = auto.SubBatch;
             Assert.IsTrue(s is > 1 and < 64, $"a 40×36 map's arena neither fits 64 images in 1 MiB nor fails to fit two: sub-batch {s}");

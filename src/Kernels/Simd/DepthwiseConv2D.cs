@@ -559,12 +559,12 @@ internal static unsafe class DepthwiseConv2D
     /// <summary>Int32 accumulators <see cref="Int8"/> needs per thread: one output row.</summary>
     public static long Int8ScratchInts(in Window g, int m) => (long)g.OutW * g.InC * m;
 
-    // x int8 [B, H, W, C] (zero point zx)  w: the int8 kernel [KH, KW, C·M] widened to int32  bias int32 [C·M]
+    // x int8 [B, H, W, C] (zero point zx)  w: the int8 kernel [KH, KW, C·M] widened to int32, wf: the same as floats  bias int32 [C·M]
     // → y int8 [B, OH, OW, C·M], images [n0, n1), each output row accumulated in acc [OW, C·M] and requantized by the table
     // Output rows [oh0, oh1) of each image.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     // foldedBias: [C·M] bias − zx·Σ_taps w (every tap inside the image), for the check-free 3x3 columns; null: none.
-    public static void Int8(sbyte* x, int n0, int n1, int oh0, int oh1, in Window g, int zx, int* w, int* bias, int* foldedBias, RequantTable table, int m, int zy, int lo, int hi, int* acc, sbyte* y)
+    public static void Int8(sbyte* x, int n0, int n1, int oh0, int oh1, in Window g, int zx, int* w, float* wf, int* bias, int* foldedBias, RequantTable table, int m, int zy, int lo, int hi, int* acc, sbyte* y)
     {
         int c = g.InC, f = c * m;
         int lanes = Vector<int>.Count;
@@ -584,7 +584,7 @@ internal static unsafe class DepthwiseConv2D
                 if (wide)
                 {
                     // AVX-512: the whole row 16 channels at a time, edges and rows in the padding included.
-                    Int8Row3x3Wide(xn, ih0, g, owA, owB, zx, w, bias, foldedBias!, acc);
+                    Int8Row3x3Wide(xn, ih0, g, owA, owB, zx, wf, bias, foldedBias!, acc);
                     table.Block(acc, g.OutW, 0, f, zy, lo, y + ((((long)n * g.OutH) + oh) * g.OutW * f), hi);
                     continue;
                 }
@@ -695,21 +695,21 @@ internal static unsafe class DepthwiseConv2D
     /// integer sums; the folded bias is added in int32. x0: [H, W, C] at the window's first row; acc: [OW, C].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Int8Interior3x3Wide(sbyte* x0, long rs, int c, int sw, int padLeft, int owA, int owB, int* w, int* foldedBias, int* acc)
+    private static void Int8Interior3x3Wide(sbyte* x0, long rs, int c, int sw, int padLeft, int owA, int owB, float* w, int* foldedBias, int* acc)
     {
         long step = (long)sw * c;
         for (int j = 0; j < c; j += 16)
         {
-            int* wj = w + j;
-            var w0 = Vector512.ConvertToSingle(Vector512.Load(wj));
-            var w1 = Vector512.ConvertToSingle(Vector512.Load(wj + c));
-            var w2 = Vector512.ConvertToSingle(Vector512.Load(wj + (2 * c)));
-            var w3 = Vector512.ConvertToSingle(Vector512.Load(wj + (3 * c)));
-            var w4 = Vector512.ConvertToSingle(Vector512.Load(wj + (4 * c)));
-            var w5 = Vector512.ConvertToSingle(Vector512.Load(wj + (5 * c)));
-            var w6 = Vector512.ConvertToSingle(Vector512.Load(wj + (6 * c)));
-            var w7 = Vector512.ConvertToSingle(Vector512.Load(wj + (7 * c)));
-            var w8 = Vector512.ConvertToSingle(Vector512.Load(wj + (8 * c)));
+            float* wj = w + j;
+            var w0 = Vector512.Load(wj);
+            var w1 = Vector512.Load(wj + c);
+            var w2 = Vector512.Load(wj + (2 * c));
+            var w3 = Vector512.Load(wj + (3 * c));
+            var w4 = Vector512.Load(wj + (4 * c));
+            var w5 = Vector512.Load(wj + (5 * c));
+            var w6 = Vector512.Load(wj + (6 * c));
+            var w7 = Vector512.Load(wj + (7 * c));
+            var w8 = Vector512.Load(wj + (8 * c));
             var fb = Vector512.Load(foldedBias + j);
             sbyte* p = x0 + (((long)(owA * sw) - padLeft) * c) + j;
             int* ap = acc + ((long)owA * c) + j;
@@ -745,7 +745,7 @@ internal static unsafe class DepthwiseConv2D
     /// rows that reach the padding with their taps checked, Σ (x − zx)·w over the taps inside (the padding's taps are
     /// zero) in float FMAs — each product at most 255·128, nine of them exact in a float — plus the bias in int32.
     /// </summary>
-    private static void Int8Row3x3Wide(sbyte* xn, int ih0, in Window g, int owA, int owB, int zx, int* w, int* bias, int* foldedBias, int* acc)
+    private static void Int8Row3x3Wide(sbyte* xn, int ih0, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, int* acc)
     {
         int c = g.InC;
         long rs = (long)g.InW * c;
@@ -774,10 +774,10 @@ internal static unsafe class DepthwiseConv2D
                 for (int kh = r0; kh < r1; kh++)
                 {
                     sbyte* xr = xn + ((((long)(ih0 + kh) * g.InW) + iw0) * c) + j;
-                    int* wr = w + ((long)kh * 3 * c) + j;
+                    float* wr = w + ((long)kh * 3 * c) + j;
                     for (int kw = kw0; kw < kw1; kw++)
                     {
-                        sum = Vector512.FusedMultiplyAdd(Int8AsFloat(xr + ((long)kw * c)) - z, Vector512.ConvertToSingle(Vector512.Load(wr + ((long)kw * c))), sum);
+                        sum = Vector512.FusedMultiplyAdd(Int8AsFloat(xr + ((long)kw * c)) - z, Vector512.Load(wr + ((long)kw * c)), sum);
                     }
                 }
 

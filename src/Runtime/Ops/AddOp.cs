@@ -65,15 +65,7 @@ internal sealed unsafe class AddOp : OpKernel, IParallelWork
 
     public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
-        var frame = new Frame(arena, scratch, batch);
-        if (pool.Threads > 1 && Output.Elements(batch) >= 1 << 16 && Simd)
-        {
-            pool.For(this, frame);
-        }
-        else
-        {
-            Run(frame, 0, 1);
-        }
+        pool.For(this, new Frame(arena, scratch, batch), parallel: Output.Elements(batch) >= 1 << 16 && Simd);
     }
 
     /// <summary>Elements [n·chunk/chunks, n·(chunk+1)/chunks), rounded to whole 64-element blocks.</summary>

@@ -104,15 +104,7 @@ internal sealed unsafe class AvgPool2DOp : OpKernel, EdgeNet.Runtime.Threading.I
             return;
         }
 
-        var frame = new Frame(arena, scratch, batch);
-        if (batch > 1 && pool.Threads > 1)
-        {
-            pool.For(this, frame);
-        }
-        else
-        {
-            Run(frame, 0, 1);
-        }
+        pool.For(this, new Frame(arena, scratch, batch), parallel: batch > 1);
     }
 
     /// <summary>Images [batch·chunk/chunks, batch·(chunk+1)/chunks).</summary>

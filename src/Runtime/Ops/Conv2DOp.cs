@@ -27,7 +27,6 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
     private readonly int _zx, _zy, _lo, _hi;
     private readonly Int8Layer? _q;
     private readonly ConvTables? _tables;
-    private readonly int _threads;
 
     public Conv2DOp(OperatorDef op, int index, PrepareContext ctx)
         : base(op, index, ctx)
@@ -49,7 +48,6 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
 
         _act = ActivationAttr();
         _int8 = Output.Info.Type == ElementType.I8;
-        _threads = Pool.Threads;
         _ldCols = _int8 ? Int8Gemm.RowLength(_g.Patch) : _g.Patch;
         if (_int8)
         {
@@ -92,7 +90,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
 
     internal override FloatLayer? Floats => _fl;
 
-    public override long ScratchBytes(int maxBatch) => PerThreadScratch * _threads;
+    public override long ScratchBytes(int maxBatch) => PerThreadScratch * Pool.Threads;
 
     public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
@@ -116,15 +114,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
             return;
         }
 
-        var frame = new Frame(arena, scratch, batch);
-        if (pool.Threads > 1)
-        {
-            pool.For(this, frame);
-        }
-        else
-        {
-            Run(frame, 0, 1);
-        }
+        pool.For(this, new Frame(arena, scratch, batch));
 
         if (!_int8 && _act > 1)
         {

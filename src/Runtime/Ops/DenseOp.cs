@@ -156,16 +156,8 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             Int8Gemm.PrepareRows(Q(arena, Inputs[0]), rows, _k, scratch + AccBytes(rows)); // shared by the panel split
         }
 
-        var frame = new Frame(arena, scratch, batch);
         bool parallel = ByRows(rows) || ((long)rows * _k * _n >= 1 << 18 && (_int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n)) > 1);
-        if (parallel && pool.Threads > 1)
-        {
-            pool.For(this, frame);
-        }
-        else
-        {
-            Run(frame, 0, 1);
-        }
+        pool.For(this, new Frame(arena, scratch, batch), parallel: parallel);
 
         if (!_int8 && _act > 1)
         {

@@ -24,10 +24,10 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
     private readonly bool _int8;
     private readonly float[] _w = [], _b = [];
     private readonly int[] _w32 = [], _bias = [], _requant = [], _foldedBias = [];
+    private readonly float[] _wf = [];      // the int8 weights as floats (the AVX-512 int8 path multiplies in exact float FMAs)
     private readonly sbyte[] _w8 = [];
     private readonly RequantTable? _table;
     private readonly int _zx, _zy, _lo, _hi;
-    private readonly int _threads;
     private readonly Window _padded;        // the window over the bordered copy: no padding; InH = InW = 0 when not used
     private readonly long _paddedBytes;     // one bordered image, rounded to 64 bytes
 
@@ -51,7 +51,6 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
 
         _act = ActivationAttr();
         _int8 = Output.Info.Type == ElementType.I8;
-        _threads = Pool.Threads;
         _padded = BorderedWindow(_g, _m, Simd, _int8);
         _paddedBytes = _padded.InH == 0 ? 0 : (((long)_padded.InH * _padded.InW * _padded.InC * (_int8 ? 1 : 4)) + 63) / 64 * 64;
         if (_int8)
@@ -71,9 +70,10 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
             if (Simd)
             {
                 _w32 = GC.AllocateArray<int>(_w8.Length, pinned: true);
+                _wf = GC.AllocateArray<float>(_w8.Length, pinned: true);
                 for (int i = 0; i < _w8.Length; i++)
                 {
-                    _w32[i] = _w8[i];
+                    (_w32[i], _wf[i]) = (_w8[i], _w8[i]);
                 }
 
                 _table = new RequantTable(_requant, _f);
@@ -116,7 +116,7 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
 
     private long PerThreadScratch => AccBytes + _paddedBytes;
 
-    public override long ScratchBytes(int maxBatch) => PerThreadScratch * _threads;
+    public override long ScratchBytes(int maxBatch) => PerThreadScratch * Pool.Threads;
 
     /// <summary>
     /// The window over a bordered copy of one image when a 3×3 (or, in f32, 5×5), multiplier-1 SIMD convolution pads a map whose smaller output
@@ -175,15 +175,7 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
             return;
         }
 
-        var frame = new Frame(arena, scratch, batch);
-        if (pool.Threads > 1)
-        {
-            pool.For(this, frame);
-        }
-        else
-        {
-            Run(frame, 0, 1);
-        }
+        pool.For(this, new Frame(arena, scratch, batch));
     }
 
     /// <summary>Whole images when the batch covers the threads (or the multiplier is not 1), else each image's output rows split between them.</summary>
@@ -218,8 +210,9 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
                 }
 
                 fixed (int* w = _w32, b = _bias, fb = _foldedBias)
+                fixed (float* wf = _wf)
                 {
-                    SimdDw.Int8(x, first, first + 1, oh0, oh1, g, _zx, w, b, fb, _table!, _m, _zy, _lo, _hi, (int*)mine, y);
+                    SimdDw.Int8(x, first, first + 1, oh0, oh1, g, _zx, w, wf, b, fb, _table!, _m, _zy, _lo, _hi, (int*)mine, y);
                 }
             }
             else

@@ -1,7 +1,7 @@
 namespace EdgeNet.Runtime.Threading;
 
 /// <summary>
-/// A reusable barrier for the chunks of one <see cref="WorkerPool.For"/> call that must meet
+/// A reusable barrier for the chunks of one <see cref="WorkerPool.For(IParallelWork, in Frame)"/> call that must meet
 /// many times inside it (the LSTM's steps): a counter and a generation, spinning briefly and then
 /// yielding (SpinWait), allocation-free. Every chunk must call it the same number of times.
 /// </summary>

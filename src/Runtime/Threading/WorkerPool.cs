@@ -64,6 +64,22 @@ internal sealed class WorkerPool : IDisposable
 
     public int Threads { get; }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> split between the threads when <paramref name="parallel"/> (the kernel's judgement
+    /// that the call is worth splitting), else as one chunk on the caller.
+    /// </summary>
+    public void For(IParallelWork work, in Frame frame, bool parallel)
+    {
+        if (parallel)
+        {
+            For(work, frame);
+        }
+        else
+        {
+            work.Run(frame, 0, 1);
+        }
+    }
+
     /// <summary>Runs chunk 0 of <paramref name="work"/> on the caller and chunks 1.. on the workers; returns when all have.</summary>
     public void For(IParallelWork work, in Frame frame)
     {
