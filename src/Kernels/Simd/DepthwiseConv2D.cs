@@ -275,15 +275,7 @@ internal static unsafe class DepthwiseConv2D
         float* x0 = xn + ((long)ih0 * rs);   // the window's first row: read only from kernel row r0 on
         float* yrow = yn + ((long)oh * g.OutW * c);
         float* wj = w + j;
-        var w0 = Vector512.Load(wj);
-        var w1 = Vector512.Load(wj + c);
-        var w2 = Vector512.Load(wj + (2 * c));
-        var w3 = Vector512.Load(wj + (3 * c));
-        var w4 = Vector512.Load(wj + (4 * c));
-        var w5 = Vector512.Load(wj + (5 * c));
-        var w6 = Vector512.Load(wj + (6 * c));
-        var w7 = Vector512.Load(wj + (7 * c));
-        var w8 = Vector512.Load(wj + (8 * c));
+        LoadTaps(wj, c, out var w0, out var w1, out var w2, out var w3, out var w4, out var w5, out var w6, out var w7, out var w8);
         var bias = b is null ? Vector512<float>.Zero : Vector512.Load(b + j);
         float* p = x0 + (((long)(owA * sw) - g.PadLeft) * c) + j;
         float* yp = yrow + ((long)owA * c) + j;
@@ -701,15 +693,7 @@ internal static unsafe class DepthwiseConv2D
         for (int j = 0; j < c; j += 16)
         {
             float* wj = w + j;
-            var w0 = Vector512.Load(wj);
-            var w1 = Vector512.Load(wj + c);
-            var w2 = Vector512.Load(wj + (2 * c));
-            var w3 = Vector512.Load(wj + (3 * c));
-            var w4 = Vector512.Load(wj + (4 * c));
-            var w5 = Vector512.Load(wj + (5 * c));
-            var w6 = Vector512.Load(wj + (6 * c));
-            var w7 = Vector512.Load(wj + (7 * c));
-            var w8 = Vector512.Load(wj + (8 * c));
+            LoadTaps(wj, c, out var w0, out var w1, out var w2, out var w3, out var w4, out var w5, out var w6, out var w7, out var w8);
             var fb = Vector512.Load(foldedBias + j);
             sbyte* p = x0 + (((long)(owA * sw) - padLeft) * c) + j;
             int* ap = acc + ((long)owA * c) + j;
@@ -784,6 +768,15 @@ internal static unsafe class DepthwiseConv2D
                 (b + Vector512.ConvertToInt32(sum)).Store(acc + ((long)e * c) + j);
             }
         }
+    }
+
+    /// <summary>The nine 3x3 tap weights of 16 channels: w [KH·KW, C] at the first channel, c channels per tap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadTaps(float* w, int c, out Vector512<float> w0, out Vector512<float> w1, out Vector512<float> w2, out Vector512<float> w3, out Vector512<float> w4, out Vector512<float> w5, out Vector512<float> w6, out Vector512<float> w7, out Vector512<float> w8)
+    {
+        (w0, w1, w2) = (Vector512.Load(w), Vector512.Load(w + c), Vector512.Load(w + (2 * c)));
+        (w3, w4, w5) = (Vector512.Load(w + (3 * c)), Vector512.Load(w + (4 * c)), Vector512.Load(w + (5 * c)));
+        (w6, w7, w8) = (Vector512.Load(w + (6 * c)), Vector512.Load(w + (7 * c)), Vector512.Load(w + (8 * c)));
     }
 
     /// <summary>16 int8 values as floats (vpmovsxbd, vcvtdq2ps).</summary>
