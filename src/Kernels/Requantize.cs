@@ -5,7 +5,8 @@ using System.Runtime.Intrinsics.X86;
 namespace EdgeNet.Kernels;
 
 /// <summary>
-/// The int8 arithmetic as every kernel computes it: round(acc · q · 2^(shift − 31)) rounding half up
+/// The int8 arithmetic as every kernel computes it: after a weighted layer, f32(acc) · f32(q · 2^(shift − 31))
+/// clamped and rounded to even (<see cref="Layer"/>); elsewhere round(acc · q · 2^(shift − 31)) rounding half up
 /// in 64-bit integers, zero point, clamp; and float → int8 rounding half away from zero. The blob
 /// contract defines the same formulas (EdgeNet.Formats.Contract.Int8Arithmetic, which the exporter and
 /// the reference interpreter use); a golden test holds the two bit-equal, since the kernels depend on
@@ -21,6 +22,18 @@ internal static class Requantize
         long y = zeroPoint + Math.Clamp(v, int.MinValue, int.MaxValue);
         return (sbyte)Math.Clamp(y, lo, hi);
     }
+
+    /// <summary>A weighted layer's f32 requantization scale, q · 2^(shift − 31) rounded once to a float.</summary>
+    public static float LayerScale(int multiplier, int shift) => (float)Math.ScaleB(multiplier, shift - 31);
+
+    /// <summary>
+    /// A weighted layer's output (dense, conv2d, depthwise): clamp(f32(acc) · scale, lo − zp, hi − zp) rounded to the
+    /// nearest integer, ties to even, plus zp — what cvtdq2ps, vmulps, vmaxps/vminps and cvtps2dq compute per lane (scvtf,
+    /// fmul, fmax/fmin, fcvtns on arm64).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static sbyte Layer(int acc, float scale, int zeroPoint, int lo, int hi = 127) =>
+        (sbyte)((int)MathF.Round(Math.Clamp((float)acc * scale, lo - zeroPoint, hi - zeroPoint), MidpointRounding.ToEven) + zeroPoint);
 
     /// <summary>round(acc · q · 2^(shift − 31)) rounding half up, clamped to int32 (the requantization without zero point and clamp).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -41,30 +54,18 @@ internal static class Requantize
 }
 
 /// <summary>
-/// A layer's requantization table widened once at Prepare so a block of accumulators is
-/// requantized several channels at a time: 8 with AVX-512 (64-bit multiply and per-lane arithmetic
-/// shift), 4 with AVX2 (vpmuldq's exact 32×32→64 products; the arithmetic shift as a logical one of
-/// v + 2^62, which is positive and a multiple of every 2^s, minus 2^(62 − s)), 2 with NEON (smull, sshl
-/// by −s); bit-exact with <see cref="Requantize.Apply"/> (the final clamp to [lo, hi] makes the
-/// intermediate int32 clamp a no-op).
+/// A weighted layer's requantization table as f32 scales, prepared once, so a block of accumulators is
+/// requantized a vector at a time (<see cref="Requantize.Layer"/> per lane): 16 channels with AVX-512, 8 with
+/// AVX2, 8 as two 128-bit vectors with SSE2 or NEON; bit-exact with the scalar form, each step being one IEEE
+/// operation (int → float, multiply, min/max, round to nearest even).
 /// </summary>
 internal sealed unsafe class RequantTable
 {
-    private readonly long[] _mult;
-    private readonly long[] _round;
-    private readonly ulong[] _shift;
-    private readonly long[] _bias62;   // 2^(62 − s): the AVX2 path's shift of v + 2^62
-    private readonly int[] _requant;
+    private readonly float[] _scale;
 
     public RequantTable(ReadOnlySpan<int> requant, int n)
     {
-        _requant = GC.AllocateArray<int>(2 * n, pinned: true);
-        requant.CopyTo(_requant);
-        int padded = (n + 7) / 8 * 8;
-        _mult = GC.AllocateArray<long>(padded, pinned: true);
-        _round = GC.AllocateArray<long>(padded, pinned: true);
-        _shift = GC.AllocateArray<ulong>(padded, pinned: true);
-        _bias62 = GC.AllocateArray<long>(padded, pinned: true);
+        _scale = GC.AllocateArray<float>((n + 15) / 16 * 16, pinned: true);
         for (int c = 0; c < n; c++)
         {
             if (!Requantize.ShiftInRange(requant[n + c]))
@@ -72,11 +73,7 @@ internal sealed unsafe class RequantTable
                 throw new ArgumentException($"channel {c}: requantization shift {requant[n + c]} is outside -31..30");
             }
 
-            int s = 31 - requant[n + c];
-            _mult[c] = requant[c];
-            _round[c] = 1L << (s - 1);
-            _shift[c] = (ulong)s;
-            _bias62[c] = 1L << (62 - s);
+            _scale[c] = Requantize.LayerScale(requant[c], requant[n + c]);
         }
 
         N = n;
@@ -84,80 +81,73 @@ internal sealed unsafe class RequantTable
 
     public int N { get; }
 
-    public static bool Vectorized => Avx512F.IsSupported && Avx512DQ.IsSupported;
+    /// <summary>The f32 scale of channel <paramref name="c"/>.</summary>
+    public float Scale(int c) => _scale[c];
 
-    /// <summary>Which vector path <see cref="Block"/> takes on this machine.</summary>
-    public static string Path => Vectorized ? "avx512" : Avx2.IsSupported ? "avx2" : System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? "neon" : "scalar";
+    private static bool Wide => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported;
 
     /// <summary>y[r, c] for c in [c0, c1) of a [rows, N] accumulator block.</summary>
     public void Block(int* acc, int rows, int c0, int c1, int zeroPoint, int lo, sbyte* y, int hi = 127)
     {
-        fixed (long* m = _mult, rd = _round, b62 = _bias62)
-        fixed (ulong* sh = _shift)
-        fixed (int* rq = _requant)
+        fixed (float* sc = _scale)
         {
             for (int r = 0; r < rows; r++)
             {
                 int* a = acc + ((long)r * N);
                 sbyte* yr = y + ((long)r * N);
                 int c = c0;
-                if (Vectorized)
+                if (Wide)
                 {
-                    var zp = Vector512.Create((long)zeroPoint);
-                    var lov = Vector512.Create((long)lo);
-                    var hiv = Vector512.Create((long)hi);
-                    for (; c + 8 <= c1; c += 8)
+                    var zp = Vector512.Create(zeroPoint);
+                    var lov = Vector512.Create((float)(lo - zeroPoint));
+                    var hiv = Vector512.Create((float)(hi - zeroPoint));
+                    for (; c + 16 <= c1; c += 16)
                     {
-                        var v = Avx512F.ConvertToVector512Int64(Vector256.Load(a + c));
-                        v = (v * Vector512.Load(m + c)) + Vector512.Load(rd + c);
-                        v = Avx512F.ShiftRightArithmeticVariable(v, Vector512.Load(sh + c));
-                        v = Vector512.Min(Vector512.Max(v + zp, lov), hiv);
-                        var bytes = Avx512F.ConvertToVector128SByte(v);
-                        *(long*)(yr + c) = bytes.AsInt64().ToScalar();
+                        // acc [16] int32 → y [16] int8.
+                        var v = Avx512F.ConvertToVector512Single(Vector512.Load(a + c)) * Vector512.Load(sc + c);
+                        var q = Avx512F.ConvertToVector512Int32(Vector512.Min(Vector512.Max(v, lov), hiv)) + zp;
+                        Vector128.Store(Avx512F.ConvertToVector128SByte(q), yr + c);
                     }
                 }
                 else if (Avx2.IsSupported)
                 {
-                    var zp = Vector256.Create((long)zeroPoint);
-                    var lov = Vector256.Create((long)lo);
-                    var hiv = Vector256.Create((long)hi);
-                    var big = Vector256.Create(1L << 62);
-                    for (; c + 4 <= c1; c += 4)
+                    var zp = Vector256.Create(zeroPoint);
+                    var lov = Vector256.Create((float)(lo - zeroPoint));
+                    var hiv = Vector256.Create((float)(hi - zeroPoint));
+                    for (; c + 8 <= c1; c += 8)
                     {
-                        // acc and the multipliers sign-extended to 64-bit lanes: vpmuldq multiplies their low halves exactly.
-                        var a64 = Avx2.ConvertToVector256Int64(Vector128.Load(a + c));
-                        var v = Avx2.Multiply(a64.AsInt32(), Vector256.Load(m + c).AsInt32()) + Vector256.Load(rd + c);
-                        var shifted = Avx2.ShiftRightLogicalVariable((v + big).AsUInt64(), Vector256.Load(sh + c)).AsInt64() - Vector256.Load(b62 + c);
-                        var q = shifted + zp;
-                        q = Avx2.BlendVariable(q, lov, Avx2.CompareGreaterThan(lov, q).AsInt64());
-                        q = Avx2.BlendVariable(q, hiv, Avx2.CompareGreaterThan(q, hiv).AsInt64());
-                        yr[c] = (sbyte)q.GetElement(0);
-                        yr[c + 1] = (sbyte)q.GetElement(1);
-                        yr[c + 2] = (sbyte)q.GetElement(2);
-                        yr[c + 3] = (sbyte)q.GetElement(3);
+                        // acc [8] int32 → y [8] int8 (the values are in [lo, hi], so narrowing keeps them).
+                        var v = Avx.ConvertToVector256Single(Vector256.Load(a + c)) * Vector256.Load(sc + c);
+                        var q = Avx.ConvertToVector256Int32(Vector256.Min(Vector256.Max(v, lov), hiv)) + zp;
+                        var s16 = Vector256.Narrow(q, q);
+                        *(long*)(yr + c) = Vector256.Narrow(s16, s16).AsInt64().ToScalar();
                     }
                 }
-                else if (System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported)
+                else if (Sse2.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported)
                 {
-                    var zp = Vector128.Create((long)zeroPoint);
-                    var lov = Vector128.Create((long)lo);
-                    var hiv = Vector128.Create((long)hi);
-                    for (; c + 2 <= c1; c += 2)
+                    var zp = Vector128.Create(zeroPoint);
+                    var lov = Vector128.Create((float)(lo - zeroPoint));
+                    var hiv = Vector128.Create((float)(hi - zeroPoint));
+                    for (; c + 8 <= c1; c += 8)
                     {
-                        // smull: two exact 32×32→64 products; sshl by −s: the arithmetic shift right, per lane.
-                        var v = System.Runtime.Intrinsics.Arm.AdvSimd.MultiplyWideningLower(Vector64.Load(a + c), Vector64.Create(rq[c], rq[c + 1])) + Vector128.Load(rd + c);
-                        var shifted = System.Runtime.Intrinsics.Arm.AdvSimd.ShiftArithmetic(v, Vector128.Negate(Vector128.Load(sh + c).AsInt64()));
-                        var q = Vector128.Min(Vector128.Max(shifted + zp, lov), hiv);
-                        yr[c] = (sbyte)q.GetElement(0);
-                        yr[c + 1] = (sbyte)q.GetElement(1);
+                        // acc [8] int32 as two vectors → y [8] int8.
+                        var q0 = Round128(Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(Vector128.Load(a + c)) * Vector128.Load(sc + c), lov), hiv)) + zp;
+                        var q1 = Round128(Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(Vector128.Load(a + c + 4)) * Vector128.Load(sc + c + 4), lov), hiv)) + zp;
+                        var s16 = Vector128.Narrow(q0, q1);
+                        *(long*)(yr + c) = Vector128.Narrow(s16, s16).AsInt64().ToScalar();
                     }
                 }
 
                 for (; c < c1; c++)
                 {
-                    yr[c] = Requantize.Apply(a[c], rq[c], rq[N + c], zeroPoint, lo, hi);
+                    yr[c] = Requantize.Layer(a[c], sc[c], zeroPoint, lo, hi);
                 }
             }
         }
     }
+
+    /// <summary>Each lane rounded to the nearest int32, ties to even: cvtps2dq (x64), fcvtns (arm64).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Round128(Vector128<float> v) =>
+        Sse2.IsSupported ? Sse2.ConvertToVector128Int32(v) : System.Runtime.Intrinsics.Arm.AdvSimd.ConvertToInt32RoundToEven(v);
 }

@@ -159,6 +159,13 @@ public sealed partial class ArchitectureTests
             int acc = rng.Next(int.MinValue, int.MaxValue), mult = rng.Next(1 << 30, int.MaxValue), shift = rng.Next(-31, 31), zp = rng.Next(-128, 128), lo = rng.Next(2) == 0 ? -128 : Math.Max(-128, zp);
             Assert.AreEqual(EdgeNet.Formats.Contract.Int8Arithmetic.Requantize(acc, mult, shift, zp, lo), EdgeNet.Kernels.Requantize.Apply(acc, mult, shift, zp, lo), $"acc {acc} mult {mult} shift {shift} zp {zp}");
             Assert.AreEqual(EdgeNet.Formats.Contract.Int8Arithmetic.ShiftProblem(shift) is null, EdgeNet.Kernels.Requantize.ShiftInRange(shift));
+            int small = rng.Next(-(1 << 20), 1 << 20), lshift = rng.Next(-20, 1);
+            Assert.AreEqual(EdgeNet.Formats.Contract.Int8Arithmetic.LayerScale(mult, lshift), EdgeNet.Kernels.Requantize.LayerScale(mult, lshift));
+            float ls = EdgeNet.Kernels.Requantize.LayerScale(mult, lshift);
+            Assert.AreEqual(EdgeNet.Formats.Contract.Int8Arithmetic.RequantizeLayer(small, ls, zp, lo), EdgeNet.Kernels.Requantize.Layer(small, ls, zp, lo), $"acc {small} scale {ls} zp {zp}");
+            Assert.AreEqual(EdgeNet.Formats.Contract.Int8Arithmetic.RequantizeLayer(acc, ls, zp, lo), EdgeNet.Kernels.Requantize.Layer(acc, ls, zp, lo), $"acc {acc} scale {ls} zp {zp}");
+            int odd = (2 * (i % 400)) - 399;   // times ½: a tie
+            Assert.AreEqual(EdgeNet.Formats.Contract.Int8Arithmetic.RequantizeLayer(odd, 0.5f, zp, lo), EdgeNet.Kernels.Requantize.Layer(odd, 0.5f, zp, lo), $"acc {odd} scale ½ zp {zp}");
             float x = (float)((rng.NextDouble() - 0.5) * 300), scale = (float)(rng.NextDouble() + 0.01);
             Assert.AreEqual(EdgeNet.Formats.Contract.Int8Arithmetic.Quantize(x, scale, zp), EdgeNet.Kernels.Requantize.Quantize(x, scale, zp));
         }

@@ -1,3 +1,4 @@
+using EdgeNet.Kernels;
 using EdgeNet.Kernels.Simd;
 
 namespace EdgeNet.Runtime.Tests;
@@ -24,5 +25,55 @@ public sealed class InstructionSetTests
         Assert.AreEqual(expected, PackedGemm.Isa, "float GEMM level");
         string int8 = expected switch { "avx512" => "avx512bw vpmaddwd", "avx2" => System.Runtime.Intrinsics.X86.AvxVnni.IsSupported ? "avx2 vpdpwssd (avx-vnni)" : "avx2 vpmaddwd", _ => Int8Gemm.DotProduct ? "arm64 sdot" : "vector128 pmaddwd" };
         Assert.AreEqual(int8, Int8Gemm.Isa, "int8 GEMM level");
+    }
+
+    /// <summary>
+    /// A weighted layer's requantization a vector at a time (16 lanes, 8, or two of 4 at this run's level) equals the
+    /// scalar form for every lane: ties (acc · scale exactly k + ½), accumulators beyond 2^24 (rounded on the way to
+    /// float), the int32 extremes (clamped in float), a fused-ReLU floor, 37 channels (a vector tail).
+    /// </summary>
+    [TestMethod]
+    public unsafe void Layer_requantization_vectors_equal_the_scalar_form()
+    {
+        const int n = 37, rows = 64;
+        var rng = new Random(5);
+        var requant = new int[2 * n];
+        for (int c = 0; c < n; c++)
+        {
+            requant[c] = rng.Next(1 << 30, int.MaxValue);
+            requant[n + c] = c % 5 == 0 ? 0 : rng.Next(-20, 0);   // shift 0: scale q/2^31 near ½, where ties are frequent
+        }
+
+        requant[0] = 1 << 30;   // channel 0: the scale exactly ½
+        requant[n] = 0;
+        var table = new RequantTable(requant, n);
+        var acc = new int[rows * n];
+        for (int i = 0; i < acc.Length; i++)
+        {
+            int c = i % n;
+            acc[i] = (i / n) switch
+            {
+                0 => int.MaxValue,
+                1 => int.MinValue,
+                2 => (1 << 24) + 1 + (2 * c),
+                3 => 2 * rng.Next(-300, 300) + 1,   // odd: a tie when the scale is ½
+                _ => rng.Next(-(1 << (i % 27)), 1 << (i % 27)),
+            };
+        }
+
+        foreach (var (zp, lo, hi) in new[] { (-3, -128, 127), (-20, -20, 127), (5, 5, 90) })
+        {
+            var y = new sbyte[acc.Length];
+            fixed (int* a = acc)
+            fixed (sbyte* yp = y)
+            {
+                table.Block(a, rows, 0, n, zp, lo, yp, hi);
+            }
+
+            for (int i = 0; i < acc.Length; i++)
+            {
+                Assert.AreEqual(Requantize.Layer(acc[i], table.Scale(i % n), zp, lo, hi), y[i], $"row {i / n} channel {i % n}: acc {acc[i]} scale {table.Scale(i % n)} zp {zp} [{lo}, {hi}]");
+            }
+        }
     }
 }

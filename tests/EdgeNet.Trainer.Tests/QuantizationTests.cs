@@ -54,6 +54,30 @@ public sealed class QuantizationTests
         }
     }
 
+    /// <summary>
+    /// A weighted layer's output in fp32, worked by hand: q = 2^30 with shift 0 is the scale ½, so 5 → 2.5 → 2 and
+    /// 7 → 3.5 → 4 (ties to even, both signs), 2^24 + 1 becomes the float 2^24 before the multiply, the int32 extremes
+    /// clamp to the bounds, a fused ReLU floors at the zero point.
+    /// </summary>
+    [TestMethod]
+    public void Layer_requantization_is_fp32_rounding_ties_to_even()
+    {
+        float half = Int8Arithmetic.LayerScale(1 << 30, 0);
+        Assert.AreEqual(0.5f, half);
+        Assert.AreEqual(0.75f, Int8Arithmetic.LayerScale(3 << 29, 0));
+        Assert.AreEqual(0.75f / 1024, Int8Arithmetic.LayerScale(3 << 29, -10));
+        Assert.AreEqual((sbyte)2, Int8Arithmetic.RequantizeLayer(5, half, 0, -128));
+        Assert.AreEqual((sbyte)4, Int8Arithmetic.RequantizeLayer(7, half, 0, -128));
+        Assert.AreEqual((sbyte)-2, Int8Arithmetic.RequantizeLayer(-5, half, 0, -128));
+        Assert.AreEqual((sbyte)-4, Int8Arithmetic.RequantizeLayer(-7, half, 0, -128));
+        Assert.AreEqual((sbyte)13, Int8Arithmetic.RequantizeLayer(5, half, 11, -128));      // 2.5 → 2, then + 11
+        Assert.AreEqual((sbyte)10, Int8Arithmetic.RequantizeLayer(33_554_433, 1f / (1 << 22), 2, -128)); // 2^25 + 1 → 2^25 as a float: 8, + 2
+        Assert.AreEqual((sbyte)127, Int8Arithmetic.RequantizeLayer(int.MaxValue, half, 0, -128));
+        Assert.AreEqual((sbyte)-128, Int8Arithmetic.RequantizeLayer(int.MinValue, half, 0, -128));
+        Assert.AreEqual((sbyte)-7, Int8Arithmetic.RequantizeLayer(-1000, half, -7, -7));     // a fused ReLU: lo = zp
+        Assert.AreEqual((sbyte)60, Int8Arithmetic.RequantizeLayer(1000, half, -7, -7, 60));  // ReLU6's cap
+    }
+
     [TestMethod]
     public void Int8_reference_path_matches_the_float_predictions_for_mlp_and_cnn()
     {

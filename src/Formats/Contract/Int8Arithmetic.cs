@@ -6,7 +6,8 @@ namespace EdgeNet.Formats.Contract;
 /// The int8 arithmetic of the blob contract (the TensorFlow Lite int8 spec as EdgeNet stores it,
 /// docs/format.md "Quantization"): symmetric per-channel weights in [−127, 127], asymmetric
 /// per-tensor activations, int32 biases with scale = input_scale · weight_scale, and requantization
-/// by a fixed-point multiplier q · 2^(shift − 31). The exporter computes the constants here, the
+/// by a multiplier stored as q · 2^(shift − 31): applied in fp32 after a weighted layer
+/// (<see cref="RequantizeLayer"/>), in fixed point elsewhere (<see cref="Requantize"/>). The exporter computes the constants here, the
 /// reference interpreter and every runtime kernel apply them with these functions (the SIMD kernels
 /// are tested bit-exact against <see cref="Requantize"/>).
 /// </summary>
@@ -100,10 +101,27 @@ internal static class Int8Arithmetic
         return (int)Math.Clamp(v, int.MinValue, int.MaxValue);
     }
 
-    /// <summary>An int8 layer's output: clamp(zp_out + round(acc · M), lo, hi) with the bounds of <see cref="ActivationBounds"/>.</summary>
+    /// <summary>clamp(zp_out + round(acc · M), lo, hi) in integers (add, mul, pools and the int8 → int8 quantize).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static sbyte Requantize(int acc, int multiplier, int shift, int zeroPoint, int lo, int hi = 127) =>
         (sbyte)Math.Clamp((long)zeroPoint + MultiplyByQuantizedMultiplier(acc, multiplier, shift), lo, hi);
+
+    /// <summary>
+    /// A weighted layer's (dense, conv2d, depthwise_conv2d) requantization scale in f32: q · 2^(shift − 31), exact
+    /// in a double, rounded once to the nearest float.
+    /// </summary>
+    public static float LayerScale(int multiplier, int shift) => (float)Math.ScaleB(multiplier, shift - 31);
+
+    /// <summary>
+    /// A weighted layer's output in fp32 arithmetic (XNNPACK's fp32 requantization, ONNX Runtime's QLinearConv):
+    /// v = f32(acc) · scale, both steps rounded to nearest even; clamped to [lo − zp, hi − zp]; rounded to the nearest
+    /// integer, ties to even; plus zp. Every step is an IEEE operation with one answer, so each vector width gives
+    /// the same codes; clamping before rounding equals clamping after (the bounds are integers), and the float never
+    /// leaves int32's range.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static sbyte RequantizeLayer(int acc, float scale, int zeroPoint, int lo, int hi = 127) =>
+        (sbyte)((int)MathF.Round(Math.Clamp((float)acc * scale, lo - zeroPoint, hi - zeroPoint), MidpointRounding.ToEven) + zeroPoint);
 
     /// <summary>
     /// The int8 clamp a fused activation becomes on an output of scale <paramref name="scale"/> and zero point

@@ -142,7 +142,7 @@ internal static unsafe class Conv2D
                             }
                         }
 
-                        y[((((long)n * g.OutH + oh) * g.OutW + ow) * f) + c] = Requantize.Apply(acc, requant[c], requant[f + c], zy, lo, hi);
+                        y[((((long)n * g.OutH + oh) * g.OutW + ow) * f) + c] = Requantize.Layer(acc, Requantize.LayerScale(requant[c], requant[f + c]), zy, lo, hi);
                     }
                 }
             }

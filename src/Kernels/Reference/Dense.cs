@@ -87,7 +87,7 @@ internal static unsafe class Dense
                     acc += (x[((long)r * k) + i] - zx) * w[((long)i * n) + c];
                 }
 
-                y[((long)r * n) + c] = Requantize.Apply(acc, requant[c], requant[n + c], zy, lo, hi);
+                y[((long)r * n) + c] = Requantize.Layer(acc, Requantize.LayerScale(requant[c], requant[n + c]), zy, lo, hi);
             }
         }
     }

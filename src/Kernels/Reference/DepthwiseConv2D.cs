@@ -137,7 +137,7 @@ internal static unsafe class DepthwiseConv2D
                             }
                         }
 
-                        y[((((long)n * g.OutH + oh) * g.OutW + ow) * f) + o] = Requantize.Apply(acc, requant[o], requant[f + o], zy, lo, hi);
+                        y[((((long)n * g.OutH + oh) * g.OutW + ow) * f) + o] = Requantize.Layer(acc, Requantize.LayerScale(requant[o], requant[f + o]), zy, lo, hi);
                     }
                 }
             }

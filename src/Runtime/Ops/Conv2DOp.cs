@@ -80,13 +80,22 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
         _tables = Simd ? new ConvTables(_g) : null;
     }
 
+    /// <summary>
+    /// int8 output rows per accumulator tile: the GEMM's int32 sums for these rows [tile, F] stay in L1/L2
+    /// until they are requantized (a whole 112×112×96 expansion's sums are 4.8 MB, as much as its f32 output).
+    /// A multiple of the 8-row micro-tile.
+    /// </summary>
+    internal const int AccTileBytes = 48 * 1024;
+
+    private int AccTileRows => Math.Min(_g.OutH * _g.OutW, Math.Max(8, AccTileBytes / (_f * sizeof(int)) / 8 * 8));
+
     // The padded image [PaddedH, PaddedW, C] (f32, or int16 for the pair kernels) or, int8 on
-    // arm64, im2col rows [OH·OW, ldCols]; then for int8 the int32 accumulators [OH·OW, F].
+    // arm64, im2col rows [tile, ldCols]; then for int8 the int32 accumulators [tile, F].
     private long InputScratch => _tables != null
         ? ((_tables.PaddedElements * (_int8 ? sizeof(short) : sizeof(float))) + 63) / 64 * 64
-        : (((long)_g.OutH * _g.OutW * _ldCols * Int8Gemm.RowElementSize) + 63) / 64 * 64;
+        : (((long)AccTileRows * _ldCols * Int8Gemm.RowElementSize) + 63) / 64 * 64;
 
-    private long PerThreadScratch => !Simd ? 0 : InputScratch + (_int8 ? (long)_g.OutH * _g.OutW * _f * sizeof(int) : 0) + 64;
+    private long PerThreadScratch => !Simd ? 0 : InputScratch + (_int8 ? (long)AccTileRows * _f * sizeof(int) : 0) + 64;
 
     internal override FloatLayer? Floats => _fl;
 
@@ -144,36 +153,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
 
             if (_int8)
             {
-                int* acc = (int*)(mine + InputScratch);
-                fixed (short* w = _q!.Packed)
-                fixed (int* b0 = _q.FoldedBias)
-                {
-                    sbyte* image = Q(arena, Inputs[0]) + ((long)n * inImage);
-                    if (_tables != null)
-                    {
-                        short* padded = (short*)mine;
-                        _tables.Pad(image, _g, padded, (short)_zx);
-                        fixed (int* rowOff = _tables.Rows, colOff = _tables.Cols)
-                        {
-                            Int8Gemm.RunPairs(new TableRows<short>(padded, rowOff + rowStart, colOff), rows, _tables.Cols.Length, w, b0, _f, acc, _f, 0, Int8Gemm.Panels(_f));
-                        }
-                    }
-                    else
-                    {
-                        if (Int8Gemm.RowElementSize == 1)
-                        {
-                            SimdConv.Im2Col(image, _g, (sbyte*)mine, (sbyte)_zx, _ldCols, rowStart, rows);
-                        }
-                        else
-                        {
-                            SimdConv.Im2ColWiden(image, _g, (short*)mine, (short)_zx, _ldCols, rowStart, rows);
-                        }
-
-                        Int8Gemm.Run(mine, _ldCols, rows, _g.Patch, w, b0, _f, acc, _f, 0, Int8Gemm.Panels(_f));
-                    }
-
-                    _q.Table!.Block(acc, rows, 0, _f, _zy, _lo, Q(arena, Output) + ((((long)n * allRows) + rowStart) * _f), _hi);
-                }
+                RunInt8(Q(arena, Inputs[0]) + ((long)n * inImage), mine, Q(arena, Output) + ((((long)n * allRows) + rowStart) * _f), rowStart, rows);
             }
             else
             {
@@ -185,6 +165,50 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
                     var a = new TableRows<float>(padded, rowOff + rowStart, colOff);
                     PackedGemm.Run(a, rows, _g.Patch, w, b, _f, _act == 1 ? 1 : 0, F(arena, Output) + ((((long)n * allRows) + rowStart) * _f), _f, 0, PackedGemm.Panels(_f));
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Output rows [rowStart, rowStart + rows) of one int8 image, a tile of <see cref="AccTileRows"/> at a time:
+    /// the GEMM's int32 sums for the tile, then their requantization while they are still in cache.
+    /// </summary>
+    private void RunInt8(sbyte* image, byte* mine, sbyte* y, int rowStart, int rows)
+    {
+        int* acc = (int*)(mine + InputScratch);
+        int tile = AccTileRows;
+        fixed (short* w = _q!.Packed)
+        fixed (int* b0 = _q.FoldedBias, rowOff = _tables?.Rows, colOff = _tables?.Cols)
+        {
+            if (_tables != null)
+            {
+                _tables.Pad(image, _g, (short*)mine, (short)_zx);
+            }
+
+            for (int t = 0; t < rows; t += tile)
+            {
+                int count = Math.Min(tile, rows - t);
+                if (_tables != null)
+                {
+                    Int8Gemm.RunPairs(new TableRows<short>((short*)mine, rowOff + rowStart + t, colOff), count, _tables.Cols.Length, w, b0, _f, acc, _f, 0, Int8Gemm.Panels(_f));
+                }
+                else
+                {
+                    // x: [tile, ldCols] im2col rows, int8 (SDOT) or int16 (pairs).
+                    if (Int8Gemm.RowElementSize == 1)
+                    {
+                        SimdConv.Im2Col(image, _g, (sbyte*)mine, (sbyte)_zx, _ldCols, rowStart + t, count);
+                    }
+                    else
+                    {
+                        SimdConv.Im2ColWiden(image, _g, (short*)mine, (short)_zx, _ldCols, rowStart + t, count);
+                    }
+
+                    Int8Gemm.Run(mine, _ldCols, count, _g.Patch, w, b0, _f, acc, _f, 0, Int8Gemm.Panels(_f));
+                }
+
+                // acc: [count, F] int32 → y rows [count, F] int8.
+                _q.Table!.Block(acc, count, 0, _f, _zy, _lo, y + ((long)t * _f), _hi);
             }
         }
     }

@@ -345,7 +345,7 @@ internal sealed class ReferenceInterpreter
                             }
                         }
 
-                        y[((((img * g.OutH) + oh) * g.OutW) + ow) * f + o] = Int8Arithmetic.Requantize(acc, mult[o], shift[o], zy, clamp.Lo, clamp.Hi);
+                        y[((((img * g.OutH) + oh) * g.OutW) + ow) * f + o] = Int8Arithmetic.RequantizeLayer(acc, Int8Arithmetic.LayerScale(mult[o], shift[o]), zy, clamp.Lo, clamp.Hi);
                     }
                 }
             }
@@ -532,7 +532,7 @@ internal sealed class ReferenceInterpreter
                     acc += (x[(r * inDim) + i] - zx) * w[(i * units) + c];
                 }
 
-                y[(r * units) + c] = Int8Arithmetic.Requantize(acc, mult[c], shift[c], zy, lo, hi);
+                y[(r * units) + c] = Int8Arithmetic.RequantizeLayer(acc, Int8Arithmetic.LayerScale(mult[c], shift[c]), zy, lo, hi);
             }
         }
 
@@ -617,7 +617,7 @@ internal sealed class ReferenceInterpreter
                     int o = (((img * g.OutH) + oh) * g.OutW + ow) * g.OutC;
                     for (int c = 0; c < g.OutC; c++)
                     {
-                        y[o + c] = Int8Arithmetic.Requantize(acc[c], mult[c], shift[c], zy, lo, hi);
+                        y[o + c] = Int8Arithmetic.RequantizeLayer(acc[c], Int8Arithmetic.LayerScale(mult[c], shift[c]), zy, lo, hi);
                     }
                 }
             }
