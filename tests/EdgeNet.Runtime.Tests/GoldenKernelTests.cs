@@ -54,19 +54,20 @@ public sealed class GoldenKernelTests
             x = new Flatten().Apply(x);
             return new Model(input, new Dense(4).Apply(x));
         }, [7, 6, 3]);
-        // 3×3 depthwise on maps MobileNetV2's early blocks have: 128 channels (whole 16-lane vectors), a 30×33 map at
-        // stride 1 (channels outer: three input rows overflow L1; four-column blocks, edge columns, rows in the padding),
-        // stride 2, and a 15×17 map at stride 1 too large to be bordered; f32 and int8 (float FMAs on exact integers). The
+        // 3×3 depthwise on maps MobileNetV2's early blocks have: 128 channels (whole 16-lane vectors), a 57×33 map at
+        // stride 1 and at stride 2 (both channels outer: three input rows overflow L1; four-column blocks, edge columns,
+        // rows in the padding), and a 29×17 map at stride 1 (rows outer) too large to be bordered; f32 and int8 (float
+        // FMAs on exact integers). The
         // trainer's CPU backend runs the same SIMD kernel, so the reference variant is what catches a wrong one.
         yield return ("depthwise 3x3 wide maps s1, s2", () =>
         {
-            var input = Trainer.Keras.Models.Input.Create([30, 33, 128]);
+            var input = Trainer.Keras.Models.Input.Create([57, 33, 128]);
             var x = new DepthwiseConv2D([3, 3], [1, 1], "same").Apply(input);
             x = new ReLU(6f).Apply(x);
             x = new DepthwiseConv2D([3, 3], [2, 2], "same").Apply(x);
             x = new DepthwiseConv2D([3, 3], [1, 1], "same", activation: "relu").Apply(x);
             return new Model(input, new Flatten().Apply(x));   // every output compared: an edge tap lost in a pool would not show
-        }, [30, 33, 128]);
+        }, [57, 33, 128]);
         // 5×5 depthwise (MNASNet's, EfficientNet's): the check-free columns blocked by four (13 wide: two blocks and one
         // more), a channel tail past the last vector (20 = 16 + 4), stride 2, and the small maps bordered first.
         yield return ("depthwise 5x5 same s1, s2", () =>

@@ -234,10 +234,11 @@ internal static unsafe class DepthwiseConv2D
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows3x3Wide(float* xn, int oh0, int oh1, in Window g, int owA, int owB, float* w, float* b, int act, float* yn)
     {
-        // Channels outer where an input row is read by three output rows and three rows of every channel overflow L1
-        // (MobileNetV2 224: 56×56×144 and 28×28×192 at stride 1, 164 → 110 and 71 → 42 µs); rows outer elsewhere, where
-        // the next vector of channels is the next cache line (stride 2, and the small maps: 7×7×960 17 → 26 µs channels outer).
-        bool channelsOuter = g.SH == 1 && g.OutH >= 28 && 3L * g.InW * g.InC * sizeof(float) > 48 * 1024;
+        // Channels outer where an input row is read by more than one output row and three rows of every channel
+        // overflow L1 (MobileNetV2 224: 56×56×144 and 28×28×192 at stride 1, 164 → 110 and 71 → 42 µs; 56×56×144 at
+        // stride 2, 95 → 70 µs); rows outer on the small maps, where the next vector of channels is the next cache line
+        // (7×7×960: 17 → 26 µs channels outer; 28×28×192 and 14×14×576 at stride 2: no difference).
+        bool channelsOuter = g.OutH >= 28 && 3L * g.InW * g.InC * sizeof(float) > 48 * 1024;
         int c = g.InC;
         if (channelsOuter)
         {
