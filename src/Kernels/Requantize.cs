@@ -55,8 +55,8 @@ internal static class Requantize
 
 /// <summary>
 /// A weighted layer's requantization table as f32 scales, prepared once, so a block of accumulators is
-/// requantized a vector at a time (<see cref="Requantize.Layer"/> per lane): 16 channels with AVX-512, 8 with
-/// AVX2, 8 as two 128-bit vectors with SSE2 or NEON; bit-exact with the scalar form, each step being one IEEE
+/// requantized a vector at a time (<see cref="Requantize.Layer"/> per lane): 16 channels with AVX-512, then 8
+/// with AVX2, then 4 with SSE2 or NEON, the last few one by one; bit-exact with the scalar form, each step being one IEEE
 /// operation (int → float, multiply, min/max, round to nearest even).
 /// </summary>
 internal sealed unsafe class RequantTable
@@ -109,8 +109,10 @@ internal sealed unsafe class RequantTable
                         Vector128.Store(Avx512F.ConvertToVector128SByte(q), yr + c);
                     }
                 }
-                else if (Avx2.IsSupported)
+
+                if (Avx2.IsSupported)
                 {
+                    // AVX2, or the 8 channels after AVX-512's last whole vector (MobileNetV2 α 0.35's 8-channel projections).
                     var zp = Vector256.Create(zeroPoint);
                     var lov = Vector256.Create((float)(lo - zeroPoint));
                     var hiv = Vector256.Create((float)(hi - zeroPoint));
@@ -123,18 +125,19 @@ internal sealed unsafe class RequantTable
                         *(long*)(yr + c) = Vector256.Narrow(s16, s16).AsInt64().ToScalar();
                     }
                 }
-                else if (Sse2.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported)
+
+                if (Sse2.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported)
                 {
+                    // 128-bit vectors (SSE2, NEON), or the last 4 channels of the wider paths.
                     var zp = Vector128.Create(zeroPoint);
                     var lov = Vector128.Create((float)(lo - zeroPoint));
                     var hiv = Vector128.Create((float)(hi - zeroPoint));
-                    for (; c + 8 <= c1; c += 8)
+                    for (; c + 4 <= c1; c += 4)
                     {
-                        // acc [8] int32 as two vectors → y [8] int8.
-                        var q0 = Round128(Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(Vector128.Load(a + c)) * Vector128.Load(sc + c), lov), hiv)) + zp;
-                        var q1 = Round128(Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(Vector128.Load(a + c + 4)) * Vector128.Load(sc + c + 4), lov), hiv)) + zp;
-                        var s16 = Vector128.Narrow(q0, q1);
-                        *(long*)(yr + c) = Vector128.Narrow(s16, s16).AsInt64().ToScalar();
+                        // acc [4] int32 → y [4] int8.
+                        var q = Round128(Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(Vector128.Load(a + c)) * Vector128.Load(sc + c), lov), hiv)) + zp;
+                        var s16 = Vector128.Narrow(q, q);
+                        *(int*)(yr + c) = Vector128.Narrow(s16, s16).AsInt32().ToScalar();
                     }
                 }
 

@@ -30,12 +30,12 @@ public sealed class InstructionSetTests
     /// <summary>
     /// A weighted layer's requantization a vector at a time (16 lanes, 8, or two of 4 at this run's level) equals the
     /// scalar form for every lane: ties (acc · scale exactly k + ½), accumulators beyond 2^24 (rounded on the way to
-    /// float), the int32 extremes (clamped in float), a fused-ReLU floor, 37 channels (a vector tail).
+    /// float), the int32 extremes (clamped in float), a fused-ReLU floor, 45 channels (16 + 16 + 8 + 4 + 1: every step of the tail).
     /// </summary>
     [TestMethod]
     public unsafe void Layer_requantization_vectors_equal_the_scalar_form()
     {
-        const int n = 37, rows = 64;
+        const int n = 45, rows = 64;
         var rng = new Random(5);
         var requant = new int[2 * n];
         for (int c = 0; c < n; c++)
