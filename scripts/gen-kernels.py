@@ -77,8 +77,13 @@ def kernel(bits: int, rows: int) -> str:
 """
 
 
-def relu(v: str, names: list[str], zero: str = "zero") -> str:
-    return " ".join(f"{n} = {v}.Max({n}, {zero});" for n in names)
+def activation(v: str, names: list[str], pad: str) -> str:
+    """The fused activation on the accumulators before they are stored: act 1 relu, 4 relu6 (clamped to [0, 6])."""
+    zero, six = v + "<float>.Zero", v + ".Create(6f)"
+    inner = pad + "    "
+    relus = "\n".join(f"{inner}{n} = {v}.Max({n}, {zero});" for n in names)
+    relu6s = "\n".join(f"{inner}{n} = {v}.Min({v}.Max({n}, {zero}), {six});" for n in names)
+    return f"{pad}if (act == 1)\n{pad}{{\n{relus}\n{pad}}}\n{pad}else if (act == 4)\n{pad}{{\n{relu6s}\n{pad}}}"
 
 
 def panel(bits: int, rows: int) -> str:
@@ -98,7 +103,6 @@ def panel(bits: int, rows: int) -> str:
     {{
         // One NR = {nr}-column panel of B ([k][NR], packed) against every row of A; {rows} rows at a time
         // ({2 * rows} accumulators), then the remaining rows one by one. c: [m, nr] at stride ldc.
-        var zero = {v}<float>.Zero;
         var b0v = {v}.Load(bias);
         var b1v = {v}.Load(bias + {lanes});
         int r = 0;
@@ -115,10 +119,7 @@ def panel(bits: int, rows: int) -> str:
 {steps}
             }}
 
-            if (act == 1)
-            {{
-                {relu(v, accs)}
-            }}
+{activation(v, accs, "            ")}
 
 {stores}
         }}
@@ -136,11 +137,7 @@ def panel(bits: int, rows: int) -> str:
                 c01 = {v}.FusedMultiplyAdd(x, {v}.Load(bp + {lanes}), c01);
             }}
 
-            if (act == 1)
-            {{
-                c00 = {v}.Max(c00, zero);
-                c01 = {v}.Max(c01, zero);
-            }}
+{activation(v, ["c00", "c01"], "            ")}
 
             PanelStore.Two(c + ((long)r * ldc), c00, c01, nr);
         }}
@@ -163,7 +160,6 @@ def panel_half(bits: int, rows: int) -> str:
         where TA : struct, IRowSource<float>
     {{
         // b: one panel [k][{nr}] of which the first {lanes} columns are used; c: [m, nr] at stride ldc.
-        var zero = {v}<float>.Zero;
         var b0v = {v}.Load(bias);
         int r = 0;
         for (; r + {rows} <= m; r += {rows})
@@ -178,10 +174,7 @@ def panel_half(bits: int, rows: int) -> str:
 {steps}
             }}
 
-            if (act == 1)
-            {{
-                {relu(v, accs)}
-            }}
+{activation(v, accs, "            ")}
 
 {stores}
         }}
@@ -197,10 +190,7 @@ def panel_half(bits: int, rows: int) -> str:
                 c0 = {v}.FusedMultiplyAdd({v}.Create(a0[o]), {v}.Load(bp), c0);
             }}
 
-            if (act == 1)
-            {{
-                c0 = {v}.Max(c0, zero);
-            }}
+{activation(v, ["c0"], "            ")}
 
             PanelStore.One(c + ((long)r * ldc), c0, nr);
         }}
@@ -232,13 +222,7 @@ def two_panels(bits: int) -> str:
                 c3 = {v}.FusedMultiplyAdd(x, {v}.Load(bq + {lanes}), c3);
             }}
 
-            if (act == 1)
-            {{
-                c0 = {v}.Max(c0, {v}<float>.Zero);
-                c1 = {v}.Max(c1, {v}<float>.Zero);
-                c2 = {v}.Max(c2, {v}<float>.Zero);
-                c3 = {v}.Max(c3, {v}<float>.Zero);
-            }}
+{activation(v, ["c0", "c1", "c2", "c3"], "            ")}
 
             float* dst = c + ((long)r * ldc);
             {v}.Store(c0, dst);

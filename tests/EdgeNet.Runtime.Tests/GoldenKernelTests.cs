@@ -3,6 +3,7 @@ using EdgeNet.Formats.Enb;
 using EdgeNet.Trainer.Autograd;
 using EdgeNet.Trainer.Export;
 using EdgeNet.Trainer.Keras;
+using EdgeNet.Trainer.Keras.Initializers;
 using EdgeNet.Trainer.Keras.Layers;
 using EdgeNet.Trainer.Keras.Models;
 using EdgeNet.Trainer.Tensors;
@@ -45,6 +46,21 @@ public sealed class GoldenKernelTests
             x = new GlobalAveragePooling2D().Apply(x);
             return new Model(input, new Dense(3).Apply(x));
         }, [19, 23, 40]);
+        // ReLU6 applied by the float GEMMs as they store (the export fuses a ReLU(6) layer into the layer before it):
+        // pointwise rows, the implicit-GEMM 3×3, a Dense at batch 1's few rows; weights drawn so the sums spread across
+        // 0..6 and past it, so a wrong cap or floor shows.
+        yield return ("relu6 fused in the gemms", () =>
+        {
+            var input = Trainer.Keras.Models.Input.Create([11, 13, 40]);
+            var x = new Conv2D(48, [1, 1], kernelInitializer: Initializer.RandomUniform(-0.3f, 0.6f)).Apply(input);
+            x = new ReLU(6f).Apply(x);
+            x = new Conv2D(20, [3, 3], padding: "same", kernelInitializer: Initializer.RandomUniform(-0.05f, 0.06f)).Apply(x);
+            x = new ReLU(6f).Apply(x);
+            x = new GlobalAveragePooling2D().Apply(x);
+            x = new Dense(17, kernelInitializer: Initializer.RandomUniform(-0.3f, 0.45f)).Apply(x);
+            x = new ReLU(6f).Apply(x);
+            return new Model(input, new Dense(3).Apply(x));
+        }, [11, 13, 40]);
         yield return ("depthwise x2 same + avg pools", () =>
         {
             var input = Trainer.Keras.Models.Input.Create([7, 6, 3]);

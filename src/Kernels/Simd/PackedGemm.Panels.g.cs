@@ -15,7 +15,6 @@ internal static unsafe partial class PackedGemm
     {
         // One NR = 32-column panel of B ([k][NR], packed) against every row of A; 8 rows at a time
         // (16 accumulators), then the remaining rows one by one. c: [m, nr] at stride ldc.
-        var zero = Vector512<float>.Zero;
         var b0v = Vector512.Load(bias);
         var b1v = Vector512.Load(bias + 16);
         int r = 0;
@@ -41,7 +40,41 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c00 = Vector512.Max(c00, zero); c01 = Vector512.Max(c01, zero); c10 = Vector512.Max(c10, zero); c11 = Vector512.Max(c11, zero); c20 = Vector512.Max(c20, zero); c21 = Vector512.Max(c21, zero); c30 = Vector512.Max(c30, zero); c31 = Vector512.Max(c31, zero); c40 = Vector512.Max(c40, zero); c41 = Vector512.Max(c41, zero); c50 = Vector512.Max(c50, zero); c51 = Vector512.Max(c51, zero); c60 = Vector512.Max(c60, zero); c61 = Vector512.Max(c61, zero); c70 = Vector512.Max(c70, zero); c71 = Vector512.Max(c71, zero);
+                c00 = Vector512.Max(c00, Vector512<float>.Zero);
+                c01 = Vector512.Max(c01, Vector512<float>.Zero);
+                c10 = Vector512.Max(c10, Vector512<float>.Zero);
+                c11 = Vector512.Max(c11, Vector512<float>.Zero);
+                c20 = Vector512.Max(c20, Vector512<float>.Zero);
+                c21 = Vector512.Max(c21, Vector512<float>.Zero);
+                c30 = Vector512.Max(c30, Vector512<float>.Zero);
+                c31 = Vector512.Max(c31, Vector512<float>.Zero);
+                c40 = Vector512.Max(c40, Vector512<float>.Zero);
+                c41 = Vector512.Max(c41, Vector512<float>.Zero);
+                c50 = Vector512.Max(c50, Vector512<float>.Zero);
+                c51 = Vector512.Max(c51, Vector512<float>.Zero);
+                c60 = Vector512.Max(c60, Vector512<float>.Zero);
+                c61 = Vector512.Max(c61, Vector512<float>.Zero);
+                c70 = Vector512.Max(c70, Vector512<float>.Zero);
+                c71 = Vector512.Max(c71, Vector512<float>.Zero);
+            }
+            else if (act == 4)
+            {
+                c00 = Vector512.Min(Vector512.Max(c00, Vector512<float>.Zero), Vector512.Create(6f));
+                c01 = Vector512.Min(Vector512.Max(c01, Vector512<float>.Zero), Vector512.Create(6f));
+                c10 = Vector512.Min(Vector512.Max(c10, Vector512<float>.Zero), Vector512.Create(6f));
+                c11 = Vector512.Min(Vector512.Max(c11, Vector512<float>.Zero), Vector512.Create(6f));
+                c20 = Vector512.Min(Vector512.Max(c20, Vector512<float>.Zero), Vector512.Create(6f));
+                c21 = Vector512.Min(Vector512.Max(c21, Vector512<float>.Zero), Vector512.Create(6f));
+                c30 = Vector512.Min(Vector512.Max(c30, Vector512<float>.Zero), Vector512.Create(6f));
+                c31 = Vector512.Min(Vector512.Max(c31, Vector512<float>.Zero), Vector512.Create(6f));
+                c40 = Vector512.Min(Vector512.Max(c40, Vector512<float>.Zero), Vector512.Create(6f));
+                c41 = Vector512.Min(Vector512.Max(c41, Vector512<float>.Zero), Vector512.Create(6f));
+                c50 = Vector512.Min(Vector512.Max(c50, Vector512<float>.Zero), Vector512.Create(6f));
+                c51 = Vector512.Min(Vector512.Max(c51, Vector512<float>.Zero), Vector512.Create(6f));
+                c60 = Vector512.Min(Vector512.Max(c60, Vector512<float>.Zero), Vector512.Create(6f));
+                c61 = Vector512.Min(Vector512.Max(c61, Vector512<float>.Zero), Vector512.Create(6f));
+                c70 = Vector512.Min(Vector512.Max(c70, Vector512<float>.Zero), Vector512.Create(6f));
+                c71 = Vector512.Min(Vector512.Max(c71, Vector512<float>.Zero), Vector512.Create(6f));
             }
 
             PanelStore.Two(c + ((long)(r + 0) * ldc), c00, c01, nr);
@@ -69,8 +102,13 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c00 = Vector512.Max(c00, zero);
-                c01 = Vector512.Max(c01, zero);
+                c00 = Vector512.Max(c00, Vector512<float>.Zero);
+                c01 = Vector512.Max(c01, Vector512<float>.Zero);
+            }
+            else if (act == 4)
+            {
+                c00 = Vector512.Min(Vector512.Max(c00, Vector512<float>.Zero), Vector512.Create(6f));
+                c01 = Vector512.Min(Vector512.Max(c01, Vector512<float>.Zero), Vector512.Create(6f));
             }
 
             PanelStore.Two(c + ((long)r * ldc), c00, c01, nr);
@@ -83,7 +121,6 @@ internal static unsafe partial class PackedGemm
     {
         // One NR = 16-column panel of B ([k][NR], packed) against every row of A; 6 rows at a time
         // (12 accumulators), then the remaining rows one by one. c: [m, nr] at stride ldc.
-        var zero = Vector256<float>.Zero;
         var b0v = Vector256.Load(bias);
         var b1v = Vector256.Load(bias + 8);
         int r = 0;
@@ -107,7 +144,33 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c00 = Vector256.Max(c00, zero); c01 = Vector256.Max(c01, zero); c10 = Vector256.Max(c10, zero); c11 = Vector256.Max(c11, zero); c20 = Vector256.Max(c20, zero); c21 = Vector256.Max(c21, zero); c30 = Vector256.Max(c30, zero); c31 = Vector256.Max(c31, zero); c40 = Vector256.Max(c40, zero); c41 = Vector256.Max(c41, zero); c50 = Vector256.Max(c50, zero); c51 = Vector256.Max(c51, zero);
+                c00 = Vector256.Max(c00, Vector256<float>.Zero);
+                c01 = Vector256.Max(c01, Vector256<float>.Zero);
+                c10 = Vector256.Max(c10, Vector256<float>.Zero);
+                c11 = Vector256.Max(c11, Vector256<float>.Zero);
+                c20 = Vector256.Max(c20, Vector256<float>.Zero);
+                c21 = Vector256.Max(c21, Vector256<float>.Zero);
+                c30 = Vector256.Max(c30, Vector256<float>.Zero);
+                c31 = Vector256.Max(c31, Vector256<float>.Zero);
+                c40 = Vector256.Max(c40, Vector256<float>.Zero);
+                c41 = Vector256.Max(c41, Vector256<float>.Zero);
+                c50 = Vector256.Max(c50, Vector256<float>.Zero);
+                c51 = Vector256.Max(c51, Vector256<float>.Zero);
+            }
+            else if (act == 4)
+            {
+                c00 = Vector256.Min(Vector256.Max(c00, Vector256<float>.Zero), Vector256.Create(6f));
+                c01 = Vector256.Min(Vector256.Max(c01, Vector256<float>.Zero), Vector256.Create(6f));
+                c10 = Vector256.Min(Vector256.Max(c10, Vector256<float>.Zero), Vector256.Create(6f));
+                c11 = Vector256.Min(Vector256.Max(c11, Vector256<float>.Zero), Vector256.Create(6f));
+                c20 = Vector256.Min(Vector256.Max(c20, Vector256<float>.Zero), Vector256.Create(6f));
+                c21 = Vector256.Min(Vector256.Max(c21, Vector256<float>.Zero), Vector256.Create(6f));
+                c30 = Vector256.Min(Vector256.Max(c30, Vector256<float>.Zero), Vector256.Create(6f));
+                c31 = Vector256.Min(Vector256.Max(c31, Vector256<float>.Zero), Vector256.Create(6f));
+                c40 = Vector256.Min(Vector256.Max(c40, Vector256<float>.Zero), Vector256.Create(6f));
+                c41 = Vector256.Min(Vector256.Max(c41, Vector256<float>.Zero), Vector256.Create(6f));
+                c50 = Vector256.Min(Vector256.Max(c50, Vector256<float>.Zero), Vector256.Create(6f));
+                c51 = Vector256.Min(Vector256.Max(c51, Vector256<float>.Zero), Vector256.Create(6f));
             }
 
             PanelStore.Two(c + ((long)(r + 0) * ldc), c00, c01, nr);
@@ -133,8 +196,13 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c00 = Vector256.Max(c00, zero);
-                c01 = Vector256.Max(c01, zero);
+                c00 = Vector256.Max(c00, Vector256<float>.Zero);
+                c01 = Vector256.Max(c01, Vector256<float>.Zero);
+            }
+            else if (act == 4)
+            {
+                c00 = Vector256.Min(Vector256.Max(c00, Vector256<float>.Zero), Vector256.Create(6f));
+                c01 = Vector256.Min(Vector256.Max(c01, Vector256<float>.Zero), Vector256.Create(6f));
             }
 
             PanelStore.Two(c + ((long)r * ldc), c00, c01, nr);
@@ -147,7 +215,6 @@ internal static unsafe partial class PackedGemm
     {
         // One NR = 8-column panel of B ([k][NR], packed) against every row of A; 8 rows at a time
         // (16 accumulators), then the remaining rows one by one. c: [m, nr] at stride ldc.
-        var zero = Vector128<float>.Zero;
         var b0v = Vector128.Load(bias);
         var b1v = Vector128.Load(bias + 4);
         int r = 0;
@@ -173,7 +240,41 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c00 = Vector128.Max(c00, zero); c01 = Vector128.Max(c01, zero); c10 = Vector128.Max(c10, zero); c11 = Vector128.Max(c11, zero); c20 = Vector128.Max(c20, zero); c21 = Vector128.Max(c21, zero); c30 = Vector128.Max(c30, zero); c31 = Vector128.Max(c31, zero); c40 = Vector128.Max(c40, zero); c41 = Vector128.Max(c41, zero); c50 = Vector128.Max(c50, zero); c51 = Vector128.Max(c51, zero); c60 = Vector128.Max(c60, zero); c61 = Vector128.Max(c61, zero); c70 = Vector128.Max(c70, zero); c71 = Vector128.Max(c71, zero);
+                c00 = Vector128.Max(c00, Vector128<float>.Zero);
+                c01 = Vector128.Max(c01, Vector128<float>.Zero);
+                c10 = Vector128.Max(c10, Vector128<float>.Zero);
+                c11 = Vector128.Max(c11, Vector128<float>.Zero);
+                c20 = Vector128.Max(c20, Vector128<float>.Zero);
+                c21 = Vector128.Max(c21, Vector128<float>.Zero);
+                c30 = Vector128.Max(c30, Vector128<float>.Zero);
+                c31 = Vector128.Max(c31, Vector128<float>.Zero);
+                c40 = Vector128.Max(c40, Vector128<float>.Zero);
+                c41 = Vector128.Max(c41, Vector128<float>.Zero);
+                c50 = Vector128.Max(c50, Vector128<float>.Zero);
+                c51 = Vector128.Max(c51, Vector128<float>.Zero);
+                c60 = Vector128.Max(c60, Vector128<float>.Zero);
+                c61 = Vector128.Max(c61, Vector128<float>.Zero);
+                c70 = Vector128.Max(c70, Vector128<float>.Zero);
+                c71 = Vector128.Max(c71, Vector128<float>.Zero);
+            }
+            else if (act == 4)
+            {
+                c00 = Vector128.Min(Vector128.Max(c00, Vector128<float>.Zero), Vector128.Create(6f));
+                c01 = Vector128.Min(Vector128.Max(c01, Vector128<float>.Zero), Vector128.Create(6f));
+                c10 = Vector128.Min(Vector128.Max(c10, Vector128<float>.Zero), Vector128.Create(6f));
+                c11 = Vector128.Min(Vector128.Max(c11, Vector128<float>.Zero), Vector128.Create(6f));
+                c20 = Vector128.Min(Vector128.Max(c20, Vector128<float>.Zero), Vector128.Create(6f));
+                c21 = Vector128.Min(Vector128.Max(c21, Vector128<float>.Zero), Vector128.Create(6f));
+                c30 = Vector128.Min(Vector128.Max(c30, Vector128<float>.Zero), Vector128.Create(6f));
+                c31 = Vector128.Min(Vector128.Max(c31, Vector128<float>.Zero), Vector128.Create(6f));
+                c40 = Vector128.Min(Vector128.Max(c40, Vector128<float>.Zero), Vector128.Create(6f));
+                c41 = Vector128.Min(Vector128.Max(c41, Vector128<float>.Zero), Vector128.Create(6f));
+                c50 = Vector128.Min(Vector128.Max(c50, Vector128<float>.Zero), Vector128.Create(6f));
+                c51 = Vector128.Min(Vector128.Max(c51, Vector128<float>.Zero), Vector128.Create(6f));
+                c60 = Vector128.Min(Vector128.Max(c60, Vector128<float>.Zero), Vector128.Create(6f));
+                c61 = Vector128.Min(Vector128.Max(c61, Vector128<float>.Zero), Vector128.Create(6f));
+                c70 = Vector128.Min(Vector128.Max(c70, Vector128<float>.Zero), Vector128.Create(6f));
+                c71 = Vector128.Min(Vector128.Max(c71, Vector128<float>.Zero), Vector128.Create(6f));
             }
 
             PanelStore.Two(c + ((long)(r + 0) * ldc), c00, c01, nr);
@@ -201,8 +302,13 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c00 = Vector128.Max(c00, zero);
-                c01 = Vector128.Max(c01, zero);
+                c00 = Vector128.Max(c00, Vector128<float>.Zero);
+                c01 = Vector128.Max(c01, Vector128<float>.Zero);
+            }
+            else if (act == 4)
+            {
+                c00 = Vector128.Min(Vector128.Max(c00, Vector128<float>.Zero), Vector128.Create(6f));
+                c01 = Vector128.Min(Vector128.Max(c01, Vector128<float>.Zero), Vector128.Create(6f));
             }
 
             PanelStore.Two(c + ((long)r * ldc), c00, c01, nr);
@@ -215,7 +321,6 @@ internal static unsafe partial class PackedGemm
         where TA : struct, IRowSource<float>
     {
         // b: one panel [k][32] of which the first 16 columns are used; c: [m, nr] at stride ldc.
-        var zero = Vector512<float>.Zero;
         var b0v = Vector512.Load(bias);
         int r = 0;
         for (; r + 8 <= m; r += 8)
@@ -239,7 +344,25 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector512.Max(c0, zero); c1 = Vector512.Max(c1, zero); c2 = Vector512.Max(c2, zero); c3 = Vector512.Max(c3, zero); c4 = Vector512.Max(c4, zero); c5 = Vector512.Max(c5, zero); c6 = Vector512.Max(c6, zero); c7 = Vector512.Max(c7, zero);
+                c0 = Vector512.Max(c0, Vector512<float>.Zero);
+                c1 = Vector512.Max(c1, Vector512<float>.Zero);
+                c2 = Vector512.Max(c2, Vector512<float>.Zero);
+                c3 = Vector512.Max(c3, Vector512<float>.Zero);
+                c4 = Vector512.Max(c4, Vector512<float>.Zero);
+                c5 = Vector512.Max(c5, Vector512<float>.Zero);
+                c6 = Vector512.Max(c6, Vector512<float>.Zero);
+                c7 = Vector512.Max(c7, Vector512<float>.Zero);
+            }
+            else if (act == 4)
+            {
+                c0 = Vector512.Min(Vector512.Max(c0, Vector512<float>.Zero), Vector512.Create(6f));
+                c1 = Vector512.Min(Vector512.Max(c1, Vector512<float>.Zero), Vector512.Create(6f));
+                c2 = Vector512.Min(Vector512.Max(c2, Vector512<float>.Zero), Vector512.Create(6f));
+                c3 = Vector512.Min(Vector512.Max(c3, Vector512<float>.Zero), Vector512.Create(6f));
+                c4 = Vector512.Min(Vector512.Max(c4, Vector512<float>.Zero), Vector512.Create(6f));
+                c5 = Vector512.Min(Vector512.Max(c5, Vector512<float>.Zero), Vector512.Create(6f));
+                c6 = Vector512.Min(Vector512.Max(c6, Vector512<float>.Zero), Vector512.Create(6f));
+                c7 = Vector512.Min(Vector512.Max(c7, Vector512<float>.Zero), Vector512.Create(6f));
             }
 
             PanelStore.One(c + ((long)(r + 0) * ldc), c0, nr);
@@ -265,7 +388,11 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector512.Max(c0, zero);
+                c0 = Vector512.Max(c0, Vector512<float>.Zero);
+            }
+            else if (act == 4)
+            {
+                c0 = Vector512.Min(Vector512.Max(c0, Vector512<float>.Zero), Vector512.Create(6f));
             }
 
             PanelStore.One(c + ((long)r * ldc), c0, nr);
@@ -278,7 +405,6 @@ internal static unsafe partial class PackedGemm
         where TA : struct, IRowSource<float>
     {
         // b: one panel [k][16] of which the first 8 columns are used; c: [m, nr] at stride ldc.
-        var zero = Vector256<float>.Zero;
         var b0v = Vector256.Load(bias);
         int r = 0;
         for (; r + 6 <= m; r += 6)
@@ -300,7 +426,21 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector256.Max(c0, zero); c1 = Vector256.Max(c1, zero); c2 = Vector256.Max(c2, zero); c3 = Vector256.Max(c3, zero); c4 = Vector256.Max(c4, zero); c5 = Vector256.Max(c5, zero);
+                c0 = Vector256.Max(c0, Vector256<float>.Zero);
+                c1 = Vector256.Max(c1, Vector256<float>.Zero);
+                c2 = Vector256.Max(c2, Vector256<float>.Zero);
+                c3 = Vector256.Max(c3, Vector256<float>.Zero);
+                c4 = Vector256.Max(c4, Vector256<float>.Zero);
+                c5 = Vector256.Max(c5, Vector256<float>.Zero);
+            }
+            else if (act == 4)
+            {
+                c0 = Vector256.Min(Vector256.Max(c0, Vector256<float>.Zero), Vector256.Create(6f));
+                c1 = Vector256.Min(Vector256.Max(c1, Vector256<float>.Zero), Vector256.Create(6f));
+                c2 = Vector256.Min(Vector256.Max(c2, Vector256<float>.Zero), Vector256.Create(6f));
+                c3 = Vector256.Min(Vector256.Max(c3, Vector256<float>.Zero), Vector256.Create(6f));
+                c4 = Vector256.Min(Vector256.Max(c4, Vector256<float>.Zero), Vector256.Create(6f));
+                c5 = Vector256.Min(Vector256.Max(c5, Vector256<float>.Zero), Vector256.Create(6f));
             }
 
             PanelStore.One(c + ((long)(r + 0) * ldc), c0, nr);
@@ -324,7 +464,11 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector256.Max(c0, zero);
+                c0 = Vector256.Max(c0, Vector256<float>.Zero);
+            }
+            else if (act == 4)
+            {
+                c0 = Vector256.Min(Vector256.Max(c0, Vector256<float>.Zero), Vector256.Create(6f));
             }
 
             PanelStore.One(c + ((long)r * ldc), c0, nr);
@@ -337,7 +481,6 @@ internal static unsafe partial class PackedGemm
         where TA : struct, IRowSource<float>
     {
         // b: one panel [k][8] of which the first 4 columns are used; c: [m, nr] at stride ldc.
-        var zero = Vector128<float>.Zero;
         var b0v = Vector128.Load(bias);
         int r = 0;
         for (; r + 8 <= m; r += 8)
@@ -361,7 +504,25 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector128.Max(c0, zero); c1 = Vector128.Max(c1, zero); c2 = Vector128.Max(c2, zero); c3 = Vector128.Max(c3, zero); c4 = Vector128.Max(c4, zero); c5 = Vector128.Max(c5, zero); c6 = Vector128.Max(c6, zero); c7 = Vector128.Max(c7, zero);
+                c0 = Vector128.Max(c0, Vector128<float>.Zero);
+                c1 = Vector128.Max(c1, Vector128<float>.Zero);
+                c2 = Vector128.Max(c2, Vector128<float>.Zero);
+                c3 = Vector128.Max(c3, Vector128<float>.Zero);
+                c4 = Vector128.Max(c4, Vector128<float>.Zero);
+                c5 = Vector128.Max(c5, Vector128<float>.Zero);
+                c6 = Vector128.Max(c6, Vector128<float>.Zero);
+                c7 = Vector128.Max(c7, Vector128<float>.Zero);
+            }
+            else if (act == 4)
+            {
+                c0 = Vector128.Min(Vector128.Max(c0, Vector128<float>.Zero), Vector128.Create(6f));
+                c1 = Vector128.Min(Vector128.Max(c1, Vector128<float>.Zero), Vector128.Create(6f));
+                c2 = Vector128.Min(Vector128.Max(c2, Vector128<float>.Zero), Vector128.Create(6f));
+                c3 = Vector128.Min(Vector128.Max(c3, Vector128<float>.Zero), Vector128.Create(6f));
+                c4 = Vector128.Min(Vector128.Max(c4, Vector128<float>.Zero), Vector128.Create(6f));
+                c5 = Vector128.Min(Vector128.Max(c5, Vector128<float>.Zero), Vector128.Create(6f));
+                c6 = Vector128.Min(Vector128.Max(c6, Vector128<float>.Zero), Vector128.Create(6f));
+                c7 = Vector128.Min(Vector128.Max(c7, Vector128<float>.Zero), Vector128.Create(6f));
             }
 
             PanelStore.One(c + ((long)(r + 0) * ldc), c0, nr);
@@ -387,7 +548,11 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector128.Max(c0, zero);
+                c0 = Vector128.Max(c0, Vector128<float>.Zero);
+            }
+            else if (act == 4)
+            {
+                c0 = Vector128.Min(Vector128.Max(c0, Vector128<float>.Zero), Vector128.Create(6f));
             }
 
             PanelStore.One(c + ((long)r * ldc), c0, nr);
@@ -421,6 +586,13 @@ internal static unsafe partial class PackedGemm
                 c1 = Vector512.Max(c1, Vector512<float>.Zero);
                 c2 = Vector512.Max(c2, Vector512<float>.Zero);
                 c3 = Vector512.Max(c3, Vector512<float>.Zero);
+            }
+            else if (act == 4)
+            {
+                c0 = Vector512.Min(Vector512.Max(c0, Vector512<float>.Zero), Vector512.Create(6f));
+                c1 = Vector512.Min(Vector512.Max(c1, Vector512<float>.Zero), Vector512.Create(6f));
+                c2 = Vector512.Min(Vector512.Max(c2, Vector512<float>.Zero), Vector512.Create(6f));
+                c3 = Vector512.Min(Vector512.Max(c3, Vector512<float>.Zero), Vector512.Create(6f));
             }
 
             float* dst = c + ((long)r * ldc);
@@ -459,6 +631,13 @@ internal static unsafe partial class PackedGemm
                 c2 = Vector256.Max(c2, Vector256<float>.Zero);
                 c3 = Vector256.Max(c3, Vector256<float>.Zero);
             }
+            else if (act == 4)
+            {
+                c0 = Vector256.Min(Vector256.Max(c0, Vector256<float>.Zero), Vector256.Create(6f));
+                c1 = Vector256.Min(Vector256.Max(c1, Vector256<float>.Zero), Vector256.Create(6f));
+                c2 = Vector256.Min(Vector256.Max(c2, Vector256<float>.Zero), Vector256.Create(6f));
+                c3 = Vector256.Min(Vector256.Max(c3, Vector256<float>.Zero), Vector256.Create(6f));
+            }
 
             float* dst = c + ((long)r * ldc);
             Vector256.Store(c0, dst);
@@ -495,6 +674,13 @@ internal static unsafe partial class PackedGemm
                 c1 = Vector128.Max(c1, Vector128<float>.Zero);
                 c2 = Vector128.Max(c2, Vector128<float>.Zero);
                 c3 = Vector128.Max(c3, Vector128<float>.Zero);
+            }
+            else if (act == 4)
+            {
+                c0 = Vector128.Min(Vector128.Max(c0, Vector128<float>.Zero), Vector128.Create(6f));
+                c1 = Vector128.Min(Vector128.Max(c1, Vector128<float>.Zero), Vector128.Create(6f));
+                c2 = Vector128.Min(Vector128.Max(c2, Vector128<float>.Zero), Vector128.Create(6f));
+                c3 = Vector128.Min(Vector128.Max(c3, Vector128<float>.Zero), Vector128.Create(6f));
             }
 
             float* dst = c + ((long)r * ldc);

@@ -62,7 +62,7 @@ internal static unsafe partial class PackedGemm
         return b;
     }
 
-    /// <summary>Computes panels [p0, p1) of C. act: 0 linear, 1 relu (others are applied afterwards).</summary>
+    /// <summary>Computes panels [p0, p1) of C. act: 0 linear, 1 relu, 4 relu6 (others are applied afterwards).</summary>
     public static void Run(float* a, int lda, int m, int k, float* packed, float* bias, int n, int act, float* c, int ldc, int p0, int p1) =>
         Run(new StridedRows<float>(a, lda), m, k, packed, bias, n, act, c, ldc, p0, p1);
 

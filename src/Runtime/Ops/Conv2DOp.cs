@@ -125,7 +125,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
 
         pool.For(this, new Frame(arena, scratch, batch));
 
-        if (!_int8 && _act > 1)
+        if (!_int8 && ActivationAfterGemm(_act))
         {
             Kernels.Simd.Activations.Apply(_act, F(arena, Output), Output.Elements(batch));
         }
@@ -163,7 +163,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
                 fixed (int* rowOff = _tables.Rows, colOff = _tables.Cols)
                 {
                     var a = new TableRows<float>(padded, rowOff + rowStart, colOff);
-                    PackedGemm.Run(a, rows, _g.Patch, w, b, _f, _act == 1 ? 1 : 0, F(arena, Output) + ((((long)n * allRows) + rowStart) * _f), _f, 0, PackedGemm.Panels(_f));
+                    PackedGemm.Run(a, rows, _g.Patch, w, b, _f, GemmActivation(_act), F(arena, Output) + ((((long)n * allRows) + rowStart) * _f), _f, 0, PackedGemm.Panels(_f));
                 }
             }
         }

@@ -159,7 +159,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
         bool parallel = ByRows(rows) || ((long)rows * _k * _n >= 1 << 18 && (_int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n)) > 1);
         pool.For(this, new Frame(arena, scratch, batch), parallel: parallel);
 
-        if (!_int8 && _act > 1)
+        if (!_int8 && ActivationAfterGemm(_act))
         {
             Kernels.Simd.Activations.Apply(_act, F(arena, Output), rows * _n);
         }
@@ -215,7 +215,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
 
         fixed (float* w = _fl!.Packed, b = _fl.PaddedBias)
         {
-            PackedGemm.Run(F(arena, Inputs[0]) + ((long)r0 * _k), _k, rows, _k, w, b, _n, _act == 1 ? 1 : 0, F(arena, Output) + ((long)r0 * _n), _n, p0, p1);
+            PackedGemm.Run(F(arena, Inputs[0]) + ((long)r0 * _k), _k, rows, _k, w, b, _n, GemmActivation(_act), F(arena, Output) + ((long)r0 * _n), _n, p0, p1);
         }
     }
 }

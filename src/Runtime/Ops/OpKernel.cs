@@ -101,8 +101,14 @@ internal abstract unsafe class OpKernel
     /// <summary>The operator's row of the contract (attributes were checked against it when the blob was read).</summary>
     protected OperatorSchema Schema => OperatorSchemas.Of(Op.Opcode);
 
-    /// <summary>The fused "activation" attribute of Dense and Conv2D: 0 linear, 1 relu, 2 tanh, 3 sigmoid.</summary>
+    /// <summary>The fused "activation" attribute of Dense and Conv2D: 0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 relu6.</summary>
     protected int ActivationAttr() => Schema.ChoiceIndex(Op, Attr.Activation);
+
+    /// <summary>What the packed float GEMM applies to its accumulators as it stores them: relu or relu6, else nothing.</summary>
+    protected static int GemmActivation(int act) => act is Kernels.Reference.Activations.Relu or Kernels.Reference.Activations.Relu6 ? act : Kernels.Reference.Activations.Linear;
+
+    /// <summary>True when the activation is a pass over the output after the GEMM (tanh, sigmoid).</summary>
+    protected static bool ActivationAfterGemm(int act) => GemmActivation(act) != act;
 
     /// <summary>The int8 clamp [lo, hi] of the fused activation on the output's scale and zero point; tanh and sigmoid have none.</summary>
     protected (int Lo, int Hi) Int8Clamp()
