@@ -269,13 +269,21 @@ def int8_panel(bits: int, rows: int, quad: bool = False) -> str:
     for r in range(rows):
         first = "var a" if r == 0 else "a"
         body.append(f"                {first} = {v}.Create(*(int*)(x{r} + o)).{as_elem}(); {madd(f's{r}0', 'w0', 'a')} {madd(f's{r}1', 'w1', 'a')}")
-    stores = "\n".join(f"            PanelStore.Two(accOut + ((long)(r + {r}) * ldo), s{r}0, s{r}1, nr);" for r in range(rows))
+    sink = bits == 512 and not quad   # the AVX-512 kernel stores through an IInt8PanelOut (int32 sums or requantized int8)
+    if sink:
+        stores = "\n".join(f"            output.Store(r + {r}, s{r}0, s{r}1, nr);" for r in range(rows))
+        tail_store = "output.Store(r, s00, s01, nr);"
+        generic, out_param, constraint = "<TA, TOut>", "TOut output", "\n        where TOut : struct, IInt8PanelOut"
+    else:
+        stores = "\n".join(f"            PanelStore.Two(accOut + ((long)(r + {r}) * ldo), s{r}0, s{r}1, nr);" for r in range(rows))
+        tail_store = "PanelStore.Two(accOut + ((long)r * ldo), s00, s01, nr);"
+        generic, out_param, constraint = "<TA>", "int* accOut, int ldo", ""
     tail0 = madd("s00", f"{v}.Load(wp)", "a")
     tail1 = madd("s01", f"{v}.Load(wp + {per_vector})", "a")
     nl = "\n"
     return f"""    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void {name}<TA>(TA x, int rows, int {group}, {elem}* w, int* bias0, int* accOut, int ldo, int nr)
-        where TA : struct, IRowSource<{elem}>
+    private static void {name}{generic}(TA x, int rows, int {group}, {elem}* w, int* bias0, {out_param}, int nr)
+        where TA : struct, IRowSource<{elem}>{constraint}
     {{
         {comment}
         var bias0v = {v}.Load(bias0);
@@ -310,7 +318,7 @@ def int8_panel(bits: int, rows: int, quad: bool = False) -> str:
                 {tail1}
             }}
 
-            PanelStore.Two(accOut + ((long)r * ldo), s00, s01, nr);
+            {tail_store}
         }}
     }}
 """

@@ -65,7 +65,7 @@ internal sealed unsafe class RequantTable
 
     public RequantTable(ReadOnlySpan<int> requant, int n)
     {
-        _scale = GC.AllocateArray<float>((n + 15) / 16 * 16, pinned: true);
+        _scale = GC.AllocateArray<float>((n + 31) / 32 * 32, pinned: true);   // whole 32-channel panels
         for (int c = 0; c < n; c++)
         {
             if (!Requantize.ShiftInRange(requant[n + c]))
@@ -83,6 +83,17 @@ internal sealed unsafe class RequantTable
 
     /// <summary>The f32 scale of channel <paramref name="c"/>.</summary>
     public float Scale(int c) => _scale[c];
+
+    /// <summary>The scales [N, padded to 16], pinned for the table's lifetime.</summary>
+    public float* Scales => (float*)Unsafe.AsPointer(ref _scale[0]);
+
+    /// <summary>
+    /// 16 accumulators to their int8 codes as int32 lanes: f32(acc) · scale clamped to [lo − zp, hi − zp]
+    /// (<paramref name="lo"/>, <paramref name="hi"/> given so), rounded to nearest even, plus zp.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Requantize16(Vector512<int> acc, Vector512<float> scale, Vector512<int> zp, Vector512<float> lo, Vector512<float> hi) =>
+        Avx512F.ConvertToVector512Int32(Vector512.Min(Vector512.Max(Avx512F.ConvertToVector512Single(acc) * scale, lo), hi)) + zp;
 
     private static bool Wide => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported;
 
@@ -104,9 +115,7 @@ internal sealed unsafe class RequantTable
                     for (; c + 16 <= c1; c += 16)
                     {
                         // acc [16] int32 → y [16] int8.
-                        var v = Avx512F.ConvertToVector512Single(Vector512.Load(a + c)) * Vector512.Load(sc + c);
-                        var q = Avx512F.ConvertToVector512Int32(Vector512.Min(Vector512.Max(v, lov), hiv)) + zp;
-                        Vector128.Store(Avx512F.ConvertToVector128SByte(q), yr + c);
+                        Vector128.Store(Avx512F.ConvertToVector128SByte(Requantize16(Vector512.Load(a + c), Vector512.Load(sc + c), zp, lov, hiv)), yr + c);
                     }
                 }
 

@@ -12,8 +12,9 @@ namespace EdgeNet.Kernels.Simd;
 internal static unsafe partial class Int8Gemm
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Panel512<TA>(TA x, int rows, int pairs, short* w, int* bias0, int* accOut, int ldo, int nr)
+    private static void Panel512<TA, TOut>(TA x, int rows, int pairs, short* w, int* bias0, TOut output, int nr)
         where TA : struct, IRowSource<short>
+        where TOut : struct, IInt8PanelOut
     {
         // 8 rows × 32 channels (two vectors) per step; vpmaddwd multiplies one pair of k's per lane.
         var bias0v = Vector512.Load(bias0);
@@ -39,14 +40,14 @@ internal static unsafe partial class Int8Gemm
                 a = Vector512.Create(*(int*)(x7 + o)).AsInt16(); s70 += Avx512BW.MultiplyAddAdjacent(w0, a); s71 += Avx512BW.MultiplyAddAdjacent(w1, a);
             }
 
-            PanelStore.Two(accOut + ((long)(r + 0) * ldo), s00, s01, nr);
-            PanelStore.Two(accOut + ((long)(r + 1) * ldo), s10, s11, nr);
-            PanelStore.Two(accOut + ((long)(r + 2) * ldo), s20, s21, nr);
-            PanelStore.Two(accOut + ((long)(r + 3) * ldo), s30, s31, nr);
-            PanelStore.Two(accOut + ((long)(r + 4) * ldo), s40, s41, nr);
-            PanelStore.Two(accOut + ((long)(r + 5) * ldo), s50, s51, nr);
-            PanelStore.Two(accOut + ((long)(r + 6) * ldo), s60, s61, nr);
-            PanelStore.Two(accOut + ((long)(r + 7) * ldo), s70, s71, nr);
+            output.Store(r + 0, s00, s01, nr);
+            output.Store(r + 1, s10, s11, nr);
+            output.Store(r + 2, s20, s21, nr);
+            output.Store(r + 3, s30, s31, nr);
+            output.Store(r + 4, s40, s41, nr);
+            output.Store(r + 5, s50, s51, nr);
+            output.Store(r + 6, s60, s61, nr);
+            output.Store(r + 7, s70, s71, nr);
         }
 
         for (; r < rows; r++)
@@ -62,7 +63,7 @@ internal static unsafe partial class Int8Gemm
                 s01 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(wp + 32), a);
             }
 
-            PanelStore.Two(accOut + ((long)r * ldo), s00, s01, nr);
+            output.Store(r, s00, s01, nr);
         }
     }
 

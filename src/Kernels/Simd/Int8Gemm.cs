@@ -210,7 +210,7 @@ internal static unsafe partial class Int8Gemm
             int cols = Math.Min(nr, n - (p * nr));
             switch (VectorLanes)
             {
-                case 16: Panel512(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
+                case 16: Panel512(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), new AccRows(acc + (p * nr), ldo), cols); break;
                 case 8: Panel256(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
                 default:
                     if (!Pairs)
@@ -222,6 +222,51 @@ internal static unsafe partial class Int8Gemm
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// Whether <see cref="RunRequantized"/> requantizes in the micro-kernel (AVX-512: the 32 channels of a row are two
+    /// registers, requantized as they are stored); elsewhere the int32 sums go through memory to the table's block pass.
+    /// </summary>
+    public static bool RequantizesInKernel => VectorLanes == 16;
+
+    /// <summary>
+    /// <see cref="Run"/> and the requantization of its sums for output panels [p0, p1): x: [rows, lda] prepared rows,
+    /// acc: [rows, N] int32 scratch, y: [rows, N] int8, N = table.N.
+    /// </summary>
+    public static void RunRequantized(void* xv, int lda, int rows, int k, short* packed, int* bias0, int* acc, RequantTable table, int zeroPoint, int lo, int hi, sbyte* y, int p0, int p1)
+    {
+        if (Pairs)
+        {
+            RunRequantized(new PairRows((short*)xv, lda), rows, (k + 1) / 2, packed, bias0, acc, table, zeroPoint, lo, hi, y, p0, p1);
+            return;
+        }
+
+        Run(xv, lda, rows, k, packed, bias0, table.N, acc, table.N, p0, p1);
+        table.Block(acc, rows, p0 * Lanes, Math.Min(table.N, p1 * Lanes), zeroPoint, lo, y, hi);
+    }
+
+    /// <summary>
+    /// y[r, c] = the requantized sums for output panels [p0, p1), x read as in <see cref="RunPairs"/>: requantized in
+    /// the registers when <see cref="RequantizesInKernel"/>; elsewhere accumulated into acc and requantized from there. acc: [rows, N] int32 scratch, y: [rows, N] int8, N = table.N.
+    /// </summary>
+    public static void RunRequantized<TA>(TA x, int rows, int pairs, short* packed, int* bias0, int* acc, RequantTable table, int zeroPoint, int lo, int hi, sbyte* y, int p0, int p1)
+        where TA : struct, IRowSource<short>
+    {
+        int nr = Lanes, n = table.N;
+        if (RequantizesInKernel)
+        {
+            for (int p = p0; p < p1; p++)
+            {
+                var sink = new RequantRows(y + (p * nr), n, table.Scales + (p * nr), zeroPoint, lo, hi);
+                Panel512(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), sink, Math.Min(nr, n - (p * nr)));
+            }
+
+            return;
+        }
+
+        RunPairs(x, rows, pairs, packed, bias0, n, acc, n, p0, p1);
+        table.Block(acc, rows, p0 * nr, Math.Min(n, p1 * nr), zeroPoint, lo, y, hi);
     }
 
     /// <summary>Whether <see cref="RunPairs"/> is this machine's int8 kernel (all but arm64 with SDOT).</summary>

@@ -90,12 +90,12 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
     private int AccTileRows => Math.Min(_g.OutH * _g.OutW, Math.Max(8, AccTileBytes / (_f * sizeof(int)) / 8 * 8));
 
     // The padded image [PaddedH, PaddedW, C] (f32, or int16 for the pair kernels) or, int8 on
-    // arm64, im2col rows [tile, ldCols]; then for int8 the int32 accumulators [tile, F].
+    // arm64, im2col rows [tile, ldCols]; then for int8 the int32 accumulators [tile, F] (none with AVX-512).
     private long InputScratch => _tables != null
         ? ((_tables.PaddedElements * (_int8 ? sizeof(short) : sizeof(float))) + 63) / 64 * 64
         : (((long)AccTileRows * _ldCols * Int8Gemm.RowElementSize) + 63) / 64 * 64;
 
-    private long PerThreadScratch => !Simd ? 0 : InputScratch + (_int8 ? (long)AccTileRows * _f * sizeof(int) : 0) + 64;
+    private long PerThreadScratch => !Simd ? 0 : InputScratch + (_int8 && !Int8Gemm.RequantizesInKernel ? (long)AccTileRows * _f * sizeof(int) : 0) + 64;
 
     internal override FloatLayer? Floats => _fl;
 
@@ -170,8 +170,8 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
     }
 
     /// <summary>
-    /// Output rows [rowStart, rowStart + rows) of one int8 image, a tile of <see cref="AccTileRows"/> at a time:
-    /// the GEMM's int32 sums for the tile, then their requantization while they are still in cache.
+    /// Output rows [rowStart, rowStart + rows) of one int8 image, a tile of <see cref="AccTileRows"/> at a time: the
+    /// GEMM requantizes whole panels in its registers (AVX-512), other sums go through the tile's int32 accumulators.
     /// </summary>
     private void RunInt8(sbyte* image, byte* mine, sbyte* y, int rowStart, int rows)
     {
@@ -188,27 +188,25 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
             for (int t = 0; t < rows; t += tile)
             {
                 int count = Math.Min(tile, rows - t);
+                sbyte* yt = y + ((long)t * _f);   // [count, F] int8
                 if (_tables != null)
                 {
-                    Int8Gemm.RunPairs(new TableRows<short>((short*)mine, rowOff + rowStart + t, colOff), count, _tables.Cols.Length, w, b0, _f, acc, _f, 0, Int8Gemm.Panels(_f));
+                    var rowsIn = new TableRows<short>((short*)mine, rowOff + rowStart + t, colOff);
+                    Int8Gemm.RunRequantized(rowsIn, count, _tables.Cols.Length, w, b0, acc, _q.Table!, _zy, _lo, _hi, yt, 0, Int8Gemm.Panels(_f));
+                    continue;
+                }
+
+                // x: [tile, ldCols] im2col rows, int8 (SDOT) or int16 (pairs).
+                if (Int8Gemm.RowElementSize == 1)
+                {
+                    SimdConv.Im2Col(image, _g, (sbyte*)mine, (sbyte)_zx, _ldCols, rowStart + t, count);
                 }
                 else
                 {
-                    // x: [tile, ldCols] im2col rows, int8 (SDOT) or int16 (pairs).
-                    if (Int8Gemm.RowElementSize == 1)
-                    {
-                        SimdConv.Im2Col(image, _g, (sbyte*)mine, (sbyte)_zx, _ldCols, rowStart + t, count);
-                    }
-                    else
-                    {
-                        SimdConv.Im2ColWiden(image, _g, (short*)mine, (short)_zx, _ldCols, rowStart + t, count);
-                    }
-
-                    Int8Gemm.Run(mine, _ldCols, count, _g.Patch, w, b0, _f, acc, _f, 0, Int8Gemm.Panels(_f));
+                    SimdConv.Im2ColWiden(image, _g, (short*)mine, (short)_zx, _ldCols, rowStart + t, count);
                 }
 
-                // acc: [count, F] int32 → y rows [count, F] int8.
-                _q.Table!.Block(acc, count, 0, _f, _zy, _lo, y + ((long)t * _f), _hi);
+                Int8Gemm.RunRequantized(mine, _ldCols, count, _g.Patch, w, b0, acc, _q.Table!, _zy, _lo, _hi, yt, 0, Int8Gemm.Panels(_f));
             }
         }
     }

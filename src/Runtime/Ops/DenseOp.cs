@@ -109,8 +109,9 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
     /// <summary>Row blocks when there are enough for two each on two threads; the panel split below that.</summary>
     private bool ByRows(int rows) => rows >= 4 * BlockRows;
 
-    // int8 SIMD, per thread: int32 accumulators [block rows, n], then the widened input rows [block rows, k even].
-    private long AccBytes(int rows) => ((long)rows * _n * sizeof(int) + 63) / 64 * 64;
+    // int8 SIMD, per thread: int32 accumulators [block rows, n] (none where the kernel requantizes in its registers),
+    // then the widened input rows [block rows, k even].
+    private long AccBytes(int rows) => Int8Gemm.RequantizesInKernel ? 0 : ((long)rows * _n * sizeof(int) + 63) / 64 * 64;
 
     private long ThreadScratch(int rows) => AccBytes(rows) + (((long)rows * Int8Gemm.RowLength(_k) * Int8Gemm.RowElementSize) + 63) / 64 * 64;
 
@@ -206,8 +207,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             fixed (short* w = _q!.Packed)
             fixed (int* b0 = _q.FoldedBias)
             {
-                Int8Gemm.Run(x, Int8Gemm.RowLength(_k), rows, _k, w, b0, _n, acc, _n, p0, p1);
-                _q.Table!.Block(acc, rows, p0 * Int8Gemm.Lanes, Math.Min(_n, p1 * Int8Gemm.Lanes), _zy, _lo, Q(arena, Output) + ((long)r0 * _n), _hi);
+                Int8Gemm.RunRequantized(x, Int8Gemm.RowLength(_k), rows, _k, w, b0, acc, _q.Table!, _zy, _lo, _hi, Q(arena, Output) + ((long)r0 * _n), p0, p1);
             }
 
             return;
