@@ -81,8 +81,8 @@ def activation(v: str, names: list[str], pad: str) -> str:
     """The fused activation on the accumulators before they are stored: act 1 relu, 4 relu6 (clamped to [0, 6])."""
     zero, six = v + "<float>.Zero", v + ".Create(6f)"
     inner = pad + "    "
-    relus = "\n".join(f"{inner}{n} = {v}.Max({n}, {zero});" for n in names)
-    relu6s = "\n".join(f"{inner}{n} = {v}.Min({v}.Max({n}, {zero}), {six});" for n in names)
+    relus = "\n".join(f"{inner}{n} = {v}.MaxNative({n}, {zero});" for n in names)
+    relu6s = "\n".join(f"{inner}{n} = {v}.MinNative({v}.MaxNative({n}, {zero}), {six});" for n in names)
     return f"{pad}if (act == 1)\n{pad}{{\n{relus}\n{pad}}}\n{pad}else if (act == 4)\n{pad}{{\n{relu6s}\n{pad}}}"
 
 

@@ -93,7 +93,7 @@ internal sealed unsafe class RequantTable
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Requantize16(Vector512<int> acc, Vector512<float> scale, Vector512<int> zp, Vector512<float> lo, Vector512<float> hi) =>
-        Avx512F.ConvertToVector512Int32(Vector512.Min(Vector512.Max(Avx512F.ConvertToVector512Single(acc) * scale, lo), hi)) + zp;
+        Avx512F.ConvertToVector512Int32(Vector512.MinNative(Vector512.MaxNative(Avx512F.ConvertToVector512Single(acc) * scale, lo), hi)) + zp;
 
     private static bool Wide => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported;
 
@@ -129,7 +129,7 @@ internal sealed unsafe class RequantTable
                     {
                         // acc [8] int32 → y [8] int8 (the values are in [lo, hi], so narrowing keeps them).
                         var v = Avx.ConvertToVector256Single(Vector256.Load(a + c)) * Vector256.Load(sc + c);
-                        var q = Avx.ConvertToVector256Int32(Vector256.Min(Vector256.Max(v, lov), hiv)) + zp;
+                        var q = Avx.ConvertToVector256Int32(Vector256.MinNative(Vector256.MaxNative(v, lov), hiv)) + zp;
                         var s16 = Vector256.Narrow(q, q);
                         *(long*)(yr + c) = Vector256.Narrow(s16, s16).AsInt64().ToScalar();
                     }
@@ -144,7 +144,7 @@ internal sealed unsafe class RequantTable
                     for (; c + 4 <= c1; c += 4)
                     {
                         // acc [4] int32 → y [4] int8.
-                        var q = Round128(Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(Vector128.Load(a + c)) * Vector128.Load(sc + c), lov), hiv)) + zp;
+                        var q = Round128(Vector128.MinNative(Vector128.MaxNative(Vector128.ConvertToSingle(Vector128.Load(a + c)) * Vector128.Load(sc + c), lov), hiv)) + zp;
                         var s16 = Vector128.Narrow(q, q);
                         *(int*)(yr + c) = Vector128.Narrow(s16, s16).AsInt32().ToScalar();
                     }

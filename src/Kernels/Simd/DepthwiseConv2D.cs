@@ -100,10 +100,10 @@ internal static unsafe class DepthwiseConv2D
                                 Row4(p, c, g.SW, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
                                 Row4(p + rs, c, g.SW, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
                                 Row4(p + (2 * rs), c, g.SW, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
-                                Unsafe.WriteUnaligned(yp, Vector.Min(Vector.Max(a0, lo), hi));
-                                Unsafe.WriteUnaligned(yp + c, Vector.Min(Vector.Max(a1, lo), hi));
-                                Unsafe.WriteUnaligned(yp + (2 * c), Vector.Min(Vector.Max(a2, lo), hi));
-                                Unsafe.WriteUnaligned(yp + (3 * c), Vector.Min(Vector.Max(a3, lo), hi));
+                                Unsafe.WriteUnaligned(yp, Vector.MinNative(Vector.MaxNative(a0, lo), hi));
+                                Unsafe.WriteUnaligned(yp + c, Vector.MinNative(Vector.MaxNative(a1, lo), hi));
+                                Unsafe.WriteUnaligned(yp + (2 * c), Vector.MinNative(Vector.MaxNative(a2, lo), hi));
+                                Unsafe.WriteUnaligned(yp + (3 * c), Vector.MinNative(Vector.MaxNative(a3, lo), hi));
                             }
                         }
 
@@ -118,7 +118,7 @@ internal static unsafe class DepthwiseConv2D
                             acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p + (2 * rs)), w6, acc);
                             acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p + (2 * rs) + c), w7, acc);
                             acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p + (2 * rs) + (2 * c)), w8, acc);
-                            Unsafe.WriteUnaligned(yp, Vector.Min(Vector.Max(acc, lo), hi));
+                            Unsafe.WriteUnaligned(yp, Vector.MinNative(Vector.MaxNative(acc, lo), hi));
                         }
                     }
 
@@ -145,7 +145,7 @@ internal static unsafe class DepthwiseConv2D
                             }
                         }
 
-                        Unsafe.WriteUnaligned(yrow + ((long)ow * c) + j, Vector.Min(Vector.Max(acc, lo), hi));
+                        Unsafe.WriteUnaligned(yrow + ((long)ow * c) + j, Vector.MinNative(Vector.MaxNative(acc, lo), hi));
                     }
                 }
 
@@ -201,10 +201,10 @@ internal static unsafe class DepthwiseConv2D
                 }
             }
 
-            Unsafe.WriteUnaligned(y, Vector.Min(Vector.Max(a0, lo), hi));
-            Unsafe.WriteUnaligned(y + c, Vector.Min(Vector.Max(a1, lo), hi));
-            Unsafe.WriteUnaligned(y + (2 * c), Vector.Min(Vector.Max(a2, lo), hi));
-            Unsafe.WriteUnaligned(y + (3 * c), Vector.Min(Vector.Max(a3, lo), hi));
+            Unsafe.WriteUnaligned(y, Vector.MinNative(Vector.MaxNative(a0, lo), hi));
+            Unsafe.WriteUnaligned(y + c, Vector.MinNative(Vector.MaxNative(a1, lo), hi));
+            Unsafe.WriteUnaligned(y + (2 * c), Vector.MinNative(Vector.MaxNative(a2, lo), hi));
+            Unsafe.WriteUnaligned(y + (3 * c), Vector.MinNative(Vector.MaxNative(a3, lo), hi));
         }
 
         for (; ow < count; ow++, p += step, y += c)
@@ -220,7 +220,7 @@ internal static unsafe class DepthwiseConv2D
                 }
             }
 
-            Unsafe.WriteUnaligned(y, Vector.Min(Vector.Max(a, lo), hi));
+            Unsafe.WriteUnaligned(y, Vector.MinNative(Vector.MaxNative(a, lo), hi));
         }
     }
 
@@ -303,10 +303,10 @@ internal static unsafe class DepthwiseConv2D
                     Row4(p + (2 * rs), c, sw, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
                 }
 
-                Vector512.Min(Vector512.Max(a0, lo), hi).Store(yp);
-                Vector512.Min(Vector512.Max(a1, lo), hi).Store(yp + c);
-                Vector512.Min(Vector512.Max(a2, lo), hi).Store(yp + (2 * c));
-                Vector512.Min(Vector512.Max(a3, lo), hi).Store(yp + (3 * c));
+                Vector512.MinNative(Vector512.MaxNative(a0, lo), hi).Store(yp);
+                Vector512.MinNative(Vector512.MaxNative(a1, lo), hi).Store(yp + c);
+                Vector512.MinNative(Vector512.MaxNative(a2, lo), hi).Store(yp + (2 * c));
+                Vector512.MinNative(Vector512.MaxNative(a3, lo), hi).Store(yp + (3 * c));
             }
         }
 
@@ -328,7 +328,7 @@ internal static unsafe class DepthwiseConv2D
                 acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs) + (2 * c)), w8, Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs) + c), w7, Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs)), w6, acc)));
             }
 
-            Vector512.Min(Vector512.Max(acc, lo), hi).Store(yp);
+            Vector512.MinNative(Vector512.MaxNative(acc, lo), hi).Store(yp);
         }
 
         // The edge columns: only the taps inside the row.
@@ -353,7 +353,7 @@ internal static unsafe class DepthwiseConv2D
                 }
             }
 
-            Vector512.Min(Vector512.Max(acc, lo), hi).Store(yrow + ((long)e * c) + j);
+            Vector512.MinNative(Vector512.MaxNative(acc, lo), hi).Store(yrow + ((long)e * c) + j);
         }
     }
 
@@ -554,6 +554,7 @@ internal static unsafe class DepthwiseConv2D
 
     // x int8 [B, H, W, C] (zero point zx)  w: the int8 kernel [KH, KW, C·M] widened to int32, wf: the same as floats  bias int32 [C·M]
     // → y int8 [B, OH, OW, C·M], images [n0, n1), each output row accumulated in acc [OW, C·M] and requantized by the table
+    // (with AVX-512 and 16-channel groups requantized in the registers instead, acc unused)
     // Output rows [oh0, oh1) of each image.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     // foldedBias: [C·M] bias − zx·Σ_taps w (every tap inside the image), for the check-free 3x3 columns; null: none.
@@ -566,7 +567,19 @@ internal static unsafe class DepthwiseConv2D
         int lastInside = g.InW - g.KW + g.PadLeft;
         int owA = Math.Min(g.OutW, (g.PadLeft + g.SW - 1) / g.SW), owB = lastInside < 0 ? owA : Math.Max(owA, Math.Min(g.OutW, (lastInside / g.SW) + 1));
         bool fast = m == 1 && g.KH == 3 && g.KW == 3 && foldedBias is not null && c >= lanes;
-        bool wide = fast && c % 16 == 0 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+        bool wide = fast && c % 16 == 0 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported;
+        if (wide)
+        {
+            // AVX-512: whole rows 16 channels at a time, edges and rows in the padding included, requantized in the registers.
+            var q = new Int8Out16(table.Scales, zy, lo, hi);
+            for (int n = n0; n < n1; n++)
+            {
+                Int8Rows3x3Wide(x + ((long)n * g.InH * g.InW * c), oh0, oh1, g, owA, owB, zx, wf, bias, foldedBias!, q, y + ((long)n * g.OutH * g.OutW * f));
+            }
+
+            return;
+        }
+
         for (int n = n0; n < n1; n++)
         {
             sbyte* xn = x + ((long)n * g.InH * g.InW * c);
@@ -574,14 +587,6 @@ internal static unsafe class DepthwiseConv2D
             {
                 int ih0 = (oh * g.SH) - g.PadTop;
                 int kh0 = Math.Max(0, -ih0), kh1 = Math.Min(g.KH, g.InH - ih0);
-                if (wide)
-                {
-                    // AVX-512: the whole row 16 channels at a time, edges and rows in the padding included.
-                    Int8Row3x3Wide(xn, ih0, g, owA, owB, zx, wf, bias, foldedBias!, acc);
-                    table.Block(acc, g.OutW, 0, f, zy, lo, y + ((((long)n * g.OutH) + oh) * g.OutW * f), hi);
-                    continue;
-                }
-
                 bool inner = fast && ih0 >= 0 && ih0 + 3 <= g.InH && owB > owA;
                 if (inner)
                 {
@@ -682,93 +687,112 @@ internal static unsafe class DepthwiseConv2D
     }
 
     /// <summary>
-    /// The check-free columns [owA, owB) of one output row of an int8 3x3 depthwise convolution into int32 accumulators,
-    /// 16 channels at a time (c a multiple of 16) in float FMAs, four columns per step sharing their input loads: every
-    /// product and partial sum of nine int8 × int8 taps is an integer below 2^18, exact in a float, so the sums are the
-    /// integer sums; the folded bias is added in int32. x0: [H, W, C] at the window's first row; acc: [OW, C].
+    /// The output rows [oh0, oh1) of one image of an int8 3x3 depthwise convolution, 16 channels at a time (c a multiple
+    /// of 16), rows outer (channels outer, as the f32 rows go on large maps, measured no faster: an int8 row is a quarter
+    /// of a float one). xn: [H, W, C] int8; yn: [OH, OW, C] int8.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Int8Interior3x3Wide(sbyte* x0, long rs, int c, int sw, int padLeft, int owA, int owB, float* w, int* foldedBias, int* acc)
+    private static void Int8Rows3x3Wide(sbyte* xn, int oh0, int oh1, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, Int8Out16 q, sbyte* yn)
     {
-        long step = (long)sw * c;
-        for (int j = 0; j < c; j += 16)
+        for (int oh = oh0; oh < oh1; oh++)
         {
-            float* wj = w + j;
-            LoadTaps(wj, c, out var w0, out var w1, out var w2, out var w3, out var w4, out var w5, out var w6, out var w7, out var w8);
-            var fb = Vector512.Load(foldedBias + j);
-            sbyte* p = x0 + (((long)(owA * sw) - padLeft) * c) + j;
-            int* ap = acc + ((long)owA * c) + j;
-            int ow = owA;
-            if (sw <= 2)
+            for (int j = 0; j < g.InC; j += 16)
             {
-                for (; ow + 4 <= owB; ow += 4, p += 4 * step, ap += 4 * c)
-                {
-                    Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                    Row4Int8(p, c, sw, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
-                    Row4Int8(p + rs, c, sw, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
-                    Row4Int8(p + (2 * rs), c, sw, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
-                    (fb + Vector512.ConvertToInt32(a0)).Store(ap);
-                    (fb + Vector512.ConvertToInt32(a1)).Store(ap + c);
-                    (fb + Vector512.ConvertToInt32(a2)).Store(ap + (2 * c));
-                    (fb + Vector512.ConvertToInt32(a3)).Store(ap + (3 * c));
-                }
-            }
-
-            for (; ow < owB; ow++, p += step, ap += c)
-            {
-                var a = Vector512.FusedMultiplyAdd(Int8AsFloat(p), w0, Vector512.FusedMultiplyAdd(Int8AsFloat(p + c), w1, Int8AsFloat(p + (2 * c)) * w2));
-                a = Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs), w3, Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs + c), w4, Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs + (2 * c)), w5, a)));
-                a = Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs)), w6, Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs) + c), w7, Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs) + (2 * c)), w8, a)));
-                (fb + Vector512.ConvertToInt32(a)).Store(ap);
+                Int8Row3x3Wide(xn, oh, j, g, owA, owB, zx, w, bias, foldedBias, q, yn);
             }
         }
     }
 
     /// <summary>
-    /// One output row of an int8 3x3 depthwise convolution into int32 accumulators [OW, C], 16 channels at a time: the
-    /// check-free columns by <see cref="Int8Interior3x3Wide"/> (rows wholly inside the image), the edge columns and the
-    /// rows that reach the padding with their taps checked, Σ (x − zx)·w over the taps inside (the padding's taps are
-    /// zero) in float FMAs — each product at most 255·128, nine of them exact in a float — plus the bias in int32.
+    /// Output row <paramref name="oh"/>, channels [j, j + 16), of an int8 3x3 depthwise convolution: the check-free columns
+    /// [owA, owB) four at a time sharing their input loads (rows wholly inside the image), the edge columns and the rows
+    /// that reach the padding with their taps checked, Σ (x − zx)·w over the taps inside (the padding's taps are zero)
+    /// in float FMAs — each product at most 255·128, nine of them exact in a float — plus the bias in int32, then
+    /// requantized in the registers. xn: [H, W, C]; yn: [OH, OW, C].
     /// </summary>
-    private static void Int8Row3x3Wide(sbyte* xn, int ih0, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, int* acc)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Int8Row3x3Wide(sbyte* xn, int oh, int j, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, Int8Out16 q, sbyte* yn)
     {
-        int c = g.InC;
-        long rs = (long)g.InW * c;
+        int c = g.InC, sw = g.SW;
+        long rs = (long)g.InW * c, step = (long)sw * c;
+        int ih0 = (oh * g.SH) - g.PadTop;
         int r0 = Math.Max(0, -ih0), r1 = Math.Min(3, g.InH - ih0);
         bool interior = r0 == 0 && r1 == 3 && owB > owA;
+        sbyte* yrow = yn + ((long)oh * g.OutW * c) + j;
+        float* wj = w + j;
+        var scale = q.Scale(j);
         if (interior)
         {
-            Int8Interior3x3Wide(xn + ((long)ih0 * rs), rs, c, g.SW, g.PadLeft, owA, owB, w, foldedBias, acc);
+            LoadTaps(wj, c, out var w0, out var w1, out var w2, out var w3, out var w4, out var w5, out var w6, out var w7, out var w8);
+            var fb = Vector512.Load(foldedBias + j);
+            sbyte* p = xn + ((long)ih0 * rs) + (((long)(owA * sw) - g.PadLeft) * c) + j;
+            sbyte* yp = yrow + ((long)owA * c);
+            int ow = owA;
+            if (sw <= 2)
+            {
+                for (; ow + 4 <= owB; ow += 4, p += 4 * step, yp += 4 * c)
+                {
+                    Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                    Row4Int8(p, c, sw, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
+                    Row4Int8(p + rs, c, sw, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
+                    Row4Int8(p + (2 * rs), c, sw, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
+                    q.Store(fb + Avx512F.ConvertToVector512Int32WithTruncation(a0), scale, yp);
+                    q.Store(fb + Avx512F.ConvertToVector512Int32WithTruncation(a1), scale, yp + c);
+                    q.Store(fb + Avx512F.ConvertToVector512Int32WithTruncation(a2), scale, yp + (2 * c));
+                    q.Store(fb + Avx512F.ConvertToVector512Int32WithTruncation(a3), scale, yp + (3 * c));
+                }
+            }
+
+            for (; ow < owB; ow++, p += step, yp += c)
+            {
+                var a = Vector512.FusedMultiplyAdd(Int8AsFloat(p), w0, Vector512.FusedMultiplyAdd(Int8AsFloat(p + c), w1, Int8AsFloat(p + (2 * c)) * w2));
+                a = Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs), w3, Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs + c), w4, Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs + (2 * c)), w5, a)));
+                a = Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs)), w6, Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs) + c), w7, Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs) + (2 * c)), w8, a)));
+                q.Store(fb + Avx512F.ConvertToVector512Int32WithTruncation(a), scale, yp);
+            }
         }
 
         var z = Vector512.Create((float)zx);
-        for (int j = 0; j < c; j += 16)
+        var b = Vector512.Load(bias + j);
+        for (int e = 0; e < g.OutW; e++)
         {
-            var b = Vector512.Load(bias + j);
-            for (int e = 0; e < g.OutW; e++)
+            if (interior && e == owA)
             {
-                if (interior && e == owA)
-                {
-                    e = owB - 1;
-                    continue;
-                }
-
-                int iw0 = (e * g.SW) - g.PadLeft;
-                int kw0 = Math.Max(0, -iw0), kw1 = Math.Min(3, g.InW - iw0);
-                var sum = Vector512<float>.Zero;
-                for (int kh = r0; kh < r1; kh++)
-                {
-                    sbyte* xr = xn + ((((long)(ih0 + kh) * g.InW) + iw0) * c) + j;
-                    float* wr = w + ((long)kh * 3 * c) + j;
-                    for (int kw = kw0; kw < kw1; kw++)
-                    {
-                        sum = Vector512.FusedMultiplyAdd(Int8AsFloat(xr + ((long)kw * c)) - z, Vector512.Load(wr + ((long)kw * c)), sum);
-                    }
-                }
-
-                (b + Vector512.ConvertToInt32(sum)).Store(acc + ((long)e * c) + j);
+                e = owB - 1;
+                continue;
             }
+
+            int iw0 = (e * sw) - g.PadLeft;
+            int kw0 = Math.Max(0, -iw0), kw1 = Math.Min(3, g.InW - iw0);
+            var sum = Vector512<float>.Zero;
+            for (int kh = r0; kh < r1; kh++)
+            {
+                sbyte* xr = xn + ((((long)(ih0 + kh) * g.InW) + iw0) * c) + j;
+                float* wr = wj + ((long)kh * 3 * c);
+                for (int kw = kw0; kw < kw1; kw++)
+                {
+                    sum = Vector512.FusedMultiplyAdd(Int8AsFloat(xr + ((long)kw * c)) - z, Vector512.Load(wr + ((long)kw * c)), sum);
+                }
+            }
+
+            q.Store(b + Avx512F.ConvertToVector512Int32WithTruncation(sum), scale, yrow + ((long)e * c));
         }
+    }
+
+    /// <summary>16 int32 sums of a weighted layer to int8 codes in the registers (<see cref="RequantTable.Requantize16"/>).</summary>
+    private readonly struct Int8Out16(float* scales, int zeroPoint, int lo, int hi)
+    {
+        private readonly Vector512<int> _zp = Vector512.Create(zeroPoint);
+        private readonly Vector512<float> _lo = Vector512.Create((float)(lo - zeroPoint));
+        private readonly Vector512<float> _hi = Vector512.Create((float)(hi - zeroPoint));
+
+        /// <summary>The scales of channels [j, j + 16).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Scale(int j) => Vector512.Load(scales + j);
+
+        /// <summary>acc [16] int32 → dst [16] int8.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store(Vector512<int> acc, Vector512<float> scale, sbyte* dst) =>
+            Vector128.Store(Avx512F.ConvertToVector128SByte(RequantTable.Requantize16(acc, scale, _zp, _lo, _hi)), dst);
     }
 
     /// <summary>The nine 3x3 tap weights of 16 channels: w [KH·KW, C] at the first channel, c channels per tap.</summary>
