@@ -173,6 +173,74 @@ internal static unsafe partial class Int8Gemm
         }
     }
 
+    /// <summary>The last panel when it has at most 16 channels (MobileNet's 8-, 16- and 48-channel layers): the first weight vector only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PanelHalf512<TA, TOut>(TA x, int rows, int pairs, short* w, int* bias0, TOut output, int nr)
+        where TA : struct, IRowSource<short>
+        where TOut : struct, IInt8PanelOut
+    {
+        // 16 rows × 16 channels (one vector) per step; w: a panel [pairs][32][2] of which channels 0..15 are used.
+        var bias0v = Vector512.Load(bias0);
+        int r = 0;
+        for (; r + 16 <= rows; r += 16)
+        {
+            Vector512<int> s0 = bias0v, s1 = bias0v, s2 = bias0v, s3 = bias0v, s4 = bias0v, s5 = bias0v, s6 = bias0v, s7 = bias0v, s8 = bias0v, s9 = bias0v, s10 = bias0v, s11 = bias0v, s12 = bias0v, s13 = bias0v, s14 = bias0v, s15 = bias0v;
+            short* x0 = x.Row(r), x1 = x.Row(r + 1), x2 = x.Row(r + 2), x3 = x.Row(r + 3), x4 = x.Row(r + 4), x5 = x.Row(r + 5), x6 = x.Row(r + 6), x7 = x.Row(r + 7), x8 = x.Row(r + 8), x9 = x.Row(r + 9), x10 = x.Row(r + 10), x11 = x.Row(r + 11), x12 = x.Row(r + 12), x13 = x.Row(r + 13), x14 = x.Row(r + 14), x15 = x.Row(r + 15);
+            short* wp = w;
+            for (int p = 0; p < pairs; p++, wp += 64)
+            {
+                int o = x.Col(p);
+                var w0 = Vector512.Load(wp);
+                s0 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x0 + o)).AsInt16());
+                s1 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x1 + o)).AsInt16());
+                s2 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x2 + o)).AsInt16());
+                s3 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x3 + o)).AsInt16());
+                s4 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x4 + o)).AsInt16());
+                s5 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x5 + o)).AsInt16());
+                s6 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x6 + o)).AsInt16());
+                s7 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x7 + o)).AsInt16());
+                s8 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x8 + o)).AsInt16());
+                s9 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x9 + o)).AsInt16());
+                s10 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x10 + o)).AsInt16());
+                s11 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x11 + o)).AsInt16());
+                s12 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x12 + o)).AsInt16());
+                s13 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x13 + o)).AsInt16());
+                s14 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x14 + o)).AsInt16());
+                s15 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x15 + o)).AsInt16());
+            }
+
+            output.Store(r + 0, s0, Vector512<int>.Zero, nr);
+            output.Store(r + 1, s1, Vector512<int>.Zero, nr);
+            output.Store(r + 2, s2, Vector512<int>.Zero, nr);
+            output.Store(r + 3, s3, Vector512<int>.Zero, nr);
+            output.Store(r + 4, s4, Vector512<int>.Zero, nr);
+            output.Store(r + 5, s5, Vector512<int>.Zero, nr);
+            output.Store(r + 6, s6, Vector512<int>.Zero, nr);
+            output.Store(r + 7, s7, Vector512<int>.Zero, nr);
+            output.Store(r + 8, s8, Vector512<int>.Zero, nr);
+            output.Store(r + 9, s9, Vector512<int>.Zero, nr);
+            output.Store(r + 10, s10, Vector512<int>.Zero, nr);
+            output.Store(r + 11, s11, Vector512<int>.Zero, nr);
+            output.Store(r + 12, s12, Vector512<int>.Zero, nr);
+            output.Store(r + 13, s13, Vector512<int>.Zero, nr);
+            output.Store(r + 14, s14, Vector512<int>.Zero, nr);
+            output.Store(r + 15, s15, Vector512<int>.Zero, nr);
+        }
+
+        for (; r < rows; r++)
+        {
+            var s0 = bias0v;
+            short* x0 = x.Row(r);
+            short* wp = w;
+            for (int p = 0; p < pairs; p++, wp += 64)
+            {
+                s0 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(wp), Vector512.Create(*(int*)(x0 + x.Col(p))).AsInt16());
+            }
+
+            output.Store(r, s0, Vector512<int>.Zero, nr);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PanelDot<TA>(TA x, int rows, int quads, sbyte* w, int* bias0, int* accOut, int ldo, int nr)
         where TA : struct, IRowSource<sbyte>

@@ -210,7 +210,9 @@ internal static unsafe partial class Int8Gemm
             int cols = Math.Min(nr, n - (p * nr));
             switch (VectorLanes)
             {
-                case 16: Panel512(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), new AccRows(acc + (p * nr), ldo), cols); break;
+                case 16:
+                    Panel512Any(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), new AccRows(acc + (p * nr), ldo), cols);
+                    break;
                 case 8: Panel256(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
                 default:
                     if (!Pairs)
@@ -259,7 +261,7 @@ internal static unsafe partial class Int8Gemm
             for (int p = p0; p < p1; p++)
             {
                 var sink = new RequantRows(y + (p * nr), n, table.Scales + (p * nr), zeroPoint, lo, hi);
-                Panel512(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), sink, Math.Min(nr, n - (p * nr)));
+                Panel512Any(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), sink, Math.Min(nr, n - (p * nr)));
             }
 
             return;
@@ -267,6 +269,22 @@ internal static unsafe partial class Int8Gemm
 
         RunPairs(x, rows, pairs, packed, bias0, n, acc, n, p0, p1);
         table.Block(acc, rows, p0 * nr, Math.Min(n, p1 * nr), zeroPoint, lo, y, hi);
+    }
+
+    /// <summary>One AVX-512 panel of <paramref name="cols"/> channels: the half kernel when they fit one vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Panel512Any<TA, TOut>(TA x, int rows, int pairs, short* w, int* bias0, TOut output, int cols)
+        where TA : struct, IRowSource<short>
+        where TOut : struct, IInt8PanelOut
+    {
+        if (cols <= 16)
+        {
+            PanelHalf512(x, rows, pairs, w, bias0, output, cols);
+        }
+        else
+        {
+            Panel512(x, rows, pairs, w, bias0, output, cols);
+        }
     }
 
     /// <summary>Whether <see cref="RunPairs"/> is this machine's int8 kernel (all but arm64 with SDOT).</summary>
