@@ -78,11 +78,13 @@ def kernel(bits: int, rows: int) -> str:
 
 
 def activation(v: str, names: list[str], pad: str) -> str:
-    """The fused activation on the accumulators before they are stored: act 1 relu, 4 relu6 (clamped to [0, 6])."""
+    """The fused activation on the accumulators before they are stored: act 1 relu, 4 relu6 (clamped to [0, 6]).
+    MaxNative/MinNative are one vmaxps/vminps (the IEEE Max/Min cost three instructions each); with the accumulator
+    second, a NaN passes through as on arm64 and in the reference (x64 returns the second operand when one is NaN)."""
     zero, six = v + "<float>.Zero", v + ".Create(6f)"
     inner = pad + "    "
-    relus = "\n".join(f"{inner}{n} = {v}.MaxNative({n}, {zero});" for n in names)
-    relu6s = "\n".join(f"{inner}{n} = {v}.MinNative({v}.MaxNative({n}, {zero}), {six});" for n in names)
+    relus = "\n".join(f"{inner}{n} = {v}.MaxNative({zero}, {n});" for n in names)
+    relu6s = "\n".join(f"{inner}{n} = {v}.MinNative({six}, {v}.MaxNative({zero}, {n}));" for n in names)
     return f"{pad}if (act == 1)\n{pad}{{\n{relus}\n{pad}}}\n{pad}else if (act == 4)\n{pad}{{\n{relu6s}\n{pad}}}"
 
 
@@ -269,11 +271,11 @@ def int8_panel(bits: int, rows: int, quad: bool = False) -> str:
     for r in range(rows):
         first = "var a" if r == 0 else "a"
         body.append(f"                {first} = {v}.Create(*(int*)(x{r} + o)).{as_elem}(); {madd(f's{r}0', 'w0', 'a')} {madd(f's{r}1', 'w1', 'a')}")
-    sink = bits == 512 and not quad   # the AVX-512 kernel stores through an IInt8PanelOut (int32 sums or requantized int8)
+    sink = bits == 512 and not quad   # the AVX-512 kernel requantizes as it stores (RequantRows)
     if sink:
         stores = "\n".join(f"            output.Store(r + {r}, s{r}0, s{r}1, nr);" for r in range(rows))
         tail_store = "output.Store(r, s00, s01, nr);"
-        generic, out_param, constraint = "<TA, TOut>", "TOut output", "\n        where TOut : struct, IInt8PanelOut"
+        generic, out_param, constraint = "<TA>", "RequantRows output", ""
     else:
         stores = "\n".join(f"            PanelStore.Two(accOut + ((long)(r + {r}) * ldo), s{r}0, s{r}1, nr);" for r in range(rows))
         tail_store = "PanelStore.Two(accOut + ((long)r * ldo), s00, s01, nr);"
@@ -330,12 +332,11 @@ def int8_half512(rows: int) -> str:
     xs = ", ".join(f"x{r} = x.Row(r{'' if r == 0 else f' + {r}'})" for r in range(rows))
     body = "\n".join(
         f"                s{r} += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x{r} + o)).AsInt16());" for r in range(rows))
-    stores = "\n".join(f"            output.Store(r + {r}, s{r}, Vector512<int>.Zero, nr);" for r in range(rows))
+    stores = "\n".join(f"            output.Store(r + {r}, s{r}, nr);" for r in range(rows))
     return f"""    /// <summary>The last panel when it has at most 16 channels (MobileNet's 8-, 16- and 48-channel layers): the first weight vector only.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PanelHalf512<TA, TOut>(TA x, int rows, int pairs, short* w, int* bias0, TOut output, int nr)
+    private static void PanelHalf512<TA>(TA x, int rows, int pairs, short* w, int* bias0, RequantRows output, int nr)
         where TA : struct, IRowSource<short>
-        where TOut : struct, IInt8PanelOut
     {{
         // {rows} rows × 16 channels (one vector) per step; w: a panel [pairs][32][2] of which channels 0..15 are used.
         var bias0v = Vector512.Load(bias0);
@@ -365,7 +366,7 @@ def int8_half512(rows: int) -> str:
                 s0 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(wp), Vector512.Create(*(int*)(x0 + x.Col(p))).AsInt16());
             }}
 
-            output.Store(r, s0, Vector512<int>.Zero, nr);
+            output.Store(r, s0, nr);
         }}
     }}
 """

@@ -84,16 +84,9 @@ internal sealed unsafe class RequantTable
     /// <summary>The f32 scale of channel <paramref name="c"/>.</summary>
     public float Scale(int c) => _scale[c];
 
-    /// <summary>The scales [N, padded to 16], pinned for the table's lifetime.</summary>
+    /// <summary>The scales [N, padded to whole 32-channel panels], pinned for the table's lifetime.</summary>
     public float* Scales => (float*)Unsafe.AsPointer(ref _scale[0]);
 
-    /// <summary>
-    /// 16 accumulators to their int8 codes as int32 lanes: f32(acc) · scale clamped to [lo − zp, hi − zp]
-    /// (<paramref name="lo"/>, <paramref name="hi"/> given so), rounded to nearest even, plus zp.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<int> Requantize16(Vector512<int> acc, Vector512<float> scale, Vector512<int> zp, Vector512<float> lo, Vector512<float> hi) =>
-        Avx512F.ConvertToVector512Int32(Vector512.MinNative(Vector512.MaxNative(Avx512F.ConvertToVector512Single(acc) * scale, lo), hi)) + zp;
 
     private static bool Wide => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported;
 
@@ -109,13 +102,11 @@ internal sealed unsafe class RequantTable
                 int c = c0;
                 if (Wide)
                 {
-                    var zp = Vector512.Create(zeroPoint);
-                    var lov = Vector512.Create((float)(lo - zeroPoint));
-                    var hiv = Vector512.Create((float)(hi - zeroPoint));
+                    var q = new LayerRequant16(zeroPoint, lo, hi);
                     for (; c + 16 <= c1; c += 16)
                     {
                         // acc [16] int32 → y [16] int8.
-                        Vector128.Store(Avx512F.ConvertToVector128SByte(Requantize16(Vector512.Load(a + c), Vector512.Load(sc + c), zp, lov, hiv)), yr + c);
+                        Vector128.Store(q.Codes(Vector512.Load(a + c), Vector512.Load(sc + c)), yr + c);
                     }
                 }
 
@@ -129,7 +120,7 @@ internal sealed unsafe class RequantTable
                     {
                         // acc [8] int32 → y [8] int8 (the values are in [lo, hi], so narrowing keeps them).
                         var v = Avx.ConvertToVector256Single(Vector256.Load(a + c)) * Vector256.Load(sc + c);
-                        var q = Avx.ConvertToVector256Int32(Vector256.MinNative(Vector256.MaxNative(v, lov), hiv)) + zp;
+                        var q = Avx.ConvertToVector256Int32(Vector256.MinNative(hiv, Vector256.MaxNative(lov, v))) + zp;
                         var s16 = Vector256.Narrow(q, q);
                         *(long*)(yr + c) = Vector256.Narrow(s16, s16).AsInt64().ToScalar();
                     }
@@ -144,7 +135,7 @@ internal sealed unsafe class RequantTable
                     for (; c + 4 <= c1; c += 4)
                     {
                         // acc [4] int32 → y [4] int8.
-                        var q = Round128(Vector128.MinNative(Vector128.MaxNative(Vector128.ConvertToSingle(Vector128.Load(a + c)) * Vector128.Load(sc + c), lov), hiv)) + zp;
+                        var q = Round128(Vector128.MinNative(hiv, Vector128.MaxNative(lov, Vector128.ConvertToSingle(Vector128.Load(a + c)) * Vector128.Load(sc + c)))) + zp;
                         var s16 = Vector128.Narrow(q, q);
                         *(int*)(yr + c) = Vector128.Narrow(s16, s16).AsInt32().ToScalar();
                     }
@@ -162,4 +153,20 @@ internal sealed unsafe class RequantTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<int> Round128(Vector128<float> v) =>
         Sse2.IsSupported ? Sse2.ConvertToVector128Int32(v) : System.Runtime.Intrinsics.Arm.AdvSimd.ConvertToInt32RoundToEven(v);
+}
+
+/// <summary>
+/// A weighted layer's requantization of 16 sums in the registers (AVX-512), <see cref="Requantize.Layer"/> per lane:
+/// f32(acc) · scale clamped to [lo − zp, hi − zp], rounded to nearest even (vcvtps2dq), plus zp, narrowed to int8.
+/// </summary>
+internal readonly struct LayerRequant16(int zeroPoint, int lo, int hi)
+{
+    private readonly Vector512<int> _zp = Vector512.Create(zeroPoint);
+    private readonly Vector512<float> _lo = Vector512.Create((float)(lo - zeroPoint));
+    private readonly Vector512<float> _hi = Vector512.Create((float)(hi - zeroPoint));
+
+    /// <summary>acc [16] int32 and their channels' scales → [16] int8 codes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<sbyte> Codes(Vector512<int> acc, Vector512<float> scale) =>
+        Avx512F.ConvertToVector128SByte(Avx512F.ConvertToVector512Int32(Vector512.MinNative(_hi, Vector512.MaxNative(_lo, Avx512F.ConvertToVector512Single(acc) * scale))) + _zp);
 }

@@ -76,4 +76,62 @@ public sealed class InstructionSetTests
             }
         }
     }
+
+    /// <summary>
+    /// A NaN in a float layer's input stays NaN through the fused clamps at this level, as in the reference kernels and
+    /// on arm64 (x64's vmaxps/vminps return their second operand when one is NaN: the sums must be that operand): the
+    /// packed GEMM with ReLU and ReLU6 (full and half panels, the few-rows path), the 3x3 depthwise rows with linear,
+    /// ReLU and ReLU6, on 32 channels.
+    /// </summary>
+    [TestMethod]
+    public unsafe void A_NaN_stays_NaN_through_the_fused_activations()
+    {
+        const int k = 8, n = 40, c = 32;
+        var w = Enumerable.Range(0, k * n).Select(i => ((i % 7) - 3) * 0.25f).ToArray();
+        var packed = PackedGemm.Pack(w, k, n);
+        var bias = PackedGemm.PadBias(new float[n], n);
+        foreach (int rows in new[] { 3, 17 })
+        {
+            var a = Enumerable.Range(0, rows * k).Select(i => (i % 5) * 0.5f).ToArray();
+            a[k + 2] = float.NaN;   // row 1
+            foreach (int act in new[] { EdgeNet.Kernels.Reference.Activations.Relu, EdgeNet.Kernels.Reference.Activations.Relu6 })
+            {
+                var y = new float[rows * n];
+                fixed (float* ap = a, pp = packed, bp = bias, yp = y)
+                {
+                    PackedGemm.Run(ap, k, rows, k, pp, bp, n, act, yp, n, 0, PackedGemm.Panels(n));
+                }
+
+                for (int j = 0; j < n; j++)
+                {
+                    Assert.IsTrue(float.IsNaN(y[n + j]), $"gemm rows {rows} act {act}: row 1 column {j} is {y[n + j]}");
+                    Assert.IsFalse(float.IsNaN(y[j]), $"gemm rows {rows} act {act}: row 0 column {j}");
+                }
+            }
+        }
+
+        var g = new EdgeNet.Kernels.Reference.Window(9, 10, c, 3, 3, 1, 1, 1, 1, 9, 10);
+        var x = Enumerable.Range(0, 9 * 10 * c).Select(i => ((i % 11) - 5) * 0.1f).ToArray();
+        x[((4 * 10) + 5) * c] = float.NaN;   // pixel (4, 5), channel 0: in the windows of outputs (3..5, 4..6)
+        var dw = Enumerable.Range(0, 9 * c).Select(i => ((i % 3) + 1) * 0.2f).ToArray();
+        var db = new float[c];
+        foreach (int act in new[] { EdgeNet.Kernels.Reference.Activations.Linear, EdgeNet.Kernels.Reference.Activations.Relu, EdgeNet.Kernels.Reference.Activations.Relu6 })
+        {
+            var y = new float[9 * 10 * c];
+            fixed (float* xp = x, wp = dw, bp = db, yp = y)
+            {
+                DepthwiseConv2D.Forward(xp, 0, 1, g, wp, bp, 1, act, yp);
+            }
+
+            for (int oh = 3; oh <= 5; oh++)
+            {
+                for (int ow = 4; ow <= 6; ow++)
+                {
+                    float v = y[((oh * 10) + ow) * c];
+                    Assert.IsTrue(float.IsNaN(v), $"depthwise act {act}: output ({oh}, {ow}) channel 0 is {v}");
+                    Assert.IsFalse(float.IsNaN(y[(((oh * 10) + ow) * c) + 1]), $"depthwise act {act}: channel 1");
+                }
+            }
+        }
+    }
 }

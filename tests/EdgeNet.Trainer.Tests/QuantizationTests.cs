@@ -56,8 +56,9 @@ public sealed class QuantizationTests
 
     /// <summary>
     /// A weighted layer's output in fp32, worked by hand: q = 2^30 with shift 0 is the scale ½, so 5 → 2.5 → 2 and
-    /// 7 → 3.5 → 4 (ties to even, both signs), 2^24 + 1 becomes the float 2^24 before the multiply, the int32 extremes
-    /// clamp to the bounds, a fused ReLU floors at the zero point.
+    /// 7 → 3.5 → 4 (ties to even, both signs); 2^25 + 2^19 + 1 becomes the float 2^25 + 2^19 before the multiply
+    /// (floats are 4 apart there), so times 2^−20 it is the tie 32.5 → 32, where the exact product 32.500001 (and the
+    /// 64-bit fixed-point form) gives 33; the int32 extremes clamp to the bounds; a fused ReLU floors at the zero point.
     /// </summary>
     [TestMethod]
     public void Layer_requantization_is_fp32_rounding_ties_to_even()
@@ -71,7 +72,8 @@ public sealed class QuantizationTests
         Assert.AreEqual((sbyte)-2, Int8Arithmetic.RequantizeLayer(-5, half, 0, -128));
         Assert.AreEqual((sbyte)-4, Int8Arithmetic.RequantizeLayer(-7, half, 0, -128));
         Assert.AreEqual((sbyte)13, Int8Arithmetic.RequantizeLayer(5, half, 11, -128));      // 2.5 → 2, then + 11
-        Assert.AreEqual((sbyte)10, Int8Arithmetic.RequantizeLayer(33_554_433, 1f / (1 << 22), 2, -128)); // 2^25 + 1 → 2^25 as a float: 8, + 2
+        Assert.AreEqual((sbyte)32, Int8Arithmetic.RequantizeLayer(34_078_721, 1f / (1 << 20), 0, -128));
+        Assert.AreEqual((sbyte)33, Int8Arithmetic.Requantize(34_078_721, 1 << 30, -19, 0, -128));   // the fixed-point form: 33
         Assert.AreEqual((sbyte)127, Int8Arithmetic.RequantizeLayer(int.MaxValue, half, 0, -128));
         Assert.AreEqual((sbyte)-128, Int8Arithmetic.RequantizeLayer(int.MinValue, half, 0, -128));
         Assert.AreEqual((sbyte)-7, Int8Arithmetic.RequantizeLayer(-1000, half, -7, -7));     // a fused ReLU: lo = zp

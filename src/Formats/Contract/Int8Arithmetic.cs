@@ -6,10 +6,10 @@ namespace EdgeNet.Formats.Contract;
 /// The int8 arithmetic of the blob contract (the TensorFlow Lite int8 spec as EdgeNet stores it,
 /// docs/format.md "Quantization"): symmetric per-channel weights in [−127, 127], asymmetric
 /// per-tensor activations, int32 biases with scale = input_scale · weight_scale, and requantization
-/// by a multiplier stored as q · 2^(shift − 31): applied in fp32 after a weighted layer
-/// (<see cref="RequantizeLayer"/>), in fixed point elsewhere (<see cref="Requantize"/>). The exporter computes the constants here, the
-/// reference interpreter and every runtime kernel apply them with these functions (the SIMD kernels
-/// are tested bit-exact against <see cref="Requantize"/>).
+/// by a multiplier stored as q · 2^(shift − 31): applied in f32 after a weighted layer
+/// (<see cref="RequantizeLayer"/>), in fixed point elsewhere (<see cref="Requantize"/>). The exporter
+/// computes the constants here, the reference interpreter applies them with these functions, and the
+/// runtime kernels' copies (EdgeNet.Kernels.Requantize) are held bit-equal to both by ArchitectureTests.
 /// </summary>
 internal static class Int8Arithmetic
 {

@@ -110,8 +110,11 @@ public static class MetadataKeys
     /// <summary><c>finetune.optimizer</c> (string): the optimizer and its learning rate, e.g. <c>adam lr=0.001</c></summary>
     public static readonly MetadataKey FineTuneOptimizer = Key("finetune.optimizer", EnbValueType.String, "the optimizer and its learning rate, e.g. `adam lr=0.001`");
 
-    /// <summary><c>quantization.version</c> (u32): quantization scheme version (1 = TFLite int8 spec)</summary>
-    public static readonly MetadataKey QuantizationVersion = Key("quantization.version", EnbValueType.U32, "quantization scheme version (1 = TFLite int8 spec)");
+    /// <summary><c>quantization.version</c> (u32): quantization scheme version (<see cref="QuantizationSchemeVersion"/>).</summary>
+    public static readonly MetadataKey QuantizationVersion = Key("quantization.version", EnbValueType.U32, "quantization scheme version: 2 = TFLite's int8 spec with f32 requantization after weighted layers; 1 = the same with TFLite's 64-bit fixed-point requantization (blobs written before 2026-12-06; run with version 2's arithmetic)");
+
+    /// <summary>The quantization scheme version this EdgeNet writes: 2, f32 requantization after dense, conv2d and depthwise.</summary>
+    public const uint QuantizationSchemeVersion = 2;
 
     /// <summary><c>quantization.scheme</c> (string): <c>f32</c>, <c>f16</c>, <c>int8</c></summary>
     public static readonly MetadataKey QuantizationScheme = Key("quantization.scheme", EnbValueType.String, "`f32`, `f16`, `int8`");

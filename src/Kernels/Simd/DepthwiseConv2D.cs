@@ -100,10 +100,10 @@ internal static unsafe class DepthwiseConv2D
                                 Row4(p, c, g.SW, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
                                 Row4(p + rs, c, g.SW, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
                                 Row4(p + (2 * rs), c, g.SW, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
-                                Unsafe.WriteUnaligned(yp, Vector.MinNative(Vector.MaxNative(a0, lo), hi));
-                                Unsafe.WriteUnaligned(yp + c, Vector.MinNative(Vector.MaxNative(a1, lo), hi));
-                                Unsafe.WriteUnaligned(yp + (2 * c), Vector.MinNative(Vector.MaxNative(a2, lo), hi));
-                                Unsafe.WriteUnaligned(yp + (3 * c), Vector.MinNative(Vector.MaxNative(a3, lo), hi));
+                                Unsafe.WriteUnaligned(yp, Vector.MinNative(hi, Vector.MaxNative(lo, a0)));
+                                Unsafe.WriteUnaligned(yp + c, Vector.MinNative(hi, Vector.MaxNative(lo, a1)));
+                                Unsafe.WriteUnaligned(yp + (2 * c), Vector.MinNative(hi, Vector.MaxNative(lo, a2)));
+                                Unsafe.WriteUnaligned(yp + (3 * c), Vector.MinNative(hi, Vector.MaxNative(lo, a3)));
                             }
                         }
 
@@ -118,7 +118,7 @@ internal static unsafe class DepthwiseConv2D
                             acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p + (2 * rs)), w6, acc);
                             acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p + (2 * rs) + c), w7, acc);
                             acc = Vector.FusedMultiplyAdd(Unsafe.ReadUnaligned<Vector<float>>(p + (2 * rs) + (2 * c)), w8, acc);
-                            Unsafe.WriteUnaligned(yp, Vector.MinNative(Vector.MaxNative(acc, lo), hi));
+                            Unsafe.WriteUnaligned(yp, Vector.MinNative(hi, Vector.MaxNative(lo, acc)));
                         }
                     }
 
@@ -145,7 +145,7 @@ internal static unsafe class DepthwiseConv2D
                             }
                         }
 
-                        Unsafe.WriteUnaligned(yrow + ((long)ow * c) + j, Vector.MinNative(Vector.MaxNative(acc, lo), hi));
+                        Unsafe.WriteUnaligned(yrow + ((long)ow * c) + j, Vector.MinNative(hi, Vector.MaxNative(lo, acc)));
                     }
                 }
 
@@ -201,10 +201,10 @@ internal static unsafe class DepthwiseConv2D
                 }
             }
 
-            Unsafe.WriteUnaligned(y, Vector.MinNative(Vector.MaxNative(a0, lo), hi));
-            Unsafe.WriteUnaligned(y + c, Vector.MinNative(Vector.MaxNative(a1, lo), hi));
-            Unsafe.WriteUnaligned(y + (2 * c), Vector.MinNative(Vector.MaxNative(a2, lo), hi));
-            Unsafe.WriteUnaligned(y + (3 * c), Vector.MinNative(Vector.MaxNative(a3, lo), hi));
+            Unsafe.WriteUnaligned(y, Vector.MinNative(hi, Vector.MaxNative(lo, a0)));
+            Unsafe.WriteUnaligned(y + c, Vector.MinNative(hi, Vector.MaxNative(lo, a1)));
+            Unsafe.WriteUnaligned(y + (2 * c), Vector.MinNative(hi, Vector.MaxNative(lo, a2)));
+            Unsafe.WriteUnaligned(y + (3 * c), Vector.MinNative(hi, Vector.MaxNative(lo, a3)));
         }
 
         for (; ow < count; ow++, p += step, y += c)
@@ -220,7 +220,7 @@ internal static unsafe class DepthwiseConv2D
                 }
             }
 
-            Unsafe.WriteUnaligned(y, Vector.MinNative(Vector.MaxNative(a, lo), hi));
+            Unsafe.WriteUnaligned(y, Vector.MinNative(hi, Vector.MaxNative(lo, a)));
         }
     }
 
@@ -234,11 +234,11 @@ internal static unsafe class DepthwiseConv2D
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows3x3Wide(float* xn, int oh0, int oh1, in Window g, int owA, int owB, float* w, float* b, int act, float* yn)
     {
-        // Channels outer where an input row is read by more than one output row and three rows of every channel
+        // Channels outer where an input row is read by more than one output row (stride 1 or 2) and three rows of every channel
         // overflow L1 (MobileNetV2 224: 56×56×144 and 28×28×192 at stride 1, 164 → 110 and 71 → 42 µs; 56×56×144 at
         // stride 2, 95 → 70 µs); rows outer on the small maps, where the next vector of channels is the next cache line
         // (7×7×960: 17 → 26 µs channels outer; 28×28×192 and 14×14×576 at stride 2: no difference).
-        bool channelsOuter = g.OutH >= 28 && 3L * g.InW * g.InC * sizeof(float) > 48 * 1024;
+        bool channelsOuter = g.SH <= 2 && g.OutH >= 28 && 3L * g.InW * g.InC * sizeof(float) > 48 * 1024;
         int c = g.InC;
         if (channelsOuter)
         {
@@ -303,10 +303,10 @@ internal static unsafe class DepthwiseConv2D
                     Row4(p + (2 * rs), c, sw, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
                 }
 
-                Vector512.MinNative(Vector512.MaxNative(a0, lo), hi).Store(yp);
-                Vector512.MinNative(Vector512.MaxNative(a1, lo), hi).Store(yp + c);
-                Vector512.MinNative(Vector512.MaxNative(a2, lo), hi).Store(yp + (2 * c));
-                Vector512.MinNative(Vector512.MaxNative(a3, lo), hi).Store(yp + (3 * c));
+                Vector512.MinNative(hi, Vector512.MaxNative(lo, a0)).Store(yp);
+                Vector512.MinNative(hi, Vector512.MaxNative(lo, a1)).Store(yp + c);
+                Vector512.MinNative(hi, Vector512.MaxNative(lo, a2)).Store(yp + (2 * c));
+                Vector512.MinNative(hi, Vector512.MaxNative(lo, a3)).Store(yp + (3 * c));
             }
         }
 
@@ -328,7 +328,7 @@ internal static unsafe class DepthwiseConv2D
                 acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs) + (2 * c)), w8, Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs) + c), w7, Vector512.FusedMultiplyAdd(Vector512.Load(p + (2 * rs)), w6, acc)));
             }
 
-            Vector512.MinNative(Vector512.MaxNative(acc, lo), hi).Store(yp);
+            Vector512.MinNative(hi, Vector512.MaxNative(lo, acc)).Store(yp);
         }
 
         // The edge columns: only the taps inside the row.
@@ -353,7 +353,7 @@ internal static unsafe class DepthwiseConv2D
                 }
             }
 
-            Vector512.MinNative(Vector512.MaxNative(acc, lo), hi).Store(yrow + ((long)e * c) + j);
+            Vector512.MinNative(hi, Vector512.MaxNative(lo, acc)).Store(yrow + ((long)e * c) + j);
         }
     }
 
@@ -550,11 +550,18 @@ internal static unsafe class DepthwiseConv2D
     }
 
     /// <summary>Int32 accumulators <see cref="Int8"/> needs per thread: one output row.</summary>
-    public static long Int8ScratchInts(in Window g, int m) => (long)g.OutW * g.InC * m;
+    public static long Int8ScratchInts(in Window g, int m) => Int8Wide(g, m) ? 0 : (long)g.OutW * g.InC * m;
+
+    /// <summary>
+    /// True when <see cref="Int8"/> runs the AVX-512 rows, which requantize in the registers (no accumulator row): a 3x3
+    /// kernel, multiplier 1, whole 16-channel groups.
+    /// </summary>
+    private static bool Int8Wide(in Window g, int m) =>
+        m == 1 && g.KH == 3 && g.KW == 3 && g.InC % 16 == 0 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported;
 
     // x int8 [B, H, W, C] (zero point zx)  w: the int8 kernel [KH, KW, C·M] widened to int32, wf: the same as floats  bias int32 [C·M]
     // → y int8 [B, OH, OW, C·M], images [n0, n1), each output row accumulated in acc [OW, C·M] and requantized by the table
-    // (with AVX-512 and 16-channel groups requantized in the registers instead, acc unused)
+    // (the AVX-512 rows, Int8Wide, requantize in the registers instead: acc unused, and sized 0 by Int8ScratchInts)
     // Output rows [oh0, oh1) of each image.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     // foldedBias: [C·M] bias − zx·Σ_taps w (every tap inside the image), for the check-free 3x3 columns; null: none.
@@ -567,14 +574,15 @@ internal static unsafe class DepthwiseConv2D
         int lastInside = g.InW - g.KW + g.PadLeft;
         int owA = Math.Min(g.OutW, (g.PadLeft + g.SW - 1) / g.SW), owB = lastInside < 0 ? owA : Math.Max(owA, Math.Min(g.OutW, (lastInside / g.SW) + 1));
         bool fast = m == 1 && g.KH == 3 && g.KW == 3 && foldedBias is not null && c >= lanes;
-        bool wide = fast && c % 16 == 0 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported;
+        bool wide = Int8Wide(g, m);
         if (wide)
         {
             // AVX-512: whole rows 16 channels at a time, edges and rows in the padding included, requantized in the registers.
-            var q = new Int8Out16(table.Scales, zy, lo, hi);
+            ArgumentNullException.ThrowIfNull(foldedBias);   // no accumulator row was planned (Int8ScratchInts)
+            var q = new LayerRequant16(zy, lo, hi);
             for (int n = n0; n < n1; n++)
             {
-                Int8Rows3x3Wide(x + ((long)n * g.InH * g.InW * c), oh0, oh1, g, owA, owB, zx, wf, bias, foldedBias!, q, y + ((long)n * g.OutH * g.OutW * f));
+                Int8Rows3x3Wide(x + ((long)n * g.InH * g.InW * c), oh0, oh1, g, owA, owB, zx, wf, bias, foldedBias!, q, table.Scales, y + ((long)n * g.OutH * g.OutW * f));
             }
 
             return;
@@ -691,13 +699,13 @@ internal static unsafe class DepthwiseConv2D
     /// of 16), rows outer (channels outer, as the f32 rows go on large maps, measured no faster: an int8 row is a quarter
     /// of a float one). xn: [H, W, C] int8; yn: [OH, OW, C] int8.
     /// </summary>
-    private static void Int8Rows3x3Wide(sbyte* xn, int oh0, int oh1, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, Int8Out16 q, sbyte* yn)
+    private static void Int8Rows3x3Wide(sbyte* xn, int oh0, int oh1, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn)
     {
         for (int oh = oh0; oh < oh1; oh++)
         {
             for (int j = 0; j < g.InC; j += 16)
             {
-                Int8Row3x3Wide(xn, oh, j, g, owA, owB, zx, w, bias, foldedBias, q, yn);
+                Int8Row3x3Wide(xn, oh, j, g, owA, owB, zx, w, bias, foldedBias, q, scales, yn);
             }
         }
     }
@@ -710,7 +718,7 @@ internal static unsafe class DepthwiseConv2D
     /// requantized in the registers. xn: [H, W, C]; yn: [OH, OW, C].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Int8Row3x3Wide(sbyte* xn, int oh, int j, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, Int8Out16 q, sbyte* yn)
+    private static void Int8Row3x3Wide(sbyte* xn, int oh, int j, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn)
     {
         int c = g.InC, sw = g.SW;
         long rs = (long)g.InW * c, step = (long)sw * c;
@@ -719,7 +727,7 @@ internal static unsafe class DepthwiseConv2D
         bool interior = r0 == 0 && r1 == 3 && owB > owA;
         sbyte* yrow = yn + ((long)oh * g.OutW * c) + j;
         float* wj = w + j;
-        var scale = q.Scale(j);
+        var scale = Vector512.Load(scales + j);
         if (interior)
         {
             LoadTaps(wj, c, out var w0, out var w1, out var w2, out var w3, out var w4, out var w5, out var w6, out var w7, out var w8);
@@ -735,10 +743,10 @@ internal static unsafe class DepthwiseConv2D
                     Row4Int8(p, c, sw, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
                     Row4Int8(p + rs, c, sw, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
                     Row4Int8(p + (2 * rs), c, sw, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
-                    q.Store(fb + Avx512F.ConvertToVector512Int32WithTruncation(a0), scale, yp);
-                    q.Store(fb + Avx512F.ConvertToVector512Int32WithTruncation(a1), scale, yp + c);
-                    q.Store(fb + Avx512F.ConvertToVector512Int32WithTruncation(a2), scale, yp + (2 * c));
-                    q.Store(fb + Avx512F.ConvertToVector512Int32WithTruncation(a3), scale, yp + (3 * c));
+                    Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a0), scale), yp);
+                    Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a1), scale), yp + c);
+                    Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a2), scale), yp + (2 * c));
+                    Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a3), scale), yp + (3 * c));
                 }
             }
 
@@ -747,7 +755,7 @@ internal static unsafe class DepthwiseConv2D
                 var a = Vector512.FusedMultiplyAdd(Int8AsFloat(p), w0, Vector512.FusedMultiplyAdd(Int8AsFloat(p + c), w1, Int8AsFloat(p + (2 * c)) * w2));
                 a = Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs), w3, Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs + c), w4, Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs + (2 * c)), w5, a)));
                 a = Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs)), w6, Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs) + c), w7, Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs) + (2 * c)), w8, a)));
-                q.Store(fb + Avx512F.ConvertToVector512Int32WithTruncation(a), scale, yp);
+                Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a), scale), yp);
             }
         }
 
@@ -774,25 +782,8 @@ internal static unsafe class DepthwiseConv2D
                 }
             }
 
-            q.Store(b + Avx512F.ConvertToVector512Int32WithTruncation(sum), scale, yrow + ((long)e * c));
+            Vector128.Store(q.Codes(b + Avx512F.ConvertToVector512Int32WithTruncation(sum), scale), yrow + ((long)e * c));
         }
-    }
-
-    /// <summary>16 int32 sums of a weighted layer to int8 codes in the registers (<see cref="RequantTable.Requantize16"/>).</summary>
-    private readonly struct Int8Out16(float* scales, int zeroPoint, int lo, int hi)
-    {
-        private readonly Vector512<int> _zp = Vector512.Create(zeroPoint);
-        private readonly Vector512<float> _lo = Vector512.Create((float)(lo - zeroPoint));
-        private readonly Vector512<float> _hi = Vector512.Create((float)(hi - zeroPoint));
-
-        /// <summary>The scales of channels [j, j + 16).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<float> Scale(int j) => Vector512.Load(scales + j);
-
-        /// <summary>acc [16] int32 → dst [16] int8.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Store(Vector512<int> acc, Vector512<float> scale, sbyte* dst) =>
-            Vector128.Store(Avx512F.ConvertToVector128SByte(RequantTable.Requantize16(acc, scale, _zp, _lo, _hi)), dst);
     }
 
     /// <summary>The nine 3x3 tap weights of 16 channels: w [KH·KW, C] at the first channel, c channels per tap.</summary>

@@ -12,9 +12,8 @@ namespace EdgeNet.Kernels.Simd;
 internal static unsafe partial class Int8Gemm
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Panel512<TA, TOut>(TA x, int rows, int pairs, short* w, int* bias0, TOut output, int nr)
+    private static void Panel512<TA>(TA x, int rows, int pairs, short* w, int* bias0, RequantRows output, int nr)
         where TA : struct, IRowSource<short>
-        where TOut : struct, IInt8PanelOut
     {
         // 8 rows × 32 channels (two vectors) per step; vpmaddwd multiplies one pair of k's per lane.
         var bias0v = Vector512.Load(bias0);
@@ -175,9 +174,8 @@ internal static unsafe partial class Int8Gemm
 
     /// <summary>The last panel when it has at most 16 channels (MobileNet's 8-, 16- and 48-channel layers): the first weight vector only.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PanelHalf512<TA, TOut>(TA x, int rows, int pairs, short* w, int* bias0, TOut output, int nr)
+    private static void PanelHalf512<TA>(TA x, int rows, int pairs, short* w, int* bias0, RequantRows output, int nr)
         where TA : struct, IRowSource<short>
-        where TOut : struct, IInt8PanelOut
     {
         // 16 rows × 16 channels (one vector) per step; w: a panel [pairs][32][2] of which channels 0..15 are used.
         var bias0v = Vector512.Load(bias0);
@@ -209,22 +207,22 @@ internal static unsafe partial class Int8Gemm
                 s15 += Avx512BW.MultiplyAddAdjacent(w0, Vector512.Create(*(int*)(x15 + o)).AsInt16());
             }
 
-            output.Store(r + 0, s0, Vector512<int>.Zero, nr);
-            output.Store(r + 1, s1, Vector512<int>.Zero, nr);
-            output.Store(r + 2, s2, Vector512<int>.Zero, nr);
-            output.Store(r + 3, s3, Vector512<int>.Zero, nr);
-            output.Store(r + 4, s4, Vector512<int>.Zero, nr);
-            output.Store(r + 5, s5, Vector512<int>.Zero, nr);
-            output.Store(r + 6, s6, Vector512<int>.Zero, nr);
-            output.Store(r + 7, s7, Vector512<int>.Zero, nr);
-            output.Store(r + 8, s8, Vector512<int>.Zero, nr);
-            output.Store(r + 9, s9, Vector512<int>.Zero, nr);
-            output.Store(r + 10, s10, Vector512<int>.Zero, nr);
-            output.Store(r + 11, s11, Vector512<int>.Zero, nr);
-            output.Store(r + 12, s12, Vector512<int>.Zero, nr);
-            output.Store(r + 13, s13, Vector512<int>.Zero, nr);
-            output.Store(r + 14, s14, Vector512<int>.Zero, nr);
-            output.Store(r + 15, s15, Vector512<int>.Zero, nr);
+            output.Store(r + 0, s0, nr);
+            output.Store(r + 1, s1, nr);
+            output.Store(r + 2, s2, nr);
+            output.Store(r + 3, s3, nr);
+            output.Store(r + 4, s4, nr);
+            output.Store(r + 5, s5, nr);
+            output.Store(r + 6, s6, nr);
+            output.Store(r + 7, s7, nr);
+            output.Store(r + 8, s8, nr);
+            output.Store(r + 9, s9, nr);
+            output.Store(r + 10, s10, nr);
+            output.Store(r + 11, s11, nr);
+            output.Store(r + 12, s12, nr);
+            output.Store(r + 13, s13, nr);
+            output.Store(r + 14, s14, nr);
+            output.Store(r + 15, s15, nr);
         }
 
         for (; r < rows; r++)
@@ -237,7 +235,7 @@ internal static unsafe partial class Int8Gemm
                 s0 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(wp), Vector512.Create(*(int*)(x0 + x.Col(p))).AsInt16());
             }
 
-            output.Store(r, s0, Vector512<int>.Zero, nr);
+            output.Store(r, s0, nr);
         }
     }
 

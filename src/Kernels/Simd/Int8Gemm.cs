@@ -12,8 +12,9 @@ namespace EdgeNet.Kernels.Simd;
 /// multiply-add of adjacent pairs handles both k's per lane: vpmaddwd (AVX-512BW: 32 channels per
 /// panel, AVX2: 16, vpdpwssd with AVX-VNNI), at 128 bits (8 channels) pmaddwd on x64 and
 /// smull/smull2/addp on arm64. arm64 with the dot-product extension takes int8 quads of k instead
-/// (SDOT, 8 channels). Accumulators start from the folded bias (bias − zx·Σw); the integer
-/// requantization afterwards is the reference one, so the result is bit-exact.
+/// (SDOT, 8 channels). Accumulators start from the folded bias (bias − zx·Σw); the requantization is the
+/// reference one (f32, <see cref="Requantize.Layer"/>), so the result is bit-exact: in the registers as the AVX-512
+/// kernels store (<see cref="RequantRows"/>), else over the int32 sums in memory (<see cref="RequantTable.Block"/>).
 /// </summary>
 internal static unsafe partial class Int8Gemm
 {
@@ -134,7 +135,7 @@ internal static unsafe partial class Int8Gemm
     }
 
     /// <summary>
-    /// Prepares int8 rows [rows, k] for <see cref="Run"/>: int16 rows (pairs) or padded int8 rows
+    /// Prepares int8 rows [rows, k] for <see cref="RunRequantized(void*, int, int, int, short*, int*, int*, RequantTable, int, int, int, sbyte*, int, int)"/>: int16 rows (pairs) or padded int8 rows
     /// (SDOT) of <see cref="RowLength"/> elements. The padding meets zero weights.
     /// </summary>
     public static void PrepareRows(sbyte* x, int rows, int k, void* dst)
@@ -180,61 +181,15 @@ internal static unsafe partial class Int8Gemm
         }
     }
 
-    /// <summary>acc[r, c] = bias0[c] + Σ_i x[r, i]·w[i, c] for output panels [p0, p1). x: int16 rows of length lda (even).</summary>
-    public static void Run(void* xv, int lda, int rows, int k, short* packed, int* bias0, int n, int* acc, int ldo, int p0, int p1)
-    {
-        if (Pairs)
-        {
-            RunPairs(new PairRows((short*)xv, lda), rows, (k + 1) / 2, packed, bias0, n, acc, ldo, p0, p1);
-            return;
-        }
-
-        int nr = Lanes, quads = (k + 3) / 4;
-        for (int p = p0; p < p1; p++)
-        {
-            int cols = Math.Min(nr, n - (p * nr));
-            PanelDot(new QuadRows((sbyte*)xv, lda), rows, quads, (sbyte*)packed + ((long)p * quads * nr * 4), bias0 + (p * nr), acc + (p * nr), ldo, cols);
-        }
-    }
-
     /// <summary>
-    /// The int16 pair kernels with A read through a row source: pair p of row r is the two int16 at
-    /// Row(r) + Col(p) (an implicit-GEMM convolution over a padded, widened image).
-    /// </summary>
-    public static void RunPairs<TA>(TA x, int rows, int pairs, short* packed, int* bias0, int n, int* acc, int ldo, int p0, int p1)
-        where TA : struct, IRowSource<short>
-    {
-        int nr = Lanes;
-        for (int p = p0; p < p1; p++)
-        {
-            int cols = Math.Min(nr, n - (p * nr));
-            switch (VectorLanes)
-            {
-                case 16:
-                    Panel512Any(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), new AccRows(acc + (p * nr), ldo), cols);
-                    break;
-                case 8: Panel256(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols); break;
-                default:
-                    if (!Pairs)
-                    {
-                        throw new PlatformNotSupportedException("arm64 with SDOT runs the int8 quad kernel (Run), not the pair kernels");
-                    }
-
-                    Panel128(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), acc + (p * nr), ldo, cols);
-                    break;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Whether <see cref="RunRequantized"/> requantizes in the micro-kernel (AVX-512: the 32 channels of a row are two
+    /// Whether <see cref="RunRequantized{TA}"/> requantizes in the micro-kernel (AVX-512: the 32 channels of a row are two
     /// registers, requantized as they are stored); elsewhere the int32 sums go through memory to the table's block pass.
     /// </summary>
     public static bool RequantizesInKernel => VectorLanes == 16;
 
     /// <summary>
-    /// <see cref="Run"/> and the requantization of its sums for output panels [p0, p1): x: [rows, lda] prepared rows,
-    /// acc: [rows, N] int32 scratch, y: [rows, N] int8, N = table.N.
+    /// y = requantized (bias0 + x·w) for output panels [p0, p1), x: [rows, lda] rows from <see cref="PrepareRows"/>;
+    /// acc: [rows, N] int32 scratch where the sums go through memory (not with AVX-512), y: [rows, N] int8, N = table.N.
     /// </summary>
     public static void RunRequantized(void* xv, int lda, int rows, int k, short* packed, int* bias0, int* acc, RequantTable table, int zeroPoint, int lo, int hi, sbyte* y, int p0, int p1)
     {
@@ -244,50 +199,64 @@ internal static unsafe partial class Int8Gemm
             return;
         }
 
-        Run(xv, lda, rows, k, packed, bias0, table.N, acc, table.N, p0, p1);
-        table.Block(acc, rows, p0 * Lanes, Math.Min(table.N, p1 * Lanes), zeroPoint, lo, y, hi);
+        // arm64 SDOT: int8 quads of k, acc[r, c] = bias0[c] + Σ_i x[r, i]·w[i, c], then the table's block pass.
+        int nr = Lanes, quads = (k + 3) / 4, n = table.N;
+        for (int p = p0; p < p1; p++)
+        {
+            int cols = Math.Min(nr, n - (p * nr));
+            PanelDot(new QuadRows((sbyte*)xv, lda), rows, quads, (sbyte*)packed + ((long)p * quads * nr * 4), bias0 + (p * nr), acc + (p * nr), n, cols);
+        }
+
+        table.Block(acc, rows, p0 * nr, Math.Min(n, p1 * nr), zeroPoint, lo, y, hi);
     }
 
     /// <summary>
-    /// y[r, c] = the requantized sums for output panels [p0, p1), x read as in <see cref="RunPairs"/>: requantized in
-    /// the registers when <see cref="RequantizesInKernel"/>; elsewhere accumulated into acc and requantized from there. acc: [rows, N] int32 scratch, y: [rows, N] int8, N = table.N.
+    /// The int16 pair kernels with A read through a row source (pair p of row r is the two int16 at Row(r) + Col(p): an
+    /// implicit-GEMM convolution over a padded, widened image): y = requantized (bias0 + x·w) for output panels [p0, p1),
+    /// in the registers when <see cref="RequantizesInKernel"/>, else through acc [rows, N] int32 and the table's block
+    /// pass. y: [rows, N] int8, N = table.N.
     /// </summary>
     public static void RunRequantized<TA>(TA x, int rows, int pairs, short* packed, int* bias0, int* acc, RequantTable table, int zeroPoint, int lo, int hi, sbyte* y, int p0, int p1)
         where TA : struct, IRowSource<short>
     {
         int nr = Lanes, n = table.N;
-        if (RequantizesInKernel)
+        for (int p = p0; p < p1; p++)
         {
-            for (int p = p0; p < p1; p++)
+            int cols = Math.Min(nr, n - (p * nr));
+            short* w = packed + ((long)p * pairs * nr * 2);
+            switch (VectorLanes)
             {
-                var sink = new RequantRows(y + (p * nr), n, table.Scales + (p * nr), zeroPoint, lo, hi);
-                Panel512Any(x, rows, pairs, packed + ((long)p * pairs * nr * 2), bias0 + (p * nr), sink, Math.Min(nr, n - (p * nr)));
+                case 16:
+                    var sink = new RequantRows(y + (p * nr), n, table.Scales + (p * nr), zeroPoint, lo, hi);
+                    if (cols <= 16)
+                    {
+                        PanelHalf512(x, rows, pairs, w, bias0 + (p * nr), sink, cols);
+                    }
+                    else
+                    {
+                        Panel512(x, rows, pairs, w, bias0 + (p * nr), sink, cols);
+                    }
+
+                    break;
+                case 8: Panel256(x, rows, pairs, w, bias0 + (p * nr), acc + (p * nr), n, cols); break;
+                default:
+                    if (!Pairs)
+                    {
+                        throw new PlatformNotSupportedException("arm64 with SDOT runs the int8 quad kernel, not the pair kernels");
+                    }
+
+                    Panel128(x, rows, pairs, w, bias0 + (p * nr), acc + (p * nr), n, cols);
+                    break;
             }
-
-            return;
         }
 
-        RunPairs(x, rows, pairs, packed, bias0, n, acc, n, p0, p1);
-        table.Block(acc, rows, p0 * nr, Math.Min(n, p1 * nr), zeroPoint, lo, y, hi);
-    }
-
-    /// <summary>One AVX-512 panel of <paramref name="cols"/> channels: the half kernel when they fit one vector.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Panel512Any<TA, TOut>(TA x, int rows, int pairs, short* w, int* bias0, TOut output, int cols)
-        where TA : struct, IRowSource<short>
-        where TOut : struct, IInt8PanelOut
-    {
-        if (cols <= 16)
+        if (!RequantizesInKernel)
         {
-            PanelHalf512(x, rows, pairs, w, bias0, output, cols);
-        }
-        else
-        {
-            Panel512(x, rows, pairs, w, bias0, output, cols);
+            table.Block(acc, rows, p0 * nr, Math.Min(n, p1 * nr), zeroPoint, lo, y, hi);
         }
     }
 
-    /// <summary>Whether <see cref="RunPairs"/> is this machine's int8 kernel (all but arm64 with SDOT).</summary>
+    /// <summary>Whether the int16 pair kernels are this machine's int8 kernels (all but arm64 with SDOT).</summary>
     public static bool PairKernels => Pairs;
 
     /// <summary>Row-major int16 rows: pair p of row r starts at x + r·lda + 2p.</summary>

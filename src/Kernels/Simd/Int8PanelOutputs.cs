@@ -5,49 +5,48 @@ using System.Runtime.Intrinsics.X86;
 namespace EdgeNet.Kernels.Simd;
 
 /// <summary>
-/// Where the AVX-512 int8 micro-kernel puts a row of its finished accumulators (32 channels, two vectors): int32
-/// sums for a later pass (<see cref="AccRows"/>), or int8 outputs requantized in the registers
-/// (<see cref="RequantRows"/>). A struct per panel, so the JIT compiles one kernel per sink and the call inlines.
+/// Where the AVX-512 int8 micro-kernels put a row of finished sums: requantized in the registers
+/// (<see cref="LayerRequant16"/>) and stored as int8 at y + r·ldy (y and scales point at the panel's first channel;
+/// the table pads its scales to whole 32-channel panels). A partial panel's bytes past nr are masked off, neither
+/// written nor touched.
 /// </summary>
-internal interface IInt8PanelOut
+internal readonly unsafe struct RequantRows(sbyte* y, int ldy, float* scales, int zeroPoint, int lo, int hi)
 {
-    /// <summary>Row r of the panel: s0 channels [0, 16), s1 [16, 32), of which the first nr are this layer's.</summary>
-    void Store(int r, Vector512<int> s0, Vector512<int> s1, int nr);
-}
+    private readonly LayerRequant16 _q = new(zeroPoint, lo, hi);
 
-/// <summary>The int32 sums: row r at acc + r·ldo (acc points at the panel's first channel).</summary>
-internal readonly unsafe struct AccRows(int* acc, int ldo) : IInt8PanelOut
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Store(int r, Vector512<int> s0, Vector512<int> s1, int nr) => PanelStore.Two(acc + ((long)r * ldo), s0, s1, nr);
-}
-
-/// <summary>
-/// A panel's outputs requantized as they leave the registers (<see cref="RequantTable.Requantize16"/>, the f32 layer
-/// requantization): row r at y + r·ldy (y points at the panel's first channel), scales [32] the panel's (the table
-/// pads them to whole panels); a partial panel's bytes past nr are masked off, neither written nor touched.
-/// </summary>
-internal readonly unsafe struct RequantRows(sbyte* y, int ldy, float* scales, int zeroPoint, int lo, int hi) : IInt8PanelOut
-{
+    /// <summary>Row r of a 32-channel panel: s0 channels [0, 16), s1 [16, 32), of which the first nr are the layer's.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Store(int r, Vector512<int> s0, Vector512<int> s1, int nr)
     {
-        var zp = Vector512.Create(zeroPoint);
-        var lov = Vector512.Create((float)(lo - zeroPoint));
-        var hiv = Vector512.Create((float)(hi - zeroPoint));
         sbyte* dst = y + ((long)r * ldy);
         // s0, s1 [16] int32 → dst [nr ≤ 32] int8.
-        var q0 = Avx512F.ConvertToVector128SByte(RequantTable.Requantize16(s0, Vector512.Load(scales), zp, lov, hiv));
-        var q1 = Avx512F.ConvertToVector128SByte(RequantTable.Requantize16(s1, Vector512.Load(scales + 16), zp, lov, hiv));
+        if (nr <= 16)
+        {
+            Store(r, s0, nr);
+            return;
+        }
+
+        Vector128.Store(_q.Codes(s0, Vector512.Load(scales)), dst);
+        var q1 = _q.Codes(s1, Vector512.Load(scales + 16));
         if (nr == 32)
         {
-            Vector128.Store(q0, dst);
             Vector128.Store(q1, dst + 16);
         }
-        else if (nr >= 16)
+        else
+        {
+            Avx512BW.VL.MaskStore(dst + 16, Vector128.LessThan(Vector128<sbyte>.Indices, Vector128.Create((sbyte)(nr - 16))), q1);
+        }
+    }
+
+    /// <summary>Row r of a panel of at most 16 channels (the half kernel): s0 [16] int32 → [nr ≤ 16] int8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store(int r, Vector512<int> s0, int nr)
+    {
+        sbyte* dst = y + ((long)r * ldy);
+        var q0 = _q.Codes(s0, Vector512.Load(scales));
+        if (nr == 16)
         {
             Vector128.Store(q0, dst);
-            Avx512BW.VL.MaskStore(dst + 16, Vector128.LessThan(Vector128<sbyte>.Indices, Vector128.Create((sbyte)(nr - 16))), q1);
         }
         else
         {

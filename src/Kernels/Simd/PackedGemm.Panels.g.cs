@@ -40,41 +40,41 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c00 = Vector512.MaxNative(c00, Vector512<float>.Zero);
-                c01 = Vector512.MaxNative(c01, Vector512<float>.Zero);
-                c10 = Vector512.MaxNative(c10, Vector512<float>.Zero);
-                c11 = Vector512.MaxNative(c11, Vector512<float>.Zero);
-                c20 = Vector512.MaxNative(c20, Vector512<float>.Zero);
-                c21 = Vector512.MaxNative(c21, Vector512<float>.Zero);
-                c30 = Vector512.MaxNative(c30, Vector512<float>.Zero);
-                c31 = Vector512.MaxNative(c31, Vector512<float>.Zero);
-                c40 = Vector512.MaxNative(c40, Vector512<float>.Zero);
-                c41 = Vector512.MaxNative(c41, Vector512<float>.Zero);
-                c50 = Vector512.MaxNative(c50, Vector512<float>.Zero);
-                c51 = Vector512.MaxNative(c51, Vector512<float>.Zero);
-                c60 = Vector512.MaxNative(c60, Vector512<float>.Zero);
-                c61 = Vector512.MaxNative(c61, Vector512<float>.Zero);
-                c70 = Vector512.MaxNative(c70, Vector512<float>.Zero);
-                c71 = Vector512.MaxNative(c71, Vector512<float>.Zero);
+                c00 = Vector512.MaxNative(Vector512<float>.Zero, c00);
+                c01 = Vector512.MaxNative(Vector512<float>.Zero, c01);
+                c10 = Vector512.MaxNative(Vector512<float>.Zero, c10);
+                c11 = Vector512.MaxNative(Vector512<float>.Zero, c11);
+                c20 = Vector512.MaxNative(Vector512<float>.Zero, c20);
+                c21 = Vector512.MaxNative(Vector512<float>.Zero, c21);
+                c30 = Vector512.MaxNative(Vector512<float>.Zero, c30);
+                c31 = Vector512.MaxNative(Vector512<float>.Zero, c31);
+                c40 = Vector512.MaxNative(Vector512<float>.Zero, c40);
+                c41 = Vector512.MaxNative(Vector512<float>.Zero, c41);
+                c50 = Vector512.MaxNative(Vector512<float>.Zero, c50);
+                c51 = Vector512.MaxNative(Vector512<float>.Zero, c51);
+                c60 = Vector512.MaxNative(Vector512<float>.Zero, c60);
+                c61 = Vector512.MaxNative(Vector512<float>.Zero, c61);
+                c70 = Vector512.MaxNative(Vector512<float>.Zero, c70);
+                c71 = Vector512.MaxNative(Vector512<float>.Zero, c71);
             }
             else if (act == 4)
             {
-                c00 = Vector512.MinNative(Vector512.MaxNative(c00, Vector512<float>.Zero), Vector512.Create(6f));
-                c01 = Vector512.MinNative(Vector512.MaxNative(c01, Vector512<float>.Zero), Vector512.Create(6f));
-                c10 = Vector512.MinNative(Vector512.MaxNative(c10, Vector512<float>.Zero), Vector512.Create(6f));
-                c11 = Vector512.MinNative(Vector512.MaxNative(c11, Vector512<float>.Zero), Vector512.Create(6f));
-                c20 = Vector512.MinNative(Vector512.MaxNative(c20, Vector512<float>.Zero), Vector512.Create(6f));
-                c21 = Vector512.MinNative(Vector512.MaxNative(c21, Vector512<float>.Zero), Vector512.Create(6f));
-                c30 = Vector512.MinNative(Vector512.MaxNative(c30, Vector512<float>.Zero), Vector512.Create(6f));
-                c31 = Vector512.MinNative(Vector512.MaxNative(c31, Vector512<float>.Zero), Vector512.Create(6f));
-                c40 = Vector512.MinNative(Vector512.MaxNative(c40, Vector512<float>.Zero), Vector512.Create(6f));
-                c41 = Vector512.MinNative(Vector512.MaxNative(c41, Vector512<float>.Zero), Vector512.Create(6f));
-                c50 = Vector512.MinNative(Vector512.MaxNative(c50, Vector512<float>.Zero), Vector512.Create(6f));
-                c51 = Vector512.MinNative(Vector512.MaxNative(c51, Vector512<float>.Zero), Vector512.Create(6f));
-                c60 = Vector512.MinNative(Vector512.MaxNative(c60, Vector512<float>.Zero), Vector512.Create(6f));
-                c61 = Vector512.MinNative(Vector512.MaxNative(c61, Vector512<float>.Zero), Vector512.Create(6f));
-                c70 = Vector512.MinNative(Vector512.MaxNative(c70, Vector512<float>.Zero), Vector512.Create(6f));
-                c71 = Vector512.MinNative(Vector512.MaxNative(c71, Vector512<float>.Zero), Vector512.Create(6f));
+                c00 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c00));
+                c01 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c01));
+                c10 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c10));
+                c11 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c11));
+                c20 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c20));
+                c21 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c21));
+                c30 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c30));
+                c31 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c31));
+                c40 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c40));
+                c41 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c41));
+                c50 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c50));
+                c51 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c51));
+                c60 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c60));
+                c61 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c61));
+                c70 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c70));
+                c71 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c71));
             }
 
             PanelStore.Two(c + ((long)(r + 0) * ldc), c00, c01, nr);
@@ -102,13 +102,13 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c00 = Vector512.MaxNative(c00, Vector512<float>.Zero);
-                c01 = Vector512.MaxNative(c01, Vector512<float>.Zero);
+                c00 = Vector512.MaxNative(Vector512<float>.Zero, c00);
+                c01 = Vector512.MaxNative(Vector512<float>.Zero, c01);
             }
             else if (act == 4)
             {
-                c00 = Vector512.MinNative(Vector512.MaxNative(c00, Vector512<float>.Zero), Vector512.Create(6f));
-                c01 = Vector512.MinNative(Vector512.MaxNative(c01, Vector512<float>.Zero), Vector512.Create(6f));
+                c00 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c00));
+                c01 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c01));
             }
 
             PanelStore.Two(c + ((long)r * ldc), c00, c01, nr);
@@ -144,33 +144,33 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c00 = Vector256.MaxNative(c00, Vector256<float>.Zero);
-                c01 = Vector256.MaxNative(c01, Vector256<float>.Zero);
-                c10 = Vector256.MaxNative(c10, Vector256<float>.Zero);
-                c11 = Vector256.MaxNative(c11, Vector256<float>.Zero);
-                c20 = Vector256.MaxNative(c20, Vector256<float>.Zero);
-                c21 = Vector256.MaxNative(c21, Vector256<float>.Zero);
-                c30 = Vector256.MaxNative(c30, Vector256<float>.Zero);
-                c31 = Vector256.MaxNative(c31, Vector256<float>.Zero);
-                c40 = Vector256.MaxNative(c40, Vector256<float>.Zero);
-                c41 = Vector256.MaxNative(c41, Vector256<float>.Zero);
-                c50 = Vector256.MaxNative(c50, Vector256<float>.Zero);
-                c51 = Vector256.MaxNative(c51, Vector256<float>.Zero);
+                c00 = Vector256.MaxNative(Vector256<float>.Zero, c00);
+                c01 = Vector256.MaxNative(Vector256<float>.Zero, c01);
+                c10 = Vector256.MaxNative(Vector256<float>.Zero, c10);
+                c11 = Vector256.MaxNative(Vector256<float>.Zero, c11);
+                c20 = Vector256.MaxNative(Vector256<float>.Zero, c20);
+                c21 = Vector256.MaxNative(Vector256<float>.Zero, c21);
+                c30 = Vector256.MaxNative(Vector256<float>.Zero, c30);
+                c31 = Vector256.MaxNative(Vector256<float>.Zero, c31);
+                c40 = Vector256.MaxNative(Vector256<float>.Zero, c40);
+                c41 = Vector256.MaxNative(Vector256<float>.Zero, c41);
+                c50 = Vector256.MaxNative(Vector256<float>.Zero, c50);
+                c51 = Vector256.MaxNative(Vector256<float>.Zero, c51);
             }
             else if (act == 4)
             {
-                c00 = Vector256.MinNative(Vector256.MaxNative(c00, Vector256<float>.Zero), Vector256.Create(6f));
-                c01 = Vector256.MinNative(Vector256.MaxNative(c01, Vector256<float>.Zero), Vector256.Create(6f));
-                c10 = Vector256.MinNative(Vector256.MaxNative(c10, Vector256<float>.Zero), Vector256.Create(6f));
-                c11 = Vector256.MinNative(Vector256.MaxNative(c11, Vector256<float>.Zero), Vector256.Create(6f));
-                c20 = Vector256.MinNative(Vector256.MaxNative(c20, Vector256<float>.Zero), Vector256.Create(6f));
-                c21 = Vector256.MinNative(Vector256.MaxNative(c21, Vector256<float>.Zero), Vector256.Create(6f));
-                c30 = Vector256.MinNative(Vector256.MaxNative(c30, Vector256<float>.Zero), Vector256.Create(6f));
-                c31 = Vector256.MinNative(Vector256.MaxNative(c31, Vector256<float>.Zero), Vector256.Create(6f));
-                c40 = Vector256.MinNative(Vector256.MaxNative(c40, Vector256<float>.Zero), Vector256.Create(6f));
-                c41 = Vector256.MinNative(Vector256.MaxNative(c41, Vector256<float>.Zero), Vector256.Create(6f));
-                c50 = Vector256.MinNative(Vector256.MaxNative(c50, Vector256<float>.Zero), Vector256.Create(6f));
-                c51 = Vector256.MinNative(Vector256.MaxNative(c51, Vector256<float>.Zero), Vector256.Create(6f));
+                c00 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c00));
+                c01 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c01));
+                c10 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c10));
+                c11 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c11));
+                c20 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c20));
+                c21 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c21));
+                c30 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c30));
+                c31 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c31));
+                c40 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c40));
+                c41 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c41));
+                c50 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c50));
+                c51 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c51));
             }
 
             PanelStore.Two(c + ((long)(r + 0) * ldc), c00, c01, nr);
@@ -196,13 +196,13 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c00 = Vector256.MaxNative(c00, Vector256<float>.Zero);
-                c01 = Vector256.MaxNative(c01, Vector256<float>.Zero);
+                c00 = Vector256.MaxNative(Vector256<float>.Zero, c00);
+                c01 = Vector256.MaxNative(Vector256<float>.Zero, c01);
             }
             else if (act == 4)
             {
-                c00 = Vector256.MinNative(Vector256.MaxNative(c00, Vector256<float>.Zero), Vector256.Create(6f));
-                c01 = Vector256.MinNative(Vector256.MaxNative(c01, Vector256<float>.Zero), Vector256.Create(6f));
+                c00 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c00));
+                c01 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c01));
             }
 
             PanelStore.Two(c + ((long)r * ldc), c00, c01, nr);
@@ -240,41 +240,41 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c00 = Vector128.MaxNative(c00, Vector128<float>.Zero);
-                c01 = Vector128.MaxNative(c01, Vector128<float>.Zero);
-                c10 = Vector128.MaxNative(c10, Vector128<float>.Zero);
-                c11 = Vector128.MaxNative(c11, Vector128<float>.Zero);
-                c20 = Vector128.MaxNative(c20, Vector128<float>.Zero);
-                c21 = Vector128.MaxNative(c21, Vector128<float>.Zero);
-                c30 = Vector128.MaxNative(c30, Vector128<float>.Zero);
-                c31 = Vector128.MaxNative(c31, Vector128<float>.Zero);
-                c40 = Vector128.MaxNative(c40, Vector128<float>.Zero);
-                c41 = Vector128.MaxNative(c41, Vector128<float>.Zero);
-                c50 = Vector128.MaxNative(c50, Vector128<float>.Zero);
-                c51 = Vector128.MaxNative(c51, Vector128<float>.Zero);
-                c60 = Vector128.MaxNative(c60, Vector128<float>.Zero);
-                c61 = Vector128.MaxNative(c61, Vector128<float>.Zero);
-                c70 = Vector128.MaxNative(c70, Vector128<float>.Zero);
-                c71 = Vector128.MaxNative(c71, Vector128<float>.Zero);
+                c00 = Vector128.MaxNative(Vector128<float>.Zero, c00);
+                c01 = Vector128.MaxNative(Vector128<float>.Zero, c01);
+                c10 = Vector128.MaxNative(Vector128<float>.Zero, c10);
+                c11 = Vector128.MaxNative(Vector128<float>.Zero, c11);
+                c20 = Vector128.MaxNative(Vector128<float>.Zero, c20);
+                c21 = Vector128.MaxNative(Vector128<float>.Zero, c21);
+                c30 = Vector128.MaxNative(Vector128<float>.Zero, c30);
+                c31 = Vector128.MaxNative(Vector128<float>.Zero, c31);
+                c40 = Vector128.MaxNative(Vector128<float>.Zero, c40);
+                c41 = Vector128.MaxNative(Vector128<float>.Zero, c41);
+                c50 = Vector128.MaxNative(Vector128<float>.Zero, c50);
+                c51 = Vector128.MaxNative(Vector128<float>.Zero, c51);
+                c60 = Vector128.MaxNative(Vector128<float>.Zero, c60);
+                c61 = Vector128.MaxNative(Vector128<float>.Zero, c61);
+                c70 = Vector128.MaxNative(Vector128<float>.Zero, c70);
+                c71 = Vector128.MaxNative(Vector128<float>.Zero, c71);
             }
             else if (act == 4)
             {
-                c00 = Vector128.MinNative(Vector128.MaxNative(c00, Vector128<float>.Zero), Vector128.Create(6f));
-                c01 = Vector128.MinNative(Vector128.MaxNative(c01, Vector128<float>.Zero), Vector128.Create(6f));
-                c10 = Vector128.MinNative(Vector128.MaxNative(c10, Vector128<float>.Zero), Vector128.Create(6f));
-                c11 = Vector128.MinNative(Vector128.MaxNative(c11, Vector128<float>.Zero), Vector128.Create(6f));
-                c20 = Vector128.MinNative(Vector128.MaxNative(c20, Vector128<float>.Zero), Vector128.Create(6f));
-                c21 = Vector128.MinNative(Vector128.MaxNative(c21, Vector128<float>.Zero), Vector128.Create(6f));
-                c30 = Vector128.MinNative(Vector128.MaxNative(c30, Vector128<float>.Zero), Vector128.Create(6f));
-                c31 = Vector128.MinNative(Vector128.MaxNative(c31, Vector128<float>.Zero), Vector128.Create(6f));
-                c40 = Vector128.MinNative(Vector128.MaxNative(c40, Vector128<float>.Zero), Vector128.Create(6f));
-                c41 = Vector128.MinNative(Vector128.MaxNative(c41, Vector128<float>.Zero), Vector128.Create(6f));
-                c50 = Vector128.MinNative(Vector128.MaxNative(c50, Vector128<float>.Zero), Vector128.Create(6f));
-                c51 = Vector128.MinNative(Vector128.MaxNative(c51, Vector128<float>.Zero), Vector128.Create(6f));
-                c60 = Vector128.MinNative(Vector128.MaxNative(c60, Vector128<float>.Zero), Vector128.Create(6f));
-                c61 = Vector128.MinNative(Vector128.MaxNative(c61, Vector128<float>.Zero), Vector128.Create(6f));
-                c70 = Vector128.MinNative(Vector128.MaxNative(c70, Vector128<float>.Zero), Vector128.Create(6f));
-                c71 = Vector128.MinNative(Vector128.MaxNative(c71, Vector128<float>.Zero), Vector128.Create(6f));
+                c00 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c00));
+                c01 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c01));
+                c10 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c10));
+                c11 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c11));
+                c20 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c20));
+                c21 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c21));
+                c30 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c30));
+                c31 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c31));
+                c40 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c40));
+                c41 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c41));
+                c50 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c50));
+                c51 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c51));
+                c60 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c60));
+                c61 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c61));
+                c70 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c70));
+                c71 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c71));
             }
 
             PanelStore.Two(c + ((long)(r + 0) * ldc), c00, c01, nr);
@@ -302,13 +302,13 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c00 = Vector128.MaxNative(c00, Vector128<float>.Zero);
-                c01 = Vector128.MaxNative(c01, Vector128<float>.Zero);
+                c00 = Vector128.MaxNative(Vector128<float>.Zero, c00);
+                c01 = Vector128.MaxNative(Vector128<float>.Zero, c01);
             }
             else if (act == 4)
             {
-                c00 = Vector128.MinNative(Vector128.MaxNative(c00, Vector128<float>.Zero), Vector128.Create(6f));
-                c01 = Vector128.MinNative(Vector128.MaxNative(c01, Vector128<float>.Zero), Vector128.Create(6f));
+                c00 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c00));
+                c01 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c01));
             }
 
             PanelStore.Two(c + ((long)r * ldc), c00, c01, nr);
@@ -344,25 +344,25 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector512.MaxNative(c0, Vector512<float>.Zero);
-                c1 = Vector512.MaxNative(c1, Vector512<float>.Zero);
-                c2 = Vector512.MaxNative(c2, Vector512<float>.Zero);
-                c3 = Vector512.MaxNative(c3, Vector512<float>.Zero);
-                c4 = Vector512.MaxNative(c4, Vector512<float>.Zero);
-                c5 = Vector512.MaxNative(c5, Vector512<float>.Zero);
-                c6 = Vector512.MaxNative(c6, Vector512<float>.Zero);
-                c7 = Vector512.MaxNative(c7, Vector512<float>.Zero);
+                c0 = Vector512.MaxNative(Vector512<float>.Zero, c0);
+                c1 = Vector512.MaxNative(Vector512<float>.Zero, c1);
+                c2 = Vector512.MaxNative(Vector512<float>.Zero, c2);
+                c3 = Vector512.MaxNative(Vector512<float>.Zero, c3);
+                c4 = Vector512.MaxNative(Vector512<float>.Zero, c4);
+                c5 = Vector512.MaxNative(Vector512<float>.Zero, c5);
+                c6 = Vector512.MaxNative(Vector512<float>.Zero, c6);
+                c7 = Vector512.MaxNative(Vector512<float>.Zero, c7);
             }
             else if (act == 4)
             {
-                c0 = Vector512.MinNative(Vector512.MaxNative(c0, Vector512<float>.Zero), Vector512.Create(6f));
-                c1 = Vector512.MinNative(Vector512.MaxNative(c1, Vector512<float>.Zero), Vector512.Create(6f));
-                c2 = Vector512.MinNative(Vector512.MaxNative(c2, Vector512<float>.Zero), Vector512.Create(6f));
-                c3 = Vector512.MinNative(Vector512.MaxNative(c3, Vector512<float>.Zero), Vector512.Create(6f));
-                c4 = Vector512.MinNative(Vector512.MaxNative(c4, Vector512<float>.Zero), Vector512.Create(6f));
-                c5 = Vector512.MinNative(Vector512.MaxNative(c5, Vector512<float>.Zero), Vector512.Create(6f));
-                c6 = Vector512.MinNative(Vector512.MaxNative(c6, Vector512<float>.Zero), Vector512.Create(6f));
-                c7 = Vector512.MinNative(Vector512.MaxNative(c7, Vector512<float>.Zero), Vector512.Create(6f));
+                c0 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c0));
+                c1 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c1));
+                c2 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c2));
+                c3 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c3));
+                c4 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c4));
+                c5 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c5));
+                c6 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c6));
+                c7 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c7));
             }
 
             PanelStore.One(c + ((long)(r + 0) * ldc), c0, nr);
@@ -388,11 +388,11 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector512.MaxNative(c0, Vector512<float>.Zero);
+                c0 = Vector512.MaxNative(Vector512<float>.Zero, c0);
             }
             else if (act == 4)
             {
-                c0 = Vector512.MinNative(Vector512.MaxNative(c0, Vector512<float>.Zero), Vector512.Create(6f));
+                c0 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c0));
             }
 
             PanelStore.One(c + ((long)r * ldc), c0, nr);
@@ -426,21 +426,21 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector256.MaxNative(c0, Vector256<float>.Zero);
-                c1 = Vector256.MaxNative(c1, Vector256<float>.Zero);
-                c2 = Vector256.MaxNative(c2, Vector256<float>.Zero);
-                c3 = Vector256.MaxNative(c3, Vector256<float>.Zero);
-                c4 = Vector256.MaxNative(c4, Vector256<float>.Zero);
-                c5 = Vector256.MaxNative(c5, Vector256<float>.Zero);
+                c0 = Vector256.MaxNative(Vector256<float>.Zero, c0);
+                c1 = Vector256.MaxNative(Vector256<float>.Zero, c1);
+                c2 = Vector256.MaxNative(Vector256<float>.Zero, c2);
+                c3 = Vector256.MaxNative(Vector256<float>.Zero, c3);
+                c4 = Vector256.MaxNative(Vector256<float>.Zero, c4);
+                c5 = Vector256.MaxNative(Vector256<float>.Zero, c5);
             }
             else if (act == 4)
             {
-                c0 = Vector256.MinNative(Vector256.MaxNative(c0, Vector256<float>.Zero), Vector256.Create(6f));
-                c1 = Vector256.MinNative(Vector256.MaxNative(c1, Vector256<float>.Zero), Vector256.Create(6f));
-                c2 = Vector256.MinNative(Vector256.MaxNative(c2, Vector256<float>.Zero), Vector256.Create(6f));
-                c3 = Vector256.MinNative(Vector256.MaxNative(c3, Vector256<float>.Zero), Vector256.Create(6f));
-                c4 = Vector256.MinNative(Vector256.MaxNative(c4, Vector256<float>.Zero), Vector256.Create(6f));
-                c5 = Vector256.MinNative(Vector256.MaxNative(c5, Vector256<float>.Zero), Vector256.Create(6f));
+                c0 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c0));
+                c1 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c1));
+                c2 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c2));
+                c3 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c3));
+                c4 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c4));
+                c5 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c5));
             }
 
             PanelStore.One(c + ((long)(r + 0) * ldc), c0, nr);
@@ -464,11 +464,11 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector256.MaxNative(c0, Vector256<float>.Zero);
+                c0 = Vector256.MaxNative(Vector256<float>.Zero, c0);
             }
             else if (act == 4)
             {
-                c0 = Vector256.MinNative(Vector256.MaxNative(c0, Vector256<float>.Zero), Vector256.Create(6f));
+                c0 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c0));
             }
 
             PanelStore.One(c + ((long)r * ldc), c0, nr);
@@ -504,25 +504,25 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector128.MaxNative(c0, Vector128<float>.Zero);
-                c1 = Vector128.MaxNative(c1, Vector128<float>.Zero);
-                c2 = Vector128.MaxNative(c2, Vector128<float>.Zero);
-                c3 = Vector128.MaxNative(c3, Vector128<float>.Zero);
-                c4 = Vector128.MaxNative(c4, Vector128<float>.Zero);
-                c5 = Vector128.MaxNative(c5, Vector128<float>.Zero);
-                c6 = Vector128.MaxNative(c6, Vector128<float>.Zero);
-                c7 = Vector128.MaxNative(c7, Vector128<float>.Zero);
+                c0 = Vector128.MaxNative(Vector128<float>.Zero, c0);
+                c1 = Vector128.MaxNative(Vector128<float>.Zero, c1);
+                c2 = Vector128.MaxNative(Vector128<float>.Zero, c2);
+                c3 = Vector128.MaxNative(Vector128<float>.Zero, c3);
+                c4 = Vector128.MaxNative(Vector128<float>.Zero, c4);
+                c5 = Vector128.MaxNative(Vector128<float>.Zero, c5);
+                c6 = Vector128.MaxNative(Vector128<float>.Zero, c6);
+                c7 = Vector128.MaxNative(Vector128<float>.Zero, c7);
             }
             else if (act == 4)
             {
-                c0 = Vector128.MinNative(Vector128.MaxNative(c0, Vector128<float>.Zero), Vector128.Create(6f));
-                c1 = Vector128.MinNative(Vector128.MaxNative(c1, Vector128<float>.Zero), Vector128.Create(6f));
-                c2 = Vector128.MinNative(Vector128.MaxNative(c2, Vector128<float>.Zero), Vector128.Create(6f));
-                c3 = Vector128.MinNative(Vector128.MaxNative(c3, Vector128<float>.Zero), Vector128.Create(6f));
-                c4 = Vector128.MinNative(Vector128.MaxNative(c4, Vector128<float>.Zero), Vector128.Create(6f));
-                c5 = Vector128.MinNative(Vector128.MaxNative(c5, Vector128<float>.Zero), Vector128.Create(6f));
-                c6 = Vector128.MinNative(Vector128.MaxNative(c6, Vector128<float>.Zero), Vector128.Create(6f));
-                c7 = Vector128.MinNative(Vector128.MaxNative(c7, Vector128<float>.Zero), Vector128.Create(6f));
+                c0 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c0));
+                c1 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c1));
+                c2 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c2));
+                c3 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c3));
+                c4 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c4));
+                c5 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c5));
+                c6 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c6));
+                c7 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c7));
             }
 
             PanelStore.One(c + ((long)(r + 0) * ldc), c0, nr);
@@ -548,11 +548,11 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector128.MaxNative(c0, Vector128<float>.Zero);
+                c0 = Vector128.MaxNative(Vector128<float>.Zero, c0);
             }
             else if (act == 4)
             {
-                c0 = Vector128.MinNative(Vector128.MaxNative(c0, Vector128<float>.Zero), Vector128.Create(6f));
+                c0 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c0));
             }
 
             PanelStore.One(c + ((long)r * ldc), c0, nr);
@@ -582,17 +582,17 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector512.MaxNative(c0, Vector512<float>.Zero);
-                c1 = Vector512.MaxNative(c1, Vector512<float>.Zero);
-                c2 = Vector512.MaxNative(c2, Vector512<float>.Zero);
-                c3 = Vector512.MaxNative(c3, Vector512<float>.Zero);
+                c0 = Vector512.MaxNative(Vector512<float>.Zero, c0);
+                c1 = Vector512.MaxNative(Vector512<float>.Zero, c1);
+                c2 = Vector512.MaxNative(Vector512<float>.Zero, c2);
+                c3 = Vector512.MaxNative(Vector512<float>.Zero, c3);
             }
             else if (act == 4)
             {
-                c0 = Vector512.MinNative(Vector512.MaxNative(c0, Vector512<float>.Zero), Vector512.Create(6f));
-                c1 = Vector512.MinNative(Vector512.MaxNative(c1, Vector512<float>.Zero), Vector512.Create(6f));
-                c2 = Vector512.MinNative(Vector512.MaxNative(c2, Vector512<float>.Zero), Vector512.Create(6f));
-                c3 = Vector512.MinNative(Vector512.MaxNative(c3, Vector512<float>.Zero), Vector512.Create(6f));
+                c0 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c0));
+                c1 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c1));
+                c2 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c2));
+                c3 = Vector512.MinNative(Vector512.Create(6f), Vector512.MaxNative(Vector512<float>.Zero, c3));
             }
 
             float* dst = c + ((long)r * ldc);
@@ -626,17 +626,17 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector256.MaxNative(c0, Vector256<float>.Zero);
-                c1 = Vector256.MaxNative(c1, Vector256<float>.Zero);
-                c2 = Vector256.MaxNative(c2, Vector256<float>.Zero);
-                c3 = Vector256.MaxNative(c3, Vector256<float>.Zero);
+                c0 = Vector256.MaxNative(Vector256<float>.Zero, c0);
+                c1 = Vector256.MaxNative(Vector256<float>.Zero, c1);
+                c2 = Vector256.MaxNative(Vector256<float>.Zero, c2);
+                c3 = Vector256.MaxNative(Vector256<float>.Zero, c3);
             }
             else if (act == 4)
             {
-                c0 = Vector256.MinNative(Vector256.MaxNative(c0, Vector256<float>.Zero), Vector256.Create(6f));
-                c1 = Vector256.MinNative(Vector256.MaxNative(c1, Vector256<float>.Zero), Vector256.Create(6f));
-                c2 = Vector256.MinNative(Vector256.MaxNative(c2, Vector256<float>.Zero), Vector256.Create(6f));
-                c3 = Vector256.MinNative(Vector256.MaxNative(c3, Vector256<float>.Zero), Vector256.Create(6f));
+                c0 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c0));
+                c1 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c1));
+                c2 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c2));
+                c3 = Vector256.MinNative(Vector256.Create(6f), Vector256.MaxNative(Vector256<float>.Zero, c3));
             }
 
             float* dst = c + ((long)r * ldc);
@@ -670,17 +670,17 @@ internal static unsafe partial class PackedGemm
 
             if (act == 1)
             {
-                c0 = Vector128.MaxNative(c0, Vector128<float>.Zero);
-                c1 = Vector128.MaxNative(c1, Vector128<float>.Zero);
-                c2 = Vector128.MaxNative(c2, Vector128<float>.Zero);
-                c3 = Vector128.MaxNative(c3, Vector128<float>.Zero);
+                c0 = Vector128.MaxNative(Vector128<float>.Zero, c0);
+                c1 = Vector128.MaxNative(Vector128<float>.Zero, c1);
+                c2 = Vector128.MaxNative(Vector128<float>.Zero, c2);
+                c3 = Vector128.MaxNative(Vector128<float>.Zero, c3);
             }
             else if (act == 4)
             {
-                c0 = Vector128.MinNative(Vector128.MaxNative(c0, Vector128<float>.Zero), Vector128.Create(6f));
-                c1 = Vector128.MinNative(Vector128.MaxNative(c1, Vector128<float>.Zero), Vector128.Create(6f));
-                c2 = Vector128.MinNative(Vector128.MaxNative(c2, Vector128<float>.Zero), Vector128.Create(6f));
-                c3 = Vector128.MinNative(Vector128.MaxNative(c3, Vector128<float>.Zero), Vector128.Create(6f));
+                c0 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c0));
+                c1 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c1));
+                c2 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c2));
+                c3 = Vector128.MinNative(Vector128.Create(6f), Vector128.MaxNative(Vector128<float>.Zero, c3));
             }
 
             float* dst = c + ((long)r * ldc);

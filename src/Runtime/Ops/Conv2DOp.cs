@@ -81,13 +81,15 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
     }
 
     /// <summary>
-    /// int8 output rows per accumulator tile: the GEMM's int32 sums for these rows [tile, F] stay in L1/L2
-    /// until they are requantized (a whole 112×112×96 expansion's sums are 4.8 MB, as much as its f32 output).
-    /// A multiple of the 8-row micro-tile.
+    /// int8 output rows per accumulator tile where the GEMM's int32 sums go through memory (not with AVX-512, which
+    /// requantizes in its registers: one tile of all rows, so each weight panel streams once): the tile's sums [tile, F]
+    /// stay in L1/L2 until they are requantized (a whole 112×112×96 expansion's sums are 4.8 MB). A multiple of every
+    /// micro-kernel's row block (6 on AVX2, 8 at 128 bits).
     /// </summary>
     internal const int AccTileBytes = 48 * 1024;
 
-    private int AccTileRows => Math.Min(_g.OutH * _g.OutW, Math.Max(8, AccTileBytes / (_f * sizeof(int)) / 8 * 8));
+    private int AccTileRows => Int8Gemm.RequantizesInKernel ? _g.OutH * _g.OutW
+        : Math.Min(_g.OutH * _g.OutW, Math.Max(24, AccTileBytes / (_f * sizeof(int)) / 24 * 24));
 
     // The padded image [PaddedH, PaddedW, C] (f32, or int16 for the pair kernels) or, int8 on
     // arm64, im2col rows [tile, ldCols]; then for int8 the int32 accumulators [tile, F] (none with AVX-512).

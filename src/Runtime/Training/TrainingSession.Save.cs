@@ -109,7 +109,7 @@ public sealed partial class TrainingSession
             }
         }
 
-        w.SetMetadata(MetadataKeys.QuantizationVersion, EnbValue.U32(1));
+        w.SetMetadata(MetadataKeys.QuantizationVersion, EnbValue.U32(MetadataKeys.QuantizationSchemeVersion));
         w.SetMetadata(MetadataKeys.QuantizationScheme, "int8");
         w.SetMetadata(MetadataKeys.QuantizationCalibration, $"minmax over {samples} samples, on the board after fine-tuning");
         if (floatInputLayer)

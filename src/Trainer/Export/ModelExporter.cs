@@ -147,7 +147,7 @@ public static class ModelExporter
             w.SetMetadata(k, v);
         }
 
-        w.SetMetadata(MetadataKeys.QuantizationVersion, EnbValue.U32(1));
+        w.SetMetadata(MetadataKeys.QuantizationVersion, EnbValue.U32(MetadataKeys.QuantizationSchemeVersion));
         w.SetMetadata(MetadataKeys.QuantizationScheme, options.Scheme.ToString().ToLowerInvariant());
         if (options.Scheme == QuantizationScheme.Int8)
         {
