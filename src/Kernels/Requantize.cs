@@ -87,7 +87,6 @@ internal sealed unsafe class RequantTable
     /// <summary>The scales [N, padded to whole 32-channel panels], pinned for the table's lifetime.</summary>
     public float* Scales => (float*)Unsafe.AsPointer(ref _scale[0]);
 
-
     private static bool Wide => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported;
 
     /// <summary>y[r, c] for c in [c0, c1) of a [rows, N] accumulator block.</summary>
