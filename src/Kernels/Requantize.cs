@@ -92,6 +92,12 @@ internal sealed unsafe class RequantTable
     /// <summary>y[r, c] for c in [c0, c1) of a [rows, N] accumulator block.</summary>
     public void Block(int* acc, int rows, int c0, int c1, int zeroPoint, int lo, sbyte* y, int hi = 127)
     {
+        // The constants of every width, made once for the block: AVX-512's 16 lanes, then AVX2's 8 (AVX2 machines, or the
+        // 8 channels after AVX-512's last whole vector: MobileNetV2 α 0.35's 8-channel projections), then 4 (SSE2, NEON).
+        var q16 = new LayerRequant16(zeroPoint, lo, hi);
+        var (zp8, lo8, hi8) = (Vector256.Create(zeroPoint), Vector256.Create((float)(lo - zeroPoint)), Vector256.Create((float)(hi - zeroPoint)));
+        var (zp4, lo4, hi4) = (Vector128.Create(zeroPoint), Vector128.Create((float)(lo - zeroPoint)), Vector128.Create((float)(hi - zeroPoint)));
+        bool v128 = Sse2.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
         fixed (float* sc = _scale)
         {
             for (int r = 0; r < rows; r++)
@@ -101,40 +107,31 @@ internal sealed unsafe class RequantTable
                 int c = c0;
                 if (Wide)
                 {
-                    var q = new LayerRequant16(zeroPoint, lo, hi);
                     for (; c + 16 <= c1; c += 16)
                     {
                         // acc [16] int32 → y [16] int8.
-                        Vector128.Store(q.Codes(Vector512.Load(a + c), Vector512.Load(sc + c)), yr + c);
+                        Vector128.Store(q16.Codes(Vector512.Load(a + c), Vector512.Load(sc + c)), yr + c);
                     }
                 }
 
                 if (Avx2.IsSupported)
                 {
-                    // AVX2, or the 8 channels after AVX-512's last whole vector (MobileNetV2 α 0.35's 8-channel projections).
-                    var zp = Vector256.Create(zeroPoint);
-                    var lov = Vector256.Create((float)(lo - zeroPoint));
-                    var hiv = Vector256.Create((float)(hi - zeroPoint));
                     for (; c + 8 <= c1; c += 8)
                     {
                         // acc [8] int32 → y [8] int8 (the values are in [lo, hi], so narrowing keeps them).
                         var v = Avx.ConvertToVector256Single(Vector256.Load(a + c)) * Vector256.Load(sc + c);
-                        var q = Avx.ConvertToVector256Int32(Vector256.MinNative(hiv, Vector256.MaxNative(lov, v))) + zp;
+                        var q = Avx.ConvertToVector256Int32(Vector256.MinNative(hi8, Vector256.MaxNative(lo8, v))) + zp8;
                         var s16 = Vector256.Narrow(q, q);
                         *(long*)(yr + c) = Vector256.Narrow(s16, s16).AsInt64().ToScalar();
                     }
                 }
 
-                if (Sse2.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported)
+                if (v128)
                 {
-                    // 128-bit vectors (SSE2, NEON), or the last 4 channels of the wider paths.
-                    var zp = Vector128.Create(zeroPoint);
-                    var lov = Vector128.Create((float)(lo - zeroPoint));
-                    var hiv = Vector128.Create((float)(hi - zeroPoint));
                     for (; c + 4 <= c1; c += 4)
                     {
                         // acc [4] int32 → y [4] int8.
-                        var q = Round128(Vector128.MinNative(hiv, Vector128.MaxNative(lov, Vector128.ConvertToSingle(Vector128.Load(a + c)) * Vector128.Load(sc + c)))) + zp;
+                        var q = Round128(Vector128.MinNative(hi4, Vector128.MaxNative(lo4, Vector128.ConvertToSingle(Vector128.Load(a + c)) * Vector128.Load(sc + c)))) + zp4;
                         var s16 = Vector128.Narrow(q, q);
                         *(int*)(yr + c) = Vector128.Narrow(s16, s16).AsInt32().ToScalar();
                     }
