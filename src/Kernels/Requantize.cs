@@ -6,13 +6,14 @@ namespace EdgeNet.Kernels;
 
 /// <summary>
 /// The int8 arithmetic as every kernel computes it: after a weighted layer, f32(acc) · f32(q · 2^(shift − 31))
-/// clamped and rounded to even (<see cref="Layer"/>); elsewhere round(acc · q · 2^(shift − 31)) rounding half up
-/// in 64-bit integers, zero point, clamp; and float → int8 rounding half away from zero. The blob
+/// clamped and rounded to even (<see cref="Layer"/>); an add likewise in f32 (<see cref="Add"/>); elsewhere
+/// round(acc · q · 2^(shift − 31)) rounding half up in 64-bit integers, zero point, clamp; and float → int8 rounding
+/// half away from zero. The blob
 /// contract defines the same formulas (EdgeNet.Formats.Contract.Int8Arithmetic, which the exporter and
 /// the reference interpreter use); a golden test holds the two bit-equal, since the kernels depend on
 /// no other EdgeNet project.
 /// </summary>
-internal static class Requantize
+internal static unsafe class Requantize
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static sbyte Apply(int acc, int multiplier, int shift, int zeroPoint, int lo, int hi = 127)
@@ -34,6 +35,27 @@ internal static class Requantize
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static sbyte Layer(int acc, float scale, int zeroPoint, int lo, int hi = 127) =>
         (sbyte)((int)MathF.Round(Math.Clamp((float)acc * scale, lo - zeroPoint, hi - zeroPoint), MidpointRounding.ToEven) + zeroPoint);
+
+    /// <summary>An int8 add's f32 scales from its table [2, 3] (k_a, k_b: q · q_y · 2^(shifts − 62 + 20) rounded once to a float).</summary>
+    public static (float A, float B) AddScales(int* requant) =>
+        ((float)Math.ScaleB((double)requant[0] * requant[2], requant[3] + requant[5] - 62 + Reference.Elementwise.AddLeftShift),
+         (float)Math.ScaleB((double)requant[1] * requant[2], requant[4] + requant[5] - 62 + Reference.Elementwise.AddLeftShift));
+
+    /// <summary>
+    /// An int8 add: clamp(f32(a − za)·k_a + f32(b − zb)·k_b, lo − zy, hi − zy) rounded to the nearest integer, ties to
+    /// even, plus zy — each product and the sum rounded to float (no fused multiply-add), as every vector width computes it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static sbyte Add(int a, int za, int b, int zb, float ka, float kb, int zy, int lo, int hi)
+    {
+        float pa = (float)(a - za) * ka, pb = (float)(b - zb) * kb;
+        return (sbyte)((int)MathF.Round(Math.Clamp(pa + pb, lo - zy, hi - zy), MidpointRounding.ToEven) + zy);
+    }
+
+    /// <summary>Each lane rounded to the nearest int32, ties to even: cvtps2dq (x64), fcvtns (arm64).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> RoundToEven(Vector128<float> v) =>
+        Sse2.IsSupported ? Sse2.ConvertToVector128Int32(v) : System.Runtime.Intrinsics.Arm.AdvSimd.ConvertToInt32RoundToEven(v);
 
     /// <summary>round(acc · q · 2^(shift − 31)) rounding half up, clamped to int32 (the requantization without zero point and clamp).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -131,7 +153,7 @@ internal sealed unsafe class RequantTable
                     for (; c + 4 <= c1; c += 4)
                     {
                         // acc [4] int32 → y [4] int8.
-                        var q = Round128(Vector128.MinNative(hi4, Vector128.MaxNative(lo4, Vector128.ConvertToSingle(Vector128.Load(a + c)) * Vector128.Load(sc + c)))) + zp4;
+                        var q = Requantize.RoundToEven(Vector128.MinNative(hi4, Vector128.MaxNative(lo4, Vector128.ConvertToSingle(Vector128.Load(a + c)) * Vector128.Load(sc + c)))) + zp4;
                         var s16 = Vector128.Narrow(q, q);
                         *(int*)(yr + c) = Vector128.Narrow(s16, s16).AsInt32().ToScalar();
                     }
@@ -145,10 +167,6 @@ internal sealed unsafe class RequantTable
         }
     }
 
-    /// <summary>Each lane rounded to the nearest int32, ties to even: cvtps2dq (x64), fcvtns (arm64).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> Round128(Vector128<float> v) =>
-        Sse2.IsSupported ? Sse2.ConvertToVector128Int32(v) : System.Runtime.Intrinsics.Arm.AdvSimd.ConvertToInt32RoundToEven(v);
 }
 
 /// <summary>

@@ -151,7 +151,7 @@ public sealed partial class ArchitectureTests
 
     /// <summary>The kernels' int8 arithmetic (they depend on no other project) is the contract's, bit for bit.</summary>
     [TestMethod]
-    public void Kernel_requantization_is_the_contracts_bit_for_bit()
+    public unsafe void Kernel_requantization_is_the_contracts_bit_for_bit()
     {
         var rng = new Random(11);
         for (int i = 0; i < 100_000; i++)
@@ -168,6 +168,23 @@ public sealed partial class ArchitectureTests
             Assert.AreEqual(EdgeNet.Formats.Contract.Int8Arithmetic.RequantizeLayer(odd, 0.5f, zp, lo), EdgeNet.Kernels.Requantize.Layer(odd, 0.5f, zp, lo), $"acc {odd} scale ½ zp {zp}");
             float x = (float)((rng.NextDouble() - 0.5) * 300), scale = (float)(rng.NextDouble() + 0.01);
             Assert.AreEqual(EdgeNet.Formats.Contract.Int8Arithmetic.Quantize(x, scale, zp), EdgeNet.Kernels.Requantize.Quantize(x, scale, zp));
+            if (i % 100 == 0)
+            {
+                // An add's scales from a table the exporter would write, then codes: ties included (scales ½ and ¼).
+                int[] table = i % 200 == 0 ? EdgeNet.Formats.Contract.Int8Arithmetic.AddRequant(1f, 0.5f, 2f)
+                    : EdgeNet.Formats.Contract.Int8Arithmetic.AddRequant((float)(rng.NextDouble() + 1e-3), (float)(rng.NextDouble() + 1e-3), (float)(rng.NextDouble() + 1e-3));
+                var k = EdgeNet.Formats.Contract.Int8Arithmetic.AddScales(table);
+                fixed (int* t = table)
+                {
+                    Assert.AreEqual(k, EdgeNet.Kernels.Requantize.AddScales(t));
+                }
+
+                for (int j = 0; j < 200; j++)
+                {
+                    int a = rng.Next(-128, 128), b = rng.Next(-128, 128), za = rng.Next(-128, 128), zb = rng.Next(-128, 128);
+                    Assert.AreEqual(EdgeNet.Formats.Contract.Int8Arithmetic.Add(a, za, b, zb, k, zp, lo, 127), EdgeNet.Kernels.Requantize.Add(a, za, b, zb, k.A, k.B, zp, lo, 127), $"add a {a} za {za} b {b} zb {zb} k {k} zp {zp}");
+                }
+            }
         }
     }
 }

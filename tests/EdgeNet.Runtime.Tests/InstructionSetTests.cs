@@ -78,6 +78,41 @@ public sealed class InstructionSetTests
     }
 
     /// <summary>
+    /// The int8 add a vector at a time (16 lanes, 8, or four of 4 at this run's level) equals the scalar form for every
+    /// pair of codes (65,536 plus a tail of 13 the reference does): scales ½ and ¼ (ties: (a − za)·½ is k + ½ for odd
+    /// a − za), scales from random tables, a fused ReLU floor and a ReLU6-like cap.
+    /// </summary>
+    [TestMethod]
+    public unsafe void Int8_add_vectors_equal_the_scalar_form()
+    {
+        const int n = (256 * 256) + 13;
+        var (a, b) = (new sbyte[n], new sbyte[n]);
+        for (int i = 0; i < n; i++)
+        {
+            (a[i], b[i]) = ((sbyte)(i & 255), (sbyte)(i >> 8));
+        }
+
+        var rng = new Random(9);
+        foreach (var (ka, kb, za, zb, zy, lo, hi) in new[]
+        {
+            (0.5f, 0.25f, 0, 0, 0, -128, 127), (0.5f, 0.25f, -3, 17, -7, -7, 127),
+            ((float)rng.NextDouble() * 3, (float)rng.NextDouble(), 5, -20, 11, -128, 127), ((float)rng.NextDouble() / 4, (float)rng.NextDouble() * 2, -128, 127, -128, -128, 90),
+        })
+        {
+            var y = new sbyte[n];
+            fixed (sbyte* ap = a, bp = b, yp = y)
+            {
+                Elementwise.AddInt8(ap, za, bp, zb, n, ka, kb, zy, lo, hi, yp);
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                Assert.AreEqual(Requantize.Add(a[i], za, b[i], zb, ka, kb, zy, lo, hi), y[i], $"element {i}: a {a[i]} b {b[i]} k ({ka}, {kb}) z ({za}, {zb}, {zy}) [{lo}, {hi}]");
+            }
+        }
+    }
+
+    /// <summary>
     /// A NaN in a float layer's input stays NaN through the fused clamps at this level, as in the reference kernels and
     /// on arm64 (x64's vmaxps/vminps return their second operand when one is NaN: the sums must be that operand): the
     /// packed GEMM with ReLU and ReLU6 (full and half panels, the few-rows path), the 3x3 depthwise rows with linear,

@@ -80,6 +80,54 @@ public sealed class QuantizationTests
         Assert.AreEqual((sbyte)60, Int8Arithmetic.RequantizeLayer(1000, half, -7, -7, 60));  // ReLU6's cap
     }
 
+    /// <summary>
+    /// An int8 add in fp32, worked by hand: scales 1 and ½ into 2 make TFLite's table (2^30, 0), (2^30, −1), (2^30, −19),
+    /// so k_a = ½ and k_b = ¼ exactly; then 1·½ = 0.5 → 0 and 3·½ = 1.5 → 2, both signs (ties to even, where TFLite's
+    /// integer form rounds half up: 1, 2, 0, −1), 5·½ + 2·¼ = 3, 4·½ + 2·¼ = 2.5 → 2, a fused ReLU floors at the zero
+    /// point, the largest sum clamps to 127. Then, for other scales, every pair of codes lands on the nearest integer
+    /// of the exact (a − za)·s_a/s_y + (b − zb)·s_b/s_y unless that is within 10⁻⁴ (plus the products' f32
+    /// rounding) of a half.
+    /// </summary>
+    [TestMethod]
+    public void Add_is_fp32_rounding_ties_to_even()
+    {
+        int[] table = Int8Arithmetic.AddRequant(1f, 0.5f, 2f);
+        CollectionAssert.AreEqual(new[] { 1 << 30, 1 << 30, 1 << 30, 0, -1, -19 }, table);
+        var k = Int8Arithmetic.AddScales(table);
+        Assert.AreEqual((0.5f, 0.25f), k);
+        foreach (var (a, b, zy, lo, want) in new[]
+        {
+            (1, 0, 0, -128, 0), (3, 0, 0, -128, 2), (-1, 0, 0, -128, 0), (-3, 0, 0, -128, -2),
+            (5, 2, 0, -128, 3), (4, 2, 0, -128, 2), (4, 2, -7, -128, -5), (-9, 0, -7, -7, -7), (127, 127, 0, -128, 95),
+            (127, 127, 40, -128, 127), (-128, -128, 0, -128, -96),
+        })
+        {
+            Assert.AreEqual((sbyte)want, Int8Arithmetic.Add(a, 0, b, 0, k, zy, lo, 127), $"a {a} b {b} zy {zy} lo {lo}");
+        }
+
+        var rng = new Random(3);
+        for (int t = 0; t < 20; t++)
+        {
+            float sa = (float)Math.Exp(rng.NextDouble() * 6 - 5), sb = (float)Math.Exp(rng.NextDouble() * 6 - 5), sy = (float)Math.Exp(rng.NextDouble() * 6 - 4);
+            int za = rng.Next(-128, 128), zb = rng.Next(-128, 128), zy = rng.Next(-128, 128);
+            var kt = Int8Arithmetic.AddScales(Int8Arithmetic.AddRequant(sa, sb, sy));
+            for (int a = -128; a < 128; a++)
+            {
+                for (int b = -128; b < 128; b += 3)
+                {
+                    double ta = (a - za) * (double)sa / sy, tb = (b - zb) * (double)sb / sy, exact = ta + tb;
+                    if (Math.Abs(exact - Math.Floor(exact) - 0.5) < 1e-4 + ((Math.Abs(ta) + Math.Abs(tb)) / (1 << 22)))   // f32 keeps 24 bits of each product
+                    {
+                        continue;
+                    }
+
+                    int want = (int)Math.Clamp(Math.Round(exact) + zy, -128, 127);
+                    Assert.AreEqual((sbyte)want, Int8Arithmetic.Add(a, za, b, zb, kt, zy, -128, 127), $"s {sa}, {sb} → {sy}: a {a} (za {za}) b {b} (zb {zb}) zy {zy}");
+                }
+            }
+        }
+    }
+
     [TestMethod]
     public void Int8_reference_path_matches_the_float_predictions_for_mlp_and_cnn()
     {

@@ -136,7 +136,10 @@ internal static class Int8Arithmetic
         _ => null,
     };
 
-    /// <summary>The left shift that gives an int8 addition's operands headroom before their rescaling (TensorFlow Lite's 20).</summary>
+    /// <summary>
+    /// The left shift in an int8 add's table (TensorFlow Lite's operand headroom of 20 bits): the table keeps TFLite's
+    /// form, <see cref="AddScales"/> folds it back out.
+    /// </summary>
     public const int AddLeftShift = 20;
 
     /// <summary>
@@ -152,12 +155,24 @@ internal static class Int8Arithmetic
         return [ma, mb, my, sa, sb, sy];
     }
 
-    /// <summary>An int8 add: clamp(zy + M_y(M_a((a − za)·2^20) + M_b((b − zb)·2^20)), lo, hi) with the table of <see cref="AddRequant"/>.</summary>
-    public static sbyte Add(int a, int za, int b, int zb, ReadOnlySpan<int> requant, int zy, int lo, int hi)
+    /// <summary>
+    /// An int8 add's two f32 scales from its table: k_a = M_a · M_y · 2^20 = s_a / s_y up to the multipliers' rounding
+    /// (q_a · q_y in a double, scaled by 2^(shift_a + shift_y − 62 + 20), rounded once to a float); k_b likewise.
+    /// </summary>
+    public static (float A, float B) AddScales(ReadOnlySpan<int> requant) =>
+        ((float)Math.ScaleB((double)requant[0] * requant[2], requant[3] + requant[5] - 62 + AddLeftShift),
+         (float)Math.ScaleB((double)requant[1] * requant[2], requant[4] + requant[5] - 62 + AddLeftShift));
+
+    /// <summary>
+    /// An int8 add in fp32 arithmetic (ONNX Runtime's QLinearAdd form; quantization.version 3): v =
+    /// f32(a − za)·k_a + f32(b − zb)·k_b, each product and the sum rounded to nearest even (no fused multiply-add);
+    /// clamped to [lo − zy, hi − zy]; rounded to the nearest integer, ties to even; plus zy. k from <see cref="AddScales"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static sbyte Add(int a, int za, int b, int zb, (float A, float B) k, int zy, int lo, int hi)
     {
-        int sa = MultiplyByQuantizedMultiplier((a - za) << AddLeftShift, requant[0], requant[3]);
-        int sb = MultiplyByQuantizedMultiplier((b - zb) << AddLeftShift, requant[1], requant[4]);
-        return Requantize(sa + sb, requant[2], requant[5], zy, lo, hi);
+        float pa = (float)(a - za) * k.A, pb = (float)(b - zb) * k.B;
+        return (sbyte)((int)MathF.Round(Math.Clamp(pa + pb, lo - zy, hi - zy), MidpointRounding.ToEven) + zy);
     }
 
     /// <summary>

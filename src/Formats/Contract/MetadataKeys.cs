@@ -111,10 +111,10 @@ public static class MetadataKeys
     public static readonly MetadataKey FineTuneOptimizer = Key("finetune.optimizer", EnbValueType.String, "the optimizer and its learning rate, e.g. `adam lr=0.001`");
 
     /// <summary><c>quantization.version</c> (u32): quantization scheme version (<see cref="QuantizationSchemeVersion"/>).</summary>
-    public static readonly MetadataKey QuantizationVersion = Key("quantization.version", EnbValueType.U32, "quantization scheme version: 2 = TFLite's int8 spec with f32 requantization after weighted layers; 1 = the same with TFLite's 64-bit fixed-point requantization (blobs written before 2026-12-06; run with version 2's arithmetic)");
+    public static readonly MetadataKey QuantizationVersion = Key("quantization.version", EnbValueType.U32, "quantization scheme version: 3 = TFLite's int8 spec with f32 requantization after weighted layers and in adds; 2 = f32 after weighted layers only, adds in TFLite's 64-bit fixed point (blobs written 2026-12-06); 1 = all in TFLite's fixed point (before); older blobs run with version 3's arithmetic");
 
-    /// <summary>The quantization scheme version this EdgeNet writes: 2, f32 requantization after dense, conv2d and depthwise.</summary>
-    public const uint QuantizationSchemeVersion = 2;
+    /// <summary>The quantization scheme version this EdgeNet writes: 3, f32 requantization after dense, conv2d and depthwise and in adds.</summary>
+    public const uint QuantizationSchemeVersion = 3;
 
     /// <summary><c>quantization.scheme</c> (string): <c>f32</c>, <c>f16</c>, <c>int8</c></summary>
     public static readonly MetadataKey QuantizationScheme = Key("quantization.scheme", EnbValueType.String, "`f32`, `f16`, `int8`");

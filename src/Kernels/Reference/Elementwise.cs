@@ -3,7 +3,7 @@ namespace EdgeNet.Kernels.Reference;
 /// <summary>Scalar element-wise addition (a residual connection) and product (squeeze-and-excitation) of two values, float and int8.</summary>
 internal static unsafe class Elementwise
 {
-    /// <summary>The left shift that gives the int8 addition's operands headroom before their rescaling (TensorFlow Lite's 20).</summary>
+    /// <summary>The left shift in an int8 add's table (TensorFlow Lite's operand headroom), folded out by <see cref="Requantize.AddScales"/>.</summary>
     public const int AddLeftShift = 20;
 
     // a, b, y: [n]  →  y = act(a + b); act 0 linear, 1 relu, 4 relu6
@@ -15,16 +15,13 @@ internal static unsafe class Elementwise
         }
     }
 
-    // a (zero point za), b (zb), y (zy): [n] int8;  requant [2, 3]: the multipliers of a, b and the sum, then their shifts.
-    // y = clamp(zy + M_y(M_a((a − za)·2^20) + M_b((b − zb)·2^20)), lo, hi), with M_a = s_a / (2·max(s_a, s_b)),
-    // M_b likewise and M_y = 2·max(s_a, s_b) / (2^20 · s_y), each round(v · q · 2^(shift − 31)) rounding half up.
-    public static void AddInt8(sbyte* a, int za, sbyte* b, int zb, int n, int* requant, int zy, int lo, int hi, sbyte* y)
+    // a (zero point za), b (zb), y (zy): [n] int8;  ka, kb: the add's f32 scales (Requantize.AddScales of its table [2, 3],
+    // ≈ s_a / s_y and s_b / s_y).  y = zy + round_half_even(clamp(f32(a − za)·ka + f32(b − zb)·kb, lo − zy, hi − zy)).
+    public static void AddInt8(sbyte* a, int za, sbyte* b, int zb, int n, float ka, float kb, int zy, int lo, int hi, sbyte* y)
     {
         for (int i = 0; i < n; i++)
         {
-            int sa = Requantize.Multiply((a[i] - za) << AddLeftShift, requant[0], requant[3]);
-            int sb = Requantize.Multiply((b[i] - zb) << AddLeftShift, requant[1], requant[4]);
-            y[i] = Requantize.Apply(sa + sb, requant[2], requant[5], zy, lo, hi);
+            y[i] = Requantize.Add(a[i], za, b[i], zb, ka, kb, zy, lo, hi);
         }
     }
 

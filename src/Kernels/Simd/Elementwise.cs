@@ -20,51 +20,68 @@ internal static unsafe class Elementwise
         }
     }
 
-    // a, b, y: [n] int8, requant [2, 3] as Reference.Elementwise.AddInt8: the rescaling in 64-bit lanes, rounding half up;
-    // four vectors of results narrowed to bytes together (int32 → int16 → int8: the values are already in [lo, hi]).
+    // a, b, y: [n] int8; ka, kb as Reference.Elementwise.AddInt8, the same IEEE steps a vector at a time (sign-extend,
+    // subtract the zero point, to float, two products and their sum, clamp, round to even, zero point, narrow): 16 per
+    // step with AVX-512, 8 with AVX2, 16 as four vectors of 4 with SSE2 or NEON; the tail is the reference's.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AddInt8(sbyte* a, int za, sbyte* b, int zb, int n, int* requant, int zy, int lo, int hi, sbyte* y)
+    public static void AddInt8(sbyte* a, int za, sbyte* b, int zb, int n, float ka, float kb, int zy, int lo, int hi, sbyte* y)
     {
-        int i = Vector512.IsHardwareAccelerated && Avx512DQ.IsSupported ? AddInt8Wide(a, za, b, zb, n, requant, zy, lo, hi, y)
-            : Vector.IsHardwareAccelerated && Vector<long>.Count * 2 == Vector<int>.Count ? Pairs(new AddRequant(requant, za, zb, zy, lo, hi), a, b, n, y) : 0;
-        Reference.Elementwise.AddInt8(a + i, za, b + i, zb, n - i, requant, zy, lo, hi, y + i);
-    }
-
-    // The same with AVX-512, 16 per step: vpmovsxbd, the three rescalings in 64-bit lanes (vpmullq, vpsraq), vpmovqb;
-    // returns how many it did (whole vectors), the tail is the caller's.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int AddInt8Wide(sbyte* a, int za, sbyte* b, int zb, int n, int* requant, int zy, int lo, int hi, sbyte* y)
-    {
-        var (ma, mb, my) = (Vector512.Create((long)requant[0]), Vector512.Create((long)requant[1]), Vector512.Create((long)requant[2]));
-        int sa = 31 - requant[3], sb = 31 - requant[4], sy = 31 - requant[5];
-        var (ra, rb, ry) = (Vector512.Create(1L << (sa - 1)), Vector512.Create(1L << (sb - 1)), Vector512.Create(1L << (sy - 1)));
-        var (zav, zbv) = (Vector512.Create(za), Vector512.Create(zb));
-        var (zyv, lov, hiv) = (Vector512.Create((long)zy), Vector512.Create((long)lo), Vector512.Create((long)hi));
-        var (min32, max32) = (Vector512.Create((long)int.MinValue), Vector512.Create((long)int.MaxValue));
         int i = 0;
-        for (; i + 16 <= n; i += 16)
+        float flo = lo - zy, fhi = hi - zy;
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported)
         {
-            var av = (Avx512F.ConvertToVector512Int32(Vector128.Load(a + i)) - zav) << Reference.Elementwise.AddLeftShift;
-            var bv = (Avx512F.ConvertToVector512Int32(Vector128.Load(b + i)) - zbv) << Reference.Elementwise.AddLeftShift;
-            Half(av.GetLower(), bv.GetLower()).Store(y + i);
-            Half(av.GetUpper(), bv.GetUpper()).Store(y + i + 8);
+            var (za16, zb16, zy16, ka16, kb16) = (Vector512.Create(za), Vector512.Create(zb), Vector512.Create(zy), Vector512.Create(ka), Vector512.Create(kb));
+            var (lo16, hi16) = (Vector512.Create(flo), Vector512.Create(fhi));
+            for (; i + 16 <= n; i += 16)
+            {
+                // a, b [16] int8 → y [16] int8 (vpmovsxbd, vcvtdq2ps, vmulps, vaddps, vmaxps/vminps, vcvtps2dq, vpmovdb).
+                var pa = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(a + i)) - za16) * ka16;
+                var pb = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(b + i)) - zb16) * kb16;
+                Avx512F.ConvertToVector128SByte(Avx512F.ConvertToVector512Int32(Vector512.MinNative(hi16, Vector512.MaxNative(lo16, pa + pb))) + zy16).Store(y + i);
+            }
+        }
+        else if (Avx2.IsSupported)
+        {
+            var (za8, zb8, zy8, ka8, kb8) = (Vector256.Create(za), Vector256.Create(zb), Vector256.Create(zy), Vector256.Create(ka), Vector256.Create(kb));
+            var (lo8, hi8) = (Vector256.Create(flo), Vector256.Create(fhi));
+            for (; i + 8 <= n; i += 8)
+            {
+                // a, b [8] int8 → y [8] int8 (the values are in [lo, hi], so narrowing keeps them).
+                var pa = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(a + i) - za8) * ka8;
+                var pb = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(b + i) - zb8) * kb8;
+                var q = Avx.ConvertToVector256Int32(Vector256.MinNative(hi8, Vector256.MaxNative(lo8, pa + pb))) + zy8;
+                var s16 = Vector256.Narrow(q, q);
+                *(long*)(y + i) = Vector256.Narrow(s16, s16).AsInt64().ToScalar();
+            }
+        }
+        else if (Sse2.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported)
+        {
+            var (za4, zb4, zy4, ka4, kb4) = (Vector128.Create(za), Vector128.Create(zb), Vector128.Create(zy), Vector128.Create(ka), Vector128.Create(kb));
+            var (lo4, hi4) = (Vector128.Create(flo), Vector128.Create(fhi));
+            for (; i + 16 <= n; i += 16)
+            {
+                // a, b [16] int8 → four vectors of [4] int32 each → y [16] int8.
+                var (a0, a1) = Vector128.Widen(Vector128.Load(a + i));
+                var (b0, b1) = Vector128.Widen(Vector128.Load(b + i));
+                var (a00, a01) = Vector128.Widen(a0);
+                var (a10, a11) = Vector128.Widen(a1);
+                var (b00, b01) = Vector128.Widen(b0);
+                var (b10, b11) = Vector128.Widen(b1);
+                var lower = Vector128.Narrow(Code(a00, b00), Code(a01, b01));
+                var upper = Vector128.Narrow(Code(a10, b10), Code(a11, b11));
+                Vector128.Narrow(lower, upper).Store(y + i);
+            }
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            Vector128<int> Code(Vector128<int> av, Vector128<int> bv)
+            {
+                var pa = Vector128.ConvertToSingle(av - za4) * ka4;
+                var pb = Vector128.ConvertToSingle(bv - zb4) * kb4;
+                return Requantize.RoundToEven(Vector128.MinNative(hi4, Vector128.MaxNative(lo4, pa + pb))) + zy4;
+            }
         }
 
-        return i;
-
-        // Eight results from eight shifted inputs of each side, as AddRequant.Apply computes them.
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        Vector64<sbyte> Half(Vector256<int> a8, Vector256<int> b8)
-        {
-            var a64 = Avx512F.ConvertToVector512Int64(a8);
-            var b64 = Avx512F.ConvertToVector512Int64(b8);
-            var s = Clamp(Vector512.ShiftRightArithmetic((a64 * ma) + ra, sa)) + Clamp(Vector512.ShiftRightArithmetic((b64 * mb) + rb, sb));
-            var q = zyv + Clamp(Vector512.ShiftRightArithmetic((Clamp(s) * my) + ry, sy));
-            return Avx512F.ConvertToVector128SByte(Vector512.Min(Vector512.Max(q, lov), hiv)).GetLower();
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        Vector512<long> Clamp(Vector512<long> v) => Vector512.Min(Vector512.Max(v, min32), max32);
+        Reference.Elementwise.AddInt8(a + i, za, b + i, zb, n - i, ka, kb, zy, lo, hi, y + i);
     }
 
     /// <summary>One vector of int8 results, as int32 in [−128, 127], from a vector's worth of a and of b.</summary>
@@ -98,37 +115,6 @@ internal static unsafe class Elementwise
         }
 
         return i;
-    }
-
-    /// <summary>The int8 add's constants as vectors; <see cref="Apply"/> gives one vector of results, as int32 in [lo, hi].</summary>
-    private readonly struct AddRequant : IPairKernel
-    {
-        private readonly Vector<long> _ma, _mb, _my, _ra, _rb, _ry, _zy, _lo, _hi;
-        private readonly Vector<int> _za, _zb;
-        private readonly int _sa, _sb, _sy;
-
-        public AddRequant(int* requant, int za, int zb, int zy, int lo, int hi)
-        {
-            (_ma, _mb, _my) = (new Vector<long>(requant[0]), new Vector<long>(requant[1]), new Vector<long>(requant[2]));
-            (_sa, _sb, _sy) = (31 - requant[3], 31 - requant[4], 31 - requant[5]);
-            (_ra, _rb, _ry) = (new Vector<long>(1L << (_sa - 1)), new Vector<long>(1L << (_sb - 1)), new Vector<long>(1L << (_sy - 1)));
-            (_za, _zb) = (new Vector<int>(za), new Vector<int>(zb));
-            (_zy, _lo, _hi) = (new Vector<long>(zy), new Vector<long>(lo), new Vector<long>(hi));
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector<int> Apply(sbyte* a, sbyte* b, Span<int> tmp)
-        {
-            var av = (Load(a, tmp) - _za) << Reference.Elementwise.AddLeftShift;
-            var bv = (Load(b, tmp) - _zb) << Reference.Elementwise.AddLeftShift;
-            Vector.Widen(av, out Vector<long> a0, out Vector<long> a1);
-            Vector.Widen(bv, out Vector<long> b0, out Vector<long> b1);
-            var s0 = Clamp32(((a0 * _ma) + _ra) >> _sa) + Clamp32(((b0 * _mb) + _rb) >> _sb);
-            var s1 = Clamp32(((a1 * _ma) + _ra) >> _sa) + Clamp32(((b1 * _mb) + _rb) >> _sb);
-            var y0 = Vector.Min(Vector.Max(_zy + Clamp32(((Clamp32(s0) * _my) + _ry) >> _sy), _lo), _hi);
-            var y1 = Vector.Min(Vector.Max(_zy + Clamp32(((Clamp32(s1) * _my) + _ry) >> _sy), _lo), _hi);
-            return Vector.Narrow(y0, y1);
-        }
     }
 
     // a, y: [rows, inner]; b: [rows / perB, inner] (perB rows of a per row of b: 1 one shape, H·W a per-sample channel scale)

@@ -8,14 +8,14 @@ namespace EdgeNet.Runtime.Ops;
 
 /// <summary>
 /// y = act(a + b) for two values of one shape (a residual connection), float or int8. int8 rescales each
-/// input to the output's scale through the requantization table the writer stored ([2, 3]: the multipliers
-/// of a, b and the sum, then their shifts). Large batches are split between threads by element ranges.
+/// input to the output's scale in f32 with the two scales derived from the table the writer stored ([2, 3]: the
+/// multipliers of a, b and the sum, then their shifts; Int8Arithmetic.AddScales). Large batches are split between threads by element ranges.
 /// </summary>
 internal sealed unsafe class AddOp : OpKernel, IParallelWork
 {
     private readonly bool _int8;
     private readonly int _act;
-    private readonly int[] _requant = [];
+    private readonly float _ka, _kb;
     private readonly int _za, _zb, _zy, _lo, _hi;
 
     public AddOp(OperatorDef op, int index, PrepareContext ctx)
@@ -41,13 +41,18 @@ internal sealed unsafe class AddOp : OpKernel, IParallelWork
                 throw Fail("an int8 add needs an i32 requant table [2, 3]");
             }
 
-            _requant = Int8Layer.Pin(Blob.GetTensorData<int>(WeightIndex(0)));
+            var requant = Blob.GetTensorData<int>(WeightIndex(0));
             for (int k = 3; k < 6; k++)
             {
-                if (Int8Arithmetic.ShiftProblem(_requant[k]) is { } problem)
+                if (Int8Arithmetic.ShiftProblem(requant[k]) is { } problem)
                 {
                     throw Fail($"requant table: {problem}");
                 }
+            }
+
+            fixed (int* rq = requant)
+            {
+                (_ka, _kb) = EdgeNet.Kernels.Requantize.AddScales(rq);
             }
 
             (_za, _zb, _zy) = (a.ZeroPoint, b.ZeroPoint, Output.ZeroPoint);
@@ -82,17 +87,14 @@ internal sealed unsafe class AddOp : OpKernel, IParallelWork
 
         if (_int8)
         {
-            fixed (int* rq = _requant)
+            sbyte* a = Q(arena, Inputs[0]) + i0, b = Q(arena, Inputs[1]) + i0, y = Q(arena, Output) + i0;
+            if (Simd)
             {
-                sbyte* a = Q(arena, Inputs[0]) + i0, b = Q(arena, Inputs[1]) + i0, y = Q(arena, Output) + i0;
-                if (Simd)
-                {
-                    SimdEw.AddInt8(a, _za, b, _zb, count, rq, _zy, _lo, _hi, y);
-                }
-                else
-                {
-                    Ref.Elementwise.AddInt8(a, _za, b, _zb, count, rq, _zy, _lo, _hi, y);
-                }
+                SimdEw.AddInt8(a, _za, b, _zb, count, _ka, _kb, _zy, _lo, _hi, y);
+            }
+            else
+            {
+                Ref.Elementwise.AddInt8(a, _za, b, _zb, count, _ka, _kb, _zy, _lo, _hi, y);
             }
 
             return;

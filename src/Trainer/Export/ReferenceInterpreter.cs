@@ -434,11 +434,11 @@ internal sealed class ReferenceInterpreter
         int za = _g.Values[op.Inputs[0].Index].Quantization.ZeroPoints[0], zb = _g.Values[op.Inputs[1].Index].Quantization.ZeroPoints[0];
         int zy = _g.Values[op.Outputs[0]].Quantization.ZeroPoints[0];
         var (lo, hi) = Bounds(op);
-        var table = _blob.GetTensorData<int>(op.Inputs[2].Index).ToArray();
+        var k = Int8Arithmetic.AddScales(_blob.GetTensorData<int>(op.Inputs[2].Index));
         var y = new int[a.Length];
         for (int i = 0; i < a.Length; i++)
         {
-            y[i] = Int8Arithmetic.Add(a[i], za, b[i], zb, table, zy, lo, hi);
+            y[i] = Int8Arithmetic.Add(a[i], za, b[i], zb, k, zy, lo, hi);
         }
 
         return y;
