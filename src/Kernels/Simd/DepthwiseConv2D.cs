@@ -435,6 +435,30 @@ internal static unsafe class DepthwiseConv2D
         a3 = Vector512.FusedMultiplyAdd(x8, k2, Vector512.FusedMultiplyAdd(x7, k1, Vector512.FusedMultiplyAdd(x6, k0, a3)));
     }
 
+    /// <summary>
+    /// One input row (stride 1) into two output rows' four columns: its six columns loaded (and widened) once, taps ka* into
+    /// a*, kb* into b*.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row4Twice<TColumns>(TColumns x, Vector512<float> ka0, Vector512<float> ka1, Vector512<float> ka2, ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3, Vector512<float> kb0, Vector512<float> kb1, Vector512<float> kb2, ref Vector512<float> b0, ref Vector512<float> b1, ref Vector512<float> b2, ref Vector512<float> b3)
+        where TColumns : struct, IColumns
+    {
+        var x0 = x.At(0);
+        var x1 = x.At(1);
+        var x2 = x.At(2);
+        var x3 = x.At(3);
+        var x4 = x.At(4);
+        var x5 = x.At(5);
+        a0 = Vector512.FusedMultiplyAdd(x2, ka2, Vector512.FusedMultiplyAdd(x1, ka1, Vector512.FusedMultiplyAdd(x0, ka0, a0)));
+        a1 = Vector512.FusedMultiplyAdd(x3, ka2, Vector512.FusedMultiplyAdd(x2, ka1, Vector512.FusedMultiplyAdd(x1, ka0, a1)));
+        a2 = Vector512.FusedMultiplyAdd(x4, ka2, Vector512.FusedMultiplyAdd(x3, ka1, Vector512.FusedMultiplyAdd(x2, ka0, a2)));
+        a3 = Vector512.FusedMultiplyAdd(x5, ka2, Vector512.FusedMultiplyAdd(x4, ka1, Vector512.FusedMultiplyAdd(x3, ka0, a3)));
+        b0 = Vector512.FusedMultiplyAdd(x2, kb2, Vector512.FusedMultiplyAdd(x1, kb1, Vector512.FusedMultiplyAdd(x0, kb0, b0)));
+        b1 = Vector512.FusedMultiplyAdd(x3, kb2, Vector512.FusedMultiplyAdd(x2, kb1, Vector512.FusedMultiplyAdd(x1, kb0, b1)));
+        b2 = Vector512.FusedMultiplyAdd(x4, kb2, Vector512.FusedMultiplyAdd(x3, kb1, Vector512.FusedMultiplyAdd(x2, kb0, b2)));
+        b3 = Vector512.FusedMultiplyAdd(x5, kb2, Vector512.FusedMultiplyAdd(x4, kb1, Vector512.FusedMultiplyAdd(x3, kb0, b3)));
+    }
+
     /// <summary>Column k of an input row as 16 floats (a struct, so each <see cref="Row4{TColumns}"/> is compiled for its source).</summary>
     private interface IColumns
     {
@@ -697,16 +721,66 @@ internal static unsafe class DepthwiseConv2D
     /// <summary>
     /// The output rows [oh0, oh1) of one image of an int8 3x3 depthwise convolution, 16 channels at a time (c a multiple
     /// of 16), rows outer (channels outer, as the f32 rows go on large maps, measured no faster: an int8 row is a quarter
-    /// of a float one). xn: [H, W, C] int8; yn: [OH, OW, C] int8.
+    /// of a float one). At stride 1, two rows wholly inside the image go together (<see cref="Int8RowPair3x3Wide"/>:
+    /// the two input rows they share are widened once). xn: [H, W, C] int8; yn: [OH, OW, C] int8.
     /// </summary>
     private static void Int8Rows3x3Wide(sbyte* xn, int oh0, int oh1, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn)
     {
-        for (int oh = oh0; oh < oh1; oh++)
+        for (int oh = oh0; oh < oh1;)
         {
+            int ih0 = oh - g.PadTop;
+            bool pair = g.SH == 1 && g.SW == 1 && oh + 1 < oh1 && ih0 >= 0 && ih0 + 4 <= g.InH && owB - owA >= 4;
             for (int j = 0; j < g.InC; j += 16)
             {
-                Int8Row3x3Wide(xn, oh, j, g, owA, owB, zx, w, bias, foldedBias, q, scales, yn);
+                if (pair)
+                {
+                    Int8RowPair3x3Wide(xn, oh, j, g, owA, owB, w, foldedBias, q, scales, yn);
+                }
+
+                Int8Row3x3Wide(xn, oh, j, g, owA, owB, zx, w, bias, foldedBias, q, scales, yn, interiorDone: pair);
+                if (pair)
+                {
+                    Int8Row3x3Wide(xn, oh + 1, j, g, owA, owB, zx, w, bias, foldedBias, q, scales, yn, interiorDone: true);
+                }
             }
+
+            oh += pair ? 2 : 1;
+        }
+    }
+
+    /// <summary>
+    /// Output rows oh and oh + 1 (stride 1, all four input rows inside the image), channels [j, j + 16), the check-free
+    /// columns [owA, owB) four at a time: input rows 1 and 2 of the pair's four feed both outputs, so each of their
+    /// columns is widened to floats once for 6 FMAs instead of 3 (the edges and the last few columns are
+    /// <see cref="Int8Row3x3Wide"/>'s). The sums are exact integers in floats, as in the one-row loop. xn: [H, W, C];
+    /// yn: [OH, OW, C].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Int8RowPair3x3Wide(sbyte* xn, int oh, int j, in Window g, int owA, int owB, float* w, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn)
+    {
+        int c = g.InC;
+        long rs = (long)g.InW * c, ys = (long)g.OutW * c;
+        LoadTaps(w + j, c, out var w0, out var w1, out var w2, out var w3, out var w4, out var w5, out var w6, out var w7, out var w8);
+        var fb = Vector512.Load(foldedBias + j);
+        var scale = Vector512.Load(scales + j);
+        sbyte* p = xn + ((long)(oh - g.PadTop) * rs) + ((long)(owA - g.PadLeft) * c) + j;
+        sbyte* yp = yn + ((long)oh * ys) + ((long)owA * c) + j;
+        for (int ow = owA; ow + 4 <= owB; ow += 4, p += 4 * c, yp += 4 * c)
+        {
+            // a: row oh's four columns, b: row oh + 1's; input row 0 feeds a only, 1 and 2 both, 3 b only.
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+            Row4Int8(p, c, 1, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
+            Row4Twice(new Int8Columns(p + rs, c), w3, w4, w5, ref a0, ref a1, ref a2, ref a3, w0, w1, w2, ref b0, ref b1, ref b2, ref b3);
+            Row4Twice(new Int8Columns(p + (2 * rs), c), w6, w7, w8, ref a0, ref a1, ref a2, ref a3, w3, w4, w5, ref b0, ref b1, ref b2, ref b3);
+            Row4Int8(p + (3 * rs), c, 1, w6, w7, w8, ref b0, ref b1, ref b2, ref b3);
+            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a0), scale), yp);
+            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a1), scale), yp + c);
+            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a2), scale), yp + (2 * c));
+            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a3), scale), yp + (3 * c));
+            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(b0), scale), yp + ys);
+            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(b1), scale), yp + ys + c);
+            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(b2), scale), yp + ys + (2 * c));
+            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(b3), scale), yp + ys + (3 * c));
         }
     }
 
@@ -718,7 +792,7 @@ internal static unsafe class DepthwiseConv2D
     /// requantized in the registers. xn: [H, W, C]; yn: [OH, OW, C].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Int8Row3x3Wide(sbyte* xn, int oh, int j, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn)
+    private static void Int8Row3x3Wide(sbyte* xn, int oh, int j, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn, bool interiorDone = false)
     {
         int c = g.InC, sw = g.SW;
         long rs = (long)g.InW * c, step = (long)sw * c;
@@ -735,7 +809,15 @@ internal static unsafe class DepthwiseConv2D
             sbyte* p = xn + ((long)ih0 * rs) + (((long)(owA * sw) - g.PadLeft) * c) + j;
             sbyte* yp = yrow + ((long)owA * c);
             int ow = owA;
-            if (sw <= 2)
+            if (interiorDone)
+            {
+                // The pair loop did the whole groups of four (stride 1); the last few columns are this loop's.
+                int done = (owB - owA) & ~3;
+                ow += done;
+                p += done * step;
+                yp += (long)done * c;
+            }
+            else if (sw <= 2)
             {
                 for (; ow + 4 <= owB; ow += 4, p += 4 * step, yp += 4 * c)
                 {
