@@ -125,8 +125,10 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             return 0;
         }
 
-        // Row blocks: one block's worth per thread. Panel split (fewer rows, a smaller batch too): all rows at once.
-        return ByRows(rows) ? Math.Max(ThreadScratch(BlockRows) * Pool.Threads, ThreadScratch((4 * BlockRows) - 1)) : ThreadScratch(rows);
+        // Row blocks: one block's worth per thread. Panel split (fewer rows, a smaller batch too): all rows at once. One row
+        // (Gemv): the partial sums [n padded to whole panels] int32.
+        long gemv = _q!.Gemv ? (long)Int8Gemm.Panels(_n) * Int8Gemm.Lanes * sizeof(int) : 0;
+        return Math.Max(gemv, ByRows(rows) ? Math.Max(ThreadScratch(BlockRows) * Pool.Threads, ThreadScratch((4 * BlockRows) - 1)) : ThreadScratch(rows));
     }
 
     public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
@@ -152,7 +154,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             return;
         }
 
-        if (_int8 && !ByRows(rows))
+        if (_int8 && !ByRows(rows) && !OneRowGemv(rows))
         {
             Int8Gemm.PrepareRows(Q(arena, Inputs[0]), rows, _k, scratch + AccBytes(rows)); // shared by the panel split
         }
@@ -188,6 +190,9 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
         }
     }
 
+    /// <summary>One int8 row reads the int8 weights directly (half the bytes of the packed int16 pairs; the int8 x needs no widening).</summary>
+    private bool OneRowGemv(int rows) => rows == 1 && _int8 && _q!.Gemv;
+
     /// <summary>
     /// Output rows [r0, r1) of panels [p0, p1). int8: the rows widened into <paramref name="scratch"/>'s second part
     /// (unless <paramref name="prepared"/>), accumulated into its first, requantized. x: [rows, k]  y: [rows, n].
@@ -197,6 +202,18 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
         int rows = r1 - r0;
         if (_int8)
         {
+            if (OneRowGemv(rows))
+            {
+                fixed (sbyte* w = _q!.Weights)
+                fixed (int* fb = _q.FoldedBias)
+                {
+                    // scratch: the partial sums [n] int32, each thread its own panels of it.
+                    Int8Gemm.Gemv(Q(arena, Inputs[0]) + ((long)r0 * _k), _k, w, fb, (int*)scratch, _q.Table!, _zy, _lo, _hi, Q(arena, Output) + ((long)r0 * _n), p0, p1);
+                }
+
+                return;
+            }
+
             int* acc = (int*)scratch;
             byte* x = scratch + AccBytes(rows);
             if (!prepared)

@@ -13,7 +13,7 @@ internal sealed class Int8Layer
 {
     public Int8Layer(BlobReader blob, int weights, int bias, int requant, int k, int n, int inputZeroPoint, bool simd, int[]? kMap = null)
     {
-        Weights = Pin(blob.GetTensorData<sbyte>(weights));
+        Weights = Pin(blob.GetTensorData<sbyte>(weights), Int8Gemm.GemvPadding);
         Bias = Pin(blob.GetTensorData<int>(bias));
         Requant = Pin(blob.GetTensorData<int>(requant));
         if (!simd)
@@ -22,7 +22,8 @@ internal sealed class Int8Layer
         }
 
         Table = new RequantTable(Requant, n);
-        Packed = Int8Gemm.Pack(Weights, k, n, kMap);
+        Packed = Int8Gemm.Pack(Weights.AsSpan(0, k * n), k, n, kMap);
+        Gemv = kMap is null && Int8Gemm.GemvSupported && !Weights.AsSpan(0, k * n).Contains(sbyte.MinValue);
         FoldedBias = GC.AllocateArray<int>(Int8Gemm.Panels(n) * Int8Gemm.Lanes, pinned: true);
         for (int c = 0; c < n; c++)
         {
@@ -37,7 +38,14 @@ internal sealed class Int8Layer
         }
     }
 
+    /// <summary>The int8 weights [k, n] (followed by <see cref="Int8Gemm.GemvPadding"/> zero bytes).</summary>
     public sbyte[] Weights { get; }
+
+    /// <summary>
+    /// Whether a single row runs <see cref="Int8Gemm.Gemv"/> over <see cref="Weights"/>: AVX-512BW, an unmapped [k, n]
+    /// matrix, and no weight −128 (TFLite's symmetric range [−127, 127], so two products still fit an int16).
+    /// </summary>
+    public bool Gemv { get; }
 
     public int[] Bias { get; }
 
@@ -49,10 +57,10 @@ internal sealed class Int8Layer
 
     public RequantTable? Table { get; }
 
-    internal static T[] Pin<T>(ReadOnlySpan<T> s)
+    internal static T[] Pin<T>(ReadOnlySpan<T> s, int padding = 0)
         where T : unmanaged
     {
-        var a = GC.AllocateArray<T>(s.Length, pinned: true);
+        var a = GC.AllocateArray<T>(s.Length + padding, pinned: true);
         s.CopyTo(a);
         return a;
     }
