@@ -36,10 +36,13 @@ internal static unsafe class Requantize
     public static sbyte Layer(int acc, float scale, int zeroPoint, int lo, int hi = 127) =>
         (sbyte)((int)MathF.Round(Math.Clamp((float)acc * scale, lo - zeroPoint, hi - zeroPoint), MidpointRounding.ToEven) + zeroPoint);
 
-    /// <summary>An int8 add's f32 scales from its table [2, 3] (k_a, k_b: q · q_y · 2^(shifts − 62 + 20) rounded once to a float).</summary>
+    /// <summary>The left shift in an int8 add's table (TensorFlow Lite's operand headroom), folded out by <see cref="AddScales"/>.</summary>
+    public const int AddLeftShift = 20;
+
+    /// <summary>An int8 add's f32 scales from its table [2, 3] (k_a, k_b: q · q_y rounded to a double, times 2^(shifts − 62 + 20), rounded to a float).</summary>
     public static (float A, float B) AddScales(int* requant) =>
-        ((float)Math.ScaleB((double)requant[0] * requant[2], requant[3] + requant[5] - 62 + Reference.Elementwise.AddLeftShift),
-         (float)Math.ScaleB((double)requant[1] * requant[2], requant[4] + requant[5] - 62 + Reference.Elementwise.AddLeftShift));
+        ((float)Math.ScaleB((double)requant[0] * requant[2], requant[3] + requant[5] - 62 + AddLeftShift),
+         (float)Math.ScaleB((double)requant[1] * requant[2], requant[4] + requant[5] - 62 + AddLeftShift));
 
     /// <summary>
     /// An int8 add: clamp(f32(a − za)·k_a + f32(b − zb)·k_b, lo − zy, hi − zy) rounded to the nearest integer, ties to

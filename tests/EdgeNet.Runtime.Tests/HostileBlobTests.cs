@@ -163,46 +163,6 @@ public sealed class HostileBlobTests
         StringAssert.Contains(e.Message, "requant table");
     }
 
-    /// <summary>
-    /// An int8 dense layer whose weights reach −128 (outside TFLite's symmetric [−127, 127], as a foreign writer may
-    /// store) still sums exactly at batch 1: x = −128 four times against a column of −128 gives 4 · 16384 = 65536, times
-    /// the scale 2^−16 is 1. The one-row kernel adds two products in int16, where (−128)² + (−128)² = 32768 wraps to
-    /// −32768 (−1 here), so such a layer must take the pair kernels; the other 39 columns (a second 64-channel block)
-    /// hold 1s and give −512 · 2^−16, rounded to 0.
-    /// </summary>
-    [TestMethod]
-    public void An_int8_dense_with_weights_at_minus_128_sums_exactly_in_one_row()
-    {
-        const int k = 4, n = 40;
-        var kernel = Enumerable.Range(0, k * n).Select(i => i % n == 0 ? sbyte.MinValue : (sbyte)1).ToArray();
-        string path = Write(w =>
-        {
-            w.AddTensor("k", ElementType.I8, [k, n], kernel.AsSpan(), QuantizationParams.PerChannel(1, Enumerable.Repeat(1f, n).ToArray()));
-            w.AddTensor("b", ElementType.I32, [n], new int[n].AsSpan());
-            w.AddTensor("rq", ElementType.I32, [2, n], Enumerable.Repeat(1 << 30, n).Concat(Enumerable.Repeat(-15, n)).ToArray().AsSpan());
-            w.Graph = new GraphDef(
-                [new ValueInfo("x", ElementType.F32, -1, k), new ValueInfo("xq", ElementType.I8, [-1, k], QuantizationParams.PerTensor(1f, 0)),
-                 new ValueInfo("yq", ElementType.I8, [-1, n], QuantizationParams.PerTensor(1f, 0)), new ValueInfo("y", ElementType.F32, -1, n)],
-                [0], [3],
-                [new OperatorDef(Opcode.Quantize, [TensorRef.Value(0)], [1], []),
-                 new OperatorDef(Opcode.Dense, [TensorRef.Value(1), TensorRef.Weight(0), TensorRef.Weight(1), TensorRef.Weight(2)], [2], []),
-                 new OperatorDef(Opcode.Dequantize, [TensorRef.Value(2)], [3], [])]);
-        });
-        try
-        {
-            using var it = Interp.Load(path);
-            it.Input(1).Fill(-128f);
-            it.Invoke(1);
-            var y = it.Output(1).ToArray();
-            Assert.AreEqual(1f, y[0]);
-            CollectionAssert.AreEqual(new float[n - 1], y[1..]);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
     [TestMethod]
     public void Pooling_that_does_not_produce_the_declared_shape_is_refused()
     {

@@ -101,7 +101,7 @@ internal static class Int8Arithmetic
         return (int)Math.Clamp(v, int.MinValue, int.MaxValue);
     }
 
-    /// <summary>clamp(zp_out + round(acc · M), lo, hi) in integers (add, mul, pools and the int8 → int8 quantize).</summary>
+    /// <summary>clamp(zp_out + round(acc · M), lo, hi) in integers (mul, pools and the int8 → int8 quantize).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static sbyte Requantize(int acc, int multiplier, int shift, int zeroPoint, int lo, int hi = 127) =>
         (sbyte)Math.Clamp((long)zeroPoint + MultiplyByQuantizedMultiplier(acc, multiplier, shift), lo, hi);
@@ -157,7 +157,7 @@ internal static class Int8Arithmetic
 
     /// <summary>
     /// An int8 add's two f32 scales from its table: k_a = M_a · M_y · 2^20 = s_a / s_y up to the multipliers' rounding
-    /// (q_a · q_y in a double, scaled by 2^(shift_a + shift_y − 62 + 20), rounded once to a float); k_b likewise.
+    /// (q_a · q_y rounded to a double, scaled by 2^(shift_a + shift_y − 62 + 20), then rounded to a float); k_b likewise.
     /// </summary>
     public static (float A, float B) AddScales(ReadOnlySpan<int> requant) =>
         ((float)Math.ScaleB((double)requant[0] * requant[2], requant[3] + requant[5] - 62 + AddLeftShift),

@@ -3,9 +3,6 @@ namespace EdgeNet.Kernels.Reference;
 /// <summary>Scalar element-wise addition (a residual connection) and product (squeeze-and-excitation) of two values, float and int8.</summary>
 internal static unsafe class Elementwise
 {
-    /// <summary>The left shift in an int8 add's table (TensorFlow Lite's operand headroom), folded out by <see cref="Requantize.AddScales"/>.</summary>
-    public const int AddLeftShift = 20;
-
     // a, b, y: [n]  →  y = act(a + b); act 0 linear, 1 relu, 4 relu6
     public static void Add(float* a, float* b, int n, int act, float* y)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -436,27 +437,32 @@ internal static unsafe class DepthwiseConv2D
     }
 
     /// <summary>
-    /// One input row (stride 1) into two output rows' four columns: its six columns loaded (and widened) once, taps ka* into
-    /// a*, kb* into b*.
+    /// Six columns of a stride-1 int8 input row widened to floats once, for two output rows' <see cref="Row4{TColumns}"/>
+    /// (the columns 0..5 that one reads).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row4Twice<TColumns>(TColumns x, Vector512<float> ka0, Vector512<float> ka1, Vector512<float> ka2, ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3, Vector512<float> kb0, Vector512<float> kb1, Vector512<float> kb2, ref Vector512<float> b0, ref Vector512<float> b1, ref Vector512<float> b2, ref Vector512<float> b3)
-        where TColumns : struct, IColumns
+    private readonly struct LoadedColumns : IColumns
     {
-        var x0 = x.At(0);
-        var x1 = x.At(1);
-        var x2 = x.At(2);
-        var x3 = x.At(3);
-        var x4 = x.At(4);
-        var x5 = x.At(5);
-        a0 = Vector512.FusedMultiplyAdd(x2, ka2, Vector512.FusedMultiplyAdd(x1, ka1, Vector512.FusedMultiplyAdd(x0, ka0, a0)));
-        a1 = Vector512.FusedMultiplyAdd(x3, ka2, Vector512.FusedMultiplyAdd(x2, ka1, Vector512.FusedMultiplyAdd(x1, ka0, a1)));
-        a2 = Vector512.FusedMultiplyAdd(x4, ka2, Vector512.FusedMultiplyAdd(x3, ka1, Vector512.FusedMultiplyAdd(x2, ka0, a2)));
-        a3 = Vector512.FusedMultiplyAdd(x5, ka2, Vector512.FusedMultiplyAdd(x4, ka1, Vector512.FusedMultiplyAdd(x3, ka0, a3)));
-        b0 = Vector512.FusedMultiplyAdd(x2, kb2, Vector512.FusedMultiplyAdd(x1, kb1, Vector512.FusedMultiplyAdd(x0, kb0, b0)));
-        b1 = Vector512.FusedMultiplyAdd(x3, kb2, Vector512.FusedMultiplyAdd(x2, kb1, Vector512.FusedMultiplyAdd(x1, kb0, b1)));
-        b2 = Vector512.FusedMultiplyAdd(x4, kb2, Vector512.FusedMultiplyAdd(x3, kb1, Vector512.FusedMultiplyAdd(x2, kb0, b2)));
-        b3 = Vector512.FusedMultiplyAdd(x5, kb2, Vector512.FusedMultiplyAdd(x4, kb1, Vector512.FusedMultiplyAdd(x3, kb0, b3)));
+        private readonly Vector512<float> _x0, _x1, _x2, _x3, _x4, _x5;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public LoadedColumns(sbyte* q, int c)
+        {
+            var x = new Int8Columns(q, c);
+            (_x0, _x1, _x2, _x3, _x4, _x5) = (x.At(0), x.At(1), x.At(2), x.At(3), x.At(4), x.At(5));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> At(int k) => k switch { 0 => _x0, 1 => _x1, 2 => _x2, 3 => _x3, 4 => _x4, _ => _x5 };
+    }
+
+    /// <summary>Four adjacent output columns' float sums (exact integers) plus the folded bias, requantized and stored: y [4, c] int8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4(LayerRequant16 q, Vector512<int> fb, Vector512<float> scale, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, sbyte* y, int c)
+    {
+        Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a0), scale), y);
+        Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a1), scale), y + c);
+        Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a2), scale), y + (2 * c));
+        Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a3), scale), y + (3 * c));
     }
 
     /// <summary>Column k of an input row as 16 floats (a struct, so each <see cref="Row4{TColumns}"/> is compiled for its source).</summary>
@@ -770,17 +776,15 @@ internal static unsafe class DepthwiseConv2D
             // a: row oh's four columns, b: row oh + 1's; input row 0 feeds a only, 1 and 2 both, 3 b only.
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
             Row4Int8(p, c, 1, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
-            Row4Twice(new Int8Columns(p + rs, c), w3, w4, w5, ref a0, ref a1, ref a2, ref a3, w0, w1, w2, ref b0, ref b1, ref b2, ref b3);
-            Row4Twice(new Int8Columns(p + (2 * rs), c), w6, w7, w8, ref a0, ref a1, ref a2, ref a3, w3, w4, w5, ref b0, ref b1, ref b2, ref b3);
+            var middle = new LoadedColumns(p + rs, c);
+            Row4(middle, 1, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
+            Row4(middle, 1, w0, w1, w2, ref b0, ref b1, ref b2, ref b3);
+            middle = new LoadedColumns(p + (2 * rs), c);
+            Row4(middle, 1, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
+            Row4(middle, 1, w3, w4, w5, ref b0, ref b1, ref b2, ref b3);
             Row4Int8(p + (3 * rs), c, 1, w6, w7, w8, ref b0, ref b1, ref b2, ref b3);
-            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a0), scale), yp);
-            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a1), scale), yp + c);
-            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a2), scale), yp + (2 * c));
-            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a3), scale), yp + (3 * c));
-            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(b0), scale), yp + ys);
-            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(b1), scale), yp + ys + c);
-            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(b2), scale), yp + ys + (2 * c));
-            Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(b3), scale), yp + ys + (3 * c));
+            Store4(q, fb, scale, a0, a1, a2, a3, yp, c);
+            Store4(q, fb, scale, b0, b1, b2, b3, yp + ys, c);
         }
     }
 
@@ -811,6 +815,7 @@ internal static unsafe class DepthwiseConv2D
             int ow = owA;
             if (interiorDone)
             {
+                Debug.Assert(sw == 1, "the pair loop runs at stride 1 only");
                 // The pair loop did the whole groups of four (stride 1); the last few columns are this loop's.
                 int done = (owB - owA) & ~3;
                 ow += done;
@@ -825,10 +830,7 @@ internal static unsafe class DepthwiseConv2D
                     Row4Int8(p, c, sw, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
                     Row4Int8(p + rs, c, sw, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
                     Row4Int8(p + (2 * rs), c, sw, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
-                    Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a0), scale), yp);
-                    Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a1), scale), yp + c);
-                    Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a2), scale), yp + (2 * c));
-                    Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a3), scale), yp + (3 * c));
+                    Store4(q, fb, scale, a0, a1, a2, a3, yp, c);
                 }
             }
 

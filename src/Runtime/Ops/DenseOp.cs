@@ -62,7 +62,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             _zx = x.ZeroPoint;
             _zy = Output.ZeroPoint;
             (_lo, _hi) = Int8Clamp();
-            _q = new Int8Layer(Blob, WeightIndex(0), WeightIndex(1), WeightIndex(2), _k, _n, _zx, Simd);
+            _q = new Int8Layer(Blob, WeightIndex(0), WeightIndex(1), WeightIndex(2), _k, _n, _zx, Simd, oneRow: true);
             return;
         }
 
@@ -207,7 +207,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
                 fixed (sbyte* w = _q!.Weights)
                 fixed (int* fb = _q.FoldedBias)
                 {
-                    // scratch: the partial sums [n] int32, each thread its own panels of it.
+                    // scratch: the partial sums [whole panels of n] int32, each thread its own panels of it.
                     Int8Gemm.Gemv(Q(arena, Inputs[0]) + ((long)r0 * _k), _k, w, fb, (int*)scratch, _q.Table!, _zy, _lo, _hi, Q(arena, Output) + ((long)r0 * _n), p0, p1);
                 }
 

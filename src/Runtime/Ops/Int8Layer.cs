@@ -11,9 +11,10 @@ namespace EdgeNet.Runtime.Ops;
 /// </summary>
 internal sealed class Int8Layer
 {
-    public Int8Layer(BlobReader blob, int weights, int bias, int requant, int k, int n, int inputZeroPoint, bool simd, int[]? kMap = null)
+    public Int8Layer(BlobReader blob, int weights, int bias, int requant, int k, int n, int inputZeroPoint, bool simd, int[]? kMap = null, bool oneRow = false)
     {
-        Weights = Pin(blob.GetTensorData<sbyte>(weights), Int8Gemm.GemvPadding);
+        oneRow &= simd && kMap is null && Int8Gemm.GemvSupported;
+        Weights = Pin(blob.GetTensorData<sbyte>(weights), oneRow ? Int8Gemm.GemvPadding : 0);
         Bias = Pin(blob.GetTensorData<int>(bias));
         Requant = Pin(blob.GetTensorData<int>(requant));
         if (!simd)
@@ -23,7 +24,7 @@ internal sealed class Int8Layer
 
         Table = new RequantTable(Requant, n);
         Packed = Int8Gemm.Pack(Weights.AsSpan(0, k * n), k, n, kMap);
-        Gemv = kMap is null && Int8Gemm.GemvSupported && !Weights.AsSpan(0, k * n).Contains(sbyte.MinValue);
+        Gemv = oneRow && !Weights.AsSpan(0, k * n).Contains(sbyte.MinValue);
         FoldedBias = GC.AllocateArray<int>(Int8Gemm.Panels(n) * Int8Gemm.Lanes, pinned: true);
         for (int c = 0; c < n; c++)
         {
@@ -38,12 +39,12 @@ internal sealed class Int8Layer
         }
     }
 
-    /// <summary>The int8 weights [k, n] (followed by <see cref="Int8Gemm.GemvPadding"/> zero bytes).</summary>
+    /// <summary>The int8 weights [k, n] (followed by <see cref="Int8Gemm.GemvPadding"/> zero bytes where <see cref="Gemv"/> reads them).</summary>
     public sbyte[] Weights { get; }
 
     /// <summary>
-    /// Whether a single row runs <see cref="Int8Gemm.Gemv"/> over <see cref="Weights"/>: AVX-512BW, an unmapped [k, n]
-    /// matrix, and no weight −128 (TFLite's symmetric range [−127, 127], so two products still fit an int16).
+    /// Whether a single row runs <see cref="Int8Gemm.Gemv"/> over <see cref="Weights"/>: a dense layer's (oneRow), AVX-512BW,
+    /// and no weight −128 (TFLite's symmetric range [−127, 127], so two products still fit an int16).
     /// </summary>
     public bool Gemv { get; }
 
