@@ -78,8 +78,8 @@ internal static class ImportedInference
                 string name = session.InputMetadata.Keys.First();
                 foreach (int batch in new[] { 1, 50 })
                 {
-                    double f32 = Edge(blobs[QuantizationScheme.F32], batch, threads, nhwc, per, seconds);
-                    double i8 = Edge(blobs[QuantizationScheme.Int8], batch, threads, nhwc, per, seconds);
+                    double f32 = Inference.Edge(blobs[QuantizationScheme.F32], batch, threads, nhwc, per, seconds);
+                    double i8 = Inference.Edge(blobs[QuantizationScheme.Int8], batch, threads, nhwc, per, seconds);
                     var inputs = new[] { NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(nchw.AsMemory(0, batch * per), [batch, s[2], s[0], s[1]])) };
                     double ort = Inference.Median(() =>
                     {
@@ -189,12 +189,5 @@ internal static class ImportedInference
         {
             top[start + i] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.AsSpan(i * classes, classes));
         }
-    }
-
-    private static double Edge(string blob, int batch, int threads, float[] data, int per, double seconds)
-    {
-        using var it = Interpreter.Load(blob, new InterpreterOptions { MaxBatch = batch, Threads = threads });
-        data.AsSpan(0, batch * per).CopyTo(it.Input(batch));
-        return Inference.Median(() => it.Invoke(batch), seconds);
     }
 }

@@ -81,8 +81,8 @@ internal static class MobileNetInference
                     foreach (int batch in new[] { 1, 50 })
                     {
                         double budget = batch == 1 ? seconds : seconds * 2;
-                        double f32 = Edge(blobs[QuantizationScheme.F32], batch, threads, data, per, budget);
-                        double i8 = Edge(blobs[QuantizationScheme.Int8], batch, threads, data, per, budget);
+                        double f32 = Inference.Edge(blobs[QuantizationScheme.F32], batch, threads, data, per, budget);
+                        double i8 = Inference.Edge(blobs[QuantizationScheme.Int8], batch, threads, data, per, budget);
                         var input = new DenseTensor<float>(data.AsMemory(0, batch * per), [batch, size, size, 3]);
                         var inputs = new[] { NamedOnnxValue.CreateFromTensor("input", input) };
                         double ort = Inference.Median(() =>
@@ -126,13 +126,6 @@ internal static class MobileNetInference
         }
 
         return macs;
-    }
-
-    private static double Edge(string blob, int batch, int threads, float[] data, int per, double seconds)
-    {
-        using var it = Interpreter.Load(blob, new InterpreterOptions { MaxBatch = batch, Threads = threads });
-        data.AsSpan(0, batch * per).CopyTo(it.Input(batch));
-        return Inference.Median(() => it.Invoke(batch), seconds);
     }
 
     /// <summary>ONNX Runtime's profiler over 200 runs at batch 1: each node's mean µs in the order they run, and the total.</summary>

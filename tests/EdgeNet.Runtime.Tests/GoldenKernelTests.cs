@@ -321,37 +321,54 @@ public sealed class GoldenKernelTests
         }
     }
 
+    /// <summary>
+    /// Exact ties (k + 0.5)·scale on both sides of zero, values just either side of a tie, beyond the int8 range,
+    /// infinities and NaN, then random values; several zero points; scales that are not powers of two (where x / s is
+    /// not x · (1 / s): 0.011764706 / (1 / 127.5f) is 1.5, the product 1.4999999) and a subnormal one.
+    /// </summary>
     [TestMethod]
     public unsafe void Simd_quantize_rounds_like_the_reference_on_ties_extremes_and_nan()
     {
-        // Exact ties (k + 0.5)·scale on both sides of zero, values just either side of a tie,
-        // beyond the int8 range, infinities and NaN, then random values; several zero points.
-        const float Scale = 0.25f;
-        var xs = new List<float>();
-        for (int k = -140; k <= 140; k++)
+        foreach (float scale in new[] { 0.25f, 0.1f, 1f / 127.5f, 0.0392157f, 3f, 1e-39f })
         {
-            float tie = (k + 0.5f) * Scale;
-            xs.AddRange([tie, MathF.BitDecrement(tie), MathF.BitIncrement(tie), k * Scale]);
-        }
-
-        xs.AddRange([float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e30f, -1e30f, 0f, -0f, 0.49999997f * Scale]);
-        xs.AddRange(Rand(1001, 7, -40, 40));
-        var x = xs.ToArray();
-        foreach (int zp in new[] { 0, -128, 17, 127 })
-        {
-            var expected = new sbyte[x.Length];
-            var actual = new sbyte[x.Length];
-            var tmp = new float[x.Length];
-            fixed (float* px = x, pt = tmp)
-            fixed (sbyte* pe = expected, pa = actual)
+            var xs = new List<float>();
+            for (int k = -140; k <= 140; k++)
             {
-                Kernels.Reference.Quantize.ToInt8(px, pe, x.Length, Scale, zp);
-                Kernels.Simd.Quantize.ToInt8(px, pa, x.Length, Scale, zp, pt);
+                float tie = (k + 0.5f) * scale;
+                xs.AddRange([tie, MathF.BitDecrement(tie), MathF.BitIncrement(tie), k * scale, (k + 0.5f) / 10f]);
             }
 
-            for (int i = 0; i < x.Length; i++)
+            xs.AddRange([float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e30f, -1e30f, 0f, -0f, 0.49999997f * scale]);
+            xs.AddRange(Rand(1001, 7, -40, 40));
+
+            // The values one step either side of each tie again, in vectors with no exact tie.
+            while (xs.Count % 16 != 0)
             {
-                Assert.AreEqual(expected[i], actual[i], $"quantize x={x[i]:R} zp={zp}");
+                xs.Add(0f);
+            }
+
+            for (int k = -140; k <= 140; k++)
+            {
+                float tie = (k + 0.5f) * scale;
+                xs.AddRange([MathF.BitDecrement(tie), MathF.BitIncrement(tie)]);
+            }
+
+            var x = xs.ToArray();
+            foreach (int zp in new[] { 0, -128, 17, 127 })
+            {
+                var expected = new sbyte[x.Length];
+                var actual = new sbyte[x.Length];
+                fixed (float* px = x)
+                fixed (sbyte* pe = expected, pa = actual)
+                {
+                    Kernels.Reference.Quantize.ToInt8(px, pe, x.Length, scale, zp);
+                    Kernels.Simd.Quantize.ToInt8(px, pa, x.Length, scale, zp);
+                }
+
+                for (int i = 0; i < x.Length; i++)
+                {
+                    Assert.AreEqual(expected[i], actual[i], $"quantize x={x[i]:R} scale={scale:R} zp={zp}");
+                }
             }
         }
     }

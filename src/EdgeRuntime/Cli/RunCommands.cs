@@ -265,12 +265,14 @@ internal static class RunCommands
                     input[i] = (float)rng.NextDouble();
                 }
 
+                var x = input.ToArray();
                 var r = Measure(it, b, p.GetValue(seconds));
                 if (p.GetValue(profile))
                 {
                     var ticks = new long[it.OperatorCount];
                     for (int i = 0; i < 20; i++)
                     {
+                        x.CopyTo(it.Input(b));
                         it.InvokeProfiled(b, ticks);
                     }
 
@@ -328,13 +330,26 @@ internal static class RunCommands
             $"allocated/step {allocated} B  kernels {io.Variant.ToString().ToLowerInvariant()} (gemm {KernelInfo.TrainingGemm}), threads {io.Threads}");
     }
 
-    internal static (double P50, double P90, double P99, long AllocatedPerInvoke) Measure(Interp it, int batch, double seconds) => Time(() => it.Invoke(batch), seconds);
+    /// <summary>
+    /// Invoke's percentiles on the input as it is now. The input lives in the arena, whose bytes later operators reuse,
+    /// so it is written back before each call (untimed), as an application writes each new frame: every call converts
+    /// real data (an int8 model's quantize would otherwise read leftover int8 codes as floats, denormals among them).
+    /// </summary>
+    internal static (double P50, double P90, double P99, long AllocatedPerInvoke) Measure(Interp it, int batch, double seconds)
+    {
+        float[] input = it.Input(batch).ToArray();
+        return Time(() => it.Invoke(batch), seconds, () => input.CopyTo(it.Input(batch)));
+    }
 
-    /// <summary>Percentiles of <paramref name="run"/>'s wall time over <paramref name="seconds"/> (at least 20 calls), then the bytes it allocates per call over 200 more.</summary>
-    private static (double P50, double P90, double P99, long AllocatedPerCall) Time(Action run, double seconds)
+    /// <summary>
+    /// Percentiles of <paramref name="run"/>'s wall time over <paramref name="seconds"/> (at least 20 calls), then the bytes it
+    /// allocates per call over 200 more; <paramref name="before"/> runs untimed before each call.
+    /// </summary>
+    private static (double P50, double P90, double P99, long AllocatedPerCall) Time(Action run, double seconds, Action? before = null)
     {
         for (int i = 0; i < 5; i++)
         {
+            before?.Invoke();
             run();
         }
 
@@ -344,6 +359,7 @@ internal static class RunCommands
         var sw = new Stopwatch();
         while (total.Elapsed.TotalSeconds < seconds || calls < 20)
         {
+            before?.Invoke();
             sw.Restart();
             run();
             sw.Stop();
@@ -358,13 +374,14 @@ internal static class RunCommands
         // Allocations in the steady state, after the timed run (the runtime's own tier-up work on this thread
         // during the first seconds is not the call's); rounded up, so one byte in the window still shows.
         const int Window = 200;
-        long before = GC.GetAllocatedBytesForCurrentThread();
+        long start = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < Window; i++)
         {
+            before?.Invoke();
             run();
         }
 
-        long allocated = (GC.GetAllocatedBytesForCurrentThread() - before + Window - 1) / Window;
+        long allocated = (GC.GetAllocatedBytesForCurrentThread() - start + Window - 1) / Window;
         times.Sort();
         return (times[times.Count / 2], times[(int)(times.Count * 0.9)], times[(int)(times.Count * 0.99)], allocated);
     }

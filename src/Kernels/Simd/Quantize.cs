@@ -13,13 +13,12 @@ internal static unsafe class Quantize
     /// Same rounding as the reference (x / scale, half away from zero): |t| splits exactly into
     /// floor and fraction, the fraction decides, the sign comes back; NaN becomes the zero point as
     /// in the reference's saturating conversion. Four vectors per step narrow to one vector of int8
-    /// (32 values with AVX2, 16 with 128-bit SIMD). tmp is unused (kept for the scratch contract).
+    /// (32 values with AVX2, 16 with 128-bit SIMD).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ToInt8(float* x, sbyte* q, int n, float scale, int zp, float* tmp)
+    public static void ToInt8(float* x, sbyte* q, int n, float scale, int zp)
     {
         // x: [n] floats, q: [n] int8
-        _ = tmp;
         int i = 0;
         if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {

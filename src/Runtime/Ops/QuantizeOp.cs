@@ -7,7 +7,7 @@ using Ref = EdgeNet.Kernels.Reference;
 namespace EdgeNet.Runtime.Ops;
 
 /// <summary>f32 → int8 with the output value's scale and zero point, and back; int8 → int8 (a requantization) by the writer's multiplier.</summary>
-internal sealed unsafe class QuantizeOp : OpKernel
+internal sealed unsafe class QuantizeOp : OpKernel, IParallelWork
 {
     private readonly bool _quantize;
     private readonly (int Multiplier, int Shift)? _rescale;
@@ -46,7 +46,16 @@ internal sealed unsafe class QuantizeOp : OpKernel
         }
     }
 
-    public override long ScratchBytes(int maxBatch) => _quantize && _rescale is null && Simd ? Output.Bytes(maxBatch) * 4 : 0;
+    /// <summary>f32 → int8, elements [n·chunk/chunks, n·(chunk+1)/chunks) rounded to whole 64-element blocks.</summary>
+    public void Run(in Frame frame, int chunk, int chunks)
+    {
+        int n = Output.Elements(frame.Batch);
+        int i0 = (int)((long)n * chunk / chunks) & ~63, i1 = chunk == chunks - 1 ? n : (int)((long)n * (chunk + 1) / chunks) & ~63;
+        if (i1 > i0)
+        {
+            EdgeNet.Kernels.Simd.Quantize.ToInt8(F(frame.Arena, Inputs[0]) + i0, Q(frame.Arena, Output) + i0, i1 - i0, Output.Scale, Output.ZeroPoint);
+        }
+    }
 
     public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
     {
@@ -70,7 +79,8 @@ internal sealed unsafe class QuantizeOp : OpKernel
         {
             if (Simd)
             {
-                EdgeNet.Kernels.Simd.Quantize.ToInt8(F(arena, Inputs[0]), Q(arena, Output), n, Output.Scale, Output.ZeroPoint, (float*)scratch);
+                // A whole image in (150,528 values at 224²): split between threads by element ranges, as the add is.
+                pool.For(this, new Frame(arena, scratch, batch), parallel: n >= 1 << 16);
             }
             else
             {
