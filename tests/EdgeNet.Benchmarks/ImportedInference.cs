@@ -78,10 +78,8 @@ internal static class ImportedInference
                 string name = session.InputMetadata.Keys.First();
                 foreach (int batch in new[] { 1, 50 })
                 {
-                    double f32 = Inference.Edge(blobs[QuantizationScheme.F32], batch, threads, nhwc, per, seconds);
-                    double i8 = Inference.Edge(blobs[QuantizationScheme.Int8], batch, threads, nhwc, per, seconds);
                     var inputs = new[] { NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(nchw.AsMemory(0, batch * per), [batch, s[2], s[0], s[1]])) };
-                    double ort = Inference.Median(() =>
+                    var (f32, i8, ort) = Inference.EdgeAndOrt(blobs[QuantizationScheme.F32], blobs[QuantizationScheme.Int8], batch, threads, nhwc, per, () =>
                     {
                         using var r = session.Run(inputs);
                     }, seconds);

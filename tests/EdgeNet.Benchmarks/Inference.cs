@@ -45,11 +45,9 @@ internal static class Inference
             using var session = new InferenceSession(onnx, opts);
             foreach (int batch in new[] { 1, 50 })
             {
-                double f32 = Edge(blobs[QuantizationScheme.F32], batch, threads, data, per, seconds);
-                double i8 = Edge(blobs[QuantizationScheme.Int8], batch, threads, data, per, seconds);
                 var input = new DenseTensor<float>(data.AsMemory(0, batch * per), [batch, .. sample]);
                 var inputs = new[] { NamedOnnxValue.CreateFromTensor("input", input) };
-                double ort = Median(() =>
+                var (f32, i8, ort) = EdgeAndOrt(blobs[QuantizationScheme.F32], blobs[QuantizationScheme.Int8], batch, threads, data, per, () =>
                 {
                     using var r = session.Run(inputs);
                 }, seconds);
@@ -71,15 +69,63 @@ internal static class Inference
     }
 
     /// <summary>
-    /// The median µs of EdgeNet's Invoke on <paramref name="data"/>. The input lives in the arena, whose bytes later
-    /// operators reuse, so each call gets its input written back first (untimed), as an application writes each new
-    /// frame: every call then converts real data (an int8 model's quantize once read leftover int8 codes as floats,
-    /// denormals among them, at a third of the speed).
+    /// The median µs of EdgeNet's f32 and int8 blobs and of ONNX Runtime (<paramref name="ort"/>: one run on the same
+    /// data) over about 3 × <paramref name="seconds"/>, measured in alternated windows (six rounds of f32, int8, ORT), so
+    /// the host's slow spells (this is a shared VM) fall on all three alike instead of on whichever ran then. EdgeNet's
+    /// input lives in the arena, whose bytes later operators reuse, so each call gets its input written back first
+    /// (untimed), as an application writes each new frame: every call converts real data (an int8 model's quantize had
+    /// read leftover int8 codes as floats, denormals among them, at a third of the speed).
     /// </summary>
-    internal static double Edge(string blob, int batch, int threads, float[] data, int per, double seconds)
+    internal static (double F32, double Int8, double Ort) EdgeAndOrt(string f32Blob, string int8Blob, int batch, int threads, float[] data, int per, Action ort, double seconds)
     {
-        using var it = EdgeNet.Runtime.Interpreter.Load(blob, new InterpreterOptions { MaxBatch = batch, Threads = threads });
-        return Median(() => it.Invoke(batch), seconds, () => data.AsSpan(0, batch * per).CopyTo(it.Input(batch)));
+        var options = new InterpreterOptions { MaxBatch = batch, Threads = threads };
+        using var f = EdgeNet.Runtime.Interpreter.Load(f32Blob, options);
+        using var q = EdgeNet.Runtime.Interpreter.Load(int8Blob, options);
+        var m = Alternated(seconds * 3, 6,
+            (() => f.Invoke(batch), () => data.AsSpan(0, batch * per).CopyTo(f.Input(batch))),
+            (() => q.Invoke(batch), () => data.AsSpan(0, batch * per).CopyTo(q.Input(batch))),
+            (ort, null));
+        return (m[0], m[1], m[2]);
+    }
+
+    /// <summary>
+    /// Each subject's median µs over all its calls in <paramref name="rounds"/> rounds that give every subject, in turn,
+    /// an equal window of <paramref name="seconds"/> in all; Before runs untimed before each call.
+    /// </summary>
+    internal static double[] Alternated(double seconds, int rounds, params (Action Run, Action? Before)[] subjects)
+    {
+        var times = subjects.Select(_ => new List<double>()).ToArray();
+        foreach (var (run, before) in subjects)
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                before?.Invoke();
+                run();
+            }
+        }
+
+        double window = seconds / rounds / subjects.Length;
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int s = 0; s < subjects.Length; s++)
+            {
+                var (run, before) = subjects[s];
+                var clock = Stopwatch.StartNew();
+                for (int calls = 0; clock.Elapsed.TotalSeconds < window || calls < 2; calls++)
+                {
+                    before?.Invoke();
+                    long t0 = Stopwatch.GetTimestamp();
+                    run();
+                    times[s].Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+                }
+            }
+        }
+
+        return times.Select(t =>
+        {
+            t.Sort();
+            return t[t.Count / 2];
+        }).ToArray();
     }
 
     /// <summary>The median µs of <paramref name="a"/> over about <paramref name="seconds"/>, <paramref name="before"/> run untimed before each call.</summary>

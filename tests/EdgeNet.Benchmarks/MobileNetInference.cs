@@ -81,11 +81,9 @@ internal static class MobileNetInference
                     foreach (int batch in new[] { 1, 50 })
                     {
                         double budget = batch == 1 ? seconds : seconds * 2;
-                        double f32 = Inference.Edge(blobs[QuantizationScheme.F32], batch, threads, data, per, budget);
-                        double i8 = Inference.Edge(blobs[QuantizationScheme.Int8], batch, threads, data, per, budget);
                         var input = new DenseTensor<float>(data.AsMemory(0, batch * per), [batch, size, size, 3]);
                         var inputs = new[] { NamedOnnxValue.CreateFromTensor("input", input) };
-                        double ort = Inference.Median(() =>
+                        var (f32, i8, ort) = Inference.EdgeAndOrt(blobs[QuantizationScheme.F32], blobs[QuantizationScheme.Int8], batch, threads, data, per, () =>
                         {
                             using var r = session.Run(inputs);
                         }, budget);

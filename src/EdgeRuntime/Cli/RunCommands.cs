@@ -266,7 +266,7 @@ internal static class RunCommands
                 }
 
                 var x = input.ToArray();
-                var r = Measure(it, b, p.GetValue(seconds));
+                var r = Measure(it, b, p.GetValue(seconds), x);
                 if (p.GetValue(profile))
                 {
                     var ticks = new long[it.OperatorCount];
@@ -311,7 +311,7 @@ internal static class RunCommands
         };
         using var s = Training.TrainingSession.Load(path, new Training.TrainingOptions { MaxBatch = batch, Loss = loss, Layers = layers, Variant = io.Variant, Threads = io.Threads });
         var rng = new Random(1);
-        var x = s.Input(batch);
+        var x = new float[s.Input(batch).Length];
         for (int i = 0; i < x.Length; i++)
         {
             x[i] = (float)rng.NextDouble();
@@ -324,22 +324,20 @@ internal static class RunCommands
             t[i] = loss == Training.TrainingLoss.SparseCategoricalCrossentropy ? rng.Next(classes) : (float)rng.NextDouble();
         }
 
-        var (p50, p90, p99, allocated) = Time(() => s.Step(batch), seconds);
+        // The input written back before each step (untimed): a frozen body's interpreter may reuse its bytes.
+        var (p50, p90, p99, allocated) = Time(() => s.Step(batch), seconds, () => x.CopyTo(s.Input(batch)));
         o.WriteLine($"train batch {batch,3}: p50 {p50.ToString("F1", Inv)} us  p90 {p90.ToString("F1", Inv)} us  p99 {p99.ToString("F1", Inv)} us  " +
             $"{(1e6 / p50).ToString("F0", Inv)} steps/s  loss {loss}  learning {string.Join(",", s.TrainableLayers)}  arena {s.ArenaBytes.ToString("N0", Inv)} B (unshared {s.UnsharedBytes.ToString("N0", Inv)} B)  " +
             $"allocated/step {allocated} B  kernels {io.Variant.ToString().ToLowerInvariant()} (gemm {KernelInfo.TrainingGemm}), threads {io.Threads}");
     }
 
     /// <summary>
-    /// Invoke's percentiles on the input as it is now. The input lives in the arena, whose bytes later operators reuse,
-    /// so it is written back before each call (untimed), as an application writes each new frame: every call converts
-    /// real data (an int8 model's quantize would otherwise read leftover int8 codes as floats, denormals among them).
+    /// Invoke's percentiles on <paramref name="input"/>. The input lives in the arena, whose bytes later operators reuse,
+    /// so it is written before each call (untimed), as an application writes each new frame: every call converts real
+    /// data (an int8 model's quantize would otherwise read leftover int8 codes as floats, denormals among them).
     /// </summary>
-    internal static (double P50, double P90, double P99, long AllocatedPerInvoke) Measure(Interp it, int batch, double seconds)
-    {
-        float[] input = it.Input(batch).ToArray();
-        return Time(() => it.Invoke(batch), seconds, () => input.CopyTo(it.Input(batch)));
-    }
+    internal static (double P50, double P90, double P99, long AllocatedPerInvoke) Measure(Interp it, int batch, double seconds, float[] input) =>
+        Time(() => it.Invoke(batch), seconds, () => input.CopyTo(it.Input(batch)));
 
     /// <summary>
     /// Percentiles of <paramref name="run"/>'s wall time over <paramref name="seconds"/> (at least 20 calls), then the bytes it

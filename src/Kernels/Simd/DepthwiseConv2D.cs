@@ -452,7 +452,11 @@ internal static unsafe class DepthwiseConv2D
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<float> At(int k) => k switch { 0 => _x0, 1 => _x1, 2 => _x2, 3 => _x3, 4 => _x4, _ => _x5 };
+        public Vector512<float> At(int k)
+        {
+            Debug.Assert(k <= 5, "six columns: a stride-1 row");
+            return k switch { 0 => _x0, 1 => _x1, 2 => _x2, 3 => _x3, 4 => _x4, _ => _x5 };
+        }
     }
 
     /// <summary>Four adjacent output columns' float sums (exact integers) plus the folded bias, requantized and stored: y [4, c] int8.</summary>

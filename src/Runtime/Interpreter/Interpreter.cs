@@ -123,6 +123,9 @@ public sealed unsafe partial class Interpreter : IDisposable
 
     internal IReadOnlyList<ValueSlot> Values { get; }
 
+    /// <summary>The prepared operators, in graph order (tests look at which kernels a layer chose).</summary>
+    internal IReadOnlyList<OpKernel> Kernels => _kernels;
+
     /// <summary>The memory-mapped blob: its metadata (<see cref="BlobReader.GetMetadata(string)"/>), graph and weights.</summary>
     public BlobReader Blob => _blob;
 
@@ -182,7 +185,8 @@ public sealed unsafe partial class Interpreter : IDisposable
 
     /// <summary>
     /// The input buffer for <paramref name="batch"/> samples: the first samples of one buffer whatever the batch (the
-    /// arena's input value, or the staged input when batches can run in sub-batches).
+    /// arena's input value, or the staged input when batches can run in sub-batches). An Invoke may overwrite it (later
+    /// operators reuse the arena's bytes once the first has read them): write the input before each call.
     /// </summary>
     public Span<float> Input(int batch = 1) => new((float*)InputBase, CheckBatch(batch) * _input.SampleElements);
 

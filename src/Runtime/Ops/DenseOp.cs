@@ -117,6 +117,9 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
 
     internal override FloatLayer? Floats => _fl;
 
+    /// <summary>Whether one row (batch 1) runs <see cref="Int8Gemm.Gemv"/> over the int8 weights as stored.</summary>
+    internal bool OneRowKernel => _int8 && Simd && _q!.Gemv;
+
     public override long ScratchBytes(int maxBatch)
     {
         int rows = Inputs[0].Elements(maxBatch) / _k;

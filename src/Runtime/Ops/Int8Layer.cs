@@ -39,7 +39,7 @@ internal sealed class Int8Layer
         }
     }
 
-    /// <summary>The int8 weights [k, n] (followed by <see cref="Int8Gemm.GemvPadding"/> zero bytes where <see cref="Gemv"/> reads them).</summary>
+    /// <summary>The int8 weights [k, n] (followed by <see cref="Int8Gemm.GemvPadding"/> zero bytes for a dense layer on AVX-512BW, which <see cref="Gemv"/> may read).</summary>
     public sbyte[] Weights { get; }
 
     /// <summary>

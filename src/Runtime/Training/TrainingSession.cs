@@ -281,7 +281,10 @@ public sealed partial class TrainingSession : IDisposable
     private int CheckBatch(int batch) =>
         batch >= 1 && batch <= Options.MaxBatch ? batch : throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be 1..{Options.MaxBatch} (the MaxBatch this session was planned for)");
 
-    /// <summary>Where the next step's inputs go: <paramref name="batch"/> samples, as the graph input takes them (kept until overwritten).</summary>
+    /// <summary>
+    /// Where the next step's inputs go: <paramref name="batch"/> samples, as the graph input takes them. A step may
+    /// overwrite them (a frozen body's interpreter reuses its input's bytes): write them before each step.
+    /// </summary>
     public Span<float> Input(int batch) => _body is { } b ? b.Input(CheckBatch(batch)) : _arena.Value(_input, CheckBatch(batch));
 
     /// <summary>Where the next step's targets go (see <see cref="TargetSampleSize"/>; kept until overwritten).</summary>
