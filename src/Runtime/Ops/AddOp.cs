@@ -9,7 +9,8 @@ namespace EdgeNet.Runtime.Ops;
 /// <summary>
 /// y = act(a + b) for two values of one shape (a residual connection), float or int8. int8 rescales each
 /// input to the output's scale in f32 with the two scales derived from the table the writer stored ([2, 3]: the
-/// multipliers of a, b and the sum, then their shifts; Int8Arithmetic.AddScales). Large batches are split between threads by element ranges.
+/// multipliers of a, b and the sum, then their shifts; Int8Arithmetic.AddScales). Large batches are split between
+/// threads by element ranges.
 /// </summary>
 internal sealed unsafe class AddOp : OpKernel, IParallelWork
 {
