@@ -84,6 +84,18 @@ public sealed class GoldenKernelTests
             x = new DepthwiseConv2D([3, 3], [1, 1], "same", activation: "relu").Apply(x);
             return new Model(input, new Flatten().Apply(x));   // every output compared: an edge tap lost in a pool would not show
         }, [57, 33, 128]);
+        // 3×3 depthwise on 40 channels (MobileNetV3's and MNASNet's counts are not all multiples of 16): two whole
+        // 16-channel vectors and a last group of 8 whose other lanes read past the channels and are not stored — in the
+        // four-column blocks, the two-row pairs, the single columns, the edges and the rows in the padding, stride 1 and 2.
+        yield return ("depthwise 3x3, 40 channels", () =>
+        {
+            var input = Trainer.Keras.Models.Input.Create([23, 19, 40]);
+            var x = new DepthwiseConv2D([3, 3], [1, 1], "same").Apply(input);
+            x = new ReLU(6f).Apply(x);
+            x = new DepthwiseConv2D([3, 3], [2, 2], "same").Apply(x);
+            x = new DepthwiseConv2D([3, 3], [1, 1], "valid", activation: "relu").Apply(x);
+            return new Model(input, new Flatten().Apply(x));
+        }, [23, 19, 40]);
         // 5×5 depthwise (MNASNet's, EfficientNet's): the check-free columns blocked by four (13 wide: two blocks and one
         // more), a channel tail past the last vector (20 = 16 + 4), stride 2, and the small maps bordered first.
         yield return ("depthwise 5x5 same s1, s2", () =>

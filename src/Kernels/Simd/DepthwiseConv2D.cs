@@ -461,12 +461,26 @@ internal static unsafe class DepthwiseConv2D
 
     /// <summary>Four adjacent output columns' float sums (exact integers) plus the folded bias, requantized and stored: y [4, c] int8.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store4(LayerRequant16 q, Vector512<int> fb, Vector512<float> scale, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, sbyte* y, int c)
+    private static void Store4(LayerRequant16 q, Vector512<int> fb, Vector512<float> scale, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, sbyte* y, int c, int lanes)
     {
-        Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a0), scale), y);
-        Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a1), scale), y + c);
-        Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a2), scale), y + (2 * c));
-        Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a3), scale), y + (3 * c));
+        StoreCodes(y, q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a0), scale), lanes);
+        StoreCodes(y + c, q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a1), scale), lanes);
+        StoreCodes(y + (2 * c), q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a2), scale), lanes);
+        StoreCodes(y + (3 * c), q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a3), scale), lanes);
+    }
+
+    /// <summary>16 codes, or the first <paramref name="lanes"/> of them (the channels after the last whole vector).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreCodes(sbyte* y, Vector128<sbyte> codes, int lanes)
+    {
+        if (lanes == 16)
+        {
+            Vector128.Store(codes, y);
+        }
+        else
+        {
+            Avx512BW.VL.MaskStore(y, Vector128.LessThan(Vector128<sbyte>.Indices, Vector128.Create((sbyte)lanes)), codes);
+        }
     }
 
     /// <summary>Column k of an input row as 16 floats (a struct, so each <see cref="Row4{TColumns}"/> is compiled for its source).</summary>
@@ -588,10 +602,11 @@ internal static unsafe class DepthwiseConv2D
 
     /// <summary>
     /// True when <see cref="Int8"/> runs the AVX-512 rows, which requantize in the registers (no accumulator row): a 3x3
-    /// kernel, multiplier 1, whole 16-channel groups.
+    /// kernel, multiplier 1 (any channel count: a last group of fewer than 16 channels reads whole vectors — the caller
+    /// pads the input's buffer, the weights and the biases by 16 values — and stores its own lanes only).
     /// </summary>
     private static bool Int8Wide(in Window g, int m) =>
-        m == 1 && g.KH == 3 && g.KW == 3 && g.InC % 16 == 0 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported;
+        m == 1 && g.KH == 3 && g.KW == 3 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported;
 
     // x int8 [B, H, W, C] (zero point zx)  w: the int8 kernel [KH, KW, C·M] widened to int32, wf: the same as floats  bias int32 [C·M]
     // → y int8 [B, OH, OW, C·M], images [n0, n1), each output row accumulated in acc [OW, C·M] and requantized by the table
@@ -729,8 +744,8 @@ internal static unsafe class DepthwiseConv2D
     }
 
     /// <summary>
-    /// The output rows [oh0, oh1) of one image of an int8 3x3 depthwise convolution, 16 channels at a time (c a multiple
-    /// of 16), rows outer (channels outer, as the f32 rows go on large maps, measured no faster: an int8 row is a quarter
+    /// The output rows [oh0, oh1) of one image of an int8 3x3 depthwise convolution, 16 channels at a time (the last
+    /// group's lanes past c read padding and are not stored), rows outer (channels outer, as the f32 rows go on large maps, measured no faster: an int8 row is a quarter
     /// of a float one). At stride 1, two rows wholly inside the image go together (<see cref="Int8RowPair3x3Wide"/>:
     /// the two input rows they share are widened once). xn: [H, W, C] int8; yn: [OH, OW, C] int8.
     /// </summary>
@@ -742,15 +757,16 @@ internal static unsafe class DepthwiseConv2D
             bool pair = g.SH == 1 && g.SW == 1 && oh + 1 < oh1 && ih0 >= 0 && ih0 + 4 <= g.InH && owB - owA >= 4;
             for (int j = 0; j < g.InC; j += 16)
             {
+                int lanes = Math.Min(16, g.InC - j);
                 if (pair)
                 {
-                    Int8RowPair3x3Wide(xn, oh, j, g, owA, owB, w, foldedBias, q, scales, yn);
+                    Int8RowPair3x3Wide(xn, oh, j, lanes, g, owA, owB, w, foldedBias, q, scales, yn);
                 }
 
-                Int8Row3x3Wide(xn, oh, j, g, owA, owB, zx, w, bias, foldedBias, q, scales, yn, interiorDone: pair);
+                Int8Row3x3Wide(xn, oh, j, lanes, g, owA, owB, zx, w, bias, foldedBias, q, scales, yn, interiorDone: pair);
                 if (pair)
                 {
-                    Int8Row3x3Wide(xn, oh + 1, j, g, owA, owB, zx, w, bias, foldedBias, q, scales, yn, interiorDone: true);
+                    Int8Row3x3Wide(xn, oh + 1, j, lanes, g, owA, owB, zx, w, bias, foldedBias, q, scales, yn, interiorDone: true);
                 }
             }
 
@@ -766,7 +782,7 @@ internal static unsafe class DepthwiseConv2D
     /// yn: [OH, OW, C].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Int8RowPair3x3Wide(sbyte* xn, int oh, int j, in Window g, int owA, int owB, float* w, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn)
+    private static void Int8RowPair3x3Wide(sbyte* xn, int oh, int j, int lanes, in Window g, int owA, int owB, float* w, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn)
     {
         int c = g.InC;
         long rs = (long)g.InW * c, ys = (long)g.OutW * c;
@@ -787,8 +803,8 @@ internal static unsafe class DepthwiseConv2D
             Row4(middle, 1, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
             Row4(middle, 1, w3, w4, w5, ref b0, ref b1, ref b2, ref b3);
             Row4Int8(p + (3 * rs), c, 1, w6, w7, w8, ref b0, ref b1, ref b2, ref b3);
-            Store4(q, fb, scale, a0, a1, a2, a3, yp, c);
-            Store4(q, fb, scale, b0, b1, b2, b3, yp + ys, c);
+            Store4(q, fb, scale, a0, a1, a2, a3, yp, c, lanes);
+            Store4(q, fb, scale, b0, b1, b2, b3, yp + ys, c, lanes);
         }
     }
 
@@ -800,7 +816,7 @@ internal static unsafe class DepthwiseConv2D
     /// requantized in the registers. xn: [H, W, C]; yn: [OH, OW, C].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Int8Row3x3Wide(sbyte* xn, int oh, int j, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn, bool interiorDone = false)
+    private static void Int8Row3x3Wide(sbyte* xn, int oh, int j, int lanes, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn, bool interiorDone = false)
     {
         int c = g.InC, sw = g.SW;
         long rs = (long)g.InW * c, step = (long)sw * c;
@@ -834,7 +850,7 @@ internal static unsafe class DepthwiseConv2D
                     Row4Int8(p, c, sw, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
                     Row4Int8(p + rs, c, sw, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
                     Row4Int8(p + (2 * rs), c, sw, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
-                    Store4(q, fb, scale, a0, a1, a2, a3, yp, c);
+                    Store4(q, fb, scale, a0, a1, a2, a3, yp, c, lanes);
                 }
             }
 
@@ -843,7 +859,7 @@ internal static unsafe class DepthwiseConv2D
                 var a = Vector512.FusedMultiplyAdd(Int8AsFloat(p), w0, Vector512.FusedMultiplyAdd(Int8AsFloat(p + c), w1, Int8AsFloat(p + (2 * c)) * w2));
                 a = Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs), w3, Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs + c), w4, Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs + (2 * c)), w5, a)));
                 a = Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs)), w6, Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs) + c), w7, Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs) + (2 * c)), w8, a)));
-                Vector128.Store(q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a), scale), yp);
+                StoreCodes(yp, q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a), scale), lanes);
             }
         }
 
@@ -870,7 +886,7 @@ internal static unsafe class DepthwiseConv2D
                 }
             }
 
-            Vector128.Store(q.Codes(b + Avx512F.ConvertToVector512Int32WithTruncation(sum), scale), yrow + ((long)e * c));
+            StoreCodes(yrow + ((long)e * c), q.Codes(b + Avx512F.ConvertToVector512Int32WithTruncation(sum), scale), lanes);
         }
     }
 

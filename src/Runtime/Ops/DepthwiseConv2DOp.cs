@@ -25,6 +25,9 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
     private readonly float[] _w = [], _b = [];
     private readonly int[] _w32 = [], _bias = [], _requant = [], _foldedBias = [];
     private readonly float[] _wf = [];      // the int8 weights as floats (the AVX-512 int8 path multiplies in exact float FMAs)
+
+    /// <summary>Values after the weights and biases a last group of fewer than 16 channels reads whole vectors over.</summary>
+    private const int VectorPadding = 16;
     private readonly sbyte[] _w8 = [];
     private readonly RequantTable? _table;
     private readonly int _zx, _zy, _lo, _hi;
@@ -65,19 +68,19 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
             _zy = Output.ZeroPoint;
             (_lo, _hi) = Int8Clamp();
             _w8 = Int8Layer.Pin(Blob.GetTensorData<sbyte>(WeightIndex(0)));
-            _bias = Int8Layer.Pin(Blob.GetTensorData<int>(WeightIndex(1)));
+            _bias = Int8Layer.Pin(Blob.GetTensorData<int>(WeightIndex(1)), VectorPadding);
             _requant = Int8Layer.Pin(Blob.GetTensorData<int>(WeightIndex(2)));
             if (Simd)
             {
                 _w32 = GC.AllocateArray<int>(_w8.Length, pinned: true);
-                _wf = GC.AllocateArray<float>(_w8.Length, pinned: true);
+                _wf = GC.AllocateArray<float>(_w8.Length + VectorPadding, pinned: true);
                 for (int i = 0; i < _w8.Length; i++)
                 {
                     (_w32[i], _wf[i]) = (_w8[i], _w8[i]);
                 }
 
                 _table = new RequantTable(_requant, _f);
-                _foldedBias = GC.AllocateArray<int>(_f, pinned: true);
+                _foldedBias = GC.AllocateArray<int>(_f + VectorPadding, pinned: true);
                 for (int o = 0; o < _f; o++)
                 {
                     // Where every tap of the window is a pixel, Σ(x − zx)·w = Σ x·w − zx·Σ w: the zero point moves into the bias.
