@@ -127,27 +127,4 @@ internal static class Inference
             return t[t.Count / 2];
         }).ToArray();
     }
-
-    /// <summary>The median µs of <paramref name="a"/> over about <paramref name="seconds"/>, <paramref name="before"/> run untimed before each call.</summary>
-    internal static double Median(Action a, double seconds, Action? before = null)
-    {
-        for (int i = 0; i < 5; i++)
-        {
-            before?.Invoke();
-            a();
-        }
-
-        var times = new List<double>();
-        var total = Stopwatch.StartNew();
-        while (total.Elapsed.TotalSeconds < seconds || times.Count < 7)
-        {
-            before?.Invoke();
-            long t0 = Stopwatch.GetTimestamp();
-            a();
-            times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
-        }
-
-        times.Sort();
-        return times[times.Count / 2];
-    }
 }
