@@ -55,6 +55,14 @@ internal static unsafe class Requantize
         return (sbyte)((int)MathF.Round(Math.Clamp(pa + pb, lo - zy, hi - zy), MidpointRounding.ToEven) + zy);
     }
 
+    /// <summary>8 codes already in [−128, 127] as int32 lanes → 8 bytes at <paramref name="y"/> (narrowing keeps them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store8(sbyte* y, Vector256<int> codes)
+    {
+        var s16 = Vector256.Narrow(codes, codes);
+        *(long*)y = Vector256.Narrow(s16, s16).AsInt64().ToScalar();
+    }
+
     /// <summary>Each lane rounded to the nearest int32, ties to even: cvtps2dq (x64), fcvtns (arm64).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> RoundToEven(Vector128<float> v) =>
@@ -145,9 +153,7 @@ internal sealed unsafe class RequantTable
                     {
                         // acc [8] int32 → y [8] int8 (the values are in [lo, hi], so narrowing keeps them).
                         var v = Avx.ConvertToVector256Single(Vector256.Load(a + c)) * Vector256.Load(sc + c);
-                        var q = Avx.ConvertToVector256Int32(Vector256.MinNative(hi8, Vector256.MaxNative(lo8, v))) + zp8;
-                        var s16 = Vector256.Narrow(q, q);
-                        *(long*)(yr + c) = Vector256.Narrow(s16, s16).AsInt64().ToScalar();
+                        Requantize.Store8(yr + c, Avx.ConvertToVector256Int32(Vector256.MinNative(hi8, Vector256.MaxNative(lo8, v))) + zp8);
                     }
                 }
 
@@ -181,6 +187,20 @@ internal readonly struct LayerRequant16(int zeroPoint, int lo, int hi)
     private readonly Vector512<int> _zp = Vector512.Create(zeroPoint);
     private readonly Vector512<float> _lo = Vector512.Create((float)(lo - zeroPoint));
     private readonly Vector512<float> _hi = Vector512.Create((float)(hi - zeroPoint));
+
+    /// <summary>16 codes to <paramref name="y"/>, or the first <paramref name="lanes"/> of them (a partial group of channels: a masked store).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Store(sbyte* y, Vector128<sbyte> codes, int lanes)
+    {
+        if (lanes == 16)
+        {
+            Vector128.Store(codes, y);
+        }
+        else
+        {
+            Avx512BW.VL.MaskStore(y, Vector128.LessThan(Vector128<sbyte>.Indices, Vector128.Create((sbyte)lanes)), codes);
+        }
+    }
 
     /// <summary>acc [16] int32 and their channels' scales → [16] int8 codes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

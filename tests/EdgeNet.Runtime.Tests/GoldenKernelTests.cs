@@ -75,27 +75,11 @@ public sealed class GoldenKernelTests
         // rows in the padding), and a 29×17 map at stride 1 (rows outer) too large to be bordered; f32 and int8 (float
         // FMAs on exact integers). The
         // trainer's CPU backend runs the same SIMD kernel, so the reference variant is what catches a wrong one.
-        yield return ("depthwise 3x3 wide maps s1, s2", () =>
-        {
-            var input = Trainer.Keras.Models.Input.Create([57, 33, 128]);
-            var x = new DepthwiseConv2D([3, 3], [1, 1], "same").Apply(input);
-            x = new ReLU(6f).Apply(x);
-            x = new DepthwiseConv2D([3, 3], [2, 2], "same").Apply(x);
-            x = new DepthwiseConv2D([3, 3], [1, 1], "same", activation: "relu").Apply(x);
-            return new Model(input, new Flatten().Apply(x));   // every output compared: an edge tap lost in a pool would not show
-        }, [57, 33, 128]);
+        yield return ("depthwise 3x3 wide maps s1, s2", () => DepthwiseStack3x3([57, 33, 128], "same"), [57, 33, 128]);
         // 3×3 depthwise on 40 channels (MobileNetV3's and MNASNet's counts are not all multiples of 16): two whole
         // 16-channel vectors and a last group of 8 whose other lanes read past the channels and are not stored — in the
         // four-column blocks, the two-row pairs, the single columns, the edges and the rows in the padding, stride 1 and 2.
-        yield return ("depthwise 3x3, 40 channels", () =>
-        {
-            var input = Trainer.Keras.Models.Input.Create([23, 19, 40]);
-            var x = new DepthwiseConv2D([3, 3], [1, 1], "same").Apply(input);
-            x = new ReLU(6f).Apply(x);
-            x = new DepthwiseConv2D([3, 3], [2, 2], "same").Apply(x);
-            x = new DepthwiseConv2D([3, 3], [1, 1], "valid", activation: "relu").Apply(x);
-            return new Model(input, new Flatten().Apply(x));
-        }, [23, 19, 40]);
+        yield return ("depthwise 3x3, 40 channels", () => DepthwiseStack3x3([23, 19, 40], "valid"), [23, 19, 40]);
         // 5×5 depthwise (MNASNet's, EfficientNet's): the check-free columns blocked by four (13 wide: two blocks and one
         // more), a channel tail past the last vector (20 = 16 + 4), stride 2, and the small maps bordered first.
         yield return ("depthwise 5x5 same s1, s2", () =>
@@ -383,6 +367,21 @@ public sealed class GoldenKernelTests
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Three 3×3 depthwise layers over an image of <paramref name="shape"/>: stride 1 'same' then a ReLU6, stride 2 'same',
+    /// stride 1 with a fused ReLU and <paramref name="lastPadding"/>; flattened, so every output is compared (an edge tap
+    /// lost in a pooling would not show).
+    /// </summary>
+    private static Model DepthwiseStack3x3(int[] shape, string lastPadding)
+    {
+        var input = Trainer.Keras.Models.Input.Create(shape);
+        var x = new DepthwiseConv2D([3, 3], [1, 1], "same").Apply(input);
+        x = new ReLU(6f).Apply(x);
+        x = new DepthwiseConv2D([3, 3], [2, 2], "same").Apply(x);
+        x = new DepthwiseConv2D([3, 3], [1, 1], lastPadding, activation: "relu").Apply(x);
+        return new Model(input, new Flatten().Apply(x));
     }
 
     private static void ExportSequenceless(Model model, string path, QuantizationScheme scheme, float[] x, int batch, int[] sample) =>

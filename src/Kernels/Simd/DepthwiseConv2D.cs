@@ -463,24 +463,10 @@ internal static unsafe class DepthwiseConv2D
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store4(LayerRequant16 q, Vector512<int> fb, Vector512<float> scale, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, sbyte* y, int c, int lanes)
     {
-        StoreCodes(y, q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a0), scale), lanes);
-        StoreCodes(y + c, q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a1), scale), lanes);
-        StoreCodes(y + (2 * c), q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a2), scale), lanes);
-        StoreCodes(y + (3 * c), q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a3), scale), lanes);
-    }
-
-    /// <summary>16 codes, or the first <paramref name="lanes"/> of them (the channels after the last whole vector).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreCodes(sbyte* y, Vector128<sbyte> codes, int lanes)
-    {
-        if (lanes == 16)
-        {
-            Vector128.Store(codes, y);
-        }
-        else
-        {
-            Avx512BW.VL.MaskStore(y, Vector128.LessThan(Vector128<sbyte>.Indices, Vector128.Create((sbyte)lanes)), codes);
-        }
+        LayerRequant16.Store(y, q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a0), scale), lanes);
+        LayerRequant16.Store(y + c, q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a1), scale), lanes);
+        LayerRequant16.Store(y + (2 * c), q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a2), scale), lanes);
+        LayerRequant16.Store(y + (3 * c), q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a3), scale), lanes);
     }
 
     /// <summary>Column k of an input row as 16 floats (a struct, so each <see cref="Row4{TColumns}"/> is compiled for its source).</summary>
@@ -859,7 +845,7 @@ internal static unsafe class DepthwiseConv2D
                 var a = Vector512.FusedMultiplyAdd(Int8AsFloat(p), w0, Vector512.FusedMultiplyAdd(Int8AsFloat(p + c), w1, Int8AsFloat(p + (2 * c)) * w2));
                 a = Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs), w3, Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs + c), w4, Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs + (2 * c)), w5, a)));
                 a = Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs)), w6, Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs) + c), w7, Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs) + (2 * c)), w8, a)));
-                StoreCodes(yp, q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a), scale), lanes);
+                LayerRequant16.Store(yp, q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a), scale), lanes);
             }
         }
 
@@ -886,7 +872,7 @@ internal static unsafe class DepthwiseConv2D
                 }
             }
 
-            StoreCodes(yrow + ((long)e * c), q.Codes(b + Avx512F.ConvertToVector512Int32WithTruncation(sum), scale), lanes);
+            LayerRequant16.Store(yrow + ((long)e * c), q.Codes(b + Avx512F.ConvertToVector512Int32WithTruncation(sum), scale), lanes);
         }
     }
 

@@ -49,9 +49,7 @@ internal static unsafe class Elementwise
                 // a, b [8] int8 → y [8] int8 (the values are in [lo, hi], so narrowing keeps them).
                 var pa = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(a + i) - za8) * ka8;
                 var pb = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(b + i) - zb8) * kb8;
-                var q = Avx.ConvertToVector256Int32(Vector256.MinNative(hi8, Vector256.MaxNative(lo8, pa + pb))) + zy8;
-                var s16 = Vector256.Narrow(q, q);
-                *(long*)(y + i) = Vector256.Narrow(s16, s16).AsInt64().ToScalar();
+                Requantize.Store8(y + i, Avx.ConvertToVector256Int32(Vector256.MinNative(hi8, Vector256.MaxNative(lo8, pa + pb))) + zy8);
             }
         }
         else if (Sse2.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported)

@@ -27,30 +27,13 @@ internal readonly unsafe struct RequantRows(sbyte* y, int ldy, float* scales, in
         }
 
         Vector128.Store(_q.Codes(s0, Vector512.Load(scales)), dst);
-        var q1 = _q.Codes(s1, Vector512.Load(scales + 16));
-        if (nr == 32)
-        {
-            Vector128.Store(q1, dst + 16);
-        }
-        else
-        {
-            Avx512BW.VL.MaskStore(dst + 16, Vector128.LessThan(Vector128<sbyte>.Indices, Vector128.Create((sbyte)(nr - 16))), q1);
-        }
+        LayerRequant16.Store(dst + 16, _q.Codes(s1, Vector512.Load(scales + 16)), nr - 16);
     }
 
     /// <summary>Row r of a panel of at most 16 channels (the half kernel): s0 [16] int32 → [nr ≤ 16] int8.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Store(int r, Vector512<int> s0, int nr)
     {
-        sbyte* dst = y + ((long)r * ldy);
-        var q0 = _q.Codes(s0, Vector512.Load(scales));
-        if (nr == 16)
-        {
-            Vector128.Store(q0, dst);
-        }
-        else
-        {
-            Avx512BW.VL.MaskStore(dst, Vector128.LessThan(Vector128<sbyte>.Indices, Vector128.Create((sbyte)nr)), q0);
-        }
+        LayerRequant16.Store(y + ((long)r * ldy), _q.Codes(s0, Vector512.Load(scales)), nr);
     }
 }

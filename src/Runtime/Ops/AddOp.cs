@@ -74,12 +74,12 @@ internal sealed unsafe class AddOp : OpKernel, IParallelWork
         pool.For(this, new Frame(arena, scratch, batch), parallel: Output.Elements(batch) >= 1 << 16 && Simd);
     }
 
-    /// <summary>Elements [n·chunk/chunks, n·(chunk+1)/chunks), rounded to whole 64-element blocks.</summary>
+    /// <summary>This chunk's element range (<see cref="WorkerPool.ElementRange"/>).</summary>
     public void Run(in Frame frame, int chunk, int chunks)
     {
         byte* arena = frame.Arena;
         int n = Output.Elements(frame.Batch);
-        int i0 = (int)((long)n * chunk / chunks) & ~63, i1 = chunk == chunks - 1 ? n : (int)((long)n * (chunk + 1) / chunks) & ~63;
+        var (i0, i1) = WorkerPool.ElementRange(n, chunk, chunks);
         int count = i1 - i0;
         if (count <= 0)
         {

@@ -46,11 +46,11 @@ internal sealed unsafe class QuantizeOp : OpKernel, IParallelWork
         }
     }
 
-    /// <summary>f32 → int8, elements [n·chunk/chunks, n·(chunk+1)/chunks) rounded to whole 64-element blocks.</summary>
+    /// <summary>f32 → int8 over this chunk's element range (<see cref="WorkerPool.ElementRange"/>).</summary>
     public void Run(in Frame frame, int chunk, int chunks)
     {
         int n = Output.Elements(frame.Batch);
-        int i0 = (int)((long)n * chunk / chunks) & ~63, i1 = chunk == chunks - 1 ? n : (int)((long)n * (chunk + 1) / chunks) & ~63;
+        var (i0, i1) = WorkerPool.ElementRange(n, chunk, chunks);
         if (i1 > i0)
         {
             EdgeNet.Kernels.Simd.Quantize.ToInt8(F(frame.Arena, Inputs[0]) + i0, Q(frame.Arena, Output) + i0, i1 - i0, Output.Scale, Output.ZeroPoint);

@@ -59,6 +59,14 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Chunk <paramref name="chunk"/>'s share of <paramref name="n"/> elements split by ranges (an element-wise
+    /// operator): [n·chunk/chunks, n·(chunk+1)/chunks) with both ends rounded down to whole 64-element blocks, the last
+    /// chunk to the end.
+    /// </summary>
+    public static (int Start, int End) ElementRange(int n, int chunk, int chunks) =>
+        ((int)((long)n * chunk / chunks) & ~63, chunk == chunks - 1 ? n : (int)((long)n * (chunk + 1) / chunks) & ~63);
+
     /// <summary>A pool of one: everything runs on the caller (a sub-batch's thread runs its operators through it).</summary>
     public static WorkerPool Inline { get; } = new(1);
 
