@@ -239,6 +239,101 @@ internal static unsafe partial class Int8Gemm
         }
     }
 
+    /// <summary>
+    /// The last panel when it has at most 8 channels (MobileNetV2 α 0.35's 8-channel projections, a DQN's actions) over
+    /// rows whose pair p + 1 follows pair p (<see cref="PairRows"/>): lanes 2c and 2c + 1 hold channel c's sums over the
+    /// even and the odd pairs, so one vpmaddwd covers four k's of 8 channels (the half kernel: two k's of 16 lanes, 8 of
+    /// them idle); <see cref="RequantRows.Store8(int, Vector512{int}, Vector512{int}, int)"/> adds each lane pair.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PanelQuarter512<TA>(TA x, int rows, int pairs, short* w, int* bias0, RequantRows output, int nr)
+        where TA : struct, IRowSource<short>
+    {
+        // 16 rows × 8 channels × two pairs per step; w: a panel [pairs][32][2] of which channels 0..7 are used.
+        var bias0v = Interleave8(Vector256.Load(bias0), Vector256<int>.Zero);
+        int r = 0;
+        for (; r + 16 <= rows; r += 16)
+        {
+            Vector512<int> s0 = bias0v, s1 = bias0v, s2 = bias0v, s3 = bias0v, s4 = bias0v, s5 = bias0v, s6 = bias0v, s7 = bias0v, s8 = bias0v, s9 = bias0v, s10 = bias0v, s11 = bias0v, s12 = bias0v, s13 = bias0v, s14 = bias0v, s15 = bias0v;
+            short* x0 = x.Row(r), x1 = x.Row(r + 1), x2 = x.Row(r + 2), x3 = x.Row(r + 3), x4 = x.Row(r + 4), x5 = x.Row(r + 5), x6 = x.Row(r + 6), x7 = x.Row(r + 7), x8 = x.Row(r + 8), x9 = x.Row(r + 9), x10 = x.Row(r + 10), x11 = x.Row(r + 11), x12 = x.Row(r + 12), x13 = x.Row(r + 13), x14 = x.Row(r + 14), x15 = x.Row(r + 15);
+            short* wp = w;
+            int p = 0;
+            for (; p + 2 <= pairs; p += 2, wp += 128)
+            {
+                int o = x.Col(p);
+                var w01 = Interleave8(Vector256.Load(wp).AsInt32(), Vector256.Load(wp + 64).AsInt32()).AsInt16();
+                s0 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x0 + o)).AsInt16());
+                s1 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x1 + o)).AsInt16());
+                s2 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x2 + o)).AsInt16());
+                s3 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x3 + o)).AsInt16());
+                s4 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x4 + o)).AsInt16());
+                s5 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x5 + o)).AsInt16());
+                s6 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x6 + o)).AsInt16());
+                s7 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x7 + o)).AsInt16());
+                s8 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x8 + o)).AsInt16());
+                s9 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x9 + o)).AsInt16());
+                s10 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x10 + o)).AsInt16());
+                s11 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x11 + o)).AsInt16());
+                s12 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x12 + o)).AsInt16());
+                s13 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x13 + o)).AsInt16());
+                s14 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x14 + o)).AsInt16());
+                s15 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x15 + o)).AsInt16());
+            }
+
+            if (p < pairs)
+            {
+                int o = x.Col(p);
+                var w01 = Interleave8(Vector256.Load(wp).AsInt32(), Vector256<int>.Zero).AsInt16();
+                s0 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x0 + o)).AsInt16());
+                s1 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x1 + o)).AsInt16());
+                s2 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x2 + o)).AsInt16());
+                s3 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x3 + o)).AsInt16());
+                s4 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x4 + o)).AsInt16());
+                s5 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x5 + o)).AsInt16());
+                s6 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x6 + o)).AsInt16());
+                s7 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x7 + o)).AsInt16());
+                s8 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x8 + o)).AsInt16());
+                s9 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x9 + o)).AsInt16());
+                s10 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x10 + o)).AsInt16());
+                s11 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x11 + o)).AsInt16());
+                s12 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x12 + o)).AsInt16());
+                s13 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x13 + o)).AsInt16());
+                s14 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x14 + o)).AsInt16());
+                s15 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x15 + o)).AsInt16());
+            }
+
+            output.Store8(r + 0, s0, s1, nr);
+            output.Store8(r + 2, s2, s3, nr);
+            output.Store8(r + 4, s4, s5, nr);
+            output.Store8(r + 6, s6, s7, nr);
+            output.Store8(r + 8, s8, s9, nr);
+            output.Store8(r + 10, s10, s11, nr);
+            output.Store8(r + 12, s12, s13, nr);
+            output.Store8(r + 14, s14, s15, nr);
+        }
+
+        for (; r < rows; r++)
+        {
+            var s0 = bias0v;
+            short* x0 = x.Row(r);
+            short* wp = w;
+            int p = 0;
+            for (; p + 2 <= pairs; p += 2, wp += 128)
+            {
+                var w01 = Interleave8(Vector256.Load(wp).AsInt32(), Vector256.Load(wp + 64).AsInt32()).AsInt16();
+                s0 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(long*)(x0 + x.Col(p))).AsInt16());
+            }
+
+            if (p < pairs)
+            {
+                var w01 = Interleave8(Vector256.Load(wp).AsInt32(), Vector256<int>.Zero).AsInt16();
+                s0 += Avx512BW.MultiplyAddAdjacent(w01, Vector512.Create(*(int*)(x0 + x.Col(p))).AsInt16());
+            }
+
+            output.Store8(r, s0, nr);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PanelDot<TA>(TA x, int rows, int quads, sbyte* w, int* bias0, int* accOut, int ldo, int nr)
         where TA : struct, IRowSource<sbyte>

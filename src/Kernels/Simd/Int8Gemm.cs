@@ -228,7 +228,11 @@ internal static unsafe partial class Int8Gemm
             {
                 case 16:
                     var sink = new RequantRows(y + (p * nr), n, table.Scales + (p * nr), zeroPoint, lo, hi);
-                    if (cols <= 16)
+                    if (cols <= 8 && typeof(TA) == typeof(PairRows))
+                    {
+                        PanelQuarter512(x, rows, pairs, w, bias0 + (p * nr), sink, cols);
+                    }
+                    else if (cols <= 16)
                     {
                         PanelHalf512(x, rows, pairs, w, bias0 + (p * nr), sink, cols);
                     }
@@ -278,6 +282,11 @@ internal static unsafe partial class Int8Gemm
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Col(int q) => 4 * q;
     }
+
+    /// <summary>The 16 lanes a[0], b[0], a[1], b[1], …, a[7], b[7] (the quarter kernel's two pairs of k per channel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Interleave8(Vector256<int> a, Vector256<int> b) =>
+        Avx512F.PermuteVar16x32x2(a.ToVector512Unsafe(), Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), b.ToVector512Unsafe());
 
     /// <summary>acc + the pairwise int16 products of w and a, summed per int32 lane: one vpdpwssd with AVX-VNNI, else vpmaddwd + vpaddd.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

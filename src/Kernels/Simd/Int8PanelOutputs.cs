@@ -30,6 +30,39 @@ internal readonly unsafe struct RequantRows(sbyte* y, int ldy, float* scales, in
         LayerRequant16.Store(dst + 16, _q.Codes(s1, Vector512.Load(scales + 16)), nr - 16);
     }
 
+    /// <summary>
+    /// Rows r and r + 1 of a panel of at most 8 channels (the quarter kernel): sa, sb [16] int32, channel c's sum split
+    /// between lanes 2c and 2c + 1 → [nr ≤ 8] int8 each.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store8(int r, Vector512<int> sa, Vector512<int> sb, int nr)
+    {
+        // sums [16] int32: row r's 8 channels, then row r + 1's.
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var sums = Avx512F.PermuteVar16x32x2(sa, even, sb) + Avx512F.PermuteVar16x32x2(sa, even + Vector512<int>.One, sb);
+        var codes = _q.Codes(sums, Vector512.Create(Vector256.Load(scales)));
+        sbyte* dst = y + ((long)r * ldy);
+        if (nr == 8)
+        {
+            Sse2.StoreLow((double*)dst, codes.AsDouble());
+            Sse2.StoreHigh((double*)(dst + ldy), codes.AsDouble());
+        }
+        else
+        {
+            LayerRequant16.Store(dst, codes, nr);
+            LayerRequant16.Store(dst + ldy, Sse2.ShiftRightLogical128BitLane(codes, 8), nr);
+        }
+    }
+
+    /// <summary>Row r alone of <see cref="Store8(int, Vector512{int}, Vector512{int}, int)"/>: s [16] int32 → [nr ≤ 8] int8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store8(int r, Vector512<int> s, int nr)
+    {
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var sums = Avx512F.PermuteVar16x32x2(s, even, s) + Avx512F.PermuteVar16x32x2(s, even + Vector512<int>.One, s);
+        LayerRequant16.Store(y + ((long)r * ldy), _q.Codes(sums, Vector512.Create(Vector256.Load(scales))), nr);
+    }
+
     /// <summary>Row r of a panel of at most 16 channels (the half kernel): s0 [16] int32 → [nr ≤ 16] int8.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Store(int r, Vector512<int> s0, int nr)
