@@ -14,7 +14,7 @@ namespace EdgeNet.Kernels.Simd;
 /// forward with fused activation, both backward passes, and int8 with per-channel requantization.
 /// Each call covers images [n0, n1) so the caller can split a batch between threads.
 /// </summary>
-internal static unsafe class DepthwiseConv2D
+internal static unsafe partial class DepthwiseConv2D
 {
     // x: [B, H, W, C]  w: [KH, KW, C]  b: [C] or null  →  y: [B, OH, OW, C], images [n0, n1); act 0 linear, 1 relu, 4 relu6
     public static void Forward(float* x, int n0, int n1, in Window g, float* w, float* b, int m, int act, float* y) => Forward(x, n0, n1, 0, g.OutH, g, w, b, m, act, y);
@@ -436,39 +436,6 @@ internal static unsafe class DepthwiseConv2D
         a3 = Vector512.FusedMultiplyAdd(x8, k2, Vector512.FusedMultiplyAdd(x7, k1, Vector512.FusedMultiplyAdd(x6, k0, a3)));
     }
 
-    /// <summary>
-    /// Six columns of a stride-1 int8 input row widened to floats once, for two output rows' <see cref="Row4{TColumns}"/>
-    /// (the columns 0..5 that one reads).
-    /// </summary>
-    private readonly struct LoadedColumns : IColumns
-    {
-        private readonly Vector512<float> _x0, _x1, _x2, _x3, _x4, _x5;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public LoadedColumns(sbyte* q, int c)
-        {
-            var x = new Int8Columns(q, c);
-            (_x0, _x1, _x2, _x3, _x4, _x5) = (x.At(0), x.At(1), x.At(2), x.At(3), x.At(4), x.At(5));
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<float> At(int k)
-        {
-            Debug.Assert(k <= 5, "six columns: a stride-1 row");
-            return k switch { 0 => _x0, 1 => _x1, 2 => _x2, 3 => _x3, 4 => _x4, _ => _x5 };
-        }
-    }
-
-    /// <summary>Four adjacent output columns' float sums (exact integers) plus the folded bias, requantized and stored: y [4, c] int8.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store4(LayerRequant16 q, Vector512<int> fb, Vector512<float> scale, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, sbyte* y, int c, int lanes)
-    {
-        LayerRequant16.Store(y, q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a0), scale), lanes);
-        LayerRequant16.Store(y + c, q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a1), scale), lanes);
-        LayerRequant16.Store(y + (2 * c), q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a2), scale), lanes);
-        LayerRequant16.Store(y + (3 * c), q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a3), scale), lanes);
-    }
-
     /// <summary>Column k of an input row as 16 floats (a struct, so each <see cref="Row4{TColumns}"/> is compiled for its source).</summary>
     private interface IColumns
     {
@@ -583,20 +550,23 @@ internal static unsafe class DepthwiseConv2D
         }
     }
 
-    /// <summary>Int32 accumulators <see cref="Int8"/> needs per thread: one output row.</summary>
-    public static long Int8ScratchInts(in Window g, int m) => Int8Wide(g, m) ? 0 : (long)g.OutW * g.InC * m;
+    /// <summary>Int32 scratch <see cref="Int8"/> needs per thread: one output row of accumulators, the stride-1 float ring, or none.</summary>
+    public static long Int8ScratchInts(in Window g, int m) => Int8Ring(g, m) ? RingFloats(g) : Int8Wide(g, m) ? 0 : (long)g.OutW * g.InC * m;
 
     /// <summary>
-    /// True when <see cref="Int8"/> runs the AVX-512 rows, which requantize in the registers (no accumulator row): a 3x3
-    /// kernel, multiplier 1 (any channel count: a last group of fewer than 16 channels reads whole vectors — the caller
-    /// pads the input's buffer, the weights and the biases by 16 values — and stores its own lanes only).
+    /// True when <see cref="Int8"/> runs the AVX-512 rows, which requantize in the registers: a 3x3 kernel, multiplier 1
+    /// (any channel count: a last group of fewer than 16 channels reads whole vectors — the caller pads the input's
+    /// buffer, the weights and the biases by 16 values — and stores its own lanes only).
     /// </summary>
     private static bool Int8Wide(in Window g, int m) =>
         m == 1 && g.KH == 3 && g.KW == 3 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported;
 
+    /// <summary>True when those rows run over a float ring (<see cref="Int8RingRows"/>, stride 1 across), which needs no bordered copy.</summary>
+    public static bool Int8Ring(in Window g, int m) => Int8Wide(g, m) && g.SW == 1;
+
     // x int8 [B, H, W, C] (zero point zx)  w: the int8 kernel [KH, KW, C·M] widened to int32, wf: the same as floats  bias int32 [C·M]
     // → y int8 [B, OH, OW, C·M], images [n0, n1), each output row accumulated in acc [OW, C·M] and requantized by the table
-    // (the AVX-512 rows, Int8Wide, requantize in the registers instead: acc unused, and sized 0 by Int8ScratchInts)
+    // (the AVX-512 rows, Int8Wide, requantize in the registers instead: acc holds the stride-1 ring, Int8ScratchInts sizes it)
     // Output rows [oh0, oh1) of each image.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     // foldedBias: [C·M] bias − zx·Σ_taps w (every tap inside the image), for the check-free 3x3 columns; null: none.
@@ -609,15 +579,23 @@ internal static unsafe class DepthwiseConv2D
         int lastInside = g.InW - g.KW + g.PadLeft;
         int owA = Math.Min(g.OutW, (g.PadLeft + g.SW - 1) / g.SW), owB = lastInside < 0 ? owA : Math.Max(owA, Math.Min(g.OutW, (lastInside / g.SW) + 1));
         bool fast = m == 1 && g.KH == 3 && g.KW == 3 && foldedBias is not null && c >= lanes;
-        bool wide = Int8Wide(g, m);
-        if (wide)
+        if (Int8Wide(g, m))
         {
             // AVX-512: whole rows 16 channels at a time, edges and rows in the padding included, requantized in the registers.
-            ArgumentNullException.ThrowIfNull(foldedBias);   // no accumulator row was planned (Int8ScratchInts)
+            ArgumentNullException.ThrowIfNull(foldedBias);
             var q = new LayerRequant16(zy, lo, hi);
+            bool ring = Int8Ring(g, m);
             for (int n = n0; n < n1; n++)
             {
-                Int8Rows3x3Wide(x + ((long)n * g.InH * g.InW * c), oh0, oh1, g, owA, owB, zx, wf, bias, foldedBias!, q, table.Scales, y + ((long)n * g.OutH * g.OutW * f));
+                sbyte* xn = x + ((long)n * g.InH * g.InW * c), yn = y + ((long)n * g.OutH * g.OutW * f);
+                if (ring)
+                {
+                    Int8RingRows(xn, oh0, oh1, g, zx, wf, foldedBias, q, table.Scales, (float*)acc, yn);
+                }
+                else
+                {
+                    Int8Rows3x3Wide(xn, oh0, oh1, g, zx, wf, bias, foldedBias, q, table.Scales, yn);
+                }
             }
 
             return;
@@ -729,153 +707,6 @@ internal static unsafe class DepthwiseConv2D
         }
     }
 
-    /// <summary>
-    /// The output rows [oh0, oh1) of one image of an int8 3x3 depthwise convolution, 16 channels at a time (the last
-    /// group's lanes past c read padding and are not stored), rows outer (channels outer, as the f32 rows go on large maps, measured no faster: an int8 row is a quarter
-    /// of a float one). At stride 1, two rows wholly inside the image go together (<see cref="Int8RowPair3x3Wide"/>:
-    /// the two input rows they share are widened once). xn: [H, W, C] int8; yn: [OH, OW, C] int8.
-    /// </summary>
-    private static void Int8Rows3x3Wide(sbyte* xn, int oh0, int oh1, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn)
-    {
-        for (int oh = oh0; oh < oh1;)
-        {
-            int ih0 = oh - g.PadTop;
-            bool pair = g.SH == 1 && g.SW == 1 && oh + 1 < oh1 && ih0 >= 0 && ih0 + 4 <= g.InH && owB - owA >= 4;
-            for (int j = 0; j < g.InC; j += 16)
-            {
-                int lanes = Math.Min(16, g.InC - j);
-                if (pair)
-                {
-                    Int8RowPair3x3Wide(xn, oh, j, lanes, g, owA, owB, w, foldedBias, q, scales, yn);
-                }
-
-                Int8Row3x3Wide(xn, oh, j, lanes, g, owA, owB, zx, w, bias, foldedBias, q, scales, yn, interiorDone: pair);
-                if (pair)
-                {
-                    Int8Row3x3Wide(xn, oh + 1, j, lanes, g, owA, owB, zx, w, bias, foldedBias, q, scales, yn, interiorDone: true);
-                }
-            }
-
-            oh += pair ? 2 : 1;
-        }
-    }
-
-    /// <summary>
-    /// Output rows oh and oh + 1 (stride 1, all four input rows inside the image), channels [j, j + 16), the check-free
-    /// columns [owA, owB) four at a time: input rows 1 and 2 of the pair's four feed both outputs, so each of their
-    /// columns is widened to floats once for 6 FMAs instead of 3 (the edges and the last few columns are
-    /// <see cref="Int8Row3x3Wide"/>'s). The sums are exact integers in floats, as in the one-row loop. xn: [H, W, C];
-    /// yn: [OH, OW, C].
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Int8RowPair3x3Wide(sbyte* xn, int oh, int j, int lanes, in Window g, int owA, int owB, float* w, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn)
-    {
-        int c = g.InC;
-        long rs = (long)g.InW * c, ys = (long)g.OutW * c;
-        LoadTaps(w + j, c, out var w0, out var w1, out var w2, out var w3, out var w4, out var w5, out var w6, out var w7, out var w8);
-        var fb = Vector512.Load(foldedBias + j);
-        var scale = Vector512.Load(scales + j);
-        sbyte* p = xn + ((long)(oh - g.PadTop) * rs) + ((long)(owA - g.PadLeft) * c) + j;
-        sbyte* yp = yn + ((long)oh * ys) + ((long)owA * c) + j;
-        for (int ow = owA; ow + 4 <= owB; ow += 4, p += 4 * c, yp += 4 * c)
-        {
-            // a: row oh's four columns, b: row oh + 1's; input row 0 feeds a only, 1 and 2 both, 3 b only.
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
-            Row4Int8(p, c, 1, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
-            var middle = new LoadedColumns(p + rs, c);
-            Row4(middle, 1, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
-            Row4(middle, 1, w0, w1, w2, ref b0, ref b1, ref b2, ref b3);
-            middle = new LoadedColumns(p + (2 * rs), c);
-            Row4(middle, 1, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
-            Row4(middle, 1, w3, w4, w5, ref b0, ref b1, ref b2, ref b3);
-            Row4Int8(p + (3 * rs), c, 1, w6, w7, w8, ref b0, ref b1, ref b2, ref b3);
-            Store4(q, fb, scale, a0, a1, a2, a3, yp, c, lanes);
-            Store4(q, fb, scale, b0, b1, b2, b3, yp + ys, c, lanes);
-        }
-    }
-
-    /// <summary>
-    /// Output row <paramref name="oh"/>, channels [j, j + 16), of an int8 3x3 depthwise convolution: the check-free columns
-    /// [owA, owB) four at a time sharing their input loads (rows wholly inside the image), the edge columns and the rows
-    /// that reach the padding with their taps checked, Σ (x − zx)·w over the taps inside (the padding's taps are zero)
-    /// in float FMAs — each product at most 255·128, nine of them exact in a float — plus the bias in int32, then
-    /// requantized in the registers. xn: [H, W, C]; yn: [OH, OW, C].
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Int8Row3x3Wide(sbyte* xn, int oh, int j, int lanes, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn, bool interiorDone = false)
-    {
-        int c = g.InC, sw = g.SW;
-        long rs = (long)g.InW * c, step = (long)sw * c;
-        int ih0 = (oh * g.SH) - g.PadTop;
-        int r0 = Math.Max(0, -ih0), r1 = Math.Min(3, g.InH - ih0);
-        bool interior = r0 == 0 && r1 == 3 && owB > owA;
-        sbyte* yrow = yn + ((long)oh * g.OutW * c) + j;
-        float* wj = w + j;
-        var scale = Vector512.Load(scales + j);
-        if (interior)
-        {
-            LoadTaps(wj, c, out var w0, out var w1, out var w2, out var w3, out var w4, out var w5, out var w6, out var w7, out var w8);
-            var fb = Vector512.Load(foldedBias + j);
-            sbyte* p = xn + ((long)ih0 * rs) + (((long)(owA * sw) - g.PadLeft) * c) + j;
-            sbyte* yp = yrow + ((long)owA * c);
-            int ow = owA;
-            if (interiorDone)
-            {
-                Debug.Assert(sw == 1, "the pair loop runs at stride 1 only");
-                // The pair loop did the whole groups of four (stride 1); the last few columns are this loop's.
-                int done = (owB - owA) & ~3;
-                ow += done;
-                p += done * step;
-                yp += (long)done * c;
-            }
-            else if (sw <= 2)
-            {
-                for (; ow + 4 <= owB; ow += 4, p += 4 * step, yp += 4 * c)
-                {
-                    Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                    Row4Int8(p, c, sw, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
-                    Row4Int8(p + rs, c, sw, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
-                    Row4Int8(p + (2 * rs), c, sw, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
-                    Store4(q, fb, scale, a0, a1, a2, a3, yp, c, lanes);
-                }
-            }
-
-            for (; ow < owB; ow++, p += step, yp += c)
-            {
-                var a = Vector512.FusedMultiplyAdd(Int8AsFloat(p), w0, Vector512.FusedMultiplyAdd(Int8AsFloat(p + c), w1, Int8AsFloat(p + (2 * c)) * w2));
-                a = Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs), w3, Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs + c), w4, Vector512.FusedMultiplyAdd(Int8AsFloat(p + rs + (2 * c)), w5, a)));
-                a = Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs)), w6, Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs) + c), w7, Vector512.FusedMultiplyAdd(Int8AsFloat(p + (2 * rs) + (2 * c)), w8, a)));
-                LayerRequant16.Store(yp, q.Codes(fb + Avx512F.ConvertToVector512Int32WithTruncation(a), scale), lanes);
-            }
-        }
-
-        var z = Vector512.Create((float)zx);
-        var b = Vector512.Load(bias + j);
-        for (int e = 0; e < g.OutW; e++)
-        {
-            if (interior && e == owA)
-            {
-                e = owB - 1;
-                continue;
-            }
-
-            int iw0 = (e * sw) - g.PadLeft;
-            int kw0 = Math.Max(0, -iw0), kw1 = Math.Min(3, g.InW - iw0);
-            var sum = Vector512<float>.Zero;
-            for (int kh = r0; kh < r1; kh++)
-            {
-                sbyte* xr = xn + ((((long)(ih0 + kh) * g.InW) + iw0) * c) + j;
-                float* wr = wj + ((long)kh * 3 * c);
-                for (int kw = kw0; kw < kw1; kw++)
-                {
-                    sum = Vector512.FusedMultiplyAdd(Int8AsFloat(xr + ((long)kw * c)) - z, Vector512.Load(wr + ((long)kw * c)), sum);
-                }
-            }
-
-            LayerRequant16.Store(yrow + ((long)e * c), q.Codes(b + Avx512F.ConvertToVector512Int32WithTruncation(sum), scale), lanes);
-        }
-    }
-
     /// <summary>The nine 3x3 tap weights of 16 channels: w [KH·KW, C] at the first channel, c channels per tap.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LoadTaps(float* w, int c, out Vector512<float> w0, out Vector512<float> w1, out Vector512<float> w2, out Vector512<float> w3, out Vector512<float> w4, out Vector512<float> w5, out Vector512<float> w6, out Vector512<float> w7, out Vector512<float> w8)
@@ -884,10 +715,6 @@ internal static unsafe class DepthwiseConv2D
         (w3, w4, w5) = (Vector512.Load(w + (3 * c)), Vector512.Load(w + (4 * c)), Vector512.Load(w + (5 * c)));
         (w6, w7, w8) = (Vector512.Load(w + (6 * c)), Vector512.Load(w + (7 * c)), Vector512.Load(w + (8 * c)));
     }
-
-    /// <summary>16 int8 values as floats (vpmovsxbd, vcvtdq2ps).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Int8AsFloat(sbyte* p) => Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(Vector128.Load(p)));
 
     /// <summary>Vector&lt;int&gt;.Count int8 values sign-extended to int32 lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

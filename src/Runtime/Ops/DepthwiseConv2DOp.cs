@@ -123,12 +123,13 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
 
     /// <summary>
     /// The window over a bordered copy of one image when a 3×3 (or, in f32, 5×5), multiplier-1 SIMD convolution pads a map whose smaller output
-    /// side is at most 14 (a quarter or more of its windows touch the padding); else default.
+    /// side is at most 14 (a quarter or more of its windows touch the padding); else default. The AVX-512 int8 rows
+    /// carry their own padding (<see cref="SimdDw.Int8Ring"/>).
     /// </summary>
     private static Window BorderedWindow(in Window g, int m, bool simd, bool int8)
     {
         bool padded = g.PadTop > 0 || g.PadLeft > 0 || ((g.OutH - 1) * g.SH) + g.KH > g.InH + g.PadTop || ((g.OutW - 1) * g.SW) + g.KW > g.InW + g.PadLeft;
-        if (!simd || m != 1 || g.KH != g.KW || g.KH is not (3 or 5) || (int8 && g.KH != 3) || !padded || Math.Min(g.OutH, g.OutW) > 14)
+        if (!simd || m != 1 || g.KH != g.KW || g.KH is not (3 or 5) || (int8 && (g.KH != 3 || SimdDw.Int8Ring(g, m))) || !padded || Math.Min(g.OutH, g.OutW) > 14)
         {
             return default;
         }
