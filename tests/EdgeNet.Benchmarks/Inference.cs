@@ -70,8 +70,9 @@ internal static class Inference
 
     /// <summary>
     /// The median µs of EdgeNet's f32 and int8 blobs and of ONNX Runtime (<paramref name="ort"/>: one run on the same
-    /// data) over about 3 × <paramref name="seconds"/>, measured in alternated windows (six rounds of f32, int8, ORT), so
-    /// the host's slow spells (this is a shared VM) fall on all three alike instead of on whichever ran then. EdgeNet's
+    /// data) over about 3 × <paramref name="seconds"/>, measured in alternated windows (24 rounds of f32, int8, ORT: a
+    /// window of 2 s / 24 at `mobilenet 2`, shorter than the host's slow spells of a few seconds — this is a shared VM —
+    /// so they fall on all three alike instead of on whichever ran then; six rounds had let one window decide). EdgeNet's
     /// input lives in the arena, whose bytes later operators reuse, so each call gets its input written back first
     /// (untimed), as an application writes each new frame: every call converts real data (an int8 model's quantize had
     /// read leftover int8 codes as floats, denormals among them, at a third of the speed).
@@ -81,7 +82,7 @@ internal static class Inference
         var options = new InterpreterOptions { MaxBatch = batch, Threads = threads };
         using var f = EdgeNet.Runtime.Interpreter.Load(f32Blob, options);
         using var q = EdgeNet.Runtime.Interpreter.Load(int8Blob, options);
-        var m = Alternated(seconds * 3, 6,
+        var m = Alternated(seconds * 3, 24,
             (() => f.Invoke(batch), () => data.AsSpan(0, batch * per).CopyTo(f.Input(batch))),
             (() => q.Invoke(batch), () => data.AsSpan(0, batch * per).CopyTo(q.Input(batch))),
             (ort, null));

@@ -170,7 +170,7 @@ public sealed class GoldenKernelTests
                     ExportSequenceless(model, path, scheme, x, Batch, sample);
                     foreach (var (variant, threads) in new[] { (KernelVariant.Reference, 1), (KernelVariant.Simd, 1), (KernelVariant.Simd, 2) })
                     {
-                        using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant, Threads = threads });
+                        using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant, Threads = threads, SplitEveryCall = true });
                         x.CopyTo(it.Input(Batch));
                         it.Invoke(Batch);
                         var y = it.Output(Batch).ToArray();
@@ -254,7 +254,7 @@ public sealed class GoldenKernelTests
 
                 foreach (var (variant, threads) in new[] { (KernelVariant.Reference, 1), (KernelVariant.Simd, 1), (KernelVariant.Simd, 2) })
                 {
-                    using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant, Threads = threads });
+                    using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant, Threads = threads, SplitEveryCall = true });
                     x.CopyTo(it.Input(Batch));
                     it.Invoke(Batch);
                     CollectionAssert.AreEqual(expected, it.Output(Batch).ToArray(), $"{name} int8 {variant} x{threads}: outputs differ from the integer reference");

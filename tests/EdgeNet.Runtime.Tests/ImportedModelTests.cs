@@ -53,7 +53,7 @@ public sealed class ImportedModelTests
 
                 foreach (var (variant, threads) in new[] { (KernelVariant.Reference, 1), (KernelVariant.Simd, 1), (KernelVariant.Simd, 2) })
                 {
-                    using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant, Threads = threads });
+                    using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant, Threads = threads, SplitEveryCall = true });
                     x.CopyTo(it.Input(Batch));
                     it.Invoke(Batch);
                     float[] y = it.Output(Batch).ToArray();

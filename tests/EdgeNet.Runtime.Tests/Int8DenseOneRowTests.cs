@@ -38,7 +38,7 @@ public sealed class Int8DenseOneRowTests
 
     private static float[] Run(string path, float[] x, KernelVariant variant, int threads, bool oneRowKernel = false)
     {
-        using var it = Interp.Load(path, new InterpreterOptions { Variant = variant, Threads = threads });
+        using var it = Interp.Load(path, new InterpreterOptions { Variant = variant, Threads = threads, SplitEveryCall = true });
         if (variant == KernelVariant.Simd)
         {
             // The kernel under test is the one that runs: the one-row kernel where this machine has it (AVX-512BW) and the

@@ -35,7 +35,7 @@ public sealed class SubBatchTests
 
             foreach (var (sub, threads) in new[] { (1, 1), (2, 1), (3, 2), (1, 2), (2, 3) })
             {
-                using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, SubBatch = sub, Threads = threads });
+                using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, SubBatch = sub, Threads = threads, SplitEveryCall = true });
                 Assert.AreEqual(sub, it.SubBatch);
                 foreach (int b in new[] { Batch, sub, sub + 1, 5 })
                 {

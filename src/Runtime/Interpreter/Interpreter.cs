@@ -76,7 +76,7 @@ public sealed unsafe partial class Interpreter : IDisposable
             throw new RuntimeModelException($"{blob.FileName}: model input and output must be f32 (quantized models quantize and dequantize inside the graph)");
         }
 
-        _pool = new WorkerPool(options.Threads);
+        _pool = new WorkerPool(options.Threads, options.SplitEveryCall ? 0 : WorkerPool.MinParallelMacs);
         var ctx = new PrepareContext(blob, Values, options, _pool);
         _kernels = new OpKernel[operators];
         for (int i = 0; i < _kernels.Length; i++)

@@ -23,6 +23,12 @@ public sealed record InterpreterOptions
     public int Threads { get; init; } = 1;
 
     /// <summary>
+    /// Tests: split every operator's call between the threads, however small (the default leaves calls below
+    /// <see cref="Threading.WorkerPool.MinParallelMacs"/> on the caller), so a tiny model runs the row-split paths.
+    /// </summary>
+    internal bool SplitEveryCall { get; init; }
+
+    /// <summary>
     /// The most samples the arena is planned for: a larger batch runs in sub-batches of this size, each thread taking
     /// whole ones on its own arena (one per thread) and the whole batch's input and output staged beside them. Null (the
     /// default) takes the largest whose arena fits <see cref="Interpreter.SubBatchArenaBytes"/>, at least 1; set it to

@@ -179,7 +179,7 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
             return;
         }
 
-        pool.For(this, new Frame(arena, scratch, batch));
+        pool.For(this, new Frame(arena, scratch, batch), pool.Splits((long)batch * _g.OutH * _g.OutW * _f * _g.KH * _g.KW));
     }
 
     /// <summary>Whole images when the batch covers the threads (or the multiplier is not 1), else each image's output rows split between them.</summary>
