@@ -79,23 +79,40 @@ internal static class Inference
     /// </summary>
     internal static (double F32, double Int8, double Ort) EdgeAndOrt(string f32Blob, string int8Blob, int batch, int threads, float[] data, int per, Action ort, double seconds)
     {
+        var (f32, int8, o, _) = EdgeAndOrtPaired(f32Blob, int8Blob, batch, threads, data, per, ort, seconds);
+        return (f32, int8, o);
+    }
+
+    /// <summary>
+    /// <see cref="EdgeAndOrt"/> plus f32/int8 as paired rounds give it: each round's ratio of the two windows' medians
+    /// (a second apart at most, so in one state of the host), their median and range. This VM's slow spells slow the
+    /// int8 kernels more than the f32 ones (+40% against +20% at 224²), so the ratio of the overall medians moves with
+    /// the share of slow windows; the paired ratio and its range show both states.
+    /// </summary>
+    internal static (double F32, double Int8, double Ort, (double Median, double Min, double Max) SpeedUp) EdgeAndOrtPaired(string f32Blob, string int8Blob, int batch, int threads, float[] data, int per, Action ort, double seconds)
+    {
         var options = new InterpreterOptions { MaxBatch = batch, Threads = threads };
         using var f = EdgeNet.Runtime.Interpreter.Load(f32Blob, options);
         using var q = EdgeNet.Runtime.Interpreter.Load(int8Blob, options);
-        var m = Alternated(seconds * 3, 24,
+        var m = Alternated(seconds * 3, 24, out var rounds,
             (() => f.Invoke(batch), () => data.AsSpan(0, batch * per).CopyTo(f.Input(batch))),
             (() => q.Invoke(batch), () => data.AsSpan(0, batch * per).CopyTo(q.Input(batch))),
             (ort, null));
-        return (m[0], m[1], m[2]);
+        var ratios = rounds.Select(r => r[0] / r[1]).Order().ToArray();
+        return (m[0], m[1], m[2], (ratios[ratios.Length / 2], ratios[0], ratios[^1]));
     }
 
     /// <summary>
     /// Each subject's median µs over all its calls in <paramref name="rounds"/> rounds that give every subject, in turn,
     /// an equal window of <paramref name="seconds"/> in all; Before runs untimed before each call.
     /// </summary>
-    internal static double[] Alternated(double seconds, int rounds, params (Action Run, Action? Before)[] subjects)
+    internal static double[] Alternated(double seconds, int rounds, params (Action Run, Action? Before)[] subjects) => Alternated(seconds, rounds, out _, subjects);
+
+    /// <summary>The same, with each round's window medians per subject in <paramref name="perRound"/> [round][subject].</summary>
+    internal static double[] Alternated(double seconds, int rounds, out double[][] perRound, params (Action Run, Action? Before)[] subjects)
     {
         var times = subjects.Select(_ => new List<double>()).ToArray();
+        perRound = new double[rounds][];
         foreach (var (run, before) in subjects)
         {
             for (int i = 0; i < 5; i++)
@@ -108,10 +125,12 @@ internal static class Inference
         double window = seconds / rounds / subjects.Length;
         for (int r = 0; r < rounds; r++)
         {
+            perRound[r] = new double[subjects.Length];
             for (int s = 0; s < subjects.Length; s++)
             {
                 var (run, before) = subjects[s];
                 var clock = Stopwatch.StartNew();
+                int first = times[s].Count;
                 for (int calls = 0; clock.Elapsed.TotalSeconds < window || calls < 2; calls++)
                 {
                     before?.Invoke();
@@ -119,6 +138,10 @@ internal static class Inference
                     run();
                     times[s].Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
                 }
+
+                var mine = times[s].GetRange(first, times[s].Count - first);
+                mine.Sort();
+                perRound[r][s] = mine[mine.Count / 2];
             }
         }
 

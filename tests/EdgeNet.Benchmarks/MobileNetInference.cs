@@ -73,7 +73,7 @@ internal static class MobileNetInference
                     Console.WriteLine($"  arena at batch 1: f32 {it.ArenaBytes:N0} B, int8 {q.ArenaBytes:N0} B; every activation and scratch unshared: f32 {it.UnsharedBytes:N0} B, int8 {q.UnsharedBytes:N0} B");
                 }
 
-                Console.WriteLine($"  {"threads",7}{"batch",6}{"edgenet f32 us",16}{"int8 us",12}{"ort us",12}{"f32/ort",9}{"int8/ort",10}{"f32/int8",10}{"f32 GFLOP/s",13}{"roofline",10}");
+                Console.WriteLine($"  {"threads",7}{"batch",6}{"edgenet f32 us",16}{"int8 us",12}{"ort us",12}{"f32/ort",9}{"int8/ort",10}{"f32/int8",10}{"paired (range)",22}{"f32 GFLOP/s",13}{"roofline",10}");
                 foreach (int threads in new[] { 1, 2 })
                 {
                     using var opts = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
@@ -83,13 +83,13 @@ internal static class MobileNetInference
                         double budget = batch == 1 ? seconds : seconds * 2;
                         var input = new DenseTensor<float>(data.AsMemory(0, batch * per), [batch, size, size, 3]);
                         var inputs = new[] { NamedOnnxValue.CreateFromTensor("input", input) };
-                        var (f32, i8, ort) = Inference.EdgeAndOrt(blobs[QuantizationScheme.F32], blobs[QuantizationScheme.Int8], batch, threads, data, per, () =>
+                        var (f32, i8, ort, paired) = Inference.EdgeAndOrtPaired(blobs[QuantizationScheme.F32], blobs[QuantizationScheme.Int8], batch, threads, data, per, () =>
                         {
                             using var r = session.Run(inputs);
                         }, budget);
                         double gflops = 2.0 * macs * batch / f32 / 1e3;
                         double peak = Program.MeasureFmaPeak(0.2) * threads;
-                        Console.WriteLine($"  {threads,7}{batch,6}{f32,16:F0}{i8,12:F0}{ort,12:F0}{f32 / ort,9:F2}{i8 / ort,10:F2}{f32 / i8,10:F2}{gflops,13:F1}{gflops / peak,10:P0}");
+                        Console.WriteLine($"  {threads,7}{batch,6}{f32,16:F0}{i8,12:F0}{ort,12:F0}{f32 / ort,9:F2}{i8 / ort,10:F2}{f32 / i8,10:F2}{$"{paired.Median:F2} ({paired.Min:F2}–{paired.Max:F2})",22}{gflops,13:F1}{gflops / peak,10:P0}");
                     }
                 }
             }
