@@ -72,7 +72,8 @@ internal static class Inference
     /// The median µs of EdgeNet's f32 and int8 blobs and of ONNX Runtime (<paramref name="ort"/>: one run on the same
     /// data) over about 3 × <paramref name="seconds"/>, measured in alternated windows (24 rounds of f32, int8, ORT: a
     /// window of 2 s / 24 at `mobilenet 2`, shorter than the host's slow spells of a few seconds — this is a shared VM —
-    /// so they fall on all three alike instead of on whichever ran then; six rounds had let one window decide). EdgeNet's
+    /// so they fall on all three alike instead of on whichever ran then; six rounds had let one window decide). A window
+    /// holds at least two calls, so a slow model (224² at batch 50: ~0.2 s a call) takes more than its budget. EdgeNet's
     /// input lives in the arena, whose bytes later operators reuse, so each call gets its input written back first
     /// (untimed), as an application writes each new frame: every call converts real data (an int8 model's quantize had
     /// read leftover int8 codes as floats, denormals among them, at a third of the speed).
@@ -139,16 +140,17 @@ internal static class Inference
                     times[s].Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
                 }
 
-                var mine = times[s].GetRange(first, times[s].Count - first);
-                mine.Sort();
-                perRound[r][s] = mine[mine.Count / 2];
+                perRound[r][s] = Median(times[s].GetRange(first, times[s].Count - first));
             }
         }
 
-        return times.Select(t =>
-        {
-            t.Sort();
-            return t[t.Count / 2];
-        }).ToArray();
+        return times.Select(Median).ToArray();
+    }
+
+    /// <summary>The median (of an even count, the mean of the middle two: a batch-50 window may hold only two calls).</summary>
+    private static double Median(List<double> t)
+    {
+        t.Sort();
+        return t.Count % 2 == 1 ? t[t.Count / 2] : (t[(t.Count / 2) - 1] + t[t.Count / 2]) / 2;
     }
 }

@@ -71,15 +71,17 @@ public sealed class GoldenKernelTests
             return new Model(input, new Dense(4).Apply(x));
         }, [7, 6, 3]);
         // 3×3 depthwise on maps MobileNetV2's early blocks have: 128 channels (whole 16-lane vectors), a 57×33 map at
-        // stride 1 and at stride 2 (both channels outer: three input rows overflow L1; four-column blocks, edge columns,
-        // rows in the padding), and a 29×17 map at stride 1 (rows outer) too large to be bordered; f32 and int8 (float
-        // FMAs on exact integers). The
-        // trainer's CPU backend runs the same SIMD kernel, so the reference variant is what catches a wrong one.
+        // stride 1 and at stride 2 (f32: both channels outer, three input rows overflow L1; four-column blocks, edge
+        // columns, rows in the padding), a 29×17 map at stride 1 (f32 rows outer) too large to be bordered, and stride 2
+        // down, 1 across; f32 and int8 (float FMAs on exact integers: at stride 1 across over the ring of widened rows,
+        // at stride 2 straight from the int8 rows). The trainer's CPU backend runs the same SIMD kernel, so the
+        // reference variant is what catches a wrong one.
         yield return ("depthwise 3x3 wide maps s1, s2", () => DepthwiseStack3x3([57, 33, 128], "same"), [57, 33, 128]);
         // 3×3 depthwise on 40 channels (MobileNetV3's and MNASNet's counts are not all multiples of 16): two whole
         // 16-channel vectors and a last group of 8 whose other lanes read past the channels and are not stored — in the
-        // four-column blocks, the two-row pairs, the single columns, the edges and the rows in the padding, stride 1 and 2.
-        yield return ("depthwise 3x3, 40 channels", () => DepthwiseStack3x3([23, 19, 40], "valid"), [23, 19, 40]);
+        // four-column blocks, the last columns of a row (18 wide: two over; 7: three), the edges and the rows in the
+        // padding, stride 1 and 2.
+        yield return ("depthwise 3x3, 40 channels", () => DepthwiseStack3x3([23, 18, 40], "valid"), [23, 18, 40]);
         // 5×5 depthwise (MNASNet's, EfficientNet's): the check-free columns blocked by four (13 wide: two blocks and one
         // more), a channel tail past the last vector (20 = 16 + 4), stride 2, and the small maps bordered first.
         yield return ("depthwise 5x5 same s1, s2", () =>
@@ -96,6 +98,9 @@ public sealed class GoldenKernelTests
         yield return ("conv same s1 + pool + dense", () => new Sequential([new Conv2D(5, [3, 3], padding: "same", activation: "relu"), new MaxPool2D([2, 2]), new Flatten(), new Dense(7)]), [9, 11, 3]);
         yield return ("conv valid s2 + dense relu", () => new Sequential([new Conv2D(17, [5, 3], strides: [2, 2], padding: "valid", activation: "relu"), new Flatten(), new Dense(33, activation: "relu"), new Dense(3)]), [13, 9, 1]);
         yield return ("conv same s2 odd + pool same", () => new Sequential([new Conv2D(33, [2, 2], strides: [2, 2], padding: "same"), new MaxPool2D([3, 3], [1, 1], "same"), new Flatten(), new Dense(1)]), [7, 5, 2]);
+        // The AVX-512 quarter panel (a last panel of at most 8 channels): 35 rows an image (two 16-row blocks and 3 more),
+        // 5 pairs of k (the odd last pair against zero weights), 6 channels (masked stores).
+        yield return ("1x1 conv, 6 channels over 10", () => new Sequential([new Conv2D(6, [1, 1], activation: "relu"), new Flatten(), new Dense(3)]), [5, 7, 10]);
         yield return ("mlp 127 -> 17 -> 5", () => new Sequential([new Flatten(), new Dense(17, activation: "relu"), new Dense(5)]), [127, 1, 1]);
     }
 
@@ -370,9 +375,10 @@ public sealed class GoldenKernelTests
     }
 
     /// <summary>
-    /// Three 3×3 depthwise layers over an image of <paramref name="shape"/>: stride 1 'same' then a ReLU6, stride 2 'same',
-    /// stride 1 with a fused ReLU and <paramref name="lastPadding"/>; flattened, so every output is compared (an edge tap
-    /// lost in a pooling would not show).
+    /// Four 3×3 depthwise layers over an image of <paramref name="shape"/>: stride 1 'same' then a ReLU6, stride 2 'same',
+    /// stride 1 with a fused ReLU and <paramref name="lastPadding"/>, stride 2 down and 1 across 'same' (the int8 ring
+    /// takes two new rows per output row); flattened, so every output is compared (an edge tap lost in a pooling would
+    /// not show).
     /// </summary>
     private static Model DepthwiseStack3x3(int[] shape, string lastPadding)
     {
@@ -381,6 +387,7 @@ public sealed class GoldenKernelTests
         x = new ReLU(6f).Apply(x);
         x = new DepthwiseConv2D([3, 3], [2, 2], "same").Apply(x);
         x = new DepthwiseConv2D([3, 3], [1, 1], lastPadding, activation: "relu").Apply(x);
+        x = new DepthwiseConv2D([3, 3], [2, 1], "same").Apply(x);
         return new Model(input, new Flatten().Apply(x));
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -29,6 +30,7 @@ internal static unsafe partial class DepthwiseConv2D
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Int8RingRows(sbyte* xn, int oh0, int oh1, in Window g, int zx, float* w, int* foldedBias, LayerRequant16 q, float* scales, float* ring, sbyte* yn)
     {
+        Debug.Assert(g.SW == 1, "the ring rows read stride-1 columns (Row4's other form is stride 2)");
         int c = g.InC, pw = RingWidth(g);
         long slot = (long)pw * 16;
         var pad = Vector512.Create((float)zx);
@@ -94,10 +96,8 @@ internal static unsafe partial class DepthwiseConv2D
     /// (a 64-byte store per column) costs more than it saves (224²'s block_1, 112×112×96: 75 µs direct, 112 through the
     /// ring). xn: [H, W, C] int8; yn: [OH, OW, C] int8.
     /// </summary>
-    private static void Int8Rows3x3Wide(sbyte* xn, int oh0, int oh1, in Window g, int zx, float* w, int* bias, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn)
+    private static void Int8Rows3x3Wide(sbyte* xn, int oh0, int oh1, in Window g, int owA, int owB, int zx, float* w, int* bias, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yn)
     {
-        int lastInside = g.InW - 3 + g.PadLeft;
-        int owA = Math.Min(g.OutW, (g.PadLeft + g.SW - 1) / g.SW), owB = lastInside < 0 ? owA : Math.Max(owA, Math.Min(g.OutW, (lastInside / g.SW) + 1));
         for (int oh = oh0; oh < oh1; oh++)
         {
             for (int j = 0; j < g.InC; j += 16)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -550,13 +549,13 @@ internal static unsafe partial class DepthwiseConv2D
         }
     }
 
-    /// <summary>Int32 scratch <see cref="Int8"/> needs per thread: one output row of accumulators, the stride-1 float ring, or none.</summary>
+    /// <summary>4-byte values of scratch <see cref="Int8"/> needs per thread: one output row of int32 accumulators, the stride-1 float ring, or none.</summary>
     public static long Int8ScratchInts(in Window g, int m) => Int8Ring(g, m) ? RingFloats(g) : Int8Wide(g, m) ? 0 : (long)g.OutW * g.InC * m;
 
     /// <summary>
     /// True when <see cref="Int8"/> runs the AVX-512 rows, which requantize in the registers: a 3x3 kernel, multiplier 1
-    /// (any channel count: a last group of fewer than 16 channels reads whole vectors — the caller pads the input's
-    /// buffer, the weights and the biases by 16 values — and stores its own lanes only).
+    /// (any channel count: a last group of fewer than 16 channels reads whole vectors — the op pads the weights and the
+    /// biases by 16 values, and every arena keeps 64 readable bytes after its end — and stores its own lanes only).
     /// </summary>
     private static bool Int8Wide(in Window g, int m) =>
         m == 1 && g.KH == 3 && g.KW == 3 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported;
@@ -594,7 +593,7 @@ internal static unsafe partial class DepthwiseConv2D
                 }
                 else
                 {
-                    Int8Rows3x3Wide(xn, oh0, oh1, g, zx, wf, bias, foldedBias, q, table.Scales, yn);
+                    Int8Rows3x3Wide(xn, oh0, oh1, g, owA, owB, zx, wf, bias, foldedBias, q, table.Scales, yn);
                 }
             }
 

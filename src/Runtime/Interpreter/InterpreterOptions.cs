@@ -23,8 +23,9 @@ public sealed record InterpreterOptions
     public int Threads { get; init; } = 1;
 
     /// <summary>
-    /// Tests: split every operator's call between the threads, however small (the default leaves calls below
-    /// <see cref="Threading.WorkerPool.MinParallelMacs"/> on the caller), so a tiny model runs the row-split paths.
+    /// Tests: split every weighted operator's call (Conv2D, DepthwiseConv2D, Dense) between the threads, however small
+    /// (the default leaves calls below <see cref="Threading.WorkerPool.MinParallelMacs"/> on the caller), so a tiny
+    /// model runs their row- and panel-split paths. Element-wise operators keep their own thresholds.
     /// </summary>
     internal bool SplitEveryCall { get; init; }
 

@@ -125,7 +125,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
             return;
         }
 
-        pool.For(this, new Frame(arena, scratch, batch), pool.Splits((long)batch * _g.OutH * _g.OutW * _f * _g.Patch));
+        pool.For(this, new Frame(arena, scratch, batch), pool.WorthSplitting((long)batch * _g.OutH * _g.OutW * _f * _g.Patch));
 
         if (!_int8 && ActivationAfterGemm(_act))
         {

@@ -162,7 +162,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             Int8Gemm.PrepareRows(Q(arena, Inputs[0]), rows, _k, scratch + AccBytes(rows)); // shared by the panel split
         }
 
-        bool parallel = ByRows(rows) || (pool.Splits((long)rows * _k * _n) && (_int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n)) > 1);
+        bool parallel = pool.WorthSplitting((long)rows * _k * _n) && (ByRows(rows) || (_int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n)) > 1);
         pool.For(this, new Frame(arena, scratch, batch), parallel: parallel);
 
         if (!_int8 && ActivationAfterGemm(_act))

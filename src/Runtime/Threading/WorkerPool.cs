@@ -102,7 +102,7 @@ internal sealed class WorkerPool : IDisposable
     /// Whether a call of <paramref name="macs"/> multiply-adds is worth splitting between the threads: at least
     /// <see cref="MinParallelMacs"/> (or the pool's own threshold: 0 where a test splits every call).
     /// </summary>
-    public bool Splits(long macs) => macs >= _splitMacs;
+    public bool WorthSplitting(long macs) => macs >= _splitMacs;
 
     /// <summary>Runs chunk 0 of <paramref name="work"/> on the caller and chunks 1.. on the workers; returns when all have.</summary>
     public void For(IParallelWork work, in Frame frame)
