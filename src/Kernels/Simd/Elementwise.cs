@@ -173,6 +173,33 @@ internal static unsafe class Elementwise
         Reference.Elementwise.RescaleInt8(x + i, zx, n - i, multiplier, shift, zy, y + i);
     }
 
+    /// <summary>
+    /// acc [n] int32 → y [n] int8: <see cref="Requantize.Apply"/> per value (round(acc · q · 2^(shift − 31)) half up, plus
+    /// zy, clamped to int8) in 64-bit lanes, four vectors narrowed to one store (an average pool's finished sums).
+    /// </summary>
+    public static void RequantizeInt32(int* acc, int n, int multiplier, int shift, int zy, sbyte* y)
+    {
+        int i = 0, lanes = Vector<int>.Count;
+        if (Vector.IsHardwareAccelerated && Vector<long>.Count * 2 == lanes)
+        {
+            var q = new MulRequant(0, 0, multiplier, shift, zy);
+            for (; i + (4 * lanes) <= n; i += 4 * lanes)
+            {
+                var c0 = q.Rescaled(Unsafe.ReadUnaligned<Vector<int>>(acc + i));
+                var c1 = q.Rescaled(Unsafe.ReadUnaligned<Vector<int>>(acc + i + lanes));
+                var c2 = q.Rescaled(Unsafe.ReadUnaligned<Vector<int>>(acc + i + (2 * lanes)));
+                var c3 = q.Rescaled(Unsafe.ReadUnaligned<Vector<int>>(acc + i + (3 * lanes)));
+                // Already in [−128, 127], so narrowing (which drops the high halves) keeps every value.
+                Unsafe.WriteUnaligned(y + i, Vector.Narrow(Vector.Narrow(c0, c1), Vector.Narrow(c2, c3)));
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            y[i] = Requantize.Apply(acc[i], multiplier, shift, zy, -128);
+        }
+    }
+
     /// <summary>The int8 product's constants as vectors; <see cref="Apply"/> gives one vector of results as int32 in [−128, 127].</summary>
     private readonly struct MulRequant(int za, int zb, int multiplier, int shift, int zy) : IPairKernel
     {
@@ -185,6 +212,10 @@ internal static unsafe class Elementwise
         {
             return Requantized((Load(a, tmp) - _za) * (Load(b, tmp) - _zb));   // |p| ≤ 255², exact in int32
         }
+
+        /// <summary>Finished int32 sums requantized (z_a and z_b unused).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<int> Rescaled(Vector<int> acc) => Requantized(acc);
 
         /// <summary>(x − z_a) requantized: a rescaling of one operand.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

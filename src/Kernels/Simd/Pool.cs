@@ -302,11 +302,7 @@ internal static unsafe class Pool
                         acc[ci] = s - (count * zx);
                     }
 
-                    int mult = requant[count - 1], shift = requant[taps + count - 1];
-                    for (ci = 0; ci < c; ci++)
-                    {
-                        dst[ci] = Requantize.Apply(acc[ci], mult, shift, zy, -128, 127);
-                    }
+                    Elementwise.RequantizeInt32(acc, c, requant[count - 1], requant[taps + count - 1], zy, dst);
                 }
             }
         }
