@@ -36,7 +36,7 @@ internal sealed class WorkerPool : IDisposable
     /// The multiply-adds below which a weighted operator's call runs on the caller alone: a few microseconds of work,
     /// about what handing half of it to another core costs in wake-up and in moving the data it reads between caches.
     /// MobileNetV2 α 0.35 at 96² on two threads: every convolution split, 317 µs (f32) and 233 (int8) per image against
-    /// 187 and 160 on one thread; the 53 of 62 below 2^18 on the caller, about 215 and 145.
+    /// 187 and 160 on one thread; with the 47 of its 53 below 2^18 on the caller, 204–208 and 145–149.
     /// </summary>
     public const long MinParallelMacs = 1 << 18;
 
