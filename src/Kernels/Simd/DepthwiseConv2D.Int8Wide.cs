@@ -10,9 +10,10 @@ namespace EdgeNet.Kernels.Simd;
 /// The AVX-512 int8 3x3 depthwise rows (multiplier 1, any channel count), 16 channels at a time. At stride 1 each input
 /// row of a group is widened to floats once into a ring of three rows that carries the padding (the zero point's code)
 /// on both sides, so every output column — edges, rows in the padding, the last few — runs the same four-column FMA
-/// loop as the float kernel's interior, from L1; at stride 2 the rows read the int8 input directly. The sums are exact integers in floats (each product at most
-/// 128·128, nine of them below 2^24), the folded bias (bias − zx·Σw, every tap a pixel or the zero point) is added in
-/// int32 and the result requantized in the registers: the integer reference's numbers.
+/// loop as the float kernel's interior, from L1; at stride 2 the rows read the int8 input directly. The sums are exact
+/// integers in floats (each product at most 128·128, nine of them below 2^24), the folded bias (bias − zx·Σw, every tap
+/// a pixel or the zero point) is added in int32 and the result requantized in the registers: the integer reference's
+/// numbers.
 /// </summary>
 internal static unsafe partial class DepthwiseConv2D
 {
@@ -91,7 +92,7 @@ internal static unsafe partial class DepthwiseConv2D
     }
 
     /// <summary>
-    /// Output rows [oh0, oh1) of one image at stride 2 across, rows outer, 16 channels at a time straight from the int8
+    /// Output rows [oh0, oh1) of one image at stride 2 (or more) across, rows outer, 16 channels at a time straight from the int8
     /// input (<see cref="Int8Row3x3Wide"/>): each input column feeds about two taps there, so a ring's widened copy
     /// (a 64-byte store per column) costs more than it saves (224²'s block_1, 112×112×96: 75 µs direct, 112 through the
     /// ring). xn: [H, W, C] int8; yn: [OH, OW, C] int8.
