@@ -17,22 +17,23 @@ namespace EdgeNet.Kernels.Simd;
 /// </summary>
 internal static unsafe partial class DepthwiseConv2D
 {
-    /// <summary>Floats of ring each thread needs for <see cref="Int8RingRows"/>: three rows of 16 channels.</summary>
-    private static long RingFloats(in Window g) => 3L * RingWidth(g) * 16;
+    /// <summary>Floats of ring each thread needs for <see cref="Int8RingRows"/>: KH rows of 16 channels.</summary>
+    private static long RingFloats(in Window g) => (long)g.KH * RingWidth(g) * 16;
 
     /// <summary>Input columns a ring row holds: the four-column groups' reach, OW rounded up to 4, from the left padding on.</summary>
-    private static int RingWidth(in Window g) => ((((g.OutW + 3) & ~3) - 1) * g.SW) + 3;
+    private static int RingWidth(in Window g) => ((((g.OutW + 3) & ~3) - 1) * g.SW) + g.KW;
 
     /// <summary>
-    /// Output rows [oh0, oh1) of one image at stride 1 across, channels outer: a group's ring stays in L1 through the
-    /// map (rows outer, every group's ring in L2, measured 2–10% slower per layer at 224²). xn: [H, W, C] int8; ring:
-    /// [3, RingWidth, 16] floats of scratch; yn: [OH, OW, C] int8.
+    /// Output rows [oh0, oh1) of one image, channels outer: a group's ring of KH widened rows stays in L1 through the
+    /// map (rows outer, every group's ring in L2, measured 2–10% slower per layer at 224²). 3x3 at stride 1 across,
+    /// 5x5 at stride 1 or 2 (each input column feeds five or more taps there). xn: [H, W, C] int8; ring: [KH,
+    /// RingWidth, 16] floats of scratch; yn: [OH, OW, C] int8.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Int8RingRows(sbyte* xn, int oh0, int oh1, in Window g, int zx, float* w, int* foldedBias, LayerRequant16 q, float* scales, float* ring, sbyte* yn)
     {
-        Debug.Assert(g.SW == 1, "the ring rows read stride-1 columns (Row4's other form is stride 2)");
-        int c = g.InC, pw = RingWidth(g);
+        Debug.Assert((g.KH == 3 && g.SW == 1) || (g.KH == 5 && g.SW <= 2), "the ring rows: 3x3 at stride 1 across, 5x5 at 1 or 2");
+        int c = g.InC, k = g.KH, pw = RingWidth(g);
         long slot = (long)pw * 16;
         var pad = Vector512.Create((float)zx);
         for (int j = 0; j < c; j += 16)
@@ -41,14 +42,55 @@ internal static unsafe partial class DepthwiseConv2D
             for (int oh = oh0; oh < oh1; oh++)
             {
                 int ih0 = (oh * g.SH) - g.PadTop;
-                for (int ih = Math.Max(next, ih0); ih < ih0 + 3; ih++)
+                for (int ih = Math.Max(next, ih0); ih < ih0 + k; ih++)
                 {
-                    WidenRow(xn, ih, j, g, pw, pad, ring + (Slot(ih) * slot));
+                    WidenRow(xn, ih, j, g, pw, pad, ring + (Slot(ih, k) * slot));
                 }
 
-                next = ih0 + 3;
-                RingRow(ring + (Slot(ih0) * slot), ring + (Slot(ih0 + 1) * slot), ring + (Slot(ih0 + 2) * slot), g, j, w, foldedBias, q, scales, yn + ((long)oh * g.OutW * c) + j);
+                next = ih0 + k;
+                sbyte* yp = yn + ((long)oh * g.OutW * c) + j;
+                if (k == 3)
+                {
+                    RingRow(ring + (Slot(ih0, 3) * slot), ring + (Slot(ih0 + 1, 3) * slot), ring + (Slot(ih0 + 2, 3) * slot), g, j, w, foldedBias, q, scales, yp);
+                }
+                else
+                {
+                    RingRow5(ring, slot, ih0, g, j, w, foldedBias, q, scales, yp);
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// One output row of a 5x5 kernel, channels [j, j + 16), from the five ring rows of input rows ih0..ih0 + 4, four
+    /// columns at a time: each tap's weight vector loaded once for the four (25 do not fit the registers beside the
+    /// accumulators), its inputs read from L1 by the FMAs. w: [25, C] floats; y [OW, C] int8 at channel j.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RingRow5(float* ring, long slot, int ih0, in Window g, int j, float* w, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yp)
+    {
+        int c = g.InC, lanes = Math.Min(16, c - j);
+        long cs = (long)g.SW * 16;   // floats from one output column's window to the next's
+        var fb = Vector512.Load(foldedBias + j);
+        var scale = Vector512.Load(scales + j);
+        for (int ow = 0; ow < g.OutW; ow += 4, yp += 4 * c)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int kh = 0; kh < 5; kh++)
+            {
+                float* q0 = ring + (Slot(ih0 + kh, 5) * slot) + (ow * cs);
+                float* wr = w + j + ((long)kh * 5 * c);
+                for (int kw = 0; kw < 5; kw++, q0 += 16, wr += c)
+                {
+                    var wk = Vector512.Load(wr);
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(q0), wk, a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Load(q0 + cs), wk, a1);
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Load(q0 + (2 * cs)), wk, a2);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Load(q0 + (3 * cs)), wk, a3);
+                }
+            }
+
+            StoreColumns(q, fb, scale, a0, a1, a2, a3, yp, c, lanes, g.OutW - ow);
         }
     }
 
@@ -70,24 +112,29 @@ internal static unsafe partial class DepthwiseConv2D
             Row4(r0, 16, sw, w0, w1, w2, ref a0, ref a1, ref a2, ref a3);
             Row4(r1, 16, sw, w3, w4, w5, ref a0, ref a1, ref a2, ref a3);
             Row4(r2, 16, sw, w6, w7, w8, ref a0, ref a1, ref a2, ref a3);
-            int cols = g.OutW - ow;
-            if (cols >= 4)
-            {
-                Store4(q, fb, scale, a0, a1, a2, a3, yp, c, lanes);
-                continue;
-            }
+            StoreColumns(q, fb, scale, a0, a1, a2, a3, yp, c, lanes, g.OutW - ow);
+        }
+    }
 
-            // The row's last one to three columns (the ring reaches past them).
-            Store1(q, fb, scale, a0, yp, lanes);
-            if (cols > 1)
-            {
-                Store1(q, fb, scale, a1, yp + c, lanes);
-            }
+    /// <summary>Four adjacent output columns of <see cref="Store1"/>, or the row's last one to three (the ring reaches past them): y [min(cols, 4), c] int8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreColumns(LayerRequant16 q, Vector512<int> fb, Vector512<float> scale, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, sbyte* y, int c, int lanes, int cols)
+    {
+        if (cols >= 4)
+        {
+            Store4(q, fb, scale, a0, a1, a2, a3, y, c, lanes);
+            return;
+        }
 
-            if (cols > 2)
-            {
-                Store1(q, fb, scale, a2, yp + (2 * c), lanes);
-            }
+        Store1(q, fb, scale, a0, y, lanes);
+        if (cols > 1)
+        {
+            Store1(q, fb, scale, a1, y + c, lanes);
+        }
+
+        if (cols > 2)
+        {
+            Store1(q, fb, scale, a2, y + (2 * c), lanes);
         }
     }
 
@@ -181,9 +228,9 @@ internal static unsafe partial class DepthwiseConv2D
         }
     }
 
-    /// <summary>The ring slot of input row ih (which may lie in the padding above, so negative).</summary>
+    /// <summary>The slot of input row ih in a ring of k rows (ih may lie in the padding above, so negative).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Slot(int ih) => ((ih % 3) + 3) % 3;
+    private static int Slot(int ih, int k) => ((ih % k) + k) % k;
 
     /// <summary>
     /// Input row ih, channels [j, j + 16), as floats: d [pw, 16], column u is input column u − PadLeft, the zero point's

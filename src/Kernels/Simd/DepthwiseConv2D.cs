@@ -560,8 +560,12 @@ internal static unsafe partial class DepthwiseConv2D
     private static bool Int8Wide(in Window g, int m) =>
         m == 1 && g.KH == 3 && g.KW == 3 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported;
 
-    /// <summary>True when those rows run over a float ring (<see cref="Int8RingRows"/>, stride 1 across), which needs no bordered copy.</summary>
-    public static bool Int8Ring(in Window g, int m) => Int8Wide(g, m) && g.SW == 1;
+    /// <summary>
+    /// True when <see cref="Int8"/> runs the AVX-512 rows over a float ring (<see cref="Int8RingRows"/>: 3x3 at stride 1
+    /// across, 5x5 at stride 1 or 2), which need no bordered copy.
+    /// </summary>
+    public static bool Int8Ring(in Window g, int m) =>
+        m == 1 && g.KH == g.KW && ((g.KH == 3 && g.SW == 1) || (g.KH == 5 && g.SW <= 2)) && Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported;
 
     // x int8 [B, H, W, C] (zero point zx)  w: the int8 kernel [KH, KW, C·M] widened to int32, wf: the same as floats  bias int32 [C·M]
     // → y int8 [B, OH, OW, C·M], images [n0, n1), each output row accumulated in acc [OW, C·M] and requantized by the table
@@ -578,7 +582,7 @@ internal static unsafe partial class DepthwiseConv2D
         int lastInside = g.InW - g.KW + g.PadLeft;
         int owA = Math.Min(g.OutW, (g.PadLeft + g.SW - 1) / g.SW), owB = lastInside < 0 ? owA : Math.Max(owA, Math.Min(g.OutW, (lastInside / g.SW) + 1));
         bool fast = m == 1 && g.KH == 3 && g.KW == 3 && foldedBias is not null && c >= lanes;
-        if (Int8Wide(g, m))
+        if (Int8Wide(g, m) || Int8Ring(g, m))
         {
             // AVX-512: whole rows 16 channels at a time, edges and rows in the padding included, requantized in the registers.
             ArgumentNullException.ThrowIfNull(foldedBias);
