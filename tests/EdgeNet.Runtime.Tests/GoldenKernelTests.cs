@@ -84,7 +84,8 @@ public sealed class GoldenKernelTests
         yield return ("depthwise 3x3, 40 channels", () => DepthwiseStack3x3([23, 18, 40], "valid"), [23, 18, 40]);
         // 5×5 depthwise (MNASNet's, EfficientNet's): the check-free columns blocked by four (13 wide: two blocks and one
         // more), a channel tail past the last vector (20 = 16 + 4), stride 2, and the small maps bordered first (f32);
-        // int8 over the AVX-512 ring of five rows at stride 1 and 2 (a row's last column alone: 13 and 7 wide).
+        // int8 over the AVX-512 ring of five rows at stride 1 and 2 (rows 13, 7 and 3 wide: one or three columns after
+        // the last group of four).
         yield return ("depthwise 5x5 same s1, s2", () =>
         {
             var input = Trainer.Keras.Models.Input.Create([11, 13, 20]);
