@@ -7,12 +7,12 @@ using EdgeNet.Kernels.Reference;
 namespace EdgeNet.Kernels.Simd;
 
 /// <summary>
-/// The AVX-512 int8 3x3 depthwise rows (multiplier 1, any channel count), 16 channels at a time. At stride 1 each input
-/// row of a group is widened to floats once into a ring of three rows that carries the padding (the zero point's code)
-/// on both sides, so every output column — edges, rows in the padding, the last few — runs the same four-column FMA
-/// loop as the float kernel's interior, from L1; at stride 2 the rows read the int8 input directly. The sums are exact
-/// integers in floats (each product at most 128·128, nine of them below 2^24), the folded bias (bias − zx·Σw, every tap
-/// a pixel or the zero point) is added in int32 and the result requantized in the registers: the integer reference's
+/// The AVX-512 int8 depthwise rows (multiplier 1, any channel count), 16 channels at a time. 3x3 at stride 1 across and
+/// 5x5 at stride 1 or 2: each input row of a group is widened to floats once into a ring of KH rows that carries the
+/// padding (the zero point's code) on both sides, so every output column — edges, rows in the padding, the last few —
+/// runs a four-column FMA loop from L1; 3x3 at stride 2 reads the int8 input directly. The sums are exact integers in
+/// floats (each product at most 128·128, 25 of them below 2^24), the folded bias (bias − zx·Σw over every tap, each a
+/// pixel or the zero point) is added in int32 and the result requantized in the registers: the integer reference's
 /// numbers.
 /// </summary>
 internal static unsafe partial class DepthwiseConv2D
@@ -63,8 +63,8 @@ internal static unsafe partial class DepthwiseConv2D
 
     /// <summary>
     /// One output row of a 5x5 kernel, channels [j, j + 16), from the five ring rows of input rows ih0..ih0 + 4, four
-    /// columns at a time: each tap's weight vector loaded once for the four (25 do not fit the registers beside the
-    /// accumulators), its inputs read from L1 by the FMAs. w: [25, C] floats; y [OW, C] int8 at channel j.
+    /// columns at a time: each tap's weight vector loaded once for the four (25 held in registers beside the accumulators
+    /// would leave the JIT no room), its inputs read from L1 by the FMAs. w: [25, C] floats; y [OW, C] int8 at channel j.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RingRow5(float* ring, long slot, int ih0, in Window g, int j, float* w, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yp)

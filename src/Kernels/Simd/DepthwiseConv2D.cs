@@ -549,11 +549,12 @@ internal static unsafe partial class DepthwiseConv2D
         }
     }
 
-    /// <summary>4-byte values of scratch <see cref="Int8"/> needs per thread: one output row of int32 accumulators, the stride-1 float ring, or none.</summary>
+    /// <summary>4-byte values of scratch <see cref="Int8"/> needs per thread: one output row of int32 accumulators, the float ring, or none.</summary>
     public static long Int8ScratchInts(in Window g, int m) => Int8Ring(g, m) ? RingFloats(g) : Int8Wide(g, m) ? 0 : (long)g.OutW * g.InC * m;
 
     /// <summary>
-    /// True when <see cref="Int8"/> runs the AVX-512 rows, which requantize in the registers: a 3x3 kernel, multiplier 1
+    /// True when <see cref="Int8"/> runs the AVX-512 3x3 rows (with <see cref="Int8Ring"/>, the 5x5 ones too), which
+    /// requantize in the registers: a 3x3 kernel, multiplier 1
     /// (any channel count: a last group of fewer than 16 channels reads whole vectors — the op pads the weights and the
     /// biases by 16 values, and every arena keeps 64 readable bytes after its end — and stores its own lanes only).
     /// </summary>
@@ -569,10 +570,10 @@ internal static unsafe partial class DepthwiseConv2D
 
     // x int8 [B, H, W, C] (zero point zx)  w: the int8 kernel [KH, KW, C·M] widened to int32, wf: the same as floats  bias int32 [C·M]
     // → y int8 [B, OH, OW, C·M], images [n0, n1), each output row accumulated in acc [OW, C·M] and requantized by the table
-    // (the AVX-512 rows, Int8Wide, requantize in the registers instead: acc holds the stride-1 ring, Int8ScratchInts sizes it)
+    // (the AVX-512 rows, Int8Wide or Int8Ring, requantize in the registers instead: acc holds the ring, Int8ScratchInts sizes it)
     // Output rows [oh0, oh1) of each image.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    // foldedBias: [C·M] bias − zx·Σ_taps w (every tap inside the image), for the check-free 3x3 columns; null: none.
+    // foldedBias: [C·M] bias − zx·Σ_taps w (every tap inside the image, or the ring's zx padding); null: none.
     public static void Int8(sbyte* x, int n0, int n1, int oh0, int oh1, in Window g, int zx, int* w, float* wf, int* bias, int* foldedBias, RequantTable table, int m, int zy, int lo, int hi, int* acc, sbyte* y)
     {
         int c = g.InC, f = c * m;

@@ -15,8 +15,8 @@ namespace EdgeNet.Runtime.Ops;
 /// int8 weights are per output channel (per-tensor depthwise weights cost MobileNet most of its accuracy).
 /// On a small padded map (MobileNet's last stages: 6×6, 3×3, where most windows reach the padding and would take the
 /// kernels' checked edge loop) each image is first copied into a zero-bordered scratch (int8: bordered by the zero
-/// point), so every window runs the check-free loop (3×3 and 5×5). The AVX-512 int8 3×3 rows at stride 1 across need
-/// no copy: they widen each input row into a ring that carries the padding itself.
+/// point), so every window runs the check-free loop (3×3 and 5×5). The AVX-512 int8 rows over a ring (3×3 at stride 1
+/// across, 5×5 at stride 1 or 2) need no copy: they widen each input row into a ring that carries the padding itself.
 /// </summary>
 internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
 {
@@ -124,8 +124,8 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
 
     /// <summary>
     /// The window over a bordered copy of one image when a 3×3 (or, in f32, 5×5), multiplier-1 SIMD convolution pads a map whose smaller output
-    /// side is at most 14 (a quarter or more of its windows touch the padding); else default. The AVX-512 int8 rows at
-    /// stride 1 across carry their own padding (<see cref="SimdDw.Int8Ring"/>).
+    /// side is at most 14 (a quarter or more of its windows touch the padding); else default. The AVX-512 int8 ring rows
+    /// carry their own padding (<see cref="SimdDw.Int8Ring"/>).
     /// </summary>
     private static Window BorderedWindow(in Window g, int m, bool simd, bool int8)
     {
