@@ -55,42 +55,53 @@ internal static unsafe partial class DepthwiseConv2D
                 }
                 else
                 {
-                    RingRow5(ring, slot, ih0, g, j, w, foldedBias, q, scales, yp);
+                    RingRow5(ring + (Slot(ih0, 5) * slot), ring + (Slot(ih0 + 1, 5) * slot), ring + (Slot(ih0 + 2, 5) * slot), ring + (Slot(ih0 + 3, 5) * slot), ring + (Slot(ih0 + 4, 5) * slot), g, j, w, foldedBias, q, scales, yp);
                 }
             }
         }
     }
 
     /// <summary>
-    /// One output row of a 5x5 kernel, channels [j, j + 16), from the five ring rows of input rows ih0..ih0 + 4, four
-    /// columns at a time: each tap's weight vector loaded once for the four (25 held in registers beside the accumulators
-    /// would leave the JIT no room), its inputs read from L1 by the FMAs. w: [25, C] floats; y [OW, C] int8 at channel j.
+    /// One output row of a 5x5 kernel, channels [j, j + 16), from its five ring rows r0..r4 ([RingWidth, 16] floats
+    /// each), four columns at a time: each tap's weight vector loaded once for the four (25 held in registers beside the
+    /// accumulators would leave the JIT no room), its inputs read from L1 by the FMAs. w: [25, C] floats; y [OW, C] int8
+    /// at channel j.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RingRow5(float* ring, long slot, int ih0, in Window g, int j, float* w, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yp)
+    private static void RingRow5(float* r0, float* r1, float* r2, float* r3, float* r4, in Window g, int j, float* w, int* foldedBias, LayerRequant16 q, float* scales, sbyte* yp)
     {
         int c = g.InC, lanes = Math.Min(16, c - j);
-        long cs = (long)g.SW * 16;   // floats from one output column's window to the next's
+        long cs = (long)g.SW * 16, step = 4 * cs;   // floats from one output column's window to the next's, and four's
+        float* wj = w + j;
         var fb = Vector512.Load(foldedBias + j);
         var scale = Vector512.Load(scales + j);
-        for (int ow = 0; ow < g.OutW; ow += 4, yp += 4 * c)
+        for (int ow = 0; ow < g.OutW; ow += 4, r0 += step, r1 += step, r2 += step, r3 += step, r4 += step, yp += 4 * c)
         {
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (int kh = 0; kh < 5; kh++)
-            {
-                float* q0 = ring + (Slot(ih0 + kh, 5) * slot) + (ow * cs);
-                float* wr = w + j + ((long)kh * 5 * c);
-                for (int kw = 0; kw < 5; kw++, q0 += 16, wr += c)
-                {
-                    var wk = Vector512.Load(wr);
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(q0), wk, a0);
-                    a1 = Vector512.FusedMultiplyAdd(Vector512.Load(q0 + cs), wk, a1);
-                    a2 = Vector512.FusedMultiplyAdd(Vector512.Load(q0 + (2 * cs)), wk, a2);
-                    a3 = Vector512.FusedMultiplyAdd(Vector512.Load(q0 + (3 * cs)), wk, a3);
-                }
-            }
-
+            Row4Taps5(r0, wj, c, cs, ref a0, ref a1, ref a2, ref a3);
+            Row4Taps5(r1, wj + (5 * c), c, cs, ref a0, ref a1, ref a2, ref a3);
+            Row4Taps5(r2, wj + (10 * c), c, cs, ref a0, ref a1, ref a2, ref a3);
+            Row4Taps5(r3, wj + (15 * c), c, cs, ref a0, ref a1, ref a2, ref a3);
+            Row4Taps5(r4, wj + (20 * c), c, cs, ref a0, ref a1, ref a2, ref a3);
             StoreColumns(q, fb, scale, a0, a1, a2, a3, yp, c, lanes, g.OutW - ow);
+        }
+    }
+
+    /// <summary>
+    /// One kernel row's five taps into four adjacent output columns, 16 channels: q at the first column's window in a
+    /// ring row (16 floats a column, cs floats from one output column's window to the next's), wr at the row's first
+    /// tap weight (c floats a tap).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row4Taps5(float* q, float* wr, int c, long cs, ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3)
+    {
+        for (int kw = 0; kw < 5; kw++, q += 16, wr += c)
+        {
+            var wk = Vector512.Load(wr);
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Load(q), wk, a0);
+            a1 = Vector512.FusedMultiplyAdd(Vector512.Load(q + cs), wk, a1);
+            a2 = Vector512.FusedMultiplyAdd(Vector512.Load(q + (2 * cs)), wk, a2);
+            a3 = Vector512.FusedMultiplyAdd(Vector512.Load(q + (3 * cs)), wk, a3);
         }
     }
 

@@ -37,10 +37,7 @@ internal readonly unsafe struct RequantRows(sbyte* y, int ldy, float* scales, in
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Store8(int r, Vector512<int> sa, Vector512<int> sb, int nr)
     {
-        // sums [16] int32: row r's 8 channels, then row r + 1's.
-        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        var sums = Avx512F.PermuteVar16x32x2(sa, even, sb) + Avx512F.PermuteVar16x32x2(sa, even + Vector512<int>.One, sb);
-        var codes = _q.Codes(sums, Vector512.Create(Vector256.Load(scales)));
+        var codes = Codes8(sa, sb);
         sbyte* dst = y + ((long)r * ldy);
         if (nr == 8)
         {
@@ -56,11 +53,18 @@ internal readonly unsafe struct RequantRows(sbyte* y, int ldy, float* scales, in
 
     /// <summary>Row r alone of <see cref="Store8(int, Vector512{int}, Vector512{int}, int)"/>: s [16] int32 → [nr ≤ 8] int8.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Store8(int r, Vector512<int> s, int nr)
+    public void Store8(int r, Vector512<int> s, int nr) => LayerRequant16.Store(y + ((long)r * ldy), Codes8(s, s), nr);
+
+    /// <summary>
+    /// Two quarter-panel rows' codes: sa, sb [16] int32 with channel c's sum split between lanes 2c and 2c + 1 → [16]
+    /// int8, sa's 8 channels then sb's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector128<sbyte> Codes8(Vector512<int> sa, Vector512<int> sb)
     {
         var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        var sums = Avx512F.PermuteVar16x32x2(s, even, s) + Avx512F.PermuteVar16x32x2(s, even + Vector512<int>.One, s);
-        LayerRequant16.Store(y + ((long)r * ldy), _q.Codes(sums, Vector512.Create(Vector256.Load(scales))), nr);
+        var sums = Avx512F.PermuteVar16x32x2(sa, even, sb) + Avx512F.PermuteVar16x32x2(sa, even + Vector512<int>.One, sb);
+        return _q.Codes(sums, Vector512.Create(Vector256.Load(scales)));
     }
 
     /// <summary>Row r of a panel of at most 16 channels (the half kernel): s0 [16] int32 → [nr ≤ 16] int8.</summary>
