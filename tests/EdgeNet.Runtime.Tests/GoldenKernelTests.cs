@@ -70,13 +70,14 @@ public sealed class GoldenKernelTests
             x = new Flatten().Apply(x);
             return new Model(input, new Dense(4).Apply(x));
         }, [7, 6, 3]);
-        // 3×3 depthwise on maps MobileNetV2's early blocks have: 128 channels (whole 16-lane vectors), a 57×33 map at
-        // stride 1 and at stride 2 (f32: both channels outer, three input rows overflow L1; four-column blocks, edge
-        // columns, rows in the padding), a 29×17 map at stride 1 (f32 rows outer) too large to be bordered, and stride 2
-        // down, 1 across; f32 and int8 (float FMAs on exact integers: at stride 1 across over the ring of widened rows,
-        // at stride 2 straight from the int8 rows). The trainer's CPU backend runs the same SIMD kernel, so the
-        // reference variant is what catches a wrong one.
-        yield return ("depthwise 3x3 wide maps s1, s2", () => DepthwiseStack3x3([57, 33, 128], "same"), [57, 33, 128]);
+        // 3×3 depthwise on maps MobileNetV2's early blocks have: 128 channels (whole 16-lane vectors), a 73×41 map at
+        // stride 1 and at stride 2 (f32: both channels outer, three input rows overflow L1, and the map (1.5 MB) larger
+        // than one L2 band, so the rows go in bands of 49 and 24 output rows; four-column blocks, edge columns, rows in
+        // the padding), a 37×21 map at stride 1 (f32 rows outer) too large to be bordered, and stride 2 down, 1 across;
+        // f32 and int8 (float FMAs on exact integers: at stride 1 across over the ring of widened rows, at stride 2
+        // straight from the int8 rows). The trainer's CPU backend runs the same SIMD kernel, so the reference variant is
+        // what catches a wrong one.
+        yield return ("depthwise 3x3 wide maps s1, s2", () => DepthwiseStack3x3([73, 41, 128], "same"), [73, 41, 128]);
         // 3×3 depthwise on 40 channels (MobileNetV3's and MNASNet's counts are not all multiples of 16): two whole
         // 16-channel vectors and a last group of 8 whose other lanes read past the channels and are not stored — in the
         // four-column blocks, the last columns of a row (18 wide: two over; 7: three), the edges and the rows in the

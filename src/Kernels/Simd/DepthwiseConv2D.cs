@@ -224,6 +224,9 @@ internal static unsafe partial class DepthwiseConv2D
         }
     }
 
+    /// <summary>Input bytes (all channels) a band of <see cref="Rows3x3Wide"/>'s channels-outer order covers: half of a 2 MB L2.</summary>
+    private const long ChannelsOuterBandBytes = 1L << 20;
+
     /// <summary>
     /// Output rows [oh0, oh1) of one image of a 3x3 depthwise convolution, 16 channels per Vector512 (c a multiple of
     /// 16), a vector of channels at a time through all the rows (its three input rows' lines stay in L1 from one output
@@ -242,11 +245,19 @@ internal static unsafe partial class DepthwiseConv2D
         int c = g.InC;
         if (channelsOuter)
         {
-            for (int j = 0; j < c; j += 16)
+            // In bands of output rows whose input rows fit in L2, so the later vectors of channels find the lines the
+            // first one brought in: 224²'s block_1_depthwise (112×112×96 in, 4.8 MB, stride 2) read the whole map from
+            // memory once per 16 channels, 569 → 409 µs; maps within a band run as one (channels outer over all rows).
+            int band = (int)Math.Max(1, ChannelsOuterBandBytes / ((long)g.SH * g.InW * c * sizeof(float)));
+            for (int b0 = oh0; b0 < oh1; b0 += band)
             {
-                for (int oh = oh0; oh < oh1; oh++)
+                int b1 = Math.Min(oh1, b0 + band);
+                for (int j = 0; j < c; j += 16)
                 {
-                    Row3x3Wide(xn, oh, j, g, owA, owB, w, b, act, yn);
+                    for (int oh = b0; oh < b1; oh++)
+                    {
+                        Row3x3Wide(xn, oh, j, g, owA, owB, w, b, act, yn);
+                    }
                 }
             }
 
