@@ -103,6 +103,10 @@ public sealed class GoldenKernelTests
         yield return ("conv same s2 odd + pool same", () => new Sequential([new Conv2D(33, [2, 2], strides: [2, 2], padding: "same"), new MaxPool2D([3, 3], [1, 1], "same"), new Flatten(), new Dense(1)]), [7, 5, 2]);
         // The AVX-512 quarter panel (a last panel of at most 8 channels): 35 rows an image (two 16-row blocks and 3 more),
         // 5 pairs of k (the odd last pair against zero weights), 6 channels (masked stores).
+        // Panels of 9 to 16 channels (int8 with AVX512-VNNI: its half panel, 16 rows a step; without: the C# half panel):
+        // a 3×3 conv of 12 channels over 9×7 (63 rows: three blocks of 16 and 15 one by one, the taps through the offset
+        // tables) and a 1×1 conv of 13 (row-major pairs), both stored masked.
+        yield return ("3x3 conv 12 + 1x1 conv 13 channels", () => new Sequential([new Conv2D(12, [3, 3], padding: "same", activation: "relu"), new Conv2D(13, [1, 1]), new Flatten(), new Dense(3)]), [9, 7, 5]);
         yield return ("1x1 conv, 6 channels over 10", () => new Sequential([new Conv2D(6, [1, 1], activation: "relu"), new Flatten(), new Dense(3)]), [5, 7, 10]);
         yield return ("mlp 127 -> 17 -> 5", () => new Sequential([new Flatten(), new Dense(17, activation: "relu"), new Dense(5)]), [127, 1, 1]);
     }

@@ -7,7 +7,7 @@ namespace EdgeNet.Runtime.Tests;
 /// scripts/test.sh runs this project again with .NET's instruction-set caps (DOTNET_EnableAVX512=0 for
 /// the AVX2 kernels the NativeAOT x64 build runs, DOTNET_EnableAVX2=0 for Vector128) and names the
 /// level it expects in EDGENET_EXPECT_ISA, so a cap that stops working (a renamed runtime knob) fails
-/// here instead of rerunning the AVX-512 kernels unnoticed.
+/// here instead of rerunning the AVX-512 kernels unnoticed; likewise EDGENET_VNNI=0 for the AVX512-VNNI int8 panels.
 /// </summary>
 [TestClass]
 public sealed class InstructionSetTests
@@ -23,7 +23,12 @@ public sealed class InstructionSetTests
             var level => level,
         };
         Assert.AreEqual(expected, PackedGemm.Isa, "float GEMM level");
-        string int8 = expected switch { "avx512" => "avx512bw vpmaddwd", "avx2" => System.Runtime.Intrinsics.X86.AvxVnni.IsSupported ? "avx2 vpdpwssd (avx-vnni)" : "avx2 vpmaddwd", _ => Int8Gemm.DotProduct ? "arm64 sdot" : "vector128 pmaddwd" };
+        // AVX512-VNNI from CPUID itself (leaf 7, ECX bit 11): the int8 panels map their VNNI machine code on 64-bit Linux
+        // unless EDGENET_VNNI=0 (scripts/test.sh's pass over the C# panels).
+        bool vnni = OperatingSystem.IsLinux() && System.Runtime.Intrinsics.X86.X86Base.X64.IsSupported && (System.Runtime.Intrinsics.X86.X86Base.CpuId(7, 0).Ecx & (1 << 11)) != 0
+            && Environment.GetEnvironmentVariable("EDGENET_VNNI") != "0";
+        Assert.AreEqual(vnni && expected == "avx512", Int8Vnni.Available, "the AVX512-VNNI panels");
+        string int8 = expected switch { "avx512" => vnni ? "avx512-vnni vpdpwssd" : "avx512bw vpmaddwd", "avx2" => System.Runtime.Intrinsics.X86.AvxVnni.IsSupported ? "avx2 vpdpwssd (avx-vnni)" : "avx2 vpmaddwd", _ => Int8Gemm.DotProduct ? "arm64 sdot" : "vector128 pmaddwd" };
         Assert.AreEqual(int8, Int8Gemm.Isa, "int8 GEMM level");
     }
 

@@ -31,7 +31,7 @@ internal static unsafe partial class Int8Gemm
 
     public static string Isa => VectorLanes switch
     {
-        16 => "avx512bw vpmaddwd",
+        16 => Int8Vnni.Available ? "avx512-vnni vpdpwssd" : "avx512bw vpmaddwd",
         8 => AvxVnni.IsSupported ? "avx2 vpdpwssd (avx-vnni)" : "avx2 vpmaddwd",
         _ => DotProduct ? "arm64 sdot" : AdvSimd.Arm64.IsSupported ? "arm64 smull/addp pairs" : "vector128 pmaddwd",
     };
@@ -227,6 +227,13 @@ internal static unsafe partial class Int8Gemm
             switch (VectorLanes)
             {
                 case 16:
+                    // AVX512-VNNI for every panel but the quarter one (two pairs of k a vector already halve its instructions).
+                    if (Int8Vnni.Available && !(cols <= 8 && typeof(TA) == typeof(PairRows)) && VnniRows(x, out short* xb, out int lda, out int* rowOffsets, out int* colOffsets))
+                    {
+                        Int8Vnni.Panel(xb, lda, rowOffsets, colOffsets, rows, pairs, w, bias0 + (p * nr), table.Scales + (p * nr), y + (p * nr), n, cols, zeroPoint, lo, hi);
+                        break;
+                    }
+
                     var sink = new RequantRows(y + (p * nr), n, table.Scales + (p * nr), zeroPoint, lo, hi);
                     if (cols <= 8 && typeof(TA) == typeof(PairRows))
                     {
@@ -260,12 +267,45 @@ internal static unsafe partial class Int8Gemm
         }
     }
 
+    /// <summary>The row source as <see cref="Int8Vnni.Panel"/> takes it: a base, and a row stride or the two offset tables.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool VnniRows<TA>(TA x, out short* xb, out int lda, out int* rowOffsets, out int* colOffsets)
+        where TA : struct, IRowSource<short>
+    {
+        xb = null;
+        lda = 0;
+        rowOffsets = null;
+        colOffsets = null;
+        if (typeof(TA) == typeof(PairRows))
+        {
+            var strided = Unsafe.As<TA, PairRows>(ref x);
+            xb = strided.Base;
+            lda = strided.Lda;
+            return true;
+        }
+
+        if (typeof(TA) == typeof(TableRows<short>))
+        {
+            var table = Unsafe.As<TA, TableRows<short>>(ref x);
+            xb = table.Image;
+            rowOffsets = table.RowOffsets;
+            colOffsets = table.ColOffsets;
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Whether the int16 pair kernels are this machine's int8 kernels (all but arm64 with SDOT).</summary>
     public static bool PairKernels => Pairs;
 
     /// <summary>Row-major int16 rows: pair p of row r starts at x + r·lda + 2p.</summary>
     private readonly struct PairRows(short* x, int lda) : IRowSource<short>
     {
+        public short* Base => x;
+
+        public int Lda => lda;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public short* Row(int r) => x + ((long)r * lda);
 

@@ -34,6 +34,12 @@ internal readonly unsafe struct StridedRows<T>(T* a, int lda) : IRowSource<T>
 internal readonly unsafe struct TableRows<T>(T* image, int* rowOffsets, int* colOffsets) : IRowSource<T>
     where T : unmanaged
 {
+    public T* Image => image;
+
+    public int* RowOffsets => rowOffsets;
+
+    public int* ColOffsets => colOffsets;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T* Row(int r) => image + rowOffsets[r];
 

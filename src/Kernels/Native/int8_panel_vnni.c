@@ -1,0 +1,125 @@
+/*
+ * The int8 GEMM's AVX-512 panel kernel with AVX512-VNNI (vpdpwssd: one instruction for the pair multiply-add that
+ * vpmaddwd + vpaddd take two for), which .NET 10 does not expose for 512-bit registers. scripts/gen-vnni.py compiles
+ * this file and checks its machine code into src/Kernels/Simd/Int8Vnni.Code.g.cs; Int8Vnni.cs maps it executable.
+ *
+ * Self-contained by construction: no calls, no data (every constant is an argument or made from one), so the .text
+ * bytes run wherever they are mapped (the generator refuses an object file with relocations). System V AMD64 ABI.
+ *
+ * y = requantized (bias + x·w) for rows [0, rows) of one 32-channel panel, exactly as Int8Gemm.Panel512 with
+ * RequantRows.Store: the sums in int32 (vpdpwssd wraps like vpaddd), then f32(acc)·scale clamped to [lo − zp, hi − zp],
+ * rounded to even, plus zp, narrowed (the values are in range).
+ *   x:      int16 activations; row r at x + (rowOff ? rowOff[r] : r·lda), pair p of a row at + (colOff ? colOff[p] : 2p)
+ *   w:      [pairs][32 channels][2] int16, bias: [32] int32, scales: [32] f32
+ *   y:      int8 rows at y + r·ldy, of which the first nr (1..32) channels are stored; loCode, hiCode: the clamp in
+ *           codes (the activation's range)
+ * A panel of at most 16 channels goes 16 rows at a time with one accumulator a row (Int8Gemm.PanelHalf512's blocking).
+ */
+#include <immintrin.h>
+#include <stdint.h>
+
+static inline __m128i codes(__m512i acc, __m512 scale, __m512 lo, __m512 hi, __m512i zp)
+{
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
+    v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+    return _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), zp));
+}
+
+#define ROW(i) const int16_t* x##i = x + (rowOff ? rowOff[r + i] : (int64_t)(r + i) * lda);
+#define ACC(i) __m512i s##i##0 = b0, s##i##1 = b1;
+#define STEP(i) { __m512i a = _mm512_set1_epi32(*(const int32_t*)(x##i + o)); \
+    s##i##0 = _mm512_dpwssd_epi32(s##i##0, a, w0); s##i##1 = _mm512_dpwssd_epi32(s##i##1, a, w1); }
+#define STORE(i) { int8_t* d = y + (int64_t)(r + i) * ldy; \
+    _mm_storeu_si128((__m128i*)d, codes(s##i##0, sc0, lo, hi, zpv)); \
+    _mm_mask_storeu_epi8(d + 16, tail, codes(s##i##1, sc1, lo, hi, zpv)); }
+#define R8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define R16(X) R8(X) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+#define HACC(i) __m512i s##i = b0;
+#define HSTEP(i) s##i = _mm512_dpwssd_epi32(s##i, _mm512_set1_epi32(*(const int32_t*)(x##i + o)), w0);
+#define HSTORE(i) _mm_mask_storeu_epi8(y + (int64_t)(r + i) * ldy, mask, codes(s##i, sc0, lo, hi, zpv));
+
+/* The panel's first nr <= 16 channels: 16 rows × one vector per step. */
+static inline void half_panel(const int16_t* x, int64_t lda, const int32_t* rowOff, const int32_t* colOff, int rows,
+    int pairs, const int16_t* w, __m512i b0, __m512 sc0, __m512 lo, __m512 hi, __m512i zpv, int8_t* y, int64_t ldy, int nr)
+{
+    const __mmask16 mask = (__mmask16)((1u << nr) - 1u);
+    int r = 0;
+    for (; r + 16 <= rows; r += 16)
+    {
+        R16(ROW)
+        R16(HACC)
+        const int16_t* wp = w;
+        for (int p = 0; p < pairs; p++, wp += 64)
+        {
+            int64_t o = colOff ? colOff[p] : 2 * (int64_t)p;
+            __m512i w0 = _mm512_loadu_si512(wp);
+            R16(HSTEP)
+        }
+
+        R16(HSTORE)
+    }
+
+    for (; r < rows; r++)
+    {
+        ROW(0)
+        HACC(0)
+        const int16_t* wp = w;
+        for (int p = 0; p < pairs; p++, wp += 64)
+        {
+            int64_t o = colOff ? colOff[p] : 2 * (int64_t)p;
+            __m512i w0 = _mm512_loadu_si512(wp);
+            HSTEP(0)
+        }
+
+        HSTORE(0)
+    }
+}
+
+void edgenet_int8_panel_vnni(const int16_t* x, int64_t lda, const int32_t* rowOff, const int32_t* colOff,
+    int rows, int pairs, const int16_t* w, const int32_t* bias, const float* scales,
+    int8_t* y, int64_t ldy, int nr, int zp, int loCode, int hiCode)
+{
+    const __m512i b0 = _mm512_loadu_si512(bias);
+    const __m512 sc0 = _mm512_loadu_ps(scales);
+    const __m512 lo = _mm512_set1_ps((float)(loCode - zp)), hi = _mm512_set1_ps((float)(hiCode - zp));
+    const __m512i zpv = _mm512_set1_epi32(zp);
+    if (nr <= 16)
+    {
+        half_panel(x, lda, rowOff, colOff, rows, pairs, w, b0, sc0, lo, hi, zpv, y, ldy, nr);
+        return;
+    }
+
+    const __m512i b1 = _mm512_loadu_si512(bias + 16);   /* read only for a panel of more than 16 channels */
+    const __m512 sc1 = _mm512_loadu_ps(scales + 16);
+    const __mmask16 tail = (__mmask16)((1u << (nr - 16)) - 1u);
+    int r = 0;
+    for (; r + 8 <= rows; r += 8)
+    {
+        R8(ROW)
+        R8(ACC)
+        const int16_t* wp = w;
+        for (int p = 0; p < pairs; p++, wp += 64)
+        {
+            int64_t o = colOff ? colOff[p] : 2 * (int64_t)p;
+            __m512i w0 = _mm512_loadu_si512(wp), w1 = _mm512_loadu_si512(wp + 32);
+            R8(STEP)
+        }
+
+        R8(STORE)
+    }
+
+    for (; r < rows; r++)
+    {
+        ROW(0)
+        ACC(0)
+        const int16_t* wp = w;
+        for (int p = 0; p < pairs; p++, wp += 64)
+        {
+            int64_t o = colOff ? colOff[p] : 2 * (int64_t)p;
+            __m512i w0 = _mm512_loadu_si512(wp), w1 = _mm512_loadu_si512(wp + 32);
+            STEP(0)
+        }
+
+        STORE(0)
+    }
+}

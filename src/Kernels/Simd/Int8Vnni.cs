@@ -1,0 +1,83 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace EdgeNet.Kernels.Simd;
+
+/// <summary>
+/// The int8 GEMM's 32-channel panels with AVX512-VNNI: vpdpwssd does a pair multiply-add in one instruction where
+/// vpmaddwd + vpaddd take two, and on this class of core the two-instruction form is no faster per multiply-add than
+/// f32 FMAs (measured: FMA 88, vpmaddwd + vpaddd 92, vpdpwssd 158 G multiply-adds/s on one core). .NET 10 exposes
+/// vpdpwssd only at 256 bits with the VEX encoding (AvxVnni) or through Avx10v1, neither of which AVX-512 cores before
+/// AVX10 report, so the kernel is C (src/Kernels/Native/int8_panel_vnni.c) whose machine code scripts/gen-vnni.py
+/// checks in (<see cref="Code"/>), mapped executable once per process (never writable and executable at once). Used
+/// on 64-bit Linux when the CPU reports AVX512-VNNI and .NET runs AVX-512 (so <c>DOTNET_EnableAVX512=0</c> turns it
+/// off with the rest), and not when <c>EDGENET_VNNI=0</c>; the same sums and requantization as
+/// <see cref="Int8Gemm"/>'s Panel512, so the results are the same bits (the golden tests hold both to the integer
+/// reference).
+/// </summary>
+internal static unsafe partial class Int8Vnni
+{
+    private static readonly delegate* unmanaged<short*, long, int*, int*, int, int, short*, int*, float*, sbyte*, long, int, int, int, int, void> Kernel = Map();
+
+    /// <summary>Whether <see cref="Panel"/> runs on this machine.</summary>
+    public static bool Available => Kernel != null;
+
+    /// <summary>
+    /// One panel of up to 32 channels, all rows: x int16 rows at x + (rowOffsets?[r] ?? r·lda), pair p at
+    /// + (colOffsets?[p] ?? 2p); w [pairs][32][2] int16; bias [32] int32 (folded; 16 read where nr ≤ 16); scales
+    /// [32]; y [rows, ldy] int8, the first nr channels of each row written (8 rows × 32 channels a step, or 16 rows × 16
+    /// where nr ≤ 16).
+    /// </summary>
+    public static void Panel(short* x, long lda, int* rowOffsets, int* colOffsets, int rows, int pairs, short* w, int* bias, float* scales, sbyte* y, long ldy, int nr, int zeroPoint, int lo, int hi)
+    {
+        if (nr is < 1 or > 32)
+        {
+            throw new ArgumentOutOfRangeException(nameof(nr), nr, "a panel has 1 to 32 channels");
+        }
+
+        Kernel(x, lda, rowOffsets, colOffsets, rows, pairs, w, bias, scales, y, ldy, nr, zeroPoint, lo, hi);
+    }
+
+    private static delegate* unmanaged<short*, long, int*, int*, int, int, short*, int*, float*, sbyte*, long, int, int, int, int, void> Map()
+    {
+        if (!OperatingSystem.IsLinux() || !X86Base.X64.IsSupported || !Vector512.IsHardwareAccelerated || !Avx512BW.IsSupported ||
+            Environment.GetEnvironmentVariable("EDGENET_VNNI") == "0")
+        {
+            return null;
+        }
+
+        const int Avx512VnniBit = 1 << 11;   // CPUID leaf 7, sub-leaf 0, ECX
+        if ((X86Base.CpuId(7, 0).Ecx & Avx512VnniBit) == 0)
+        {
+            return null;
+        }
+
+        nuint length = (nuint)Code.Length;
+        void* page = Mmap(null, length, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
+        if (page == (void*)-1)
+        {
+            return null;
+        }
+
+        Code.CopyTo(new Span<byte>(page, Code.Length));
+        if (Mprotect(page, length, ProtRead | ProtExec) != 0)
+        {
+            _ = Munmap(page, length);
+            return null;
+        }
+
+        return (delegate* unmanaged<short*, long, int*, int*, int, int, short*, int*, float*, sbyte*, long, int, int, int, int, void>)page;
+    }
+
+    private const int ProtRead = 1, ProtWrite = 2, ProtExec = 4, MapPrivate = 2, MapAnonymous = 0x20;
+
+    [LibraryImport("libc", EntryPoint = "mmap")]
+    private static partial void* Mmap(void* address, nuint length, int protection, int flags, int fd, long offset);
+
+    [LibraryImport("libc", EntryPoint = "mprotect")]
+    private static partial int Mprotect(void* address, nuint length, int protection);
+
+    [LibraryImport("libc", EntryPoint = "munmap")]
+    private static partial int Munmap(void* address, nuint length);
+}
