@@ -141,10 +141,35 @@ internal static class Inference
                 }
 
                 perRound[r][s] = Median(times[s].GetRange(first, times[s].Count - first));
+                Settle();
             }
         }
 
         return times.Select(Median).ToArray();
+    }
+
+    /// <summary>
+    /// Waits, untimed, until no thread of this process is left spinning from the window that just ended (at most half a
+    /// second): ONNX Runtime's intra-op workers spin for tens of milliseconds after a run by default (2^20 pauses), and on
+    /// a two-core host that spinner took a core from the next subject — EdgeNet f32 at 224² on two threads read 8.0 ms
+    /// after ONNX Runtime's windows against 3.8 ms with its spinning off. ONNX Runtime keeps its default (spinning) inside
+    /// its own window.
+    /// </summary>
+    private static void Settle()
+    {
+        using var self = Process.GetCurrentProcess();
+        var clock = Stopwatch.StartNew();
+        while (clock.ElapsedMilliseconds < 500)
+        {
+            self.Refresh();
+            var before = self.TotalProcessorTime;
+            Thread.Sleep(5);
+            self.Refresh();
+            if ((self.TotalProcessorTime - before).TotalMilliseconds < 1)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>The median (of an even count, the mean of the middle two: a batch-50 window may hold only two calls).</summary>

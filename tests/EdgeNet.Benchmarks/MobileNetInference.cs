@@ -14,7 +14,9 @@ namespace EdgeNet.Benchmarks;
 /// <summary>
 /// MobileNetV2 inference (alpha 1.0 at 224x224, alpha 0.35 at 96x96) on the edge runtime, f32 and int8, beside ONNX
 /// Runtime on the very same weights (the ONNX export), batch 1 and 50, 1 and 2 threads, in one run; the f32 time
-/// against this core's FMA roofline (the MACs of the convolutions at two flops each); arena against all activations.
+/// against this core's FMA roofline (the MACs of the convolutions at two flops each), the int8 time against the ceiling
+/// of the int8 kernels' pair multiply-add (<see cref="Int8Peak"/>), which also bounds int8 over f32; arena against all
+/// activations.
 /// Weights are random with BN statistics recomputed from random images, so the int8 ranges are realistic; the
 /// accuracy is measured separately (scripts/bench-mobilenet.sh).
 /// </summary>
@@ -73,7 +75,9 @@ internal static class MobileNetInference
                     Console.WriteLine($"  arena at batch 1: f32 {it.ArenaBytes:N0} B, int8 {q.ArenaBytes:N0} B; every activation and scratch unshared: f32 {it.UnsharedBytes:N0} B, int8 {q.UnsharedBytes:N0} B");
                 }
 
-                Console.WriteLine($"  {"threads",7}{"batch",6}{"edgenet f32 us",16}{"int8 us",12}{"ort us",12}{"f32/ort",9}{"int8/ort",10}{"f32/int8",10}{"paired (range)",22}{"f32 GFLOP/s",13}{"roofline",10}");
+                double fmaMacs = Program.MeasureFmaPeak(0.2) / 2, pairMacs = Int8Peak.GigaMacs(0.2);
+                Console.WriteLine($"  compute ceilings of one core, measured now: f32 FMA {fmaMacs:F1} G multiply-adds/s, int8 ({Int8Peak.Instruction}) {pairMacs:F1} G/s: int8 can beat f32 by at most {pairMacs / fmaMacs:F2}x where both are compute-bound");
+                Console.WriteLine($"  {"threads",7}{"batch",6}{"edgenet f32 us",16}{"int8 us",12}{"ort us",12}{"f32/ort",9}{"int8/ort",10}{"f32/int8",10}{"paired (range)",22}{"f32 GFLOP/s",13}{"roofline",10}{"int8 roofline",15}");
                 foreach (int threads in new[] { 1, 2 })
                 {
                     using var opts = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
@@ -88,8 +92,9 @@ internal static class MobileNetInference
                             using var r = session.Run(inputs);
                         }, budget);
                         double gflops = 2.0 * macs * batch / f32 / 1e3;
-                        double peak = Program.MeasureFmaPeak(0.2) * threads;
-                        Console.WriteLine($"  {threads,7}{batch,6}{f32,16:F0}{i8,12:F0}{ort,12:F0}{f32 / ort,9:F2}{i8 / ort,10:F2}{f32 / i8,10:F2}{$"{paired.Median:F2} ({paired.Min:F2}–{paired.Max:F2})",22}{gflops,13:F1}{gflops / peak,10:P0}");
+                        double peak = Program.MeasureFmaPeak(0.2) * threads, pairPeak = Int8Peak.GigaMacs(0.2) * threads;
+                        double int8Macs = (double)macs * batch / i8 / 1e3;
+                        Console.WriteLine($"  {threads,7}{batch,6}{f32,16:F0}{i8,12:F0}{ort,12:F0}{f32 / ort,9:F2}{i8 / ort,10:F2}{f32 / i8,10:F2}{$"{paired.Median:F2} ({paired.Min:F2}–{paired.Max:F2})",22}{gflops,13:F1}{gflops / peak,10:P0}{(pairPeak > 0 ? (int8Macs / pairPeak).ToString("P0", System.Globalization.CultureInfo.InvariantCulture) : "n/a"),15}");
                     }
                 }
             }
