@@ -2,7 +2,8 @@
 """Compiles the AVX512-VNNI int8 panel kernel (src/Kernels/Native/int8_panel_vnni.c) and checks its machine code in.
 
     python3 scripts/gen-vnni.py          rewrite src/Kernels/Simd/Int8Vnni.Code.g.cs
-    python3 scripts/gen-vnni.py --check  fail if the checked-in code is not what this compiler makes of the source (CI)
+    python3 scripts/gen-vnni.py --check  fail if the checked-in code was written from another source, or (where this
+                                         host has the GCC that wrote it, x86-64) is not what it makes of the source (CI)
 
 .NET 10 has no intrinsic for the 512-bit vpdpwssd, so the kernel is C compiled by GCC; its .text bytes are embedded in
 the Kernels assembly and mapped executable at run time (Int8Vnni.cs) — no native library to build, ship or find. The
@@ -10,6 +11,7 @@ object file must have no relocations and no data sections: the bytes then run wh
 """
 import hashlib
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -62,14 +64,33 @@ internal static partial class Int8Vnni
 """
 
 
-def main() -> int:
-    text = render(*compile_text())
-    if "--check" in sys.argv:
-        if OUT.read_text() != text:
-            print(f"{OUT.relative_to(ROOT)} is not what scripts/gen-vnni.py writes: rerun it", file=sys.stderr)
-            return 1
+def check() -> int:
+    """The source's hash always; the bytes where this host's GCC is the one that wrote them (x86-64, same version)."""
+    current = OUT.read_text()
+    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()
+    if f"(SHA-256 {digest})" not in current:
+        print(f"{OUT.relative_to(ROOT)} was written from another {SOURCE.name}: rerun scripts/gen-vnni.py", file=sys.stderr)
+        return 1
+    recorded = re.search(r"GCC (\S+) \(", current)
+    try:
+        machine = subprocess.run(["gcc", "-dumpmachine"], check=True, capture_output=True, text=True).stdout.strip()
+        version = subprocess.run(["gcc", "-dumpfullversion"], check=True, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        machine, version = "", ""
+    if not machine.startswith("x86_64") or recorded is None or version != recorded.group(1):
+        print(f"gen-vnni: source hash checked; machine code not recompiled (this host's GCC: {version or 'none'} {machine}, "
+              f"the checked-in code's: {recorded.group(1) if recorded else '?'})")
         return 0
-    OUT.write_text(text)
+    if current != render(*compile_text()):
+        print(f"{OUT.relative_to(ROOT)} is not what scripts/gen-vnni.py writes: rerun it", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main() -> int:
+    if "--check" in sys.argv:
+        return check()
+    OUT.write_text(render(*compile_text()))
     return 0
 
 

@@ -3,7 +3,8 @@
 # Installs only what is missing and says what it does.
 #   scripts/setup.sh           OpenCL (PoCL), datasets
 #   scripts/setup.sh --arm64   also what the tests need: the linux-arm64 cross toolchain, qemu-user-static, arm64 OpenSSL for it,
-#                              python3-onnx (the ONNX checker), systemd (systemd-analyze checks the service's units)
+#                              python3-onnx (the ONNX checker), systemd (systemd-analyze checks the service's units),
+#                              gcc and binutils (scripts/gen-vnni.py --check recompiles the VNNI kernel)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${EDGENET_DATA:-$root/data}"
@@ -23,7 +24,7 @@ fi
 
 pkgs=(pocl-opencl-icd ocl-icd-libopencl1 clinfo dataset-fashion-mnist fortunes npm mosquitto)
 if [ "$arm64" = 1 ]; then
-  pkgs+=(clang lld llvm libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static python3-onnx systemd)
+  pkgs+=(clang lld llvm libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static python3-onnx systemd gcc binutils)
 fi
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -23,9 +23,11 @@ if [ "$passed" = 0 ] && [ "$failed" = 0 ]; then echo "test: dotnet test ran no M
 # NativeAOT x64 build runs) with the whole runtime suite, and the 128-bit ones with the golden kernel tests
 # (capping AVX2 also removes hardware FMA, which .NET then emulates in software: training there crawls). On a
 # host with AVX512-VNNI, the int8 panels the main run takes are the VNNI machine code: EDGENET_VNNI=0 runs the
-# golden and imported-model tests once more on the AVX-512 C# panels.
+# golden and imported-model tests once more on the AVX-512 C# panels (skipped elsewhere: the main run took them).
 golden="--filter FullyQualifiedName~GoldenKernelTests|FullyQualifiedName~InstructionSetTests"
-for level in "avx512 EDGENET_VNNI=0" "avx2 DOTNET_EnableAVX512=0" "vector128 DOTNET_EnableAVX2=0"; do
+levels=("avx2 DOTNET_EnableAVX512=0" "vector128 DOTNET_EnableAVX2=0")
+grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && levels=("avx512 EDGENET_VNNI=0" "${levels[@]}")
+for level in "${levels[@]}"; do
   name="${level%% *}"; cap="${level#* }"
   echo "== again with $cap (the $name kernels)"
   runtime="tests/EdgeNet.Runtime.Tests"

@@ -10,17 +10,17 @@ namespace EdgeNet.Benchmarks;
 /// multiply-add the C# panels run (vpmaddwd + vpaddd: 32 multiply-accumulates per two 512-bit instructions, 16 at 256
 /// bits), no memory traffic — against the FMA peak (16 per instruction) about 1.0–1.1× on this VM's cores, which is
 /// all int8 can gain over f32 where both are compute-bound; with it, the VNNI panel kernel (<c>Int8Vnni</c>, one
-/// vpdpwssd for the pair) on L1-resident data.
+/// vpdpwssd for the pair) on cache-resident data.
 /// </summary>
 internal static class Int8Peak
 {
     /// <summary>What <see cref="GigaMacs"/> measures on this machine.</summary>
-    public static string Instruction => EdgeNet.Kernels.Simd.Int8Vnni.Available ? "the VNNI panel (vpdpwssd) on L1-resident data" : "vpmaddwd + vpaddd";
+    public static string Instruction => EdgeNet.Kernels.Simd.Int8Vnni.Available ? "the VNNI panel (vpdpwssd) on cache-resident data" : "vpmaddwd + vpaddd";
 
     /// <summary>
     /// Single-thread int8 multiply-accumulates per second (G) in one continuous run of about <paramref name="seconds"/>:
-    /// with AVX512-VNNI the int8 panel kernel itself on data that stays in L1 (64 rows, K = 256, 32 channels, its
-    /// requantized stores included); otherwise independent pair chains. 0 where the pair kernels are not x64's.
+    /// with AVX512-VNNI the int8 panel kernel itself on data that stays in cache (64 rows, K = 256, 32 channels: 48 KB
+    /// of activations and weights; its requantized stores included); otherwise independent pair chains. 0 where the pair kernels are not x64's.
     /// </summary>
     public static double GigaMacs(double seconds)
     {

@@ -17,6 +17,15 @@
  */
 #include <immintrin.h>
 #include <stdint.h>
+#include <string.h>
+
+/* A row's pair of int16 at p as one int32 (p is only 2-byte aligned: memcpy says so; GCC makes it one load). */
+static inline int32_t pair_at(const int16_t* p)
+{
+    int32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
 
 static inline __m128i codes(__m512i acc, __m512 scale, __m512 lo, __m512 hi, __m512i zp)
 {
@@ -27,7 +36,7 @@ static inline __m128i codes(__m512i acc, __m512 scale, __m512 lo, __m512 hi, __m
 
 #define ROW(i) const int16_t* x##i = x + (rowOff ? rowOff[r + i] : (int64_t)(r + i) * lda);
 #define ACC(i) __m512i s##i##0 = b0, s##i##1 = b1;
-#define STEP(i) { __m512i a = _mm512_set1_epi32(*(const int32_t*)(x##i + o)); \
+#define STEP(i) { __m512i a = _mm512_set1_epi32(pair_at(x##i + o)); \
     s##i##0 = _mm512_dpwssd_epi32(s##i##0, a, w0); s##i##1 = _mm512_dpwssd_epi32(s##i##1, a, w1); }
 #define STORE(i) { int8_t* d = y + (int64_t)(r + i) * ldy; \
     _mm_storeu_si128((__m128i*)d, codes(s##i##0, sc0, lo, hi, zpv)); \
@@ -35,7 +44,7 @@ static inline __m128i codes(__m512i acc, __m512 scale, __m512 lo, __m512 hi, __m
 #define R8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 #define R16(X) R8(X) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 #define HACC(i) __m512i s##i = b0;
-#define HSTEP(i) s##i = _mm512_dpwssd_epi32(s##i, _mm512_set1_epi32(*(const int32_t*)(x##i + o)), w0);
+#define HSTEP(i) s##i = _mm512_dpwssd_epi32(s##i, _mm512_set1_epi32(pair_at(x##i + o)), w0);
 #define HSTORE(i) _mm_mask_storeu_epi8(y + (int64_t)(r + i) * ldy, mask, codes(s##i, sc0, lo, hi, zpv));
 
 /* The panel's first nr <= 16 channels: 16 rows × one vector per step. */

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace EdgeNet.Kernels.Simd;
@@ -11,8 +10,8 @@ namespace EdgeNet.Kernels.Simd;
 /// vpdpwssd only at 256 bits with the VEX encoding (AvxVnni) or through Avx10v1, neither of which AVX-512 cores before
 /// AVX10 report, so the kernel is C (src/Kernels/Native/int8_panel_vnni.c) whose machine code scripts/gen-vnni.py
 /// checks in (<see cref="Code"/>), mapped executable once per process (never writable and executable at once). Used
-/// on 64-bit Linux when the CPU reports AVX512-VNNI and .NET runs AVX-512 (so <c>DOTNET_EnableAVX512=0</c> turns it
-/// off with the rest), and not when <c>EDGENET_VNNI=0</c>; the same sums and requantization as
+/// on 64-bit Linux when the CPU reports AVX512-VNNI and .NET runs AVX-512BW (so <c>DOTNET_EnableAVX512=0</c> turns it
+/// off with the rest), and not when <c>EDGENET_VNNI=0</c> (or where the page cannot be mapped executable); the same sums and requantization as
 /// <see cref="Int8Gemm"/>'s Panel512, so the results are the same bits (the golden tests hold both to the integer
 /// reference).
 /// </summary>
@@ -41,8 +40,8 @@ internal static unsafe partial class Int8Vnni
 
     private static delegate* unmanaged<short*, long, int*, int*, int, int, short*, int*, float*, sbyte*, long, int, int, int, int, void> Map()
     {
-        if (!OperatingSystem.IsLinux() || !X86Base.X64.IsSupported || !Vector512.IsHardwareAccelerated || !Avx512BW.IsSupported ||
-            Environment.GetEnvironmentVariable("EDGENET_VNNI") == "0")
+        // Where Int8Gemm runs its AVX-512 panels (Avx512BW, whether or not .NET prefers 512-bit vectors elsewhere).
+        if (!OperatingSystem.IsLinux() || !X86Base.X64.IsSupported || !Avx512BW.IsSupported || Environment.GetEnvironmentVariable("EDGENET_VNNI") == "0")
         {
             return null;
         }
@@ -53,21 +52,28 @@ internal static unsafe partial class Int8Vnni
             return null;
         }
 
-        nuint length = (nuint)Code.Length;
-        void* page = Mmap(null, length, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
-        if (page == (void*)-1)
+        try
         {
-            return null;
-        }
+            nuint length = (nuint)Code.Length;
+            void* page = Mmap(null, length, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
+            if (page == (void*)-1)
+            {
+                return null;
+            }
 
-        Code.CopyTo(new Span<byte>(page, Code.Length));
-        if (Mprotect(page, length, ProtRead | ProtExec) != 0)
+            Code.CopyTo(new Span<byte>(page, Code.Length));
+            if (Mprotect(page, length, ProtRead | ProtExec) != 0)
+            {
+                _ = Munmap(page, length);
+                return null;   // e.g. a kernel that refuses executable anonymous memory: the C# panels run
+            }
+
+            return (delegate* unmanaged<short*, long, int*, int*, int, int, short*, int*, float*, sbyte*, long, int, int, int, int, void>)page;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            _ = Munmap(page, length);
-            return null;
+            return null;   // no libc to map with: the C# panels run
         }
-
-        return (delegate* unmanaged<short*, long, int*, int*, int, int, short*, int*, float*, sbyte*, long, int, int, int, int, void>)page;
     }
 
     private const int ProtRead = 1, ProtWrite = 2, ProtExec = 4, MapPrivate = 2, MapAnonymous = 0x20;
