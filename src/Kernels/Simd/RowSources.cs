@@ -111,12 +111,21 @@ internal sealed class ConvTables
     /// </summary>
     public unsafe void Pad<TIn, TOut>(TIn* x, in Reference.Window g, TOut* padded, TOut pad)
         where TIn : unmanaged
+        where TOut : unmanaged => Pad(x, g, padded, pad, 0, g.OutH * g.OutW);
+
+    /// <summary>
+    /// The padded rows that output pixels [pixel0, pixel0 + pixels) read (their windows' rows, the rest of the buffer
+    /// left as it was): each thread of a call split by rows pads only its own part of the image.
+    /// </summary>
+    public unsafe void Pad<TIn, TOut>(TIn* x, in Reference.Window g, TOut* padded, TOut pad, int pixel0, int pixels)
+        where TIn : unmanaged
         where TOut : unmanaged
     {
         int c = g.InC;
         var all = new Span<TOut>(padded, checked((int)PaddedElements));
         int rowLen = PaddedW * c;
-        for (int ph = 0; ph < PaddedH; ph++)
+        int ph0 = pixel0 / g.OutW * g.SH, ph1 = Math.Min(PaddedH, ((pixel0 + pixels - 1) / g.OutW * g.SH) + g.KH);
+        for (int ph = ph0; ph < ph1; ph++)
         {
             var dst = all.Slice(ph * rowLen, rowLen);
             int ih = ph - g.PadTop;

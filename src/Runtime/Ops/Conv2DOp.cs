@@ -160,7 +160,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
             else
             {
                 float* padded = (float*)mine;
-                _tables!.Pad(F(arena, Inputs[0]) + ((long)n * inImage), _g, padded, 0f);
+                _tables!.Pad(F(arena, Inputs[0]) + ((long)n * inImage), _g, padded, 0f, rowStart, rows);
                 fixed (float* w = _fl!.Packed, b = _fl.PaddedBias)
                 fixed (int* rowOff = _tables.Rows, colOff = _tables.Cols)
                 {
@@ -184,7 +184,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
         {
             if (_tables != null)
             {
-                _tables.Pad(image, _g, (short*)mine, (short)_zx);
+                _tables.Pad(image, _g, (short*)mine, (short)_zx, rowStart, rows);
             }
 
             for (int t = 0; t < rows; t += tile)
