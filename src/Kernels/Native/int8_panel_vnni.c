@@ -13,7 +13,8 @@
  *   w:      [pairs][32 channels][2] int16, bias: [32] int32, scales: [32] f32
  *   y:      int8 rows at y + r·ldy, of which the first nr (1..32) channels are stored; loCode, hiCode: the clamp in
  *           codes (the activation's range)
- * A panel of at most 16 channels goes 16 rows at a time with one accumulator a row (Int8Gemm.PanelHalf512's blocking).
+ * A panel of at most 16 channels goes 16 rows at a time with one accumulator a row (Int8Gemm.PanelHalf512's blocking);
+ * of at most 8 over row-major pairs (no column table), two pairs of k a vector (PanelQuarter512's).
  */
 #include <immintrin.h>
 #include <stdint.h>
@@ -46,6 +47,111 @@ static inline __m128i codes(__m512i acc, __m512 scale, __m512 lo, __m512 hi, __m
 #define HACC(i) __m512i s##i = b0;
 #define HSTEP(i) s##i = _mm512_dpwssd_epi32(s##i, _mm512_set1_epi32(pair_at(x##i + o)), w0);
 #define HSTORE(i) _mm_mask_storeu_epi8(y + (int64_t)(r + i) * ldy, mask, codes(s##i, sc0, lo, hi, zpv));
+
+/* 8 int32 a and 8 b as a[0], b[0], a[1], b[1], …, a[7], b[7] (Int8Gemm.Interleave8): each a[i] zero-extended to 64
+ * bits, b[i] shifted into the high half (no index vector: a constant would be data). */
+static inline __m512i interleave8(__m256i a, __m256i b)
+{
+    return _mm512_or_si512(_mm512_cvtepu32_epi64(a), _mm512_slli_epi64(_mm512_cvtepu32_epi64(b), 32));
+}
+
+/* Rows r and r + 1 of a quarter panel (RequantRows.Store8): channel c's sum split between lanes 2c and 2c + 1 of sa
+ * (row r) and sb (row r + 1); the scales of the 8 channels in both halves of sc8. */
+static inline void quarter_store(__m512i sa, __m512i sb, __m512 sc8, __m512 lo, __m512 hi, __m512i zpv, int8_t* d,
+    int64_t ldy, int nr, int two)
+{
+    /* each 64-bit lane's two halves added into its low half, the low halves of sa then sb packed (vpmovqd) */
+    __m256i a = _mm512_cvtepi64_epi32(_mm512_add_epi32(sa, _mm512_srli_epi64(sa, 32)));
+    __m256i b = _mm512_cvtepi64_epi32(_mm512_add_epi32(sb, _mm512_srli_epi64(sb, 32)));
+    __m512i sums = _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
+    __m128i c = codes(sums, sc8, lo, hi, zpv);
+    const __mmask16 mask = (__mmask16)((1u << nr) - 1u);
+    _mm_mask_storeu_epi8(d, mask, c);
+    if (two)
+    {
+        _mm_mask_storeu_epi8(d + ldy, mask, _mm_srli_si128(c, 8));
+    }
+}
+
+#define QACC(i) __m512i s##i = bq;
+#define QSTEP2(i) s##i = _mm512_dpwssd_epi32(s##i, _mm512_set1_epi64(pair2_at(x##i + o)), w01);
+#define QSTEP1(i) s##i = _mm512_dpwssd_epi32(s##i, _mm512_set1_epi32(pair_at(x##i + o)), w01);
+
+/* Two adjacent pairs of a row as one int64 (the quarter panel's broadcast). */
+static inline int64_t pair2_at(const int16_t* p)
+{
+    int64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/*
+ * The panel's first nr <= 8 channels over row-major pairs (Int8Gemm.PanelQuarter512): two pairs of k a vector — lane 2c
+ * channel c's even pairs, 2c + 1 its odd ones, the weights of pairs p and p + 1 interleaved, a row's two pairs one
+ * 64-bit broadcast — 16 rows a step, the lane pairs added at the store.
+ */
+static inline void quarter_panel(const int16_t* x, int64_t lda, int rows, int pairs, const int16_t* w, const int32_t* bias,
+    const float* scales, __m512 lo, __m512 hi, __m512i zpv, int8_t* y, int64_t ldy, int nr)
+{
+    const int32_t* rowOff = 0;
+    const __m512i bq = interleave8(_mm256_loadu_si256((const __m256i*)bias), _mm256_setzero_si256());
+    const __m256 s8 = _mm256_loadu_ps(scales);
+    const __m512 sc8 = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(s8)), _mm256_castps_pd(s8), 1));
+    int r = 0;
+    for (; r + 16 <= rows; r += 16)
+    {
+        R16(ROW)
+        R16(QACC)
+        const int16_t* wp = w;
+        int p = 0;
+        for (; p + 2 <= pairs; p += 2, wp += 128)
+        {
+            int64_t o = 2 * (int64_t)p;
+            __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_loadu_si256((const __m256i*)(wp + 64)));
+            R16(QSTEP2)
+        }
+
+        if (p < pairs)
+        {
+            int64_t o = 2 * (int64_t)p;
+            __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_setzero_si256());
+            R16(QSTEP1)
+        }
+
+        int8_t* d = y + (int64_t)r * ldy;
+        quarter_store(s0, s1, sc8, lo, hi, zpv, d, ldy, nr, 1);
+        quarter_store(s2, s3, sc8, lo, hi, zpv, d + 2 * ldy, ldy, nr, 1);
+        quarter_store(s4, s5, sc8, lo, hi, zpv, d + 4 * ldy, ldy, nr, 1);
+        quarter_store(s6, s7, sc8, lo, hi, zpv, d + 6 * ldy, ldy, nr, 1);
+        quarter_store(s8, s9, sc8, lo, hi, zpv, d + 8 * ldy, ldy, nr, 1);
+        quarter_store(s10, s11, sc8, lo, hi, zpv, d + 10 * ldy, ldy, nr, 1);
+        quarter_store(s12, s13, sc8, lo, hi, zpv, d + 12 * ldy, ldy, nr, 1);
+        quarter_store(s14, s15, sc8, lo, hi, zpv, d + 14 * ldy, ldy, nr, 1);
+    }
+
+    for (; r < rows; r++)
+    {
+        ROW(0)
+        QACC(0)
+        const int16_t* wp = w;
+        int p = 0;
+        for (; p + 2 <= pairs; p += 2, wp += 128)
+        {
+            int64_t o = 2 * (int64_t)p;
+            __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_loadu_si256((const __m256i*)(wp + 64)));
+            QSTEP2(0)
+        }
+
+        if (p < pairs)
+        {
+            int64_t o = 2 * (int64_t)p;
+            __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_setzero_si256());
+            QSTEP1(0)
+        }
+
+        quarter_store(s0, s0, sc8, lo, hi, zpv, y + (int64_t)r * ldy, ldy, nr, 0);
+    }
+}
 
 /* The panel's first nr <= 16 channels: 16 rows × one vector per step. */
 static inline void half_panel(const int16_t* x, int64_t lda, const int32_t* rowOff, const int32_t* colOff, int rows,
@@ -92,6 +198,12 @@ void edgenet_int8_panel_vnni(const int16_t* x, int64_t lda, const int32_t* rowOf
     const __m512 sc0 = _mm512_loadu_ps(scales);
     const __m512 lo = _mm512_set1_ps((float)(loCode - zp)), hi = _mm512_set1_ps((float)(hiCode - zp));
     const __m512i zpv = _mm512_set1_epi32(zp);
+    if (nr <= 8 && !colOff)
+    {
+        quarter_panel(x, lda, rows, pairs, w, bias, scales, lo, hi, zpv, y, ldy, nr);
+        return;
+    }
+
     if (nr <= 16)
     {
         half_panel(x, lda, rowOff, colOff, rows, pairs, w, b0, sc0, lo, hi, zpv, y, ldy, nr);

@@ -227,8 +227,8 @@ internal static unsafe partial class Int8Gemm
             switch (VectorLanes)
             {
                 case 16:
-                    // AVX512-VNNI for every panel but the quarter one (two pairs of k a vector already halve its instructions).
-                    if (Int8Vnni.Available && !(cols <= 8 && typeof(TA) == typeof(PairRows)) && VnniRows(x, out short* xb, out int lda, out int* rowOffsets, out int* colOffsets))
+                    // AVX512-VNNI: every panel, its quarter one (≤ 8 channels) over row-major pairs as PanelQuarter512.
+                    if (Int8Vnni.Available && VnniRows(x, out short* xb, out int lda, out int* rowOffsets, out int* colOffsets))
                     {
                         Int8Vnni.Panel(xb, lda, rowOffsets, colOffsets, rows, pairs, w, bias0 + (p * nr), table.Scales + (p * nr), y + (p * nr), n, cols, zeroPoint, lo, hi);
                         break;

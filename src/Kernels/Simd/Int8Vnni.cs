@@ -4,16 +4,16 @@ using System.Runtime.Intrinsics.X86;
 namespace EdgeNet.Kernels.Simd;
 
 /// <summary>
-/// The int8 GEMM's 32-channel panels with AVX512-VNNI: vpdpwssd does a pair multiply-add in one instruction where
-/// vpmaddwd + vpaddd take two, and on this class of core the two-instruction form is no faster per multiply-add than
-/// f32 FMAs (measured: FMA 88, vpmaddwd + vpaddd 92, vpdpwssd 158 G multiply-adds/s on one core). .NET 10 exposes
+/// The int8 GEMM's panels (32, 16 and 8 channels) with AVX512-VNNI: vpdpwssd does a pair multiply-add in one
+/// instruction where vpmaddwd + vpaddd take two, and on this class of core the two-instruction form is no faster per
+/// multiply-add than f32 FMAs (measured: FMA 88, vpmaddwd + vpaddd 92, vpdpwssd 158 G multiply-adds/s on one core). .NET 10 exposes
 /// vpdpwssd only at 256 bits with the VEX encoding (AvxVnni) or through Avx10v1, neither of which AVX-512 cores before
 /// AVX10 report, so the kernel is C (src/Kernels/Native/int8_panel_vnni.c) whose machine code scripts/gen-vnni.py
 /// checks in (<see cref="Code"/>), mapped executable once per process (never writable and executable at once). Used
 /// on 64-bit Linux when the CPU reports AVX512-VNNI and .NET runs AVX-512BW (so <c>DOTNET_EnableAVX512=0</c> turns it
-/// off with the rest), and not when <c>EDGENET_VNNI=0</c> (or where the page cannot be mapped executable); the same sums and requantization as
-/// <see cref="Int8Gemm"/>'s Panel512, so the results are the same bits (the golden tests hold both to the integer
-/// reference).
+/// off with the rest), and not when <c>EDGENET_VNNI=0</c> (or where the page cannot be mapped executable); the same
+/// sums and requantization as <see cref="Int8Gemm"/>'s Panel512, PanelHalf512 and PanelQuarter512, so the results are
+/// the same bits (the golden tests hold both to the integer reference).
 /// </summary>
 internal static unsafe partial class Int8Vnni
 {
@@ -25,8 +25,8 @@ internal static unsafe partial class Int8Vnni
     /// <summary>
     /// One panel of up to 32 channels, all rows: x int16 rows at x + (rowOffsets?[r] ?? r·lda), pair p at
     /// + (colOffsets?[p] ?? 2p); w [pairs][32][2] int16; bias [32] int32 (folded; 16 read where nr ≤ 16); scales
-    /// [32]; y [rows, ldy] int8, the first nr channels of each row written (8 rows × 32 channels a step, or 16 rows × 16
-    /// where nr ≤ 16).
+    /// [32]; y [rows, ldy] int8, the first nr channels of each row written (8 rows × 32 channels a step; 16 rows × 16
+    /// where nr ≤ 16; where nr ≤ 8 over row-major pairs, 16 rows × 8 channels × two pairs of k).
     /// </summary>
     public static void Panel(short* x, long lda, int* rowOffsets, int* colOffsets, int rows, int pairs, short* w, int* bias, float* scales, sbyte* y, long ldy, int nr, int zeroPoint, int lo, int hi)
     {
