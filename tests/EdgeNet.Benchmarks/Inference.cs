@@ -158,15 +158,14 @@ internal static class Inference
     /// </summary>
     private static void Settle()
     {
-        using var self = Process.GetCurrentProcess();
+        // Environment.CpuUsage is getrusage's (microseconds); Process.TotalProcessorTime counts 10 ms clock ticks on
+        // Linux, too coarse for a 5 ms sample.
         var clock = Stopwatch.StartNew();
         while (clock.ElapsedMilliseconds < 500)
         {
-            self.Refresh();
-            var before = self.TotalProcessorTime;
+            var before = Environment.CpuUsage.TotalTime;
             Thread.Sleep(5);
-            self.Refresh();
-            if ((self.TotalProcessorTime - before).TotalMilliseconds < 1)
+            if ((Environment.CpuUsage.TotalTime - before).TotalMilliseconds < 1)
             {
                 return;
             }

@@ -106,16 +106,9 @@ internal sealed class ConvTables
     public int[] KMap { get; }
 
     /// <summary>
-    /// Copies one image [H, W, C] into the padded buffer, <paramref name="pad"/> around it; int8 to
-    /// int16 widens on the way.
-    /// </summary>
-    public unsafe void Pad<TIn, TOut>(TIn* x, in Reference.Window g, TOut* padded, TOut pad)
-        where TIn : unmanaged
-        where TOut : unmanaged => Pad(x, g, padded, pad, 0, g.OutH * g.OutW);
-
-    /// <summary>
-    /// The padded rows that output pixels [pixel0, pixel0 + pixels) read (their windows' rows, the rest of the buffer
-    /// left as it was): each thread of a call split by rows pads only its own part of the image.
+    /// Copies the rows of one image [H, W, C] that output pixels [pixel0, pixel0 + pixels) read into the padded buffer,
+    /// <paramref name="pad"/> around them (int8 to int16 widens on the way); the rest of the buffer is left as it was,
+    /// so each thread of a call split by rows pads only its own part of the image.
     /// </summary>
     public unsafe void Pad<TIn, TOut>(TIn* x, in Reference.Window g, TOut* padded, TOut pad, int pixel0, int pixels)
         where TIn : unmanaged

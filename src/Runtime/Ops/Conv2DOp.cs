@@ -11,9 +11,9 @@ namespace EdgeNet.Runtime.Ops;
 
 /// <summary>
 /// Conv2D over NHWC, float or full int8. x: [B, H, W, C]  kernel: [KH, KW, C, F]  bias: [F]
-/// y: [B, OH, OW, F]. The SIMD float path is an implicit GEMM: one image at a time is copied into a
-/// padded buffer in scratch (per thread) and the packed GEMM reads each output pixel's window from
-/// it through offset tables (<see cref="ConvTables"/>), no im2col. int8 on x64 does the same over
+/// y: [B, OH, OW, F]. The SIMD float path is an implicit GEMM: the input rows a thread's output rows read
+/// (a whole image, or its part of one) are copied into a padded buffer in its scratch and the packed GEMM
+/// reads each output pixel's window from it through offset tables (<see cref="ConvTables"/>), no im2col. int8 on x64 does the same over
 /// the image widened to int16 (pairs of taps); on arm64 it im2cols into int8 (SDOT) or int16 rows.
 /// </summary>
 internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
