@@ -23,7 +23,7 @@ if [ "$passed" = 0 ] && [ "$failed" = 0 ]; then echo "test: dotnet test ran no M
 # NativeAOT x64 build runs) with the whole runtime suite, and the 128-bit ones with the golden kernel tests
 # (capping AVX2 also removes hardware FMA, which .NET then emulates in software: training there crawls). On a
 # host with AVX512-VNNI, the int8 panels the main run takes are the VNNI machine code: EDGENET_VNNI=0 runs the
-# golden and imported-model tests once more on the AVX-512 C# panels (skipped elsewhere: the main run took them).
+# golden, imported-model and one-row dense tests once more on the AVX-512 C# panels (elsewhere the main run took them).
 golden="--filter FullyQualifiedName~GoldenKernelTests|FullyQualifiedName~InstructionSetTests"
 levels=("avx2 DOTNET_EnableAVX512=0" "vector128 DOTNET_EnableAVX2=0")
 grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && levels=("avx512 EDGENET_VNNI=0" "${levels[@]}")

@@ -72,11 +72,11 @@ public sealed class GoldenKernelTests
         }, [7, 6, 3]);
         // 3×3 depthwise on maps MobileNetV2's early blocks have: 128 channels (whole 16-lane vectors), a 73×41 map at
         // stride 1 and at stride 2 (f32: both channels outer, three input rows overflow L1, and the map (1.5 MB) larger
-        // than one L2 band, so the rows go in bands: 49 + 24 output rows at stride 1, 24 + 13 at stride 2; four-column blocks, edge columns, rows in
-        // the padding), a 37×21 map at stride 1 (f32 rows outer) too large to be bordered, and stride 2 down, 1 across;
-        // f32 and int8 (float FMAs on exact integers: at stride 1 across over the ring of widened rows, at stride 2
-        // straight from the int8 rows). The trainer's CPU backend runs the same SIMD kernel, so the reference variant is
-        // what catches a wrong one.
+        // than one L2 band, so the rows go in bands: 49 + 24 output rows at stride 1, 24 + 13 at stride 2; four-column
+        // blocks, edge columns, rows in the padding), a 37×21 map at stride 1 (f32 rows outer) too large to be bordered,
+        // and stride 2 down, 1 across; f32 and int8 (float FMAs on exact integers: at stride 1 across over the ring of
+        // widened rows, at stride 2 straight from the int8 rows). The trainer's CPU backend runs the same SIMD kernel, so
+        // the reference variant is what catches a wrong one.
         yield return ("depthwise 3x3 wide maps s1, s2", () => DepthwiseStack3x3([73, 41, 128], "same"), [73, 41, 128]);
         // 3×3 depthwise on 40 channels (MobileNetV3's and MNASNet's counts are not all multiples of 16): two whole
         // 16-channel vectors and a last group of 8 whose other lanes read past the channels and are not stored — in the
@@ -105,7 +105,7 @@ public sealed class GoldenKernelTests
         // a 3×3 conv of 12 channels over 9×7 (63 rows: three blocks of 16 and 15 one by one, the taps through the offset
         // tables) and a 1×1 conv of 13 (row-major pairs), both stored masked.
         yield return ("3x3 conv 12 + 1x1 conv 13 channels", () => new Sequential([new Conv2D(12, [3, 3], padding: "same", activation: "relu"), new Conv2D(13, [1, 1]), new Flatten(), new Dense(3)]), [9, 7, 5]);
-        // The AVX-512 quarter panel (a last panel of at most 8 channels): 35 rows an image (two 16-row blocks and 3 more),
+        // The AVX-512 quarter panel (a last panel of at most 8 channels; C# or VNNI): 35 rows an image (two 16-row blocks and 3 more),
         // 5 pairs of k (the odd last pair against zero weights), 6 channels (masked stores).
         yield return ("1x1 conv, 6 channels over 10", () => new Sequential([new Conv2D(6, [1, 1], activation: "relu"), new Flatten(), new Dense(3)]), [5, 7, 10]);
         yield return ("mlp 127 -> 17 -> 5", () => new Sequential([new Flatten(), new Dense(17, activation: "relu"), new Dense(5)]), [127, 1, 1]);
