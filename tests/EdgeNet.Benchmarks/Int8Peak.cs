@@ -20,7 +20,8 @@ internal static class Int8Peak
     /// <summary>
     /// Single-thread int8 multiply-accumulates per second (G) in one continuous run of about <paramref name="seconds"/>:
     /// with AVX512-VNNI the int8 panel kernel itself on data that stays in cache (64 rows, K = 256, 32 channels: 48 KB
-    /// of activations and weights; its requantized stores included); otherwise independent pair chains. 0 where the pair kernels are not x64's.
+    /// of activations and weights; its requantized stores included); otherwise independent pair chains. 0 where the
+    /// pair kernels are not x64's.
     /// </summary>
     public static double GigaMacs(double seconds)
     {

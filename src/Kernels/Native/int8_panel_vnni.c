@@ -42,11 +42,30 @@ static inline __m128i codes(__m512i acc, __m512 scale, __m512 lo, __m512 hi, __m
 #define STORE(i) { int8_t* d = y + (int64_t)(r + i) * ldy; \
     _mm_storeu_si128((__m128i*)d, codes(s##i##0, sc0, lo, hi, zpv)); \
     _mm_mask_storeu_epi8(d + 16, tail, codes(s##i##1, sc1, lo, hi, zpv)); }
+#define R1(X) X(0)
 #define R8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 #define R16(X) R8(X) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 #define HACC(i) __m512i s##i = b0;
 #define HSTEP(i) s##i = _mm512_dpwssd_epi32(s##i, _mm512_set1_epi32(pair_at(x##i + o)), w0);
 #define HSTORE(i) _mm_mask_storeu_epi8(y + (int64_t)(r + i) * ldy, mask, codes(s##i, sc0, lo, hi, zpv));
+
+/*
+ * Rows r.. of a panel from their pairs to their stores: RN the rows (R8 or R16 for a block, R1 for one more row), ACCM,
+ * STEPM, STOREM the form's accumulators, multiply-adds and stores (the 32-channel form's ACC/STEP/STORE, the half
+ * form's HACC/HSTEP/HSTORE, which leaves w1 unread).
+ */
+#define PANEL_ROWS(RN, ACCM, STEPM, STOREM) \
+    RN(ROW) \
+    RN(ACCM) \
+    const int16_t* wp = w; \
+    for (int p = 0; p < pairs; p++, wp += 64) \
+    { \
+        int64_t o = colOff ? colOff[p] : 2 * (int64_t)p; \
+        __m512i w0 = _mm512_loadu_si512(wp), w1 = _mm512_loadu_si512(wp + 32); \
+        (void)w1; \
+        RN(STEPM) \
+    } \
+    RN(STOREM)
 
 /* 8 int32 a and 8 b as a[0], b[0], a[1], b[1], …, a[7], b[7] (Int8Gemm.Interleave8): each a[i] zero-extended to 64
  * bits, b[i] shifted into the high half (no index vector: a constant would be data). */
@@ -76,6 +95,24 @@ static inline void quarter_store(__m512i sa, __m512i sb, __m512 sc8, __m512 lo, 
 #define QACC(i) __m512i s##i = bq;
 #define QSTEP2(i) s##i = _mm512_dpwssd_epi32(s##i, _mm512_set1_epi64(pair2_at(x##i + o)), w01);
 #define QSTEP1(i) s##i = _mm512_dpwssd_epi32(s##i, _mm512_set1_epi32(pair_at(x##i + o)), w01);
+/* The quarter panel's sums s0.. of the rows RN names (R16 or R1): pairs two at a time, an odd last one against zeros. */
+#define QUARTER_SUMS(RN) \
+    RN(ROW) \
+    RN(QACC) \
+    const int16_t* wp = w; \
+    int p = 0; \
+    for (; p + 2 <= pairs; p += 2, wp += 128) \
+    { \
+        int64_t o = 2 * (int64_t)p; \
+        __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_loadu_si256((const __m256i*)(wp + 64))); \
+        RN(QSTEP2) \
+    } \
+    if (p < pairs) \
+    { \
+        int64_t o = 2 * (int64_t)p; \
+        __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_setzero_si256()); \
+        RN(QSTEP1) \
+    }
 
 /* Two adjacent pairs of a row as one int64 (the quarter panel's broadcast). */
 static inline int64_t pair2_at(const int16_t* p)
@@ -100,24 +137,7 @@ static inline void quarter_panel(const int16_t* x, int64_t lda, int rows, int pa
     int r = 0;
     for (; r + 16 <= rows; r += 16)
     {
-        R16(ROW)
-        R16(QACC)
-        const int16_t* wp = w;
-        int p = 0;
-        for (; p + 2 <= pairs; p += 2, wp += 128)
-        {
-            int64_t o = 2 * (int64_t)p;
-            __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_loadu_si256((const __m256i*)(wp + 64)));
-            R16(QSTEP2)
-        }
-
-        if (p < pairs)
-        {
-            int64_t o = 2 * (int64_t)p;
-            __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_setzero_si256());
-            R16(QSTEP1)
-        }
-
+        QUARTER_SUMS(R16)
         int8_t* d = y + (int64_t)r * ldy;
         quarter_store(s0, s1, sc8, lo, hi, zpv, d, ldy, nr, 1);
         quarter_store(s2, s3, sc8, lo, hi, zpv, d + 2 * ldy, ldy, nr, 1);
@@ -131,24 +151,7 @@ static inline void quarter_panel(const int16_t* x, int64_t lda, int rows, int pa
 
     for (; r < rows; r++)
     {
-        ROW(0)
-        QACC(0)
-        const int16_t* wp = w;
-        int p = 0;
-        for (; p + 2 <= pairs; p += 2, wp += 128)
-        {
-            int64_t o = 2 * (int64_t)p;
-            __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_loadu_si256((const __m256i*)(wp + 64)));
-            QSTEP2(0)
-        }
-
-        if (p < pairs)
-        {
-            int64_t o = 2 * (int64_t)p;
-            __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_setzero_si256());
-            QSTEP1(0)
-        }
-
+        QUARTER_SUMS(R1)
         quarter_store(s0, s0, sc8, lo, hi, zpv, y + (int64_t)r * ldy, ldy, nr, 0);
     }
 }
@@ -161,32 +164,12 @@ static inline void half_panel(const int16_t* x, int64_t lda, const int32_t* rowO
     int r = 0;
     for (; r + 16 <= rows; r += 16)
     {
-        R16(ROW)
-        R16(HACC)
-        const int16_t* wp = w;
-        for (int p = 0; p < pairs; p++, wp += 64)
-        {
-            int64_t o = colOff ? colOff[p] : 2 * (int64_t)p;
-            __m512i w0 = _mm512_loadu_si512(wp);
-            R16(HSTEP)
-        }
-
-        R16(HSTORE)
+        PANEL_ROWS(R16, HACC, HSTEP, HSTORE)
     }
 
     for (; r < rows; r++)
     {
-        ROW(0)
-        HACC(0)
-        const int16_t* wp = w;
-        for (int p = 0; p < pairs; p++, wp += 64)
-        {
-            int64_t o = colOff ? colOff[p] : 2 * (int64_t)p;
-            __m512i w0 = _mm512_loadu_si512(wp);
-            HSTEP(0)
-        }
-
-        HSTORE(0)
+        PANEL_ROWS(R1, HACC, HSTEP, HSTORE)
     }
 }
 
@@ -216,31 +199,11 @@ void edgenet_int8_panel_vnni(const int16_t* x, int64_t lda, const int32_t* rowOf
     int r = 0;
     for (; r + 8 <= rows; r += 8)
     {
-        R8(ROW)
-        R8(ACC)
-        const int16_t* wp = w;
-        for (int p = 0; p < pairs; p++, wp += 64)
-        {
-            int64_t o = colOff ? colOff[p] : 2 * (int64_t)p;
-            __m512i w0 = _mm512_loadu_si512(wp), w1 = _mm512_loadu_si512(wp + 32);
-            R8(STEP)
-        }
-
-        R8(STORE)
+        PANEL_ROWS(R8, ACC, STEP, STORE)
     }
 
     for (; r < rows; r++)
     {
-        ROW(0)
-        ACC(0)
-        const int16_t* wp = w;
-        for (int p = 0; p < pairs; p++, wp += 64)
-        {
-            int64_t o = colOff ? colOff[p] : 2 * (int64_t)p;
-            __m512i w0 = _mm512_loadu_si512(wp), w1 = _mm512_loadu_si512(wp + 32);
-            STEP(0)
-        }
-
-        STORE(0)
+        PANEL_ROWS(R1, ACC, STEP, STORE)
     }
 }
