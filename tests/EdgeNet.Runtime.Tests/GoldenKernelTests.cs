@@ -70,6 +70,8 @@ public sealed class GoldenKernelTests
             x = new Flatten().Apply(x);
             return new Model(input, new Dense(4).Apply(x));
         }, [7, 6, 3]);
+        // Convolutions feeding depthwise ones, as MobileNetV2's stem and expansions do (ConvsIntoDepthwise: depth-first by default for one pair).
+        yield return ("convolutions into depthwise, depth-first", ConvsIntoDepthwise, [75, 91, 3]);
         // 3×3 depthwise on maps MobileNetV2's early blocks have: 128 channels (whole 16-lane vectors), a 73×41 map at
         // stride 1 and at stride 2 (f32: both channels outer, three input rows overflow L1, and the map (1.5 MB) larger
         // than one L2 band, so the rows go in bands: 49 + 24 output rows at stride 1, 24 + 13 at stride 2; four-column
@@ -156,6 +158,13 @@ public sealed class GoldenKernelTests
         return path;
     }
 
+    /// <summary>
+    /// The interpreters each golden model runs on: reference, SIMD on one and two threads, and SIMD on one and two threads with
+    /// every convolution that feeds a depthwise one computed inside it a row at a time (depth-first).
+    /// </summary>
+    private static readonly (KernelVariant Variant, int Threads, bool DepthFirst)[] Variants =
+        [(KernelVariant.Reference, 1, false), (KernelVariant.Simd, 1, false), (KernelVariant.Simd, 2, false), (KernelVariant.Simd, 1, true), (KernelVariant.Simd, 2, true)];
+
     private static string Temp(string name) => Path.Combine(Path.GetTempPath(), $"golden-{name.Replace(' ', '_')}-{Guid.NewGuid():N}.enb");
 
     [TestMethod]
@@ -180,16 +189,16 @@ public sealed class GoldenKernelTests
                 try
                 {
                     ExportSequenceless(model, path, scheme, x, Batch, sample);
-                    foreach (var (variant, threads) in new[] { (KernelVariant.Reference, 1), (KernelVariant.Simd, 1), (KernelVariant.Simd, 2) })
+                    foreach (var (variant, threads, depthFirst) in Variants)
                     {
-                        using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant, Threads = threads, SplitEveryCall = true });
+                        using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant, Threads = threads, SplitEveryCall = true, DepthFirstEveryPair = depthFirst });
                         x.CopyTo(it.Input(Batch));
                         it.Invoke(Batch);
                         var y = it.Output(Batch).ToArray();
                         double tol = scheme == QuantizationScheme.F16 ? 2e-2 : 1e-4;
                         for (int i = 0; i < y.Length; i++)
                         {
-                            Assert.AreEqual(expected[i], y[i], tol * Math.Max(1, Math.Abs(expected[i])), $"{name} {scheme} {variant} [{i}]");
+                            Assert.AreEqual(expected[i], y[i], tol * Math.Max(1, Math.Abs(expected[i])), $"{name} {scheme} {variant} x{threads}{(depthFirst ? " depth-first" : "")} [{i}]");
                         }
 
                         // Batch 1 on two threads splits each image's rows (the batch above runs whole images per thread).
@@ -200,7 +209,7 @@ public sealed class GoldenKernelTests
                         for (int i = 0; i < y1.Length; i++)
                         {
                             double e = expected[y1.Length + i];
-                            Assert.AreEqual(e, y1[i], tol * Math.Max(1, Math.Abs(e)), $"{name} {scheme} {variant} x{threads} batch 1 [{i}]");
+                            Assert.AreEqual(e, y1[i], tol * Math.Max(1, Math.Abs(e)), $"{name} {scheme} {variant} x{threads}{(depthFirst ? " depth-first" : "")} batch 1 [{i}]");
                         }
                     }
                 }
@@ -264,18 +273,18 @@ public sealed class GoldenKernelTests
                     expected = new ReferenceInterpreter(r).Run(x, Batch);
                 }
 
-                foreach (var (variant, threads) in new[] { (KernelVariant.Reference, 1), (KernelVariant.Simd, 1), (KernelVariant.Simd, 2) })
+                foreach (var (variant, threads, depthFirst) in Variants)
                 {
-                    using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant, Threads = threads, SplitEveryCall = true });
+                    using var it = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, Variant = variant, Threads = threads, SplitEveryCall = true, DepthFirstEveryPair = depthFirst });
                     x.CopyTo(it.Input(Batch));
                     it.Invoke(Batch);
-                    CollectionAssert.AreEqual(expected, it.Output(Batch).ToArray(), $"{name} int8 {variant} x{threads}: outputs differ from the integer reference");
+                    CollectionAssert.AreEqual(expected, it.Output(Batch).ToArray(), $"{name} int8 {variant} x{threads}{(depthFirst ? " depth-first" : "")}: outputs differ from the integer reference");
 
                     // Batch 1 on two threads splits each image's rows; the second sample, so a row left unwritten keeps
                     // the first sample's values from the run above.
                     x.AsSpan(per, per).CopyTo(it.Input(1));
                     it.Invoke(1);
-                    CollectionAssert.AreEqual(expected.AsSpan(expected.Length / Batch, expected.Length / Batch).ToArray(), it.Output(1).ToArray(), $"{name} int8 {variant} x{threads} batch 1");
+                    CollectionAssert.AreEqual(expected.AsSpan(expected.Length / Batch, expected.Length / Batch).ToArray(), it.Output(1).ToArray(), $"{name} int8 {variant} x{threads}{(depthFirst ? " depth-first" : "")} batch 1");
                 }
             }
             finally
@@ -382,6 +391,25 @@ public sealed class GoldenKernelTests
     }
 
     /// <summary>
+    /// A 3×3 stride-2 stem into a depthwise convolution, a 160-channel expansion (ReLU6) into a stride-2 one, a 1×1 into a
+    /// 5×5: the expansion's map (38×46×160 f32, 1.12 MB, at least <see cref="Interp.DepthFirstBytes"/>) runs depth-first
+    /// by default, in bands of several rows; <c>DepthFirstEveryPair</c> runs all three pairs a row at a time.
+    /// </summary>
+    internal static Model ConvsIntoDepthwise()
+    {
+        var input = Trainer.Keras.Models.Input.Create([75, 91, 3]);
+        var x = new Conv2D(12, [3, 3], strides: [2, 2], padding: "same", activation: "relu").Apply(input);
+        x = new DepthwiseConv2D([3, 3], [1, 1], "same", activation: "relu").Apply(x);
+        x = new Conv2D(160, [1, 1]).Apply(x);
+        x = new ReLU(6f).Apply(x);
+        x = new DepthwiseConv2D([3, 3], [2, 2], "same").Apply(x);
+        x = new Conv2D(20, [1, 1], activation: "relu").Apply(x);
+        x = new DepthwiseConv2D([5, 5], [1, 1], "same").Apply(x);
+        x = new GlobalAveragePooling2D().Apply(x);
+        return new Model(input, new Dense(4).Apply(x));
+    }
+
+    /// <summary>
     /// Four 3×3 depthwise layers over an image of <paramref name="shape"/>: stride 1 'same' then a ReLU6, stride 2 'same',
     /// stride 1 with a fused ReLU and <paramref name="lastPadding"/>, stride 2 down and 1 across 'same' (the int8 ring
     /// takes two new rows per output row); flattened, so every output is compared (an edge tap lost in a pooling would
@@ -398,6 +426,6 @@ public sealed class GoldenKernelTests
         return new Model(input, new Flatten().Apply(x));
     }
 
-    private static void ExportSequenceless(Model model, string path, QuantizationScheme scheme, float[] x, int batch, int[] sample) =>
+    internal static void ExportSequenceless(Model model, string path, QuantizationScheme scheme, float[] x, int batch, int[] sample) =>
         ModelExporter.ExportSamples(model, path, new QuantizationOptions { Scheme = scheme }, [new NDArray(x, [batch, .. sample])], new Dictionary<string, EnbValue>());
 }

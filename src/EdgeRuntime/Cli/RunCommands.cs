@@ -240,7 +240,8 @@ internal static class RunCommands
         var loss = new Option<string>("--loss") { Description = "with --train: sce (sparse cross-entropy), mse or huber; default huber for a DQN Q-network, else sce" };
         var layers = new Option<string>("--layers") { Description = "with --train: all, last:K or layer names", DefaultValueFactory = _ => "all" };
         var subBatch = new Option<int?>("--sub-batch") { Description = "inference: run larger batches in pieces of this many samples, each thread its own (default: the largest whose arena fits 1 MiB)" };
-        var cmd = new Command("bench", "Latency percentiles, throughput, arena and peak memory, and allocations per Invoke (or per training step with --train).") { model, batches, seconds, variant, threads, profile, train, loss, layers, subBatch };
+        var noDepthFirst = new Option<bool>("--no-depth-first") { Description = "inference: write every convolution's whole map before the depthwise convolution reads it (default: large ones are computed band by band inside it)" };
+        var cmd = new Command("bench", "Latency percentiles, throughput, arena and peak memory, and allocations per Invoke (or per training step with --train).") { model, batches, seconds, variant, threads, profile, train, loss, layers, subBatch, noDepthFirst };
         cmd.SetAction(p => EdgenetCli.Guard(e, () =>
         {
             foreach (string batchText in p.GetValue(batches)!.Split(','))
@@ -257,7 +258,7 @@ internal static class RunCommands
                     continue;
                 }
 
-                using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, b) with { SubBatch = p.GetValue(subBatch) });
+                using var it = Interp.Load(p.GetValue(model)!, Options(p, variant, threads, b) with { SubBatch = p.GetValue(subBatch), DepthFirst = !p.GetValue(noDepthFirst) });
                 var rng = new Random(1);
                 var input = it.Input(b);
                 for (int i = 0; i < input.Length; i++)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgeNet.Formats.Enb;
+using EdgeNet.Runtime.Ops;
 using EdgeNet.Runtime.Threading;
 
 namespace EdgeNet.Runtime;
@@ -58,6 +59,11 @@ public sealed unsafe partial class Interpreter
     {
         for (int i = 0; i < _kernels.Length; i++)
         {
+            if (_kernels[i].ComputedBy is not null)
+            {
+                continue;   // the next operator computes this one's output band by band
+            }
+
             long t0 = ticks is null ? 0 : Stopwatch.GetTimestamp();
             _kernels[i].Eval(arena, arena + _scratchOffsets[i], batch, pool);
             if (ticks is not null)
@@ -113,7 +119,15 @@ public sealed unsafe partial class Interpreter
         observe(_input.Index, new ReadOnlySpan<float>((float*)(_arena + _input.Offset), _input.Elements(batch)));
         for (int i = 0; i < _kernels.Length; i++)
         {
-            _kernels[i].Eval(_arena, _arena + _scratchOffsets[i], batch, _pool);
+            if (_kernels[i] is DepthwiseConv2DOp { Producer: not null } depthFirst)
+            {
+                depthFirst.EvalAlone(_arena, _arena + _scratchOffsets[i], batch, _pool);   // its producer ran whole, to be observed
+            }
+            else
+            {
+                _kernels[i].Eval(_arena, _arena + _scratchOffsets[i], batch, _pool);
+            }
+
             var v = Values[g.Operators[i].Outputs[0]];
             if (v.Info.Type == ElementType.F32)
             {

@@ -52,7 +52,8 @@ public sealed unsafe partial class Interpreter
 
     /// <summary>
     /// Every root buffer alive from the operator that writes it to the last that reads any of its aliases (the input
-    /// from the start, the output to the end), every scratch during its operator, placed by the greedy planner at
+    /// from the start, the output to the end; a depth-first producer reads during its consumer), every scratch during
+    /// its operator, placed by the greedy planner at
     /// <paramref name="batch"/>.
     /// </summary>
     private ArenaPlan PlanArena(int batch)
@@ -64,10 +65,11 @@ public sealed unsafe partial class Interpreter
         for (int i = 0; i < _kernels.Length; i++)
         {
             var op = g.Operators[i];
+            int reads = _kernels[i].ComputedBy is null ? i : i + 1;   // an operator computed depth-first reads its inputs during the next one
             foreach (var r in op.ValueInputs())
             {
                 int root = Values[r.Index].Root;
-                last[root] = Math.Max(last.GetValueOrDefault(root, i), i);
+                last[root] = Math.Max(last.GetValueOrDefault(root, reads), reads);
             }
 
             int outRoot = Values[op.Outputs[0]].Root;

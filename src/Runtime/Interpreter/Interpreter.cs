@@ -88,6 +88,7 @@ public sealed unsafe partial class Interpreter : IDisposable
             }
         }
 
+        PlanDepthFirst(g, options);
         bool reentrant = Array.TrueForAll(_kernels, k => k.Reentrant);
         SubBatch = ChooseSubBatch(options, reentrant);
         var plan = PlanArena(SubBatch);

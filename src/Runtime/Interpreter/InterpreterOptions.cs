@@ -30,6 +30,19 @@ public sealed record InterpreterOptions
     internal bool SplitEveryCall { get; init; }
 
     /// <summary>
+    /// Let a depthwise convolution compute the convolution before it band by band where that one's output map is
+    /// large (at least <see cref="Interpreter.DepthFirstBytes"/> per sample): the band's rows are still in cache when
+    /// they are read. The same numbers either way; on by default (SIMD kernels only).
+    /// </summary>
+    public bool DepthFirst { get; init; } = true;
+
+    /// <summary>
+    /// Tests: run every pair that can go depth-first so, however small its map, in bands of one output row (each band
+    /// moves the rows it shares with the last and produces new ones: what a large map's bands do), see <see cref="DepthFirst"/>.
+    /// </summary>
+    internal bool DepthFirstEveryPair { get; init; }
+
+    /// <summary>
     /// The most samples the arena is planned for: a larger batch runs in sub-batches of this size, each thread taking
     /// whole ones on its own arena (one per thread) and the whole batch's input and output staged beside them. Null (the
     /// default) takes the largest whose arena fits <see cref="Interpreter.SubBatchArenaBytes"/>, at least 1; set it to

@@ -16,7 +16,7 @@ namespace EdgeNet.Runtime.Ops;
 /// reads each output pixel's window from it through offset tables (<see cref="ConvTables"/>), no im2col. int8 on x64 does the same over
 /// the image widened to int16 (pairs of taps); on arm64 it im2cols into int8 (SDOT) or int16 rows.
 /// </summary>
-internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
+internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork, IBandProducer
 {
     private readonly Window _g;
     private readonly int _f;
@@ -142,7 +142,6 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
         byte* arena = frame.Arena, mine = frame.Scratch + (chunk * PerThreadScratch);
         int batch = frame.Batch;
         int allRows = _g.OutH * _g.OutW;
-        int inImage = _g.InH * _g.InW * _g.InC;
         int parts = batch >= chunks ? 1 : (chunks + batch - 1) / batch;
         for (int item = chunk; item < batch * parts; item += chunks)
         {
@@ -153,23 +152,36 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork
                 continue;
             }
 
-            if (_int8)
-            {
-                RunInt8(Q(arena, Inputs[0]) + ((long)n * inImage), mine, Q(arena, Output) + ((((long)n * allRows) + rowStart) * _f), rowStart, rows);
-            }
-            else
-            {
-                float* padded = (float*)mine;
-                _tables!.Pad(F(arena, Inputs[0]) + ((long)n * inImage), _g, padded, 0f, rowStart, rows);
-                fixed (float* w = _fl!.Packed, b = _fl.PaddedBias)
-                fixed (int* rowOff = _tables.Rows, colOff = _tables.Cols)
-                {
-                    var a = new TableRows<float>(padded, rowOff + rowStart, colOff);
-                    PackedGemm.Run(a, rows, _g.Patch, w, b, _f, GemmActivation(_act), F(arena, Output) + ((((long)n * allRows) + rowStart) * _f), _f, 0, PackedGemm.Panels(_f));
-                }
-            }
+            Pixels(arena, n, rowStart, rows, arena + Output.Offset + ((((long)n * allRows) + rowStart) * _f * Output.ElementSize), mine);
         }
     }
+
+    /// <summary>Output pixels [rowStart, rowStart + rows) of image n (row-major over OH·OW) into y ([rows, F]).</summary>
+    private void Pixels(byte* arena, int n, int rowStart, int rows, byte* y, byte* mine)
+    {
+        long inImage = (long)_g.InH * _g.InW * _g.InC;
+        if (_int8)
+        {
+            RunInt8(Q(arena, Inputs[0]) + (n * inImage), mine, (sbyte*)y, rowStart, rows);
+            return;
+        }
+
+        float* padded = (float*)mine;
+        _tables!.Pad(F(arena, Inputs[0]) + (n * inImage), _g, padded, 0f, rowStart, rows);
+        fixed (float* w = _fl!.Packed, b = _fl.PaddedBias)
+        fixed (int* rowOff = _tables.Rows, colOff = _tables.Cols)
+        {
+            var a = new TableRows<float>(padded, rowOff + rowStart, colOff);
+            PackedGemm.Run(a, rows, _g.Patch, w, b, _f, GemmActivation(_act), (float*)y, _f, 0, PackedGemm.Panels(_f));
+        }
+    }
+
+    public bool ProducesBands => Simd && !ActivationAfterGemm(_act);
+
+    public long BandScratchBytes(int rows) => PerThreadScratch;
+
+    public void ProduceRows(byte* arena, int n, int oh0, int oh1, byte* dst, byte* scratch) =>
+        Pixels(arena, n, oh0 * _g.OutW, (oh1 - oh0) * _g.OutW, dst, scratch);
 
     /// <summary>
     /// Output rows [rowStart, rowStart + rows) of one int8 image, a tile of <see cref="AccTileRows"/> at a time: the

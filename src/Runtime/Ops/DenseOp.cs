@@ -14,7 +14,7 @@ namespace EdgeNet.Runtime.Ops;
 /// no padding: MobileNet's expansions and projections) is the same product over the image's pixels as rows, so
 /// it runs here straight from the activation (no padded copy, no row tables).
 /// </summary>
-internal sealed unsafe class DenseOp : OpKernel, IParallelWork
+internal sealed unsafe class DenseOp : OpKernel, IParallelWork, IBandProducer
 {
     private readonly int _k;
     private readonly int _n;
@@ -120,6 +120,9 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
     /// <summary>Whether one row (batch 1) runs <see cref="Int8Gemm.Gemv"/> over the int8 weights as stored.</summary>
     internal bool OneRowKernel => _int8 && Simd && _q!.Gemv;
 
+    /// <summary>One int8 row's partial sums [n padded to whole panels] int32 (<see cref="Int8Gemm.Gemv"/>), else 0.</summary>
+    private long GemvBytes => _q!.Gemv ? (long)Int8Gemm.Panels(_n) * Int8Gemm.Lanes * sizeof(int) : 0;
+
     public override long ScratchBytes(int maxBatch)
     {
         int rows = Inputs[0].Elements(maxBatch) / _k;
@@ -130,8 +133,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
 
         // Row blocks: one block's worth per thread. Panel split (fewer rows, a smaller batch too): all rows at once. One row
         // (Gemv): the partial sums [n padded to whole panels] int32.
-        long gemv = _q!.Gemv ? (long)Int8Gemm.Panels(_n) * Int8Gemm.Lanes * sizeof(int) : 0;
-        return Math.Max(gemv, ByRows(rows) ? Math.Max(ThreadScratch(BlockRows) * Pool.Threads, ThreadScratch((4 * BlockRows) - 1)) : ThreadScratch(rows));
+        return Math.Max(GemvBytes, ByRows(rows) ? Math.Max(ThreadScratch(BlockRows) * Pool.Threads, ThreadScratch((4 * BlockRows) - 1)) : ThreadScratch(rows));
     }
 
     public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
@@ -196,13 +198,35 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
     /// <summary>One int8 row reads the int8 weights directly (half the bytes of the packed int16 pairs; the int8 x needs no widening).</summary>
     private bool OneRowGemv(int rows) => rows == 1 && _int8 && _q!.Gemv;
 
-    /// <summary>
-    /// Output rows [r0, r1) of panels [p0, p1). int8: the rows widened into <paramref name="scratch"/>'s second part
-    /// (unless <paramref name="prepared"/>), accumulated into its first, requantized. x: [rows, k]  y: [rows, n].
-    /// </summary>
-    private void Rows(byte* arena, int r0, int r1, int p0, int p1, byte* scratch, bool prepared)
+    /// <summary>Output rows [r0, r1) of panels [p0, p1) of the operator's own input and output (<see cref="Rows(byte*, byte*, int, int, int, byte*, bool)"/>).</summary>
+    private void Rows(byte* arena, int r0, int r1, int p0, int p1, byte* scratch, bool prepared) =>
+        Rows(arena + Inputs[0].Offset + ((long)r0 * _k * Inputs[0].ElementSize), arena + Output.Offset + ((long)r0 * _n * Output.ElementSize), r1 - r0, p0, p1, scratch, prepared);
+
+    public bool ProducesBands => Simd && !ActivationAfterGemm(_act) && Op.Opcode == Opcode.Conv2D;
+
+    public long BandScratchBytes(int rows) => !_int8 ? 0
+        : Math.Max(ThreadScratch(Math.Min(rows, BlockRows)), GemvBytes);
+
+    /// <summary>A pointwise convolution's rows [oh0, oh1) of image n: its pixels, a block of <see cref="BlockRows"/> at a time, all panels.</summary>
+    public void ProduceRows(byte* arena, int n, int oh0, int oh1, byte* dst, byte* scratch)
     {
-        int rows = r1 - r0;
+        int w = Output.SampleDim(1), h = Output.SampleDim(0);
+        long r0 = (((long)n * h) + oh0) * w, r1 = (((long)n * h) + oh1) * w;
+        byte* x = arena + Inputs[0].Offset + (r0 * _k * Inputs[0].ElementSize);
+        int all = _int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n), block = BlockRows;
+        for (long r = r0; r < r1; r += block)
+        {
+            int rows = (int)Math.Min(block, r1 - r);
+            Rows(x + ((r - r0) * _k * Inputs[0].ElementSize), dst + ((r - r0) * _n * Output.ElementSize), rows, 0, all, scratch, prepared: false);
+        }
+    }
+
+    /// <summary>
+    /// Rows of panels [p0, p1): x [rows, k] → y [rows, n]. int8: the rows widened into <paramref name="scratch"/>'s second
+    /// part (unless <paramref name="prepared"/>), accumulated into its first, requantized.
+    /// </summary>
+    private void Rows(byte* xp, byte* yp, int rows, int p0, int p1, byte* scratch, bool prepared)
+    {
         if (_int8)
         {
             if (OneRowGemv(rows))
@@ -211,7 +235,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
                 fixed (int* fb = _q.FoldedBias)
                 {
                     // scratch: the partial sums [whole panels of n] int32, each thread its own panels of it.
-                    Int8Gemm.Gemv(Q(arena, Inputs[0]) + ((long)r0 * _k), _k, w, fb, (int*)scratch, _q.Table!, _zy, _lo, _hi, Q(arena, Output) + ((long)r0 * _n), p0, p1);
+                    Int8Gemm.Gemv((sbyte*)xp, _k, w, fb, (int*)scratch, _q.Table!, _zy, _lo, _hi, (sbyte*)yp, p0, p1);
                 }
 
                 return;
@@ -221,13 +245,13 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
             byte* x = scratch + AccBytes(rows);
             if (!prepared)
             {
-                Int8Gemm.PrepareRows(Q(arena, Inputs[0]) + ((long)r0 * _k), rows, _k, x);
+                Int8Gemm.PrepareRows((sbyte*)xp, rows, _k, x);
             }
 
             fixed (short* w = _q!.Packed)
             fixed (int* b0 = _q.FoldedBias)
             {
-                Int8Gemm.RunRequantized(x, Int8Gemm.RowLength(_k), rows, _k, w, b0, acc, _q.Table!, _zy, _lo, _hi, Q(arena, Output) + ((long)r0 * _n), p0, p1);
+                Int8Gemm.RunRequantized(x, Int8Gemm.RowLength(_k), rows, _k, w, b0, acc, _q.Table!, _zy, _lo, _hi, (sbyte*)yp, p0, p1);
             }
 
             return;
@@ -235,7 +259,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork
 
         fixed (float* w = _fl!.Packed, b = _fl.PaddedBias)
         {
-            PackedGemm.Run(F(arena, Inputs[0]) + ((long)r0 * _k), _k, rows, _k, w, b, _n, GemmActivation(_act), F(arena, Output) + ((long)r0 * _n), _n, p0, p1);
+            PackedGemm.Run((float*)xp, _k, rows, _k, w, b, _n, GemmActivation(_act), (float*)yp, _n, p0, p1);
         }
     }
 }

@@ -18,7 +18,7 @@ namespace EdgeNet.Runtime.Ops;
 /// point), so every window runs the check-free loop (3×3 and 5×5). The AVX-512 int8 rows over a ring (3×3 at stride 1
 /// across, 5×5 at stride 1 or 2) need no copy: they widen each input row into a ring that carries the padding itself.
 /// </summary>
-internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
+internal sealed unsafe partial class DepthwiseConv2DOp : OpKernel, IParallelWork
 {
     private readonly Window _g;
     private readonly int _m, _f, _act;
@@ -120,7 +120,10 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
 
     private long PerThreadScratch => AccBytes + _paddedBytes;
 
-    public override long ScratchBytes(int maxBatch) => PerThreadScratch * Pool.Threads;
+    /// <summary>One thread's scratch: its accumulators or bordered image, then, depth-first, its band and the producer's scratch.</summary>
+    private long ThreadScratch => PerThreadScratch + BandThreadBytes;
+
+    public override long ScratchBytes(int maxBatch) => ThreadScratch * Pool.Threads;
 
     /// <summary>
     /// The window over a bordered copy of one image when a 3×3 (or, in f32, 5×5), multiplier-1 SIMD convolution pads a map whose smaller output
@@ -180,11 +183,15 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
             return;
         }
 
-        pool.For(this, new Frame(arena, scratch, batch), pool.WorthSplitting((long)batch * _g.OutH * _g.OutW * _f * _g.KH * _g.KW));
+        pool.For(this, new Frame(arena, scratch, batch), pool.WorthSplitting(Macs(batch)));
     }
 
+    private long Macs(int batch) => (long)batch * _g.OutH * _g.OutW * _f * _g.KH * _g.KW;
+
     /// <summary>Whole images when the batch covers the threads (or the multiplier is not 1), else each image's output rows split between them.</summary>
-    public void Run(in Frame frame, int chunk, int chunks)
+    public void Run(in Frame frame, int chunk, int chunks) => Run(frame, chunk, chunks, depthFirst: _producer is not null);
+
+    private void Run(in Frame frame, int chunk, int chunks, bool depthFirst)
     {
         byte* arena = frame.Arena;
         int batch = frame.Batch;
@@ -198,46 +205,44 @@ internal sealed unsafe class DepthwiseConv2DOp : OpKernel, IParallelWork
                 continue;
             }
 
-            byte* mine = frame.Scratch + (chunk * PerThreadScratch);
-            bool bordered = _padded.InH > 0 && parts == 1;
-            if (_int8)
+            byte* mine = frame.Scratch + (chunk * ThreadScratch);
+            byte* y = arena + Output.Offset;
+            long outImage = (long)_g.OutH * _g.OutW * _f * Output.ElementSize;
+            if (depthFirst)
             {
-                sbyte* x = Q(arena, Inputs[0]), y = Q(arena, Output);
-                int first = n;
-                var g = _g;
-                if (bordered)
-                {
-                    // One bordered image in this thread's scratch, as image 0; the output stays image n.
-                    Border((byte*)x, n, mine + AccBytes, 1, (sbyte)_zx);
-                    x = (sbyte*)(mine + AccBytes);
-                    y += (long)n * _g.OutH * _g.OutW * _f;
-                    (first, g) = (0, _padded);
-                }
-
-                fixed (int* w = _w32, b = _bias, fb = _foldedBias)
-                fixed (float* wf = _wf)
-                {
-                    SimdDw.Int8(x, first, first + 1, oh0, oh1, g, _zx, w, wf, b, fb, _table!, _m, _zy, _lo, _hi, (int*)mine, y);
-                }
+                Bands(arena, n, oh0, oh1, y + (n * outImage), mine);
+            }
+            else if (_padded.InH > 0 && parts == 1)
+            {
+                // One bordered image in this thread's scratch, as image 0 (int8: bordered by the zero point); the output stays image n.
+                int elem = Inputs[0].ElementSize;
+                Border(arena + Inputs[0].Offset, n, mine + AccBytes, elem, elem == 1 ? (sbyte)_zx : (sbyte)0);
+                Rows(mine + AccBytes, 0, _padded, oh0, oh1, y + (n * outImage), mine);
             }
             else
             {
-                float* x = F(arena, Inputs[0]), y = F(arena, Output);
-                int first = n;
-                var g = _g;
-                if (bordered)
-                {
-                    Border((byte*)x, n, mine, 4, 0);
-                    x = (float*)mine;
-                    y += (long)n * _g.OutH * _g.OutW * _f;
-                    (first, g) = (0, _padded);
-                }
-
-                fixed (float* w = _w, b = _b)
-                {
-                    SimdDw.Forward(x, first, first + 1, oh0, oh1, g, w, b, _m, _act, y);
-                }
+                Rows(arena + Inputs[0].Offset, n, _g, oh0, oh1, y, mine);
             }
+        }
+    }
+
+    /// <summary>Output rows [oh0, oh1) of image <paramref name="n"/>: x [B, H, W, C] over window g → y [B, OH, OW, C·M]; mine: the thread's scratch.</summary>
+    private void Rows(byte* x, int n, in Window g, int oh0, int oh1, byte* y, byte* mine)
+    {
+        if (_int8)
+        {
+            fixed (int* w = _w32, b = _bias, fb = _foldedBias)
+            fixed (float* wf = _wf)
+            {
+                SimdDw.Int8((sbyte*)x, n, n + 1, oh0, oh1, g, _zx, w, wf, b, fb, _table!, _m, _zy, _lo, _hi, (int*)mine, (sbyte*)y);
+            }
+
+            return;
+        }
+
+        fixed (float* w = _w, b = _b)
+        {
+            SimdDw.Forward((float*)x, n, n + 1, oh0, oh1, g, w, b, _m, _act, (float*)y);
         }
     }
 }

@@ -68,6 +68,9 @@ internal abstract unsafe class OpKernel
     /// <summary>The float weights of a Dense or Conv2D, which <see cref="Interpreter.UpdateWeight"/> can replace; null for others.</summary>
     internal virtual FloatLayer? Floats => null;
 
+    /// <summary>The operator that computes this one's output band by band as it needs it (depth-first); the interpreter then skips this one's Eval.</summary>
+    internal OpKernel? ComputedBy { get; set; }
+
     /// <summary>True when the output may share the input's buffer (reshape).</summary>
     public virtual bool AliasesInput => false;
 

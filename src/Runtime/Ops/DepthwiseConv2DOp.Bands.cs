@@ -1,0 +1,98 @@
+using EdgeNet.Runtime.Threading;
+
+namespace EdgeNet.Runtime.Ops;
+
+/// <summary>
+/// Depth-first: the operator before this one (a Conv2D, <see cref="IBandProducer"/>) computes its output a band of rows
+/// at a time into this thread's scratch, just before the rows of this convolution that read them, instead of writing
+/// its whole map first. MobileNetV2 224² f32: block_1_expand writes 112×112×96 (4.8 MB), which overflows a 2 MB L2 on
+/// its way to block_1_depthwise; in bands of ~256 KB both run from L2. The rows two bands share (the kernel's height
+/// less its stride) move to the band's start rather than being computed twice.
+/// </summary>
+internal sealed unsafe partial class DepthwiseConv2DOp
+{
+    /// <summary>About the bytes of the producer's rows a band holds: a few rows of a large map, well inside L2 beside the weights and the output rows.</summary>
+    internal const long BandBytes = 256 * 1024;
+
+    private IBandProducer? _producer;
+    private int _bandOutRows;     // output rows per band
+    private long _bandBytes;      // one band [(bandOutRows − 1)·SH + KH rows, W, C], rounded to 64 bytes
+    private long _producerBytes;  // the producer's scratch for one band, rounded to 64 bytes
+    private Alone? _alone;
+
+    /// <summary>True when this operator can compute its producer: SIMD kernels, multiplier 1 (bands read the image in place: no bordered copy).</summary>
+    internal bool CanComputeProducer => Simd && _m == 1;
+
+    /// <summary>The operator whose output this one computes band by band, or null.</summary>
+    internal IBandProducer? Producer => _producer;
+
+    private long BandThreadBytes => _producer is null ? 0 : _bandBytes + _producerBytes;
+
+    /// <summary>
+    /// Computes <paramref name="producer"/>'s output (this operator's input) band by band from now on, bands of about
+    /// <paramref name="bandBytes"/> (at least one output row's input rows); call before the arena is planned.
+    /// </summary>
+    internal void Fuse(IBandProducer producer, long bandBytes)
+    {
+        if (!CanComputeProducer || !producer.ProducesBands)
+        {
+            throw Fail("cannot compute its producer depth-first (needs SIMD kernels and depth multiplier 1)");
+        }
+
+        long rowBytes = RowBytes;
+        int inRows = (int)Math.Clamp(bandBytes / rowBytes, _g.KH, Math.Max(_g.KH, _g.InH));
+        _bandOutRows = Math.Clamp(((inRows - _g.KH) / _g.SH) + 1, 1, _g.OutH);
+        int held = Math.Min(_g.InH, ((_bandOutRows - 1) * _g.SH) + _g.KH);
+        _bandBytes = ((held * rowBytes) + 63) / 64 * 64;
+        _producerBytes = (producer.BandScratchBytes(held * _g.InW) + 63) / 64 * 64;
+        _producer = producer;
+        _alone = new Alone(this);
+    }
+
+    /// <summary>One input row [W, C] in bytes.</summary>
+    private long RowBytes => (long)_g.InW * _g.InC * Inputs[0].ElementSize;
+
+    /// <summary>
+    /// Output rows [oh0, oh1) of image n into y (image n's [OH, OW, C]), a band at a time: the input rows the band reads
+    /// that are not yet held are produced into the band buffer behind the held ones (those still needed moved to its
+    /// start first), and the depthwise rows read them there, through a pointer placed where the image's row 0 would be.
+    /// </summary>
+    private void Bands(byte* arena, int n, int oh0, int oh1, byte* y, byte* mine)
+    {
+        byte* band = mine + PerThreadScratch, producerScratch = band + _bandBytes;
+        long rowBytes = RowBytes;
+        int h0 = 0, h1 = 0;     // input rows [h0, h1) are held at band[0 ..]
+        for (int o0 = oh0; o0 < oh1; o0 += _bandOutRows)
+        {
+            int o1 = Math.Min(oh1, o0 + _bandOutRows);
+            int a = Math.Clamp((o0 * _g.SH) - _g.PadTop, 0, _g.InH), b = Math.Clamp(((o1 - 1) * _g.SH) - _g.PadTop + _g.KH, 0, _g.InH);
+            if (a >= h1)
+            {
+                (h0, h1) = (a, a);
+            }
+            else if (a > h0)
+            {
+                Buffer.MemoryCopy(band + ((a - h0) * rowBytes), band, _bandBytes, (h1 - a) * rowBytes);
+                h0 = a;
+            }
+
+            if (b > h1)
+            {
+                _producer!.ProduceRows(arena, n, h1, b, band + ((h1 - h0) * rowBytes), producerScratch);
+                h1 = b;
+            }
+
+            // x: the band as image 0 with its row h0 at band[0] (rows outside [h0, h1) are never read).
+            Rows(band - (h0 * rowBytes), 0, _g, o0, o1, y, mine);
+        }
+    }
+
+    /// <summary>Runs this operator alone on its input as planned in the arena (the producer ran itself): an observed invocation sees every value.</summary>
+    internal void EvalAlone(byte* arena, byte* scratch, int batch, WorkerPool pool) =>
+        pool.For(_alone ?? (IParallelWork)this, new Frame(arena, scratch, batch), pool.WorthSplitting(Macs(batch)));
+
+    private sealed class Alone(DepthwiseConv2DOp op) : IParallelWork
+    {
+        public void Run(in Frame frame, int chunk, int chunks) => op.Run(frame, chunk, chunks, depthFirst: false);
+    }
+}

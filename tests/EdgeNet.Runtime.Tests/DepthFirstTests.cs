@@ -1,0 +1,85 @@
+using EdgeNet.Formats.Enb;
+using EdgeNet.Trainer.Export;
+using EdgeNet.Trainer.Keras;
+using Interp = EdgeNet.Runtime.Interpreter;
+
+namespace EdgeNet.Runtime.Tests;
+
+/// <summary>
+/// Depth-first pairs (a convolution computed band by band inside the depthwise convolution that reads it): which pairs
+/// the interpreter takes, that they change no number, and that an observed invocation (int8 calibration) still sees
+/// every value. The golden tests hold the numbers of every pair, a row at a time, to the trainer and the integer reference.
+/// </summary>
+[TestClass]
+[DoNotParallelize] // seeds the process-wide Keras RNG
+public sealed class DepthFirstTests
+{
+    [TestMethod]
+    public void Large_maps_go_depth_first_with_the_same_outputs_and_observations()
+    {
+        KerasBackend.SetRandomSeed(5);
+        var model = GoldenKernelTests.ConvsIntoDepthwise();
+        int[] sample = [75, 91, 3];
+        const int Batch = 2;
+        var r = new Random(7);
+        var x = Enumerable.Range(0, Batch * 75 * 91 * 3).Select(_ => (float)r.NextDouble()).ToArray();
+        foreach (var scheme in new[] { QuantizationScheme.F32, QuantizationScheme.Int8 })
+        {
+            string path = Path.Combine(Path.GetTempPath(), $"depth-first-{scheme}-{Guid.NewGuid():N}.enb");
+            try
+            {
+                GoldenKernelTests.ExportSequenceless(model, path, scheme, x, Batch, sample);
+                using var whole = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, DepthFirst = false });
+                using var banded = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch });
+                using var rows = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, DepthFirstEveryPair = true });
+
+                // By default only the 160-channel expansion (38×46×160 f32, 1.12 MB a sample; 280 KB in int8) goes depth-first.
+                Assert.IsEmpty(Producers(whole), $"{scheme}: DepthFirst = false");
+                var large = Producers(banded);
+                Assert.HasCount(scheme == QuantizationScheme.F32 ? 1 : 0, large, $"{scheme}: pairs taken by default");
+                foreach (var v in large)
+                {
+                    Assert.AreEqual(38L * 46 * 160 * 4, v.Bytes(1), $"{scheme}: the expansion's map");
+                    Assert.IsGreaterThanOrEqualTo(Interp.DepthFirstBytes, v.Bytes(1));
+                }
+
+                Assert.HasCount(3, Producers(rows), $"{scheme}: every pair on request");
+
+                var expected = Observe(whole, x, Batch, out var y);
+                foreach (var (it, what) in new[] { (banded, "banded"), (rows, "row by row") })
+                {
+                    var seen = Observe(it, x, Batch, out var yi);
+                    CollectionAssert.AreEqual(y, yi, $"{scheme} {what}: outputs");
+                    CollectionAssert.AreEquivalent(expected.Keys, seen.Keys, $"{scheme} {what}: observed values");
+                    foreach (var (index, values) in expected)
+                    {
+                        CollectionAssert.AreEqual(values, seen[index], $"{scheme} {what}: observed value {index}");
+                    }
+                }
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    /// <summary>The outputs of the operators computed depth-first (their intermediate maps).</summary>
+    private static ValueSlot[] Producers(Interp it)
+    {
+        var g = it.Blob.Graph!;
+        return Enumerable.Range(0, it.Kernels.Count).Where(i => it.Kernels[i].ComputedBy is not null).Select(i => it.Values[g.Operators[i].Outputs[0]]).ToArray();
+    }
+
+    /// <summary>Every f32 value an observed invocation sees (by value index), and the output of a plain one.</summary>
+    private static Dictionary<int, float[]> Observe(Interp it, float[] x, int batch, out float[] y)
+    {
+        var seen = new Dictionary<int, float[]>();
+        x.CopyTo(it.Input(batch));
+        it.InvokeObserving(batch, (index, values) => seen[index] = values.ToArray());
+        x.CopyTo(it.Input(batch));
+        it.Invoke(batch);
+        y = it.Output(batch).ToArray();
+        return seen;
+    }
+}
