@@ -17,6 +17,7 @@ internal static unsafe partial class PackedGemm
         // (16 accumulators), then the remaining rows one by one. c: [m, nr] at stride ldc.
         var b0v = Vector512.Load(bias);
         var b1v = Vector512.Load(bias + 16);
+        float* pf = b + ((long)k * 32), pfEnd = pf + ((long)k * 32);   // the next panel, prefetched into L2
         int r = 0;
         for (; r + 8 <= m; r += 8)
         {
@@ -36,6 +37,11 @@ internal static unsafe partial class PackedGemm
                 x = Vector512.Create(a5[o]); c50 = Vector512.FusedMultiplyAdd(x, w0, c50); c51 = Vector512.FusedMultiplyAdd(x, w1, c51);
                 x = Vector512.Create(a6[o]); c60 = Vector512.FusedMultiplyAdd(x, w0, c60); c61 = Vector512.FusedMultiplyAdd(x, w1, c61);
                 x = Vector512.Create(a7[o]); c70 = Vector512.FusedMultiplyAdd(x, w0, c70); c71 = Vector512.FusedMultiplyAdd(x, w1, c71);
+                if (pf < pfEnd)
+                {
+                    System.Runtime.Intrinsics.X86.Sse.Prefetch1(pf);
+                    pf += 16;
+                }
             }
 
             if (act == 1)
@@ -578,6 +584,10 @@ internal static unsafe partial class PackedGemm
                 c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 16), c1);
                 c2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bq), c2);
                 c3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bq + 16), c3);
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(bp + 1024);
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(bp + 1040);
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(bq + 1024);
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(bq + 1040);
             }
 
             if (act == 1)
