@@ -33,13 +33,13 @@ public sealed class DepthFirstTests
                 using var banded = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch });
                 using var rows = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, DepthFirstEveryPair = true });
 
-                // By default only the 160-channel expansion (38×46×160 f32, 1.12 MB a sample; 280 KB in int8) goes depth-first.
+                // By default only the 240-channel expansion (38×46×240 f32, 1.68 MB a sample; 420 KB in int8) goes depth-first.
                 Assert.IsEmpty(Producers(whole), $"{scheme}: DepthFirst = false");
                 var large = Producers(banded);
                 Assert.HasCount(scheme == QuantizationScheme.F32 ? 1 : 0, large, $"{scheme}: pairs taken by default");
                 foreach (var v in large)
                 {
-                    Assert.AreEqual(38L * 46 * 160 * 4, v.Bytes(1), $"{scheme}: the expansion's map");
+                    Assert.AreEqual(38L * 46 * 240 * 4, v.Bytes(1), $"{scheme}: the expansion's map");
                     Assert.IsGreaterThanOrEqualTo(Interp.DepthFirstBytes, v.Bytes(1));
                 }
 

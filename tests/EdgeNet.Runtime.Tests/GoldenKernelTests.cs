@@ -391,8 +391,8 @@ public sealed class GoldenKernelTests
     }
 
     /// <summary>
-    /// A 3×3 stride-2 stem into a depthwise convolution, a 160-channel expansion (ReLU6) into a stride-2 one, a 1×1 into a
-    /// 5×5: the expansion's map (38×46×160 f32, 1.12 MB, at least <see cref="Interp.DepthFirstBytes"/>) runs depth-first
+    /// A 3×3 stride-2 stem into a depthwise convolution, a 240-channel expansion (ReLU6) into a stride-2 one, a 1×1 into a
+    /// 5×5: the expansion's map (38×46×240 f32, 1.68 MB, at least <see cref="Interp.DepthFirstBytes"/>) runs depth-first
     /// by default, in bands of several rows; <c>DepthFirstEveryPair</c> runs all three pairs a row at a time.
     /// </summary>
     internal static Model ConvsIntoDepthwise()
@@ -400,7 +400,7 @@ public sealed class GoldenKernelTests
         var input = Trainer.Keras.Models.Input.Create([75, 91, 3]);
         var x = new Conv2D(12, [3, 3], strides: [2, 2], padding: "same", activation: "relu").Apply(input);
         x = new DepthwiseConv2D([3, 3], [1, 1], "same", activation: "relu").Apply(x);
-        x = new Conv2D(160, [1, 1]).Apply(x);
+        x = new Conv2D(240, [1, 1]).Apply(x);
         x = new ReLU(6f).Apply(x);
         x = new DepthwiseConv2D([3, 3], [2, 2], "same").Apply(x);
         x = new Conv2D(20, [1, 1], activation: "relu").Apply(x);
