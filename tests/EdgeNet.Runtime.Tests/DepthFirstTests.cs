@@ -33,17 +33,17 @@ public sealed class DepthFirstTests
                 using var banded = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch });
                 using var rows = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, DepthFirstEveryPair = true });
 
-                // By default only the 240-channel expansion (38×46×240 f32, 1.68 MB a sample; 420 KB in int8) goes depth-first.
-                Assert.IsEmpty(Producers(whole), $"{scheme}: DepthFirst = false");
-                var large = Producers(banded);
-                Assert.HasCount(scheme == QuantizationScheme.F32 ? 1 : 0, large, $"{scheme}: pairs taken by default");
-                foreach (var v in large)
-                {
-                    Assert.AreEqual(38L * 46 * 240 * 4, v.Bytes(1), $"{scheme}: the expansion's map");
-                    Assert.IsGreaterThanOrEqualTo(Interp.DepthFirstBytes, v.Bytes(1));
-                }
-
-                Assert.HasCount(3, Producers(rows), $"{scheme}: every pair on request");
+                // Operators 0 conv 3×3, 1 depthwise, 2 expansion (240), 3 depthwise s2, 4 conv 1×1 (20), 5 depthwise 5×5, …
+                // (int8: one later, after the quantize). By default only the expansion's map (38×46×240 f32, 1.68 MB a
+                // sample; 420 KB in int8) is large enough: the expansion runs inside depthwise 3, which feeds conv 4 its
+                // rows. Every pair on request: 0 inside 1, which feeds 2; then 4 inside 5 (2 is taken as 1's consumer).
+                int q = scheme == QuantizationScheme.Int8 ? 1 : 0;
+                Assert.IsEmpty(Fused(whole), $"{scheme}: DepthFirst = false");
+                CollectionAssert.AreEqual(scheme == QuantizationScheme.F32 ? new[] { 2, 4 } : Array.Empty<int>(), Fused(banded), $"{scheme}: taken by default");
+                CollectionAssert.AreEqual(new[] { 0 + q, 2 + q, 4 + q }, Fused(rows), $"{scheme}: every pair on request");
+                var expansion = banded.Values[banded.Blob.Graph!.Operators[2 + q].Outputs[0]];
+                Assert.AreEqual(38L * 46 * 240 * (scheme == QuantizationScheme.F32 ? 4 : 1), expansion.Bytes(1), $"{scheme}: the expansion's map");
+                Assert.AreEqual(scheme == QuantizationScheme.F32, expansion.Bytes(1) >= Interp.DepthFirstBytes, $"{scheme}: the expansion's map against the threshold");
 
                 var expected = Observe(whole, x, Batch, out var y);
                 foreach (var (it, what) in new[] { (banded, "banded"), (rows, "row by row") })
@@ -64,12 +64,8 @@ public sealed class DepthFirstTests
         }
     }
 
-    /// <summary>The outputs of the operators computed depth-first (their intermediate maps).</summary>
-    private static ValueSlot[] Producers(Interp it)
-    {
-        var g = it.Blob.Graph!;
-        return Enumerable.Range(0, it.Kernels.Count).Where(i => it.Kernels[i].ComputedBy is not null).Select(i => it.Values[g.Operators[i].Outputs[0]]).ToArray();
-    }
+    /// <summary>The operators another computes band by band (a depthwise convolution's producer and consumer), in order.</summary>
+    private static int[] Fused(Interp it) => Enumerable.Range(0, it.Kernels.Count).Where(i => it.Kernels[i].ComputedBy is not null).ToArray();
 
     /// <summary>Every f32 value an observed invocation sees (by value index), and the output of a plain one.</summary>
     private static Dictionary<int, float[]> Observe(Interp it, float[] x, int batch, out float[] y)

@@ -14,7 +14,11 @@ public sealed partial class Interpreter
     /// </summary>
     public const long DepthFirstBytes = 3L << 19;
 
-    /// <summary>Pairs operator i (an <see cref="IBandProducer"/>) with i + 1 (a depthwise convolution) where i's output has no other reader and is not the graph's output.</summary>
+    /// <summary>
+    /// Pairs operator i (an <see cref="IBandProducer"/>) with i + 1 (a depthwise convolution) where i's output has no other
+    /// reader and is not the graph's output, and hands i + 1's output to i + 2 band by band where that is a pointwise
+    /// convolution under the same conditions (MobileNetV2's expansion, depthwise and projection run as one).
+    /// </summary>
     private void PlanDepthFirst(GraphDef g, InterpreterOptions options)
     {
         if (!options.DepthFirst || options.Variant != KernelVariant.Simd)
@@ -34,19 +38,27 @@ public sealed partial class Interpreter
 
         for (int i = 0; i + 1 < _kernels.Length; i++)
         {
-            if (_kernels[i] is not IBandProducer { ProducesBands: true } producer || _kernels[i + 1] is not DepthwiseConv2DOp { CanComputeProducer: true } depthwise)
+            if (_kernels[i].ComputedBy is not null || _kernels[i] is not IBandProducer { ProducesBands: true } producer
+                || _kernels[i + 1] is not DepthwiseConv2DOp { CanComputeProducer: true } depthwise)
             {
                 continue;
             }
 
             var mid = Values[g.Operators[i].Outputs[0]];
-            bool only = g.Operators[i + 1].ValueInputs()[0].Index == mid.Index && mid.Root == mid.Index && readers.GetValueOrDefault(mid.Index) == 1
-                && mid.Root != _output.Root;
-            if (only && (options.DepthFirstEveryPair || mid.Bytes(1) >= DepthFirstBytes))
+            if (OnlyReader(g, readers, mid, i + 1) && (options.DepthFirstEveryPair || mid.Bytes(1) >= DepthFirstBytes))
             {
                 depthwise.Fuse(producer, options.DepthFirstEveryPair ? 1 : DepthwiseConv2DOp.BandBytes);
                 _kernels[i].ComputedBy = depthwise;
+                if (i + 2 < _kernels.Length && _kernels[i + 2] is DenseOp { ConsumesBands: true } consumer && OnlyReader(g, readers, Values[g.Operators[i + 1].Outputs[0]], i + 2))
+                {
+                    depthwise.FuseConsumer(consumer);
+                    _kernels[i + 2].ComputedBy = depthwise;
+                }
             }
         }
     }
+
+    /// <summary>True when operator <paramref name="op"/>'s first input is <paramref name="v"/>, nothing else reads it and it is not the output.</summary>
+    private bool OnlyReader(GraphDef g, Dictionary<int, int> readers, ValueSlot v, int op) =>
+        g.Operators[op].ValueInputs()[0].Index == v.Index && v.Root == v.Index && readers.GetValueOrDefault(v.Index) == 1 && v.Root != _output.Root;
 }

@@ -65,15 +65,15 @@ public sealed unsafe partial class Interpreter
         for (int i = 0; i < _kernels.Length; i++)
         {
             var op = g.Operators[i];
-            int reads = _kernels[i].ComputedBy is null ? i : i + 1;   // an operator computed depth-first reads its inputs during the next one
+            int at = _kernels[i].ComputedBy?.Index ?? i;   // an operator computed depth-first reads and writes during the one that computes it
             foreach (var r in op.ValueInputs())
             {
                 int root = Values[r.Index].Root;
-                last[root] = Math.Max(last.GetValueOrDefault(root, reads), reads);
+                last[root] = Math.Max(last.GetValueOrDefault(root, at), at);
             }
 
             int outRoot = Values[op.Outputs[0]].Root;
-            first.TryAdd(outRoot, i);
+            first[outRoot] = Math.Min(first.GetValueOrDefault(outRoot, at), at);
             last[outRoot] = Math.Max(last.GetValueOrDefault(outRoot, i), i);
         }
 

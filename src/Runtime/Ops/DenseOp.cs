@@ -207,17 +207,33 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork, IBandProducer
     public long BandScratchBytes(int rows) => !_int8 ? 0
         : Math.Max(ThreadScratch(Math.Min(rows, BlockRows)), GemvBytes);
 
-    /// <summary>A pointwise convolution's rows [oh0, oh1) of image n: its pixels, a block of <see cref="BlockRows"/> at a time, all panels.</summary>
+    /// <summary>A pointwise convolution's rows [oh0, oh1) of image n into dst ([oh1 − oh0, W, n]), from its input in the arena.</summary>
     public void ProduceRows(byte* arena, int n, int oh0, int oh1, byte* dst, byte* scratch)
     {
-        int w = Output.SampleDim(1), h = Output.SampleDim(0);
-        long r0 = (((long)n * h) + oh0) * w, r1 = (((long)n * h) + oh1) * w;
-        byte* x = arena + Inputs[0].Offset + (r0 * _k * Inputs[0].ElementSize);
+        long r0 = PixelRow(n, oh0);
+        Pixels(arena + Inputs[0].Offset + (r0 * _k * Inputs[0].ElementSize), dst, PixelRow(n, oh1) - r0, scratch);
+    }
+
+    /// <summary>True where this pointwise convolution can take its input a band at a time from the depthwise convolution before it.</summary>
+    public bool ConsumesBands => ProducesBands;
+
+    /// <summary>A pointwise convolution's rows [oh0, oh1) of image n from src ([oh1 − oh0, W, k], a band of its input) into its output in the arena.</summary>
+    public void ConsumeRows(byte* arena, int n, int oh0, int oh1, byte* src, byte* scratch)
+    {
+        long r0 = PixelRow(n, oh0);
+        Pixels(src, arena + Output.Offset + (r0 * _n * Output.ElementSize), PixelRow(n, oh1) - r0, scratch);
+    }
+
+    /// <summary>The first pixel (row of the product) of output row <paramref name="oh"/> of image <paramref name="n"/>.</summary>
+    private long PixelRow(int n, int oh) => (((long)n * Output.SampleDim(0)) + oh) * Output.SampleDim(1);
+
+    /// <summary>Pixels x [rows, k] → y [rows, n], a block of <see cref="BlockRows"/> at a time, all panels.</summary>
+    private void Pixels(byte* x, byte* y, long rows, byte* scratch)
+    {
         int all = _int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n), block = BlockRows;
-        for (long r = r0; r < r1; r += block)
+        for (long r = 0; r < rows; r += block)
         {
-            int rows = (int)Math.Min(block, r1 - r);
-            Rows(x + ((r - r0) * _k * Inputs[0].ElementSize), dst + ((r - r0) * _n * Output.ElementSize), rows, 0, all, scratch, prepared: false);
+            Rows(x + (r * _k * Inputs[0].ElementSize), y + (r * _n * Output.ElementSize), (int)Math.Min(block, rows - r), 0, all, scratch, prepared: false);
         }
     }
 

@@ -15,6 +15,9 @@ internal sealed unsafe partial class DepthwiseConv2DOp
     internal const long BandBytes = 256 * 1024;
 
     private IBandProducer? _producer;
+    private DenseOp? _consumer;   // the pointwise convolution after, fed a band at a time, or null
+    private long _outBandBytes;   // one band of this operator's output [bandOutRows, OW, C], rounded to 64 bytes (with a consumer)
+    private long _consumerBytes;  // the consumer's scratch for one band, rounded to 64 bytes
     private int _bandOutRows;     // output rows per band
     private long _bandBytes;      // one band [(bandOutRows − 1)·SH + KH rows, W, C], rounded to 64 bytes
     private long _producerBytes;  // the producer's scratch for one band, rounded to 64 bytes
@@ -26,7 +29,7 @@ internal sealed unsafe partial class DepthwiseConv2DOp
     /// <summary>The operator whose output this one computes band by band, or null.</summary>
     internal IBandProducer? Producer => _producer;
 
-    private long BandThreadBytes => _producer is null ? 0 : _bandBytes + _producerBytes;
+    private long BandThreadBytes => _producer is null ? 0 : _bandBytes + _producerBytes + _outBandBytes + _consumerBytes;
 
     /// <summary>
     /// Computes <paramref name="producer"/>'s output (this operator's input) band by band from now on, bands of about
@@ -49,6 +52,26 @@ internal sealed unsafe partial class DepthwiseConv2DOp
         _alone = new Alone(this);
     }
 
+    /// <summary>
+    /// Hands each band of this operator's output straight to <paramref name="consumer"/> (the pointwise convolution that is
+    /// its only reader: MobileNetV2's projection) instead of writing the whole map; after <see cref="Fuse"/>.
+    /// </summary>
+    internal void FuseConsumer(DenseOp consumer)
+    {
+        if (_producer is null || !consumer.ConsumesBands)
+        {
+            throw Fail("feeds a consumer band by band only when it computes its producer too, and only a pointwise convolution on SIMD kernels");
+        }
+
+        long rows = (long)_bandOutRows * _g.OutW;
+        _outBandBytes = ((rows * _f * Output.ElementSize) + 63) / 64 * 64;
+        _consumerBytes = (consumer.BandScratchBytes((int)rows) + 63) / 64 * 64;
+        _consumer = consumer;
+    }
+
+    /// <summary>The pointwise convolution fed band by band, or null.</summary>
+    internal DenseOp? Consumer => _consumer;
+
     /// <summary>One input row [W, C] in bytes.</summary>
     private long RowBytes => (long)_g.InW * _g.InC * Inputs[0].ElementSize;
 
@@ -56,10 +79,12 @@ internal sealed unsafe partial class DepthwiseConv2DOp
     /// Output rows [oh0, oh1) of image n into y (image n's [OH, OW, C]), a band at a time: the input rows the band reads
     /// that are not yet held are produced into the band buffer behind the held ones (those still needed moved to its
     /// start first), and the depthwise rows read them there, through a pointer placed where the image's row 0 would be.
+    /// With a consumer the band's output rows go to a second buffer and the consumer turns them into its own rows.
     /// </summary>
     private void Bands(byte* arena, int n, int oh0, int oh1, byte* y, byte* mine)
     {
-        byte* band = mine + PerThreadScratch, producerScratch = band + _bandBytes;
+        byte* band = mine + PerThreadScratch, producerScratch = band + _bandBytes, outBand = producerScratch + _producerBytes, consumerScratch = outBand + _outBandBytes;
+        long outRowBytes = (long)_g.OutW * _f * Output.ElementSize;
         long rowBytes = RowBytes;
         int h0 = 0, h1 = 0;     // input rows [h0, h1) are held at band[0 ..]
         for (int o0 = oh0; o0 < oh1; o0 += _bandOutRows)
@@ -82,8 +107,10 @@ internal sealed unsafe partial class DepthwiseConv2DOp
                 h1 = b;
             }
 
-            // x: the band as image 0 with its row h0 at band[0] (rows outside [h0, h1) are never read).
-            Rows(band - (h0 * rowBytes), 0, _g, o0, o1, y, mine);
+            // x: the band as image 0 with its row h0 at band[0] (rows outside [h0, h1) are never read); y, with a
+            // consumer: the output band as image 0 with its row o0 at outBand[0].
+            Rows(band - (h0 * rowBytes), 0, _g, o0, o1, _consumer is null ? y : outBand - (o0 * outRowBytes), mine);
+            _consumer?.ConsumeRows(arena, n, o0, o1, outBand, consumerScratch);
         }
     }
 
