@@ -29,9 +29,9 @@ public sealed class DepthFirstTests
             try
             {
                 GoldenKernelTests.ExportSequenceless(model, path, scheme, x, Batch, sample);
-                using var whole = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, DepthFirst = false });
-                using var banded = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch });
-                using var rows = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, DepthFirstEveryPair = true });
+                using var whole = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, SubBatch = Batch, DepthFirst = false });
+                using var banded = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, SubBatch = Batch });
+                using var rows = Interp.Load(path, new InterpreterOptions { MaxBatch = Batch, SubBatch = Batch, DepthFirstEveryPair = true });
 
                 // Operators 0 conv 3×3, 1 depthwise, 2 expansion (240), 3 depthwise s2, 4 conv 1×1 (20), 5 depthwise 5×5, …
                 // (int8: one later, after the quantize). By default only the expansion's map (38×46×240 f32, 1.68 MB a
@@ -44,6 +44,13 @@ public sealed class DepthFirstTests
                 var expansion = banded.Values[banded.Blob.Graph!.Operators[2 + q].Outputs[0]];
                 Assert.AreEqual(38L * 46 * 240 * (scheme == QuantizationScheme.F32 ? 4 : 1), expansion.Bytes(1), $"{scheme}: the expansion's map");
                 Assert.AreEqual(scheme == QuantizationScheme.F32, expansion.Bytes(1) >= Interp.DepthFirstBytes, $"{scheme}: the expansion's map against the threshold");
+
+                // The maps a chain never writes whole have no place in the arena: the expansion's and the depthwise's
+                // outputs (1.68 + 0.42 MB f32 a sample) cost more than the bands and the producer's longer-lived input.
+                if (scheme == QuantizationScheme.F32)
+                {
+                    Assert.IsLessThan(whole.ArenaBytes - expansion.Bytes(Batch), banded.ArenaBytes, $"arena {banded.ArenaBytes} B depth-first, {whole.ArenaBytes} B whole");
+                }
 
                 var expected = Observe(whole, x, Batch, out var y);
                 foreach (var (it, what) in new[] { (banded, "banded"), (rows, "row by row") })
@@ -67,12 +74,15 @@ public sealed class DepthFirstTests
     /// <summary>The operators another computes band by band (a depthwise convolution's producer and consumer), in order.</summary>
     private static int[] Fused(Interp it) => Enumerable.Range(0, it.Kernels.Count).Where(i => it.Kernels[i].ComputedBy is not null).ToArray();
 
-    /// <summary>Every f32 value an observed invocation sees (by value index), and the output of a plain one.</summary>
+    /// <summary>
+    /// Every f32 value an observed invocation sees (by value index; the sub-batches' pieces in order: the smaller arena of
+    /// depth-first chains can run a batch whole where the other runs it in pieces), and the output of a plain one.
+    /// </summary>
     private static Dictionary<int, float[]> Observe(Interp it, float[] x, int batch, out float[] y)
     {
         var seen = new Dictionary<int, float[]>();
         x.CopyTo(it.Input(batch));
-        it.InvokeObserving(batch, (index, values) => seen[index] = values.ToArray());
+        it.InvokeObserving(batch, (index, values) => seen[index] = [.. seen.GetValueOrDefault(index, []), .. values]);
         x.CopyTo(it.Input(batch));
         it.Invoke(batch);
         y = it.Output(batch).ToArray();

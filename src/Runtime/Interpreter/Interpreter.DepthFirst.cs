@@ -1,10 +1,11 @@
+using System.Runtime.InteropServices;
 using EdgeNet.Formats.Enb;
 using EdgeNet.Runtime.Ops;
 
 namespace EdgeNet.Runtime;
 
 /// <summary>Depth-first pairs: a convolution whose large output only a depthwise convolution reads runs inside it, band by band.</summary>
-public sealed partial class Interpreter
+public sealed unsafe partial class Interpreter
 {
     /// <summary>
     /// The output bytes per sample from which a convolution runs depth-first inside the depthwise convolution that reads
@@ -49,11 +50,53 @@ public sealed partial class Interpreter
             {
                 depthwise.Fuse(producer, options.DepthFirstEveryPair ? 1 : DepthwiseConv2DOp.BandBytes);
                 _kernels[i].ComputedBy = depthwise;
-                if (i + 2 < _kernels.Length && _kernels[i + 2] is DenseOp { ConsumesBands: true } consumer && OnlyReader(g, readers, Values[g.Operators[i + 1].Outputs[0]], i + 2))
+                _bandedMaps.Add(mid.Root);
+                var own = Values[g.Operators[i + 1].Outputs[0]];
+                if (i + 2 < _kernels.Length && _kernels[i + 2] is DenseOp { ConsumesBands: true } consumer && OnlyReader(g, readers, own, i + 2))
                 {
                     depthwise.FuseConsumer(consumer);
                     _kernels[i + 2].ComputedBy = depthwise;
+                    _bandedMaps.Add(own.Root);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The maps depth-first chains never write whole (a producer's output, a depthwise convolution's output that its
+    /// consumer takes band by band): no place in the arena; an observed invocation computes them into buffers of its own.
+    /// </summary>
+    private readonly HashSet<int> _bandedMaps = [];
+
+    /// <summary>
+    /// An observed invocation's depth-first chain (producer, depthwise operator <paramref name="i"/>, consumer) over whole
+    /// maps in buffers of its own, each f32 value handed to <paramref name="observe"/> as the unbanded operators would.
+    /// </summary>
+    private void ObserveDepthFirst(DepthwiseConv2DOp depthwise, int i, int batch, Action<int, ReadOnlySpan<float>> observe)
+    {
+        var g = _blob.Graph!;
+        var mid = Values[g.Operators[i - 1].Outputs[0]];
+        var own = Values[g.Operators[i].Outputs[0]];
+        // 64 readable bytes past each map, as the arena keeps (vector kernels read whole vectors of a last channel group).
+        byte* midMap = (byte*)NativeMemory.AlignedAlloc((nuint)(mid.Bytes(batch) + 64), 64);
+        byte* ownMap = depthwise.Consumer is null ? _arena + own.Offset : (byte*)NativeMemory.AlignedAlloc((nuint)(own.Bytes(batch) + 64), 64);
+        try
+        {
+            depthwise.EvalWhole(_arena, _arena + _scratchOffsets[i], batch, midMap, ownMap);
+            foreach (var (v, map) in new[] { (mid, (nint)midMap), (own, (nint)ownMap) })
+            {
+                if (v.Info.Type == ElementType.F32)
+                {
+                    observe(v.Index, new ReadOnlySpan<float>((float*)map, v.Elements(batch)));
+                }
+            }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(midMap);
+            if (depthwise.Consumer is not null)
+            {
+                NativeMemory.AlignedFree(ownMap);
             }
         }
     }

@@ -121,11 +121,17 @@ public sealed unsafe partial class Interpreter
         {
             if (_kernels[i] is DepthwiseConv2DOp { Producer: not null } depthFirst)
             {
-                depthFirst.EvalAlone(_arena, _arena + _scratchOffsets[i], batch, _pool);   // its producer ran whole, to be observed
+                ObserveDepthFirst(depthFirst, i, batch, observe);   // computes and observes the producer's output, its own and the consumer's
+                continue;
             }
-            else
+
+            if (_kernels[i].ComputedBy is null)
             {
                 _kernels[i].Eval(_arena, _arena + _scratchOffsets[i], batch, _pool);
+            }
+            else if (_bandedMaps.Contains(Values[g.Operators[i].Outputs[0]].Root))
+            {
+                continue;   // a producer: observed with its depthwise convolution
             }
 
             var v = Values[g.Operators[i].Outputs[0]];

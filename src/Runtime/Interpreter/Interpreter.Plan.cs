@@ -83,6 +83,11 @@ public sealed unsafe partial class Interpreter
         var bufferOf = new Dictionary<int, int>();
         foreach (var (root, f) in first)
         {
+            if (_bandedMaps.Contains(root))
+            {
+                continue;   // never written whole (depth-first)
+            }
+
             long bytes = ValueSlot.LargestOfRoot(Values, root, batch, inBytes: true);
             bufferOf[root] = planner.Add(bytes, f, last.GetValueOrDefault(root, f));
         }

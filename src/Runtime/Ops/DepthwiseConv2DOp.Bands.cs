@@ -1,5 +1,3 @@
-using EdgeNet.Runtime.Threading;
-
 namespace EdgeNet.Runtime.Ops;
 
 /// <summary>
@@ -21,7 +19,6 @@ internal sealed unsafe partial class DepthwiseConv2DOp
     private int _bandOutRows;     // output rows per band
     private long _bandBytes;      // one band [(bandOutRows − 1)·SH + KH rows, W, C], rounded to 64 bytes
     private long _producerBytes;  // the producer's scratch for one band, rounded to 64 bytes
-    private Alone? _alone;
 
     /// <summary>True when this operator can compute its producer: SIMD kernels, multiplier 1 (bands read the image in place: no bordered copy).</summary>
     internal bool CanComputeProducer => Simd && _m == 1;
@@ -47,9 +44,8 @@ internal sealed unsafe partial class DepthwiseConv2DOp
         _bandOutRows = Math.Clamp(((inRows - _g.KH) / _g.SH) + 1, 1, _g.OutH);
         int held = Math.Min(_g.InH, ((_bandOutRows - 1) * _g.SH) + _g.KH);
         _bandBytes = ((held * rowBytes) + 63) / 64 * 64;
-        _producerBytes = (producer.BandScratchBytes(held * _g.InW) + 63) / 64 * 64;
+        _producerBytes = (producer.BandScratchBytes(_g.InH * _g.InW) + 63) / 64 * 64;   // enough for a whole image too (EvalWhole)
         _producer = producer;
-        _alone = new Alone(this);
     }
 
     /// <summary>
@@ -65,7 +61,7 @@ internal sealed unsafe partial class DepthwiseConv2DOp
 
         long rows = (long)_bandOutRows * _g.OutW;
         _outBandBytes = ((rows * _f * Output.ElementSize) + 63) / 64 * 64;
-        _consumerBytes = (consumer.BandScratchBytes((int)rows) + 63) / 64 * 64;
+        _consumerBytes = (consumer.BandScratchBytes(_g.OutH * _g.OutW) + 63) / 64 * 64;
         _consumer = consumer;
     }
 
@@ -114,12 +110,21 @@ internal sealed unsafe partial class DepthwiseConv2DOp
         }
     }
 
-    /// <summary>Runs this operator alone on its input as planned in the arena (the producer ran itself): an observed invocation sees every value.</summary>
-    internal void EvalAlone(byte* arena, byte* scratch, int batch, WorkerPool pool) =>
-        pool.For(_alone ?? (IParallelWork)this, new Frame(arena, scratch, batch), pool.WorthSplitting(Macs(batch)));
-
-    private sealed class Alone(DepthwiseConv2DOp op) : IParallelWork
+    /// <summary>
+    /// The producer, this operator and the consumer over whole images, on one thread, through whole maps the caller
+    /// provides (depth-first, neither map has a place in the arena): <paramref name="mid"/> [batch, H, W, C] for the
+    /// producer's output, <paramref name="own"/> [batch, OH, OW, C·M] for this operator's (the arena's output when there is
+    /// no consumer). An observed invocation (int8 calibration) sees every value this way; scratch: this operator's.
+    /// </summary>
+    internal void EvalWhole(byte* arena, byte* scratch, int batch, byte* mid, byte* own)
     {
-        public void Run(in Frame frame, int chunk, int chunks) => op.Run(frame, chunk, chunks, depthFirst: false);
+        byte* producerScratch = scratch + PerThreadScratch + _bandBytes, consumerScratch = producerScratch + _producerBytes + _outBandBytes;
+        long inImage = _g.InH * RowBytes, outImage = (long)_g.OutH * _g.OutW * _f * Output.ElementSize;
+        for (int n = 0; n < batch; n++)
+        {
+            _producer!.ProduceRows(arena, n, 0, _g.InH, mid + (n * inImage), producerScratch);
+            Rows(mid + (n * inImage), 0, _g, 0, _g.OutH, own + (n * outImage), scratch);
+            _consumer?.ConsumeRows(arena, n, 0, _g.OutH, own + (n * outImage), consumerScratch);
+        }
     }
 }

@@ -189,9 +189,7 @@ internal sealed unsafe partial class DepthwiseConv2DOp : OpKernel, IParallelWork
     private long Macs(int batch) => (long)batch * _g.OutH * _g.OutW * _f * _g.KH * _g.KW;
 
     /// <summary>Whole images when the batch covers the threads (or the multiplier is not 1), else each image's output rows split between them.</summary>
-    public void Run(in Frame frame, int chunk, int chunks) => Run(frame, chunk, chunks, depthFirst: _producer is not null);
-
-    private void Run(in Frame frame, int chunk, int chunks, bool depthFirst)
+    public void Run(in Frame frame, int chunk, int chunks)
     {
         byte* arena = frame.Arena;
         int batch = frame.Batch;
@@ -208,7 +206,7 @@ internal sealed unsafe partial class DepthwiseConv2DOp : OpKernel, IParallelWork
             byte* mine = frame.Scratch + (chunk * ThreadScratch);
             byte* y = arena + Output.Offset;
             long outImage = (long)_g.OutH * _g.OutW * _f * Output.ElementSize;
-            if (depthFirst)
+            if (_producer is not null)
             {
                 Bands(arena, n, oh0, oh1, y + (n * outImage), mine);
             }
