@@ -106,6 +106,16 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork, IBandProducer
     /// <summary>Rows per block: an input block of about <see cref="BlockInputBytes"/>, whole micro-kernel row blocks.</summary>
     private int BlockRows => Math.Clamp(BlockInputBytes / (Math.Max(_k, 1) * (_int8 ? 2 : 4)) / BlockRowsMultiple, 1, 16) * BlockRowsMultiple;
 
+    /// <summary>
+    /// Below row blocks, the rows split evenly between the threads (each its share of the pixels, every panel) where the
+    /// layer's activations outweigh its weights (MobileNetV2's 14×14 expansions and projections on two threads): a thread
+    /// then reads the rows the operator before wrote on its own core (the depthwise convolutions split by rows too), where
+    /// splitting the panels made each read half of every row from the other core's cache. Where the weights weigh more
+    /// (the 7×7 layers, a classifier) each thread streaming half of them stays the better split.
+    /// </summary>
+    private bool EvenRows(int rows, int chunks) =>
+        chunks > 1 && rows >= 16 * chunks && (long)rows * (_k + _n) * (_int8 ? 1 : 4) >= (long)_k * _n * (_int8 ? 2 : 4);
+
     /// <summary>Row blocks when there are enough for two each on two threads; the panel split below that.</summary>
     private bool ByRows(int rows) => rows >= 4 * BlockRows;
 
@@ -133,7 +143,8 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork, IBandProducer
 
         // Row blocks: one block's worth per thread. Panel split (fewer rows, a smaller batch too): all rows at once. One row
         // (Gemv): the partial sums [n padded to whole panels] int32.
-        return Math.Max(GemvBytes, ByRows(rows) ? Math.Max(ThreadScratch(BlockRows) * Pool.Threads, ThreadScratch((4 * BlockRows) - 1)) : ThreadScratch(rows));
+        return Math.Max(GemvBytes, ByRows(rows) ? Math.Max(ThreadScratch(BlockRows) * Pool.Threads, ThreadScratch((4 * BlockRows) - 1))
+            : Math.Max(ThreadScratch(rows), EvenRows(rows, Pool.Threads) ? ThreadScratch(Math.Min(BlockRows, rows)) * Pool.Threads : 0));
     }
 
     public override void Eval(byte* arena, byte* scratch, int batch, WorkerPool pool)
@@ -159,12 +170,12 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork, IBandProducer
             return;
         }
 
-        if (_int8 && !ByRows(rows) && !OneRowGemv(rows))
+        bool parallel = pool.WorthSplitting((long)rows * _k * _n) && (ByRows(rows) || EvenRows(rows, pool.Threads) || (_int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n)) > 1);
+        if (_int8 && !ByRows(rows) && !(parallel && EvenRows(rows, pool.Threads)) && !OneRowGemv(rows))
         {
             Int8Gemm.PrepareRows(Q(arena, Inputs[0]), rows, _k, scratch + AccBytes(rows)); // shared by the panel split
         }
 
-        bool parallel = pool.WorthSplitting((long)rows * _k * _n) && (ByRows(rows) || (_int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n)) > 1);
         pool.For(this, new Frame(arena, scratch, batch), parallel: parallel);
 
         if (!_int8 && ActivationAfterGemm(_act))
@@ -176,6 +187,20 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork, IBandProducer
     public void Run(in Frame frame, int chunk, int chunks)
     {
         int rows = Inputs[0].Elements(frame.Batch) / _k;
+        if (!ByRows(rows) && EvenRows(rows, chunks))
+        {
+            // This thread's share of the rows, every panel, a block at a time through its own widened rows.
+            int r0 = rows * chunk / chunks, r1 = rows * (chunk + 1) / chunks, step = Math.Min(BlockRows, rows);
+            byte* own = frame.Scratch + (chunk * ThreadScratch(step));
+            int panels = _int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n);
+            for (int r = r0; r < r1; r += step)
+            {
+                Rows(frame.Arena, r, Math.Min(r1, r + step), 0, panels, own, prepared: false);
+            }
+
+            return;
+        }
+
         if (!ByRows(rows))
         {
             int panels = _int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n);
