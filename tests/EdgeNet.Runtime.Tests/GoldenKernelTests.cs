@@ -70,7 +70,7 @@ public sealed class GoldenKernelTests
             x = new Flatten().Apply(x);
             return new Model(input, new Dense(4).Apply(x));
         }, [7, 6, 3]);
-        // Convolutions feeding depthwise ones, as MobileNetV2's stem and expansions do (ConvsIntoDepthwise: depth-first by default for one pair).
+        // Convolutions feeding depthwise ones, as MobileNetV2's stem and expansions do (ConvsIntoDepthwise: depth-first by default for one chain in f32).
         yield return ("convolutions into depthwise, depth-first", ConvsIntoDepthwise, [75, 91, 3]);
         // 3×3 depthwise on maps MobileNetV2's early blocks have: 128 channels (whole 16-lane vectors), a 73×41 map at
         // stride 1 and at stride 2 (f32: both channels outer, three input rows overflow L1, and the map (1.5 MB) larger
@@ -160,7 +160,8 @@ public sealed class GoldenKernelTests
 
     /// <summary>
     /// The interpreters each golden model runs on: reference, SIMD on one and two threads, and SIMD on one and two threads with
-    /// every convolution that feeds a depthwise one computed inside it a row at a time (depth-first).
+    /// every convolution that feeds a depthwise one computed inside it a row at a time (depth-first), and the pointwise
+    /// convolution after the depthwise one fed those rows where it is their only reader.
     /// </summary>
     private static readonly (KernelVariant Variant, int Threads, bool DepthFirst)[] Variants =
         [(KernelVariant.Reference, 1, false), (KernelVariant.Simd, 1, false), (KernelVariant.Simd, 2, false), (KernelVariant.Simd, 1, true), (KernelVariant.Simd, 2, true)];
@@ -393,7 +394,9 @@ public sealed class GoldenKernelTests
     /// <summary>
     /// A 3×3 stride-2 stem into a depthwise convolution, a 240-channel expansion (ReLU6) into a stride-2 one, a 1×1 into a
     /// 5×5: the expansion's map (38×46×240 f32, 1.68 MB, at least <see cref="Interp.DepthFirstBytes"/>) runs depth-first
-    /// by default, in bands of several rows; <c>DepthFirstEveryPair</c> runs all three pairs a row at a time.
+    /// by default, in bands of several rows, feeding the 1×1 after it; <c>DepthFirstEveryPair</c> runs the stem's pair a row
+    /// at a time feeding the expansion (so the expansion is that chain's consumer, not a producer) and the 1×1 into the
+    /// 5×5. (The int8 stride-2 depthwise rows read a band in the inverted residual blocks' first pair.)
     /// </summary>
     internal static Model ConvsIntoDepthwise()
     {

@@ -280,7 +280,9 @@ internal static class RunCommands
                     var g = it.Blob.Graph!;
                     for (int i = 0; i < ticks.Length; i++)
                     {
-                        o.WriteLine($"  op {i,2} {g.Operators[i].Opcode,-10} -> {g.Values[g.Operators[i].Outputs[0]].Name,-24} {(ticks[i] * 1e6 / Stopwatch.Frequency / 20).ToString("F1", Inv),10} us");
+                        // An operator computed depth-first inside a depthwise convolution has its time counted there.
+                        string inside = it.Kernels[i].ComputedBy is { } by ? $"  (computed inside op {by.Index}, {g.Values[g.Operators[by.Index].Outputs[0]].Name})" : "";
+                        o.WriteLine($"  op {i,2} {g.Operators[i].Opcode,-10} -> {g.Values[g.Operators[i].Outputs[0]].Name,-24} {(ticks[i] * 1e6 / Stopwatch.Frequency / 20).ToString("F1", Inv),10} us{inside}");
                     }
                 }
 

@@ -78,10 +78,11 @@ public sealed unsafe partial class Interpreter
         var mid = Values[g.Operators[i - 1].Outputs[0]];
         var own = Values[g.Operators[i].Outputs[0]];
         // 64 readable bytes past each map, as the arena keeps (vector kernels read whole vectors of a last channel group).
-        byte* midMap = (byte*)NativeMemory.AlignedAlloc((nuint)(mid.Bytes(batch) + 64), 64);
-        byte* ownMap = depthwise.Consumer is null ? _arena + own.Offset : (byte*)NativeMemory.AlignedAlloc((nuint)(own.Bytes(batch) + 64), 64);
+        byte* midMap = null, ownMap = null;
         try
         {
+            midMap = (byte*)NativeMemory.AlignedAlloc((nuint)(mid.Bytes(batch) + 64), 64);
+            ownMap = depthwise.Consumer is null ? _arena + own.Offset : (byte*)NativeMemory.AlignedAlloc((nuint)(own.Bytes(batch) + 64), 64);
             depthwise.EvalWhole(_arena, _arena + _scratchOffsets[i], batch, midMap, ownMap);
             foreach (var (v, map) in new[] { (mid, (nint)midMap), (own, (nint)ownMap) })
             {
@@ -96,7 +97,7 @@ public sealed unsafe partial class Interpreter
             NativeMemory.AlignedFree(midMap);
             if (depthwise.Consumer is not null)
             {
-                NativeMemory.AlignedFree(ownMap);
+                NativeMemory.AlignedFree(ownMap);   // null (a failed allocation) frees nothing
             }
         }
     }

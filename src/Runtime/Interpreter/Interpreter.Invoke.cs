@@ -61,7 +61,7 @@ public sealed unsafe partial class Interpreter
         {
             if (_kernels[i].ComputedBy is not null)
             {
-                continue;   // the next operator computes this one's output band by band
+                continue;   // a depthwise convolution computes this one band by band (its producer before it, its consumer after)
             }
 
             long t0 = ticks is null ? 0 : Stopwatch.GetTimestamp();
@@ -89,8 +89,9 @@ public sealed unsafe partial class Interpreter
 
     /// <summary>
     /// Invoke that hands each operator's float output to <paramref name="observe"/> (the blob's value index and the
-    /// values at <paramref name="batch"/>) right after it is computed, while it is still in the arena: the calibration
-    /// of an int8 re-quantization sees every activation. Outputs that are not f32 are skipped. A batch above
+    /// values at <paramref name="batch"/>) right after it is computed, while it is still in the arena (the maps of a
+    /// depth-first chain, which have no place there, from whole buffers of their own once the chain has run): the
+    /// calibration of an int8 re-quantization sees every activation. Outputs that are not f32 are skipped. A batch above
     /// <see cref="SubBatch"/> is observed one sub-batch at a time (each value once per sub-batch), on one thread.
     /// </summary>
     public void InvokeObserving(int batch, Action<int, ReadOnlySpan<float>> observe)

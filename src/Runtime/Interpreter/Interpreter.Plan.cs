@@ -52,8 +52,8 @@ public sealed unsafe partial class Interpreter
 
     /// <summary>
     /// Every root buffer alive from the operator that writes it to the last that reads any of its aliases (the input
-    /// from the start, the output to the end; a depth-first producer reads during its consumer), every scratch during
-    /// its operator, placed by the greedy planner at
+    /// from the start, the output to the end; an operator computed depth-first reads and writes during the depthwise
+    /// convolution that computes it, and has no scratch of its own), every scratch during its operator, placed by the greedy planner at
     /// <paramref name="batch"/>.
     /// </summary>
     private ArenaPlan PlanArena(int batch)
@@ -95,7 +95,7 @@ public sealed unsafe partial class Interpreter
         var scratchIds = new int[_kernels.Length];
         for (int i = 0; i < _kernels.Length; i++)
         {
-            long s = _kernels[i].ScratchBytes(batch);
+            long s = _kernels[i].ComputedBy is null ? _kernels[i].ScratchBytes(batch) : 0;   // computed inside another, with that one's scratch
             scratchIds[i] = s > 0 ? planner.Add(s, i, i) : -1;
         }
 

@@ -178,7 +178,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork, IBandProducer
 
     public bool ProducesBands => Simd && !ActivationAfterGemm(_act);
 
-    public long BandScratchBytes(int rows) => PerThreadScratch;
+    public long BandScratchBytes(int pixels) => PerThreadScratch;
 
     public void ProduceRows(byte* arena, int n, int oh0, int oh1, byte* dst, byte* scratch) =>
         Pixels(arena, n, oh0 * _g.OutW, (oh1 - oh0) * _g.OutW, dst, scratch);

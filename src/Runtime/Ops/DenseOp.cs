@@ -229,8 +229,8 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork, IBandProducer
 
     public bool ProducesBands => Simd && !ActivationAfterGemm(_act) && Op.Opcode == Opcode.Conv2D;
 
-    public long BandScratchBytes(int rows) => !_int8 ? 0
-        : Math.Max(ThreadScratch(Math.Min(rows, BlockRows)), GemvBytes);
+    public long BandScratchBytes(int pixels) => !_int8 ? 0
+        : Math.Max(ThreadScratch(Math.Min(pixels, BlockRows)), GemvBytes);
 
     /// <summary>A pointwise convolution's rows [oh0, oh1) of image n into dst ([oh1 − oh0, W, n]), from its input in the arena.</summary>
     public void ProduceRows(byte* arena, int n, int oh0, int oh1, byte* dst, byte* scratch)

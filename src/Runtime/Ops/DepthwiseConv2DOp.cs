@@ -120,7 +120,7 @@ internal sealed unsafe partial class DepthwiseConv2DOp : OpKernel, IParallelWork
 
     private long PerThreadScratch => AccBytes + _paddedBytes;
 
-    /// <summary>One thread's scratch: its accumulators or bordered image, then, depth-first, its band and the producer's scratch.</summary>
+    /// <summary>One thread's scratch: its accumulators or bordered image, then, depth-first, its band, the producer's scratch, its output band and the consumer's scratch.</summary>
     private long ThreadScratch => PerThreadScratch + BandThreadBytes;
 
     public override long ScratchBytes(int maxBatch) => ThreadScratch * Pool.Threads;

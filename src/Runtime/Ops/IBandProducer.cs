@@ -11,8 +11,8 @@ internal unsafe interface IBandProducer
     /// <summary>False where the operator cannot produce bands (reference kernels, an activation applied after the GEMM).</summary>
     bool ProducesBands { get; }
 
-    /// <summary>Scratch bytes one thread needs to produce <paramref name="rows"/> output rows of one image.</summary>
-    long BandScratchBytes(int rows);
+    /// <summary>Scratch bytes one thread needs to produce <paramref name="pixels"/> output pixels (rows × OW) of one image at once.</summary>
+    long BandScratchBytes(int pixels);
 
     /// <summary>
     /// Output rows [<paramref name="oh0"/>, <paramref name="oh1"/>) of image <paramref name="n"/> into
