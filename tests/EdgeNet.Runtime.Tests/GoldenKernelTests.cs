@@ -392,6 +392,35 @@ public sealed class GoldenKernelTests
     }
 
     /// <summary>
+    /// Every int8 code, three times over and seven more (whole vectors at every width and a scalar tail), at several
+    /// zero points and scales (one not a power of two, one subnormal): the SIMD dequantize equals the reference bit for bit.
+    /// </summary>
+    [TestMethod]
+    public unsafe void Simd_dequantize_equals_the_reference_bit_for_bit()
+    {
+        var q = Enumerable.Range(0, (3 * 256) + 7).Select(i => (sbyte)((i * 37) % 256)).ToArray();
+        foreach (float scale in new[] { 0.25f, 0.1f, 1f / 127.5f, 0.0060213f, 3f, 1e-39f })
+        {
+            foreach (int zp in new[] { 0, -128, 17, 127 })
+            {
+                var expected = new float[q.Length];
+                var actual = new float[q.Length];
+                fixed (sbyte* pq = q)
+                fixed (float* pe = expected, pa = actual)
+                {
+                    Kernels.Reference.Quantize.ToFloat(pq, pe, q.Length, scale, zp);
+                    Kernels.Simd.Quantize.ToFloat(pq, pa, q.Length, scale, zp);
+                }
+
+                for (int i = 0; i < q.Length; i++)
+                {
+                    Assert.AreEqual(BitConverter.SingleToInt32Bits(expected[i]), BitConverter.SingleToInt32Bits(actual[i]), $"dequantize q={q[i]} scale={scale:R} zp={zp}: {expected[i]:R} vs {actual[i]:R}");
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// A 3×3 stride-2 stem into a depthwise convolution, a 240-channel expansion (ReLU6) into a stride-2 one, a 1×1 into a
     /// 5×5: the expansion's map (38×46×240 f32, 1.68 MB, at least <see cref="Interp.DepthFirstBytes"/>) runs depth-first
     /// by default, in bands of several rows, feeding the 1×1 after it; <c>DepthFirstEveryPair</c> runs the stem's pair a row

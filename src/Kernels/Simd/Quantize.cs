@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -74,15 +73,39 @@ internal static unsafe class Quantize
         return Vector512.ConditionalSelect(Vector512.Equals(t, t).AsInt32(), r, Vector512<int>.Zero) + z;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToFloat(sbyte* q, float* x, int n, float scale, int zp)
     {
-        var d = new Span<float>(x, n);
-        for (int i = 0; i < n; i++)
+        // q: [n] int8 → x: [n] floats, scale · (q − zp): the difference is a small integer, exact as a float, so one
+        // rounding (the product), as the reference. It had been a scalar widening loop and two passes: 150,528 values in ~318 µs.
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {
-            d[i] = q[i];
+            var s = Vector512.Create(scale);
+            var z = Vector512.Create(zp);
+            for (; i + 16 <= n; i += 16)
+            {
+                (Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(Vector128.Load(q + i)) - z) * s).Store(x + i);
+            }
+        }
+        else if (Vector.IsHardwareAccelerated)
+        {
+            // Four vectors of floats per vector of int8 codes, widened twice (sbyte → short → int).
+            int w = Vector<int>.Count;
+            var s = new Vector<float>(scale);
+            var z = new Vector<int>(zp);
+            for (; i + (4 * w) <= n; i += 4 * w)
+            {
+                Vector.Widen(Unsafe.ReadUnaligned<Vector<sbyte>>(q + i), out var lo, out var hi);
+                Vector.Widen(lo, out var i0, out var i1);
+                Vector.Widen(hi, out var i2, out var i3);
+                Unsafe.WriteUnaligned(x + i, Vector.ConvertToSingle(i0 - z) * s);
+                Unsafe.WriteUnaligned(x + i + w, Vector.ConvertToSingle(i1 - z) * s);
+                Unsafe.WriteUnaligned(x + i + (2 * w), Vector.ConvertToSingle(i2 - z) * s);
+                Unsafe.WriteUnaligned(x + i + (3 * w), Vector.ConvertToSingle(i3 - z) * s);
+            }
         }
 
-        TensorPrimitives.Subtract(d, zp, d);
-        TensorPrimitives.Multiply(d, scale, d);
+        Reference.Quantize.ToFloat(q + i, x + i, n - i, scale, zp);
     }
 }
