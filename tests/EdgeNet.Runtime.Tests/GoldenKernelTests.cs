@@ -374,19 +374,7 @@ public sealed class GoldenKernelTests
             var x = xs.ToArray();
             foreach (int zp in new[] { 0, -128, 17, 127 })
             {
-                var expected = new sbyte[x.Length];
-                var actual = new sbyte[x.Length];
-                fixed (float* px = x)
-                fixed (sbyte* pe = expected, pa = actual)
-                {
-                    Kernels.Reference.Quantize.ToInt8(px, pe, x.Length, scale, zp);
-                    Kernels.Simd.Quantize.ToInt8(px, pa, x.Length, scale, zp);
-                }
-
-                for (int i = 0; i < x.Length; i++)
-                {
-                    Assert.AreEqual(expected[i], actual[i], $"quantize x={x[i]:R} scale={scale:R} zp={zp}");
-                }
+                SimdEqualsReference<float, sbyte, sbyte>(x, scale, zp, &Kernels.Reference.Quantize.ToInt8, &Kernels.Simd.Quantize.ToInt8, v => v, "quantize");
             }
         }
     }
@@ -403,20 +391,32 @@ public sealed class GoldenKernelTests
         {
             foreach (int zp in new[] { 0, -128, 17, 127 })
             {
-                var expected = new float[q.Length];
-                var actual = new float[q.Length];
-                fixed (sbyte* pq = q)
-                fixed (float* pe = expected, pa = actual)
-                {
-                    Kernels.Reference.Quantize.ToFloat(pq, pe, q.Length, scale, zp);
-                    Kernels.Simd.Quantize.ToFloat(pq, pa, q.Length, scale, zp);
-                }
-
-                for (int i = 0; i < q.Length; i++)
-                {
-                    Assert.AreEqual(BitConverter.SingleToInt32Bits(expected[i]), BitConverter.SingleToInt32Bits(actual[i]), $"dequantize q={q[i]} scale={scale:R} zp={zp}: {expected[i]:R} vs {actual[i]:R}");
-                }
+                SimdEqualsReference<sbyte, float, int>(q, scale, zp, &Kernels.Reference.Quantize.ToFloat, &Kernels.Simd.Quantize.ToFloat, BitConverter.SingleToInt32Bits, "dequantize");
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs a conversion's reference and SIMD kernels (x, y, n, scale, zero point) on <paramref name="x"/> and asserts every
+    /// output equal, compared as <paramref name="key"/> gives it (the bits of a float: −0 and NaN payloads count).
+    /// </summary>
+    private static unsafe void SimdEqualsReference<TIn, TOut, TKey>(TIn[] x, float scale, int zp, delegate*<TIn*, TOut*, int, float, int, void> reference,
+        delegate*<TIn*, TOut*, int, float, int, void> simd, Func<TOut, TKey> key, string what)
+        where TIn : unmanaged
+        where TOut : unmanaged
+    {
+        var expected = new TOut[x.Length];
+        var actual = new TOut[x.Length];
+        fixed (TIn* px = x)
+        fixed (TOut* pe = expected, pa = actual)
+        {
+            reference(px, pe, x.Length, scale, zp);
+            simd(px, pa, x.Length, scale, zp);
+        }
+
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.AreEqual(key(expected[i]), key(actual[i]), $"{what} x={x[i]} scale={scale:R} zp={zp}: {expected[i]} vs {actual[i]}");
         }
     }
 
