@@ -190,14 +190,9 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork, IBandProducer
         if (!ByRows(rows) && EvenRows(rows, chunks))
         {
             // This thread's share of the rows, every panel, a block at a time through its own widened rows.
-            int r0 = rows * chunk / chunks, r1 = rows * (chunk + 1) / chunks, step = Math.Min(BlockRows, rows);
-            byte* own = frame.Scratch + (chunk * ThreadScratch(step));
-            int panels = _int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n);
-            for (int r = r0; r < r1; r += step)
-            {
-                Rows(frame.Arena, r, Math.Min(r1, r + step), 0, panels, own, prepared: false);
-            }
-
+            long r0 = (long)rows * chunk / chunks, r1 = (long)rows * (chunk + 1) / chunks;
+            byte* arena = frame.Arena, own = frame.Scratch + (chunk * ThreadScratch(Math.Min(BlockRows, rows)));
+            Pixels(arena + Inputs[0].Offset + (r0 * _k * Inputs[0].ElementSize), arena + Output.Offset + (r0 * _n * Output.ElementSize), r1 - r0, own);
             return;
         }
 
@@ -252,7 +247,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork, IBandProducer
     /// <summary>The first pixel (row of the product) of output row <paramref name="oh"/> of image <paramref name="n"/>.</summary>
     private long PixelRow(int n, int oh) => (((long)n * Output.SampleDim(0)) + oh) * Output.SampleDim(1);
 
-    /// <summary>Pixels x [rows, k] → y [rows, n], a block of <see cref="BlockRows"/> at a time, all panels.</summary>
+    /// <summary>Pixels x [rows, k] → y [rows, n], a block of <see cref="BlockRows"/> at a time, all panels; scratch: one thread's (<see cref="ThreadScratch"/> of a block).</summary>
     private void Pixels(byte* x, byte* y, long rows, byte* scratch)
     {
         int all = _int8 ? Int8Gemm.Panels(_n) : PackedGemm.Panels(_n), block = BlockRows;
