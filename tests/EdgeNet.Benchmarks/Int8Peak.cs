@@ -9,18 +9,18 @@ namespace EdgeNet.Benchmarks;
 /// <see cref="Program.MeasureFmaPeak"/> so the two compare: without AVX512-VNNI, independent chains of the pair
 /// multiply-add the C# panels run (vpmaddwd + vpaddd: 32 multiply-accumulates per two 512-bit instructions, 16 at 256
 /// bits), no memory traffic — against the FMA peak (16 per instruction) about 1.0–1.1× on this VM's cores, which is
-/// all int8 can gain over f32 where both are compute-bound; with it, the VNNI panel kernel (<c>Int8Vnni</c>, one
-/// vpdpwssd for the pair) on cache-resident data.
+/// all int8 can gain over f32 where both are compute-bound; with it, the VNNI quad panel kernel the pointwise
+/// convolutions and dense layers run (<c>Int8Vnni.QuadPanel</c>, one vpdpbusd for four k's) on cache-resident data.
 /// </summary>
 internal static class Int8Peak
 {
     /// <summary>What <see cref="GigaMacs"/> measures on this machine.</summary>
-    public static string Instruction => EdgeNet.Kernels.Simd.Int8Vnni.Available ? "the VNNI panel (vpdpwssd) on cache-resident data" : "vpmaddwd + vpaddd";
+    public static string Instruction => EdgeNet.Kernels.Simd.Int8Vnni.Available ? "the VNNI quad panel (vpdpbusd) on cache-resident data" : "vpmaddwd + vpaddd";
 
     /// <summary>
     /// Single-thread int8 multiply-accumulates per second (G) in one continuous run of about <paramref name="seconds"/>:
-    /// with AVX512-VNNI the int8 panel kernel itself on data that stays in cache (64 rows, K = 256, 32 channels: 48 KB
-    /// of activations and weights; its requantized stores included); otherwise independent pair chains. 0 where the
+    /// with AVX512-VNNI the int8 quad panel kernel itself on data that stays in cache (64 rows, K = 256, 32 channels:
+    /// 24 KB of activations and weights; its requantized stores included); otherwise independent pair chains. 0 where the
     /// pair kernels are not x64's.
     /// </summary>
     public static double GigaMacs(double seconds)
@@ -47,22 +47,22 @@ internal static class Int8Peak
 
     private static unsafe double VnniPanel(double seconds)
     {
-        const int rows = 64, pairs = 128;
-        short* x = (short*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(rows * pairs * 2 * sizeof(short), 64);
-        short* w = (short*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(pairs * 64 * sizeof(short), 64);
+        const int rows = 64, quads = 64;
+        byte* x = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(rows * quads * 4, 64);
+        sbyte* w = (sbyte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(quads * 128, 64);
         int* bias = (int*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(32 * sizeof(int), 64);
         float* scales = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(32 * sizeof(float), 64);
         sbyte* y = (sbyte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(rows * 32, 64);
         try
         {
-            for (int i = 0; i < rows * pairs * 2; i++)
+            for (int i = 0; i < rows * quads * 4; i++)
             {
-                x[i] = (short)((i % 255) - 127);
+                x[i] = (byte)(i % 255);
             }
 
-            for (int i = 0; i < pairs * 64; i++)
+            for (int i = 0; i < quads * 128; i++)
             {
-                w[i] = (short)((i % 251) - 125);
+                w[i] = (sbyte)((i % 251) - 125);
             }
 
             new Span<float>(scales, 32).Fill(1e-4f);
@@ -71,7 +71,7 @@ internal static class Int8Peak
             {
                 for (int i = 0; i < calls; i++)
                 {
-                    EdgeNet.Kernels.Simd.Int8Vnni.Panel(x, pairs * 2, null, null, rows, pairs, w, bias, scales, y, 32, 32, 0, -128, 127);
+                    EdgeNet.Kernels.Simd.Int8Vnni.QuadPanel(x, quads * 4, rows, quads, w, bias, scales, y, 32, 32, 0, -128, 127);
                 }
             }
 
@@ -80,7 +80,7 @@ internal static class Int8Peak
             int calls = (int)Math.Clamp(1000 * seconds / Stopwatch.GetElapsedTime(t0).TotalSeconds, 1000, 1e8);
             t0 = Stopwatch.GetTimestamp();
             Run(calls);
-            return (double)rows * pairs * 2 * 32 * calls / Stopwatch.GetElapsedTime(t0).TotalSeconds / 1e9;
+            return (double)rows * quads * 4 * 32 * calls / Stopwatch.GetElapsedTime(t0).TotalSeconds / 1e9;
         }
         finally
         {

@@ -15,7 +15,7 @@ namespace EdgeNet.Benchmarks;
 /// MobileNetV2 inference (alpha 1.0 at 224x224, alpha 0.35 at 96x96) on the edge runtime, f32 and int8, beside ONNX
 /// Runtime on the very same weights (the ONNX export), batch 1 and 50, 1 and 2 threads, in one run; the f32 time
 /// against this core's FMA roofline (the MACs of the convolutions at two flops each), the int8 time against the int8
-/// kernels' ceiling (<see cref="Int8Peak"/>: the pair multiply-add, or the VNNI panel), which also bounds int8 over f32;
+/// kernels' ceiling (<see cref="Int8Peak"/>: the pair multiply-add, or the VNNI quad panel), which also bounds int8 over f32;
 /// arena against all activations.
 /// Weights are random with BN statistics recomputed from random images, so the int8 ranges are realistic; the
 /// accuracy is measured separately (scripts/bench-mobilenet.sh).

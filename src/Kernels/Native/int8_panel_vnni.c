@@ -207,3 +207,132 @@ void edgenet_int8_panel_vnni(const int16_t* x, int64_t lda, const int32_t* rowOf
         PANEL_ROWS(R1, ACC, STEP, STORE)
     }
 }
+
+/*
+ * The same panel over quads of k (vpdpbusd: four uint8 × int8 products summed into an int32 lane, twice the
+ * multiply-adds of vpdpwssd per instruction, and half the bytes of int16 pairs in both operands). Row-major rows only.
+ *   x:      uint8 rows, the int8 activations + 128 (x ^ 0x80); row r at x + r·lda, quad q of a row at + 4q (lda ≥ 4·quads,
+ *           the padding meets zero weights)
+ *   w:      [quads][32 channels][4] int8; bias: [32] int32, already less 128·Σw (the rows' offset); the rest as above
+ * The same blocking as the pair kernel: 8 rows × 32 channels, 16 rows × 16 where nr ≤ 16, and where nr ≤ 8 two quads of
+ * k a vector (lane 2c channel c's even quads, 2c + 1 its odd ones), 16 rows a step.
+ */
+static inline int32_t quad_at(const uint8_t* p)
+{
+    int32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline int64_t quad2_at(const uint8_t* p)
+{
+    int64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+#define UROW(i) const uint8_t* x##i = x + (int64_t)(r + i) * lda;
+#define USTEP(i) { __m512i a = _mm512_set1_epi32(quad_at(x##i + o)); \
+    s##i##0 = _mm512_dpbusd_epi32(s##i##0, a, w0); s##i##1 = _mm512_dpbusd_epi32(s##i##1, a, w1); }
+#define UHSTEP(i) s##i = _mm512_dpbusd_epi32(s##i, _mm512_set1_epi32(quad_at(x##i + o)), w0);
+#define UQSTEP2(i) s##i = _mm512_dpbusd_epi32(s##i, _mm512_set1_epi64(quad2_at(x##i + o)), w01);
+#define UQSTEP1(i) s##i = _mm512_dpbusd_epi32(s##i, _mm512_set1_epi32(quad_at(x##i + o)), w01);
+
+/* Rows r.. of a quad panel: as PANEL_ROWS, a quad (128 bytes of weights) a step. */
+#define QUAD_ROWS(RN, ACCM, STEPM, STOREM) \
+    RN(UROW) \
+    RN(ACCM) \
+    const int8_t* wp = w; \
+    for (int q = 0; q < quads; q++, wp += 128) \
+    { \
+        int64_t o = 4 * (int64_t)q; \
+        __m512i w0 = _mm512_loadu_si512(wp), w1 = _mm512_loadu_si512(wp + 64); \
+        (void)w1; \
+        RN(STEPM) \
+    } \
+    RN(STOREM)
+
+/* The quarter quad panel's sums s0.. of the rows RN names: quads two at a time, an odd last one against zeros. */
+#define UQUARTER_SUMS(RN) \
+    RN(UROW) \
+    RN(QACC) \
+    const int8_t* wp = w; \
+    int q = 0; \
+    for (; q + 2 <= quads; q += 2, wp += 256) \
+    { \
+        int64_t o = 4 * (int64_t)q; \
+        __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_loadu_si256((const __m256i*)(wp + 128))); \
+        RN(UQSTEP2) \
+    } \
+    if (q < quads) \
+    { \
+        int64_t o = 4 * (int64_t)q; \
+        __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_setzero_si256()); \
+        RN(UQSTEP1) \
+    }
+
+void edgenet_int8_quads_vnni(const uint8_t* x, int64_t lda, int rows, int quads, const int8_t* w, const int32_t* bias,
+    const float* scales, int8_t* y, int64_t ldy, int nr, int zp, int loCode, int hiCode)
+{
+    const __m512i b0 = _mm512_loadu_si512(bias);
+    const __m512 sc0 = _mm512_loadu_ps(scales);
+    const __m512 lo = _mm512_set1_ps((float)(loCode - zp)), hi = _mm512_set1_ps((float)(hiCode - zp));
+    const __m512i zpv = _mm512_set1_epi32(zp);
+    int r = 0;
+    if (nr <= 8)
+    {
+        const __m512i bq = interleave8(_mm256_loadu_si256((const __m256i*)bias), _mm256_setzero_si256());
+        const __m256 s8 = _mm256_loadu_ps(scales);
+        const __m512 sc8 = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(s8)), _mm256_castps_pd(s8), 1));
+        for (; r + 16 <= rows; r += 16)
+        {
+            UQUARTER_SUMS(R16)
+            int8_t* d = y + (int64_t)r * ldy;
+            quarter_store(s0, s1, sc8, lo, hi, zpv, d, ldy, nr, 1);
+            quarter_store(s2, s3, sc8, lo, hi, zpv, d + 2 * ldy, ldy, nr, 1);
+            quarter_store(s4, s5, sc8, lo, hi, zpv, d + 4 * ldy, ldy, nr, 1);
+            quarter_store(s6, s7, sc8, lo, hi, zpv, d + 6 * ldy, ldy, nr, 1);
+            quarter_store(s8, s9, sc8, lo, hi, zpv, d + 8 * ldy, ldy, nr, 1);
+            quarter_store(s10, s11, sc8, lo, hi, zpv, d + 10 * ldy, ldy, nr, 1);
+            quarter_store(s12, s13, sc8, lo, hi, zpv, d + 12 * ldy, ldy, nr, 1);
+            quarter_store(s14, s15, sc8, lo, hi, zpv, d + 14 * ldy, ldy, nr, 1);
+        }
+
+        for (; r < rows; r++)
+        {
+            UQUARTER_SUMS(R1)
+            quarter_store(s0, s0, sc8, lo, hi, zpv, y + (int64_t)r * ldy, ldy, nr, 0);
+        }
+
+        return;
+    }
+
+    if (nr <= 16)
+    {
+        const __mmask16 mask = (__mmask16)((1u << nr) - 1u);
+        for (; r + 16 <= rows; r += 16)
+        {
+            QUAD_ROWS(R16, HACC, UHSTEP, HSTORE)
+        }
+
+        for (; r < rows; r++)
+        {
+            QUAD_ROWS(R1, HACC, UHSTEP, HSTORE)
+        }
+
+        return;
+    }
+
+    const __m512i b1 = _mm512_loadu_si512(bias + 16);
+    const __m512 sc1 = _mm512_loadu_ps(scales + 16);
+    const __mmask16 tail = (__mmask16)((1u << (nr - 16)) - 1u);
+    for (; r + 8 <= rows; r += 8)
+    {
+        QUAD_ROWS(R8, ACC, USTEP, STORE)
+    }
+
+    for (; r < rows; r++)
+    {
+        QUAD_ROWS(R1, ACC, USTEP, STORE)
+    }
+}

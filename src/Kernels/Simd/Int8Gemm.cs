@@ -12,7 +12,8 @@ namespace EdgeNet.Kernels.Simd;
 /// multiply-add of adjacent pairs handles both k's per lane: vpmaddwd (AVX-512BW: 32 channels per
 /// panel, AVX2: 16, vpdpwssd with AVX-VNNI), at 128 bits (8 channels) pmaddwd on x64 and
 /// smull/smull2/addp on arm64. arm64 with the dot-product extension takes int8 quads of k instead
-/// (SDOT, 8 channels). Accumulators start from the folded bias (bias − zx·Σw); the requantization is the
+/// (SDOT, 8 channels), and so do row-major rows on x64 with AVX512-VNNI, as uint8 (x + 128) for vpdpbusd (32 channels;
+/// the implicit-GEMM convolution keeps its int16 pairs there). Accumulators start from the folded bias (bias − zx·Σw); the requantization is the
 /// reference one (f32, <see cref="Requantize.Layer"/>), so the result is bit-exact: in the registers as the AVX-512
 /// kernels store (<see cref="RequantRows"/>), else over the int32 sums in memory (<see cref="RequantTable.Block"/>).
 /// </summary>
@@ -26,30 +27,43 @@ internal static unsafe partial class Int8Gemm
     /// <summary>Output channels per packed panel: two vectors of int32 lanes.</summary>
     public static int Lanes { get; } = 2 * VectorLanes;
 
+    /// <summary>
+    /// x64 with AVX512-VNNI mapped (<see cref="Int8Vnni.Available"/>): row-major rows are uint8 quads of k, the int8
+    /// activations + <see cref="RowOffset"/>, for vpdpbusd (uint8 × int8), and their weights int8 quads.
+    /// </summary>
+    public static bool UnsignedQuads { get; } = VectorLanes == 16 && Int8Vnni.Available;
+
+    /// <summary>What <see cref="PrepareRows"/> adds to every activation (128 for <see cref="UnsignedQuads"/>): the bias of a row-major GEMM is less this · Σw.</summary>
+    public static int RowOffset => UnsignedQuads ? 128 : 0;
+
+    /// <summary>Row-major rows (<see cref="PrepareRows"/>) as int8 or uint8 quads of k rather than int16 pairs.</summary>
+    private static bool RowQuads => DotProduct || UnsignedQuads;
+
     /// <summary>The int16 pair kernels (every machine but arm64 with SDOT).</summary>
     private static bool Pairs => !DotProduct;
 
     public static string Isa => VectorLanes switch
     {
-        16 => Int8Vnni.Available ? "avx512-vnni vpdpwssd" : "avx512bw vpmaddwd",
+        16 => Int8Vnni.Available ? "avx512-vnni vpdpbusd/vpdpwssd" : "avx512bw vpmaddwd",
         8 => AvxVnni.IsSupported ? "avx2 vpdpwssd (avx-vnni)" : "avx2 vpmaddwd",
         _ => DotProduct ? "arm64 sdot" : AdvSimd.Arm64.IsSupported ? "arm64 smull/addp pairs" : "vector128 pmaddwd",
     };
 
     public static int Panels(int n) => (n + Lanes - 1) / Lanes;
 
-    /// <summary>Bytes per element of the prepared activation rows: 1 (int8, SDOT) or 2 (int16).</summary>
-    public static int RowElementSize => DotProduct ? 1 : 2;
+    /// <summary>Bytes per element of the prepared activation rows: 1 (int8 for SDOT, uint8 for vpdpbusd) or 2 (int16).</summary>
+    public static int RowElementSize => RowQuads ? 1 : 2;
 
-    /// <summary>Row length (elements) of the prepared activations for depth k: even for pairs, a multiple of 4 for SDOT.</summary>
-    public static int RowLength(int k) => DotProduct ? (k + 3) / 4 * 4 : (k + 1) / 2 * 2;
+    /// <summary>Row length (elements) of the prepared activations for depth k: even for pairs, a multiple of 4 for quads.</summary>
+    public static int RowLength(int k) => RowQuads ? (k + 3) / 4 * 4 : (k + 1) / 2 * 2;
 
     /// <summary>Packs int8 weights [k, n] for this machine's kernel.</summary>
     public static short[] Pack(ReadOnlySpan<sbyte> w, int k, int n) => Pack(w, k, n, null);
 
     /// <summary>
-    /// Packs int8 weights [k, n]; with <paramref name="kMap"/> (pair kernels only) row i of the
-    /// packed matrix takes weight row kMap[i], or zeros where it is −1.
+    /// Packs int8 weights [k, n]: for row-major rows (<see cref="PrepareRows"/>) without <paramref name="kMap"/>; with it
+    /// (pair kernels only: the implicit-GEMM convolution) row i of the packed matrix takes weight row kMap[i], or zeros
+    /// where it is −1.
     /// </summary>
     public static short[] Pack(ReadOnlySpan<sbyte> w, int k, int n, int[]? kMap)
     {
@@ -64,9 +78,9 @@ internal static unsafe partial class Int8Gemm
             k = kMap.Length;
         }
 
-        if (DotProduct)
+        if (RowQuads && kMap == null)
         {
-            // [panel][k/4][8 channels][4 k's] int8, stored in a short[] buffer (two int8 per element).
+            // [panel][k/4][NR channels][4 k's] int8, stored in a short[] buffer (two int8 per element).
             int quads = (k + 3) / 4;
             var dot = GC.AllocateArray<short>((panels * quads * nr * 4 / 2) + 8, pinned: true);
             fixed (short* d = dot)
@@ -134,9 +148,34 @@ internal static unsafe partial class Int8Gemm
         }
     }
 
+    /// <summary>dst[i] = src[i] + 128 as uint8 (the sign bit flipped): 64 at a time, then 16, then one by one.</summary>
+    public static void Offset128(sbyte* src, byte* dst, long n)
+    {
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var flip = Vector512.Create((byte)0x80);
+            for (; i + 64 <= n; i += 64)
+            {
+                Vector512.Store(Vector512.Load((byte*)src + i) ^ flip, dst + i);
+            }
+        }
+
+        for (; i + 16 <= n; i += 16)
+        {
+            Vector128.Store(Vector128.Load((byte*)src + i) ^ Vector128.Create((byte)0x80), dst + i);
+        }
+
+        for (; i < n; i++)
+        {
+            dst[i] = (byte)(src[i] ^ 0x80);
+        }
+    }
+
     /// <summary>
-    /// Prepares int8 rows [rows, k] for <see cref="RunRequantized(void*, int, int, int, short*, int*, int*, RequantTable, int, int, int, sbyte*, int, int)"/>: int16 rows (pairs) or padded int8 rows
-    /// (SDOT) of <see cref="RowLength"/> elements. The padding meets zero weights.
+    /// Prepares int8 rows [rows, k] for <see cref="RunRequantized(void*, int, int, int, short*, int*, int*, RequantTable, int, int, int, sbyte*, int, int)"/>: int16 rows (pairs), padded int8 rows
+    /// (SDOT) or padded uint8 rows, x + 128 (<see cref="UnsignedQuads"/>), of <see cref="RowLength"/> elements. The
+    /// padding meets zero weights.
     /// </summary>
     public static void PrepareRows(sbyte* x, int rows, int k, void* dst)
     {
@@ -146,7 +185,11 @@ internal static unsafe partial class Int8Gemm
             // No padding: the rows are one run in both layouts (MobileNetV2 α 0.35's 8- and 16-channel inputs would
             // otherwise widen a row at a time, each shorter than a vector).
             long all = (long)rows * k;
-            if (DotProduct)
+            if (UnsignedQuads)
+            {
+                Offset128(x, (byte*)dst, all);
+            }
+            else if (DotProduct)
             {
                 Buffer.MemoryCopy(x, dst, all, all);
             }
@@ -160,10 +203,18 @@ internal static unsafe partial class Int8Gemm
 
         for (int r = 0; r < rows; r++)
         {
-            if (DotProduct)
+            if (RowQuads)
             {
                 sbyte* d = (sbyte*)dst + ((long)r * ld);
-                Buffer.MemoryCopy(x + ((long)r * k), d, k, k);
+                if (UnsignedQuads)
+                {
+                    Offset128(x + ((long)r * k), (byte*)d, k);
+                }
+                else
+                {
+                    Buffer.MemoryCopy(x + ((long)r * k), d, k, k);
+                }
+
                 for (int j = k; j < ld; j++)
                 {
                     d[j] = 0;
@@ -188,11 +239,23 @@ internal static unsafe partial class Int8Gemm
     public static bool RequantizesInKernel => VectorLanes == 16;
 
     /// <summary>
-    /// y = requantized (bias0 + x·w) for output panels [p0, p1), x: [rows, lda] rows from <see cref="PrepareRows"/>;
-    /// acc: [rows, N] int32 scratch where the sums go through memory (not with AVX-512), y: [rows, N] int8, N = table.N.
+    /// y = requantized (bias0 + x·w) for output panels [p0, p1), x: [rows, lda] rows from <see cref="PrepareRows"/>, bias0
+    /// the folded bias less <see cref="RowOffset"/>·Σw (packed without a k map); acc: [rows, N] int32 scratch where the sums go through memory (not with AVX-512), y: [rows, N] int8, N = table.N.
     /// </summary>
     public static void RunRequantized(void* xv, int lda, int rows, int k, short* packed, int* bias0, int* acc, RequantTable table, int zeroPoint, int lo, int hi, sbyte* y, int p0, int p1)
     {
+        int nr = Lanes, quads = (k + 3) / 4, n = table.N;
+        if (UnsignedQuads)
+        {
+            // AVX512-VNNI: uint8 quads, requantized in the kernel; bias0 already less 128·Σw.
+            for (int p = p0; p < p1; p++)
+            {
+                Int8Vnni.QuadPanel((byte*)xv, lda, rows, quads, (sbyte*)packed + ((long)p * quads * nr * 4), bias0 + (p * nr), table.Scales + (p * nr), y + (p * nr), n, Math.Min(nr, n - (p * nr)), zeroPoint, lo, hi);
+            }
+
+            return;
+        }
+
         if (Pairs)
         {
             RunRequantized(new PairRows((short*)xv, lda), rows, (k + 1) / 2, packed, bias0, acc, table, zeroPoint, lo, hi, y, p0, p1);
@@ -200,7 +263,6 @@ internal static unsafe partial class Int8Gemm
         }
 
         // arm64 SDOT: int8 quads of k, acc[r, c] = bias0[c] + Σ_i x[r, i]·w[i, c], then the table's block pass.
-        int nr = Lanes, quads = (k + 3) / 4, n = table.N;
         for (int p = p0; p < p1; p++)
         {
             int cols = Math.Min(nr, n - (p * nr));

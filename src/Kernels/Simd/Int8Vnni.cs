@@ -17,7 +17,13 @@ namespace EdgeNet.Kernels.Simd;
 /// </summary>
 internal static unsafe partial class Int8Vnni
 {
-    private static readonly delegate* unmanaged<short*, long, int*, int*, int, int, short*, int*, float*, sbyte*, long, int, int, int, int, void> Kernel = Map();
+    private static readonly byte* Page = Map();
+
+    private static readonly delegate* unmanaged<short*, long, int*, int*, int, int, short*, int*, float*, sbyte*, long, int, int, int, int, void> Kernel =
+        (delegate* unmanaged<short*, long, int*, int*, int, int, short*, int*, float*, sbyte*, long, int, int, int, int, void>)Page;
+
+    private static readonly delegate* unmanaged<byte*, long, int, int, sbyte*, int*, float*, sbyte*, long, int, int, int, int, void> QuadKernel =
+        Page == null ? null : (delegate* unmanaged<byte*, long, int, int, sbyte*, int*, float*, sbyte*, long, int, int, int, int, void>)(Page + QuadsOffset);
 
     /// <summary>Whether <see cref="Panel"/> runs on this machine.</summary>
     public static bool Available => Kernel != null;
@@ -38,7 +44,23 @@ internal static unsafe partial class Int8Vnni
         Kernel(x, lda, rowOffsets, colOffsets, rows, pairs, w, bias, scales, y, ldy, nr, zeroPoint, lo, hi);
     }
 
-    private static delegate* unmanaged<short*, long, int*, int*, int, int, short*, int*, float*, sbyte*, long, int, int, int, int, void> Map()
+    /// <summary>
+    /// One panel of up to 32 channels over quads of k (vpdpbusd), row-major rows: x uint8 rows (the int8 activations + 128,
+    /// <see cref="Int8Gemm.PrepareRows"/>) at x + r·lda, quad q at + 4q; w [quads][32][4] int8; bias [32] int32 (folded,
+    /// less 128·Σw); the rest as <see cref="Panel"/> (8 rows × 32 channels a step, 16 × 16 where nr ≤ 16, 16 rows × 8
+    /// channels × two quads where nr ≤ 8).
+    /// </summary>
+    public static void QuadPanel(byte* x, long lda, int rows, int quads, sbyte* w, int* bias, float* scales, sbyte* y, long ldy, int nr, int zeroPoint, int lo, int hi)
+    {
+        if (nr is < 1 or > 32)
+        {
+            throw new ArgumentOutOfRangeException(nameof(nr), nr, "a panel has 1 to 32 channels");
+        }
+
+        QuadKernel(x, lda, rows, quads, w, bias, scales, y, ldy, nr, zeroPoint, lo, hi);
+    }
+
+    private static byte* Map()
     {
         // Where Int8Gemm runs its AVX-512 panels (Avx512BW, whether or not .NET prefers 512-bit vectors elsewhere).
         if (!OperatingSystem.IsLinux() || !X86Base.X64.IsSupported || !Avx512BW.IsSupported || Environment.GetEnvironmentVariable("EDGENET_VNNI") == "0")
@@ -68,7 +90,7 @@ internal static unsafe partial class Int8Vnni
                 return null;   // e.g. a kernel that refuses executable anonymous memory: the C# panels run
             }
 
-            return (delegate* unmanaged<short*, long, int*, int*, int, int, short*, int*, float*, sbyte*, long, int, int, int, int, void>)page;
+            return (byte*)page;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -285,7 +285,7 @@ internal sealed unsafe class DenseOp : OpKernel, IParallelWork, IBandProducer
             }
 
             fixed (short* w = _q!.Packed)
-            fixed (int* b0 = _q.FoldedBias)
+            fixed (int* b0 = _q.RowBias)
             {
                 Int8Gemm.RunRequantized(x, Int8Gemm.RowLength(_k), rows, _k, w, b0, acc, _q.Table!, _zy, _lo, _hi, (sbyte*)yp, p0, p1);
             }

@@ -26,6 +26,9 @@ internal sealed class Int8Layer
         Packed = Int8Gemm.Pack(Weights.AsSpan(0, k * n), k, n, kMap);
         Gemv = oneRow && !Weights.AsSpan(0, k * n).Contains(sbyte.MinValue);
         FoldedBias = GC.AllocateArray<int>(Int8Gemm.Panels(n) * Int8Gemm.Lanes, pinned: true);
+        // Row-major rows arrive as x + RowOffset (uint8 for vpdpbusd): that much more of every Σw comes off their bias.
+        int rowOffset = kMap is null ? Int8Gemm.RowOffset : 0;
+        RowBias = rowOffset == 0 ? FoldedBias : GC.AllocateArray<int>(FoldedBias.Length, pinned: true);
         for (int c = 0; c < n; c++)
         {
             long sum = 0;
@@ -36,6 +39,7 @@ internal sealed class Int8Layer
 
             // Every input tap carries x − zx (padding is filled with zx), so zx·Σw moves into the bias.
             FoldedBias[c] = checked(Bias[c] - (int)(inputZeroPoint * sum));
+            RowBias[c] = checked(FoldedBias[c] - (int)(rowOffset * sum));
         }
     }
 
@@ -55,6 +59,9 @@ internal sealed class Int8Layer
     public short[] Packed { get; } = [];
 
     public int[] FoldedBias { get; } = [];
+
+    /// <summary>The bias a row-major GEMM (<see cref="Int8Gemm.RunRequantized(void*, int, int, int, short*, int*, int*, RequantTable, int, int, int, sbyte*, int, int)"/>) starts from: <see cref="FoldedBias"/> less <see cref="Int8Gemm.RowOffset"/>·Σw.</summary>
+    public int[] RowBias { get; } = [];
 
     public RequantTable? Table { get; }
 
