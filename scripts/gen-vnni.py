@@ -23,7 +23,7 @@ OUT = ROOT / "src/Kernels/Simd/Int8Vnni.Code.g.cs"
 FLAGS = ["-O2", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni", "-fno-pic", "-fno-asynchronous-unwind-tables",
          "-fno-stack-protector", "-fcf-protection=none", "-fno-jump-tables"]
 # The entry points and the C# constant that holds each one's offset into the code.
-ENTRIES = {"edgenet_int8_panel_vnni": None, "edgenet_int8_quads_vnni": "QuadsOffset"}
+ENTRIES = {"edgenet_int8_panel_vnni": None, "edgenet_int8_quads_vnni": "QuadsOffset", "edgenet_int8_dw3x3_vnni": "Depthwise3x3Offset"}
 
 
 def compile_text() -> tuple[bytes, str, dict[str, int]]:

@@ -336,3 +336,145 @@ void edgenet_int8_quads_vnni(const uint8_t* x, int64_t lda, int rows, int quads,
         QUAD_ROWS(R1, ACC, USTEP, STORE)
     }
 }
+
+/*
+ * The int8 3x3 depthwise convolution (multiplier 1, stride 1 or 2 across, any stride down) with vpdpwssd: each input
+ * row of 16 channels becomes pairs of adjacent padded columns widened to int16 (lane c of pair i: x[2i][c] low,
+ * x[2i + 1][c] high; columns and rows outside the image hold the zero point's code), so two taps of a channel are one
+ * pair multiply-add: per kernel row an output takes pair i (taps 0, 1) and pair i + 1 (tap 2 against a zero weight) at
+ * stride 2 and at even columns of stride 1, pairs i and i + 1 against (0, w0) and (w1, w2) at odd ones — six
+ * instructions for the nine taps where float FMAs take nine. The sums start from the folded bias (bias − zx·Σw over
+ * all nine taps, the padding being zx), so they are the integer reference's; requantized as the panels do.
+ *   xn:     one image [H, W, C] int8; a last group of fewer than 16 channels reads whole 16-byte vectors (the arena keeps
+ *           readable bytes after its end) and stores its own lanes only
+ *   w:      [9][C] int32 (the int8 kernel widened; 16 readable past C), foldedBias: [C] int32, scales: [C] f32 (both 16
+ *           readable past C)
+ *   ring:   3 × npairs vectors of scratch (64-byte aligned not required), npairs = ((OW + 1)·SW + 2) / 2 + 1
+ *   yn:     [OH, OW, C] int8, output rows [oh0, oh1) written
+ */
+static inline __m512i pack16(__m512i lo, __m512i hi)
+{
+    return _mm512_or_si512(_mm512_srli_epi32(_mm512_slli_epi32(lo, 16), 16), _mm512_slli_epi32(hi, 16));
+}
+
+static inline void pair_row(const int8_t* xn, int ih, int H, int W, int C, int j, int padLeft, int npairs, __m128i zx16, __m512i* d)
+{
+    if ((unsigned)ih >= (unsigned)H)
+    {
+        const __m512i z = _mm512_cvtepi8_epi16(_mm256_set_m128i(zx16, zx16));
+        for (int i = 0; i < npairs; i++)
+        {
+            _mm512_storeu_si512(d + i, z);
+        }
+
+        return;
+    }
+
+    const int8_t* row = xn + (int64_t)ih * W * C + j;
+    /* pairs [i0, i1) lie wholly inside the row: 2i − padLeft ≥ 0 and 2i + 1 − padLeft < W */
+    int i0 = (padLeft + 1) / 2, i1 = (W + padLeft) / 2;
+    i1 = i1 < npairs ? i1 : npairs;
+    for (int i = 0; i < npairs; i++)
+    {
+        if (i == i0 && i0 < i1)
+        {
+            const int8_t* src = row + (int64_t)(2 * i0 - padLeft) * C;
+            for (; i < i1; i++, src += 2 * (int64_t)C)
+            {
+                __m128i a = _mm_loadu_si128((const __m128i*)src), b = _mm_loadu_si128((const __m128i*)(src + C));
+                _mm512_storeu_si512(d + i, _mm512_cvtepi8_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(a, b), _mm_unpacklo_epi8(a, b))));
+            }
+
+            if (i == npairs)
+            {
+                break;
+            }
+        }
+
+        int u0 = 2 * i - padLeft, u1 = u0 + 1;
+        __m128i a = (unsigned)u0 < (unsigned)W ? _mm_loadu_si128((const __m128i*)(row + (int64_t)u0 * C)) : zx16;
+        __m128i b = (unsigned)u1 < (unsigned)W ? _mm_loadu_si128((const __m128i*)(row + (int64_t)u1 * C)) : zx16;
+        _mm512_storeu_si512(d + i, _mm512_cvtepi8_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(a, b), _mm_unpacklo_epi8(a, b))));
+    }
+}
+
+/* One output's sum, channels of the group: pairs i and i + 1 of the three ring rows against each row's weight pair
+ * vectors wa[kh] and wb[kh], in two chains (the first from the bias) that meet at the end — half the latency of one. */
+static inline __m512i dw_sum(const __m512i* p0, const __m512i* p1, const __m512i* p2, int i, const __m512i* wa,
+    const __m512i* wb, __m512i bias)
+{
+    __m512i a = _mm512_dpwssd_epi32(bias, _mm512_loadu_si512(p0 + i), wa[0]);
+    __m512i b = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_loadu_si512(p0 + i + 1), wb[0]);
+    a = _mm512_dpwssd_epi32(a, _mm512_loadu_si512(p1 + i), wa[1]);
+    b = _mm512_dpwssd_epi32(b, _mm512_loadu_si512(p1 + i + 1), wb[1]);
+    a = _mm512_dpwssd_epi32(a, _mm512_loadu_si512(p2 + i), wa[2]);
+    b = _mm512_dpwssd_epi32(b, _mm512_loadu_si512(p2 + i + 1), wb[2]);
+    return _mm512_add_epi32(a, b);
+}
+
+void edgenet_int8_dw3x3_vnni(const int8_t* xn, int H, int W, int C, int SH, int SW, int padTop, int padLeft, int OW, int oh0,
+    int oh1, int zx, const int32_t* w, const int32_t* foldedBias, const float* scales, int zp, int loCode, int hiCode,
+    __m512i* ring, int8_t* yn)
+{
+    const int npairs = ((OW + 1) * SW + 2) / 2 + 1;
+    const __m512 lo = _mm512_set1_ps((float)(loCode - zp)), hi = _mm512_set1_ps((float)(hiCode - zp));
+    const __m512i zpv = _mm512_set1_epi32(zp);
+    const __m512i zero = _mm512_setzero_si512();
+    const __m128i zx16 = _mm_set1_epi8((char)zx);
+    for (int j = 0; j < C; j += 16)
+    {
+        const __mmask16 mask = (__mmask16)(C - j >= 16 ? 0xFFFFu : (1u << (C - j)) - 1u);
+        __m512i A[3], B[3], Cw[3], D[3];
+        for (int kh = 0; kh < 3; kh++)
+        {
+            const int32_t* wr = w + (int64_t)(3 * kh) * C + j;
+            __m512i w0 = _mm512_loadu_si512(wr), w1 = _mm512_loadu_si512(wr + C), w2 = _mm512_loadu_si512(wr + 2 * (int64_t)C);
+            A[kh] = pack16(w0, w1);
+            B[kh] = pack16(w2, zero);
+            Cw[kh] = pack16(zero, w0);
+            D[kh] = pack16(w1, w2);
+        }
+
+        const __m512i bias = _mm512_loadu_si512(foldedBias + j);
+        const __m512 sc = _mm512_loadu_ps(scales + j);
+        int next = -1 << 30;   /* the first input row the ring does not hold yet (rows only move down) */
+        for (int oh = oh0; oh < oh1; oh++)
+        {
+            int ih0 = oh * SH - padTop;
+            for (int ih = next > ih0 ? next : ih0; ih < ih0 + 3; ih++)
+            {
+                pair_row(xn, ih, H, W, C, j, padLeft, npairs, zx16, ring + (int64_t)(((ih % 3) + 3) % 3) * npairs);
+            }
+
+            next = ih0 + 3;
+            const __m512i* p0 = ring + (int64_t)(((ih0 % 3) + 3) % 3) * npairs;
+            const __m512i* p1 = ring + (int64_t)((((ih0 + 1) % 3) + 3) % 3) * npairs;
+            const __m512i* p2 = ring + (int64_t)((((ih0 + 2) % 3) + 3) % 3) * npairs;
+            int8_t* yp = yn + ((int64_t)oh * OW) * C + j;
+            if (SW == 2)
+            {
+                for (int i = 0; i < OW; i++)
+                {
+                    _mm_mask_storeu_epi8(yp + (int64_t)i * C, mask, codes(dw_sum(p0, p1, p2, i, A, B, bias), sc, lo, hi, zpv));
+                }
+            }
+            else
+            {
+                /* output 2i: pair i's taps 0, 1 and pair i + 1's tap 2 (A, B); output 2i + 1: pair i's second column
+                 * and pair i + 1's two (Cw, D) */
+                int ow = 0;
+                for (; ow + 2 <= OW; ow += 2)
+                {
+                    int i = ow >> 1;
+                    _mm_mask_storeu_epi8(yp + (int64_t)ow * C, mask, codes(dw_sum(p0, p1, p2, i, A, B, bias), sc, lo, hi, zpv));
+                    _mm_mask_storeu_epi8(yp + (int64_t)(ow + 1) * C, mask, codes(dw_sum(p0, p1, p2, i, Cw, D, bias), sc, lo, hi, zpv));
+                }
+
+                if (ow < OW)
+                {
+                    _mm_mask_storeu_epi8(yp + (int64_t)ow * C, mask, codes(dw_sum(p0, p1, p2, ow >> 1, A, B, bias), sc, lo, hi, zpv));
+                }
+            }
+        }
+    }
+}

@@ -561,7 +561,15 @@ internal static unsafe partial class DepthwiseConv2D
     }
 
     /// <summary>4-byte values of scratch <see cref="Int8"/> needs per thread: one output row of int32 accumulators, the float ring, or none.</summary>
-    public static long Int8ScratchInts(in Window g, int m) => Int8Ring(g, m) ? RingFloats(g) : Int8Wide(g, m) ? 0 : (long)g.OutW * g.InC * m;
+    public static long Int8ScratchInts(in Window g, int m) => Int8Vnni3x3(g, m) ? Int8Vnni.Depthwise3x3RingVectors(g.OutW, g.SW) * 16
+        : Int8Ring(g, m) ? RingFloats(g) : Int8Wide(g, m) ? 0 : (long)g.OutW * g.InC * m;
+
+    /// <summary>
+    /// True when <see cref="Int8"/> runs the AVX512-VNNI 3x3 rows (<see cref="Int8Vnni.Depthwise3x3"/>: multiplier 1,
+    /// stride 1 or 2 across; integer pair multiply-adds where the AVX-512 rows widen to floats), whose ring the scratch holds.
+    /// </summary>
+    private static bool Int8Vnni3x3(in Window g, int m) =>
+        m == 1 && g.KH == 3 && g.KW == 3 && g.SW is 1 or 2 && Int8Vnni.Available;
 
     /// <summary>
     /// True when <see cref="Int8"/> runs the AVX-512 3x3 rows (with <see cref="Int8Ring"/>, the 5x5 ones too), which
@@ -594,6 +602,18 @@ internal static unsafe partial class DepthwiseConv2D
         int lastInside = g.InW - g.KW + g.PadLeft;
         int owA = Math.Min(g.OutW, (g.PadLeft + g.SW - 1) / g.SW), owB = lastInside < 0 ? owA : Math.Max(owA, Math.Min(g.OutW, (lastInside / g.SW) + 1));
         bool fast = m == 1 && g.KH == 3 && g.KW == 3 && foldedBias is not null && c >= lanes;
+        if (Int8Vnni3x3(g, m))
+        {
+            // AVX512-VNNI: integer pairs of columns, requantized in the registers; acc holds the ring.
+            ArgumentNullException.ThrowIfNull(foldedBias);
+            for (int n = n0; n < n1; n++)
+            {
+                Int8Vnni.Depthwise3x3(x + ((long)n * g.InH * g.InW * c), g.InH, g.InW, c, g.SH, g.SW, g.PadTop, g.PadLeft, g.OutW, oh0, oh1, zx, w, foldedBias, table.Scales, zy, lo, hi, acc, y + ((long)n * g.OutH * g.OutW * f));
+            }
+
+            return;
+        }
+
         if (Int8Wide(g, m) || Int8Ring(g, m))
         {
             // AVX-512: whole rows 16 channels at a time, edges and rows in the padding included, requantized in the registers.

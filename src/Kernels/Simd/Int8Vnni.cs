@@ -6,9 +6,10 @@ namespace EdgeNet.Kernels.Simd;
 /// <summary>
 /// The int8 GEMM's panels (32, 16 and 8 channels) with AVX512-VNNI: vpdpwssd does a pair multiply-add in one
 /// instruction where vpmaddwd + vpaddd take two, and on this class of core the two-instruction form is no faster per
-/// multiply-add than f32 FMAs (measured: FMA 88, vpmaddwd + vpaddd 92, vpdpwssd 158 G multiply-adds/s on one core). .NET 10 exposes
-/// vpdpwssd only at 256 bits with the VEX encoding (AvxVnni) or through Avx10v1, neither of which AVX-512 cores before
-/// AVX10 report, so the kernel is C (src/Kernels/Native/int8_panel_vnni.c) whose machine code scripts/gen-vnni.py
+/// multiply-add than f32 FMAs (measured: FMA 88, vpmaddwd + vpaddd 92, vpdpwssd 158 G multiply-adds/s on one core);
+/// over row-major rows (<see cref="QuadPanel"/>) vpdpbusd does four (uint8 × int8) in one. .NET 10 exposes
+/// them only at 256 bits with the VEX encoding (AvxVnni) or through Avx10v1, neither of which AVX-512 cores before
+/// AVX10 report, so the kernels are C (src/Kernels/Native/int8_panel_vnni.c) whose machine code scripts/gen-vnni.py
 /// checks in (<see cref="Code"/>), mapped executable once per process (never writable and executable at once). Used
 /// on 64-bit Linux when the CPU reports AVX512-VNNI and .NET runs AVX-512BW (so <c>DOTNET_EnableAVX512=0</c> turns it
 /// off with the rest), and not when <c>EDGENET_VNNI=0</c> (or where the page cannot be mapped executable); the same
@@ -58,6 +59,28 @@ internal static unsafe partial class Int8Vnni
         }
 
         QuadKernel(x, lda, rows, quads, w, bias, scales, y, ldy, nr, zeroPoint, lo, hi);
+    }
+
+    private static readonly delegate* unmanaged<sbyte*, int, int, int, int, int, int, int, int, int, int, int, int*, int*, float*, int, int, int, void*, sbyte*, void> DepthwiseKernel =
+        Page == null ? null : (delegate* unmanaged<sbyte*, int, int, int, int, int, int, int, int, int, int, int, int*, int*, float*, int, int, int, void*, sbyte*, void>)(Page + Depthwise3x3Offset);
+
+    /// <summary>Vectors (64 bytes) of ring <see cref="Depthwise3x3"/> needs: three rows of column pairs.</summary>
+    public static long Depthwise3x3RingVectors(int outW, int strideW) => 3L * ((((outW + 1) * strideW) + 2) / 2 + 1);
+
+    /// <summary>
+    /// Output rows [oh0, oh1) of one image of an int8 3x3 depthwise convolution, multiplier 1, stride 1 or 2 across (any
+    /// down), with vpdpwssd over int16 pairs of adjacent columns: xn [H, W, C] int8 (zero point zx, also the padding's
+    /// code); w [9, C] int32, foldedBias [C] (bias − zx·Σw), scales [C], each readable 16 values past C; ring
+    /// <see cref="Depthwise3x3RingVectors"/> × 64 bytes of scratch; yn [OH, OW, C] int8, requantized as <see cref="Panel"/>.
+    /// </summary>
+    public static void Depthwise3x3(sbyte* xn, int h, int w, int c, int strideH, int strideW, int padTop, int padLeft, int outW, int oh0, int oh1, int zx, int* weights, int* foldedBias, float* scales, int zeroPoint, int lo, int hi, void* ring, sbyte* yn)
+    {
+        if (strideW is not (1 or 2))
+        {
+            throw new ArgumentOutOfRangeException(nameof(strideW), strideW, "the VNNI depthwise rows take stride 1 or 2 across");
+        }
+
+        DepthwiseKernel(xn, h, w, c, strideH, strideW, padTop, padLeft, outW, oh0, oh1, zx, weights, foldedBias, scales, zeroPoint, lo, hi, ring, yn);
     }
 
     private static byte* Map()
