@@ -359,6 +359,19 @@ public sealed class GoldenKernelTests
             xs.AddRange([float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e30f, -1e30f, 0f, -0f, 0.49999997f * scale]);
             xs.AddRange(Rand(1001, 7, -40, 40));
 
+            // The saturation's edge (the SIMD path clamps x to ±1025·scale before dividing by a reciprocal) and every
+            // 4,099th float of either sign, so every binade.
+            for (float t = 1023f; t <= 1027f; t += 0.25f)
+            {
+                xs.AddRange([t * scale, -t * scale, MathF.BitIncrement(t * scale), MathF.BitDecrement(-t * scale)]);
+            }
+
+            for (uint bits = 0; bits < 0x7F800000u; bits += 4099)
+            {
+                float v = BitConverter.UInt32BitsToSingle(bits);
+                xs.AddRange([v, -v]);
+            }
+
             // The values one step either side of each tie again, in vectors with no exact tie.
             while (xs.Count % 16 != 0)
             {

@@ -22,9 +22,20 @@ internal static unsafe class Quantize
         int i = 0;
         if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {
-            // 16 per step: vcvttps2dq of the biased t, + zp, vpmovsdb (saturating: the clamp to [−128, 127]).
+            // 16 per step: vcvttps2dq of the biased t, + zp, vpmovsdb (saturating: the clamp to [−128, 127]); x / s as
+            // the reciprocal's product corrected by one FMA residual, where the scale allows it (QuotientByReciprocal).
             var s = Vector512.Create(scale);
             var z = Vector512.Create(zp);
+            if (QuotientByReciprocal(scale))
+            {
+                var r = Vector512.Create(1f / scale);
+                var bound = Vector512.Create(1025f * scale);
+                for (; i + 16 <= n; i += 16)
+                {
+                    Avx512F.ConvertToVector128SByteWithSaturation(QuantizedByReciprocal(Vector512.Load(x + i), s, r, bound, z)).Store(q + i);
+                }
+            }
+
             for (; i + 16 <= n; i += 16)
             {
                 Avx512F.ConvertToVector128SByteWithSaturation(Quantized(Vector512.Load(x + i), s, z)).Store(q + i);
@@ -71,6 +82,28 @@ internal static unsafe class Quantize
         var c = Vector512.MinNative(Vector512.MaxNative(t, Vector512.Create(-1024f)), Vector512.Create(1024f));
         var r = Avx512F.ConvertToVector512Int32WithTruncation(c + Vector512.CopySign(Vector512.Create(BelowHalf), c));
         return Vector512.ConditionalSelect(Vector512.Equals(t, t).AsInt32(), r, Vector512<int>.Zero) + z;
+    }
+
+    /// <summary>
+    /// Whether x / scale may be computed as Markstein's corrected quotient (q = x·r, r = 1/scale rounded; then
+    /// q + (x − q·scale)·r, the residual exact by FMA), which is x / scale correctly rounded when nothing overflows or
+    /// underflows: x is clamped to ±1025·scale first (every quotient beyond ±1024 saturates the same), and the scale must
+    /// leave that range, its reciprocal and the products normal floats. Checked exhaustively against the division (every
+    /// finite float, eleven scales from 3.1e−5 to 12.34, the codes before the zero point).
+    /// </summary>
+    private static bool QuotientByReciprocal(float scale) =>
+        float.IsNormal(scale) && scale > 0 && scale is >= 1e-30f and <= 1e30f;
+
+    /// <summary>As <see cref="Quantized(Vector512{float}, Vector512{float}, Vector512{int})"/> with x / s by the reciprocal r (<see cref="QuotientByReciprocal"/>); bound = 1025·s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> QuantizedByReciprocal(Vector512<float> x, Vector512<float> s, Vector512<float> r, Vector512<float> bound, Vector512<int> z)
+    {
+        // |c| stays below 1026, so no ±1024 clamp: the codes beyond it saturate at the narrowing as the reference's do.
+        var xc = Vector512.MinNative(Vector512.MaxNative(x, -bound), bound);
+        var q0 = xc * r;
+        var c = Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(-q0, s, xc), r, q0);
+        var t = Avx512F.ConvertToVector512Int32WithTruncation(c + Vector512.CopySign(Vector512.Create(BelowHalf), c));
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x).AsInt32(), t, Vector512<int>.Zero) + z;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
