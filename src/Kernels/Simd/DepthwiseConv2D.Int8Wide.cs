@@ -13,7 +13,8 @@ namespace EdgeNet.Kernels.Simd;
 /// runs a four-column FMA loop from L1; 3x3 at stride 2 reads the int8 input directly. The sums are exact integers in
 /// floats (each product at most 128·128, 25 of them below 2^24), the folded bias (bias − zx·Σw over every tap, each a
 /// pixel or the zero point) is added in int32 and the result requantized in the registers: the integer reference's
-/// numbers.
+/// numbers. Where AVX512-VNNI is mapped, 3x3 at stride 1 or 2 across runs <see cref="Int8Vnni.Depthwise3x3"/> instead
+/// (integer pair multiply-adds over int16 column pairs: six instructions for nine taps, no conversions).
 /// </summary>
 internal static unsafe partial class DepthwiseConv2D
 {
