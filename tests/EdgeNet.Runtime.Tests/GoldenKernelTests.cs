@@ -85,6 +85,18 @@ public sealed class GoldenKernelTests
         // four-column blocks, the last columns of a row (18 wide: two over; 7: three), the edges and the rows in the
         // padding, stride 1 and 2.
         yield return ("depthwise 3x3, 40 channels", () => DepthwiseStack3x3([23, 18, 40], "valid"), [23, 18, 40]);
+        // 3×3 depthwise on 5 channels (one group, 11 lanes idle) at stride 1 down and 2 across, then 1 and 2 both ways
+        // over valid windows: int8 with AVX512-VNNI runs its column pairs with the rows and columns strided apart, odd
+        // widths (22 → 11 → 9 → 4), the last group's weights and biases read as whole vectors.
+        yield return ("depthwise 3x3, 5 channels, strides (1, 2)", () =>
+        {
+            var input = Trainer.Keras.Models.Input.Create([17, 22, 5]);
+            var x = new DepthwiseConv2D([3, 3], [1, 2], "same", activation: "relu").Apply(input);
+            x = new DepthwiseConv2D([3, 3], [1, 1], "valid").Apply(x);
+            x = new DepthwiseConv2D([3, 3], [2, 2], "valid").Apply(x);
+            x = new Flatten().Apply(x);
+            return new Model(input, new Dense(3).Apply(x));
+        }, [17, 22, 5]);
         // 5×5 depthwise (MNASNet's, EfficientNet's): the check-free columns blocked by four (13 wide: two blocks and one
         // more), a channel tail past the last vector (20 = 16 + 4), stride 2, and the small maps bordered first (f32);
         // int8 over the AVX-512 ring of five rows at stride 1 and 2 (rows 13, 7 and 3 wide: one or three columns after
@@ -388,6 +400,53 @@ public sealed class GoldenKernelTests
             foreach (int zp in new[] { 0, -128, 17, 127 })
             {
                 SimdEqualsReference<float, sbyte, sbyte>(x, scale, zp, &Kernels.Reference.Quantize.ToInt8, &Kernels.Simd.Quantize.ToInt8, v => v, "quantize");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The AVX-512 quantize divides by a corrected reciprocal (Markstein: within about 1.5 ulp before the residual
+    /// step, exact after it where nothing overflows): only a quotient next to a tie k + ½ could round the other way, so
+    /// for 3,000 scales (log-uniform, 1e−7 to 1e3, and the ends the kernel allows) every float within four ulps of each
+    /// tie that a zero point can bring inside the int8 range (|k| ≤ 257; each x ulp moves the quotient by at least half of
+    /// its ulp) gives the division's code, at zero points 0, −128 and 127.
+    /// </summary>
+    [TestMethod]
+    public unsafe void Simd_quantize_rounds_every_tie_like_the_division_at_many_scales()
+    {
+        var random = new Random(22);
+        var scales = Enumerable.Range(0, 3000).Select(_ => (float)Math.Pow(10, -7 + (10 * random.NextDouble()))).Concat([1e-30f, 1e30f, 1f]).ToArray();
+        var x = new float[515 * 9];
+        var expected = new sbyte[x.Length];
+        var actual = new sbyte[x.Length];
+        foreach (float scale in scales)
+        {
+            int i = 0;
+            for (int k = -257; k <= 257; k++)
+            {
+                float v = (k + 0.5f) * scale;
+                for (int u = 0; u < 4; u++)
+                {
+                    v = MathF.BitDecrement(v);
+                }
+
+                for (int u = 0; u < 9; u++, v = MathF.BitIncrement(v))
+                {
+                    x[i++] = v;
+                }
+            }
+
+            foreach (int zp in new[] { 0, -128, 127 })
+            {
+                fixed (float* px = x)
+                fixed (sbyte* pe = expected, pa = actual)
+                {
+                    Kernels.Reference.Quantize.ToInt8(px, pe, x.Length, scale, zp);
+                    Kernels.Simd.Quantize.ToInt8(px, pa, x.Length, scale, zp);
+                }
+
+                int bad = expected.AsSpan().CommonPrefixLength(actual);
+                Assert.AreEqual(x.Length, bad, bad < x.Length ? $"scale {scale:R} zp {zp}: x = {x[bad]:R} gives {actual[bad]}, the division {expected[bad]}" : "");
             }
         }
     }

@@ -28,7 +28,7 @@ public sealed class InstructionSetTests
         bool vnni = OperatingSystem.IsLinux() && System.Runtime.Intrinsics.X86.X86Base.X64.IsSupported && (System.Runtime.Intrinsics.X86.X86Base.CpuId(7, 0).Ecx & (1 << 11)) != 0
             && Environment.GetEnvironmentVariable("EDGENET_VNNI") != "0";
         Assert.AreEqual(vnni && expected == "avx512", Int8Vnni.Available, "the AVX512-VNNI panels");
-        string int8 = expected switch { "avx512" => vnni ? "avx512-vnni vpdpwssd" : "avx512bw vpmaddwd", "avx2" => System.Runtime.Intrinsics.X86.AvxVnni.IsSupported ? "avx2 vpdpwssd (avx-vnni)" : "avx2 vpmaddwd", _ => Int8Gemm.DotProduct ? "arm64 sdot" : "vector128 pmaddwd" };
+        string int8 = expected switch { "avx512" => vnni ? "avx512-vnni vpdpbusd/vpdpwssd" : "avx512bw vpmaddwd", "avx2" => System.Runtime.Intrinsics.X86.AvxVnni.IsSupported ? "avx2 vpdpwssd (avx-vnni)" : "avx2 vpmaddwd", _ => Int8Gemm.DotProduct ? "arm64 sdot" : "vector128 pmaddwd" };
         Assert.AreEqual(int8, Int8Gemm.Isa, "int8 GEMM level");
     }
 

@@ -349,7 +349,8 @@ void edgenet_int8_quads_vnni(const uint8_t* x, int64_t lda, int rows, int quads,
  *           readable bytes after its end) and stores its own lanes only
  *   w:      [9][C] int32 (the int8 kernel widened; 16 readable past C), foldedBias: [C] int32, scales: [C] f32 (both 16
  *           readable past C)
- *   ring:   3 × npairs vectors of scratch (64-byte aligned not required), npairs = ((OW + 1)·SW + 2) / 2 + 1
+ *   ring:   3 × npairs vectors of scratch (64-byte aligned not required); npairs: the pairs of columns a ring row holds,
+ *           enough for OW outputs and the pair after the last (Int8Vnni.Depthwise3x3Pairs)
  *   yn:     [OH, OW, C] int8, output rows [oh0, oh1) written
  */
 static inline __m512i pack16(__m512i lo, __m512i hi)
@@ -414,9 +415,8 @@ static inline __m512i dw_sum(const __m512i* p0, const __m512i* p1, const __m512i
 
 void edgenet_int8_dw3x3_vnni(const int8_t* xn, int H, int W, int C, int SH, int SW, int padTop, int padLeft, int OW, int oh0,
     int oh1, int zx, const int32_t* w, const int32_t* foldedBias, const float* scales, int zp, int loCode, int hiCode,
-    __m512i* ring, int8_t* yn)
+    __m512i* ring, int npairs, int8_t* yn)
 {
-    const int npairs = ((OW + 1) * SW + 2) / 2 + 1;
     const __m512 lo = _mm512_set1_ps((float)(loCode - zp)), hi = _mm512_set1_ps((float)(hiCode - zp));
     const __m512i zpv = _mm512_set1_epi32(zp);
     const __m512i zero = _mm512_setzero_si512();

@@ -560,7 +560,7 @@ internal static unsafe partial class DepthwiseConv2D
         }
     }
 
-    /// <summary>4-byte values of scratch <see cref="Int8"/> needs per thread: one output row of int32 accumulators, the float ring, or none.</summary>
+    /// <summary>4-byte values of scratch <see cref="Int8"/> needs per thread: the VNNI ring of column pairs, the float ring, one output row of int32 accumulators, or none.</summary>
     public static long Int8ScratchInts(in Window g, int m) => Int8Vnni3x3(g, m) ? Int8Vnni.Depthwise3x3RingVectors(g.OutW, g.SW) * 16
         : Int8Ring(g, m) ? RingFloats(g) : Int8Wide(g, m) ? 0 : (long)g.OutW * g.InC * m;
 
@@ -570,6 +570,9 @@ internal static unsafe partial class DepthwiseConv2D
     /// </summary>
     private static bool Int8Vnni3x3(in Window g, int m) =>
         m == 1 && g.KH == 3 && g.KW == 3 && g.SW is 1 or 2 && Int8Vnni.Available;
+
+    /// <summary>True when <see cref="Int8"/>'s rows carry the padding in a ring of their own (<see cref="Int8Vnni3x3"/> or <see cref="Int8Ring"/>): a bordered copy would be wasted.</summary>
+    public static bool Int8PadsItself(in Window g, int m) => Int8Vnni3x3(g, m) || Int8Ring(g, m);
 
     /// <summary>
     /// True when <see cref="Int8"/> runs the AVX-512 3x3 rows (with <see cref="Int8Ring"/>, the 5x5 ones too), which

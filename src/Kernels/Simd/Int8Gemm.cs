@@ -13,7 +13,8 @@ namespace EdgeNet.Kernels.Simd;
 /// panel, AVX2: 16, vpdpwssd with AVX-VNNI), at 128 bits (8 channels) pmaddwd on x64 and
 /// smull/smull2/addp on arm64. arm64 with the dot-product extension takes int8 quads of k instead
 /// (SDOT, 8 channels), and so do row-major rows on x64 with AVX512-VNNI, as uint8 (x + 128) for vpdpbusd (32 channels;
-/// the implicit-GEMM convolution keeps its int16 pairs there). Accumulators start from the folded bias (bias − zx·Σw); the requantization is the
+/// the implicit-GEMM convolution keeps its int16 pairs there). Accumulators start from the folded bias (bias − zx·Σw, less
+/// 128·Σw for the uint8 rows); the requantization is the
 /// reference one (f32, <see cref="Requantize.Layer"/>), so the result is bit-exact: in the registers as the AVX-512
 /// kernels store (<see cref="RequantRows"/>), else over the int32 sums in memory (<see cref="RequantTable.Block"/>).
 /// </summary>

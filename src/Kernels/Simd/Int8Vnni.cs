@@ -61,11 +61,14 @@ internal static unsafe partial class Int8Vnni
         QuadKernel(x, lda, rows, quads, w, bias, scales, y, ldy, nr, zeroPoint, lo, hi);
     }
 
-    private static readonly delegate* unmanaged<sbyte*, int, int, int, int, int, int, int, int, int, int, int, int*, int*, float*, int, int, int, void*, sbyte*, void> DepthwiseKernel =
-        Page == null ? null : (delegate* unmanaged<sbyte*, int, int, int, int, int, int, int, int, int, int, int, int*, int*, float*, int, int, int, void*, sbyte*, void>)(Page + Depthwise3x3Offset);
+    private static readonly delegate* unmanaged<sbyte*, int, int, int, int, int, int, int, int, int, int, int, int*, int*, float*, int, int, int, void*, int, sbyte*, void> DepthwiseKernel =
+        Page == null ? null : (delegate* unmanaged<sbyte*, int, int, int, int, int, int, int, int, int, int, int, int*, int*, float*, int, int, int, void*, int, sbyte*, void>)(Page + Depthwise3x3Offset);
 
     /// <summary>Vectors (64 bytes) of ring <see cref="Depthwise3x3"/> needs: three rows of column pairs.</summary>
-    public static long Depthwise3x3RingVectors(int outW, int strideW) => 3L * ((((outW + 1) * strideW) + 2) / 2 + 1);
+    public static long Depthwise3x3RingVectors(int outW, int strideW) => 3L * Depthwise3x3Pairs(outW, strideW);
+
+    /// <summary>The pairs of padded columns a ring row holds: output column ow reads pairs ⌊ow·SW / 2⌋ and the one after (the last few columns, and one pair to spare, are the padding's).</summary>
+    private static int Depthwise3x3Pairs(int outW, int strideW) => ((((outW + 1) * strideW) + 2) / 2) + 1;
 
     /// <summary>
     /// Output rows [oh0, oh1) of one image of an int8 3x3 depthwise convolution, multiplier 1, stride 1 or 2 across (any
@@ -80,7 +83,7 @@ internal static unsafe partial class Int8Vnni
             throw new ArgumentOutOfRangeException(nameof(strideW), strideW, "the VNNI depthwise rows take stride 1 or 2 across");
         }
 
-        DepthwiseKernel(xn, h, w, c, strideH, strideW, padTop, padLeft, outW, oh0, oh1, zx, weights, foldedBias, scales, zeroPoint, lo, hi, ring, yn);
+        DepthwiseKernel(xn, h, w, c, strideH, strideW, padTop, padLeft, outW, oh0, oh1, zx, weights, foldedBias, scales, zeroPoint, lo, hi, ring, Depthwise3x3Pairs(outW, strideW), yn);
     }
 
     private static byte* Map()

@@ -13,7 +13,9 @@ internal static unsafe class Quantize
     /// then truncated after adding the float just below one half with t's sign — exact for every float in that range
     /// (checked exhaustively: adding 0.5 itself would carry values just below a half up), NaN becoming the zero point as in the
     /// reference's saturating conversion. Four vectors per step narrow to one vector of int8 (32 values with AVX2, 16 with
-    /// 128-bit SIMD); AVX-512 narrows 16 with saturation (vpmovsdb), which is the reference's final clamp.
+    /// 128-bit SIMD); AVX-512 narrows 16 with saturation (vpmovsdb), which is the reference's final clamp, and divides
+    /// by the reciprocal where <see cref="QuotientByReciprocal"/> allows, x clamped to ±1025·scale in place of t to ±1024
+    /// (every quotient beyond ±1024 saturates the same after the zero point is added).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToInt8(float* x, sbyte* q, int n, float scale, int zp)
@@ -60,7 +62,7 @@ internal static unsafe class Quantize
         Reference.Quantize.ToInt8(x + i, q + i, n - i, scale, zp);
     }
 
-    /// <summary>The float just below one half: t + copysign(it, t) truncates to t rounded half away from zero for |t| ≤ 1024.</summary>
+    /// <summary>The float just below one half: t + copysign(it, t) truncates to t rounded half away from zero for |t| ≤ 1024 (and beyond, to 1025 or 1026, where the result saturates anyway).</summary>
     private const float BelowHalf = 0.49999997f;
 
     /// <summary>clamp(round_half_away(x / s) + z, −128, 127) per lane; NaN gives z.</summary>
@@ -91,8 +93,7 @@ internal static unsafe class Quantize
     /// leave that range, its reciprocal and the products normal floats. Checked exhaustively against the division (every
     /// finite float, eleven scales from 3.1e−5 to 12.34, the codes before the zero point).
     /// </summary>
-    private static bool QuotientByReciprocal(float scale) =>
-        float.IsNormal(scale) && scale > 0 && scale is >= 1e-30f and <= 1e30f;
+    private static bool QuotientByReciprocal(float scale) => scale is >= 1e-30f and <= 1e30f;
 
     /// <summary>As <see cref="Quantized(Vector512{float}, Vector512{float}, Vector512{int})"/> with x / s by the reciprocal r (<see cref="QuotientByReciprocal"/>); bound = 1025·s.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -211,7 +211,7 @@ internal sealed unsafe class Conv2DOp : OpKernel, IParallelWork, IBandProducer
                 }
 
                 // x: [tile, ldCols] im2col rows, int8 (SDOT) or int16 (pairs).
-                if (Int8Gemm.RowElementSize == 1)
+                if (Int8Gemm.DotProduct)
                 {
                     SimdConv.Im2Col(image, _g, (sbyte*)mine, (sbyte)_zx, _ldCols, rowStart + t, count);
                 }

@@ -15,8 +15,9 @@ namespace EdgeNet.Runtime.Ops;
 /// int8 weights are per output channel (per-tensor depthwise weights cost MobileNet most of its accuracy).
 /// On a small padded map (MobileNet's last stages: 6×6, 3×3, where most windows reach the padding and would take the
 /// kernels' checked edge loop) each image is first copied into a zero-bordered scratch (int8: bordered by the zero
-/// point), so every window runs the check-free loop (3×3 and 5×5). The AVX-512 int8 rows over a ring (3×3 at stride 1
-/// across, 5×5 at stride 1 or 2) need no copy: they widen each input row into a ring that carries the padding itself.
+/// point), so every window runs the check-free loop (3×3 and 5×5). The int8 rows over a ring need no copy: they widen
+/// each input row into a ring that carries the padding itself (AVX-512: floats, 3×3 at stride 1 across, 5×5 at stride 1
+/// or 2; AVX512-VNNI: int16 column pairs, 3×3 at stride 1 or 2 across).
 /// </summary>
 internal sealed unsafe partial class DepthwiseConv2DOp : OpKernel, IParallelWork
 {
@@ -73,7 +74,7 @@ internal sealed unsafe partial class DepthwiseConv2DOp : OpKernel, IParallelWork
             _requant = Int8Layer.Pin(Blob.GetTensorData<int>(WeightIndex(2)));
             if (Simd)
             {
-                _w32 = GC.AllocateArray<int>(_w8.Length, pinned: true);
+                _w32 = GC.AllocateArray<int>(_w8.Length + VectorPadding, pinned: true);
                 _wf = GC.AllocateArray<float>(_w8.Length + VectorPadding, pinned: true);
                 for (int i = 0; i < _w8.Length; i++)
                 {
@@ -127,13 +128,13 @@ internal sealed unsafe partial class DepthwiseConv2DOp : OpKernel, IParallelWork
 
     /// <summary>
     /// The window over a bordered copy of one image when a 3×3 (or, in f32, 5×5), multiplier-1 SIMD convolution pads a map whose smaller output
-    /// side is at most 14 (a quarter or more of its windows touch the padding); else default. The AVX-512 int8 ring rows
-    /// carry their own padding (<see cref="SimdDw.Int8Ring"/>).
+    /// side is at most 14 (a quarter or more of its windows touch the padding); else default. The int8 ring rows (AVX-512
+    /// floats or AVX512-VNNI column pairs) carry their own padding (<see cref="SimdDw.Int8PadsItself"/>).
     /// </summary>
     private static Window BorderedWindow(in Window g, int m, bool simd, bool int8)
     {
         bool padded = g.PadTop > 0 || g.PadLeft > 0 || ((g.OutH - 1) * g.SH) + g.KH > g.InH + g.PadTop || ((g.OutW - 1) * g.SW) + g.KW > g.InW + g.PadLeft;
-        if (!simd || m != 1 || g.KH != g.KW || g.KH is not (3 or 5) || (int8 && (g.KH != 3 || SimdDw.Int8Ring(g, m))) || !padded || Math.Min(g.OutH, g.OutW) > 14)
+        if (!simd || m != 1 || g.KH != g.KW || g.KH is not (3 or 5) || (int8 && (g.KH != 3 || SimdDw.Int8PadsItself(g, m))) || !padded || Math.Min(g.OutH, g.OutW) > 14)
         {
             return default;
         }

@@ -39,7 +39,8 @@ internal sealed class Int8Layer
 
             // Every input tap carries x − zx (padding is filled with zx), so zx·Σw moves into the bias.
             FoldedBias[c] = checked(Bias[c] - (int)(inputZeroPoint * sum));
-            RowBias[c] = checked(FoldedBias[c] - (int)(rowOffset * sum));
+            // Unchecked: the kernel's int32 sums wrap (vpdpbusd as vpaddd), so a bias that wraps still gives the exact result.
+            RowBias[c] = unchecked(FoldedBias[c] - (int)(rowOffset * sum));
         }
     }
 
