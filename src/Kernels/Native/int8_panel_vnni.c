@@ -123,6 +123,34 @@ static inline int64_t pair2_at(const int16_t* p)
 }
 
 /*
+ * A quarter panel's rows from their sums to their stores, the sums s0.. made by SUMS (QUARTER_SUMS over pairs,
+ * UQUARTER_SUMS over quads) for 16 rows a step, then one at a time; bias, scales, lo, hi, zpv, y, ldy, nr, rows in scope.
+ */
+#define QUARTER_PANEL(SUMS) \
+    const __m512i bq = interleave8(_mm256_loadu_si256((const __m256i*)bias), _mm256_setzero_si256()); \
+    const __m256 scales8 = _mm256_loadu_ps(scales); \
+    const __m512 sc8 = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(scales8)), _mm256_castps_pd(scales8), 1)); \
+    int r = 0; \
+    for (; r + 16 <= rows; r += 16) \
+    { \
+        SUMS(R16) \
+        int8_t* d = y + (int64_t)r * ldy; \
+        quarter_store(s0, s1, sc8, lo, hi, zpv, d, ldy, nr, 1); \
+        quarter_store(s2, s3, sc8, lo, hi, zpv, d + 2 * ldy, ldy, nr, 1); \
+        quarter_store(s4, s5, sc8, lo, hi, zpv, d + 4 * ldy, ldy, nr, 1); \
+        quarter_store(s6, s7, sc8, lo, hi, zpv, d + 6 * ldy, ldy, nr, 1); \
+        quarter_store(s8, s9, sc8, lo, hi, zpv, d + 8 * ldy, ldy, nr, 1); \
+        quarter_store(s10, s11, sc8, lo, hi, zpv, d + 10 * ldy, ldy, nr, 1); \
+        quarter_store(s12, s13, sc8, lo, hi, zpv, d + 12 * ldy, ldy, nr, 1); \
+        quarter_store(s14, s15, sc8, lo, hi, zpv, d + 14 * ldy, ldy, nr, 1); \
+    } \
+    for (; r < rows; r++) \
+    { \
+        SUMS(R1) \
+        quarter_store(s0, s0, sc8, lo, hi, zpv, y + (int64_t)r * ldy, ldy, nr, 0); \
+    }
+
+/*
  * The panel's first nr <= 8 channels over row-major pairs (Int8Gemm.PanelQuarter512): two pairs of k a vector — lane 2c
  * channel c's even pairs, 2c + 1 its odd ones, the weights of pairs p and p + 1 interleaved, a row's two pairs one
  * 64-bit broadcast — 16 rows a step, the lane pairs added at the store.
@@ -131,29 +159,7 @@ static inline void quarter_panel(const int16_t* x, int64_t lda, int rows, int pa
     const float* scales, __m512 lo, __m512 hi, __m512i zpv, int8_t* y, int64_t ldy, int nr)
 {
     const int32_t* rowOff = 0;
-    const __m512i bq = interleave8(_mm256_loadu_si256((const __m256i*)bias), _mm256_setzero_si256());
-    const __m256 s8 = _mm256_loadu_ps(scales);
-    const __m512 sc8 = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(s8)), _mm256_castps_pd(s8), 1));
-    int r = 0;
-    for (; r + 16 <= rows; r += 16)
-    {
-        QUARTER_SUMS(R16)
-        int8_t* d = y + (int64_t)r * ldy;
-        quarter_store(s0, s1, sc8, lo, hi, zpv, d, ldy, nr, 1);
-        quarter_store(s2, s3, sc8, lo, hi, zpv, d + 2 * ldy, ldy, nr, 1);
-        quarter_store(s4, s5, sc8, lo, hi, zpv, d + 4 * ldy, ldy, nr, 1);
-        quarter_store(s6, s7, sc8, lo, hi, zpv, d + 6 * ldy, ldy, nr, 1);
-        quarter_store(s8, s9, sc8, lo, hi, zpv, d + 8 * ldy, ldy, nr, 1);
-        quarter_store(s10, s11, sc8, lo, hi, zpv, d + 10 * ldy, ldy, nr, 1);
-        quarter_store(s12, s13, sc8, lo, hi, zpv, d + 12 * ldy, ldy, nr, 1);
-        quarter_store(s14, s15, sc8, lo, hi, zpv, d + 14 * ldy, ldy, nr, 1);
-    }
-
-    for (; r < rows; r++)
-    {
-        QUARTER_SUMS(R1)
-        quarter_store(s0, s0, sc8, lo, hi, zpv, y + (int64_t)r * ldy, ldy, nr, 0);
-    }
+    QUARTER_PANEL(QUARTER_SUMS)
 }
 
 /* The panel's first nr <= 16 channels: 16 rows × one vector per step. */
@@ -278,35 +284,13 @@ void edgenet_int8_quads_vnni(const uint8_t* x, int64_t lda, int rows, int quads,
     const __m512 sc0 = _mm512_loadu_ps(scales);
     const __m512 lo = _mm512_set1_ps((float)(loCode - zp)), hi = _mm512_set1_ps((float)(hiCode - zp));
     const __m512i zpv = _mm512_set1_epi32(zp);
-    int r = 0;
     if (nr <= 8)
     {
-        const __m512i bq = interleave8(_mm256_loadu_si256((const __m256i*)bias), _mm256_setzero_si256());
-        const __m256 s8 = _mm256_loadu_ps(scales);
-        const __m512 sc8 = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(s8)), _mm256_castps_pd(s8), 1));
-        for (; r + 16 <= rows; r += 16)
-        {
-            UQUARTER_SUMS(R16)
-            int8_t* d = y + (int64_t)r * ldy;
-            quarter_store(s0, s1, sc8, lo, hi, zpv, d, ldy, nr, 1);
-            quarter_store(s2, s3, sc8, lo, hi, zpv, d + 2 * ldy, ldy, nr, 1);
-            quarter_store(s4, s5, sc8, lo, hi, zpv, d + 4 * ldy, ldy, nr, 1);
-            quarter_store(s6, s7, sc8, lo, hi, zpv, d + 6 * ldy, ldy, nr, 1);
-            quarter_store(s8, s9, sc8, lo, hi, zpv, d + 8 * ldy, ldy, nr, 1);
-            quarter_store(s10, s11, sc8, lo, hi, zpv, d + 10 * ldy, ldy, nr, 1);
-            quarter_store(s12, s13, sc8, lo, hi, zpv, d + 12 * ldy, ldy, nr, 1);
-            quarter_store(s14, s15, sc8, lo, hi, zpv, d + 14 * ldy, ldy, nr, 1);
-        }
-
-        for (; r < rows; r++)
-        {
-            UQUARTER_SUMS(R1)
-            quarter_store(s0, s0, sc8, lo, hi, zpv, y + (int64_t)r * ldy, ldy, nr, 0);
-        }
-
+        QUARTER_PANEL(UQUARTER_SUMS)
         return;
     }
 
+    int r = 0;
     if (nr <= 16)
     {
         const __mmask16 mask = (__mmask16)((1u << nr) - 1u);
@@ -437,7 +421,7 @@ void edgenet_int8_dw3x3_vnni(const int8_t* xn, int H, int W, int C, int SH, int 
 
         const __m512i bias = _mm512_loadu_si512(foldedBias + j);
         const __m512 sc = _mm512_loadu_ps(scales + j);
-        int next = -1 << 30;   /* the first input row the ring does not hold yet (rows only move down) */
+        int next = -(1 << 30);   /* the first input row the ring does not hold yet (rows only move down) */
         for (int oh = oh0; oh < oh1; oh++)
         {
             int ih0 = oh * SH - padTop;
