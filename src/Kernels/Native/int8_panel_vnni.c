@@ -35,6 +35,27 @@ static inline __m128i codes(__m512i acc, __m512 scale, __m512 lo, __m512 hi, __m
     return _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), zp));
 }
 
+/*
+ * Four vectors of 16 sums → 64 codes: a's 16, then b's, c's, d's (each a row's or a pixel's channels), the same codes as
+ * codes() with one operation in four fewer: f32(acc)·scale capped at hi − zp (so no conversion overflows upward),
+ * rounded to even, packed to int16 with saturation, plus zp (saturating), packed to int8 with saturation, clamped to
+ * [lo, hi] in codes — a value below lo − zp stays below lo through every saturation, so the floor needs no float
+ * max. The packs interleave their sources by 128-bit lane; perm (the dword indices 0, 4, 8, 12, 1, 5, …, an argument:
+ * the kernels carry no data) gathers each source's 16 bytes.
+ */
+static inline __m512i codes4(__m512i a, __m512i b, __m512i c, __m512i d, __m512 sa, __m512 sb, __m512 sc, __m512 sd,
+    __m512 hi, __m512i zp16, __m512i lo8, __m512i hi8, __m512i perm)
+{
+    __m512i ia = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(a), sa), hi));
+    __m512i ib = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(b), sb), hi));
+    __m512i ic = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(c), sc), hi));
+    __m512i id = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(d), sd), hi));
+    __m512i ab = _mm512_adds_epi16(_mm512_packs_epi32(ia, ib), zp16);
+    __m512i cd = _mm512_adds_epi16(_mm512_packs_epi32(ic, id), zp16);
+    __m512i q = _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(ab, cd), lo8), hi8);
+    return _mm512_permutexvar_epi32(perm, q);
+}
+
 #define ROW(i) const int16_t* x##i = x + (rowOff ? rowOff[r + i] : (int64_t)(r + i) * lda);
 #define ACC(i) __m512i s##i##0 = b0, s##i##1 = b1;
 #define STEP(i) { __m512i a = _mm512_set1_epi32(pair_at(x##i + o)); \
@@ -237,6 +258,20 @@ static inline int64_t quad2_at(const uint8_t* p)
     return v;
 }
 
+/* Rows i and j of a 32-channel block (full panel): 64 codes, row i's 32 then row j's, stored masked by nr. */
+#define STORE2(i, j) { __m512i q = codes4(s##i##0, s##i##1, s##j##0, s##j##1, sc0, sc1, sc0, sc1, hi, zp16, lo8, hi8, perm); \
+    _mm512_mask_storeu_epi8(y + (int64_t)(r + i) * ldy, rowMask, q); \
+    _mm512_mask_storeu_epi8(y + (int64_t)(r + j) * ldy - 32, rowMask << 32, q); }
+/* Rows i..i + 3 of a 16-channel block (half panel): each row's 16 codes stored from its quarter of the vector. */
+#define HSTORE4(i, j, k, l) { __m512i q = codes4(s##i, s##j, s##k, s##l, sc0, sc0, sc0, sc0, hi, zp16, lo8, hi8, perm); \
+    _mm512_mask_storeu_epi8(y + (int64_t)(r + i) * ldy, rowMask, q); \
+    _mm512_mask_storeu_epi8(y + (int64_t)(r + j) * ldy - 16, rowMask << 16, q); \
+    _mm512_mask_storeu_epi8(y + (int64_t)(r + k) * ldy - 32, rowMask << 32, q); \
+    _mm512_mask_storeu_epi8(y + (int64_t)(r + l) * ldy - 48, rowMask << 48, q); }
+#define R8P(X) X(0, 1) X(2, 3) X(4, 5) X(6, 7)
+#define R16Q(X) X(0, 1, 2, 3) X(4, 5, 6, 7) X(8, 9, 10, 11) X(12, 13, 14, 15)
+#define NOSTORE(i)
+
 #define UROW(i) const uint8_t* x##i = x + (int64_t)(r + i) * lda;
 #define USTEP(i) { __m512i a = _mm512_set1_epi32(quad_at(x##i + o)); \
     s##i##0 = _mm512_dpbusd_epi32(s##i##0, a, w0); s##i##1 = _mm512_dpbusd_epi32(s##i##1, a, w1); }
@@ -278,8 +313,11 @@ static inline int64_t quad2_at(const uint8_t* p)
     }
 
 void edgenet_int8_quads_vnni(const uint8_t* x, int64_t lda, int rows, int quads, const int8_t* w, const int32_t* bias,
-    const float* scales, int8_t* y, int64_t ldy, int nr, int zp, int loCode, int hiCode)
+    const float* scales, int8_t* y, int64_t ldy, int nr, int zp, int loCode, int hiCode, const int32_t* permIndex)
 {
+    const __m512i perm = _mm512_loadu_si512(permIndex);
+    const __m512i zp16 = _mm512_set1_epi16((short)zp), lo8 = _mm512_set1_epi8((char)loCode), hi8 = _mm512_set1_epi8((char)hiCode);
+    const __mmask64 rowMask = nr >= 32 ? 0xFFFFFFFFull : (1ull << nr) - 1ull;
     const __m512i b0 = _mm512_loadu_si512(bias);
     const __m512 sc0 = _mm512_loadu_ps(scales);
     const __m512 lo = _mm512_set1_ps((float)(loCode - zp)), hi = _mm512_set1_ps((float)(hiCode - zp));
@@ -296,7 +334,8 @@ void edgenet_int8_quads_vnni(const uint8_t* x, int64_t lda, int rows, int quads,
         const __mmask16 mask = (__mmask16)((1u << nr) - 1u);
         for (; r + 16 <= rows; r += 16)
         {
-            QUAD_ROWS(R16, HACC, UHSTEP, HSTORE)
+            QUAD_ROWS(R16, HACC, UHSTEP, NOSTORE)
+            R16Q(HSTORE4)
         }
 
         for (; r < rows; r++)
@@ -312,7 +351,8 @@ void edgenet_int8_quads_vnni(const uint8_t* x, int64_t lda, int rows, int quads,
     const __mmask16 tail = (__mmask16)((1u << (nr - 16)) - 1u);
     for (; r + 8 <= rows; r += 8)
     {
-        QUAD_ROWS(R8, ACC, USTEP, STORE)
+        QUAD_ROWS(R8, ACC, USTEP, NOSTORE)
+        R8P(STORE2)
     }
 
     for (; r < rows; r++)
@@ -335,7 +375,7 @@ void edgenet_int8_quads_vnni(const uint8_t* x, int64_t lda, int rows, int quads,
  *           readable past C)
  *   ring:   3 × npairs vectors of scratch (64-byte aligned not required); npairs: the pairs of columns a ring row holds,
  *           enough for OW outputs and the pair after the last (Int8Vnni.Depthwise3x3Pairs)
- *   yn:     [OH, OW, C] int8, output rows [oh0, oh1) written
+ *   yn:     [OH, OW, C] int8, output rows [oh0, oh1) written; permIndex: codes4's gather order
  */
 static inline __m512i pack16(__m512i lo, __m512i hi)
 {
@@ -397,10 +437,23 @@ static inline __m512i dw_sum(const __m512i* p0, const __m512i* p1, const __m512i
     return _mm512_add_epi32(a, b);
 }
 
+/* Four adjacent output pixels' codes (codes4: 16 bytes each) to y, y + C, y + 2C, y + 3C, the group's channels only:
+ * each a masked store of the whole vector from its quarter's offset (masked-off bytes are neither written nor read). */
+static inline void dw_store4(int8_t* y, int64_t C, __mmask16 mask, __m512i q)
+{
+    const __mmask64 m = (__mmask64)mask;
+    _mm512_mask_storeu_epi8(y, m, q);
+    _mm512_mask_storeu_epi8(y + C - 16, m << 16, q);
+    _mm512_mask_storeu_epi8(y + 2 * C - 32, m << 32, q);
+    _mm512_mask_storeu_epi8(y + 3 * C - 48, m << 48, q);
+}
+
 void edgenet_int8_dw3x3_vnni(const int8_t* xn, int H, int W, int C, int SH, int SW, int padTop, int padLeft, int OW, int oh0,
     int oh1, int zx, const int32_t* w, const int32_t* foldedBias, const float* scales, int zp, int loCode, int hiCode,
-    __m512i* ring, int npairs, int8_t* yn)
+    __m512i* ring, int npairs, int8_t* yn, const int32_t* permIndex)
 {
+    const __m512i perm = _mm512_loadu_si512(permIndex);
+    const __m512i zp16 = _mm512_set1_epi16((short)zp), lo8 = _mm512_set1_epi8((char)loCode), hi8 = _mm512_set1_epi8((char)hiCode);
     const __m512 lo = _mm512_set1_ps((float)(loCode - zp)), hi = _mm512_set1_ps((float)(hiCode - zp));
     const __m512i zpv = _mm512_set1_epi32(zp);
     const __m512i zero = _mm512_setzero_si512();
@@ -437,7 +490,14 @@ void edgenet_int8_dw3x3_vnni(const int8_t* xn, int H, int W, int C, int SH, int 
             int8_t* yp = yn + ((int64_t)oh * OW) * C + j;
             if (SW == 2)
             {
-                for (int i = 0; i < OW; i++)
+                int i = 0;
+                for (; i + 4 <= OW; i += 4)
+                {
+                    dw_store4(yp + (int64_t)i * C, C, mask, codes4(dw_sum(p0, p1, p2, i, A, B, bias), dw_sum(p0, p1, p2, i + 1, A, B, bias),
+                        dw_sum(p0, p1, p2, i + 2, A, B, bias), dw_sum(p0, p1, p2, i + 3, A, B, bias), sc, sc, sc, sc, hi, zp16, lo8, hi8, perm));
+                }
+
+                for (; i < OW; i++)
                 {
                     _mm_mask_storeu_epi8(yp + (int64_t)i * C, mask, codes(dw_sum(p0, p1, p2, i, A, B, bias), sc, lo, hi, zpv));
                 }
@@ -447,6 +507,13 @@ void edgenet_int8_dw3x3_vnni(const int8_t* xn, int H, int W, int C, int SH, int 
                 /* output 2i: pair i's taps 0, 1 and pair i + 1's tap 2 (A, B); output 2i + 1: pair i's second column
                  * and pair i + 1's two (Cw, D) */
                 int ow = 0;
+                for (; ow + 4 <= OW; ow += 4)
+                {
+                    int i = ow >> 1;
+                    dw_store4(yp + (int64_t)ow * C, C, mask, codes4(dw_sum(p0, p1, p2, i, A, B, bias), dw_sum(p0, p1, p2, i, Cw, D, bias),
+                        dw_sum(p0, p1, p2, i + 1, A, B, bias), dw_sum(p0, p1, p2, i + 1, Cw, D, bias), sc, sc, sc, sc, hi, zp16, lo8, hi8, perm));
+                }
+
                 for (; ow + 2 <= OW; ow += 2)
                 {
                     int i = ow >> 1;

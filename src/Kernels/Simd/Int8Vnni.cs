@@ -23,8 +23,26 @@ internal static unsafe partial class Int8Vnni
     private static readonly delegate* unmanaged<short*, long, int*, int*, int, int, short*, int*, float*, sbyte*, long, int, int, int, int, void> Kernel =
         (delegate* unmanaged<short*, long, int*, int*, int, int, short*, int*, float*, sbyte*, long, int, int, int, int, void>)Page;
 
-    private static readonly delegate* unmanaged<byte*, long, int, int, sbyte*, int*, float*, sbyte*, long, int, int, int, int, void> QuadKernel =
-        Page == null ? null : (delegate* unmanaged<byte*, long, int, int, sbyte*, int*, float*, sbyte*, long, int, int, int, int, void>)(Page + QuadsOffset);
+    private static readonly delegate* unmanaged<byte*, long, int, int, sbyte*, int*, float*, sbyte*, long, int, int, int, int, int*, void> QuadKernel =
+        Page == null ? null : (delegate* unmanaged<byte*, long, int, int, sbyte*, int*, float*, sbyte*, long, int, int, int, int, int*, void>)(Page + QuadsOffset);
+
+    /// <summary>
+    /// The dword indices 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15 (native memory, for the process's life): the
+    /// kernels' requantization packs four vectors of sums into one of codes, interleaved by 128-bit lane, and this gathers
+    /// each source's 16 bytes (the C kernels carry no data, so it is an argument).
+    /// </summary>
+    private static readonly int* PackOrder = MakePackOrder();
+
+    private static int* MakePackOrder()
+    {
+        int* order = (int*)NativeMemory.AlignedAlloc(16 * sizeof(int), 64);
+        for (int i = 0; i < 16; i++)
+        {
+            order[i] = (i % 4 * 4) + (i / 4);
+        }
+
+        return order;
+    }
 
     /// <summary>Whether <see cref="Panel"/> runs on this machine.</summary>
     public static bool Available => Kernel != null;
@@ -58,11 +76,11 @@ internal static unsafe partial class Int8Vnni
             throw new ArgumentOutOfRangeException(nameof(nr), nr, "a panel has 1 to 32 channels");
         }
 
-        QuadKernel(x, lda, rows, quads, w, bias, scales, y, ldy, nr, zeroPoint, lo, hi);
+        QuadKernel(x, lda, rows, quads, w, bias, scales, y, ldy, nr, zeroPoint, lo, hi, PackOrder);
     }
 
-    private static readonly delegate* unmanaged<sbyte*, int, int, int, int, int, int, int, int, int, int, int, int*, int*, float*, int, int, int, void*, int, sbyte*, void> DepthwiseKernel =
-        Page == null ? null : (delegate* unmanaged<sbyte*, int, int, int, int, int, int, int, int, int, int, int, int*, int*, float*, int, int, int, void*, int, sbyte*, void>)(Page + Depthwise3x3Offset);
+    private static readonly delegate* unmanaged<sbyte*, int, int, int, int, int, int, int, int, int, int, int, int*, int*, float*, int, int, int, void*, int, sbyte*, int*, void> DepthwiseKernel =
+        Page == null ? null : (delegate* unmanaged<sbyte*, int, int, int, int, int, int, int, int, int, int, int, int*, int*, float*, int, int, int, void*, int, sbyte*, int*, void>)(Page + Depthwise3x3Offset);
 
     /// <summary>Vectors (64 bytes) of ring <see cref="Depthwise3x3"/> needs: three rows of column pairs.</summary>
     public static long Depthwise3x3RingVectors(int outW, int strideW) => 3L * Depthwise3x3Pairs(outW, strideW);
@@ -83,7 +101,7 @@ internal static unsafe partial class Int8Vnni
             throw new ArgumentOutOfRangeException(nameof(strideW), strideW, "the VNNI depthwise rows take stride 1 or 2 across");
         }
 
-        DepthwiseKernel(xn, h, w, c, strideH, strideW, padTop, padLeft, outW, oh0, oh1, zx, weights, foldedBias, scales, zeroPoint, lo, hi, ring, Depthwise3x3Pairs(outW, strideW), yn);
+        DepthwiseKernel(xn, h, w, c, strideH, strideW, padTop, padLeft, outW, oh0, oh1, zx, weights, foldedBias, scales, zeroPoint, lo, hi, ring, Depthwise3x3Pairs(outW, strideW), yn, PackOrder);
     }
 
     private static byte* Map()
