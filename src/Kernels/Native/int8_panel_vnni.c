@@ -39,7 +39,7 @@ static inline __m128i codes(__m512i acc, __m512 scale, __m512 lo, __m512 hi, __m
  * Four vectors of 16 sums → 64 codes: a's 16, then b's, c's, d's (each a row's or a pixel's channels), the same codes as
  * codes() with one operation in four fewer: f32(acc)·scale capped at hi − zp (so no conversion overflows upward),
  * rounded to even, packed to int16 with saturation, plus zp (saturating), packed to int8 with saturation, clamped to
- * [lo, hi] in codes — a value below lo − zp stays below lo through every saturation, so the floor needs no float
+ * [lo, hi] in codes — a value below lo − zp stays at or below lo through every saturation, so the floor needs no float
  * max. The packs interleave their sources by 128-bit lane; perm (the dword indices 0, 4, 8, 12, 1, 5, …, an argument:
  * the kernels carry no data) gathers each source's 16 bytes.
  */
@@ -242,7 +242,8 @@ void edgenet_int8_panel_vnni(const int16_t* x, int64_t lda, const int32_t* rowOf
  *           the padding meets zero weights)
  *   w:      [quads][32 channels][4] int8; bias: [32] int32, already less 128·Σw (the rows' offset); the rest as above
  * The same blocking as the pair kernel: 8 rows × 32 channels, 16 rows × 16 where nr ≤ 16, and where nr ≤ 8 two quads of
- * k a vector (lane 2c channel c's even quads, 2c + 1 its odd ones), 16 rows a step.
+ * k a vector (lane 2c channel c's even quads, 2c + 1 its odd ones), 16 rows a step. Whole blocks requantize through
+ * codes4 (rows in pairs, or fours where nr ≤ 16), permIndex its gather order; the last rows one at a time.
  */
 static inline int32_t quad_at(const uint8_t* p)
 {
