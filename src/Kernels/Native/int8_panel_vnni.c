@@ -71,22 +71,27 @@ static inline __m512i codes4(__m512i a, __m512i b, __m512i c, __m512i d, __m512 
 #define HSTORE(i) _mm_mask_storeu_epi8(y + (int64_t)(r + i) * ldy, mask, codes(s##i, sc0, lo, hi, zpv));
 
 /*
- * Rows r.. of a panel from their pairs to their stores: RN the rows (R8 or R16 for a block, R1 for one more row), ACCM,
- * STEPM, STOREM the form's accumulators, multiply-adds and stores (the 32-channel form's ACC/STEP/STORE, the half
- * form's HACC/HSTEP/HSTORE, which leaves w1 unread).
+ * Rows r.. of a panel from their units of k to their stores — a unit is a pair of int16 (vpdpwssd) or a quad of uint8
+ * (vpdpbusd): four bytes of a row per lane, 128 bytes of weights for the panel's 32 channels. RN the rows (R8 or R16
+ * for a block, R1 for one more row); ROWM the rows' pointers; ACCM, STEPM, STOREM the form's accumulators,
+ * multiply-adds and stores (the 32-channel form's, or the half form's, which leaves w1 unread); UNITS the count, OFFSET
+ * unit u's offset in a row (in the row's elements).
  */
-#define PANEL_ROWS(RN, ACCM, STEPM, STOREM) \
-    RN(ROW) \
+#define UNIT_ROWS(RN, ROWM, ACCM, STEPM, STOREM, UNITS, OFFSET) \
+    RN(ROWM) \
     RN(ACCM) \
-    const int16_t* wp = w; \
-    for (int p = 0; p < pairs; p++, wp += 64) \
+    const char* wp = (const char*)w; \
+    for (int u = 0; u < UNITS; u++, wp += 128) \
     { \
-        int64_t o = colOff ? colOff[p] : 2 * (int64_t)p; \
-        __m512i w0 = _mm512_loadu_si512(wp), w1 = _mm512_loadu_si512(wp + 32); \
+        int64_t o = OFFSET; \
+        __m512i w0 = _mm512_loadu_si512(wp), w1 = _mm512_loadu_si512(wp + 64); \
         (void)w1; \
         RN(STEPM) \
     } \
     RN(STOREM)
+
+/* The pair kernel's rows: pair u at colOff[u] (the convolution's taps) or 2u. */
+#define PANEL_ROWS(RN, ACCM, STEPM, STOREM) UNIT_ROWS(RN, ROW, ACCM, STEPM, STOREM, pairs, colOff ? colOff[u] : 2 * (int64_t)u)
 
 /* 8 int32 a and 8 b as a[0], b[0], a[1], b[1], …, a[7], b[7] (Int8Gemm.Interleave8): each a[i] zero-extended to 64
  * bits, b[i] shifted into the high half (no index vector: a constant would be data). */
@@ -116,24 +121,30 @@ static inline void quarter_store(__m512i sa, __m512i sb, __m512 sc8, __m512 lo, 
 #define QACC(i) __m512i s##i = bq;
 #define QSTEP2(i) s##i = _mm512_dpwssd_epi32(s##i, _mm512_set1_epi64(pair2_at(x##i + o)), w01);
 #define QSTEP1(i) s##i = _mm512_dpwssd_epi32(s##i, _mm512_set1_epi32(pair_at(x##i + o)), w01);
-/* The quarter panel's sums s0.. of the rows RN names (R16 or R1): pairs two at a time, an odd last one against zeros. */
-#define QUARTER_SUMS(RN) \
-    RN(ROW) \
+/*
+ * A quarter panel's sums s0.. of the rows RN names (R16 or R1): units of k (pairs or quads, as UNIT_ROWS) two at a time,
+ * an odd last one against zeros; ROWM the rows' pointers, STEP2/STEP1 the two-unit and one-unit multiply-adds, PER a
+ * unit's elements in a row.
+ */
+#define UNIT_QUARTER_SUMS(RN, ROWM, STEP2, STEP1, UNITS, PER) \
+    RN(ROWM) \
     RN(QACC) \
-    const int16_t* wp = w; \
-    int p = 0; \
-    for (; p + 2 <= pairs; p += 2, wp += 128) \
+    const char* wp = (const char*)w; \
+    int u = 0; \
+    for (; u + 2 <= UNITS; u += 2, wp += 256) \
     { \
-        int64_t o = 2 * (int64_t)p; \
-        __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_loadu_si256((const __m256i*)(wp + 64))); \
-        RN(QSTEP2) \
+        int64_t o = PER * (int64_t)u; \
+        __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_loadu_si256((const __m256i*)(wp + 128))); \
+        RN(STEP2) \
     } \
-    if (p < pairs) \
+    if (u < UNITS) \
     { \
-        int64_t o = 2 * (int64_t)p; \
+        int64_t o = PER * (int64_t)u; \
         __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_setzero_si256()); \
-        RN(QSTEP1) \
+        RN(STEP1) \
     }
+
+#define QUARTER_SUMS(RN) UNIT_QUARTER_SUMS(RN, ROW, QSTEP2, QSTEP1, pairs, 2)
 
 /* Two adjacent pairs of a row as one int64 (the quarter panel's broadcast). */
 static inline int64_t pair2_at(const int16_t* p)
@@ -280,38 +291,9 @@ static inline int64_t quad2_at(const uint8_t* p)
 #define UQSTEP2(i) s##i = _mm512_dpbusd_epi32(s##i, _mm512_set1_epi64(quad2_at(x##i + o)), w01);
 #define UQSTEP1(i) s##i = _mm512_dpbusd_epi32(s##i, _mm512_set1_epi32(quad_at(x##i + o)), w01);
 
-/* Rows r.. of a quad panel: as PANEL_ROWS, a quad (128 bytes of weights) a step. */
-#define QUAD_ROWS(RN, ACCM, STEPM, STOREM) \
-    RN(UROW) \
-    RN(ACCM) \
-    const int8_t* wp = w; \
-    for (int q = 0; q < quads; q++, wp += 128) \
-    { \
-        int64_t o = 4 * (int64_t)q; \
-        __m512i w0 = _mm512_loadu_si512(wp), w1 = _mm512_loadu_si512(wp + 64); \
-        (void)w1; \
-        RN(STEPM) \
-    } \
-    RN(STOREM)
-
-/* The quarter quad panel's sums s0.. of the rows RN names: quads two at a time, an odd last one against zeros. */
-#define UQUARTER_SUMS(RN) \
-    RN(UROW) \
-    RN(QACC) \
-    const int8_t* wp = w; \
-    int q = 0; \
-    for (; q + 2 <= quads; q += 2, wp += 256) \
-    { \
-        int64_t o = 4 * (int64_t)q; \
-        __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_loadu_si256((const __m256i*)(wp + 128))); \
-        RN(UQSTEP2) \
-    } \
-    if (q < quads) \
-    { \
-        int64_t o = 4 * (int64_t)q; \
-        __m512i w01 = interleave8(_mm256_loadu_si256((const __m256i*)wp), _mm256_setzero_si256()); \
-        RN(UQSTEP1) \
-    }
+/* The quad kernel's rows and quarter sums: quad u at 4u of a row-major row. */
+#define QUAD_ROWS(RN, ACCM, STEPM, STOREM) UNIT_ROWS(RN, UROW, ACCM, STEPM, STOREM, quads, 4 * (int64_t)u)
+#define UQUARTER_SUMS(RN) UNIT_QUARTER_SUMS(RN, UROW, UQSTEP2, UQSTEP1, quads, 4)
 
 void edgenet_int8_quads_vnni(const uint8_t* x, int64_t lda, int rows, int quads, const int8_t* w, const int32_t* bias,
     const float* scales, int8_t* y, int64_t ldy, int nr, int zp, int loCode, int hiCode, const int32_t* permIndex)
@@ -383,11 +365,18 @@ static inline __m512i pack16(__m512i lo, __m512i hi)
     return _mm512_or_si512(_mm512_srli_epi32(_mm512_slli_epi32(lo, 16), 16), _mm512_slli_epi32(hi, 16));
 }
 
+/* Columns a and b of 16 channels as one vector of pairs: lane c holds a[c] (low int16) and b[c] (high). */
+static inline __m512i column_pair(__m128i a, __m128i b)
+{
+    return _mm512_cvtepi8_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(a, b), _mm_unpacklo_epi8(a, b)));
+}
+
+/* Input row ih's channels [j, j + 16) as npairs column pairs into d, the zero point's code outside the image. */
 static inline void pair_row(const int8_t* xn, int ih, int H, int W, int C, int j, int padLeft, int npairs, __m128i zx16, __m512i* d)
 {
     if ((unsigned)ih >= (unsigned)H)
     {
-        const __m512i z = _mm512_cvtepi8_epi16(_mm256_set_m128i(zx16, zx16));
+        const __m512i z = column_pair(zx16, zx16);
         for (int i = 0; i < npairs; i++)
         {
             _mm512_storeu_si512(d + i, z);
@@ -397,18 +386,17 @@ static inline void pair_row(const int8_t* xn, int ih, int H, int W, int C, int j
     }
 
     const int8_t* row = xn + (int64_t)ih * W * C + j;
-    /* pairs [i0, i1) lie wholly inside the row: 2i − padLeft ≥ 0 and 2i + 1 − padLeft < W */
+    /* pairs [i0, i1) lie wholly inside the row (2i − padLeft ≥ 0, 2i + 1 − padLeft < W); those outside it are checked */
     int i0 = (padLeft + 1) / 2, i1 = (W + padLeft) / 2;
-    i1 = i1 < npairs ? i1 : npairs;
+    i0 = i0 < npairs ? i0 : npairs;
+    i1 = i1 < npairs ? (i1 > i0 ? i1 : i0) : npairs;
     for (int i = 0; i < npairs; i++)
     {
-        if (i == i0 && i0 < i1)
+        if (i == i0)
         {
-            const int8_t* src = row + (int64_t)(2 * i0 - padLeft) * C;
-            for (; i < i1; i++, src += 2 * (int64_t)C)
+            for (const int8_t* src = row + (int64_t)(2 * i0 - padLeft) * C; i < i1; i++, src += 2 * (int64_t)C)
             {
-                __m128i a = _mm_loadu_si128((const __m128i*)src), b = _mm_loadu_si128((const __m128i*)(src + C));
-                _mm512_storeu_si512(d + i, _mm512_cvtepi8_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(a, b), _mm_unpacklo_epi8(a, b))));
+                _mm512_storeu_si512(d + i, column_pair(_mm_loadu_si128((const __m128i*)src), _mm_loadu_si128((const __m128i*)(src + C))));
             }
 
             if (i == npairs)
@@ -420,8 +408,14 @@ static inline void pair_row(const int8_t* xn, int ih, int H, int W, int C, int j
         int u0 = 2 * i - padLeft, u1 = u0 + 1;
         __m128i a = (unsigned)u0 < (unsigned)W ? _mm_loadu_si128((const __m128i*)(row + (int64_t)u0 * C)) : zx16;
         __m128i b = (unsigned)u1 < (unsigned)W ? _mm_loadu_si128((const __m128i*)(row + (int64_t)u1 * C)) : zx16;
-        _mm512_storeu_si512(d + i, _mm512_cvtepi8_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(a, b), _mm_unpacklo_epi8(a, b))));
+        _mm512_storeu_si512(d + i, column_pair(a, b));
     }
+}
+
+/* The ring slot of input row ih (rows in the padding above are negative). */
+static inline int64_t slot3(int ih)
+{
+    return ((ih % 3) + 3) % 3;
 }
 
 /* One output's sum, channels of the group: pairs i and i + 1 of the three ring rows against each row's weight pair
@@ -481,13 +475,13 @@ void edgenet_int8_dw3x3_vnni(const int8_t* xn, int H, int W, int C, int SH, int 
             int ih0 = oh * SH - padTop;
             for (int ih = next > ih0 ? next : ih0; ih < ih0 + 3; ih++)
             {
-                pair_row(xn, ih, H, W, C, j, padLeft, npairs, zx16, ring + (int64_t)(((ih % 3) + 3) % 3) * npairs);
+                pair_row(xn, ih, H, W, C, j, padLeft, npairs, zx16, ring + slot3(ih) * npairs);
             }
 
             next = ih0 + 3;
-            const __m512i* p0 = ring + (int64_t)(((ih0 % 3) + 3) % 3) * npairs;
-            const __m512i* p1 = ring + (int64_t)((((ih0 + 1) % 3) + 3) % 3) * npairs;
-            const __m512i* p2 = ring + (int64_t)((((ih0 + 2) % 3) + 3) % 3) * npairs;
+            const __m512i* p0 = ring + slot3(ih0) * npairs;
+            const __m512i* p1 = ring + slot3(ih0 + 1) * npairs;
+            const __m512i* p2 = ring + slot3(ih0 + 2) * npairs;
             int8_t* yp = yn + ((int64_t)oh * OW) * C + j;
             if (SW == 2)
             {
